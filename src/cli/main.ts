@@ -1,0 +1,19 @@
+// The `dtc` command line. Each subcommand lives in its own file and registers itself here.
+import { Command, CommanderError } from 'commander';
+import { registerCall } from './call.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('dtc')
+    .description('The Darktrace integration hub: SDK, simulator, normaliser, collector and SOC commands')
+    .showHelpAfterError()
+    .exitOverride();
+  // Subcommands register here, one line each.
+  registerCall(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    process.stderr.write(`dtc: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
