@@ -1,0 +1,140 @@
+// The declarative configuration file (YAML or JSON) for teams that keep configuration in git. Secrets
+// are `${ENV_VAR}` references resolved at load time. Validation happens once, at start, and a bad file
+// stops the start with a message naming the field.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+
+const url = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'https:' || u.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s) URL such as https://dt.example.com' },
+);
+
+export const instanceSchema = z.strictObject({
+  name: z.string().regex(NAME, 'letters, digits, - and _ only, at most 63 characters'),
+  url,
+  publicToken: z.string().min(1, 'is empty'),
+  privateToken: z.string().min(1, 'is empty'),
+  pollIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
+  lookbackHours: z
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
+  minScore: z.number().min(0).max(1).default(0),
+  maxItemsPerPoll: z.number().int().min(100).max(1_000_000).default(50_000),
+  tls: z
+    .strictObject({ insecure: z.boolean().default(false), caFile: z.string().optional() })
+    .default({ insecure: false }),
+  proxy: url.optional(),
+  enabled: z.boolean().default(true),
+  checkIntervalMinutes: z.number().int().min(1).optional(),
+});
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().optional(),
+  api: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8080),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  collector: z
+    .strictObject({
+      overlapMinutes: z.number().min(0).default(10),
+      updateHorizonHours: z.number().min(0).default(24),
+      maxWindowMinutes: z.number().min(1).default(60),
+    })
+    .default({ overlapMinutes: 10, updateHorizonHours: 24, maxWindowMinutes: 60 }),
+  instances: z.array(instanceSchema).default([]),
+});
+
+export type InstanceConfig = z.infer<typeof instanceSchema>;
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Replaces `${VAR}` in every string with the environment's value; a missing variable is an error. */
+function resolveEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) {
+        throw new ConfigError(
+          `${fieldPath(path)}: environment variable ${name} is not set (referenced as \${${name}})`,
+        );
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnv(v, env, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnv(v, env, [...path, k])]));
+  }
+  return value;
+}
+
+function fieldPath(path: (string | number | symbol)[]): string {
+  return path.length
+    ? path
+        .map((p, i) =>
+          typeof p === 'number' || /^\d+$/.test(String(p)) ? `[${String(p)}]` : `${i ? '.' : ''}${String(p)}`,
+        )
+        .join('')
+    : '(top level)';
+}
+
+/** Validates an already-parsed config object; errors name every bad field. */
+export function validateConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  source = 'config',
+): Config {
+  const resolved = resolveEnv(raw ?? {}, env, []);
+  const result = configSchema.safeParse(resolved);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const where = fieldPath(issue.path);
+      if (issue.code === 'unrecognized_keys') {
+        return `${where === '(top level)' ? '' : `${where}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      }
+      if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`${source} is invalid:\n  - ${lines.join('\n  - ')}`);
+  }
+  const names = new Set<string>();
+  for (const [i, inst] of result.data.instances.entries()) {
+    if (names.has(inst.name))
+      throw new ConfigError(`${source} is invalid:\n  - instances[${i}].name: "${inst.name}" is used twice`);
+    names.add(inst.name);
+  }
+  return result.data;
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the config file ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text); // YAML is a superset of JSON, so one parser reads both.
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid YAML or JSON: ${(err as Error).message}`);
+  }
+  return validateConfig(raw, env, path);
+}
