@@ -1,0 +1,23 @@
+// What a poller needs from the rest of the service, kept as interfaces so pollers can be tested
+// against the real store or a recording one.
+
+export interface IngestResult {
+  new: number;
+  updated: number;
+  duplicates: number;
+  /** Records that could not be understood; each went to the dead-letter table with its reason. */
+  rejected: number;
+}
+
+export interface Ingest {
+  /** Normalises and stores one window's records in one transaction. */
+  store(instance: string, stream: string, items: unknown[]): IngestResult;
+  getCursor(instance: string, stream: string): unknown;
+  setCursor(instance: string, stream: string, state: unknown): void;
+}
+
+export interface PollLogger {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
