@@ -1,0 +1,227 @@
+// Runs one poller per enabled instance on its own schedule, keeps each instance's status in plain words,
+// backs off on errors, and stops cleanly: on stop, no new poll starts and the polls in flight end after
+// their current window (an unfinished window is simply fetched again next time).
+import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
+import { InstancePoller, type PollReport } from './poller.ts';
+import type { Ingest, PollLogger } from './types.ts';
+
+export interface InstanceRecord {
+  name: string;
+  url: string;
+  publicToken: string;
+  privateToken: string;
+  pollIntervalSeconds: number;
+  lookbackHours: number;
+  minScore: number;
+  maxItemsPerPoll: number;
+  tls: { insecure?: boolean; caFile?: string };
+  proxy?: string;
+  enabled: boolean;
+  simulated?: boolean;
+}
+
+export type InstanceState = 'starting' | 'ok' | 'degraded' | 'failing' | 'disabled';
+
+export interface InstanceStatus {
+  name: string;
+  state: InstanceState;
+  simulated: boolean;
+  lastPollAt?: string;
+  lastSuccessAt?: string;
+  lastError?: string;
+  lastErrorAt?: string;
+  consecutiveFailures: number;
+  nextPollAt?: string;
+  totals: { modelBreaches: number; aiAnalyst: number; new: number; updated: number; rejected: number };
+}
+
+export interface CollectorOptions {
+  ingest: Ingest;
+  log: PollLogger;
+  overlapMs?: number;
+  updateHorizonMs?: number;
+  maxWindowMs?: number;
+  /** First retry delay after a failed poll (default 15 s); doubles up to the poll interval. */
+  backoffBaseMs?: number;
+  clientOptions?: Partial<DarktraceClientOptions>;
+  onPoll?: (instance: string, report: PollReport) => void;
+}
+
+interface Entry {
+  record: InstanceRecord;
+  client?: DarktraceClient;
+  poller?: InstancePoller;
+  status: InstanceStatus;
+  running?: Promise<unknown>;
+  timer?: NodeJS.Timeout;
+  wake?: () => void;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class Collector {
+  #o: CollectorOptions;
+  #entries = new Map<string, Entry>();
+  #abort = new AbortController();
+  #started = false;
+
+  constructor(o: CollectorOptions) {
+    this.#o = o;
+  }
+
+  /** Replaces the set of instances; pollers of removed or changed instances stop. */
+  async setInstances(records: InstanceRecord[]): Promise<void> {
+    const keep = new Set(records.map((r) => r.name));
+    for (const [name, e] of this.#entries) {
+      if (!keep.has(name)) {
+        await this.#stopEntry(e);
+        this.#entries.delete(name);
+      }
+    }
+    for (const record of records) {
+      const old = this.#entries.get(record.name);
+      if (old && JSON.stringify(old.record) === JSON.stringify(record)) continue;
+      if (old) await this.#stopEntry(old);
+      const entry = this.#makeEntry(record, old?.status);
+      this.#entries.set(record.name, entry);
+      if (this.#started) this.#schedule(entry, 0);
+    }
+  }
+
+  start(): void {
+    this.#started = true;
+    for (const e of this.#entries.values()) this.#schedule(e, 0);
+  }
+
+  /** Stops scheduling and waits for polls in flight to end after their current window. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    this.#abort.abort();
+    await Promise.all([...this.#entries.values()].map((e) => this.#stopEntry(e)));
+  }
+
+  status(): InstanceStatus[] {
+    return [...this.#entries.values()].map((e) => ({ ...e.status, totals: { ...e.status.totals } }));
+  }
+
+  /** Polls an instance now (or as soon as its current poll ends) and resolves with the report. */
+  async pollNow(name: string): Promise<PollReport | undefined> {
+    const e = this.#entries.get(name);
+    if (!e?.poller) return undefined;
+    if (e.running) await e.running.catch(() => {});
+    return this.#run(e);
+  }
+
+  #makeEntry(record: InstanceRecord, previous?: InstanceStatus): Entry {
+    const status: InstanceStatus = {
+      name: record.name,
+      state: record.enabled ? 'starting' : 'disabled',
+      simulated: !!record.simulated,
+      consecutiveFailures: 0,
+      totals: previous?.totals ?? { modelBreaches: 0, aiAnalyst: 0, new: 0, updated: 0, rejected: 0 },
+    };
+    const entry: Entry = { record, status };
+    if (!record.enabled) return entry;
+    try {
+      entry.client = new DarktraceClient({
+        url: record.url,
+        publicToken: record.publicToken,
+        privateToken: record.privateToken,
+        tls: record.tls,
+        proxy: record.proxy,
+        logger: { debug: () => {}, info: this.#o.log.info, warn: this.#o.log.warn, error: this.#o.log.error },
+        ...this.#o.clientOptions,
+      });
+    } catch (err) {
+      status.state = 'failing';
+      status.lastError = (err as Error).message;
+      status.lastErrorAt = iso(Date.now());
+      return entry;
+    }
+    entry.poller = new InstancePoller({
+      instance: record.name,
+      client: entry.client,
+      ingest: this.#o.ingest,
+      log: this.#o.log,
+      lookbackMs: record.lookbackHours * 3_600_000,
+      overlapMs: this.#o.overlapMs,
+      updateHorizonMs: this.#o.updateHorizonMs,
+      maxWindowMs: this.#o.maxWindowMs,
+      maxItemsPerPoll: record.maxItemsPerPoll,
+      minScore: record.minScore,
+    });
+    return entry;
+  }
+
+  #schedule(e: Entry, delayMs: number) {
+    if (!this.#started || !e.poller) return;
+    e.status.nextPollAt = iso(Date.now() + delayMs);
+    e.timer = setTimeout(async () => {
+      e.timer = undefined;
+      await this.#run(e);
+      const interval = e.record.pollIntervalSeconds * 1000;
+      const f = e.status.consecutiveFailures;
+      const base = this.#o.backoffBaseMs ?? 15_000;
+      this.#schedule(e, f > 0 ? Math.min(interval, base * 2 ** (f - 1)) : interval);
+    }, delayMs);
+    e.timer.unref?.();
+  }
+
+  async #run(e: Entry): Promise<PollReport | undefined> {
+    if (!e.poller || this.#abort.signal.aborted) return undefined;
+    const p = e.poller.pollOnce(this.#abort.signal);
+    e.running = p;
+    try {
+      const report = await p;
+      this.#record(e, report);
+      this.#o.onPoll?.(e.record.name, report);
+      return report;
+    } finally {
+      e.running = undefined;
+    }
+  }
+
+  #record(e: Entry, report: PollReport) {
+    const s = e.status;
+    const streams = Object.values(report.streams);
+    const errors = streams.map((r) => r.error).filter((x): x is Error => !!x);
+    s.lastPollAt = iso(report.finishedAt);
+    s.totals.modelBreaches += report.streams.modelbreaches?.fetched ?? 0;
+    s.totals.aiAnalyst += report.streams.aianalyst?.fetched ?? 0;
+    for (const r of streams) {
+      s.totals.new += r.new;
+      s.totals.updated += r.updated;
+      s.totals.rejected += r.rejected;
+    }
+    if (errors.length === 0) {
+      s.state = 'ok';
+      s.lastSuccessAt = s.lastPollAt;
+      s.consecutiveFailures = 0;
+      return;
+    }
+    s.lastError = plainWords(errors[0]);
+    s.lastErrorAt = s.lastPollAt;
+    if (errors.length === streams.length) {
+      s.state = 'failing';
+      s.consecutiveFailures++;
+    } else {
+      s.state = 'degraded';
+      s.lastSuccessAt = s.lastPollAt;
+      s.consecutiveFailures = 0;
+    }
+    this.#o.log.warn(`darktrace[${e.record.name}]: poll ${s.state}: ${s.lastError}`, {
+      instance: e.record.name,
+    });
+  }
+
+  async #stopEntry(e: Entry) {
+    if (e.timer) clearTimeout(e.timer);
+    e.timer = undefined;
+    if (e.running) await e.running.catch(() => {});
+    await e.client?.close();
+  }
+}
+
+function plainWords(err: Error): string {
+  return err instanceof DarktraceError ? err.message : `unexpected error: ${err.message}`;
+}
