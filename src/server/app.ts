@@ -22,7 +22,7 @@ export interface DetectionQuery {
 export interface ApiStore {
   searchDetections(q: DetectionQuery): { items: unknown[]; total: number };
   getDetection(idOrKey: number | string): unknown | undefined;
-  instances: { list(): object[] };
+  instances: { list(): { name: string }[] };
   maxSeq(): number;
   deadLetters: { count(): number };
 }
@@ -62,7 +62,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const instances = () => {
     const status = new Map(deps.collector.status().map((s) => [s.name, s]));
     return deps.store.instances.list().map((row) => {
-      const name = (row as { name: string }).name;
+      const name = row.name;
       return { ...row, status: status.get(name) ?? { name, state: 'disabled' } };
     });
   };
@@ -97,7 +97,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/api/instances', async () => instances());
 
   app.get<{ Params: { name: string } }>('/api/instances/:name', async (req, reply) => {
-    const found = instances().find((i) => (i as { name: string }).name === req.params.name);
+    const found = instances().find((i) => i.name === req.params.name);
     if (!found)
       return reply
         .status(404)
