@@ -1,0 +1,128 @@
+// The normaliser: one received line or parsed record → the canonical Detection → ECS, OCSF, CEF, LEEF
+// or JSON. No I/O here: callers (CLI, collector, syslog receiver) bring the bytes and take the strings.
+import { NormalizeError } from './errors.ts';
+import { detectFamily, frame, parseCef } from './frame.ts';
+import { mapAiAnalyst } from './mappers/aianalyst.ts';
+import { mapAudit } from './mappers/audit.ts';
+import { mapBreach } from './mappers/breach.ts';
+import { mapCef } from './mappers/cef.ts';
+import { mapStatus } from './mappers/status.ts';
+import type { Detection, Family, Origin, SyslogHeader } from './model.ts';
+import { renderCef } from './render/cef.ts';
+import { renderEcs, toEcs } from './render/ecs.ts';
+import { renderJson } from './render/json.ts';
+import { renderLeef } from './render/leef.ts';
+import { renderOcsf, toOcsf } from './render/ocsf.ts';
+import { isObj, type Obj } from './util.ts';
+
+export { NormalizeError, type NormalizeReason } from './errors.ts';
+export { detectFamily, frame, parseCef } from './frame.ts';
+export type * from './model.ts';
+export { toEcs, toOcsf };
+
+export const FORMATS = ['ecs', 'ocsf', 'cef', 'leef', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface NormalizeOptions {
+  /** Which Darktrace deployment this came from. Default: the syslog hostname, else `default`. */
+  instance?: string;
+  source?: Origin['source'];
+}
+
+const MAPPERS: Record<Family, (raw: Obj, instance: string) => Detection> = {
+  model_breach: mapBreach,
+  ai_analyst: mapAiAnalyst,
+  system_status: mapStatus,
+  audit: mapAudit,
+};
+
+/**
+ * Maps one parsed record. Exposed for the tests: it is the mappers without the safety net that
+ * `normalize` adds, so a mapper bug shows up as what it is.
+ */
+export function mapRecord(raw: unknown, instance: string, syslog?: SyslogHeader): Detection {
+  let rec = raw;
+  if (Array.isArray(rec)) {
+    // A REST answer for one id (`?uuid=`) is a one-element array.
+    if (rec.length !== 1)
+      throw new NormalizeError(
+        'not_a_record',
+        `JSON array of ${rec.length} records; one record per line expected`,
+      );
+    rec = rec[0];
+  }
+  if (!isObj(rec))
+    throw new NormalizeError('not_a_record', `JSON ${rec === null ? 'null' : typeof rec}, not an object`);
+  const family = detectFamily(rec);
+  if (!family)
+    throw new NormalizeError(
+      'unknown_family',
+      'not a model breach, AI Analyst event, system status or audit record',
+    );
+  const d = MAPPERS[family](rec, instance);
+  if (syslog) {
+    d.origin = { source: 'syslog', format: 'json', syslog };
+    d.time ??= syslog.time;
+  }
+  return d;
+}
+
+function normalizeUnsafe(input: string | object, opts: NormalizeOptions): Detection {
+  if (typeof input !== 'string') {
+    const d = mapRecord(input, opts.instance ?? 'default');
+    d.origin = { source: opts.source ?? 'api', format: 'json' };
+    return d;
+  }
+  const f = frame(input);
+  const instance = opts.instance ?? f.syslog?.hostname ?? 'default';
+  let d: Detection;
+  if (f.kind === 'cef') {
+    d = mapCef(parseCef(f.payload), instance);
+    d.origin = { source: f.syslog ? 'syslog' : (opts.source ?? 'unknown'), format: 'cef', syslog: f.syslog };
+    d.time ??= f.syslog?.time;
+    return d;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(f.payload);
+  } catch (err) {
+    throw new NormalizeError('bad_json', `invalid JSON: ${(err as Error).message}`);
+  }
+  d = mapRecord(parsed, instance, f.syslog?.rfc ? f.syslog : undefined);
+  if (!f.syslog?.rfc) d.origin = { source: opts.source ?? 'unknown', format: 'json', syslog: f.syslog };
+  if (opts.source && !f.syslog?.rfc) d.origin.source = opts.source;
+  return d;
+}
+
+/**
+ * One line (raw JSON, `darktrace {json}`, RFC 5424/3164 syslog, CEF) or one parsed record → Detection.
+ * Throws only NormalizeError: anything else a mapper might throw is wrapped, so a caller can always
+ * dead-letter the input with a reason.
+ */
+export function normalize(input: string | object, opts: NormalizeOptions = {}): Detection {
+  try {
+    return normalizeUnsafe(input, opts);
+  } catch (err) {
+    if (err instanceof NormalizeError) throw err;
+    throw new NormalizeError('bad_record', `internal error: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+export function render(d: Detection, format: Format): string {
+  switch (format) {
+    case 'ecs':
+      return renderEcs(d);
+    case 'ocsf':
+      return renderOcsf(d);
+    case 'cef':
+      return renderCef(d);
+    case 'leef':
+      return renderLeef(d);
+    case 'json':
+      return renderJson(d);
+  }
+}
+
+export function isFormat(s: string): s is Format {
+  return (FORMATS as readonly string[]).includes(s);
+}

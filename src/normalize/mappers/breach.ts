@@ -1,0 +1,285 @@
+// Model breach → Detection. Handles both model shapes (flat with historicmodelonly, or then/now), the
+// device at the top or inside each triggered component, every `acknowledged` form, and pulls the
+// observables out of the display filters, which is where Darktrace puts them.
+
+import { isTechniqueId, tactic } from '../mitre.ts';
+import type { Detection, DeviceInfo, Observables, Tactic, Technique } from '../model.ts';
+import { emptyObservables, emptyRelated } from '../model.ts';
+import { breachSeverity, SEVERITY_LABELS } from '../severity.ts';
+import {
+  add,
+  arr,
+  bool,
+  cleanIp,
+  int,
+  lower,
+  num,
+  type Obj,
+  obj,
+  parseAsn,
+  str,
+  toMillis,
+  unescapeNewlines,
+} from '../util.ts';
+import { contentHash, mapDevice, recordId } from './common.ts';
+
+type Put = (o: Observables, v: string) => void;
+
+function port(list: number[], v: string): void {
+  const p = Number(v);
+  if (Number.isInteger(p) && p >= 0 && p <= 65535) add(list, p);
+}
+
+// Display-filter types (lower-cased) → where their value goes.
+const DISPLAY: Record<string, Put> = {
+  'destination ip': (o, v) => add(o.destinationIps, cleanIp(v)),
+  'source ip': (o, v) => add(o.sourceIps, cleanIp(v)),
+  'connection hostname': (o, v) => add(o.destinationHosts, v),
+  'destination hostname': (o, v) => add(o.destinationHosts, v),
+  'internal destination device name': (o, v) => add(o.destinationHosts, v),
+  'destination device name': (o, v) => add(o.destinationHosts, v),
+  'source device name': (o, v) => add(o.sourceHosts, v),
+  'destination port': (o, v) => port(o.destinationPorts, v),
+  'source port': (o, v) => port(o.sourcePorts, v),
+  asn: (o, v) => {
+    const a = parseAsn(v);
+    if ((a.number !== undefined || a.name) && !o.asns.some((x) => x.number === a.number && x.name === a.name))
+      o.asns.push(a);
+  },
+  'ja3 hash': (o, v) => add(o.ja3, v),
+  'ja3 client hash': (o, v) => add(o.ja3, v),
+  ja3: (o, v) => add(o.ja3, v),
+  uri: (o, v) => add(o.uris, v),
+  url: (o, v) => add(o.uris, v),
+  'user agent': (o, v) => add(o.userAgents, v),
+  'http method': (o, v) => add(o.httpMethods, v),
+  username: (o, v) => add(o.users, v),
+  user: (o, v) => add(o.users, v),
+  'saas user': (o, v) => add(o.users, v),
+  credential: (o, v) => add(o.users, v),
+  'bytes in': (o, v) => {
+    const n = num(v);
+    if (n !== undefined) o.bytesIn = (o.bytesIn ?? 0) + n;
+  },
+  'bytes out': (o, v) => {
+    const n = num(v);
+    if (n !== undefined) o.bytesOut = (o.bytesOut ?? 0) + n;
+  },
+};
+
+function ackOf(v: unknown): { acknowledged: boolean; by?: string; at?: number } {
+  const o = obj(v);
+  if (o) {
+    const by = str(o.username);
+    const at = toMillis(o.time);
+    return { acknowledged: true, by, at };
+  }
+  return { acknowledged: bool(v) ?? false };
+}
+
+function addTechnique(list: Technique[], id: string | undefined, name: string | undefined): void {
+  if (!id || !isTechniqueId(id)) return;
+  const found = list.find((t) => t.id === id);
+  if (found) {
+    if (!found.name && name) found.name = name;
+  } else list.push(name ? { id, name } : { id });
+}
+
+/** `defeats` is a list of defeats, or (2024+) a list of lists of them; flattened either way. */
+function defeatsOf(v: unknown): Obj[] {
+  const out: Obj[] = [];
+  for (const e of arr(v)) {
+    if (Array.isArray(e)) {
+      for (const x of e) {
+        const o = obj(x);
+        if (o) out.push(o);
+      }
+    } else {
+      const o = obj(e);
+      if (o) out.push(o);
+    }
+  }
+  return out;
+}
+
+export function mapBreach(raw: Obj, instance: string): Detection {
+  const top = obj(raw.model) ?? {};
+  const then = obj(top.then);
+  const now = obj(top.now);
+  // The definition at alert time (`then`) is the one that fired; `now` fills gaps.
+  const m: Obj = then ?? now ?? top;
+  const mf = (k: string): unknown => m[k] ?? (now ? now[k] : undefined);
+
+  const pbid = int(raw.pbid);
+  const id = pbid !== undefined ? String(pbid) : (str(raw.pbid) ?? recordId(raw));
+  const name = str(mf('name'));
+  const title = name ?? `Model breach ${id}`;
+  const sep = name ? name.indexOf('::') : -1;
+  const compliance = bool(mf('compliance'));
+  const priority = num(mf('priority'));
+  const modelCategory = str(mf('category'));
+  const dtCategory = compliance ? 'compliance' : lower(modelCategory);
+  const score = num(raw.score);
+  const percentscore = num(raw.percentscore);
+  const severity = breachSeverity(dtCategory, compliance, priority, score, percentscore);
+  const description = str(mf('description'));
+
+  const observables = emptyObservables();
+  const devices: DeviceInfo[] = [];
+  const topDevice = mapDevice(raw.device, observables);
+  if (topDevice) devices.push(topDevice);
+
+  let first: number | undefined;
+  let last: number | undefined;
+  const display: { type: string; value: string }[] = [];
+  const components: Obj[] = [];
+  for (const c of arr(raw.triggeredComponents)) {
+    const tc = obj(c);
+    if (!tc) continue;
+    const t = toMillis(tc.time);
+    if (t !== undefined) {
+      if (first === undefined || t < first) first = t;
+      if (last === undefined || t > last) last = t;
+    }
+    if (!topDevice) {
+      const d = mapDevice(tc.device, observables);
+      if (d && !devices.some((x) => x.id === d.id)) devices.push(d);
+    }
+    const metric = obj(tc.metric);
+    const cid = int(tc.cid);
+    if (cid !== undefined || metric)
+      components.push({ cid, time: t, metric: str(metric?.label) ?? str(metric?.name), size: num(tc.size) });
+    for (const f of arr(tc.triggeredFilters)) {
+      const tf = obj(f);
+      if (tf?.comparatorType !== 'display') continue;
+      const type = str(tf.filterType);
+      const value = str(obj(tf.trigger)?.value);
+      if (type === undefined || value === undefined) continue;
+      display.push({ type, value });
+      const put = DISPLAY[type.toLowerCase()];
+      if (put) put(observables, value);
+    }
+  }
+  if (devices.length === 0) {
+    const did = int(raw.did);
+    if (did !== undefined) devices.push({ id: did, ips: [], tags: [] });
+  }
+
+  const tactics: Tactic[] = [];
+  const techniques: Technique[] = [];
+  const mitre = obj(mf('mitre'));
+  if (mitre) {
+    for (const t of arr(mitre.tactics)) {
+      const s = str(t);
+      if (s && typeof t === 'string' && !tactics.some((x) => x.name === s)) tactics.push(tactic(s));
+    }
+    for (const t of arr(mitre.techniques))
+      addTechnique(techniques, typeof t === 'string' ? t : undefined, undefined);
+  }
+  for (const t of arr(raw.mitreTechniques)) {
+    const o = obj(t);
+    if (o) addTechnique(techniques, str(o.techniqueID) ?? str(o.techniqueId), str(o.technique));
+  }
+
+  const ack = ackOf(raw.acknowledged);
+  const commentCount = int(raw.commentCount);
+  const related = emptyRelated();
+  for (const a of arr(raw.aianalystData)) add(related.incidents, str(obj(a)?.uuid));
+
+  const created = obj(mf('created'));
+  const tags: string[] = [];
+  for (const t of arr(mf('tags'))) if (typeof t === 'string') add(tags, t);
+  const actions = obj(mf('actions'));
+  const antigena = obj(actions?.antigena);
+  const defeats = defeatsOf(mf('defeats'));
+
+  const time = toMillis(raw.time) ?? first;
+  const scores = {
+    score,
+    pbscore: num(raw.pbscore),
+    percentscore,
+    devicescore: num(raw.devicescore),
+    devicepercentscore: num(raw.devicepercentscore),
+    priority,
+    normalized: percentscore ?? (score !== undefined ? Math.round(score * 1000) / 10 : undefined),
+  };
+  const pid = str(mf('pid'));
+  const phid = str(mf('phid'));
+
+  return {
+    key: { instance, family: 'model_breach', id },
+    uid: `${instance}/model_breach/${id}`,
+    hash: contentHash([
+      ack.acknowledged,
+      ack.by,
+      ack.at,
+      commentCount,
+      score,
+      scores.pbscore,
+      percentscore,
+      scores.devicescore,
+      phid,
+    ]),
+    activity: 'create',
+    origin: { source: 'unknown', format: 'json' },
+    time,
+    created: toMillis(raw.creationTime),
+    firstSeen: first ?? time,
+    lastSeen: last ?? time,
+    title,
+    description: description === undefined ? undefined : unescapeNewlines(description),
+    category: sep > 0 ? name?.slice(0, sep) : undefined,
+    dtCategory,
+    analytic: {
+      uid: str(mf('uuid')),
+      id: pid,
+      name,
+      version: str(mf('version')),
+      category: modelCategory ?? (dtCategory ? dtCategory[0].toUpperCase() + dtCategory.slice(1) : undefined),
+      description: description === undefined ? undefined : unescapeNewlines(description),
+      author: str(created?.by),
+      tags,
+    },
+    severity,
+    severityLabel: SEVERITY_LABELS[severity],
+    scores,
+    devices,
+    observables,
+    tactics,
+    techniques,
+    url: str(raw.breachUrl),
+    state: {
+      acknowledged: ack.acknowledged,
+      acknowledgedBy: ack.by,
+      acknowledgedAt: ack.at,
+      commentCount,
+    },
+    related,
+    vendor: {
+      pbid: pbid ?? id,
+      model: {
+        pid,
+        phid,
+        uuid: str(mf('uuid')),
+        priority,
+        compliance,
+        behaviour: str(mf('behaviour')),
+        edited_by: str(obj(mf('edited'))?.by),
+        modified: str(mf('modified')),
+        shape: then || now ? 'then_now' : 'flat',
+      },
+      antigena_action: str(antigena?.action),
+      antigena_duration: num(antigena?.duration),
+      defeats: defeats.length
+        ? defeats.map((d) => ({
+            filter_type: str(d.filtertype) ?? str(d.filterType),
+            comparator: str(d.comparator),
+            value: str(obj(d.arguments)?.value),
+          }))
+        : undefined,
+      triggered_components: components,
+      display_filters: display,
+    },
+    raw,
+  };
+}

@@ -1,0 +1,43 @@
+// Shared by the CEF and LEEF renderers: which canonical fields they carry, in one place.
+import type { Detection } from '../model.ts';
+
+export const PRODUCT_VERSION = 'dtc-1';
+
+/** CEF Signature ID / LEEF Event ID: what kind of detection this is, stable across instances. */
+export function signatureOf(d: Detection): string {
+  switch (d.key.family) {
+    case 'model_breach':
+      return d.analytic?.id ?? d.analytic?.uid ?? 'model_breach';
+    case 'ai_analyst':
+      return d.analytic?.id ?? 'ai_analyst';
+    case 'system_status':
+      return d.analytic?.id ?? 'system_status';
+    case 'audit':
+      return `audit:${String(d.vendor.method ?? 'unknown')}`;
+  }
+}
+
+/** Model names use `::`; Darktrace's own CEF and Sentinel's workbooks show them with `/`. */
+export function nameOf(d: Detection): string {
+  return d.title.includes('::') ? d.title.replaceAll('::', '/') : d.title;
+}
+
+export function asnText(d: Detection): string | undefined {
+  const a = d.observables.asns[0];
+  if (!a) return undefined;
+  if (a.number !== undefined) return a.name ? `AS${a.number} ${a.name}` : `AS${a.number}`;
+  return a.name;
+}
+
+export function sourceIp(d: Detection): string | undefined {
+  return d.observables.sourceIps[0] ?? d.devices[0]?.ips[0];
+}
+
+export function sourceHost(d: Detection): string | undefined {
+  const dev = d.devices[0];
+  return d.observables.sourceHosts[0] ?? (dev && !dev.saas ? dev.hostname : undefined);
+}
+
+export function round(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : Math.round(n);
+}

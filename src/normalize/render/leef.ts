@@ -1,0 +1,99 @@
+// Detection → LEEF 2.0 with `^` as the attribute delimiter (printable, so it survives syslog relays that
+// mangle tabs). Escaping: in the header, `\` and `|` are backslash-escaped and line breaks become
+// spaces; in values, `\` and `^` are backslash-escaped and CR/LF/TAB become `\r`/`\n`/`\t`. `=` needs no
+// escape in a value: LEEF parsers split a pair at its first `=`, and our keys never contain one.
+// Key map: ../README.md.
+import type { Detection } from '../model.ts';
+import { SEVERITY_TO_10 } from '../severity.ts';
+import { asnText, nameOf, PRODUCT_VERSION, round, signatureOf, sourceHost, sourceIp } from './common.ts';
+
+export const LEEF_DELIMITER = '^';
+
+export function leefHeaderEscape(s: string): string {
+  let plain = true;
+  for (let i = 0; i < s.length && plain; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 || c === 124 || c === 10 || c === 13) plain = false;
+  }
+  if (plain) return s;
+  let out = '';
+  for (const c of s) {
+    if (c === '\\') out += '\\\\';
+    else if (c === '|') out += '\\|';
+    else if (c === '\n' || c === '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+export function leefValueEscape(s: string): string {
+  let plain = true;
+  for (let i = 0; i < s.length && plain; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 || c === 94 || c === 10 || c === 13 || c === 9) plain = false;
+  }
+  if (plain) return s;
+  let out = '';
+  for (const c of s) {
+    if (c === '\\') out += '\\\\';
+    else if (c === '^') out += '\\^';
+    else if (c === '\n') out += '\\n';
+    else if (c === '\r') out += '\\r';
+    else if (c === '\t') out += '\\t';
+    else out += c;
+  }
+  return out;
+}
+
+export function renderLeef(d: Detection): string {
+  const o = d.observables;
+  const parts: string[] = [];
+  const put = (k: string, v: string | number | boolean | undefined): void => {
+    if (v === undefined || v === '') return;
+    parts.push(`${k}=${typeof v === 'string' ? leefValueEscape(v) : v}`);
+  };
+  const time = d.time ?? d.created;
+  if (time !== undefined) {
+    put('devTime', new Date(time).toISOString());
+    put('devTimeFormat', "yyyy-MM-dd'T'HH:mm:ss.SSSX");
+  }
+  put('cat', d.dtCategory ?? d.category ?? d.key.family);
+  put('sev', Math.max(1, SEVERITY_TO_10[d.severity]));
+  put('externalId', d.key.id);
+  put('family', d.key.family);
+  put('instance', d.key.instance);
+  put('dtcKey', d.uid);
+  put('name', nameOf(d));
+  put('policy', d.analytic?.name);
+  put('msg', d.description);
+  put('src', sourceIp(d));
+  put('identHostName', sourceHost(d));
+  put('srcMAC', d.devices[0]?.mac);
+  put('srcPort', o.sourcePorts[0]);
+  put('deviceId', d.devices[0]?.id);
+  put('usrName', o.users[0]);
+  put('dst', o.destinationIps[0]);
+  put('dstHost', o.destinationHosts[0]);
+  put('dstPort', o.destinationPorts[0]);
+  put('asn', asnText(d));
+  put('url', o.uris[0]);
+  put('userAgent', o.userAgents[0]);
+  put('httpMethod', o.httpMethods[0]);
+  put('ja3', o.ja3[0]);
+  put('srcBytes', o.bytesOut);
+  put('dstBytes', o.bytesIn);
+  put('mitreTactics', d.tactics.length ? d.tactics.map((t) => t.name).join(',') : undefined);
+  put('mitreTechniques', d.techniques.length ? d.techniques.map((t) => t.id).join(',') : undefined);
+  put('score', round(d.scores.normalized));
+  put('groupScore', round(d.scores.groupScore));
+  put('groupID', d.related.group);
+  put('acknowledged', d.state.acknowledged);
+  put('acknowledgedBy', d.state.acknowledgedBy);
+  put('commentCount', d.state.commentCount);
+  put('status', d.state.status);
+  put('darktraceUrl', d.url);
+  return (
+    `LEEF:2.0|Darktrace|DCIP|${PRODUCT_VERSION}|${leefHeaderEscape(signatureOf(d))}|${LEEF_DELIMITER}|` +
+    parts.join(LEEF_DELIMITER)
+  );
+}

@@ -1,0 +1,287 @@
+// Detection → OCSF 1.3. Model breaches, AI Analyst events and system status alerts are Detection
+// Findings (class 2004); audit entries are API Activity (6003). Why status alerts are findings is in
+// ../README.md. Darktrace-only data goes under `unmapped.darktrace`.
+import type { Detection, DeviceInfo } from '../model.ts';
+import { SEVERITY_LABELS } from '../severity.ts';
+
+export const OCSF_VERSION = '1.3.0';
+
+type Doc = Record<string, any>;
+
+// OCSF device.type_id
+const DEVICE_TYPES: Record<string, [number, string]> = {
+  server: [1, 'Server'],
+  desktop: [2, 'Desktop'],
+  laptop: [3, 'Laptop'],
+  tablet: [4, 'Tablet'],
+  mobile: [5, 'Mobile'],
+  phone: [5, 'Mobile'],
+  virtual: [6, 'Virtual'],
+  iot: [7, 'IOT'],
+  firewall: [9, 'Firewall'],
+  switch: [10, 'Switch'],
+  hub: [11, 'Hub'],
+};
+
+function osOf(name: string): Doc {
+  const l = name.toLowerCase();
+  let id = 99;
+  let type = 'Other';
+  if (l.includes('windows')) [id, type] = [100, 'Windows'];
+  else if (l.includes('android')) [id, type] = [201, 'Android'];
+  else if (l.includes('linux')) [id, type] = [200, 'Linux'];
+  else if (l.includes('ios') && !l.includes('bios')) [id, type] = [301, 'iOS'];
+  else if (l.includes('mac')) [id, type] = [300, 'macOS'];
+  return { name, type_id: id, type };
+}
+
+function device(d: DeviceInfo): Doc {
+  const ty = d.type ? DEVICE_TYPES[d.type.toLowerCase()] : undefined;
+  return {
+    uid: d.id !== undefined ? String(d.id) : undefined,
+    ip: d.ips[0],
+    hostname: d.saas ? undefined : d.hostname,
+    name: d.name ?? d.hostname,
+    mac: d.mac,
+    type_id: ty ? ty[0] : d.type ? 99 : 0,
+    type: ty ? ty[1] : (d.typeLabel ?? d.type ?? 'Unknown'),
+    os: d.os ? osOf(d.os) : undefined,
+    vendor_name: d.vendor,
+    subnet_uid: d.subnetId !== undefined ? String(d.subnetId) : undefined,
+    first_seen_time: d.firstSeen,
+    last_seen_time: d.lastSeen,
+    labels: d.label ? [d.label] : undefined,
+    groups: d.tags.length ? d.tags.map((name) => ({ name })) : undefined,
+    owner: d.saas?.user ? { name: d.saas.user } : undefined,
+  };
+}
+
+function observables(det: Detection): Doc[] {
+  const out: Doc[] = [];
+  const o = det.observables;
+  for (const dev of det.devices) {
+    for (const ip of dev.ips) out.push({ name: 'device.ip', type_id: 2, type: 'IP Address', value: ip });
+    if (dev.hostname && !dev.saas)
+      out.push({ name: 'device.hostname', type_id: 1, type: 'Hostname', value: dev.hostname });
+    if (dev.mac) out.push({ name: 'device.mac', type_id: 3, type: 'MAC Address', value: dev.mac });
+  }
+  for (const ip of o.sourceIps)
+    out.push({ name: 'src_endpoint.ip', type_id: 2, type: 'IP Address', value: ip });
+  for (const ip of o.destinationIps)
+    out.push({ name: 'dst_endpoint.ip', type_id: 2, type: 'IP Address', value: ip });
+  for (const h of o.destinationHosts)
+    out.push({ name: 'dst_endpoint.hostname', type_id: 1, type: 'Hostname', value: h });
+  for (const u of o.users) out.push({ name: 'user.name', type_id: 4, type: 'User Name', value: u });
+  for (const u of o.uris) out.push({ name: 'url.url_string', type_id: 6, type: 'URL String', value: u });
+  for (const h of o.ja3) out.push({ name: 'tls.ja3_hash.value', type_id: 8, type: 'Hash', value: h });
+  return out;
+}
+
+/** One evidence per destination (at least one when there is anything to say). */
+function evidences(det: Detection): Doc[] | undefined {
+  const o = det.observables;
+  const dev0 = det.devices[0];
+  const src =
+    o.sourceIps[0] || o.sourceHosts[0] || dev0
+      ? {
+          ip: o.sourceIps[0] ?? dev0?.ips[0],
+          hostname: o.sourceHosts[0] ?? (dev0?.saas ? undefined : dev0?.hostname),
+          port: o.sourcePorts[0],
+          uid: dev0?.id !== undefined ? String(dev0.id) : undefined,
+        }
+      : undefined;
+  const asn = o.asns[0];
+  const extras: Doc = {
+    tls: o.ja3.length ? { ja3_hash: { algorithm_id: 1, algorithm: 'MD5', value: o.ja3[0] } } : undefined,
+    http_request:
+      o.uris.length || o.userAgents.length || o.httpMethods.length
+        ? {
+            url: o.uris.length
+              ? { url_string: o.uris[0], path: o.uris[0].startsWith('/') ? o.uris[0] : undefined }
+              : undefined,
+            user_agent: o.userAgents[0],
+            http_method: o.httpMethods[0],
+          }
+        : undefined,
+    actor: o.users.length ? { user: { name: o.users[0] } } : undefined,
+  };
+  const n = Math.max(o.destinationIps.length, o.destinationHosts.length, 1);
+  const out: Doc[] = [];
+  for (let i = 0; i < n && i < 16; i++) {
+    const ip = o.destinationIps[i];
+    const host = o.destinationHosts[i];
+    const port = o.destinationPorts.length === 1 ? o.destinationPorts[0] : o.destinationPorts[i];
+    const dst =
+      ip || host || port !== undefined
+        ? {
+            ip,
+            hostname: host,
+            port,
+            autonomous_system: i === 0 && asn ? { number: asn.number, name: asn.name } : undefined,
+          }
+        : undefined;
+    if (!dst && !src && i === 0 && !extras.tls && !extras.http_request && !extras.actor) return undefined;
+    out.push(
+      i === 0
+        ? { src_endpoint: src, dst_endpoint: dst, ...extras }
+        : { src_endpoint: src, dst_endpoint: dst },
+    );
+  }
+  return out;
+}
+
+function metadata(d: Detection): Doc {
+  return {
+    version: OCSF_VERSION,
+    product: { name: 'Threat Visualizer', vendor_name: 'Darktrace', feature: { name: d.key.family } },
+    uid: d.uid,
+    correlation_uid: d.related.group,
+    tenant_uid: d.key.instance,
+    original_time: d.time !== undefined ? new Date(d.time).toISOString() : undefined,
+    event_code: d.analytic?.id,
+    labels: [d.key.family],
+  };
+}
+
+function unmapped(d: Detection): Doc {
+  return {
+    darktrace: {
+      hash: d.hash,
+      category: d.dtCategory,
+      severity_label: d.severityLabel,
+      scores: d.scores,
+      state: d.state,
+      [d.key.family]: d.vendor,
+    },
+  };
+}
+
+function apiActivity(d: Detection): Doc {
+  const method = String(d.vendor.method ?? '').toUpperCase();
+  const act =
+    method === 'POST'
+      ? 1
+      : method === 'GET'
+        ? 2
+        : method === 'PUT' || method === 'PATCH'
+          ? 3
+          : method === 'DELETE'
+            ? 4
+            : 99;
+  const names: Record<number, string> = { 1: 'Create', 2: 'Read', 3: 'Update', 4: 'Delete', 99: 'Other' };
+  const failed = d.vendor.outcome === 'failure';
+  const o = d.observables;
+  return {
+    activity_id: act,
+    activity_name: names[act],
+    category_uid: 6,
+    category_name: 'Application Activity',
+    class_uid: 6003,
+    class_name: 'API Activity',
+    type_uid: 600300 + act,
+    type_name: `API Activity: ${names[act]}`,
+    time: d.time,
+    severity_id: d.severity,
+    severity: SEVERITY_LABELS[d.severity],
+    status_id: failed ? 2 : 1,
+    status: failed ? 'Failure' : 'Success',
+    status_code: d.vendor.status !== undefined ? String(d.vendor.status) : undefined,
+    message: d.title,
+    actor: { user: { name: o.users[0] } },
+    api: { operation: method || 'unknown', service: { name: 'Threat Visualizer' } },
+    http_request: { http_method: method || undefined, url: { path: d.vendor.endpoint } },
+    src_endpoint: { ip: o.sourceIps[0] },
+    observables: observables(d),
+    metadata: metadata(d),
+    unmapped: unmapped(d),
+  };
+}
+
+export function toOcsf(d: Detection): Doc {
+  if (d.key.family === 'audit') return apiActivity(d);
+  const fam = d.key.family;
+  // Status: acknowledged breaches/events have been triaged; a resolved system alert is closed.
+  const closed = fam === 'system_status' ? d.state.status === 'resolved' : false;
+  const act = closed ? 3 : d.activity === 'update' ? 2 : 1;
+  const actName = act === 1 ? 'Create' : act === 2 ? 'Update' : 'Close';
+  const resolved = closed || d.state.acknowledged;
+  const statusId = resolved ? 4 : d.activity === 'update' ? 2 : 1;
+  const a = d.analytic;
+  const related: Doc[] = [];
+  for (const b of d.related.breaches)
+    related.push({ uid: String(b.pbid), type: 'Model Breach', title: b.modelName, time: b.time });
+  for (const id of d.related.incidents) related.push({ uid: id, type: 'AI Analyst Incident Event' });
+  const attacks: Doc[] = [];
+  // OCSF attaches one tactic and/or one technique per attack entry.
+  for (const x of d.techniques) attacks.push({ technique: { uid: x.id, name: x.name }, version: '15' });
+  for (const x of d.tactics) attacks.push({ tactic: { uid: x.id, name: x.name }, version: '15' });
+  const types = [
+    fam === 'model_breach'
+      ? 'Model Breach'
+      : fam === 'ai_analyst'
+        ? 'AI Analyst Incident Event'
+        : 'System Status',
+  ];
+  if (d.category) types.push(d.category);
+  const riskLevel = d.severity > 0 ? d.severity - 1 : undefined;
+  return {
+    activity_id: act,
+    activity_name: actName,
+    category_uid: 2,
+    category_name: 'Findings',
+    class_uid: 2004,
+    class_name: 'Detection Finding',
+    type_uid: 200400 + act,
+    type_name: `Detection Finding: ${actName}`,
+    time: d.time ?? d.created,
+    start_time: d.firstSeen,
+    end_time: d.lastSeen,
+    severity_id: d.severity,
+    severity: SEVERITY_LABELS[d.severity],
+    status_id: statusId,
+    status: statusId === 4 ? 'Resolved' : statusId === 2 ? 'In Progress' : 'New',
+    message: d.title,
+    is_alert: fam !== 'system_status' || !closed,
+    risk_score: d.scores.normalized !== undefined ? Math.round(d.scores.normalized) : undefined,
+    risk_level_id: riskLevel,
+    risk_level:
+      riskLevel !== undefined ? ['Info', 'Low', 'Medium', 'High', 'Critical'][riskLevel] : undefined,
+    finding_info: {
+      uid: d.key.id,
+      title: d.title,
+      desc: d.description,
+      types,
+      created_time: d.created,
+      first_seen_time: d.firstSeen,
+      last_seen_time: d.lastSeen,
+      modified_time: d.state.acknowledgedAt ?? d.updated,
+      src_url: d.url,
+      product_uid: d.key.instance,
+      analytic: a
+        ? {
+            uid: a.uid ?? a.id,
+            name: a.name,
+            type_id: fam === 'ai_analyst' ? 4 : fam === 'model_breach' ? 2 : 1,
+            type: fam === 'ai_analyst' ? 'Learning (ML/DL)' : fam === 'model_breach' ? 'Behavioral' : 'Rule',
+            category: a.category,
+            desc: fam === 'system_status' ? undefined : a.description,
+            version: a.version,
+          }
+        : undefined,
+      attacks: attacks.length ? attacks : undefined,
+      related_events: related.length ? related : undefined,
+    },
+    device: d.devices.length ? device(d.devices[0]) : undefined,
+    evidences: evidences(d),
+    observables: observables(d),
+    metadata: metadata(d),
+    unmapped: {
+      ...unmapped(d),
+      devices: d.devices.length > 1 ? d.devices.slice(1).map(device) : undefined,
+    },
+  };
+}
+
+export function renderOcsf(d: Detection): string {
+  return JSON.stringify(toOcsf(d));
+}

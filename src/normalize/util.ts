@@ -1,0 +1,130 @@
+// Small defensive readers used by every mapper. Input is untrusted JSON: each reader returns
+// `undefined` for anything it cannot use rather than throwing, so one odd field never costs the alert.
+import { isIP } from 'node:net';
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function obj(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** A non-empty string; numbers are accepted as their decimal form (ids arrive either way). */
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.length > 0 ? v : undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/** A finite number, or a string that is one (`groupScore: "72.9174234"`). */
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.length > 0 && v.length < 40) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+export function int(v: unknown): number | undefined {
+  const n = num(v);
+  return n === undefined ? undefined : Math.trunc(n);
+}
+
+export function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 1) return true;
+  if (v === 'false' || v === 0) return false;
+  return undefined;
+}
+
+const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
+
+/**
+ * Epoch time in any unit Darktrace uses → ms UTC. Magnitude tells the unit: seconds (system status
+ * `last_updated`, int or float), milliseconds (everything else), and µs/ns just in case. Strings may be
+ * numeric, ISO 8601, or Darktrace's zone-less `YYYY-MM-DD HH:MM:SS`, which is UTC.
+ */
+export function toMillis(v: unknown): number | undefined {
+  let n: number | undefined;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string') {
+    if (v.length === 0 || v.length > 40) return undefined;
+    const c = v.charCodeAt(0);
+    if ((c >= 48 && c <= 57 && !v.includes('-') && !v.includes(':')) || c === 46) n = Number(v);
+    else {
+      const s = v.length === 19 && v.charCodeAt(10) === 32 ? `${v.slice(0, 10)}T${v.slice(11)}Z` : v;
+      const t = Date.parse(s);
+      return Number.isFinite(t) && t >= 0 && t <= MAX_MS ? t : undefined;
+    }
+  } else return undefined;
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  if (n < 1e11) n *= 1000;
+  else if (n >= 1e17) n /= 1e6;
+  else if (n >= 1e14) n /= 1e3;
+  n = Math.round(n);
+  return n <= MAX_MS ? n : undefined;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** An IP address, with any CIDR suffix (`175.16.199.1/24`) or IPv6 brackets removed; else undefined. */
+export function cleanIp(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v.length < 2 || v.length > 64) return undefined;
+  let s = v;
+  const slash = s.indexOf('/');
+  if (slash >= 0) s = s.slice(0, slash);
+  if (s.charCodeAt(0) === 91 && s.charCodeAt(s.length - 1) === 93) s = s.slice(1, -1);
+  return isIP(s) ? s : undefined;
+}
+
+export function isIp(s: string): boolean {
+  return isIP(s) !== 0;
+}
+
+/** Appends when not already there; the arrays are short, so a scan beats a Set. */
+export function add<T>(list: T[], v: T | undefined): void {
+  if (v === undefined || v === '') return;
+  if (!list.includes(v)) list.push(v);
+}
+
+/** `SaaS::Office365: user@example.com` → {service, user}; anything else → undefined. */
+export function splitSaas(host: string): { service: string; user: string } | undefined {
+  if (!host.startsWith('SaaS::')) return undefined;
+  const colon = host.indexOf(':', 6);
+  if (colon < 0) return { service: host.slice(6).trim(), user: '' };
+  return { service: host.slice(6, colon).trim(), user: host.slice(colon + 1).trim() };
+}
+
+/** "AS12345 LOCAL-02" → {number: 12345, name: "LOCAL-02"}; a bare name keeps just the name. */
+export function parseAsn(v: string): { number?: number; name?: string } {
+  const s = v.trim();
+  if (s.length > 2 && (s.charCodeAt(0) | 32) === 97 && (s.charCodeAt(1) | 32) === 115) {
+    let i = 2;
+    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    if (i > 2) {
+      const name = s.slice(i).trim();
+      return name ? { number: Number(s.slice(2, i)), name } : { number: Number(s.slice(2, i)) };
+    }
+  }
+  return s ? { name: s } : {};
+}
+
+/** `model.description` carries literal backslash-n pairs; turn them into real newlines. */
+export function unescapeNewlines(s: string): string {
+  return s.includes('\\n') ? s.replaceAll('\\n', '\n') : s;
+}
+
+export function lower(v: unknown): string | undefined {
+  const s = str(v);
+  return s === undefined ? undefined : s.toLowerCase();
+}
