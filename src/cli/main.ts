@@ -1,6 +1,7 @@
 // The `dtc` command line. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { registerCall } from './call.ts';
+import { registerNormalize } from './normalize.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('dtc')
@@ -9,6 +10,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride();
   // Subcommands register here, one line each.
   registerCall(program);
+  registerNormalize(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
