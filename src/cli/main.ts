@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCall } from './call.ts';
 import { registerNormalize } from './normalize.ts';
+import { registerSimulator } from './simulator.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('dtc')
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<void> {
   // Subcommands register here, one line each.
   registerCall(program);
   registerNormalize(program);
+  registerSimulator(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
