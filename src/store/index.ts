@@ -1,0 +1,956 @@
+// The durable store: instances (with encrypted private tokens), poll cursors, the detection append log
+// with its heads and full-text index, sinks and their offsets, dead letters, connection checks and the
+// command audit. SQLite (better-sqlite3) is the embedded default.
+//
+// API shape: openStore() and close() are async (Kysely's Migrator and destroy are); every other method is
+// synchronous, because better-sqlite3 is and the pollers append inside a batch. Queries are built with
+// Kysely and run by the synchronous executor in sqlite.ts, the one SQLite-specific file.
+//
+// Ordering: SQLite has one writer, so seq order is commit order and a sink reading `seq > offset` never
+// skips a row that commits later. (A PostgreSQL store must keep that promise another way.)
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Kysely, Selectable } from 'kysely';
+import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
+import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
+import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.ts';
+import {
+  type FtsStatements,
+  ftsMatch,
+  ftsQuery,
+  ftsStatements,
+  openSqlite,
+  optimizeOnClose,
+  param,
+  type SqliteDb,
+  SyncExecutor,
+} from './sqlite.ts';
+
+export type { SecretErrorCode } from './secrets.ts';
+export { SECRET_KEY_ENV, SecretError } from './secrets.ts';
+
+export const DB_FILE_NAME = 'dtc.sqlite';
+
+// ─── Types ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface DetectionInput {
+  instance: string;
+  family: string;
+  nativeId: string;
+  /** Content hash of the canonical detection: equal to the head's hash = duplicate. */
+  hash: string;
+  /** Milliseconds since the epoch. */
+  eventTime: number;
+  /** 0–5. */
+  severity: number;
+  title: string;
+  description?: string;
+  hostnames?: string[];
+  ips?: string[];
+  acknowledged: boolean;
+  canonical: unknown;
+  raw: unknown;
+}
+
+export interface AppendResult {
+  inserted: { seq: number; key: string; version: number }[];
+  duplicates: number;
+  newKeys: number;
+  updated: number;
+}
+
+export interface DetectionRow {
+  seq: number;
+  /** `instance/family/native_id`. */
+  key: string;
+  instance: string;
+  family: string;
+  nativeId: string;
+  version: number;
+  hash: string;
+  /** When this version was stored (ms). */
+  createdAt: number;
+  eventTime: number;
+  severity: number;
+  title: string;
+  acknowledged: boolean;
+  canonical: unknown;
+  /** The record as received; present in readLog and getDetection, left out of search listings. */
+  raw?: unknown;
+}
+
+export interface DetectionVersion {
+  seq: number;
+  version: number;
+  hash: string;
+  createdAt: number;
+  severity: number;
+  acknowledged: boolean;
+  title: string;
+}
+
+export interface DetectionQuery {
+  /** Full text over title, description, hostnames and IPs; every term must match (prefix match). */
+  q?: string;
+  instance?: string;
+  family?: string;
+  /** Minimum severity (0–5). */
+  severity?: number;
+  /** event_time range in ms, inclusive. */
+  from?: number;
+  to?: number;
+  acknowledged?: boolean;
+  /** Default 50, at most 1000. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface TlsOptions {
+  insecure: boolean;
+  caFile: string | null;
+}
+
+/** An instance as the store returns it: never the private token, not even encrypted. */
+export interface Instance {
+  name: string;
+  url: string;
+  publicToken: string;
+  pollIntervalS: number;
+  lookbackS: number;
+  minScore: number | null;
+  maxItemsPerPoll: number | null;
+  tls: TlsOptions;
+  proxy: string | null;
+  enabled: boolean;
+  checkIntervalMin: number | null;
+  simulated: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface InstanceInput {
+  name: string;
+  url: string;
+  publicToken: string;
+  privateToken: string;
+  pollIntervalS?: number;
+  lookbackS?: number;
+  minScore?: number | null;
+  maxItemsPerPoll?: number | null;
+  tls?: Partial<TlsOptions>;
+  proxy?: string | null;
+  enabled?: boolean;
+  checkIntervalMin?: number | null;
+  simulated?: boolean;
+}
+
+export type InstancePatch = Partial<Omit<InstanceInput, 'name'>>;
+
+export interface Sink {
+  name: string;
+  config: unknown;
+  createdAt: number;
+}
+
+export interface SinkOffset {
+  sink: string;
+  /** The highest seq the destination accepted; 0 = nothing delivered yet. */
+  seq: number;
+  updatedAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
+
+export interface DeadLetterInput {
+  /** Where it came from, e.g. `syslog:tcp 127.0.0.1`, `poll:demo`. */
+  source: string;
+  instance?: string | null;
+  reason: string;
+  payload: string;
+  at?: number;
+}
+export interface DeadLetter extends Required<Omit<DeadLetterInput, 'instance'>> {
+  id: number;
+  instance: string | null;
+}
+
+export interface ConnectionCheckInput {
+  instance: string;
+  ok: boolean;
+  latencyMs?: number | null;
+  error?: string | null;
+  at?: number;
+}
+export interface ConnectionCheck {
+  id: number;
+  instance: string;
+  at: number;
+  ok: boolean;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+export interface CommandRunInput {
+  who: string;
+  instance?: string | null;
+  command: string;
+  /** Stored as JSON; values under secret-looking keys (token, secret, password, ...) are redacted. */
+  params?: Record<string, unknown>;
+  outcome: string;
+  summary?: string | null;
+  at?: number;
+}
+export interface CommandRun {
+  id: number;
+  at: number;
+  who: string;
+  instance: string | null;
+  command: string;
+  params: Record<string, unknown>;
+  outcome: string;
+  summary: string | null;
+}
+
+export type StoreErrorCode = 'exists' | 'not_found' | 'invalid';
+
+/** A request the store cannot satisfy (duplicate name, unknown instance, bad value): the caller's 4xx. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Store {
+  /** The SQLite file. */
+  readonly path: string;
+
+  /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
+  appendDetections(batch: DetectionInput[]): AppendResult;
+  /** Latest version of each key, newest event first. */
+  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number };
+  /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
+  getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined;
+  /** The log after `afterSeq`, in seq order: what a sink delivers next. */
+  readLog(afterSeq: number, limit: number, opts?: { raw?: boolean }): DetectionRow[];
+  maxSeq(): number;
+  countDetections(): number;
+  countKeys(): number;
+
+  instances: {
+    add(i: InstanceInput): Instance;
+    list(): Instance[];
+    get(name: string): Instance | undefined;
+    update(name: string, patch: InstancePatch): Instance;
+    /** Removes the instance, its cursors and its connection checks; its detections stay in the log. */
+    remove(name: string): boolean;
+    /** The decrypted private token, for the poller only. Never log it, never return it from the API. */
+    privateToken(name: string): string;
+  };
+  cursors: {
+    get(instance: string, stream: string): unknown | undefined;
+    set(instance: string, stream: string, state: unknown): void;
+    list(instance?: string): { instance: string; stream: string; state: unknown; updatedAt: number }[];
+  };
+  sinks: {
+    /** Creates or replaces the sink's config (its offset is kept). */
+    set(name: string, config: unknown): Sink;
+    get(name: string): Sink | undefined;
+    list(): Sink[];
+    /** Removes the sink and its offset. */
+    remove(name: string): boolean;
+  };
+  sinkOffsets: {
+    /** 0 when the sink has delivered nothing yet. */
+    get(sink: string): number;
+    /** After the destination accepted everything up to `seq`; also `reset offset` (replay). */
+    set(sink: string, seq: number): void;
+    status(sink: string): SinkOffset | undefined;
+    list(): SinkOffset[];
+    /** Remembers the last delivery failure; the offset does not move. */
+    recordError(sink: string, error: string): void;
+  };
+  deadLetters: {
+    add(d: DeadLetterInput): number;
+    /** Newest first. */
+    list(limit?: number, offset?: number): DeadLetter[];
+    count(): number;
+  };
+  connectionChecks: {
+    add(c: ConnectionCheckInput): number;
+    /** Newest first. */
+    list(instance: string, limit?: number): ConnectionCheck[];
+  };
+  commandRuns: {
+    add(r: CommandRunInput): number;
+    /** Newest first. */
+    list(limit?: number, opts?: { instance?: string }): CommandRun[];
+  };
+  /** Applied migrations, oldest first. */
+  migrations(): { name: string; executedAt: string }[];
+  close(): Promise<void>;
+}
+
+export type OpenStoreOptions = (
+  | { dataDir: string }
+  | {
+      /** The SQLite file; the key file (when DTC_SECRET_KEY is unset) lives beside it. */
+      path: string;
+    }
+) & {
+  /** Overrides DTC_SECRET_KEY and the key file. */
+  secretKey?: Buffer;
+  /** Where DTC_SECRET_KEY is read from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+};
+
+// ─── Implementation ───────────────────────────────────────────────────────────────────────────────
+
+/** Opens (creating when needed) the store and brings its schema to the latest version. */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  let path: string;
+  let keyDir: string | undefined;
+  if ('dataDir' in opts) {
+    const dir = resolve(opts.dataDir);
+    // 0700: the directory holds the key file and every detection; nobody else needs to list it.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    path = join(dir, DB_FILE_NAME);
+    keyDir = dir;
+  } else {
+    path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
+    keyDir = path === ':memory:' ? undefined : dirname(path);
+  }
+  const { db, kysely } = openSqlite(path);
+  try {
+    await migrateToLatest(kysely);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  // The key is loaded on first use: a store that never touches a secret (search, a sink) needs no key.
+  let key = opts.secretKey;
+  const secretKey = () => {
+    key ??= resolveSecretKey({ keyDir, env: opts.env });
+    return key;
+  };
+  return new SqliteStore(path, db, kysely, secretKey);
+}
+
+const DETECTION_COLUMNS = [
+  'd.seq',
+  'd.key',
+  'd.instance',
+  'd.family',
+  'd.native_id',
+  'd.version',
+  'd.hash',
+  'd.created_at',
+  'd.event_time',
+  'd.severity',
+  'd.title',
+  'd.acknowledged',
+  'd.canonical',
+] as const;
+
+type DetectionDbRow = Omit<DetectionsTable, 'seq' | 'raw'> & { seq: number; raw?: string };
+
+const toDetection = (r: DetectionDbRow): DetectionRow => {
+  const row: DetectionRow = {
+    seq: r.seq,
+    key: r.key,
+    instance: r.instance,
+    family: r.family,
+    nativeId: r.native_id,
+    version: r.version,
+    hash: r.hash,
+    createdAt: r.created_at,
+    eventTime: r.event_time,
+    severity: r.severity,
+    title: r.title,
+    acknowledged: r.acknowledged === 1,
+    canonical: JSON.parse(r.canonical),
+  };
+  if (r.raw !== undefined) row.raw = JSON.parse(r.raw);
+  return row;
+};
+
+type InstanceDbRow = Omit<Selectable<InstancesTable>, 'id' | 'private_token_enc'>;
+
+const INSTANCE_COLUMNS = [
+  'name',
+  'url',
+  'public_token',
+  'poll_interval_s',
+  'lookback_s',
+  'min_score',
+  'max_items_per_poll',
+  'tls',
+  'proxy',
+  'enabled',
+  'check_interval_min',
+  'simulated',
+  'created_at',
+  'updated_at',
+] as const;
+
+const toInstance = (r: InstanceDbRow): Instance => {
+  const tls = JSON.parse(r.tls || '{}') as Partial<TlsOptions>;
+  return {
+    name: r.name,
+    url: r.url,
+    publicToken: r.public_token,
+    pollIntervalS: r.poll_interval_s,
+    lookbackS: r.lookback_s,
+    minScore: r.min_score,
+    maxItemsPerPoll: r.max_items_per_poll,
+    tls: { insecure: tls.insecure === true, caFile: tls.caFile ?? null },
+    proxy: r.proxy,
+    enabled: r.enabled === 1,
+    checkIntervalMin: r.check_interval_min,
+    simulated: r.simulated === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+};
+
+const SECRET_PARAM = /token|secret|password|passwd|api[-_]?key|authorization|credential/i;
+const redact = (v: unknown, depth = 0): unknown => {
+  if (depth > 8 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => redact(x, depth + 1));
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>).map(([k, x]) => [
+      k,
+      SECRET_PARAM.test(k) && x != null && x !== '' ? '[REDACTED]' : redact(x, depth + 1),
+    ]),
+  );
+};
+
+const tokenAad = (name: string) => `dtc:instance:${name}:private_token`;
+const tokenFix = (name: string) =>
+  `re-enter the token with \`dtc instance update ${name} --private-token ...\``;
+
+const int = (v: unknown, what: string, min = 0): number => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new StoreError('invalid', `${what} must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
+  }
+  return v;
+};
+
+class SqliteStore implements Store {
+  readonly path: string;
+  readonly #db: SqliteDb;
+  readonly #k: Kysely<DB>;
+  readonly #x: SyncExecutor;
+  readonly #key: () => Buffer;
+  readonly #fts: FtsStatements;
+  readonly #append: {
+    head: (key: string) => { seq: number; version: number; hash: string } | undefined;
+    insert: (p: Record<string, unknown>) => number;
+    upsertHead: (p: Record<string, unknown>) => void;
+  };
+  #closed = false;
+
+  constructor(path: string, db: SqliteDb, kysely: Kysely<DB>, key: () => Buffer) {
+    this.path = path;
+    this.#db = db;
+    this.#k = kysely;
+    this.#x = new SyncExecutor(db);
+    this.#key = key;
+    this.#fts = ftsStatements(db);
+
+    // The hot path: compiled once from Kysely builders, then run as prepared statements.
+    const k = this.#k;
+    const head = this.#x.prepare<{ key: string }, { seq: number; version: number; hash: string }>(
+      k.selectFrom('detection_heads').select(['seq', 'version', 'hash']).where('key', '=', param('key')),
+    );
+    const cols = [
+      'key',
+      'instance',
+      'family',
+      'native_id',
+      'version',
+      'hash',
+      'created_at',
+      'event_time',
+      'severity',
+      'title',
+      'acknowledged',
+      'canonical',
+      'raw',
+    ] as const;
+    const insert = this.#x.prepare(
+      k.insertInto('detections').values(Object.fromEntries(cols.map((c) => [c, param(c)])) as any),
+    );
+    const headCols = [
+      'key',
+      'seq',
+      'version',
+      'hash',
+      'instance',
+      'family',
+      'severity',
+      'event_time',
+      'acknowledged',
+    ] as const;
+    const upsertHead = this.#x.prepare(
+      k
+        .insertInto('detection_heads')
+        .values(Object.fromEntries(headCols.map((c) => [c, param(c)])) as any)
+        .onConflict((oc) =>
+          oc
+            .column('key')
+            .doUpdateSet((eb) =>
+              Object.fromEntries(
+                headCols.filter((c) => c !== 'key').map((c) => [c, eb.ref(`excluded.${c}`)]),
+              ),
+            ),
+        ),
+    );
+    this.#append = {
+      head: (key) => head.first({ key }),
+      insert: (p) => insert.run(p).lastInsertRowid,
+      upsertHead: (p) => void upsertHead.run(p),
+    };
+  }
+
+  // ── detections ──
+
+  appendDetections(batch: DetectionInput[]): AppendResult {
+    const result: AppendResult = { inserted: [], duplicates: 0, newKeys: 0, updated: 0 };
+    if (!batch.length) return result;
+    const now = Date.now();
+    const a = this.#append;
+    this.#x.transaction(() => {
+      for (const d of batch) {
+        const key = `${d.instance}/${d.family}/${d.nativeId}`;
+        const head = a.head(key);
+        if (head && head.hash === d.hash) {
+          result.duplicates++;
+          continue;
+        }
+        const version = head ? head.version + 1 : 1;
+        const row = {
+          key,
+          instance: d.instance,
+          family: d.family,
+          native_id: d.nativeId,
+          version,
+          hash: d.hash,
+          created_at: now,
+          event_time: Math.trunc(d.eventTime) || 0,
+          severity: d.severity,
+          title: d.title,
+          acknowledged: d.acknowledged ? 1 : 0,
+          canonical: JSON.stringify(d.canonical) ?? 'null',
+          raw: JSON.stringify(d.raw) ?? 'null',
+        };
+        const seq = a.insert(row);
+        a.upsertHead({ ...row, seq });
+        // The full-text index holds the latest version only: swap the old head's entry for the new one.
+        if (head) this.#fts.remove(head.seq);
+        this.#fts.insert(
+          seq,
+          d.title,
+          d.description ?? '',
+          (d.hostnames ?? []).join(' '),
+          (d.ips ?? []).join(' '),
+        );
+        if (head) result.updated++;
+        else result.newKeys++;
+        result.inserted.push({ seq, key, version });
+      }
+    });
+    return result;
+  }
+
+  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number } {
+    const limit = Math.min(Math.max(Math.trunc(q.limit ?? 50), 0), 1000);
+    const offset = Math.max(Math.trunc(q.offset ?? 0), 0);
+    const match = q.q ? ftsQuery(q.q) : undefined;
+    if (q.q && !match) return { items: [], total: 0 }; // only punctuation: nothing can match
+    let base = this.#k.selectFrom('detection_heads as h');
+    if (match) base = base.where(ftsMatch('h.seq', match));
+    if (q.instance !== undefined) base = base.where('h.instance', '=', q.instance);
+    if (q.family !== undefined) base = base.where('h.family', '=', q.family);
+    if (q.severity !== undefined) base = base.where('h.severity', '>=', q.severity);
+    if (q.from !== undefined) base = base.where('h.event_time', '>=', q.from);
+    if (q.to !== undefined) base = base.where('h.event_time', '<=', q.to);
+    if (q.acknowledged !== undefined) base = base.where('h.acknowledged', '=', q.acknowledged ? 1 : 0);
+
+    const total = Number(this.#x.first(base.select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);
+    if (!limit || offset >= total) return { items: [], total };
+    const rows = this.#x.all(
+      base
+        .innerJoin('detections as d', 'd.seq', 'h.seq')
+        .select(DETECTION_COLUMNS)
+        .orderBy('h.event_time', 'desc')
+        .orderBy('h.seq', 'desc')
+        .limit(limit)
+        .offset(offset),
+    );
+    return { items: rows.map(toDetection), total };
+  }
+
+  getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined {
+    const bySeq = typeof idOrKey === 'number' || /^\d+$/.test(idOrKey);
+    const sel = this.#k.selectFrom('detections as d').select([...DETECTION_COLUMNS, 'd.raw']);
+    const row = bySeq
+      ? this.#x.first(sel.where('d.seq', '=', Number(idOrKey)))
+      : this.#x.first(
+          sel.where('d.seq', '=', (eb) =>
+            eb.selectFrom('detection_heads').select('seq').where('key', '=', String(idOrKey)),
+          ),
+        );
+    if (!row) return undefined;
+    const versions = this.#x
+      .all(
+        this.#k
+          .selectFrom('detections')
+          .select(['seq', 'version', 'hash', 'created_at', 'severity', 'acknowledged', 'title'])
+          .where('key', '=', row.key)
+          .orderBy('version'),
+      )
+      .map((v) => ({
+        seq: v.seq,
+        version: v.version,
+        hash: v.hash,
+        createdAt: v.created_at,
+        severity: v.severity,
+        acknowledged: v.acknowledged === 1,
+        title: v.title,
+      }));
+    return { ...toDetection(row), versions };
+  }
+
+  readLog(afterSeq: number, limit: number, opts: { raw?: boolean } = {}): DetectionRow[] {
+    const cols = opts.raw === false ? DETECTION_COLUMNS : ([...DETECTION_COLUMNS, 'd.raw'] as const);
+    const rows = this.#x.all(
+      this.#k
+        .selectFrom('detections as d')
+        .select(cols)
+        .where('d.seq', '>', afterSeq)
+        .orderBy('d.seq')
+        .limit(Math.max(Math.trunc(limit), 0)),
+    );
+    return rows.map(toDetection);
+  }
+
+  maxSeq(): number {
+    const r = this.#x.first(this.#k.selectFrom('detections').select((eb) => eb.fn.max('seq').as('m')));
+    return Number(r?.m ?? 0);
+  }
+
+  countDetections(): number {
+    return Number(
+      this.#x.first(this.#k.selectFrom('detections').select((eb) => eb.fn.countAll().as('n')))?.n ?? 0,
+    );
+  }
+
+  countKeys(): number {
+    return Number(
+      this.#x.first(this.#k.selectFrom('detection_heads').select((eb) => eb.fn.countAll().as('n')))?.n ?? 0,
+    );
+  }
+
+  // ── instances ──
+
+  instances: Store['instances'] = {
+    add: (i) => {
+      if (!i.name || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(i.name)) {
+        throw new StoreError(
+          'invalid',
+          `instance name ${JSON.stringify(i.name)} must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+        );
+      }
+      if (this.instances.get(i.name)) throw new StoreError('exists', `instance "${i.name}" already exists`);
+      const now = Date.now();
+      this.#x.run(
+        this.#k.insertInto('instances').values({
+          name: i.name,
+          url: i.url,
+          public_token: i.publicToken,
+          private_token_enc: encryptSecret(this.#key(), i.privateToken, tokenAad(i.name)),
+          poll_interval_s: int(i.pollIntervalS ?? 300, 'pollIntervalS', 1),
+          lookback_s: int(i.lookbackS ?? 86_400, 'lookbackS'),
+          min_score: i.minScore ?? null,
+          max_items_per_poll: i.maxItemsPerPoll ?? null,
+          tls: JSON.stringify({ insecure: i.tls?.insecure === true, caFile: i.tls?.caFile ?? null }),
+          proxy: i.proxy ?? null,
+          enabled: i.enabled === false ? 0 : 1,
+          check_interval_min: i.checkIntervalMin ?? null,
+          simulated: i.simulated ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+        }),
+      );
+      return this.instances.get(i.name)!;
+    },
+
+    list: () =>
+      this.#x.all(this.#k.selectFrom('instances').select(INSTANCE_COLUMNS).orderBy('name')).map(toInstance),
+
+    get: (name) => {
+      const r = this.#x.first(
+        this.#k.selectFrom('instances').select(INSTANCE_COLUMNS).where('name', '=', name),
+      );
+      return r ? toInstance(r) : undefined;
+    },
+
+    update: (name, patch) => {
+      const cur = this.instances.get(name);
+      if (!cur) throw new StoreError('not_found', `no instance named "${name}"`);
+      const set: Partial<Record<keyof InstancesTable, unknown>> = {
+        updated_at: Math.max(Date.now(), cur.updatedAt),
+      };
+      if (patch.url !== undefined) set.url = patch.url;
+      if (patch.publicToken !== undefined) set.public_token = patch.publicToken;
+      if (patch.privateToken !== undefined) {
+        set.private_token_enc = encryptSecret(this.#key(), patch.privateToken, tokenAad(name));
+      }
+      if (patch.pollIntervalS !== undefined)
+        set.poll_interval_s = int(patch.pollIntervalS, 'pollIntervalS', 1);
+      if (patch.lookbackS !== undefined) set.lookback_s = int(patch.lookbackS, 'lookbackS');
+      if (patch.minScore !== undefined) set.min_score = patch.minScore;
+      if (patch.maxItemsPerPoll !== undefined) set.max_items_per_poll = patch.maxItemsPerPoll;
+      if (patch.tls !== undefined) set.tls = JSON.stringify({ ...cur.tls, ...patch.tls });
+      if (patch.proxy !== undefined) set.proxy = patch.proxy;
+      if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+      if (patch.checkIntervalMin !== undefined) set.check_interval_min = patch.checkIntervalMin;
+      if (patch.simulated !== undefined) set.simulated = patch.simulated ? 1 : 0;
+      this.#x.run(
+        this.#k
+          .updateTable('instances')
+          .set(set as any)
+          .where('name', '=', name),
+      );
+      return this.instances.get(name)!;
+    },
+
+    remove: (name) =>
+      this.#x.transaction(() => {
+        const r = this.#x.run(this.#k.deleteFrom('instances').where('name', '=', name));
+        this.#x.run(this.#k.deleteFrom('cursors').where('instance', '=', name));
+        this.#x.run(this.#k.deleteFrom('connection_checks').where('instance', '=', name));
+        return r.changes > 0;
+      }),
+
+    privateToken: (name) => {
+      const r = this.#x.first(
+        this.#k.selectFrom('instances').select('private_token_enc').where('name', '=', name),
+      );
+      if (!r) throw new StoreError('not_found', `no instance named "${name}"`);
+      return decryptSecret(
+        this.#key(),
+        r.private_token_enc,
+        tokenAad(name),
+        `the private token of instance ${name}`,
+        tokenFix(name),
+      );
+    },
+  };
+
+  // ── cursors ──
+
+  cursors: Store['cursors'] = {
+    get: (instance, stream) => {
+      const r = this.#x.first(
+        this.#k
+          .selectFrom('cursors')
+          .select('state')
+          .where('instance', '=', instance)
+          .where('stream', '=', stream),
+      );
+      return r ? JSON.parse(r.state) : undefined;
+    },
+    set: (instance, stream, state) => {
+      const now = Date.now();
+      const json = JSON.stringify(state) ?? 'null';
+      this.#x.run(
+        this.#k
+          .insertInto('cursors')
+          .values({ instance, stream, state: json, updated_at: now })
+          .onConflict((oc) =>
+            oc.columns(['instance', 'stream']).doUpdateSet({ state: json, updated_at: now }),
+          ),
+      );
+    },
+    list: (instance) => {
+      let q = this.#k.selectFrom('cursors').selectAll().orderBy('instance').orderBy('stream');
+      if (instance !== undefined) q = q.where('instance', '=', instance);
+      return this.#x.all(q).map((r) => ({
+        instance: r.instance,
+        stream: r.stream,
+        state: JSON.parse(r.state),
+        updatedAt: r.updated_at,
+      }));
+    },
+  };
+
+  // ── sinks and offsets ──
+
+  sinks: Store['sinks'] = {
+    set: (name, config) => {
+      const json = JSON.stringify(config) ?? 'null';
+      this.#x.run(
+        this.#k
+          .insertInto('sinks')
+          .values({ name, config: json, created_at: Date.now() })
+          .onConflict((oc) => oc.column('name').doUpdateSet({ config: json })),
+      );
+      return this.sinks.get(name)!;
+    },
+    get: (name) => {
+      const r = this.#x.first(this.#k.selectFrom('sinks').selectAll().where('name', '=', name));
+      return r ? { name: r.name, config: JSON.parse(r.config), createdAt: r.created_at } : undefined;
+    },
+    list: () =>
+      this.#x
+        .all(this.#k.selectFrom('sinks').selectAll().orderBy('name'))
+        .map((r) => ({ name: r.name, config: JSON.parse(r.config), createdAt: r.created_at })),
+    remove: (name) =>
+      this.#x.transaction(() => {
+        this.#x.run(this.#k.deleteFrom('sink_offsets').where('sink', '=', name));
+        return this.#x.run(this.#k.deleteFrom('sinks').where('name', '=', name)).changes > 0;
+      }),
+  };
+
+  sinkOffsets: Store['sinkOffsets'] = {
+    get: (sink) => Number(this.sinkOffsets.status(sink)?.seq ?? 0),
+    set: (sink, seq) => {
+      const now = Date.now();
+      const s = int(seq, 'sink offset');
+      this.#x.run(
+        this.#k
+          .insertInto('sink_offsets')
+          .values({ sink, seq: s, updated_at: now })
+          .onConflict((oc) => oc.column('sink').doUpdateSet({ seq: s, updated_at: now })),
+      );
+    },
+    status: (sink) => {
+      const r = this.#x.first(this.#k.selectFrom('sink_offsets').selectAll().where('sink', '=', sink));
+      return r ? toOffset(r) : undefined;
+    },
+    list: () => this.#x.all(this.#k.selectFrom('sink_offsets').selectAll().orderBy('sink')).map(toOffset),
+    recordError: (sink, error) => {
+      const now = Date.now();
+      // A sink that failed before its first delivery still gets a row (offset 0) so its status shows the error.
+      this.#x.run(
+        this.#k
+          .insertInto('sink_offsets')
+          .values({ sink, seq: 0, updated_at: now, last_error: error, last_error_at: now })
+          .onConflict((oc) => oc.column('sink').doUpdateSet({ last_error: error, last_error_at: now })),
+      );
+    },
+  };
+
+  // ── dead letters, connection checks, command runs ──
+
+  deadLetters: Store['deadLetters'] = {
+    add: (d) =>
+      this.#x.run(
+        this.#k.insertInto('dead_letters').values({
+          at: d.at ?? Date.now(),
+          source: d.source,
+          instance: d.instance ?? null,
+          reason: d.reason,
+          payload: d.payload,
+        }),
+      ).lastInsertRowid,
+    list: (limit = 100, offset = 0) =>
+      this.#x.all(
+        this.#k.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(limit).offset(offset),
+      ),
+    count: () =>
+      Number(
+        this.#x.first(this.#k.selectFrom('dead_letters').select((eb) => eb.fn.countAll().as('n')))?.n ?? 0,
+      ),
+  };
+
+  connectionChecks: Store['connectionChecks'] = {
+    add: (c) =>
+      this.#x.run(
+        this.#k.insertInto('connection_checks').values({
+          instance: c.instance,
+          at: c.at ?? Date.now(),
+          ok: c.ok ? 1 : 0,
+          latency_ms: c.latencyMs ?? null,
+          error: c.error ?? null,
+        }),
+      ).lastInsertRowid,
+    list: (instance, limit = 20) =>
+      this.#x
+        .all(
+          this.#k
+            .selectFrom('connection_checks')
+            .selectAll()
+            .where('instance', '=', instance)
+            .orderBy('at', 'desc')
+            .orderBy('id', 'desc')
+            .limit(limit),
+        )
+        .map((r) => ({
+          id: r.id,
+          instance: r.instance,
+          at: r.at,
+          ok: r.ok === 1,
+          latencyMs: r.latency_ms,
+          error: r.error,
+        })),
+  };
+
+  commandRuns: Store['commandRuns'] = {
+    add: (r) =>
+      this.#x.run(
+        this.#k.insertInto('command_runs').values({
+          at: r.at ?? Date.now(),
+          who: r.who,
+          instance: r.instance ?? null,
+          command: r.command,
+          params: JSON.stringify(redact(r.params ?? {})),
+          outcome: r.outcome,
+          summary: r.summary ?? null,
+        }),
+      ).lastInsertRowid,
+    list: (limit = 100, opts = {}) => {
+      let q = this.#k.selectFrom('command_runs').selectAll().orderBy('id', 'desc').limit(limit);
+      if (opts.instance !== undefined) q = q.where('instance', '=', opts.instance);
+      return this.#x.all(q).map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }));
+    },
+  };
+
+  migrations(): { name: string; executedAt: string }[] {
+    const k = this.#k.withTables<{ [MIGRATION_TABLE]: { name: string; timestamp: string } }>();
+    return this.#x
+      .all(k.selectFrom(MIGRATION_TABLE).select(['name', 'timestamp']).orderBy('name'))
+      .map((r) => ({ name: r.name, executedAt: r.timestamp }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      optimizeOnClose(this.#db);
+    } finally {
+      // Kysely's destroy() closes the better-sqlite3 handle it was given.
+      await this.#k.destroy();
+      if (this.#db.open) this.#db.close();
+    }
+  }
+}
+
+const toOffset = (r: {
+  sink: string;
+  seq: number;
+  updated_at: number;
+  last_error: string | null;
+  last_error_at: number | null;
+}): SinkOffset => ({
+  sink: r.sink,
+  seq: Number(r.seq),
+  updatedAt: r.updated_at,
+  lastError: r.last_error,
+  lastErrorAt: r.last_error_at,
+});

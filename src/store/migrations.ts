@@ -1,0 +1,160 @@
+// Versioned migrations, run by Kysely's Migrator from an in-code provider (no files to find at run
+// time, so they work the same from a clone, a package or a bundle). Names sort in order: `0001_initial`,
+// `0002_...`. Never edit a migration that has shipped; add the next one.
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { DB } from './schema.ts';
+import { createFts, withSerialKey } from './sqlite.ts';
+
+export const MIGRATION_TABLE = 'schema_migrations' as const;
+export const MIGRATION_LOCK_TABLE = 'schema_migrations_lock';
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await withSerialKey(db.schema.createTable('instances'), 'id')
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('public_token', 'text', (c) => c.notNull())
+        .addColumn('private_token_enc', 'text', (c) => c.notNull())
+        .addColumn('poll_interval_s', 'integer', (c) => c.notNull().defaultTo(300))
+        .addColumn('lookback_s', 'integer', (c) => c.notNull().defaultTo(86_400))
+        .addColumn('min_score', 'real')
+        .addColumn('max_items_per_poll', 'integer')
+        .addColumn('tls', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('proxy', 'text')
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('check_interval_min', 'integer')
+        .addColumn('simulated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('cursors')
+        .addColumn('instance', 'text', (c) => c.notNull())
+        .addColumn('stream', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('cursors_pk', ['instance', 'stream'])
+        .execute();
+
+      // The append log: seq is the sequence number every sink offset points into.
+      await withSerialKey(db.schema.createTable('detections'), 'seq')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('instance', 'text', (c) => c.notNull())
+        .addColumn('family', 'text', (c) => c.notNull())
+        .addColumn('native_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('event_time', 'bigint', (c) => c.notNull())
+        .addColumn('severity', 'integer', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('acknowledged', 'integer', (c) => c.notNull())
+        .addColumn('canonical', 'text', (c) => c.notNull())
+        .addColumn('raw', 'text', (c) => c.notNull())
+        .execute();
+      // Versions of one key, in order (getDetection); also guards against two version 2s of a key.
+      await db.schema
+        .createIndex('detections_key_version')
+        .on('detections')
+        .columns(['key', 'version'])
+        .unique()
+        .execute();
+
+      await db.schema
+        .createTable('detection_heads')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull().unique())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('instance', 'text', (c) => c.notNull())
+        .addColumn('family', 'text', (c) => c.notNull())
+        .addColumn('severity', 'integer', (c) => c.notNull())
+        .addColumn('event_time', 'bigint', (c) => c.notNull())
+        .addColumn('acknowledged', 'integer', (c) => c.notNull())
+        .execute();
+      // Search lists newest first, optionally for one instance; other filters narrow that scan.
+      await db.schema
+        .createIndex('detection_heads_time')
+        .on('detection_heads')
+        .columns(['event_time'])
+        .execute();
+      await db.schema
+        .createIndex('detection_heads_instance_time')
+        .on('detection_heads')
+        .columns(['instance', 'event_time'])
+        .execute();
+      await createFts(db);
+
+      await db.schema
+        .createTable('sinks')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sink_offsets')
+        .addColumn('sink', 'text', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('last_error_at', 'bigint')
+        .execute();
+
+      await withSerialKey(db.schema.createTable('dead_letters'), 'id')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('instance', 'text')
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .execute();
+
+      await withSerialKey(db.schema.createTable('connection_checks'), 'id')
+        .addColumn('instance', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('ok', 'integer', (c) => c.notNull())
+        .addColumn('latency_ms', 'real')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema
+        .createIndex('connection_checks_instance_at')
+        .on('connection_checks')
+        .columns(['instance', 'at'])
+        .execute();
+
+      await withSerialKey(db.schema.createTable('command_runs'), 'id')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('who', 'text', (c) => c.notNull())
+        .addColumn('instance', 'text')
+        .addColumn('command', 'text', (c) => c.notNull())
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('summary', 'text')
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export const MIGRATION_NAMES = Object.keys(migrations).sort();
+
+/** Brings the schema to the latest version; a no-op when it is already there. Throws on failure. */
+export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const where = failed ? `migration ${failed.migrationName} failed` : 'migrations failed';
+    throw new Error(`store: ${where}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,120 @@
+// Table types for Kysely. Portable choices: times are integer milliseconds since the epoch, booleans are
+// integers 0/1, JSON is text. PostgreSQL would accept the same shapes (bigint, smallint, text/jsonb).
+import type { Generated } from 'kysely';
+
+export interface InstancesTable {
+  id: Generated<number>;
+  name: string;
+  url: string;
+  public_token: string;
+  /** `v1:<iv>:<tag>:<ct>`, AES-256-GCM; see secrets.ts. Never selected by listings. */
+  private_token_enc: string;
+  poll_interval_s: Generated<number>;
+  lookback_s: Generated<number>;
+  min_score: number | null;
+  max_items_per_poll: number | null;
+  /** JSON `{ insecure: boolean, caFile: string | null }`. */
+  tls: string;
+  proxy: string | null;
+  enabled: Generated<number>;
+  check_interval_min: number | null;
+  simulated: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CursorsTable {
+  instance: string;
+  stream: string;
+  state: string;
+  updated_at: number;
+}
+
+export interface DetectionsTable {
+  seq: Generated<number>;
+  key: string;
+  instance: string;
+  family: string;
+  native_id: string;
+  version: number;
+  hash: string;
+  created_at: number;
+  event_time: number;
+  severity: number;
+  title: string;
+  acknowledged: number;
+  canonical: string;
+  raw: string;
+}
+
+/**
+ * One row per key: the latest version. Besides the dedupe fields (seq, version, hash) it repeats the
+ * filter columns of that version, so a search over "latest versions" is an indexed scan of this table
+ * instead of a scan of the whole log.
+ */
+export interface DetectionHeadsTable {
+  key: string;
+  seq: number;
+  version: number;
+  hash: string;
+  instance: string;
+  family: string;
+  severity: number;
+  event_time: number;
+  acknowledged: number;
+}
+
+export interface SinksTable {
+  name: string;
+  config: string;
+  created_at: number;
+}
+
+export interface SinkOffsetsTable {
+  sink: string;
+  seq: number;
+  updated_at: number;
+  last_error: string | null;
+  last_error_at: number | null;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  at: number;
+  source: string;
+  instance: string | null;
+  reason: string;
+  payload: string;
+}
+
+export interface ConnectionChecksTable {
+  id: Generated<number>;
+  instance: string;
+  at: number;
+  ok: number;
+  latency_ms: number | null;
+  error: string | null;
+}
+
+export interface CommandRunsTable {
+  id: Generated<number>;
+  at: number;
+  who: string;
+  instance: string | null;
+  command: string;
+  params: string;
+  outcome: string;
+  summary: string | null;
+}
+
+export interface DB {
+  instances: InstancesTable;
+  cursors: CursorsTable;
+  detections: DetectionsTable;
+  detection_heads: DetectionHeadsTable;
+  sinks: SinksTable;
+  sink_offsets: SinkOffsetsTable;
+  dead_letters: DeadLettersTable;
+  connection_checks: ConnectionChecksTable;
+  command_runs: CommandRunsTable;
+}

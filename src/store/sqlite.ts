@@ -1,0 +1,179 @@
+// ─── SQLite dialect spot ──────────────────────────────────────────────────────────────────────────
+// Everything that is SQLite-only lives in this file: opening better-sqlite3, pragmas, FTS5 (table,
+// query syntax, index maintenance) and the synchronous executor. The rest of src/store builds its
+// queries with Kysely's builder, so a PostgreSQL store swaps this file (PostgresDialect, tsvector,
+// an async executor), not the queries.
+//
+// Why a synchronous executor: better-sqlite3 is synchronous, and the Store API is too (the pollers call
+// it inside a batch). Kysely's own execute() is always async, so queries are *built and compiled* by
+// Kysely and *run* here on cached prepared statements. Migrations go through Kysely's Migrator as usual.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  type Compilable,
+  type CreateTableBuilder,
+  type Expression,
+  Kysely,
+  type SqlBool,
+  SqliteDialect,
+  sql,
+} from 'kysely';
+import type { DB } from './schema.ts';
+
+export type SqliteDb = Database.Database;
+
+/** Opens the file with the settings an append log with one writer and many readers wants. */
+export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new Database(path);
+  // WAL: readers (API, sinks) never block the writer (pollers). NORMAL is durable across process
+  // crashes in WAL mode; only an OS crash can lose the last commits, which the pollers re-fetch.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // Another process (a `dtc` command beside the service) may hold the write lock for a batch.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
+  return { db, kysely };
+}
+
+/** Runs before close: lets SQLite refresh its planner statistics when they are stale. */
+export function optimizeOnClose(db: SqliteDb): void {
+  db.pragma('optimize');
+}
+
+/** `integer primary key autoincrement`: AUTOINCREMENT so a sequence number is never reused, even after deletes. */
+export function withSerialKey<T extends string, C extends string>(
+  t: CreateTableBuilder<T, C>,
+  column: string,
+): CreateTableBuilder<T, C> {
+  return t.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+// ─── Full-text search (FTS5) ──────────────────────────────────────────────────────────────────────
+// Contentless (content='') with contentless_delete: the text lives in `detections.canonical` already,
+// FTS only maps words to rowids, and rowid = the head's seq, so a match joins straight to the latest
+// version. unicode61 splits 10.1.2.3 and ws-01.corp into word sequences, and a phrase query matches them.
+
+export async function createFts(k: Kysely<DB>): Promise<void> {
+  await sql`CREATE VIRTUAL TABLE detections_fts USING fts5(
+    title, description, hostnames, ips,
+    content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+  )`.execute(k);
+}
+
+export interface FtsStatements {
+  insert(seq: number, title: string, description: string, hostnames: string, ips: string): void;
+  remove(seq: number): void;
+}
+
+export function ftsStatements(db: SqliteDb): FtsStatements {
+  const ins = db.prepare(
+    'INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, ?, ?, ?)',
+  );
+  const del = db.prepare('DELETE FROM detections_fts WHERE rowid = ?');
+  return {
+    insert: (seq, title, description, hostnames, ips) =>
+      void ins.run(seq, title, description, hostnames, ips),
+    remove: (seq) => void del.run(seq),
+  };
+}
+
+/**
+ * Turns what a person typed into a safe FTS5 query: every whitespace-separated term must match, as a
+ * phrase (so `10.0.0.1` and `ws-01.corp` work) and as a prefix (so `ws-0` finds `ws-01`). Quotes in
+ * the input are literal, never FTS syntax. Returns undefined when nothing searchable is left.
+ */
+export function ftsQuery(q: string): string | undefined {
+  const terms = q
+    .split(/\s+/)
+    .map((t) => t.replace(/"/g, ' ').trim())
+    .filter((t) => /[\p{L}\p{N}]/u.test(t));
+  if (!terms.length) return undefined;
+  return terms.map((t) => `"${t}"*`).join(' AND ');
+}
+
+/** A WHERE condition: the row whose seq is `seqColumn` matches the full-text query. */
+export function ftsMatch(seqColumn: string, query: string): Expression<SqlBool> {
+  return sql<SqlBool>`${sql.ref(seqColumn)} IN (SELECT rowid FROM detections_fts WHERE detections_fts MATCH ${query})`;
+}
+
+// ─── Synchronous execution of Kysely-compiled queries ─────────────────────────────────────────────
+
+/** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 0/1. */
+const bindable = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+
+/** A named placeholder for `prepare()`: stands in for a value when the query is compiled once. */
+export class Param {
+  constructor(readonly name: string) {}
+}
+/** Use as a value in a Kysely builder passed to `prepare()`. Typed `any` so it fits any column. */
+export const param = (name: string): any => new Param(name);
+
+export class SyncExecutor {
+  readonly #db: SqliteDb;
+  readonly #cache = new Map<string, Database.Statement>();
+
+  constructor(db: SqliteDb) {
+    this.#db = db;
+  }
+
+  #stmt(sqlText: string): Database.Statement {
+    let s = this.#cache.get(sqlText);
+    if (!s) {
+      s = this.#db.prepare(sqlText);
+      // Dynamic search queries vary in shape; keep the cache bounded.
+      if (this.#cache.size > 500) this.#cache.clear();
+      this.#cache.set(sqlText, s);
+    }
+    return s;
+  }
+
+  all<R>(q: Compilable<R>): R[] {
+    const c = q.compile();
+    return this.#stmt(c.sql).all(...c.parameters.map(bindable)) as R[];
+  }
+
+  first<R>(q: Compilable<R>): R | undefined {
+    const c = q.compile();
+    return this.#stmt(c.sql).get(...c.parameters.map(bindable)) as R | undefined;
+  }
+
+  run(q: Compilable<unknown>): { changes: number; lastInsertRowid: number } {
+    const c = q.compile();
+    const r = this.#stmt(c.sql).run(...c.parameters.map(bindable));
+    return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+  }
+
+  /**
+   * Compiles a Kysely query once, with `param('name')` placeholders, into a reusable prepared
+   * statement: the hot path (appending thousands of rows a second) skips building and compiling per
+   * row, and the SQL still comes from Kysely's builder.
+   */
+  prepare<P extends Record<string, unknown>, R = unknown>(q: Compilable<R>): PreparedQuery<P, R> {
+    const c = q.compile();
+    const stmt = this.#db.prepare(c.sql);
+    const slots = c.parameters.map((v) => (v instanceof Param ? v.name : { value: bindable(v) }));
+    const bind = (p: P) => slots.map((s) => (typeof s === 'string' ? bindable(p[s]) : s.value));
+    return {
+      all: (p) => stmt.all(...bind(p)) as R[],
+      first: (p) => stmt.get(...bind(p)) as R | undefined,
+      run: (p) => {
+        const r = stmt.run(...bind(p));
+        return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+      },
+    };
+  }
+
+  /** BEGIN IMMEDIATE: take the write lock up front so two writers queue instead of deadlocking. */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+}
+
+export interface PreparedQuery<P, R> {
+  all(p: P): R[];
+  first(p: P): R | undefined;
+  run(p: P): { changes: number; lastInsertRowid: number };
+}
