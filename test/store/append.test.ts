@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { det, KEY, useTempStores } from './helpers.ts';
+
+describe('store: append log', () => {
+  const t = useTempStores();
+
+  it('stores a new key as version 1, drops an equal hash, appends a changed hash as the next version', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    const a = s.appendDetections([det('1', 'h1')]);
+    expect(a).toEqual({
+      inserted: [{ seq: 1, key: 'prod/model_breach/1', version: 1 }],
+      duplicates: 0,
+      newKeys: 1,
+      updated: 0,
+    });
+
+    const dup = s.appendDetections([det('1', 'h1', { title: 'same hash, other title' })]);
+    expect(dup).toEqual({ inserted: [], duplicates: 1, newKeys: 0, updated: 0 });
+
+    const upd = s.appendDetections([det('1', 'h1-acked', { acknowledged: true })]);
+    expect(upd.updated).toBe(1);
+    expect(upd.inserted).toEqual([{ seq: 2, key: 'prod/model_breach/1', version: 2 }]);
+
+    // Going back to an older hash is a change too: only the head counts.
+    expect(s.appendDetections([det('1', 'h1')]).inserted[0]).toMatchObject({ version: 3, seq: 3 });
+    expect(s.countDetections()).toBe(3);
+    expect(s.countKeys()).toBe(1);
+    expect(s.maxSeq()).toBe(3);
+  });
+
+  it('handles a mixed batch in one call, including a key that changes twice inside it', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.appendDetections([det('1', 'a'), det('2', 'a'), det('3', 'a')]);
+    const r = s.appendDetections([
+      det('1', 'a'), // duplicate
+      det('2', 'b'), // changed
+      det('4', 'a'), // new
+      det('4', 'a'), // duplicate of the row just above
+      det('4', 'b'), // changed within the batch
+      det('3', 'a'), // duplicate
+      det('5', 'a', { instance: 'lab' }), // new, other instance
+      det('5', 'a'), // same native id, other instance: a different key
+    ]);
+    expect(r.duplicates).toBe(3);
+    expect(r.newKeys).toBe(3);
+    expect(r.updated).toBe(2);
+    expect(r.inserted.map((i) => [i.key, i.version])).toEqual([
+      ['prod/model_breach/2', 2],
+      ['prod/model_breach/4', 1],
+      ['prod/model_breach/4', 2],
+      ['lab/model_breach/5', 1],
+      ['prod/model_breach/5', 1],
+    ]);
+    const seqs = r.inserted.map((i) => i.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs[0]).toBeGreaterThan(3);
+  });
+
+  it('keeps sequence numbers strictly increasing across batches and never reuses one', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    let last = 0;
+    for (let b = 0; b < 20; b++) {
+      const r = s.appendDetections(
+        Array.from({ length: 25 }, (_, i) => det(String((b * 7 + i) % 60), `h${b}`)),
+      );
+      for (const { seq } of r.inserted) {
+        expect(seq).toBeGreaterThan(last);
+        last = seq;
+      }
+    }
+    expect(s.maxSeq()).toBe(last);
+    expect(s.countDetections()).toBe(last);
+  });
+
+  it('rolls the whole batch back when one row fails', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.appendDetections([det('1', 'a')]);
+    const bad = det('2', 'a', { title: null as unknown as string }); // NOT NULL violation
+    expect(() => s.appendDetections([det('3', 'a'), bad])).toThrow();
+    expect(s.countDetections()).toBe(1);
+    expect(s.appendDetections([det('3', 'a')]).inserted[0].seq).toBeGreaterThan(1);
+  });
+
+  it('still has everything after the file is reopened', async () => {
+    const dir = t.dir();
+    const a = await t.open({ dataDir: dir, secretKey: KEY });
+    a.appendDetections([det('1', 'a'), det('2', 'a'), det('1', 'b')]);
+    await t.close(a);
+    const b = await t.open({ dataDir: dir, secretKey: KEY });
+    expect(b.countDetections()).toBe(3);
+    expect(b.countKeys()).toBe(2);
+    expect(b.maxSeq()).toBe(3);
+    // Dedupe state survived too.
+    expect(b.appendDetections([det('1', 'b'), det('2', 'a')]).duplicates).toBe(2);
+    expect(b.appendDetections([det('2', 'c')]).inserted).toEqual([
+      { seq: 4, key: 'prod/model_breach/2', version: 2 },
+    ]);
+    const d = b.getDetection('prod/model_breach/1')!;
+    expect(d.version).toBe(2);
+    expect(d.canonical).toEqual({ id: '1', hash: 'b' });
+    expect(d.raw).toEqual({ pbid: 1 });
+    expect(d.versions.map((v) => [v.seq, v.version, v.hash])).toEqual([
+      [1, 1, 'a'],
+      [3, 2, 'b'],
+    ]);
+  });
+
+  it('getDetection finds a version by seq (number or digits) and the latest by key', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.appendDetections([det('9', 'a'), det('9', 'b', { acknowledged: true })]);
+    expect(s.getDetection(1)).toMatchObject({ seq: 1, version: 1, acknowledged: false });
+    expect(s.getDetection('2')).toMatchObject({ seq: 2, version: 2, acknowledged: true });
+    expect(s.getDetection('prod/model_breach/9')?.seq).toBe(2);
+    expect(s.getDetection(1)?.versions).toHaveLength(2);
+    expect(s.getDetection(99)).toBeUndefined();
+    expect(s.getDetection('prod/model_breach/nope')).toBeUndefined();
+  });
+});
+
+describe('store: readLog', () => {
+  const t = useTempStores();
+
+  it('returns the log after an offset, in seq order, every version included', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.appendDetections([det('1', 'a'), det('2', 'a'), det('3', 'a')]);
+    s.appendDetections([det('2', 'b'), det('4', 'a')]);
+    expect(s.readLog(0, 100).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    const after = s.readLog(2, 2);
+    expect(after.map((r) => [r.seq, r.key, r.version])).toEqual([
+      [3, 'prod/model_breach/3', 1],
+      [4, 'prod/model_breach/2', 2],
+    ]);
+    expect(after[0].raw).toEqual({ pbid: 3 });
+    expect(s.readLog(2, 2, { raw: false })[0]).not.toHaveProperty('raw');
+    expect(s.readLog(5, 10)).toEqual([]);
+    expect(s.readLog(0, 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,213 @@
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SecretError, StoreError } from '../../src/store/index.ts';
+import { decryptSecret, encryptSecret, parseSecretKey } from '../../src/store/secrets.ts';
+import { KEY, useTempStores } from './helpers.ts';
+
+const TOKEN = 'PRIVATE-7f3a9c-do-not-leak';
+const demo = {
+  name: 'prod',
+  url: 'https://dt.example.com',
+  publicToken: 'pub-123',
+  privateToken: TOKEN,
+};
+
+describe('store: instances', () => {
+  const t = useTempStores();
+
+  it('add, list, get, update and remove, with defaults', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    const a = s.instances.add(demo);
+    expect(a).toMatchObject({
+      name: 'prod',
+      url: 'https://dt.example.com',
+      publicToken: 'pub-123',
+      pollIntervalS: 300,
+      lookbackS: 86_400,
+      minScore: null,
+      maxItemsPerPoll: null,
+      tls: { insecure: false, caFile: null },
+      proxy: null,
+      enabled: true,
+      checkIntervalMin: null,
+      simulated: false,
+    });
+    s.instances.add({
+      ...demo,
+      name: 'demo',
+      simulated: true,
+      tls: { insecure: true },
+      checkIntervalMin: 15,
+    });
+    expect(s.instances.list().map((i) => i.name)).toEqual(['demo', 'prod']);
+    expect(s.instances.get('demo')).toMatchObject({
+      simulated: true,
+      tls: { insecure: true, caFile: null },
+      checkIntervalMin: 15,
+    });
+    expect(() => s.instances.add(demo)).toThrow(StoreError);
+    expect(() => s.instances.add(demo)).toThrow(/already exists/);
+    expect(() => s.instances.add({ ...demo, name: 'bad name/x' })).toThrow(/instance name/);
+
+    const u = s.instances.update('prod', {
+      pollIntervalS: 60,
+      minScore: 0.5,
+      maxItemsPerPoll: 1000,
+      tls: { caFile: '/etc/dt-ca.pem' },
+      proxy: 'http://proxy:3128',
+      enabled: false,
+    });
+    expect(u).toMatchObject({
+      pollIntervalS: 60,
+      minScore: 0.5,
+      maxItemsPerPoll: 1000,
+      tls: { insecure: false, caFile: '/etc/dt-ca.pem' },
+      proxy: 'http://proxy:3128',
+      enabled: false,
+      url: 'https://dt.example.com',
+    });
+    expect(u.updatedAt).toBeGreaterThanOrEqual(a.updatedAt);
+    expect(() => s.instances.update('nope', { enabled: true })).toThrow(/no instance named "nope"/);
+    expect(() => s.instances.update('prod', { pollIntervalS: 0 })).toThrow(/pollIntervalS/);
+
+    s.cursors.set('prod', 'breaches', { windows: [] });
+    s.connectionChecks.add({ instance: 'prod', ok: true, latencyMs: 12 });
+    expect(s.instances.remove('prod')).toBe(true);
+    expect(s.instances.remove('prod')).toBe(false);
+    expect(s.instances.get('prod')).toBeUndefined();
+    expect(s.cursors.get('prod', 'breaches')).toBeUndefined();
+    expect(s.connectionChecks.list('prod')).toEqual([]);
+  });
+
+  it('never returns the private token from list or get, and encrypts it at rest', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.instances.add(demo);
+    const shown = JSON.stringify([s.instances.list(), s.instances.get('prod')]);
+    expect(shown).not.toContain(TOKEN);
+    expect(shown).not.toMatch(/private|v1:/i);
+
+    const db = new Database(s.path, { readonly: true });
+    const row = db.prepare("SELECT * FROM instances WHERE name = 'prod'").get() as Record<string, unknown>;
+    db.close();
+    expect(JSON.stringify(row)).not.toContain(TOKEN);
+    expect(String(row.private_token_enc)).toMatch(/^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+    // The whole file, WAL included, holds no plaintext token.
+    for (const f of [s.path, `${s.path}-wal`]) {
+      try {
+        expect(readFileSync(f).includes(TOKEN)).toBe(false);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    expect(s.instances.privateToken('prod')).toBe(TOKEN);
+  });
+
+  it('re-encrypts on update and decrypts after a reopen with the same key', async () => {
+    const dir = t.dir();
+    const a = await t.open({ dataDir: dir, secretKey: KEY });
+    a.instances.add(demo);
+    a.instances.update('prod', { privateToken: 'rotated' });
+    await t.close(a);
+    const b = await t.open({ dataDir: dir, secretKey: KEY });
+    expect(b.instances.privateToken('prod')).toBe('rotated');
+    expect(() => b.instances.privateToken('nope')).toThrow(/no instance named/);
+  });
+
+  it('says clearly that the key changed when it cannot decrypt', async () => {
+    const dir = t.dir();
+    const a = await t.open({ dataDir: dir, secretKey: KEY });
+    a.instances.add(demo);
+    await t.close(a);
+    const b = await t.open({ dataDir: dir, secretKey: Buffer.alloc(32, 9) });
+    expect(b.instances.list()).toHaveLength(1); // listing needs no key
+    let err: unknown;
+    try {
+      b.instances.privateToken('prod');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SecretError);
+    expect((err as SecretError).code).toBe('wrong_key');
+    expect((err as Error).message).toBe(
+      'the private token of instance prod cannot be decrypted: the secret key changed; set DTC_SECRET_KEY to the key ' +
+        'used before or re-enter the token with `dtc instance update prod --private-token ...`',
+    );
+  });
+
+  it('binds a ciphertext to its instance: copied onto another row it does not decrypt', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.instances.add(demo);
+    s.instances.add({ ...demo, name: 'other', privateToken: 'other-token' });
+    const db = new Database(s.path);
+    db.prepare(
+      "UPDATE instances SET private_token_enc = (SELECT private_token_enc FROM instances WHERE name = 'prod') WHERE name = 'other'",
+    ).run();
+    db.close();
+    expect(() => s.instances.privateToken('other')).toThrow(SecretError);
+  });
+});
+
+describe('store: secret key', () => {
+  const t = useTempStores();
+
+  it('creates <dataDir>/secret.key with mode 0600 on first use and reuses it', async () => {
+    const dir = t.dir();
+    const a = await t.open({ dataDir: dir });
+    const keyFile = join(dir, 'secret.key');
+    expect(() => statSync(keyFile)).toThrow(); // not before a secret is needed
+    a.instances.add(demo);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(keyFile, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    await t.close(a);
+    const b = await t.open({ dataDir: dir });
+    expect(b.instances.privateToken('prod')).toBe(TOKEN);
+  });
+
+  it('refuses a key file that group or others can read, saying how to fix it', async () => {
+    const dir = t.dir();
+    const keyFile = join(dir, 'secret.key');
+    writeFileSync(keyFile, `${'ab'.repeat(32)}\n`);
+    chmodSync(keyFile, 0o644);
+    const s = await t.open({ dataDir: dir });
+    expect(() => s.instances.add(demo)).toThrow(`run \`chmod 600 ${keyFile}\``);
+    expect(() => s.instances.add(demo)).toThrow(/mode 0644/);
+    chmodSync(keyFile, 0o600);
+    expect(s.instances.add(demo).name).toBe('prod');
+  });
+
+  it('takes DTC_SECRET_KEY as hex or base64 and names the variable when it is malformed', async () => {
+    const hex = 'cd'.repeat(32);
+    expect(parseSecretKey(hex)).toEqual(Buffer.from(hex, 'hex'));
+    expect(parseSecretKey(Buffer.alloc(32, 1).toString('base64'))).toEqual(Buffer.alloc(32, 1));
+    for (const bad of ['abc', 'cd'.repeat(31), Buffer.alloc(16).toString('base64'), 'not a key at all!']) {
+      expect(() => parseSecretKey(bad)).toThrow(
+        /^DTC_SECRET_KEY must be 64 hex characters or the base64 of 32 bytes/,
+      );
+    }
+    expect(() => parseSecretKey('zz'.repeat(32))).not.toThrow(/zzzz/); // never echoes the value
+
+    const dir = t.dir();
+    const s = await t.open({ dataDir: dir, env: { DTC_SECRET_KEY: hex } });
+    s.instances.add(demo);
+    expect(() => statSync(join(dir, 'secret.key'))).toThrow(); // the env key wins; no file created
+    await t.close(s);
+    const again = await t.open({
+      dataDir: dir,
+      env: { DTC_SECRET_KEY: Buffer.from(hex, 'hex').toString('base64') },
+    });
+    expect(again.instances.privateToken('prod')).toBe(TOKEN);
+    const broken = await t.open({ dataDir: dir, env: { DTC_SECRET_KEY: 'oops' } });
+    expect(() => broken.instances.privateToken('prod')).toThrow(/DTC_SECRET_KEY must be/);
+  });
+
+  it('uses a fresh IV per value: the same token encrypts differently', () => {
+    const x = encryptSecret(KEY, 'same', 'aad');
+    const y = encryptSecret(KEY, 'same', 'aad');
+    expect(x).not.toBe(y);
+    expect(Buffer.from(x.split(':')[1], 'base64')).toHaveLength(12);
+    expect(decryptSecret(KEY, y, 'aad', 'it', 'fix it')).toBe('same');
+    expect(() => decryptSecret(KEY, 'garbage', 'aad', 'the token', 'fix it')).toThrow(/not a v1 ciphertext/);
+  });
+});

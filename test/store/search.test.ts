@@ -1,0 +1,142 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/index.ts';
+import { det, KEY, useTempStores } from './helpers.ts';
+
+const T0 = 1_700_000_000_000;
+const MIN = 60_000;
+
+describe('store: search', () => {
+  const t = useTempStores();
+  let s: Store;
+
+  beforeEach(async () => {
+    s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.appendDetections([
+      det('1', 'a', {
+        title: 'SMB Lateral Movement',
+        description: 'Device scanned many internal hosts over SMB',
+        hostnames: ['ws-01.corp.local'],
+        ips: ['10.0.0.1', '10.0.0.2'],
+        severity: 4,
+        eventTime: T0,
+      }),
+      det('2', 'a', {
+        title: 'Unusual Outbound TLS',
+        description: 'Beaconing to a rare external endpoint',
+        hostnames: ['db-7.corp.local'],
+        ips: ['192.168.5.20'],
+        severity: 2,
+        eventTime: T0 + MIN,
+      }),
+      det('3', 'a', {
+        family: 'ai_analyst',
+        title: 'Possible SSL Command and Control',
+        description: 'AI Analyst investigated beaconing from ws-01',
+        hostnames: ['ws-01.corp.local'],
+        ips: ['10.0.0.1'],
+        severity: 5,
+        eventTime: T0 + 2 * MIN,
+        acknowledged: true,
+      }),
+      det('4', 'a', {
+        instance: 'lab',
+        title: 'Ransomware Encryption Activity',
+        hostnames: ['lab-fs'],
+        ips: ['172.16.0.9'],
+        severity: 5,
+        eventTime: T0 + 3 * MIN,
+      }),
+    ]);
+  });
+
+  const keys = (r: { items: { key: string }[] }) => r.items.map((i) => i.key);
+
+  it('lists the latest version of every key, newest event first', () => {
+    const r = s.searchDetections({});
+    expect(r.total).toBe(4);
+    expect(keys(r)).toEqual([
+      'lab/model_breach/4',
+      'prod/ai_analyst/3',
+      'prod/model_breach/2',
+      'prod/model_breach/1',
+    ]);
+    expect(r.items[0]).not.toHaveProperty('raw');
+  });
+
+  it('searches title, description, hostname and IP', () => {
+    expect(keys(s.searchDetections({ q: 'lateral' }))).toEqual(['prod/model_breach/1']);
+    expect(keys(s.searchDetections({ q: 'beaconing' }))).toEqual([
+      'prod/ai_analyst/3',
+      'prod/model_breach/2',
+    ]);
+    expect(keys(s.searchDetections({ q: 'db-7.corp.local' }))).toEqual(['prod/model_breach/2']);
+    expect(keys(s.searchDetections({ q: '10.0.0.2' }))).toEqual(['prod/model_breach/1']);
+    expect(keys(s.searchDetections({ q: '172.16.0.9' }))).toEqual(['lab/model_breach/4']);
+    // Every term must match; terms match as prefixes.
+    expect(keys(s.searchDetections({ q: 'ws-01 command' }))).toEqual(['prod/ai_analyst/3']);
+    expect(keys(s.searchDetections({ q: 'ransom' }))).toEqual(['lab/model_breach/4']);
+    expect(s.searchDetections({ q: 'nothing-like-this' }).total).toBe(0);
+  });
+
+  it('treats FTS syntax in the query as plain text', () => {
+    for (const q of ['"', 'AND', 'NEAR(', '*', 'title:smb', '-', '(((', "'; DROP TABLE detections; --"]) {
+      expect(() => s.searchDetections({ q })).not.toThrow();
+    }
+    expect(s.searchDetections({ q: '***' }).total).toBe(0);
+    expect(keys(s.searchDetections({ q: '"SMB"' }))).toEqual(['prod/model_breach/1']);
+  });
+
+  it('filters by instance, family, minimum severity, time range and acknowledged', () => {
+    expect(keys(s.searchDetections({ instance: 'lab' }))).toEqual(['lab/model_breach/4']);
+    expect(keys(s.searchDetections({ family: 'ai_analyst' }))).toEqual(['prod/ai_analyst/3']);
+    expect(keys(s.searchDetections({ severity: 4 }))).toEqual([
+      'lab/model_breach/4',
+      'prod/ai_analyst/3',
+      'prod/model_breach/1',
+    ]);
+    expect(keys(s.searchDetections({ from: T0 + MIN, to: T0 + 2 * MIN }))).toEqual([
+      'prod/ai_analyst/3',
+      'prod/model_breach/2',
+    ]);
+    expect(keys(s.searchDetections({ acknowledged: true }))).toEqual(['prod/ai_analyst/3']);
+    expect(s.searchDetections({ acknowledged: false }).total).toBe(3);
+    expect(keys(s.searchDetections({ q: 'ws-01', instance: 'prod', severity: 5 }))).toEqual([
+      'prod/ai_analyst/3',
+    ]);
+  });
+
+  it('reports the total beside a limited page', () => {
+    const p1 = s.searchDetections({ limit: 3 });
+    const p2 = s.searchDetections({ limit: 3, offset: 3 });
+    expect(p1.total).toBe(4);
+    expect(p1.items).toHaveLength(3);
+    expect(p2.total).toBe(4);
+    expect(keys(p2)).toEqual(['prod/model_breach/1']);
+    expect(s.searchDetections({ limit: 2, offset: 10 })).toEqual({ items: [], total: 4 });
+  });
+
+  it('matches only the latest version of a key', () => {
+    s.appendDetections([
+      det('1', 'b', {
+        title: 'SMB Lateral Movement (acknowledged)',
+        description: 'Now with a different wording',
+        hostnames: ['ws-99.corp.local'],
+        ips: ['10.9.9.9'],
+        severity: 4,
+        eventTime: T0,
+        acknowledged: true,
+      }),
+    ]);
+    expect(s.searchDetections({}).total).toBe(4);
+    expect(s.searchDetections({ q: '10.0.0.2' }).total).toBe(0); // only in version 1
+    expect(s.searchDetections({ q: 'scanned' }).total).toBe(0);
+    const r = s.searchDetections({ q: 'ws-99' });
+    expect(r.items.map((i) => [i.key, i.version, i.acknowledged])).toEqual([
+      ['prod/model_breach/1', 2, true],
+    ]);
+    expect(keys(s.searchDetections({ acknowledged: true }))).toEqual([
+      'prod/ai_analyst/3',
+      'prod/model_breach/1',
+    ]);
+  });
+});
