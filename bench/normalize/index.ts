@@ -1,0 +1,107 @@
+// Normaliser throughput against the floor of JSON.parse + JSON.stringify on the same lines.
+// Builds a corpus of ≥ 200,000 lines from the fixtures (every elastic line, syslog framing kept, plus
+// the XSOAR REST records), each with its own ids and times, then times three passes over it:
+//   floor  JSON.parse(payload) + JSON.stringify(result)
+//   ecs    normalize(line) → ECS JSON string
+//   ocsf   normalize(line) → OCSF JSON string
+// Each pass runs ROUNDS times and the best round counts. Last line: `ratio ecs=<x> ocsf=<y>`.
+// Run: npm run bench:normalize  (DTC_BENCH_LINES, DTC_BENCH_ROUNDS, DTC_FIXTURES override)
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { normalize, render } from '../../src/normalize/index.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const fixtures = process.env.DTC_FIXTURES ?? path.resolve(root, '../shared/fixtures');
+const LINES = Math.max(200_000, Number(process.env.DTC_BENCH_LINES ?? 200_000));
+const ROUNDS = Number(process.env.DTC_BENCH_ROUNDS ?? 3);
+
+interface Template {
+  prefix: string; // syslog header or app-name prefix, '' for raw JSON
+  rec: Record<string, any>;
+}
+
+function templates(): Template[] {
+  const out: Template[] = [];
+  const edir = path.join(fixtures, 'elastic');
+  for (const f of readdirSync(edir).filter((f) => f.endsWith('.log'))) {
+    for (const line of readFileSync(path.join(edir, f), 'utf8').split('\n')) {
+      const at = line.indexOf('{');
+      if (at < 0) continue;
+      out.push({ prefix: line.slice(0, at), rec: JSON.parse(line.slice(at)) });
+    }
+  }
+  const xdir = path.join(fixtures, 'xsoar');
+  for (const f of [
+    'mocked_get_events.json',
+    'Darktrace-fetch_breach.json',
+    'DarktraceMBs-fetch_breach.json',
+    'Darktrace-get_breach.json',
+    'DarktraceMBs-get_breach.json',
+    'incident_fetch.json',
+    'ai_analyst_incident.json',
+  ]) {
+    const v = JSON.parse(readFileSync(path.join(xdir, f), 'utf8'));
+    for (const rec of Array.isArray(v) ? v : [v]) out.push({ prefix: '', rec });
+  }
+  return out;
+}
+
+/** The template with fresh ids and times: every line is its own detection. */
+function vary(t: Template, i: number): string {
+  const r = t.rec;
+  const shift = i * 1000;
+  const o: Record<string, any> = { ...r };
+  if ('pbid' in r) o.pbid = 1_000_000 + i;
+  if ('aiaScore' in r || 'currentGroup' in r) o.id = `b3e1c0de-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  if ('alert_name' in r) o.uuid = `5e5e5e5e-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  for (const k of ['time', 'creationTime', 'createdAt']) if (typeof r[k] === 'number') o[k] = r[k] + shift;
+  if (typeof r.last_updated === 'number') o.last_updated = r.last_updated + i;
+  return t.prefix + JSON.stringify(o);
+}
+
+function buildCorpus(): string[] {
+  const ts = templates();
+  const lines = new Array<string>(LINES);
+  for (let i = 0; i < LINES; i++) lines[i] = vary(ts[i % ts.length], i);
+  return lines;
+}
+
+function time(label: string, lines: string[], fn: (line: string) => string): number {
+  let best = Number.POSITIVE_INFINITY;
+  let bytes = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    bytes = 0;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < lines.length; i++) bytes += fn(lines[i]).length;
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (s < best) best = s;
+  }
+  const rate = lines.length / best;
+  console.log(
+    `${label.padEnd(28)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} events/s  ` +
+      `(${best.toFixed(2)} s for ${lines.length.toLocaleString('en-US')} lines, ${(bytes / 1e6).toFixed(0)} MB out)`,
+  );
+  return rate;
+}
+
+const corpus = buildCorpus();
+const inBytes = corpus.reduce((n, l) => n + l.length, 0);
+console.log(
+  `corpus: ${corpus.length.toLocaleString('en-US')} lines, ${(inBytes / 1e6).toFixed(0)} MB, ` +
+    `node ${process.version}, best of ${ROUNDS}`,
+);
+
+// Warm the JIT on a slice so the first timed pass is not the compile pass.
+const warm = corpus.slice(0, 5000);
+for (const l of warm) {
+  JSON.stringify(JSON.parse(l.slice(l.indexOf('{'))));
+  render(normalize(l), 'ecs');
+  render(normalize(l), 'ocsf');
+}
+
+const floor = time('JSON.parse+JSON.stringify', corpus, (l) =>
+  JSON.stringify(JSON.parse(l.slice(l.indexOf('{')))),
+);
+const ecs = time('normalize → ECS', corpus, (l) => render(normalize(l), 'ecs'));
+const ocsf = time('normalize → OCSF', corpus, (l) => render(normalize(l), 'ocsf'));
+console.log(`ratio ecs=${(ecs / floor).toFixed(2)} ocsf=${(ocsf / floor).toFixed(2)}`);
