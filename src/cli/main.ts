@@ -1,8 +1,10 @@
 // The `dtc` command line. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { registerCall } from './call.ts';
+import { registerInstance } from './instance.ts';
 import { registerNormalize } from './normalize.ts';
 import { registerSimulator } from './simulator.ts';
+import { registerStart } from './start.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('dtc')
@@ -13,6 +15,8 @@ export async function main(argv: string[]): Promise<void> {
   registerCall(program);
   registerNormalize(program);
   registerSimulator(program);
+  registerStart(program);
+  registerInstance(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -6,7 +6,15 @@ import type * as T from './types.ts';
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 /** How parameters travel: in the query (`none`), as a form body, or as a JSON body. */
 export type BodyKind = 'none' | 'form' | 'json';
-export type ParamValue = string | number | boolean | readonly (string | number)[] | null | undefined;
+/** Query and form values are scalars or lists; JSON bodies may also carry objects. */
+export type ParamValue =
+  | string
+  | number
+  | boolean
+  | readonly unknown[]
+  | { readonly [key: string]: unknown }
+  | null
+  | undefined;
 export type Params = { [key: string]: ParamValue };
 
 export interface EndpointSpec {
@@ -302,7 +310,7 @@ export const endpoints = {
         action: T.AntigenaActionType;
         duration: number;
         reason?: string;
-        connections?: readonly { src: string; dst: string; port?: number }[] & ParamValue;
+        connections?: readonly { src: string; dst: string; port?: number }[];
       },
       { codeid: number }
     >({
@@ -646,7 +654,7 @@ export const endpoints = {
       doc: '§12',
       summary: 'Tags',
     }),
-    create: ep<{ name: string; data: { description?: string; color?: number } & ParamValue }, T.Tag>({
+    create: ep<{ name: string; data: { description?: string; color?: number } }, T.Tag>({
       method: 'POST',
       path: '/tags',
       body: 'json',

@@ -26,6 +26,7 @@ export function encodeValue(v: string): string {
 
 function valueText(v: Exclude<ParamValue, null | undefined>): string {
   if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
 

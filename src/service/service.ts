@@ -1,0 +1,189 @@
+// `dtc start`: the collector service. One process runs the pollers and the HTTP API over one store.
+// With no real instance configured it starts an embedded simulator and a `demo` instance pointing at
+// it, clearly marked as simulated, so a newcomer sees detections arrive within a minute.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Collector, type InstanceRecord } from '../collect/collector.ts';
+import { storeIngest } from '../collect/ingest.ts';
+import { buildApi } from '../server/app.ts';
+import { type Simulator, startSimulator } from '../simulator/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { type Config, loadConfigFile, validateConfig } from './config.ts';
+import type { ServiceLogger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+export interface ServiceOptions {
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  configFile?: string;
+  log: ServiceLogger;
+  /** Start the embedded simulator when no real instance exists (default true). */
+  demo?: boolean;
+  /** Demo poll interval in seconds (default 30, so arrivals show quickly). */
+  demoPollSeconds?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Service {
+  url: string;
+  dataDir: string;
+  store: Store;
+  collector: Collector;
+  metrics: Metrics;
+  api: FastifyInstance;
+  simulator?: Simulator;
+  stop(): Promise<void>;
+}
+
+export const DEMO_INSTANCE = 'demo';
+
+export async function startService(o: ServiceOptions): Promise<Service> {
+  const env = o.env ?? process.env;
+  const config: Config = o.configFile ? loadConfigFile(o.configFile, env) : validateConfig({}, env);
+  const dataDir = resolve(o.dataDir ?? config.dataDir ?? env.DTC_DATA_DIR ?? 'data');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const store = await openStore({ dataDir });
+  const log = o.log;
+  const cleanup: (() => Promise<unknown> | unknown)[] = [() => store.close()];
+  try {
+    // Instances declared in the config file are the source of truth for those names.
+    for (const i of config.instances) {
+      const row = {
+        name: i.name,
+        url: i.url,
+        publicToken: i.publicToken,
+        privateToken: i.privateToken,
+        pollIntervalS: i.pollIntervalSeconds,
+        lookbackS: i.lookbackHours * 3600,
+        minScore: i.minScore,
+        maxItemsPerPoll: i.maxItemsPerPoll,
+        tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? null },
+        proxy: i.proxy ?? null,
+        enabled: i.enabled,
+        checkIntervalMin: i.checkIntervalMinutes ?? null,
+      };
+      if (store.instances.get(i.name)) store.instances.update(i.name, row);
+      else store.instances.add(row);
+    }
+
+    let simulator: Simulator | undefined;
+    const real = store.instances.list().filter((i) => !i.simulated);
+    if (real.length === 0 && o.demo !== false) {
+      simulator = await startSimulator({
+        publicToken: 'demo-public-token',
+        privateToken: 'demo-private-token',
+        seed: 1,
+        history: { count: 3000, days: 7 },
+        ratePerMinute: 6,
+      });
+      cleanup.push(() => simulator?.close());
+      const demo = {
+        name: DEMO_INSTANCE,
+        url: simulator.url,
+        publicToken: 'demo-public-token',
+        privateToken: 'demo-private-token',
+        pollIntervalS: o.demoPollSeconds ?? 30,
+        lookbackS: 24 * 3600,
+        enabled: true,
+        simulated: true,
+      };
+      if (store.instances.get(DEMO_INSTANCE)) store.instances.update(DEMO_INSTANCE, demo);
+      else store.instances.add(demo);
+      log.warn(
+        `instance "${DEMO_INSTANCE}" is SIMULATED: an embedded Darktrace simulator at ${simulator.url} feeds it`,
+        {
+          instance: DEMO_INSTANCE,
+          simulated: true,
+        },
+      );
+    }
+
+    const metrics = createMetrics();
+    const ingest = storeIngest(store, {
+      onStored(instance, stream, r, fetched) {
+        metrics.fetched.inc({ instance, stream }, fetched);
+        metrics.stored.inc({ instance, kind: 'new' }, r.new);
+        metrics.stored.inc({ instance, kind: 'updated' }, r.updated);
+        metrics.stored.inc({ instance, kind: 'duplicate' }, r.duplicates);
+        if (r.rejected) metrics.rejected.inc({ instance, source: 'poll' }, r.rejected);
+      },
+    });
+    const collector = new Collector({
+      ingest,
+      log,
+      overlapMs: config.collector.overlapMinutes * 60_000,
+      updateHorizonMs: config.collector.updateHorizonHours * 3_600_000,
+      maxWindowMs: config.collector.maxWindowMinutes * 60_000,
+      onPoll(instance, report) {
+        metrics.pollDuration.observe({ instance }, (report.finishedAt - report.startedAt) / 1000);
+        for (const [stream, r] of Object.entries(report.streams))
+          if (r.error) metrics.pollErrors.inc({ instance, stream });
+      },
+    });
+    await collector.setInstances(
+      store.instances
+        .list()
+        .map((i) => instanceRecord(store, i.name))
+        .filter((r): r is InstanceRecord => !!r)
+        .map((r) => (r.simulated && !simulator ? { ...r, enabled: false } : r)),
+    );
+    cleanup.unshift(() => collector.stop());
+
+    const api = buildApi({
+      store,
+      collector,
+      metrics,
+      about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
+    });
+    const port = o.port ?? config.api.port;
+    const host = o.host ?? config.api.host;
+    await api.listen({ port, host });
+    cleanup.unshift(() => api.close());
+    const addr = api.server.address();
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+    collector.start();
+
+    let stopping: Promise<void> | undefined;
+    const service: Service = {
+      url,
+      dataDir,
+      store,
+      collector,
+      metrics,
+      api,
+      simulator,
+      stop: () => {
+        stopping ??= (async () => {
+          for (const f of cleanup) await f();
+        })();
+        return stopping;
+      },
+    };
+    return service;
+  } catch (err) {
+    for (const f of cleanup) await Promise.resolve(f()).catch(() => {});
+    throw err;
+  }
+}
+
+/** The collector's view of a stored instance, with its private token decrypted (never logged). */
+export function instanceRecord(store: Store, name: string): InstanceRecord | undefined {
+  const i = store.instances.get(name);
+  if (!i) return undefined;
+  return {
+    name: i.name,
+    url: i.url,
+    publicToken: i.publicToken,
+    privateToken: store.instances.privateToken(name),
+    pollIntervalSeconds: i.pollIntervalS,
+    lookbackHours: i.lookbackS / 3600,
+    minScore: i.minScore ?? 0,
+    maxItemsPerPoll: i.maxItemsPerPoll ?? 50_000,
+    tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? undefined },
+    proxy: i.proxy ?? undefined,
+    enabled: i.enabled,
+    simulated: i.simulated,
+  };
+}
