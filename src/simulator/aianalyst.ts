@@ -118,7 +118,7 @@ export class AiAnalyst {
   private breachDevice(d: Device, cidr: boolean): AiaBreachDevice {
     const saas = d.sid === -9;
     return {
-      identifier: saas ? String(d.hostname) : (d.hostname ?? null),
+      identifier: d.hostname ?? d.ip ?? null,
       hostname: d.hostname ?? null,
       ip: saas || !d.ip ? null : cidr ? `${d.ip}/24` : d.ip,
       mac: saas ? null : (d.macaddress ?? null),
@@ -234,12 +234,14 @@ export class AiAnalyst {
       })),
       details,
       explanations: [
-        {
-          iconType: 'search',
-          valueType: 'formatString',
-          value: 'Searching for recent activity from {}.',
-          replacements: [{ valueType: 'device', value: bd }],
-        },
+        [
+          {
+            iconType: 'search',
+            valueType: 'formatString',
+            value: 'Searching for recent activity from {}.',
+            replacements: [{ valueType: 'device', value: bd }],
+          },
+        ],
       ],
       figures: [],
     };

@@ -167,6 +167,8 @@ export interface TimelineOptions {
 export interface SerializeOptions {
   thenNow: boolean;
   deviceAtTop: boolean;
+  /** Device both at the top and in each component, as single-breach answers carry it (fixtures). */
+  deviceBoth?: boolean;
   minimal: boolean;
   breachUrlPrefix?: string;
   groupDevice?: boolean;
@@ -542,7 +544,7 @@ export class Timeline {
       out += `{"time":${c.time - 1000 * i},"cbid":${c.key * 3 + i + 100}${t.head}${1 + (c.key % 3)}${t.mid}`;
       if (netPort && c.device.ip) out += `,"ip":${this.sj(c.device.ip)},"port":${this.port(c.key, m)}`;
       out += `,"metric":${js(comp.metric)}`;
-      if (!o.deviceAtTop) out += `,"device":${this.deviceFragment(c.device)}`;
+      if (!o.deviceAtTop || o.deviceBoth) out += `,"device":${this.deviceFragment(c.device)}`;
       out += ',"triggeredFilters":[';
       for (let f = 0; f < comp.spec.length; f++) {
         if (f) out += ',';

@@ -112,7 +112,7 @@ function listBreaches(ctx: Ctx): unknown {
       .filter(Boolean);
     if (ids.length === 1) {
       const c = requireBreach(ctx, ids[0]);
-      return trimResponse(tl.object(c, o), responsedata);
+      return trimResponse(tl.object(c, { ...o, deviceBoth: true }), responsedata);
     }
     const found = ids.map((s) => findBreach(ctx, Number(s))).filter((c): c is BreachCore => !!c);
     return trimResponse(
@@ -314,10 +314,14 @@ function connectionRecord(
   i: number,
   t: number,
   failedIn = false,
+  forcePort?: number,
 ): Record<string, unknown> {
   const seed = ctx.sim.world.seed;
   const ext = ctx.sim.world.externals[h32(seed, d.did * 1000 + i, 71) % ctx.sim.world.externals.length];
-  const port = [443, 80, 53, 22][h32(seed, d.did * 1000 + i, 72) % 4];
+  const port = forcePort ?? [443, 80, 53, 22][h32(seed, d.did * 1000 + i, 72) % 4];
+  // DNS goes to an internal DNS server, not straight out.
+  const dnsServer =
+    port === 53 && !failedIn ? ctx.sim.world.internal.find((x) => x.typename === 'dnsserver') : undefined;
   const bytesOut = 60 + (h32(seed, i, 73) % 50_000);
   const bytesIn = 150 + (h32(seed, i, 74) % 500_000);
   const extDev = {
@@ -350,7 +354,7 @@ function connectionRecord(
     uid: `C${h32(seed, i, 75).toString(36)}${h32(seed, i, 76).toString(36)}`.slice(0, 18),
     status: failedIn ? 'failed' : 'ongoing',
     sdid: failedIn ? 0 : d.did,
-    ddid: failedIn ? d.did : 0,
+    ddid: failedIn ? d.did : (dnsServer?.did ?? 0),
     port,
     sourcePort: 32768 + (h32(seed, i, 77) % 28000),
     destinationPort: port,
@@ -358,9 +362,9 @@ function connectionRecord(
     applicationprotocol: port === 443 ? 'SSL' : port === 80 ? 'HTTP' : port === 53 ? 'DNS' : 'SSH',
     protocol: port === 53 ? 'UDP' : 'TCP',
     sourceDevice: failedIn ? extDev : detailDevice(d),
-    destinationDevice: failedIn ? detailDevice(d) : extDev,
+    destinationDevice: failedIn ? detailDevice(d) : dnsServer ? detailDevice(dnsServer) : extDev,
     source: failedIn ? ext.ip : (d.ip ?? ''),
-    destination: failedIn ? (d.hostname ?? d.ip ?? '') : ext.hostname,
+    destination: failedIn ? (d.hostname ?? d.ip ?? '') : dnsServer ? (dnsServer.ip ?? '') : ext.hostname,
     'antigena-email': false,
   };
   if (port === 53) {
@@ -463,7 +467,8 @@ export const handlers: Handlers = {
     list: listBreaches,
     get: (ctx) => {
       const c = requireBreach(ctx, ctx.params.pbid);
-      return trimResponse(ctx.sim.tl.object(c, breachOptions(ctx)), ctx.p.str('responsedata'));
+      const o = { ...breachOptions(ctx), deviceBoth: true };
+      return trimResponse(ctx.sim.tl.object(c, o), ctx.p.str('responsedata'));
     },
     acknowledge: (ctx) => {
       const c = requireBreach(ctx, ctx.params.pbid);

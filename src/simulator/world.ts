@@ -626,6 +626,7 @@ const MODELS: ModelTemplate[] = [
     description: 'DNS lookups for various cheese.com',
     weight: 1,
     user: 'user.name',
+    tags: ['Cats'],
     behaviour: 'flat',
   },
 ];
@@ -677,6 +678,7 @@ function filtersFor(kind: ModelKind, name: string): FilterSpec[] {
         { id: 'A', filterType: 'Rare external endpoint', comparator: '>', argument: 95, source: 'percent' },
         { id: 'B', filterType: 'Beaconing score', comparator: '>', argument: 60, source: 'percent' },
         { id: 'C', filterType: 'Direction', comparator: 'is', argument: 'out', source: { fixed: 'out' } },
+        { id: 'D', filterType: 'Connection count', comparator: '>', argument: 10, source: 'count' },
         ...display([
           ['Connection hostname', 'hostname'],
           ['Destination IP', 'destip'],
@@ -719,6 +721,7 @@ function filtersFor(kind: ModelKind, name: string): FilterSpec[] {
           argument: 'HTTP',
           source: { fixed: 'HTTP' },
         },
+        { id: 'D', filterType: 'Direction', comparator: 'is', argument: 'out', source: { fixed: 'out' } },
         ...display([
           ['Connection hostname', 'hostname'],
           ['Destination IP', 'destip'],
@@ -780,6 +783,7 @@ function filtersFor(kind: ModelKind, name: string): FilterSpec[] {
           source: { fixed: 'Add member to role.' },
         },
         { id: 'B', filterType: 'Unusual ASN for SaaS', comparator: '>', argument: 90, source: 'percent' },
+        { id: 'C', filterType: 'Unusual country for SaaS', comparator: '>', argument: 90, source: 'percent' },
         ...display([
           ['SaaS actor', 'saasactor'],
           ['SaaS service', 'saasservice'],
@@ -825,12 +829,17 @@ function filtersFor(kind: ModelKind, name: string): FilterSpec[] {
   }
 }
 
-/** A logic tree `A AND (B AND (C ...))` over the lettered filters, as the appliance nests it. */
+/**
+ * A logic tree as the appliance nests it: one condition alone is `{left: "A"}`; more are an OR of
+ * AND-chains that share the first condition, e.g. `(A AND B AND D) OR (A AND C AND D)`.
+ */
 function logicTree(ids: string[]): unknown {
-  if (ids.length === 1) return { left: ids[0] };
   const chain = (xs: string[]): unknown =>
     xs.length === 1 ? xs[0] : { left: xs[0], operator: 'AND', right: chain(xs.slice(1)) };
-  return chain(ids);
+  if (ids.length === 1) return { left: ids[0] };
+  if (ids.length === 2) return chain(ids);
+  const [a, b, c, ...rest] = ids;
+  return { left: chain([a, b, ...rest]), operator: 'OR', right: chain([a, c, ...rest]) };
 }
 
 function pad2(n: number): string {
@@ -1086,7 +1095,9 @@ export function buildWorld(seed: number, startedAt: number, hostname = 'dt-sim.e
       mitre: { tactics: t.tactics, techniques: t.techniques },
     };
     const now: Model =
-      index % 4 === 1 ? { ...model, message: 'Tuned to reduce noise', version: model.version + 1 } : model;
+      index % 4 === 1 || t.user
+        ? { ...model, message: t.user ? 'added tags' : 'Tuned to reduce noise', version: model.version + 1 }
+        : model;
     models.push({
       index,
       kind: t.kind,
