@@ -73,8 +73,16 @@ export function toMillis(v: unknown): number | undefined {
   return n <= MAX_MS ? n : undefined;
 }
 
+// One detection repeats the same instant (time, first/last seen); toISOString is not free.
+let lastMs = Number.NaN;
+let lastIso = '';
+
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 /** An IP address, with any CIDR suffix (`175.16.199.1/24`) or IPv6 brackets removed; else undefined. */
