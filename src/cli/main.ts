@@ -1,6 +1,7 @@
 // The `dtc` command line. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { registerCall } from './call.ts';
+import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
 import { registerNormalize } from './normalize.ts';
 import { registerSimulator } from './simulator.ts';
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
   registerSimulator(program);
   registerStart(program);
   registerInstance(program);
+  registerEndpoints(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
