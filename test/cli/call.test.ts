@@ -14,6 +14,7 @@ async function dtc(args: string[], env: Record<string, string> = {}) {
     const r = await run('node', ['bin/dtc.js', ...args], {
       env: { ...process.env, ...env },
       timeout: 30_000,
+      maxBuffer: 256 << 20,
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err: any) {
