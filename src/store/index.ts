@@ -549,8 +549,8 @@ class SqliteStore implements Store {
         };
         const seq = a.insert(row);
         a.upsertHead({ ...row, seq });
-        // The full-text index holds the latest version only: swap the old head's entry for the new one.
-        if (head) this.#fts.remove(head.seq);
+        // Insert-only: older versions stay in the full-text index but search joins matches to the heads,
+        // so they never surface. Deleting them here cost 2–3× the whole append (FTS5 deletes are slow).
         this.#fts.insert(
           seq,
           d.title,

@@ -52,9 +52,11 @@ export function withSerialKey<T extends string, C extends string>(
 }
 
 // ─── Full-text search (FTS5) ──────────────────────────────────────────────────────────────────────
-// Contentless (content='') with contentless_delete: the text lives in `detections.canonical` already,
-// FTS only maps words to rowids, and rowid = the head's seq, so a match joins straight to the latest
-// version. unicode61 splits 10.1.2.3 and ws-01.corp into word sequences, and a phrase query matches them.
+// Contentless (content=''): the text lives in `detections.canonical` already; FTS only maps words to
+// rowids, and rowid = the version's seq. Every version is indexed (append-only, like the log); a match
+// counts only when its seq is a head's seq, which keeps search on the latest version without deleting
+// from FTS on each update. contentless_delete keeps deletes possible for a future retention job.
+// unicode61 splits 10.1.2.3 and ws-01.corp into word sequences, and a phrase query matches them.
 
 export async function createFts(k: Kysely<DB>): Promise<void> {
   await sql`CREATE VIRTUAL TABLE detections_fts USING fts5(
@@ -65,18 +67,15 @@ export async function createFts(k: Kysely<DB>): Promise<void> {
 
 export interface FtsStatements {
   insert(seq: number, title: string, description: string, hostnames: string, ips: string): void;
-  remove(seq: number): void;
 }
 
 export function ftsStatements(db: SqliteDb): FtsStatements {
   const ins = db.prepare(
     'INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, ?, ?, ?)',
   );
-  const del = db.prepare('DELETE FROM detections_fts WHERE rowid = ?');
   return {
     insert: (seq, title, description, hostnames, ips) =>
       void ins.run(seq, title, description, hostnames, ips),
-    remove: (seq) => void del.run(seq),
   };
 }
 

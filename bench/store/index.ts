@@ -1,0 +1,232 @@
+// Store append throughput against the floor of a bare prepared INSERT of the same rows.
+// Both sides start from the same objects and JSON.stringify canonical and raw (any store must), write
+// batches of 500 in one transaction each, into their own SQLite file with the same pragmas (WAL,
+// synchronous=NORMAL). The store also looks up the key's head, upserts it and indexes the text (FTS5).
+//   bare   INSERT INTO detections(...) VALUES (...) through one prepared better-sqlite3 statement
+//   store  store.appendDetections(batch): dedupe + version + heads + full-text index
+// Each pass runs ROUNDS times on fresh files and the best round counts. Also printed, for information:
+// re-appending the same rows (all duplicates) and appending changed versions of them.
+// Last line: `ratio store=<x>`. Run: npm run bench:store  (DTC_BENCH_ROWS, DTC_BENCH_ROUNDS override)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { type DetectionInput, openStore } from '../../src/store/index.ts';
+
+const BATCH = 500;
+const ROWS = Math.max(BATCH, Math.round(Number(process.env.DTC_BENCH_ROWS ?? 50_000) / BATCH) * BATCH);
+const ROUNDS = Math.max(1, Number(process.env.DTC_BENCH_ROUNDS ?? 3));
+
+// Deterministic data (mulberry32): the same rows in every run.
+let seed = 0x2f6e2b1;
+const rnd = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+  return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+};
+const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+const ip = () => `10.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 254) + 1}`;
+const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
+const MODELS = [
+  'Anomalous Connection::SMB Enumeration',
+  'Compromise::Beaconing Activity To External Rare',
+  'Device::Suspicious Domain',
+  'Unusual Activity::Unusual Internal Connections',
+  'Compliance::Remote Desktop Protocol from Internet',
+  'Anomalous File::Internet Facing System File Download',
+];
+const WORDS =
+  'device connected to a rare external endpoint using an unusual port and protocol for this network'.split(
+    ' ',
+  );
+const sentence = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
+
+function makeRows(n: number): DetectionInput[] {
+  const t0 = 1_700_000_000_000;
+  return Array.from({ length: n }, (_, i) => {
+    const model = pick(MODELS);
+    const host = `ws-${String(Math.floor(rnd() * 5000)).padStart(4, '0')}.corp.example`;
+    const src = ip();
+    const dst = ip();
+    const time = t0 + i * 1000;
+    const pbid = 100_000 + i;
+    const raw = {
+      pbid,
+      time,
+      creationTime: time + 30_000,
+      commentCount: 0,
+      score: Number(rnd().toFixed(3)),
+      acknowledged: false,
+      model: {
+        name: model,
+        pid: 100 + (i % 400),
+        phid: 5000 + (i % 900),
+        uuid: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
+        description: sentence(30),
+        priority: 3,
+        tags: ['AP: Lateral Movement', 'T1021'],
+        category: 'Suspicious',
+      },
+      device: {
+        did: i % 5000,
+        ip: src,
+        hostname: host,
+        macaddress: `${hex(2)}:${hex(2)}:${hex(2)}:${hex(2)}:${hex(2)}:${hex(2)}`,
+      },
+      triggeredComponents: [
+        {
+          time,
+          cbid: pbid * 3,
+          cid: 7000 + (i % 300),
+          chid: 9000 + (i % 300),
+          size: 1,
+          threshold: 1,
+          interval: 3600,
+          logic: { data: { left: 'A', operator: 'AND', right: 'B' }, version: 1 },
+          metric: { mlid: 12, name: 'connections', label: 'Connections' },
+          triggeredFilters: [
+            {
+              cfid: 1,
+              id: 'A',
+              filterType: 'Destination IP',
+              arguments: { value: dst },
+              trigger: { value: dst },
+            },
+            {
+              cfid: 2,
+              id: 'B',
+              filterType: 'Connection hostname',
+              arguments: { value: host },
+              trigger: { value: host },
+            },
+          ],
+        },
+      ],
+    };
+    const canonical = {
+      key: { instance: 'bench', family: 'model_breach', id: String(pbid) },
+      title: model,
+      description: raw.model.description,
+      severity: 1 + (i % 5),
+      time,
+      created: time + 30_000,
+      state: { acknowledged: false, comments: 0 },
+      devices: [{ id: raw.device.did, hostname: host, ips: [src], mac: raw.device.macaddress }],
+      observables: { sourceIps: [src], destinationIps: [dst], sourceHosts: [host], destinationHosts: [] },
+      mitre: [{ tactic: 'Lateral Movement', technique: 'T1021' }],
+      url: `https://dt.example.com/#modelbreach/${pbid}`,
+    };
+    return {
+      instance: 'bench',
+      family: 'model_breach',
+      nativeId: String(pbid),
+      hash: hex(40),
+      eventTime: time,
+      severity: canonical.severity,
+      title: model,
+      description: raw.model.description,
+      hostnames: [host],
+      ips: [src, dst],
+      acknowledged: false,
+      canonical,
+      raw,
+    };
+  });
+}
+
+const batches = <T>(xs: T[]): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / BATCH) }, (_, b) => xs.slice(b * BATCH, (b + 1) * BATCH));
+
+function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'dtc-bench-store-'));
+}
+
+function bare(rows: DetectionInput[]): number {
+  const dir = tempDir();
+  const db = new Database(path.join(dir, 'bare.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE detections (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, instance TEXT NOT NULL,
+    family TEXT NOT NULL, native_id TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, created_at INTEGER NOT NULL,
+    event_time INTEGER NOT NULL, severity INTEGER NOT NULL, title TEXT NOT NULL, acknowledged INTEGER NOT NULL,
+    canonical TEXT NOT NULL, raw TEXT NOT NULL)`);
+  const ins =
+    db.prepare(`INSERT INTO detections (key, instance, family, native_id, version, hash, created_at, event_time,
+    severity, title, acknowledged, canonical, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const write = db.transaction((batch: DetectionInput[]) => {
+    const now = Date.now();
+    for (const d of batch) {
+      ins.run(
+        `${d.instance}/${d.family}/${d.nativeId}`,
+        d.instance,
+        d.family,
+        d.nativeId,
+        1,
+        d.hash,
+        now,
+        d.eventTime,
+        d.severity,
+        d.title,
+        d.acknowledged ? 1 : 0,
+        JSON.stringify(d.canonical),
+        JSON.stringify(d.raw),
+      );
+    }
+  });
+  const t = performance.now();
+  for (const b of batches(rows)) write(b);
+  const ms = performance.now() - t;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+async function store(
+  rows: DetectionInput[],
+  changed: DetectionInput[],
+): Promise<{ ms: number; dupMs: number; updMs: number }> {
+  const dir = tempDir();
+  const s = await openStore({ dataDir: dir, secretKey: Buffer.alloc(32) });
+  let t = performance.now();
+  for (const b of batches(rows)) s.appendDetections(b);
+  const ms = performance.now() - t;
+  t = performance.now();
+  for (const b of batches(rows)) s.appendDetections(b);
+  const dupMs = performance.now() - t;
+  t = performance.now();
+  for (const b of batches(changed)) s.appendDetections(b);
+  const updMs = performance.now() - t;
+  if (s.countDetections() !== rows.length * 2)
+    throw new Error(`store holds ${s.countDetections()} rows, expected ${rows.length * 2}`);
+  await s.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { ms, dupMs, updMs };
+}
+
+const rows = makeRows(ROWS);
+const changed = rows.map((r) => ({ ...r, hash: hex(40), acknowledged: true }));
+const bytes = rows.reduce((n, r) => n + JSON.stringify(r.canonical).length + JSON.stringify(r.raw).length, 0);
+console.log(`rows=${ROWS} batch=${BATCH} rounds=${ROUNDS} canonical+raw≈${Math.round(bytes / ROWS)} B/row`);
+
+let bestBare = Number.POSITIVE_INFINITY;
+let best = { ms: Number.POSITIVE_INFINITY, dupMs: Number.POSITIVE_INFINITY, updMs: Number.POSITIVE_INFINITY };
+for (let r = 0; r < ROUNDS; r++) {
+  bestBare = Math.min(bestBare, bare(rows));
+  const s = await store(rows, changed);
+  best = {
+    ms: Math.min(best.ms, s.ms),
+    dupMs: Math.min(best.dupMs, s.dupMs),
+    updMs: Math.min(best.updMs, s.updMs),
+  };
+}
+const rate = (ms: number) => Math.round((ROWS / ms) * 1000);
+console.log(`bare INSERT            ${rate(bestBare).toLocaleString('en')} detections/s`);
+console.log(`store append (new)     ${rate(best.ms).toLocaleString('en')} detections/s`);
+console.log(
+  `store append (dups)    ${rate(best.dupMs).toLocaleString('en')} detections/s  (all dropped by hash)`,
+);
+console.log(
+  `store append (changed) ${rate(best.updMs).toLocaleString('en')} detections/s  (version 2 of every key)`,
+);
+console.log(`ratio store=${(bestBare / best.ms).toFixed(2)}`);
