@@ -11,6 +11,7 @@ export interface NormalizeCliOptions {
   to: Format;
   instance?: string;
   original?: boolean;
+  baseUrl?: string;
 }
 
 function write(out: Writable, s: string): Promise<void> | undefined {
@@ -32,7 +33,7 @@ export async function runNormalize(
   for await (const line of rl) {
     n++;
     try {
-      const d = normalize(line, { instance: opts.instance, source: 'stdin' });
+      const d = normalize(line, { instance: opts.instance, source: 'stdin', baseUrl: opts.baseUrl });
       buf +=
         opts.to === 'ecs' && opts.original
           ? JSON.stringify(toEcs(d, { original: true }))
@@ -70,6 +71,7 @@ export function registerNormalize(program: Command): void {
       'Darktrace instance name for the detection key (default: syslog host, else "default")',
     )
     .option('--original', 'ECS only: keep the received record in event.original')
+    .option('--base-url <url>', 'Threat Visualizer URL, to build links the records lack (empty breachUrl)')
     .action(async (opts: NormalizeCliOptions) => {
       process.exitCode = await runNormalize(process.stdin, process.stdout, process.stderr, opts);
     });

@@ -27,6 +27,27 @@ export interface NormalizeOptions {
   /** Which Darktrace deployment this came from. Default: the syslog hostname, else `default`. */
   instance?: string;
   source?: Origin['source'];
+  /**
+   * The instance's Threat Visualizer URL (`https://dt.example.com`). When a record carries no link
+   * (empty `breachUrl`, no `incidentEventUrl`: Darktrace omits them when no FQDN is configured), the
+   * link is built from it.
+   */
+  baseUrl?: string;
+}
+
+function linkFor(d: Detection, base: string): string | undefined {
+  const b = base.endsWith('/') ? base.slice(0, -1) : base;
+  const id = encodeURIComponent(d.key.id);
+  switch (d.key.family) {
+    case 'model_breach':
+      return /^\d+$/.test(d.key.id) ? `${b}/#modelbreach/${id}` : undefined;
+    case 'ai_analyst':
+      return d.key.id.startsWith('h:') ? undefined : `${b}/#aiaincidentevent/${id}`;
+    case 'system_status':
+      return d.key.id.startsWith('h:') ? undefined : `${b}/sysstatus?alert=${id}`;
+    default:
+      return undefined;
+  }
 }
 
 const MAPPERS: Record<Family, (raw: Obj, instance: string) => Detection> = {
@@ -102,7 +123,9 @@ export function normalizeUnchecked(input: string | object, opts: NormalizeOption
  */
 export function normalize(input: string | object, opts: NormalizeOptions = {}): Detection {
   try {
-    return normalizeUnchecked(input, opts);
+    const d = normalizeUnchecked(input, opts);
+    if (d.url === undefined && opts.baseUrl) d.url = linkFor(d, opts.baseUrl);
+    return d;
   } catch (err) {
     if (err instanceof NormalizeError) throw err;
     throw new NormalizeError('bad_record', `internal error: ${(err as Error)?.message ?? String(err)}`);

@@ -201,6 +201,8 @@ describe('model breaches', () => {
     });
     expect(r3164.key.id).toBe('123');
     expect(r3164.url).toBeUndefined(); // empty breachUrl
+    const linked = normalize(elasticLine(MB_SYSLOG, 4), { baseUrl: 'https://dt.example.com/' });
+    expect(linked.url).toBe('https://dt.example.com/#modelbreach/123');
     expect(iso(r3164.time)).toBe('2022-08-05T09:34:46.317Z');
     const bare = normalize(elasticLine(MB_TEST, 5));
     expect(bare.origin.syslog).toMatchObject({ rfc: 0, appname: 'darktrace' });
