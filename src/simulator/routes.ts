@@ -89,7 +89,7 @@ function streamBreaches(tl: Timeline, it: Iterable<BreachCore>, o: SerializeOpti
     for (const c of it) {
       buf += first ? tl.serialize(c, o) : `,${tl.serialize(c, o)}`;
       first = false;
-      if (buf.length > 262_144) {
+      if (buf.length > 1_048_576) {
         yield buf;
         buf = '';
       }

@@ -32,7 +32,7 @@ function typeOf(v: unknown): string {
  * Where `actual` lacks a key of `expected` or has another JSON type, a description; else undefined.
  * null in the fixture matches anything; arrays compare the fixture's first element against any of ours.
  */
-export function mismatch(expected: unknown, actual: unknown, at = '$', key = ''): string | undefined {
+function mismatch(expected: unknown, actual: unknown, at = '$', key = ''): string | undefined {
   if (expected === null || expected === undefined) return undefined;
   const leaf = at.split('.').slice(-2).join('.');
   if (POLYMORPHIC.has(key) || POLYMORPHIC.has(leaf)) return undefined;
