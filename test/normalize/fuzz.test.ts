@@ -72,8 +72,12 @@ function wrongValue(r: () => number): unknown {
 
 /** All (container, key) slots of a JSON value. */
 function slots(v: unknown, out: [any, string | number][] = []): [any, string | number][] {
-  if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), slots(x, out)));
-  else if (v && typeof v === 'object')
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      out.push([v, i]);
+      slots(v[i], out);
+    }
+  } else if (v && typeof v === 'object')
     for (const [k, x] of Object.entries(v)) {
       out.push([v, k]);
       slots(x, out);
