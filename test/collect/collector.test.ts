@@ -1,0 +1,197 @@
+// The collector against the simulator over real HTTP, into a real SQLite store: late breaches, updates,
+// several instances with one failing.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Collector } from '../../src/collect/collector.ts';
+import { gaps, parseCursor } from '../../src/collect/cursor.ts';
+import { storeIngest } from '../../src/collect/ingest.ts';
+import { InstancePoller } from '../../src/collect/poller.ts';
+import { DarktraceClient } from '../../src/darktrace/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f();
+});
+
+async function setup(opts: Parameters<typeof startSimulator>[0]) {
+  const sim = await startSimulator(opts);
+  const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'dtc-collect-')) });
+  const client = new DarktraceClient({
+    url: sim.url,
+    publicToken: opts.publicToken,
+    privateToken: opts.privateToken,
+    retryBaseMs: 5,
+  });
+  cleanups.push(
+    () => sim.close(),
+    () => store.close(),
+    () => client.close(),
+  );
+  return { sim, store, client };
+}
+
+function breachKeys(store: Store, instance: string) {
+  const out: string[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = store.searchDetections({ instance, family: 'model_breach', limit: 1000, offset });
+    out.push(...page.items.map((i) => i.nativeId));
+    if (page.items.length < 1000) return out;
+  }
+}
+
+describe('polling', () => {
+  it('misses no late breach and stores none twice', async () => {
+    let t = Date.now();
+    const now = () => t;
+    const { sim, store, client } = await setup({
+      publicToken: 'p',
+      privateToken: 's',
+      seed: 11,
+      now,
+      history: { count: 300, days: 1 },
+      ratePerMinute: 40,
+      maxCreationLagMinutes: 12,
+    });
+    const poller = new InstancePoller({
+      instance: 'lab',
+      client,
+      ingest: storeIngest(store),
+      log: silent,
+      lookbackMs: 2 * 86_400_000,
+      now,
+    });
+    for (let i = 0; i < 20; i++) {
+      t += 60_000;
+      const r = await poller.pollOnce();
+      expect(r.streams.modelbreaches.error).toBeUndefined();
+    }
+    // Ground truth: everything the appliance holds now, read without any time window.
+    const truth = await client.modelBreaches.list({ includeacknowledged: true });
+    const late = truth.filter((b) => b.creationTime - b.time > 60_000);
+    expect(late.length).toBeGreaterThan(10); // the test means something only if breaches arrived late
+    const stored = breachKeys(store, 'lab');
+    expect(new Set(stored).size).toBe(stored.length);
+    expect(stored.sort()).toEqual(truth.map((b) => String(b.pbid)).sort());
+    // One version each: re-reads of the overlap and the horizon were dropped as duplicates.
+    expect(store.countDetections()).toBe(store.countKeys());
+    const cursor = parseCursor(store.cursors.get('lab', 'modelbreaches'));
+    expect(gaps(cursor, t - 2 * 86_400_000, t)).toEqual([]);
+    expect(sim.state().breaches.live).toBeGreaterThan(500);
+  });
+
+  it('stores an acknowledgement, a comment and a group score change as new versions', async () => {
+    const { sim, store, client } = await setup({
+      publicToken: 'p',
+      privateToken: 's',
+      seed: 5,
+      history: { count: 400, days: 1 },
+      ratePerMinute: 0,
+    });
+    const poller = new InstancePoller({
+      instance: 'lab',
+      client,
+      ingest: storeIngest(store),
+      log: silent,
+      lookbackMs: 2 * 86_400_000,
+    });
+    const first = await poller.pollOnce();
+    expect(first.streams.modelbreaches.new).toBeGreaterThan(0);
+    expect(first.streams.aianalyst.new).toBeGreaterThan(0);
+    const [acked, commented] = await client.modelBreaches.list();
+    const [event] = await client.aiAnalyst.incidentEvents();
+    await client.modelBreaches.acknowledge({ pbid: acked.pbid });
+    await client.modelBreaches.addComment({ pbid: commented.pbid, message: 'looking into it' });
+    expect(sim.setGroupScore(event.id, 91.5)).toBe(true);
+
+    const second = await poller.pollOnce();
+    expect(second.streams.modelbreaches.updated).toBe(2);
+    expect(second.streams.aianalyst.updated).toBeGreaterThanOrEqual(1);
+    expect(second.streams.modelbreaches.new).toBe(0);
+
+    const a = store.getDetection(`lab/model_breach/${acked.pbid}`)!;
+    expect(a.versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(a.acknowledged).toBe(true);
+    const c = store.getDetection(`lab/model_breach/${commented.pbid}`)!;
+    expect(c.version).toBe(2);
+    expect((c.canonical as { state: { commentCount: number } }).state.commentCount).toBe(
+      (commented.commentCount ?? 0) + 1,
+    );
+    const e = store.getDetection(`lab/ai_analyst/${event.id}`)!;
+    expect(e.version).toBe(2);
+    expect((e.canonical as { scores: { groupScore: number } }).scores.groupScore).toBeCloseTo(91.5);
+
+    const third = await poller.pollOnce();
+    expect(third.streams.modelbreaches.updated + third.streams.aianalyst.updated).toBe(0);
+  });
+});
+
+describe('several instances', () => {
+  it('keeps the good ones flowing while one has a wrong token and one is unreachable, and says why', async () => {
+    const { sim, store } = await setup({
+      publicToken: 'good-pub',
+      privateToken: 'good-priv',
+      history: { count: 200, days: 1 },
+    });
+    const lines: string[] = [];
+    const log = {
+      info: (m: string) => lines.push(m),
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+    };
+    const collector = new Collector({
+      ingest: storeIngest(store),
+      log,
+      clientOptions: { retries: 1, retryBaseMs: 5, timeoutMs: 5000 },
+    });
+    cleanups.unshift(() => collector.stop());
+    const base = {
+      pollIntervalSeconds: 3600,
+      lookbackHours: 48,
+      minScore: 0,
+      maxItemsPerPoll: 100_000,
+      tls: {},
+      enabled: true,
+    };
+    await collector.setInstances([
+      { ...base, name: 'good', url: sim.url, publicToken: 'good-pub', privateToken: 'good-priv' },
+      { ...base, name: 'badtoken', url: sim.url, publicToken: 'good-pub', privateToken: 'wrong' },
+      { ...base, name: 'down', url: 'http://127.0.0.1:9', publicToken: 'a', privateToken: 'b' },
+      {
+        ...base,
+        name: 'off',
+        url: sim.url,
+        publicToken: 'good-pub',
+        privateToken: 'good-priv',
+        enabled: false,
+      },
+    ]);
+    collector.start();
+    await Promise.all(['good', 'badtoken', 'down'].map((n) => collector.pollNow(n)));
+    const status = Object.fromEntries(collector.status().map((s) => [s.name, s]));
+    expect(status.good.state).toBe('ok');
+    expect(status.good.totals.new).toBeGreaterThan(0);
+    expect(store.searchDetections({ instance: 'good' }).total).toBeGreaterThan(0);
+    expect(status.badtoken.state).toBe('failing');
+    expect(status.badtoken.lastError).toMatch(/API SIGNATURE ERROR.*private token/);
+    expect(status.down.state).toBe('failing');
+    expect(status.down.lastError).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+    expect(status.off.state).toBe('disabled');
+    expect(
+      lines.some((l) =>
+        /^darktrace\[good\]: fetched \d+ model breaches, \d+ AI Analyst events \(\d+ new, 0 updated\)$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    // Still flowing after the failures: a breach injected now arrives on the next poll.
+    const injected = sim.injectBreach();
+    await new Promise((r) => setTimeout(r, 5)); // a window ends before its poll's start instant
+    await collector.pollNow('good');
+    expect(store.getDetection(`good/model_breach/${injected.pbid}`)).toBeDefined();
+  });
+});
