@@ -159,7 +159,8 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
   const doc: Doc = {
     '@timestamp': t(d.time ?? d.created),
     ecs: { version: ECS_VERSION },
-    message: d.description,
+    // A breach's description is the model's, already in rule.description (Elastic sets no message).
+    message: fam === 'model_breach' ? d.title : d.description,
     event: {
       kind: kind(d),
       category,
