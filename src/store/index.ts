@@ -931,13 +931,10 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      optimizeOnClose(this.#db);
-    } finally {
-      // Kysely's destroy() closes the better-sqlite3 handle it was given.
-      await this.#k.destroy();
-      if (this.#db.open) this.#db.close();
-    }
+    optimizeOnClose(this.#db);
+    // Kysely's destroy() closes the better-sqlite3 handle it was given.
+    await this.#k.destroy();
+    if (this.#db.open) this.#db.close();
   }
 }
 

@@ -38,9 +38,13 @@ export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
   return { db, kysely };
 }
 
-/** Runs before close: lets SQLite refresh its planner statistics when they are stale. */
+/** Runs before close: lets SQLite refresh its planner statistics when they are stale. Best effort. */
 export function optimizeOnClose(db: SqliteDb): void {
-  db.pragma('optimize');
+  try {
+    db.pragma('optimize');
+  } catch {
+    // Busy (another process holds the write lock) or read-only: statistics can wait for the next close.
+  }
 }
 
 /** `integer primary key autoincrement`: AUTOINCREMENT so a sequence number is never reused, even after deletes. */
