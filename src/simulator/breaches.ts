@@ -181,6 +181,33 @@ export interface Overlay {
 
 const js = (v: unknown): string => JSON.stringify(v);
 
+/** MITRE ATT&CK names of the techniques the generated models use. */
+const TECHNIQUES: Record<string, string> = {
+  T1071: 'Application Layer Protocol',
+  'T1071.001': 'Web Protocols',
+  'T1071.004': 'DNS',
+  T1573: 'Encrypted Channel',
+  T1095: 'Non-Application Layer Protocol',
+  T1105: 'Ingress Tool Transfer',
+  T1036: 'Masquerading',
+  T1041: 'Exfiltration Over C2 Channel',
+  'T1567.002': 'Exfiltration to Cloud Storage',
+  T1048: 'Exfiltration Over Alternative Protocol',
+  'T1568.002': 'Domain Generation Algorithms',
+  T1595: 'Active Scanning',
+  T1046: 'Network Service Discovery',
+  T1135: 'Network Share Discovery',
+  T1486: 'Data Encrypted for Impact',
+  'T1021.001': 'Remote Desktop Protocol',
+  'T1021.004': 'SSH',
+  'T1090.003': 'Multi-hop Proxy',
+  T1219: 'Remote Access Software',
+  'T1552.001': 'Credentials In Files',
+  'T1078.004': 'Cloud Accounts',
+  T1098: 'Account Manipulation',
+  T1078: 'Valid Accounts',
+};
+
 export class Timeline {
   readonly seed: number;
   readonly t0: number;
@@ -202,6 +229,7 @@ export class Timeline {
   private readonly deviceJson = new Map<number, string>();
   private readonly compTemplates = new Map<number, { head: string; mid: string; filters: string[] }>();
   private readonly strJson = new Map<string, string>();
+  private readonly mitreJson = new Map<number, string>();
 
   constructor(
     readonly world: World,
@@ -505,13 +533,43 @@ export class Timeline {
     return v;
   }
 
+  private mitreFragment(m: SimModel): string {
+    let v = this.mitreJson.get(m.index);
+    if (v === undefined) {
+      const ids = (m.model.mitre?.techniques ?? []) as string[];
+      v = js(ids.map((id) => ({ technique: TECHNIQUES[id] ?? id, techniqueID: id })));
+      this.mitreJson.set(m.index, v);
+    }
+    return v;
+  }
+
+  /** Tags currently on a device (set by the appliance state, which owns tag links). */
+  deviceTags: (did: number) => unknown[] = () => [];
+
+  /**
+   * A device as embedded in a breach: credentials as plain names and the device's tags, as the
+   * Elastic poller's canned answer shows them.
+   */
   deviceFragment(d: Device): string {
     let v = this.deviceJson.get(d.did);
     if (v === undefined) {
-      v = js(d);
-      this.deviceJson.set(d.did, v);
+      const view: Record<string, unknown> = { ...d };
+      if (d.credentials) view.credentials = d.credentials.map((c) => c.credential);
+      const tags = d.did > 0 ? this.deviceTags(d.did) : [];
+      if (tags.length) view.tags = tags;
+      v = js(view);
+      // Tags that expire change with time alone: do not cache those devices.
+      if (!this.volatileDevices.has(d.did)) this.deviceJson.set(d.did, v);
     }
     return v;
+  }
+
+  /** Devices with an expiring tag. */
+  readonly volatileDevices = new Set<number>();
+
+  /** Drops a device's cached JSON after its tags changed. */
+  invalidateDevice(did: number): void {
+    this.deviceJson.delete(did);
   }
 
   private compTemplate(c: SimComponent) {
@@ -564,6 +622,7 @@ export class Timeline {
     const score = o.groupDevice ? devScore : c.score;
     let s = `{"commentCount":${ncom},"pbid":${c.pbid},"time":${c.time},"creationTime":${c.creationTime},"model":${this.modelFragment(c.model, o)},"triggeredComponents":${this.componentsJson(c, o)},"score":${score},"pbscore":${c.score},"percentscore":${pct},"devicepercentscore":${Math.round(devScore * 100)}`;
     if (o.deviceAtTop) s += `,"device":${this.deviceFragment(c.device)}`;
+    s += `,"mitreTechniques":${this.mitreFragment(c.model)}`;
     s += `,"acknowledged":${ack === false ? 'false' : js(ack)}`;
     if (o.breachUrlPrefix !== undefined) s += `,"breachUrl":${js(`${o.breachUrlPrefix}${c.pbid}`)}`;
     s += '}';

@@ -165,6 +165,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   });
   const aia = new AiAnalyst(tl);
   const state = new ApplianceState(world, tl, t0, opts.pcapReadyMs ?? 3000);
+  tl.deviceTags = (did) => state.tagsOf(did, clock());
   const sim: SimContext = { world, tl, aia, state, host: hostname };
 
   const users = new Map<string, SimUser>();

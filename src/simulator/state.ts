@@ -103,6 +103,15 @@ export class ApplianceState {
     }
   }
 
+  tagsOf(did: number, now: number): Tag[] {
+    const tids = new Set(
+      this.linksNow(now)
+        .filter((l) => l.did === did)
+        .map((l) => l.tid),
+    );
+    return this.tags.filter((t) => tids.has(t.tid));
+  }
+
   label(action: string): string {
     return ACTION_LABELS[action] ?? action;
   }
@@ -217,6 +226,8 @@ export class ApplianceState {
   }
 
   link(did: number, tag: Tag, expiry: number): TagLink {
+    this.tl.invalidateDevice(did);
+    if (expiry > 0) this.tl.volatileDevices.add(did);
     const existing = this.links.find((l) => l.did === did && l.tid === tag.tid);
     if (existing) {
       existing.expiry = expiry;
@@ -229,6 +240,7 @@ export class ApplianceState {
   }
 
   unlink(did: number, tid: number): boolean {
+    this.tl.invalidateDevice(did);
     const i = this.links.findIndex((l) => l.did === did && l.tid === tid);
     if (i < 0) return false;
     this.links.splice(i, 1);

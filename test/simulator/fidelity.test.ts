@@ -11,6 +11,19 @@ const FIXTURES = process.env.DTC_FIXTURES ?? path.resolve(repoRoot, '../shared/f
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(path.join(FIXTURES, 'xsoar', name), 'utf8'));
 
+/** The canned API answers in Elastic's mock-server config, by path. */
+function elasticCanned(): Record<string, unknown> {
+  const text = readFileSync(path.join(FIXTURES, 'elastic', '_dev-deploy-docker-files-config.yml'), 'utf8');
+  const out: Record<string, unknown> = {};
+  let current = '';
+  for (const line of text.split('\n')) {
+    const p = /^\s*- path: (\S+)/.exec(line);
+    if (p) current = p[1];
+    else if (/^\s*\[/.test(line) && current) out[current] = JSON.parse(line.trim());
+  }
+  return out;
+}
+
 /** Keys whose value type legitimately varies (API doc §6.1, §7.1, §19). */
 const POLYMORPHIC = new Set([
   // A filter's argument and trigger carry whatever the filter type holds (string or number).
@@ -226,6 +239,29 @@ describe('fidelity against the XSOAR fixtures', () => {
       fixture('tagged_devices.json'),
       await getJson(base, '/tags/entities?tag=Admin&fulldevicedetails=true'),
     );
+  });
+
+  it('the canned poll answers in the Elastic fixtures', async () => {
+    const canned = elasticCanned();
+    expect(Object.keys(canned).sort()).toEqual(['/aianalyst/incidentevents', '/modelbreaches']);
+    const breaches = await getJson(
+      base,
+      '/modelbreaches?historicmodelonly=true&includebreachurl=true&includeacknowledged=true&expandenums=true',
+    );
+    expectListShape('elastic /modelbreaches', canned['/modelbreaches'], breaches);
+    const events = await getJson(
+      base,
+      '/aianalyst/incidentevents?includeacknowledged=true&includeincidenteventurl=true',
+    );
+    expectListShape('elastic /aianalyst/incidentevents', canned['/aianalyst/incidentevents'], events);
+    const lines = readFileSync(
+      path.join(FIXTURES, 'elastic', 'ai_analyst_alert-test-ai-analyst-alert.log'),
+      'utf8',
+    )
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+    expectListShape('elastic AI Analyst alerts', lines, events);
   });
 
   it('the shape check itself catches a missing key and a changed type', () => {
