@@ -432,6 +432,9 @@ const tokenAad = (name: string) => `dtc:instance:${name}:private_token`;
 const tokenFix = (name: string) =>
   `re-enter the token with \`dtc instance update ${name} --private-token ...\``;
 
+/** Values from a query string may be NaN; treat those as not given. */
+const finite = (v: number | undefined, otherwise: number) => (Number.isFinite(v) ? (v as number) : otherwise);
+
 const int = (v: unknown, what: string, min = 0): number => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new StoreError('invalid', `${what} must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
@@ -567,17 +570,17 @@ class SqliteStore implements Store {
   }
 
   searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number } {
-    const limit = Math.min(Math.max(Math.trunc(q.limit ?? 50), 0), 1000);
-    const offset = Math.max(Math.trunc(q.offset ?? 0), 0);
+    const limit = Math.min(Math.max(Math.trunc(finite(q.limit, 50)), 0), 1000);
+    const offset = Math.max(Math.trunc(finite(q.offset, 0)), 0);
     const match = q.q ? ftsQuery(q.q) : undefined;
     if (q.q && !match) return { items: [], total: 0 }; // only punctuation: nothing can match
     let base = this.#k.selectFrom('detection_heads as h');
     if (match) base = base.where(ftsMatch('h.seq', match));
     if (q.instance !== undefined) base = base.where('h.instance', '=', q.instance);
     if (q.family !== undefined) base = base.where('h.family', '=', q.family);
-    if (q.severity !== undefined) base = base.where('h.severity', '>=', q.severity);
-    if (q.from !== undefined) base = base.where('h.event_time', '>=', q.from);
-    if (q.to !== undefined) base = base.where('h.event_time', '<=', q.to);
+    if (Number.isFinite(q.severity)) base = base.where('h.severity', '>=', q.severity!);
+    if (Number.isFinite(q.from)) base = base.where('h.event_time', '>=', q.from!);
+    if (Number.isFinite(q.to)) base = base.where('h.event_time', '<=', q.to!);
     if (q.acknowledged !== undefined) base = base.where('h.acknowledged', '=', q.acknowledged ? 1 : 0);
 
     const total = Number(this.#x.first(base.select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);

@@ -115,6 +115,18 @@ describe('store: search', () => {
     expect(s.searchDetections({ limit: 2, offset: 10 })).toEqual({ items: [], total: 4 });
   });
 
+  it('ignores NaN filters and paging values (as parsed from an empty query string)', () => {
+    const r = s.searchDetections({
+      severity: Number.NaN,
+      from: Number.NaN,
+      to: Number.NaN,
+      limit: Number.NaN,
+      offset: Number.NaN,
+    });
+    expect(r.total).toBe(4);
+    expect(r.items).toHaveLength(4);
+  });
+
   it('matches only the latest version of a key', () => {
     s.appendDetections([
       det('1', 'b', {
