@@ -42,6 +42,8 @@ export interface SimulatorOptions {
   hostname?: string;
   /** How long a PCAP stays pending (default 3000 ms). */
   pcapReadyMs?: number;
+  /** Answer breach (un)acknowledge as a Unified View master does (`[{replicate, data}]`). */
+  unifiedView?: boolean;
 }
 
 export interface Faults {
@@ -56,6 +58,8 @@ export interface Faults {
   clockSkewSeconds: number;
   /** Public tokens answered as unknown (302 /login). */
   revokedTokens: string[];
+  /** Share of DELETEs (0..1) that apply the change and then answer 502, as one 7.1 lab did. */
+  deleteBadGatewayRate: number;
 }
 
 export interface SimulatorState {
@@ -106,6 +110,7 @@ export const DEFAULT_FAULTS: Faults = {
   truncateRate: 0,
   clockSkewSeconds: 0,
   revokedTokens: [],
+  deleteBadGatewayRate: 0,
 };
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -166,7 +171,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const aia = new AiAnalyst(tl);
   const state = new ApplianceState(world, tl, t0, opts.pcapReadyMs ?? 3000);
   tl.deviceTags = (did) => state.tagsOf(did, clock());
-  const sim: SimContext = { world, tl, aia, state, host: hostname };
+  const sim: SimContext = { world, tl, aia, state, host: hostname, unifiedView: !!opts.unifiedView };
 
   const users = new Map<string, SimUser>();
   const addUser = (
@@ -258,6 +263,16 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         return reply.code(err.status).header('content-type', JSON_TYPE).send(JSON.stringify(err.body));
       }
       throw err;
+    }
+    if (
+      req.method === 'DELETE' &&
+      faults.deleteBadGatewayRate > 0 &&
+      rng.next() < faults.deleteBadGatewayRate
+    ) {
+      return reply
+        .code(502)
+        .header('content-type', 'text/html')
+        .send('<html><body><h1>502 Bad Gateway</h1></body></html>');
     }
     const truncate = faults.truncateRate > 0 && rng.next() < faults.truncateRate;
     if (result instanceof Raw) {
@@ -480,6 +495,7 @@ function validFaults(b: Record<string, unknown>): Partial<Faults> {
   num('retryAfterSeconds');
   num('truncateRate');
   num('clockSkewSeconds');
+  num('deleteBadGatewayRate');
   if (b.errorStatus !== undefined) {
     const s = Number(b.errorStatus);
     if (s !== 500 && s !== 503 && s !== 429)

@@ -26,6 +26,7 @@ export interface SimContext {
   state: ApplianceState;
   /** Host name used in breach and incident URLs. */
   host: string;
+  unifiedView: boolean;
 }
 
 export type Handler = (ctx: Ctx) => unknown;
@@ -58,7 +59,12 @@ function breachFilter(ctx: Ctx): (c: BreachCore) => boolean {
   const uuid = p.str('uuid');
   const withAck = p.bool('includeacknowledged', false);
   const saasonly = p.bool('saasonly', false);
+  // `office365*`-style wildcards over the SaaS module (a trailing `*` is required, §6.1).
+  const saas = p
+    .all('saasfilter')
+    .map((f) => new RegExp(`^${f.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i'));
   return (c) =>
+    (saas.length === 0 || saas.some((re) => re.test(String(c.device.saasmodule ?? '')))) &&
     (minscore === undefined || c.score >= minscore) &&
     (did === undefined || c.device.did === did) &&
     (pid === undefined || c.model.model.pid === pid) &&
@@ -139,6 +145,24 @@ function listBreaches(ctx: Ctx): unknown {
       responsedata,
     );
   return new Raw(streamBreaches(tl, selected(), o));
+}
+
+/** `{"response":"SUCCESS"}`, or a Unified View master's replication answer (xsoar/ack_success_UV.json). */
+function ackAnswer(ctx: Ctx, c: BreachCore): unknown {
+  if (!ctx.sim.unifiedView) return SUCCESS;
+  return [
+    {
+      replicate: true,
+      data: [
+        {
+          did: c.device.did,
+          pid: c.model.model.pid,
+          time: Math.floor(c.time / 1000),
+          score: Math.round(c.score * 100),
+        },
+      ],
+    },
+  ];
 }
 
 function commentView(c: { message: string; username: string; time: number; pid: number }) {
@@ -473,12 +497,12 @@ export const handlers: Handlers = {
     acknowledge: (ctx) => {
       const c = requireBreach(ctx, ctx.params.pbid);
       ctx.sim.tl.setAcknowledged(c, { time: ctx.now, username: ctx.user.username });
-      return SUCCESS;
+      return ackAnswer(ctx, c);
     },
     unacknowledge: (ctx) => {
       const c = requireBreach(ctx, ctx.params.pbid);
       ctx.sim.tl.setAcknowledged(c, false);
-      return SUCCESS;
+      return ackAnswer(ctx, c);
     },
     comments: (ctx) => {
       const c = requireBreach(ctx, ctx.params.pbid);
