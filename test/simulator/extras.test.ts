@@ -1,7 +1,7 @@
 // The `dtc simulator` command, HTTPS, Unified View answers, saasfilter and the DELETE 502 quirk.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,31 @@ describe('options', () => {
       expect(del.status).toBe(502);
       const tags: any[] = (await call(sim.url, { url: `/tags/entities?did=${d.did}` })).json();
       expect(tags.some((t) => t.name === 'Temp')).toBe(false);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('control API', () => {
+  // Needs a non-loopback address on this machine to come from; skipped where there is none.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+  it.skipIf(!external)('refuses requests that do not come from loopback', async () => {
+    const sim = await startSimulator({
+      publicToken: PUB,
+      privateToken: PRIV,
+      host: '0.0.0.0',
+      history: { count: 10, days: 1 },
+    });
+    try {
+      const r = await request(`http://${external}:${sim.port}/__sim/state`);
+      expect(r.statusCode).toBe(403);
+      await r.body.text();
+      const local = await request(`http://127.0.0.1:${sim.port}/__sim/state`);
+      expect(local.statusCode).toBe(200);
+      await local.body.text();
     } finally {
       await sim.close();
     }
