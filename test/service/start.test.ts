@@ -1,0 +1,161 @@
+// `dtc start` as a newcomer runs it: a real process, the embedded simulated demo, the HTTP API, a clean
+// SIGTERM, a restart where it stopped, and a bad config refused with the field named.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { openStore } from '../../src/store/index.ts';
+
+function start(args: string[], env: Record<string, string> = {}) {
+  const child = spawn('node', ['bin/dtc.js', 'start', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true', ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const apiUrl = async (): Promise<string> => {
+    for (let i = 0; i < 300; i++) {
+      const m = /API:\s+(http:\/\/\S+)/.exec(err);
+      if (m) return m[1];
+      if (child.exitCode !== null) throw new Error(`dtc start exited: ${err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`dtc start printed no API address: ${err}`);
+  };
+  return { child, exited, apiUrl, out: () => out, err: () => err };
+}
+
+async function waitFor<T>(f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const getJson = async (url: string) => (await fetch(url)).json() as Promise<any>;
+const stop = (child: ChildProcess) => child.kill('SIGTERM');
+
+describe('dtc start', () => {
+  it('runs the simulated demo, serves detections and stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dtc-start-'));
+    const first = start(['--data-dir', dataDir]);
+    const url = await first.apiUrl();
+    expect(first.err()).toMatch(/"demo" is SIMULATED/);
+    expect(first.err()).toMatch(/dtc instance add/);
+    expect(first.err()).toContain(dataDir);
+    const found = await waitFor(async () => {
+      const d = await getJson(`${url}/api/detections?limit=5`);
+      return d.total > 0 ? d : undefined;
+    });
+    expect(found.items[0].instance).toBe('demo');
+    const instances = await waitFor(async () => {
+      const x = await getJson(`${url}/api/instances`);
+      return x[0]?.status?.state === 'ok' ? x : undefined;
+    });
+    expect(instances[0]).toMatchObject({
+      name: 'demo',
+      simulated: true,
+      status: { state: 'ok', simulated: true },
+    });
+    expect(JSON.stringify(instances)).not.toContain('demo-private-token');
+    const health = await getJson(`${url}/healthz`);
+    expect(health.status).toBe('ok');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/dtc_records_fetched_total\{instance="demo",stream="modelbreaches"\} \d+/);
+    const detail = await getJson(`${url}/api/detections/${found.items[0].seq}`);
+    expect(detail.versions.length).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${url}/api/detections?severity=9`)).status).toBe(400);
+    expect((await fetch(`${url}/api/detections?from=yesterday`)).status).toBe(400);
+    expect(first.out()).toMatch(
+      /darktrace\[demo\]: fetched \d+ model breaches, \d+ AI Analyst events \(\d+ new, \d+ updated\)/,
+    );
+    expect(first.out() + first.err()).not.toContain('demo-private-token');
+
+    stop(first.child);
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(first.out()).toMatch(/stopped/);
+    expect(statSync(join(dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
+  }, 90_000);
+
+  it('refuses a bad config file, naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtc-badcfg-'));
+    const file = join(dir, 'dtc.yaml');
+    writeFileSync(
+      file,
+      'instances:\n  - name: prod\n    url: dt.example.com\n    publicToken: a\n    privateToken: ${DT_PRIV}\n    colour: blue\n',
+    );
+    const r = start(['--config', file, '--data-dir', dir], { DT_PRIV: 'x' });
+    const { code } = await r.exited;
+    expect(code).toBe(1);
+    expect(r.err()).toMatch(/instances\[0\]: unknown key "colour"/);
+    expect(r.err()).toMatch(/instances\[0\]\.url: must be an http\(s\) URL/);
+    writeFileSync(file, 'instances:\n  - name: prod\n    url: https://dt.example.com\n    publicToken: a\n');
+    const m = start(['--config', file, '--data-dir', dir]);
+    expect((await m.exited).code).toBe(1);
+    expect(m.err()).toMatch(/instances\[0\]\.privateToken: is required/);
+  });
+
+  it('polls a configured real instance instead of the demo', async () => {
+    const sim = await startSimulator({
+      publicToken: 'cfg-pub',
+      privateToken: 'cfg-priv',
+      history: { count: 100, days: 1 },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'dtc-cfg-'));
+    const file = join(dir, 'dtc.yaml');
+    writeFileSync(
+      file,
+      `instances:\n  - name: lab\n    url: ${sim.url}\n    publicToken: cfg-pub\n    privateToken: \${LAB_PRIVATE}\n    pollIntervalSeconds: 30\n`,
+    );
+    const r = start(['--config', file, '--data-dir', dir], { LAB_PRIVATE: 'cfg-priv' });
+    try {
+      const url = await r.apiUrl();
+      const d = await waitFor(async () => {
+        const x = await getJson(`${url}/api/detections?instance=lab&limit=1`);
+        return x.total > 0 ? x : undefined;
+      });
+      expect(d.items[0].instance).toBe('lab');
+      const instances = await getJson(`${url}/api/instances`);
+      expect(instances.map((i: { name: string }) => i.name)).toEqual(['lab']);
+      expect(r.err()).not.toMatch(/SIMULATED/);
+      stop(r.child);
+      expect((await r.exited).code).toBe(0);
+
+      let store = await openStore({ dataDir: dir });
+      const before = { keys: store.countKeys(), rows: store.countDetections() };
+      expect(store.countDetections()).toBe(store.countKeys());
+      await store.close();
+      // Restart where it stopped: what was stored is not stored again, and breaches injected while it was
+      // down arrive.
+      const injected = sim.injectBreach();
+      await new Promise((res) => setTimeout(res, 5));
+      const again = start(['--config', file, '--data-dir', dir], { LAB_PRIVATE: 'cfg-priv' });
+      await again.apiUrl();
+      await waitFor(async () => (/darktrace\[lab\]: fetched/.test(again.out()) ? true : undefined));
+      stop(again.child);
+      expect((await again.exited).code).toBe(0);
+      store = await openStore({ dataDir: dir });
+      expect(store.getDetection(`lab/model_breach/${injected.pbid}`)).toBeDefined();
+      expect(store.countKeys()).toBeGreaterThan(before.keys);
+      expect(store.countDetections()).toBe(store.countKeys());
+      await store.close();
+    } finally {
+      r.child.kill('SIGKILL');
+      await sim.close();
+    }
+  }, 60_000);
+});
