@@ -18,33 +18,43 @@ function pairs(list: string[], flag: string): Params {
 export function registerCall(program: Command): void {
   const cmd = program
     .command('call')
-    .description('send one signed request and print the JSON answer, e.g. dtc call GET /modelbreaches --query starttime=...')
+    .description(
+      'send one signed request and print the JSON answer, e.g. dtc call GET /modelbreaches --query starttime=...',
+    )
     .argument('<method>', 'GET, POST or DELETE')
     .argument('<path>', 'API path, e.g. /status (a query may follow ?)')
     .option('-q, --query <key=value>', 'query parameter, in the order given (repeatable)', collect, [])
     .option('-d, --data <key=value>', 'form body field for POST (repeatable)', collect, [])
     .option('--json <text>', 'JSON body for POST, sent and signed byte for byte');
-  addConnectionOptions(cmd).action(async (method: string, path: string, flags: ConnectionFlags & Record<string, any>) => {
-    const m = method.toUpperCase();
-    if (m !== 'GET' && m !== 'POST' && m !== 'DELETE') throw new Error(`method must be GET, POST or DELETE, got "${method}"`);
-    if ((flags.data.length || flags.json) && m !== 'POST') throw new Error('--data and --json need the POST method');
-    let [p, inline] = path.split(/\?(.*)/s, 2) as [string, string | undefined];
-    const query = pairs([...(inline ? inline.split('&') : []), ...flags.query], '--query');
-    let json: unknown;
-    if (flags.json !== undefined) {
-      try {
-        json = JSON.parse(flags.json);
-      } catch (err) {
-        throw new Error(`--json is not valid JSON: ${(err as Error).message}`);
+  addConnectionOptions(cmd).action(
+    async (method: string, path: string, flags: ConnectionFlags & Record<string, any>) => {
+      const m = method.toUpperCase();
+      if (m !== 'GET' && m !== 'POST' && m !== 'DELETE')
+        throw new Error(`method must be GET, POST or DELETE, got "${method}"`);
+      if ((flags.data.length || flags.json) && m !== 'POST')
+        throw new Error('--data and --json need the POST method');
+      let [p, inline] = path.split(/\?(.*)/s, 2) as [string, string | undefined];
+      const query = pairs([...(inline ? inline.split('&') : []), ...flags.query], '--query');
+      let json: unknown;
+      if (flags.json !== undefined) {
+        try {
+          json = JSON.parse(flags.json);
+        } catch (err) {
+          throw new Error(`--json is not valid JSON: ${(err as Error).message}`);
+        }
       }
-    }
-    p ||= '/';
-    const client = clientFromFlags(flags);
-    try {
-      const answer = await client.raw(m, p, { query, form: flags.data.length ? pairs(flags.data, '--data') : undefined, json });
-      process.stdout.write(typeof answer === 'string' ? answer : `${JSON.stringify(answer, null, 2)}\n`);
-    } finally {
-      await client.close();
-    }
-  });
+      p ||= '/';
+      const client = clientFromFlags(flags);
+      try {
+        const answer = await client.raw(m, p, {
+          query,
+          form: flags.data.length ? pairs(flags.data, '--data') : undefined,
+          json,
+        });
+        process.stdout.write(typeof answer === 'string' ? answer : `${JSON.stringify(answer, null, 2)}\n`);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 }

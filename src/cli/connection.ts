@@ -18,7 +18,11 @@ export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--url <url>', 'appliance base URL, e.g. https://dt.example.com').env('DTC_URL'))
     .addOption(new Option('--public-token <token>', 'API public token').env('DTC_PUBLIC_TOKEN'))
-    .addOption(new Option('--private-token <token>', 'API private token (prefer the env variable)').env('DTC_PRIVATE_TOKEN'))
+    .addOption(
+      new Option('--private-token <token>', 'API private token (prefer the env variable)').env(
+        'DTC_PRIVATE_TOKEN',
+      ),
+    )
     .option('--insecure', 'skip TLS certificate verification (self-signed appliances)')
     .option('--ca-file <path>', 'PEM CA bundle to trust for the appliance certificate')
     .addOption(new Option('--proxy <url>', 'HTTP(S) proxy').env('HTTPS_PROXY'))
@@ -39,7 +43,8 @@ export function clientFromFlags(f: ConnectionFlags): DarktraceClient {
     !f.publicToken && '--public-token (or DTC_PUBLIC_TOKEN)',
     !f.privateToken && '--private-token (or DTC_PRIVATE_TOKEN)',
   ].filter(Boolean);
-  if (missing.length) throw new Error(`missing ${missing.join(', ')}: say which appliance to call and with which token`);
+  if (missing.length)
+    throw new Error(`missing ${missing.join(', ')}: say which appliance to call and with which token`);
   const timeoutMs = positiveInt(f.timeout, '--timeout');
   const retries = positiveInt(f.retries, '--retries');
   return new DarktraceClient({
