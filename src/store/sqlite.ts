@@ -85,7 +85,8 @@ export function ftsStatements(db: SqliteDb): FtsStatements {
 
 /**
  * Turns what a person typed into a safe FTS5 query: every whitespace-separated term must match, as a
- * phrase (so `10.0.0.1` and `ws-01.corp` work) and as a prefix (so `ws-0` finds `ws-01`). Quotes in
+ * phrase (so `10.0.0.1` and `ws-01.corp` work) and as a prefix (so `ws-0` finds `ws-01`), except a
+ * whole IPv4 address, which matches exactly. Quotes in
  * the input are literal, never FTS syntax. Returns undefined when nothing searchable is left.
  */
 export function ftsQuery(q: string): string | undefined {
@@ -94,7 +95,9 @@ export function ftsQuery(q: string): string | undefined {
     .map((t) => t.replace(/"/g, ' ').trim())
     .filter((t) => /[\p{L}\p{N}]/u.test(t));
   if (!terms.length) return undefined;
-  return terms.map((t) => `"${t}"*`).join(' AND ');
+  // A whole IPv4 address means that address: 10.0.0.1 must not also find 10.0.0.15.
+  const exact = (t: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(t);
+  return terms.map((t) => (exact(t) ? `"${t}"` : `"${t}"*`)).join(' AND ');
 }
 
 /** A WHERE condition: the row whose seq is `seqColumn` matches the full-text query. */

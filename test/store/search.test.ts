@@ -76,6 +76,11 @@ describe('store: search', () => {
     expect(keys(s.searchDetections({ q: 'ws-01 command' }))).toEqual(['prod/ai_analyst/3']);
     expect(keys(s.searchDetections({ q: 'ransom' }))).toEqual(['lab/model_breach/4']);
     expect(s.searchDetections({ q: 'nothing-like-this' }).total).toBe(0);
+    // A whole IP matches exactly; a partial one is a prefix.
+    s.appendDetections([det('5', 'a', { title: 'Other', ips: ['10.0.0.15'], eventTime: T0 - MIN })]);
+    expect(keys(s.searchDetections({ q: '10.0.0.1' }))).toEqual(['prod/ai_analyst/3', 'prod/model_breach/1']);
+    expect(keys(s.searchDetections({ q: '10.0.0.1 lateral' }))).toEqual(['prod/model_breach/1']);
+    expect(s.searchDetections({ q: '10.0.0' }).total).toBe(3);
   });
 
   it('treats FTS syntax in the query as plain text', () => {
