@@ -6,6 +6,14 @@ import type { AiaBreachDevice, AiaComment, AiaGroup, AiaIncidentEvent, Device } 
 import { BLOCK, type BreachCore, EVENT_RATE, SALT, STORIES, type Timeline } from './breaches.ts';
 import { h32, hexOf, u } from './prng.ts';
 
+/** An odd multiplier and its inverse modulo 2^24 (Newton's iteration), to scatter block numbers. */
+const MIX = 0x9e3779;
+const MIX_INV = (() => {
+  let x = MIX;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(MIX, x)) & 0xffffff;
+  return x;
+})();
+
 const EV = {
   UUID: 40,
   SCORE: 41,
@@ -49,19 +57,27 @@ export class AiAnalyst {
     this.maskLo = h32(tl.seed, 2, EV.UUID) & 0xffffff;
   }
 
-  /** Event uuid of block b; its last group encodes b (XOR a seeded mask) so lookups need no index. */
+  /**
+   * Event uuid of block b. Its last group encodes b (an invertible multiply and a seeded mask, so ids
+   * look random) and lookups by uuid need no index.
+   */
   uuid(b: number): string {
     const h = hexOf(this.tl.seed, b, EV.UUID, 20);
-    const hi = ((Math.floor(b / 0x1000000) & 0xffffff) ^ this.maskHi).toString(16).padStart(6, '0');
-    const lo = ((b & 0xffffff) ^ this.maskLo).toString(16).padStart(6, '0');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[h32(this.tl.seed, b, EV.UUID) & 3]}${h.slice(17, 20)}-${hi}${lo}`;
+    const lo = (Math.imul(b & 0xffffff, MIX) ^ this.maskLo) & 0xffffff;
+    const hi =
+      ((Math.floor(b / 0x1000000) & 0xffffff) ^ this.maskHi ^ (h32(this.tl.seed, lo, EV.UUID) & 0xffffff)) >>>
+      0;
+    const tail = `${hi.toString(16).padStart(6, '0')}${lo.toString(16).padStart(6, '0')}`;
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[h32(this.tl.seed, b, EV.UUID) & 3]}${h.slice(17, 20)}-${tail}`;
   }
 
   blockOf(uuid: string): number | undefined {
     const m = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-([0-9a-f]{6})([0-9a-f]{6})$/.exec(uuid);
     if (!m) return undefined;
-    const b =
-      (Number.parseInt(m[1], 16) ^ this.maskHi) * 0x1000000 + (Number.parseInt(m[2], 16) ^ this.maskLo);
+    const lo = Number.parseInt(m[2], 16);
+    const hi =
+      (Number.parseInt(m[1], 16) ^ this.maskHi ^ (h32(this.tl.seed, lo, EV.UUID) & 0xffffff)) & 0xffffff;
+    const b = hi * 0x1000000 + (Math.imul((lo ^ this.maskLo) & 0xffffff, MIX_INV) & 0xffffff);
     return this.uuid(b) === uuid ? b : undefined;
   }
 
