@@ -42,6 +42,8 @@ export interface SimulatorOptions {
   hostname?: string;
   /** How long a PCAP stays pending (default 3000 ms). */
   pcapReadyMs?: number;
+  /** pbid of the oldest history breach (default derived from the seed, around 1000–11000). */
+  firstPbid?: number;
   /** Answer breach (un)acknowledge as a Unified View master does (`[{replicate, data}]`). */
   unifiedView?: boolean;
 }
@@ -166,7 +168,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     days: history.days,
     ratePerMinute: opts.ratePerMinute ?? 2,
     maxCreationLagMinutes: opts.maxCreationLagMinutes ?? 15,
-    pbidBase: 1000 + (seed % 997) * 10,
+    pbidBase: opts.firstPbid ?? 1000 + (seed % 997) * 10,
   });
   const aia = new AiAnalyst(tl);
   const state = new ApplianceState(world, tl, t0, opts.pcapReadyMs ?? 3000);

@@ -79,6 +79,70 @@ describe('signature verification', () => {
     }
   });
 
+  it('accepts the API doc test vectors byte for byte (clock set to their date)', async () => {
+    const at = Date.UTC(2024, 0, 15, 9, 30, 0);
+    const v = await startSimulator({
+      publicToken: PUB,
+      privateToken: PRIV,
+      now: () => at,
+      firstPbid: 1,
+      history: { count: 200, days: 1 },
+    });
+    try {
+      v.injectAiaEvent({ id: 'bc64f242-ce29-4f35-bc94-230991116564' });
+      const cases = [
+        { url: '/status', date: '20240115T093000', sig: 'e30a6cb00c603662b99b86227e3af6037e06e57b' },
+        {
+          url: '/modelbreaches?starttime=1705305600000&endtime=1705309200000&includeacknowledged=true',
+          date: '2024-01-15 09:30:00',
+          sig: 'a0c2263d3843f7773f5c86d20eda7e293d63d6e4',
+        },
+        {
+          url: '/aianalyst/acknowledge',
+          method: 'POST' as const,
+          body: 'uuid=bc64f242-ce29-4f35-bc94-230991116564',
+          date: '20240115T093000',
+          sig: 'f76341282e93b602eeb846366b9c4dc707066dda',
+        },
+        {
+          url: '/modelbreaches/95/comments',
+          method: 'POST' as const,
+          body: '{"message":"Investigating"}',
+          contentType: 'application/json',
+          date: '20240115T093000',
+          sig: '6acf05b1641bd1a93ee46d9b3678beca0068d993',
+        },
+        {
+          url: '/modelbreaches/95/comments',
+          method: 'POST' as const,
+          body: '{"message": "Investigating"}',
+          contentType: 'application/json',
+          date: '20240115T093000',
+          sig: '46cbab8e1d77d64df2bb8664ecf5012a795d8fa0',
+        },
+        {
+          url: '/aianalyst/incidentevents?uuid=bc64f242-ce29-4f35-bc94-230991116564',
+          date: '2024-01-15T09:30:00+00:00',
+          sig: '3171439ad7ebcba7dcfbcd60e62cf73d13026136',
+        },
+      ];
+      for (const c of cases) {
+        const a = await call(v.url, c);
+        expect(a.status, `${c.url} ${a.text.slice(0, 100)}`).toBe(200);
+      }
+      const events = (await call(v.url, cases[5])).json();
+      expect(events[0].acknowledged).toBe(true);
+      const comments: any[] = (
+        await call(v.url, { url: '/modelbreaches/95/comments', date: '20240115T093000' })
+      ).json();
+      expect(comments.filter((c) => c.username === 'api.user' && c.message === 'Investigating')).toHaveLength(
+        2,
+      );
+    } finally {
+      await v.close();
+    }
+  });
+
   it('accepts the three date formats and rejects a date 31 minutes off', async () => {
     const now = Date.now();
     const d = new Date(now);
