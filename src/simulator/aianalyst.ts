@@ -312,13 +312,17 @@ export class AiAnalyst {
     return out.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Pinned events regardless of window (includeallpinned): only pins set through the API or injection. */
+  /** Pinned events regardless of window (includeallpinned): pins set through the API or injected pinned. */
   pinned(now: number): AiaIncidentEvent[] {
     const out: AiaIncidentEvent[] = [];
     for (const [id, o] of this.overlay) {
       if (!o.pinned) continue;
       const ev = this.get(id, now);
       if (ev) out.push(ev);
+    }
+    for (const [id, ev] of this.injected) {
+      if (ev.pinned && this.overlay.get(id)?.pinned === undefined && ev.createdAt <= now)
+        out.push(this.applyOverlay(ev));
     }
     return out;
   }

@@ -210,7 +210,7 @@ function selectEvents(ctx: Ctx, groupsEndpoint: boolean): AiaIncidentEvent[] {
     const dids = e.breachDevices.map((d) => d.did);
     const sids = e.breachDevices.map((d) => d.sid);
     return (
-      (withAck || !e.acknowledged || (e.pinned && allPinned)) &&
+      (withAck || !e.acknowledged) &&
       (minscore === undefined || e.aiaScore >= minscore) &&
       (maxscore === undefined || e.aiaScore <= maxscore) &&
       (ming === undefined || gs >= ming) &&
