@@ -151,6 +151,14 @@ export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
+    const unknown = /previously executed migration (\S+) is missing/.exec(String((error as Error)?.message));
+    if (unknown) {
+      throw new Error(
+        `store: this data was written by a newer dtc (its migration ${unknown[1]} is unknown here); ` +
+          'upgrade dtc or use another data directory',
+        { cause: error },
+      );
+    }
     const where = failed ? `migration ${failed.migrationName} failed` : 'migrations failed';
     throw new Error(`store: ${where}: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,

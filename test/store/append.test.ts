@@ -137,3 +137,27 @@ describe('store: readLog', () => {
     expect(s.readLog(0, 0)).toEqual([]);
   });
 });
+
+describe('store: two handles on one file (the service and a dtc command)', () => {
+  const t = useTempStores();
+
+  it('share dedupe state and never hand out the same seq twice', async () => {
+    const dir = t.dir();
+    const a = await t.open({ dataDir: dir, secretKey: KEY });
+    const b = await t.open({ dataDir: dir, secretKey: KEY });
+    const seqs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = i % 2 ? a : b;
+      seqs.push(
+        ...s
+          .appendDetections([det(String(i), 'a'), det(String(i - 1), 'a'), det('shared', `h${i}`)])
+          .inserted.map((r) => r.seq),
+      );
+    }
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(a.maxSeq()).toBe(b.maxSeq());
+    expect(a.countKeys()).toBe(12); // 0..9, -1 and shared
+    expect(b.getDetection('prod/model_breach/shared')?.version).toBe(10);
+    expect(a.readLog(0, 1000).map((r) => r.seq)).toEqual([...seqs].sort((x, y) => x - y));
+  });
+});

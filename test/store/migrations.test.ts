@@ -50,6 +50,18 @@ describe('store migrations', () => {
     db.close();
   });
 
+  it('refuse a file written by a newer version, saying so', async () => {
+    const dir = t.dir();
+    const a = await t.open({ dataDir: dir, secretKey: KEY });
+    await t.close(a);
+    const db = new Database(a.path);
+    db.prepare(`INSERT INTO ${MIGRATION_TABLE} (name, timestamp) VALUES ('9999_from_the_future', 'x')`).run();
+    db.close();
+    await expect(t.open({ dataDir: dir, secretKey: KEY })).rejects.toThrow(
+      'store: this data was written by a newer dtc (its migration 9999_from_the_future is unknown here)',
+    );
+  });
+
   it('create the data directory with mode 0700', async () => {
     const dir = join(t.dir(), 'nested', 'data');
     await t.open({ dataDir: dir, secretKey: KEY });
