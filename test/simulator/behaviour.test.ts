@@ -115,6 +115,31 @@ describe('model breaches', () => {
     expect(c.triggeredComponents[0].device.did).toBe(a.device.did);
   });
 
+  it('trim with responsedata and minimal, and move the score with group=device', async () => {
+    const trimmed: any[] = await get('/modelbreaches?count=3&responsedata=pbid');
+    expect(trimmed).toEqual([
+      { pbid: expect.any(Number) },
+      { pbid: expect.any(Number) },
+      { pbid: expect.any(Number) },
+    ]);
+    const [m] = await get('/modelbreaches?count=1&minimal=true');
+    expect(m.triggeredComponents).toEqual([{}]);
+    expect(Object.keys(m.model.then).sort()).toEqual([
+      'category',
+      'compliance',
+      'name',
+      'phid',
+      'pid',
+      'priority',
+      'uuid',
+    ]);
+    const [plain] = await get('/modelbreaches?count=1');
+    const [grouped] = await get('/modelbreaches?count=1&group=device');
+    expect(grouped.pbscore).toBe(plain.score);
+    expect(grouped.score).not.toBe(plain.score);
+    expect(await get('/summarystatistics?responsedata=subnets')).toEqual({ subnets: expect.any(Number) });
+  });
+
   it('filter by minscore, did, pid, uuid and pbid', async () => {
     const all: any[] = await get('/modelbreaches?includeacknowledged=true');
     const some = all[Math.floor(all.length / 2)];
@@ -264,6 +289,13 @@ describe('RESPOND, PCAPs and tags change later reads', () => {
     expect((await post('/antigena/manual', { did: d.did, action: 'connection', duration: 60 })).status).toBe(
       400,
     );
+    const summary = await get('/antigena/summary');
+    expect(summary).toEqual({
+      pendingCount: expect.any(Number),
+      activeCount: expect.any(Number),
+      pendingActionDevices: expect.any(Array),
+      activeActionDevices: expect.any(Array),
+    });
     const full = await get('/antigena?fulldevicedetails=true');
     expect(Array.isArray(full.actions) && Array.isArray(full.devices)).toBe(true);
   });
