@@ -1,6 +1,6 @@
 // The Darktrace appliance simulator: the catalog's endpoints over HTTP(S) with the appliance's signature
 // checks, error answers, seeded data, live arrivals and switchable faults. See README.md in this folder.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -519,5 +519,3 @@ async function firstChunk(stream: Readable): Promise<string> {
   }
   return '';
 }
-
-export type { IncomingMessage };

@@ -5,7 +5,7 @@ import type { Catalog } from '../darktrace/endpoints.ts';
 import type { AiaIncidentEvent, Device, ModelBreach } from '../darktrace/types.ts';
 import type { AiAnalyst } from './aianalyst.ts';
 import type { SimUser } from './auth.ts';
-import type { BreachCore, SerializeOptions, Timeline } from './breaches.ts';
+import { type BreachCore, SALT, type SerializeOptions, type Timeline } from './breaches.ts';
 import { badRequest, HttpError, notFound, type Params, Raw, timeWindow, trimResponse } from './http.ts';
 import { dtTime, h32, u } from './prng.ts';
 import { type ApplianceState, pcapFile } from './state.ts';
@@ -541,7 +541,7 @@ export const handlers: Handlers = {
         const lo = tl.lowerBound(start - 3_600_000 - tl.maxLag);
         const hi = tl.lowerBound(end + 1);
         for (let k = lo; k < hi; k++) {
-          if (u(tl.seed, k, 15) < 0.04 && !tl.overlay.has(k) && tl.exists(k, now)) push(tl.core(k));
+          if (u(tl.seed, k, SALT.CMT) < 0.04 && !tl.overlay.has(k) && tl.exists(k, now)) push(tl.core(k));
         }
         for (const k of tl.overlay.keys()) if (tl.exists(k, now)) push(tl.core(k));
         const inWin = rows.filter((r) => (r.time as number) >= start && (r.time as number) <= end);
@@ -1324,7 +1324,7 @@ function statusObject(ctx: Ctx) {
     })),
     devicesSeenInLast7Days: w.devices.length,
     models: w.models.length,
-    modelBreachesInLast7Days: Math.min(sim.tl.count, Math.round((sim.tl.count * 7) / 7)),
+    modelBreachesInLast7Days: sim.tl.count - sim.tl.lowerBound(now - 7 * DAY) + sim.tl.liveCount(now),
     instances: {},
   };
 }
