@@ -15,6 +15,8 @@ import { type Ctx, type Handler, handlers, type SimContext } from './routes.ts';
 import { ApplianceState } from './state.ts';
 import { buildWorld } from './world.ts';
 
+export type { SimContext } from './routes.ts';
+
 export interface SimulatorOptions {
   /** 0 = ephemeral (default 0). */
   port?: number;
