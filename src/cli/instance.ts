@@ -7,7 +7,7 @@ import { storeIngest } from '../collect/ingest.ts';
 import { InstancePoller, STREAMS } from '../collect/poller.ts';
 import { DarktraceClient } from '../darktrace/index.ts';
 import { instanceSchema } from '../service/config.ts';
-import { instanceRecord } from '../service/service.ts';
+import { instanceRecord } from '../service/instances.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { parseDuration, parseTime } from '../util/time.ts';
 
@@ -215,6 +215,7 @@ export function registerInstance(program: Command): void {
     .requiredOption('--instance <name>', 'instance name')
     .option('--since <time>', 'how far back: 30d, 12h, an ISO time or epoch ms', '7d')
     .option('--streams <list>', 'modelbreaches,aianalyst', 'modelbreaches,aianalyst')
+    .option('--stats', 'add the run time and peak memory to the summary')
     .addOption(dataDirOption())
     .action(async (f) =>
       withStore(f.dataDir, async (store) => {
@@ -228,7 +229,7 @@ export function registerInstance(program: Command): void {
           if (!STREAMS.some((x) => x.name === s))
             throw new Error(`--streams: unknown stream "${s}" (modelbreaches, aianalyst)`);
         }
-        await backfill(store, rec, since, streams as ('modelbreaches' | 'aianalyst')[]);
+        await backfill(store, rec, since, streams as ('modelbreaches' | 'aianalyst')[], !!f.stats);
       }),
     );
 }
@@ -252,6 +253,7 @@ async function backfill(
   rec: NonNullable<ReturnType<typeof instanceRecord>>,
   since: number,
   streams: ('modelbreaches' | 'aianalyst')[],
+  stats: boolean,
 ) {
   const client = new DarktraceClient(rec);
   const abort = new AbortController();
@@ -325,6 +327,14 @@ async function backfill(
       since: new Date(since).toISOString(),
       interrupted: abort.signal.aborted,
       ...summary,
+      ...(stats
+        ? {
+            stats: {
+              seconds: (Date.now() - started) / 1000,
+              maxRssMb: process.resourceUsage().maxRSS / 1024,
+            },
+          }
+        : {}),
     });
     if (abort.signal.aborted) process.exitCode = 130;
   } finally {

@@ -1,6 +1,7 @@
 // The `dtc` command line. Each subcommand lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { registerCall } from './call.ts';
+import { registerCmd } from './cmd.ts';
 import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
 import { registerNormalize } from './normalize.ts';
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   registerStart(program);
   registerInstance(program);
   registerEndpoints(program);
+  registerCmd(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -153,13 +153,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       } catch (err) {
         // A malformed full-text query is the caller's mistake, not a server fault.
         if (/fts5|syntax/i.test((err as Error).message)) {
-          return reply
-            .status(400)
-            .send({
-              statusCode: 400,
-              error: 'Bad Request',
-              message: `q: cannot search for that text: ${(err as Error).message}`,
-            });
+          return reply.status(400).send({
+            statusCode: 400,
+            error: 'Bad Request',
+            message: `q: cannot search for that text: ${(err as Error).message}`,
+          });
         }
         throw err;
       }

@@ -7,9 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { Collector, type InstanceRecord } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import { buildApi } from '../server/app.ts';
+import { registerCommandRoutes } from '../server/commands.ts';
 import { type Simulator, startSimulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
+import { instanceRecord } from './instances.ts';
 import type { ServiceLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -136,6 +138,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       collector,
       metrics,
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
+      extend: (app) => registerCommandRoutes(app, store),
     });
     const port = o.port ?? config.api.port;
     const host = o.host ?? config.api.host;
@@ -166,24 +169,4 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     for (const f of cleanup) await Promise.resolve(f()).catch(() => {});
     throw err;
   }
-}
-
-/** The collector's view of a stored instance, with its private token decrypted (never logged). */
-export function instanceRecord(store: Store, name: string): InstanceRecord | undefined {
-  const i = store.instances.get(name);
-  if (!i) return undefined;
-  return {
-    name: i.name,
-    url: i.url,
-    publicToken: i.publicToken,
-    privateToken: store.instances.privateToken(name),
-    pollIntervalSeconds: i.pollIntervalS,
-    lookbackHours: i.lookbackS / 3600,
-    minScore: i.minScore ?? 0,
-    maxItemsPerPoll: i.maxItemsPerPoll ?? 50_000,
-    tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? undefined },
-    proxy: i.proxy ?? undefined,
-    enabled: i.enabled,
-    simulated: i.simulated,
-  };
 }

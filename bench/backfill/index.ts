@@ -1,0 +1,150 @@
+// Backfill benchmark: N breaches (default 1,000,000) from the simulator into SQLite, against a bare
+// fetch + JSON.parse of the same windows measured in the same run. The simulator runs in its own
+// process (as an appliance would be elsewhere); the backfill runs in a child process so its peak RSS is
+// its own. Last line: `ratio backfill=<x> rss_mb=<m>`.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DarktraceClient } from '../../src/darktrace/index.ts';
+
+const COUNT = Number(process.env.BENCH_COUNT ?? 1_000_000);
+const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+const WINDOW_MS = 3_600_000; // the poller's default window span
+const PUB = 'bench-pub';
+const PRIV = 'bench-priv';
+
+function startSimulator(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    'node',
+    [
+      'bin/dtc.js',
+      'simulator',
+      '--port',
+      '0',
+      '--public-token',
+      PUB,
+      '--private-token',
+      PRIV,
+      '--history',
+      String(COUNT),
+      '--history-days',
+      String(DAYS),
+      '--rate',
+      '0',
+      '--max-lag',
+      '5',
+      '--seed',
+      '7',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+}
+
+async function bare(url: string, since: number, until: number): Promise<{ items: number; seconds: number }> {
+  const client = new DarktraceClient({ url, publicToken: PUB, privateToken: PRIV });
+  const t = performance.now();
+  let items = 0;
+  for (let s = since; s < until; s += WINDOW_MS) {
+    const list = await client.modelBreaches.list({
+      starttime: s,
+      endtime: Math.min(until, s + WINDOW_MS) - 1,
+      creationtime: true,
+      includeacknowledged: true,
+      deviceattop: true,
+      historicmodelonly: true,
+      includebreachurl: true,
+      expandenums: true,
+    });
+    items += list.length;
+  }
+  await client.close();
+  return { items, seconds: (performance.now() - t) / 1000 };
+}
+
+function run(cmd: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', cmd, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd.join(' ')} exited with ${code}`)),
+    );
+  });
+}
+
+const sim = await startSimulator();
+const dataDir = mkdtempSync(join(tmpdir(), 'dtc-bench-backfill-'));
+try {
+  const until = Date.now();
+  const since = until - (DAYS + 1) * 86_400_000;
+  process.stderr.write(`bench: ${COUNT} breaches over ${DAYS} days from ${sim.url}\n`);
+
+  const base = await bare(sim.url, since, until);
+  const baseRate = base.items / base.seconds;
+  console.log(
+    `bare fetch+JSON.parse: ${base.items} breaches in ${base.seconds.toFixed(1)} s = ${Math.round(baseRate)}/s`,
+  );
+
+  await run(
+    [
+      'bin/dtc.js',
+      'instance',
+      'add',
+      '--name',
+      'bench',
+      '--url',
+      sim.url,
+      '--public-token',
+      PUB,
+      '--data-dir',
+      dataDir,
+    ],
+    {
+      DTC_PRIVATE_TOKEN: PRIV,
+    },
+  );
+  const t = performance.now();
+  const report = JSON.parse(
+    await run([
+      'bin/dtc.js',
+      'backfill',
+      '--instance',
+      'bench',
+      '--since',
+      String(since),
+      '--streams',
+      'modelbreaches',
+      '--data-dir',
+      dataDir,
+      '--stats',
+    ]),
+  );
+  const seconds = (performance.now() - t) / 1000;
+  const items = report.modelbreaches.new;
+  const rate = items / seconds;
+  const rssMb = Math.round(report.stats.maxRssMb);
+  console.log(
+    `backfill into SQLite: ${items} breaches in ${seconds.toFixed(1)} s = ${Math.round(rate)}/s, peak RSS ${rssMb} MB`,
+  );
+  if (items !== base.items)
+    console.log(`note: the backfill stored ${items}, the bare pass read ${base.items}`);
+  console.log(`ratio backfill=${(rate / baseRate).toFixed(2)} rss_mb=${rssMb}`);
+} finally {
+  sim.child.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+}

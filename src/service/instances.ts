@@ -1,0 +1,23 @@
+// Stored instances as the collector and the commands use them, with the private token decrypted.
+import type { InstanceRecord } from '../collect/collector.ts';
+import type { Store } from '../store/index.ts';
+
+/** The collector's view of a stored instance, with its private token decrypted (never logged). */
+export function instanceRecord(store: Store, name: string): InstanceRecord | undefined {
+  const i = store.instances.get(name);
+  if (!i) return undefined;
+  return {
+    name: i.name,
+    url: i.url,
+    publicToken: i.publicToken,
+    privateToken: store.instances.privateToken(name),
+    pollIntervalSeconds: i.pollIntervalS,
+    lookbackHours: i.lookbackS / 3600,
+    minScore: i.minScore ?? 0,
+    maxItemsPerPoll: i.maxItemsPerPoll ?? 50_000,
+    tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? undefined },
+    proxy: i.proxy ?? undefined,
+    enabled: i.enabled,
+    simulated: i.simulated,
+  };
+}
