@@ -20,8 +20,8 @@ import {
   DarktraceSignatureError,
   DarktraceTimeoutError,
   DarktraceTlsError,
-  listEndpoints,
   type Logger,
+  listEndpoints,
 } from '../../src/darktrace/index.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls.ts';
@@ -35,7 +35,13 @@ let sim: Simulator;
 const clients: DarktraceClient[] = [];
 
 function client(opts: Partial<ConstructorParameters<typeof DarktraceClient>[0]> = {}) {
-  const c = new DarktraceClient({ url: sim.url, publicToken: PUB, privateToken: PRIV, retryBaseMs: 5, ...opts });
+  const c = new DarktraceClient({
+    url: sim.url,
+    publicToken: PUB,
+    privateToken: PRIV,
+    retryBaseMs: 5,
+    ...opts,
+  });
   clients.push(c);
   return c;
 }
@@ -62,8 +68,18 @@ beforeAll(async () => {
     privateToken: PRIV,
     seed: 7,
     tokens: [
-      { publicToken: DENIED_PUB, privateToken: DENIED_PRIV, denied: ['modelBreaches.acknowledge'], deniedStatus: 302 },
-      { publicToken: 'forbidden-public', privateToken: 'forbidden-private', denied: ['/status'], deniedStatus: 403 },
+      {
+        publicToken: DENIED_PUB,
+        privateToken: DENIED_PRIV,
+        denied: ['modelBreaches.acknowledge'],
+        deniedStatus: 302,
+      },
+      {
+        publicToken: 'forbidden-public',
+        privateToken: 'forbidden-private',
+        denied: ['/status'],
+        deniedStatus: 403,
+      },
     ],
   });
 });
@@ -76,14 +92,25 @@ afterAll(async () => {
 describe('every catalog method against the simulator', () => {
   // One call per catalog entry, with parameters taken from what the simulator serves. A catalog entry
   // without a line here fails the coverage test below.
-  type Ctx = { pbid: number; did: number; eventId: string; codeid: number; cid: number; mlid: number; tid: number; pcap: string };
+  type Ctx = {
+    pbid: number;
+    did: number;
+    eventId: string;
+    codeid: number;
+    cid: number;
+    mlid: number;
+    tid: number;
+    pcap: string;
+  };
   const calls: Record<string, (c: DarktraceClient, x: Ctx) => Promise<unknown>> = {
     'modelBreaches.list': (c) => c.modelBreaches.list({ includeacknowledged: true, deviceattop: true }),
     'modelBreaches.get': (c, x) => c.modelBreaches.get({ pbid: x.pbid }),
     'modelBreaches.acknowledge': (c, x) => c.modelBreaches.acknowledge({ pbid: x.pbid, acknowledge: 'true' }),
-    'modelBreaches.unacknowledge': (c, x) => c.modelBreaches.unacknowledge({ pbid: x.pbid, unacknowledge: 'true' }),
+    'modelBreaches.unacknowledge': (c, x) =>
+      c.modelBreaches.unacknowledge({ pbid: x.pbid, unacknowledge: 'true' }),
     'modelBreaches.comments': (c, x) => c.modelBreaches.comments({ pbid: x.pbid }),
-    'modelBreaches.addComment': (c, x) => c.modelBreaches.addComment({ pbid: x.pbid, message: 'Investigating' }),
+    'modelBreaches.addComment': (c, x) =>
+      c.modelBreaches.addComment({ pbid: x.pbid, message: 'Investigating' }),
     'modelBreaches.searchComments': (c, x) => c.modelBreaches.searchComments({ pbid: x.pbid }),
     'aiAnalyst.incidentEvents': (c) => c.aiAnalyst.incidentEvents({ includeacknowledged: true }),
     'aiAnalyst.groups': (c, x) => c.aiAnalyst.groups({ uuid: x.eventId }),
@@ -95,7 +122,8 @@ describe('every catalog method against the simulator', () => {
     'aiAnalyst.addComment': (c, x) => c.aiAnalyst.addComment({ incident_id: x.eventId, message: 'Looking' }),
     'antigena.list': (c) => c.antigena.list({ includehistory: true }),
     'antigena.update': (c, x) => c.antigena.update({ codeid: x.codeid, duration: 600, reason: 'extend' }),
-    'antigena.create': (c, x) => c.antigena.create({ did: x.did, action: 'quarantine', duration: 60, reason: 'test' }),
+    'antigena.create': (c, x) =>
+      c.antigena.create({ did: x.did, action: 'quarantine', duration: 60, reason: 'test' }),
     'antigena.summary': (c) => c.antigena.summary(),
     'pcaps.list': (c) => c.pcaps.list(),
     'pcaps.create': (c) => {
@@ -119,7 +147,8 @@ describe('every catalog method against the simulator', () => {
     'reference.metrics': (c) => c.reference.metrics(),
     'reference.metric': (c, x) => c.reference.metric({ mlid: x.mlid }),
     'tags.list': (c) => c.tags.list(),
-    'tags.create': (c) => c.tags.create({ name: `sdk-${Date.now()}`, data: { description: 'made by a test' } }),
+    'tags.create': (c) =>
+      c.tags.create({ name: `sdk-${Date.now()}`, data: { description: 'made by a test' } }),
     'tags.remove': (c, x) => c.tags.remove({ tid: x.tid }),
     'tags.entities': (c, x) => c.tags.entities({ did: x.did }),
     'tags.tagDevice': (c, x) => c.tags.tagDevice({ did: x.did, tag: 'Admin', duration: 3600 }),
@@ -132,7 +161,11 @@ describe('every catalog method against the simulator', () => {
   };
 
   it('has a call for every catalog entry', () => {
-    expect(Object.keys(calls).sort()).toEqual(listEndpoints().map((e) => e.name).sort());
+    expect(Object.keys(calls).sort()).toEqual(
+      listEndpoints()
+        .map((e) => e.name)
+        .sort(),
+    );
   });
 
   it('answers every method with the documented shape', async () => {
@@ -143,13 +176,25 @@ describe('every catalog method against the simulator', () => {
     const did = b.device?.did ?? (b.triggeredComponents[0]?.device?.did as number);
     const events = await c.aiAnalyst.incidentEvents({ includeacknowledged: true });
     expect(events.length).toBeGreaterThan(0);
-    const action = await c.antigena.create({ did, action: 'quarantineOutgoing', duration: 120, reason: 'sdk test' });
+    const action = await c.antigena.create({
+      did,
+      action: 'quarantineOutgoing',
+      duration: 120,
+      reason: 'sdk test',
+    });
     expect(action.codeid).toBeTypeOf('number');
     const comps = await c.models.components();
     const metrics = await c.reference.metrics();
     const tag = await c.tags.create({ name: `sdk-remove-${Date.now()}`, data: {} });
     const now = Math.floor(Date.now() / 1000);
-    const pcap = await c.pcaps.create({ ip1: '10.0.0.9', ip2: '10.0.0.10', port2: 443, protocol: 'tcp', start: now - 900, end: now });
+    const pcap = await c.pcaps.create({
+      ip1: '10.0.0.9',
+      ip2: '10.0.0.10',
+      port2: 443,
+      protocol: 'tcp',
+      start: now - 900,
+      end: now,
+    });
     expect(pcap.state).toBe('pending');
     const x: Ctx = {
       pbid: b.pbid,
@@ -204,7 +249,12 @@ describe('every catalog method against the simulator', () => {
   it('activates, extends and clears a RESPOND action', async () => {
     const c = client();
     const [b] = await c.modelBreaches.list({ includeacknowledged: true, deviceattop: true });
-    const { codeid } = await c.antigena.create({ did: b.device!.did, action: 'quarantine', duration: 60, reason: 'x' });
+    const { codeid } = await c.antigena.create({
+      did: b.device!.did,
+      action: 'quarantine',
+      duration: 60,
+      reason: 'x',
+    });
     await c.activateAction(codeid, 'confirmed');
     await c.extendAction(codeid, 3600, 'longer');
     await c.clearAction(codeid, 'done');
@@ -239,10 +289,16 @@ describe('errors say what is wrong and what to do', () => {
 
   it('a token without the permission: 302 /403 and 403 both give a permission error', async () => {
     const [b] = await client().modelBreaches.list();
-    const e1 = await rejection(client({ publicToken: DENIED_PUB, privateToken: DENIED_PRIV }).modelBreaches.acknowledge({ pbid: b.pbid }));
+    const e1 = await rejection(
+      client({ publicToken: DENIED_PUB, privateToken: DENIED_PRIV }).modelBreaches.acknowledge({
+        pbid: b.pbid,
+      }),
+    );
     expect(e1).toBeInstanceOf(DarktracePermissionError);
     expect(e1.status).toBe(302);
-    const e2 = await rejection(client({ publicToken: 'forbidden-public', privateToken: 'forbidden-private' }).system.status());
+    const e2 = await rejection(
+      client({ publicToken: 'forbidden-public', privateToken: 'forbidden-private' }).system.status(),
+    );
     expect(e2).toBeInstanceOf(DarktracePermissionError);
     expect(e2.status).toBe(403);
   });
@@ -258,11 +314,21 @@ describe('errors say what is wrong and what to do', () => {
   });
 
   it('bad configuration is refused before any request, naming the problem', () => {
-    expect(() => new DarktraceClient({ url: 'not a url', publicToken: 'a', privateToken: 'b' })).toThrow(DarktraceConfigError);
-    expect(() => new DarktraceClient({ url: 'ftp://x', publicToken: 'a', privateToken: 'b' })).toThrow(/https/);
-    expect(() => new DarktraceClient({ url: 'https://x', publicToken: '', privateToken: 'b' })).toThrow(/public token is empty/);
-    expect(() => new DarktraceClient({ url: 'https://x', publicToken: 'a', privateToken: ' ' })).toThrow(/private token is empty/);
-    expect(() => new DarktraceClient({ url: 'https://x/api?x=1', publicToken: 'a', privateToken: 'b' })).toThrow(/base URL/);
+    expect(() => new DarktraceClient({ url: 'not a url', publicToken: 'a', privateToken: 'b' })).toThrow(
+      DarktraceConfigError,
+    );
+    expect(() => new DarktraceClient({ url: 'ftp://x', publicToken: 'a', privateToken: 'b' })).toThrow(
+      /https/,
+    );
+    expect(() => new DarktraceClient({ url: 'https://x', publicToken: '', privateToken: 'b' })).toThrow(
+      /public token is empty/,
+    );
+    expect(() => new DarktraceClient({ url: 'https://x', publicToken: 'a', privateToken: ' ' })).toThrow(
+      /private token is empty/,
+    );
+    expect(
+      () => new DarktraceClient({ url: 'https://x/api?x=1', publicToken: 'a', privateToken: 'b' }),
+    ).toThrow(/base URL/);
   });
 
   it('an unreachable appliance is a network error that names the cause', async () => {
@@ -312,7 +378,9 @@ describe('faults: retries, clock skew, timeouts, bodies', () => {
     const [b] = await client().modelBreaches.list();
     sim.setFaults({ errorRate: 1, errorStatus: 500 });
     try {
-      const err = await rejection(client({ logger: log, retries: 3 }).modelBreaches.acknowledge({ pbid: b.pbid }));
+      const err = await rejection(
+        client({ logger: log, retries: 3 }).modelBreaches.acknowledge({ pbid: b.pbid }),
+      );
       expect(err).toBeInstanceOf(DarktraceServerError);
       expect(err.message).toMatch(/verify with a read/);
       expect(lines.filter((l) => l.msg.startsWith('retrying'))).toHaveLength(0);
@@ -394,7 +462,12 @@ describe('TLS and proxies', () => {
   let tls: TlsMaterial;
   const sims: Simulator[] = [];
   const tlsSim = async (pair: { key: string; cert: string }) => {
-    const s = await startSimulator({ publicToken: PUB, privateToken: PRIV, tls: pair, history: { count: 50, days: 1 } });
+    const s = await startSimulator({
+      publicToken: PUB,
+      privateToken: PRIV,
+      tls: pair,
+      history: { count: 50, days: 1 },
+    });
     sims.push(s);
     return s;
   };
@@ -413,7 +486,9 @@ describe('TLS and proxies', () => {
     expect((err as DarktraceTlsError).problem).toBe('self-signed');
     expect(err.message).toMatch(/caFile|insecure/);
     expect((await client({ url: s.url, tls: { insecure: true } }).system.status()).version).toBeTruthy();
-    expect((await client({ url: s.url, tls: { ca: tls.selfSigned.cert } }).system.status()).version).toBeTruthy();
+    expect(
+      (await client({ url: s.url, tls: { ca: tls.selfSigned.cert } }).system.status()).version,
+    ).toBeTruthy();
   });
 
   it('a certificate from a private CA: accepted with the CA file', async () => {
@@ -425,10 +500,14 @@ describe('TLS and proxies', () => {
 
   it('names a wrong host and an expired certificate', async () => {
     const wrong = await tlsSim(tls.wrongHost);
-    const e1 = await rejection(client({ url: wrong.url, retries: 0, tls: { caFile: tls.caFile } }).system.status());
+    const e1 = await rejection(
+      client({ url: wrong.url, retries: 0, tls: { caFile: tls.caFile } }).system.status(),
+    );
     expect((e1 as DarktraceTlsError).problem).toBe('wrong-host');
     const expired = await tlsSim(tls.expired);
-    const e2 = await rejection(client({ url: expired.url, retries: 0, tls: { caFile: tls.caFile } }).system.status());
+    const e2 = await rejection(
+      client({ url: expired.url, retries: 0, tls: { caFile: tls.caFile } }).system.status(),
+    );
     expect((e2 as DarktraceTlsError).problem).toBe('expired');
   });
 
@@ -442,7 +521,11 @@ describe('TLS and proxies', () => {
     try {
       const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
       const s = await tlsSim(tls.good);
-      const status = await client({ url: s.url, proxy: proxyUrl, tls: { caFile: tls.caFile } }).system.status();
+      const status = await client({
+        url: s.url,
+        proxy: proxyUrl,
+        tls: { caFile: tls.caFile },
+      }).system.status();
       expect(status.version).toBeTruthy();
       expect(seen.some((l) => l.includes(`127.0.0.1:${new URL(s.url).port}`))).toBe(true);
     } finally {

@@ -23,20 +23,84 @@ const ssl = (dir: string, args: string[]) => execFileSync('openssl', args, { cwd
 
 export function makeTlsMaterial(): TlsMaterial {
   const dir = mkdtempSync(join(tmpdir(), 'dtc-tls-'));
-  ssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2',
-    '-subj', '/CN=dtc test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  ssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=dtc test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   const leaf = (name: string, san: string) => {
-    ssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+    ssl(dir, [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name}`,
+    ]);
     writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
-    ssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
-    return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.crt`), 'utf8') };
+    ssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    ]);
+    return {
+      key: readFileSync(join(dir, `${name}.key`), 'utf8'),
+      cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
+    };
   };
   const good = leaf('good', 'IP:127.0.0.1,DNS:localhost');
   const wrongHost = leaf('other', 'DNS:other.example.test');
-  ssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.crt', '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
-  const selfSigned = { key: readFileSync(join(dir, 'self.key'), 'utf8'), cert: readFileSync(join(dir, 'self.crt'), 'utf8') };
+  ssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+  const selfSigned = {
+    key: readFileSync(join(dir, 'self.key'), 'utf8'),
+    cert: readFileSync(join(dir, 'self.crt'), 'utf8'),
+  };
   const expired = expiredLeaf(dir);
   const caCert = readFileSync(join(dir, 'ca.crt'), 'utf8');
   return { dir, caCert, caFile: join(dir, 'ca.crt'), good, wrongHost, selfSigned, expired };
@@ -49,14 +113,57 @@ function expiredLeaf(dir: string) {
   writeFileSync(
     join(dir, 'ca.cnf'),
     [
-      '[ca]', 'default_ca=dtc', '[dtc]', `dir=${dir}`, 'database=$dir/index.txt', 'serial=$dir/serial',
-      'new_certs_dir=$dir', 'default_md=sha256', 'policy=anything', 'copy_extensions=copy', 'unique_subject=no',
-      '[anything]', 'commonName=supplied', '',
+      '[ca]',
+      'default_ca=dtc',
+      '[dtc]',
+      `dir=${dir}`,
+      'database=$dir/index.txt',
+      'serial=$dir/serial',
+      'new_certs_dir=$dir',
+      'default_md=sha256',
+      'policy=anything',
+      'copy_extensions=copy',
+      'unique_subject=no',
+      '[anything]',
+      'commonName=supplied',
+      '',
     ].join('\n'),
   );
-  ssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'expired.key', '-out', 'expired.csr', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1']);
-  ssl(dir, ['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-in', 'expired.csr',
-    '-out', 'expired.crt', '-startdate', '20190101000000Z', '-enddate', '20200101000000Z', '-notext']);
-  return { key: readFileSync(join(dir, 'expired.key'), 'utf8'), cert: readFileSync(join(dir, 'expired.crt'), 'utf8') };
+  ssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'expired.key',
+    '-out',
+    'expired.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+  ssl(dir, [
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-cert',
+    'ca.crt',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'expired.csr',
+    '-out',
+    'expired.crt',
+    '-startdate',
+    '20190101000000Z',
+    '-enddate',
+    '20200101000000Z',
+    '-notext',
+  ]);
+  return {
+    key: readFileSync(join(dir, 'expired.key'), 'utf8'),
+    cert: readFileSync(join(dir, 'expired.crt'), 'utf8'),
+  };
 }
