@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
+import { checkConnection } from '../collect/health.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import { InstancePoller, STREAMS } from '../collect/poller.ts';
 import { DarktraceClient } from '../darktrace/index.ts';
@@ -197,7 +198,7 @@ export function registerInstance(program: Command): void {
       withStore(f.dataDir, async (store) => {
         const rec = instanceRecord(store, name);
         if (!rec) throw new Error(`no instance named "${name}": see dtc instance list`);
-        const result = await testConnection(rec);
+        const result = await checkConnection(rec);
         store.connectionChecks.add({
           instance: name,
           ok: result.ok,
@@ -232,20 +233,6 @@ export function registerInstance(program: Command): void {
         await backfill(store, rec, since, streams as ('modelbreaches' | 'aianalyst')[], !!f.stats);
       }),
     );
-}
-
-export async function testConnection(rec: NonNullable<ReturnType<typeof instanceRecord>>) {
-  const started = Date.now();
-  let client: DarktraceClient | undefined;
-  try {
-    client = new DarktraceClient({ ...rec, retries: 0, timeoutMs: 15_000 });
-    const status = await client.system.status({ includechildren: false, fast: true });
-    return { ok: true, latencyMs: Date.now() - started, version: status.version, hostname: status.hostname };
-  } catch (err) {
-    return { ok: false, latencyMs: Date.now() - started, error: (err as Error).message };
-  } finally {
-    await client?.close();
-  }
 }
 
 async function backfill(

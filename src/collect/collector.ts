@@ -2,6 +2,7 @@
 // backs off on errors, and stops cleanly: on stop, no new poll starts and the polls in flight end after
 // their current window (an unfinished window is simply fetched again next time).
 import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
+import { type ConnectionCheckResult, checkConnection } from './health.ts';
 import { InstancePoller, type PollReport } from './poller.ts';
 import type { Ingest, PollLogger } from './types.ts';
 
@@ -18,6 +19,8 @@ export interface InstanceRecord {
   proxy?: string;
   enabled: boolean;
   simulated?: boolean;
+  /** Run a connection check every N minutes and keep its history (optional). */
+  checkIntervalMinutes?: number;
 }
 
 export type InstanceState = 'starting' | 'ok' | 'degraded' | 'failing' | 'disabled';
@@ -32,6 +35,8 @@ export interface InstanceStatus {
   lastErrorAt?: string;
   consecutiveFailures: number;
   nextPollAt?: string;
+  /** The last scheduled connection check, when the instance has a schedule. */
+  lastCheck?: ConnectionCheckResult;
   totals: { modelBreaches: number; aiAnalyst: number; new: number; updated: number; rejected: number };
 }
 
@@ -45,6 +50,8 @@ export interface CollectorOptions {
   backoffBaseMs?: number;
   clientOptions?: Partial<DarktraceClientOptions>;
   onPoll?: (instance: string, report: PollReport) => void;
+  /** Called after each scheduled connection check (the service records it in the store). */
+  onCheck?: (instance: string, result: ConnectionCheckResult) => void;
 }
 
 interface Entry {
@@ -54,7 +61,7 @@ interface Entry {
   status: InstanceStatus;
   running?: Promise<unknown>;
   timer?: NodeJS.Timeout;
-  wake?: () => void;
+  checkTimer?: NodeJS.Timeout;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -91,6 +98,16 @@ export class Collector {
   start(): void {
     this.#started = true;
     for (const e of this.#entries.values()) this.#schedule(e, 0);
+  }
+
+  /** Runs a connection check of an instance now, records it, and returns it. */
+  async check(name: string): Promise<ConnectionCheckResult | undefined> {
+    const e = this.#entries.get(name);
+    if (!e) return undefined;
+    const result = await checkConnection(e.record);
+    e.status.lastCheck = result;
+    this.#o.onCheck?.(name, result);
+    return result;
   }
 
   /** Stops scheduling and waits for polls in flight to end after their current window. */
@@ -154,6 +171,11 @@ export class Collector {
   }
 
   #schedule(e: Entry, delayMs: number) {
+    const every = e.record.checkIntervalMinutes;
+    if (this.#started && every && !e.checkTimer && e.record.enabled) {
+      e.checkTimer = setInterval(() => void this.check(e.record.name), every * 60_000);
+      e.checkTimer.unref?.();
+    }
     if (!this.#started || !e.poller) return;
     e.status.nextPollAt = iso(Date.now() + delayMs);
     e.timer = setTimeout(async () => {
@@ -215,6 +237,8 @@ export class Collector {
   }
 
   async #stopEntry(e: Entry) {
+    if (e.checkTimer) clearInterval(e.checkTimer);
+    e.checkTimer = undefined;
     if (e.timer) clearTimeout(e.timer);
     e.timer = undefined;
     if (e.running) await e.running.catch(() => {});

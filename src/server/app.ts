@@ -25,11 +25,12 @@ export interface ApiStore {
   instances: { list(): { name: string }[] };
   maxSeq(): number;
   deadLetters: { count(): number };
+  connectionChecks: { list(instance: string, limit?: number): unknown[] };
 }
 
 export interface ApiDeps {
   store: ApiStore;
-  collector: { status(): InstanceStatus[] };
+  collector: { status(): InstanceStatus[]; check?(name: string): Promise<unknown> };
   metrics: Metrics;
   /** Extra facts for /healthz (data directory, simulated demo, ...). */
   about?: Record<string, unknown>;
@@ -102,7 +103,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       return reply
         .status(404)
         .send({ statusCode: 404, error: 'Not Found', message: `no instance named "${req.params.name}"` });
-    return found;
+    return { ...found, connectionChecks: deps.store.connectionChecks.list(req.params.name, 20) };
+  });
+
+  // Test the connection now; the result joins the instance's check history.
+  app.post<{ Params: { name: string } }>('/api/instances/:name/test', async (req, reply) => {
+    const result = await deps.collector.check?.(req.params.name);
+    if (!result) {
+      return reply
+        .status(404)
+        .send({ statusCode: 404, error: 'Not Found', message: `no instance named "${req.params.name}"` });
+    }
+    return result;
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>(

@@ -19,5 +19,6 @@ export function instanceRecord(store: Store, name: string): InstanceRecord | und
     proxy: i.proxy ?? undefined,
     enabled: i.enabled,
     simulated: i.simulated,
+    checkIntervalMinutes: i.checkIntervalMin ?? undefined,
   };
 }

@@ -118,6 +118,15 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       overlapMs: config.collector.overlapMinutes * 60_000,
       updateHorizonMs: config.collector.updateHorizonHours * 3_600_000,
       maxWindowMs: config.collector.maxWindowMinutes * 60_000,
+      onCheck(instance, r) {
+        store.connectionChecks.add({
+          instance,
+          ok: r.ok,
+          latencyMs: r.latencyMs,
+          error: r.error ?? null,
+          at: Date.parse(r.at),
+        });
+      },
       onPoll(instance, report) {
         metrics.pollDuration.observe({ instance }, (report.finishedAt - report.startedAt) / 1000);
         for (const [stream, r] of Object.entries(report.streams))

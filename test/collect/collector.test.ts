@@ -195,3 +195,48 @@ describe('several instances', () => {
     expect(store.getDetection(`good/model_breach/${injected.pbid}`)).toBeDefined();
   });
 });
+
+describe('connection health checks', () => {
+  it('run on the instance schedule and on demand, and say why they fail', async () => {
+    const { sim, store } = await setup({
+      publicToken: 'hc-pub',
+      privateToken: 'hc-priv',
+      history: { count: 50, days: 1 },
+    });
+    const collector = new Collector({
+      ingest: storeIngest(store),
+      log: silent,
+      onCheck: (instance, r) =>
+        store.connectionChecks.add({ instance, ok: r.ok, latencyMs: r.latencyMs, error: r.error ?? null }),
+    });
+    cleanups.unshift(() => collector.stop());
+    await collector.setInstances([
+      {
+        name: 'lab',
+        url: sim.url,
+        publicToken: 'hc-pub',
+        privateToken: 'hc-priv',
+        pollIntervalSeconds: 3600,
+        lookbackHours: 1,
+        minScore: 0,
+        maxItemsPerPoll: 1000,
+        tls: {},
+        enabled: true,
+        checkIntervalMinutes: 0.002, // every 120 ms, for the test
+      },
+    ]);
+    collector.start();
+    for (let i = 0; i < 100 && store.connectionChecks.list('lab').length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const history = store.connectionChecks.list('lab');
+    expect(history.length).toBeGreaterThanOrEqual(2);
+    expect(history[0]).toMatchObject({ ok: true });
+    expect(collector.status()[0].lastCheck).toMatchObject({ ok: true, version: expect.any(String) });
+    sim.setFaults({ revokedTokens: ['hc-pub'] });
+    const failed = await collector.check('lab');
+    expect(failed).toMatchObject({ ok: false });
+    expect(failed!.error).toMatch(/redirected to \/login/);
+    expect(collector.status()[0].lastCheck?.ok).toBe(false);
+    expect(await collector.check('nope')).toBeUndefined();
+  });
+});

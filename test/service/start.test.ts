@@ -132,6 +132,11 @@ describe('dtc start', () => {
       const instances = await getJson(`${url}/api/instances`);
       expect(instances.map((i: { name: string }) => i.name)).toEqual(['lab']);
       expect(r.err()).not.toMatch(/SIMULATED/);
+      const check = await (await fetch(`${url}/api/instances/lab/test`, { method: 'POST' })).json();
+      expect(check).toMatchObject({ ok: true, version: expect.any(String) });
+      const lab = await getJson(`${url}/api/instances/lab`);
+      expect(lab.connectionChecks[0]).toMatchObject({ ok: true });
+      expect(JSON.stringify(lab)).not.toContain('cfg-priv');
       stop(r.child);
       expect((await r.exited).code).toBe(0);
 
