@@ -1,6 +1,7 @@
 // `dtc endpoints`: the coverage report, derived from the endpoint catalog: each Threat Visualizer call,
-// the SDK method that makes it, and whether the simulator serves it.
+// the SDK method that makes it, whether the simulator serves it, and which commands use it.
 import type { Command } from 'commander';
+import { commands } from '../commands/index.ts';
 import { listEndpoints } from '../darktrace/index.ts';
 import { handlers } from '../simulator/routes.ts';
 
@@ -15,6 +16,7 @@ export function endpointCoverage() {
     sdk: `client.${family}.${operation}()`,
     simulator:
       typeof (handlers as Record<string, Record<string, unknown>>)[family]?.[operation] === 'function',
+    commands: commands.filter((c) => c.endpoints.includes(name)).map((c) => c.name),
   }));
 }
 
@@ -34,12 +36,13 @@ export function registerEndpoints(program: Command): void {
       const width = Math.max(...rows.map((r) => `${r.method} ${r.path}`.length));
       for (const r of rows) {
         process.stdout.write(
-          `${`${r.method} ${r.path}`.padEnd(width)}  ${r.sdk.padEnd(36)} ${r.simulator ? 'simulated' : 'NOT SIMULATED'}  ${r.summary}\n`,
+          `${`${r.method} ${r.path}`.padEnd(width)}  ${r.sdk.padEnd(36)} ${r.simulator ? 'simulated' : 'NOT SIMULATED'}  ${r.commands.join(', ') || '-'}\n`,
         );
       }
       const served = rows.filter((r) => r.simulator).length;
+      const used = rows.filter((r) => r.commands.length).length;
       process.stdout.write(
-        `\n${rows.length} endpoints; ${rows.length} in the SDK; ${served} served by the simulator\n`,
+        `\n${rows.length} endpoints; ${rows.length} in the SDK; ${served} served by the simulator; ${used} used by commands\n`,
       );
     });
 }
