@@ -162,7 +162,10 @@ describe('model breaches', () => {
     expect(ecs.host.mac).toEqual(['57-D5-10-A3-13-FB']);
     expect(ecs.host.os).toEqual({ name: 'FreeBSD' });
     const ocsf = JSON.parse(render(d, 'ocsf'));
-    expect(ocsf.finding_info.attacks).toContainEqual({ technique: { uid: 'T1567.002' }, version: '15' });
+    expect(ocsf.finding_info.attacks).toEqual([
+      { tactic: { uid: 'TA0010', name: 'exfiltration' }, technique: { uid: 'T1041' }, version: '15' },
+      { tactic: { uid: 'TA0010', name: 'exfiltration' }, technique: { uid: 'T1567.002' }, version: '15' },
+    ]);
   });
 
   it('nested defeats, sid -6, acknowledged object', () => {

@@ -212,9 +212,13 @@ export function toOcsf(d: Detection): Doc {
     related.push({ uid: String(b.pbid), type: 'Model Breach', title: b.modelName, time: b.time });
   for (const id of d.related.incidents) related.push({ uid: id, type: 'AI Analyst Incident Event' });
   const attacks: Doc[] = [];
-  // OCSF attaches one tactic and/or one technique per attack entry.
-  for (const x of d.techniques) attacks.push({ technique: { uid: x.id, name: x.name }, version: '15' });
-  for (const x of d.tactics) attacks.push({ tactic: { uid: x.id, name: x.name }, version: '15' });
+  // OCSF attaches one tactic and/or one technique per attack entry. With a single tactic, every
+  // technique belongs to it; with several, Darktrace does not say which goes where, so they stay apart.
+  const only = d.tactics.length === 1 ? { uid: d.tactics[0].id, name: d.tactics[0].name } : undefined;
+  for (const x of d.techniques)
+    attacks.push({ tactic: only, technique: { uid: x.id, name: x.name }, version: '15' });
+  if (!only || d.techniques.length === 0)
+    for (const x of d.tactics) attacks.push({ tactic: { uid: x.id, name: x.name }, version: '15' });
   const types = [
     fam === 'model_breach'
       ? 'Model Breach'
