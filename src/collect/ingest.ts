@@ -18,6 +18,8 @@ export interface DetectionRowInput {
   acknowledged: boolean;
   canonical: unknown;
   raw: unknown;
+  canonicalJson?: string;
+  rawJson?: string;
 }
 
 /** What ingestion needs from the store. */
@@ -64,6 +66,51 @@ const snippet = (v: unknown) => {
   return s.length > 65_536 ? `${s.slice(0, 65_536)}…` : s;
 };
 
+export interface PreparedBatch {
+  rows: DetectionRowInput[];
+  rejects: { source: string; instance: string | null; reason: string; payload: string }[];
+}
+
+/**
+ * Normalises records into store rows with their JSON already serialised: pure CPU and no I/O, so a
+ * worker thread can run it while the main thread writes the previous batch.
+ */
+export function prepareRecords(
+  instance: string | undefined,
+  source: string,
+  items: (unknown | string)[],
+  origin: 'api' | 'syslog' | 'file' = 'api',
+  /** The appliance URL, for links the record lacks (an empty breachUrl). */
+  baseUrl?: string,
+): PreparedBatch {
+  const rows: DetectionRowInput[] = [];
+  const rejects: PreparedBatch['rejects'] = [];
+  for (const item of items) {
+    try {
+      const row = toRow(normalize(item as string | object, { instance, source: origin, baseUrl }));
+      row.canonicalJson = JSON.stringify(row.canonical);
+      row.rawJson = JSON.stringify(row.raw) ?? 'null';
+      row.canonical = undefined;
+      row.raw = undefined;
+      rows.push(row);
+    } catch (err) {
+      const reason =
+        err instanceof NormalizeError ? `${err.reason}: ${err.message}` : `error: ${(err as Error).message}`;
+      rejects.push({ source, instance: instance ?? null, reason, payload: snippet(item) });
+    }
+  }
+  return { rows, rejects };
+}
+
+/** Stores a prepared batch: dead letters first, then one append transaction. */
+export function storePrepared(store: IngestStore, batch: PreparedBatch): IngestResult {
+  for (const r of batch.rejects) store.deadLetters.add(r);
+  const r = batch.rows.length
+    ? store.appendDetections(batch.rows)
+    : { newKeys: 0, updated: 0, duplicates: 0 };
+  return { new: r.newKeys, updated: r.updated, duplicates: r.duplicates, rejected: batch.rejects.length };
+}
+
 /**
  * Normalises and stores records. `items` are parsed records (from the API) or raw lines (from syslog);
  * `source` names where they came from in the dead-letter table.
@@ -75,29 +122,15 @@ export function ingestRecords(
   items: (unknown | string)[],
   origin: 'api' | 'syslog' | 'file' = 'api',
 ): IngestResult {
-  const rows: DetectionRowInput[] = [];
-  let rejected = 0;
-  for (const item of items) {
-    try {
-      const d = normalize(item as string | object, { instance, source: origin });
-      rows.push(toRow(d));
-    } catch (err) {
-      rejected++;
-      const reason =
-        err instanceof NormalizeError ? `${err.reason}: ${err.message}` : `error: ${(err as Error).message}`;
-      store.deadLetters.add({ source, instance: instance ?? null, reason, payload: snippet(item) });
-    }
-  }
-  const r = rows.length ? store.appendDetections(rows) : { newKeys: 0, updated: 0, duplicates: 0 };
-  return { new: r.newKeys, updated: r.updated, duplicates: r.duplicates, rejected };
+  return storePrepared(store, prepareRecords(instance, source, items, origin));
 }
 
 /** The pollers' view of the store. */
 export function storeIngest(store: IngestStore, hooks: IngestHooks = {}): Ingest {
   return {
-    store(instance, stream, items) {
-      const r = ingestRecords(store, instance, `poll:${instance}:${stream}`, items, 'api');
-      hooks.onStored?.(instance, stream, r, items.length);
+    storePrepared(instance, stream, batch, fetched) {
+      const r = storePrepared(store, batch);
+      hooks.onStored?.(instance, stream, r, fetched);
       return r;
     },
     getCursor: (instance, stream) => store.cursors.get(instance, stream),

@@ -13,6 +13,7 @@ import {
   parseCursor,
   type TimeWindow,
 } from './cursor.ts';
+import { type PreparedBatch, prepareRecords } from './ingest.ts';
 import type { Ingest, PollLogger } from './types.ts';
 
 export interface StreamSpec {
@@ -85,7 +86,18 @@ export interface PollerOptions {
   maxItemsPerPoll?: number;
   minScore?: number;
   now?: () => number;
+  /** Fetches and normalises one window (default: in this thread; `dtc backfill` uses a worker pool). */
+  prepare?: PrepareWindow;
+  /** Windows in flight at once (default 2). */
+  concurrency?: number;
 }
+
+export interface Prepared {
+  fetched: number;
+  batch: PreparedBatch;
+}
+
+export type PrepareWindow = (stream: StreamSpec, w: TimeWindow, signal?: AbortSignal) => Promise<Prepared>;
 
 export interface StreamReport {
   fetched: number;
@@ -111,7 +123,7 @@ const blank = (): StreamReport => ({ fetched: 0, new: 0, updated: 0, duplicates:
 
 export class InstancePoller {
   readonly instance: string;
-  #o: Required<Omit<PollerOptions, 'minScore'>> & { minScore: number };
+  #o: Required<Omit<PollerOptions, 'minScore' | 'prepare'>> & { minScore: number; prepare: PrepareWindow };
   /** Current window span per stream, adapted to how much each response holds. */
   #span = new Map<string, number>();
 
@@ -125,7 +137,23 @@ export class InstancePoller {
       maxItemsPerPoll: Number.POSITIVE_INFINITY,
       now: Date.now,
       minScore: 0,
+      concurrency: 2,
       ...o,
+      prepare:
+        o.prepare ??
+        (async (stream, w, signal) => {
+          const items = await stream.fetch(o.client, w, { minScore: o.minScore ?? 0 }, signal);
+          return {
+            fetched: items.length,
+            batch: prepareRecords(
+              o.instance,
+              `poll:${o.instance}:${stream.name}`,
+              items,
+              'api',
+              o.client.url,
+            ),
+          };
+        }),
     };
   }
 
@@ -217,9 +245,6 @@ export class InstancePoller {
     unlimited = false,
   ): Promise<void> {
     const queue = [...windows];
-    // Fetch the next window while the current one is normalised and stored: I/O overlaps CPU.
-    let next: Promise<unknown[]> | undefined;
-    let nextWindow: TimeWindow | undefined;
     const take = (): TimeWindow | undefined => {
       const w = queue.shift();
       if (!w) return undefined;
@@ -230,26 +255,32 @@ export class InstancePoller {
       }
       return w;
     };
-    const start = (w: TimeWindow | undefined) => {
-      nextWindow = w;
-      next = w ? stream.fetch(this.#o.client, w, { minScore: this.#o.minScore }, signal) : undefined;
-      next?.catch(() => {}); // awaited below; avoid an unhandled rejection while the current window is stored
+    // Several windows in flight: while one is stored, the next ones are fetched and normalised (in a
+    // worker pool when one is given). Results are stored in window order.
+    const inFlight: { w: TimeWindow; p: Promise<Prepared> }[] = [];
+    const fill = () => {
+      while (inFlight.length < this.#o.concurrency) {
+        const w = take();
+        if (!w) return;
+        const p = this.#o.prepare(stream, w, signal);
+        p.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+        inFlight.push({ w, p });
+      }
     };
-    start(take());
-    while (next && nextWindow) {
-      const w = nextWindow;
-      const items = await next;
-      if (signal?.aborted) return; // the window in flight is dropped unfinished: it will be fetched again
-      this.#adapt(stream.name, w, items.length);
-      start(take());
-      const result = this.#o.ingest.store(this.instance, stream.name, items);
-      report.fetched += items.length;
+    fill();
+    while (inFlight.length) {
+      const { w, p } = inFlight.shift()!;
+      const { fetched, batch } = await p;
+      if (signal?.aborted) return; // windows in flight are dropped unfinished: they will be fetched again
+      this.#adapt(stream.name, w, fetched);
+      fill();
+      const result = this.#o.ingest.storePrepared(this.instance, stream.name, batch, fetched);
+      report.fetched += fetched;
       report.new += result.new;
       report.updated += result.updated;
       report.duplicates += result.duplicates;
       report.rejected += result.rejected;
-      const cursor = this.#cursor(stream.name);
-      const done = markFinished(cursor, w);
+      const done = markFinished(this.#cursor(stream.name), w);
       this.#o.ingest.setCursor(this.instance, stream.name, { origin, windows: done.windows });
       afterWindow?.();
       if (!unlimited && report.fetched >= this.#o.maxItemsPerPoll) return;

@@ -1,5 +1,6 @@
 // What a poller needs from the rest of the service, kept as interfaces so pollers can be tested
 // against the real store or a recording one.
+import type { PreparedBatch } from './ingest.ts';
 
 export interface IngestResult {
   new: number;
@@ -10,8 +11,8 @@ export interface IngestResult {
 }
 
 export interface Ingest {
-  /** Normalises and stores one window's records in one transaction. */
-  store(instance: string, stream: string, items: unknown[]): IngestResult;
+  /** Stores one window's prepared records (dead letters, then one append transaction). */
+  storePrepared(instance: string, stream: string, batch: PreparedBatch, fetched: number): IngestResult;
   getCursor(instance: string, stream: string): unknown;
   setCursor(instance: string, stream: string, state: unknown): void;
 }

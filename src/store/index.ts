@@ -50,6 +50,10 @@ export interface DetectionInput {
   acknowledged: boolean;
   canonical: unknown;
   raw: unknown;
+  /** The canonical record already serialised (a worker did it); used instead of `canonical`. */
+  canonicalJson?: string;
+  /** The raw record already serialised; used instead of `raw`. */
+  rawJson?: string;
 }
 
 export interface AppendResult {
@@ -547,8 +551,8 @@ class SqliteStore implements Store {
           severity: d.severity,
           title: d.title,
           acknowledged: d.acknowledged ? 1 : 0,
-          canonical: JSON.stringify(d.canonical) ?? 'null',
-          raw: JSON.stringify(d.raw) ?? 'null',
+          canonical: d.canonicalJson ?? JSON.stringify(d.canonical) ?? 'null',
+          raw: d.rawJson ?? JSON.stringify(d.raw) ?? 'null',
         };
         const seq = a.insert(row);
         a.upsertHead({ ...row, seq });
