@@ -9,7 +9,7 @@ import { InstancePoller, STREAMS } from '../collect/poller.ts';
 import { PreparePool } from '../collect/prepare-pool.ts';
 import { DarktraceClient } from '../darktrace/index.ts';
 import { instanceSchema } from '../service/config.ts';
-import { instanceRecord } from '../service/instances.ts';
+import { instanceInput, instanceRecord } from '../service/instances.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { parseDuration, parseTime } from '../util/time.ts';
 
@@ -75,24 +75,6 @@ function patchFromFlags(f: Record<string, any>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
 }
 
-function toStoreInput(i: ReturnType<typeof validate>) {
-  return {
-    name: i.name,
-    url: i.url,
-    publicToken: i.publicToken,
-    privateToken: i.privateToken,
-    pollIntervalS: i.pollIntervalSeconds,
-    lookbackS: i.lookbackHours * 3600,
-    minScore: i.minScore,
-    maxItemsPerPoll: i.maxItemsPerPoll,
-    tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? null },
-    proxy: i.proxy ?? null,
-    enabled: i.enabled,
-    checkIntervalMin: i.checkIntervalMinutes ?? null,
-    simulated: false,
-  };
-}
-
 /** Validates with the same schema as the config file, so both paths give the same messages. */
 function validate(candidate: Record<string, unknown>) {
   const r = instanceSchema.safeParse(candidate);
@@ -121,7 +103,7 @@ export function registerInstance(program: Command): void {
         if (store.instances.get(f.name))
           throw new Error(`an instance named "${f.name}" exists: use dtc instance update`);
         const i = validate({ name: f.name, ...patchFromFlags(f) });
-        store.instances.add(toStoreInput(i));
+        store.instances.add(instanceInput(i));
         print(store.instances.get(f.name));
       }),
     );

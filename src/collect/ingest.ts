@@ -2,25 +2,11 @@
 // normalise, turn the canonical Detection into a store row, append the batch in one transaction, and
 // send what cannot be understood to the dead-letter table with its reason. Nothing is dropped silently.
 import { type Detection, NormalizeError, normalize } from '../normalize/index.ts';
+import type { DetectionInput } from '../store/index.ts';
 import type { Ingest, IngestResult } from './types.ts';
 
-export interface DetectionRowInput {
-  instance: string;
-  family: string;
-  nativeId: string;
-  hash: string;
-  eventTime: number;
-  severity: number;
-  title: string;
-  description?: string;
-  hostnames?: string[];
-  ips?: string[];
-  acknowledged: boolean;
-  canonical: unknown;
-  raw: unknown;
-  canonicalJson?: string;
-  rawJson?: string;
-}
+/** A store row; the JSON fields may come already serialised (`canonicalJson`, `rawJson`). */
+export type DetectionRowInput = DetectionInput;
 
 /** What ingestion needs from the store. */
 export interface IngestStore {

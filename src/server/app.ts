@@ -4,19 +4,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { InstanceStatus } from '../collect/collector.ts';
 import type { Metrics } from '../service/metrics.ts';
+import type { DetectionQuery } from '../store/index.ts';
 import { parseTime } from '../util/time.ts';
-
-export interface DetectionQuery {
-  q?: string;
-  instance?: string;
-  family?: string;
-  severity?: number;
-  from?: number;
-  to?: number;
-  acknowledged?: boolean;
-  limit?: number;
-  offset?: number;
-}
 
 /** What the API reads from the store. */
 export interface ApiStore {
