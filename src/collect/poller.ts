@@ -11,6 +11,7 @@ import {
   gaps,
   markFinished,
   parseCursor,
+  split,
   type TimeWindow,
 } from './cursor.ts';
 import { type PreparedBatch, prepareRecords } from './ingest.ts';
@@ -167,12 +168,21 @@ export class InstancePoller {
       try {
         const cursor = this.#cursor(stream.name);
         const origin = cursor.origin ?? startedAt - this.#o.lookbackMs;
-        const reread = Math.max(this.#o.overlapMs, this.#o.updateHorizonMs);
-        const windows = union(gaps(cursor, origin, startedAt), {
-          start: Math.max(origin, startedAt - reread),
+        // New data first: what was never fetched plus the overlap, oldest first. Then the update
+        // horizon, newest first, so a per-poll cap never starves the newest detections.
+        const fresh = union(gaps(cursor, origin, startedAt), {
+          start: Math.max(origin, startedAt - this.#o.overlapMs),
           end: startedAt,
         });
-        await this.#fetchWindows(stream, windows, origin, report, signal);
+        await this.#fetchWindows(stream, fresh, origin, report, signal);
+        const horizonStart = Math.max(origin, startedAt - this.#o.updateHorizonMs);
+        const reread = split(
+          gaps({ windows: fresh }, horizonStart, startedAt),
+          this.#o.maxWindowMs,
+        ).reverse();
+        if (!signal?.aborted && report.fetched < this.#o.maxItemsPerPoll) {
+          await this.#fetchWindows(stream, reread, origin, report, signal);
+        }
       } catch (err) {
         report.error = err as Error;
       }

@@ -128,6 +128,34 @@ describe('polling', () => {
     const third = await poller.pollOnce();
     expect(third.streams.modelbreaches.updated + third.streams.aianalyst.updated).toBe(0);
   });
+  it('caps a poll without starving the newest breaches, and catches up over later polls', async () => {
+    const { sim, store, client } = await setup({
+      publicToken: 'p',
+      privateToken: 's',
+      seed: 3,
+      history: { count: 3000, days: 1 },
+      ratePerMinute: 0,
+    });
+    const poller = new InstancePoller({
+      instance: 'lab',
+      client,
+      ingest: storeIngest(store),
+      log: silent,
+      lookbackMs: 2 * 86_400_000,
+      maxItemsPerPoll: 500,
+    });
+    const first = await poller.pollOnce();
+    expect(first.streams.modelbreaches.fetched).toBeLessThan(1500);
+    for (let i = 0; i < 20 && store.searchDetections({ family: 'model_breach', limit: 1 }).total < 2990; i++)
+      await poller.pollOnce();
+    expect(store.searchDetections({ family: 'model_breach', limit: 1 }).total).toBeGreaterThanOrEqual(2990);
+    // The 24-hour update horizon now holds ~3,000 breaches, more than the cap: a new one still arrives.
+    const injected = sim.injectBreach();
+    await new Promise((r) => setTimeout(r, 5));
+    const r = await poller.pollOnce();
+    expect(r.streams.modelbreaches.fetched).toBeLessThanOrEqual(500 + 2000);
+    expect(store.getDetection(`lab/model_breach/${injected.pbid}`)).toBeDefined();
+  });
 });
 
 describe('several instances', () => {
