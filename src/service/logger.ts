@@ -31,7 +31,7 @@ export function createLogger(
     pretty
       ? pino.transport({
           target: 'pino-pretty',
-          options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' },
+          options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss', hideObject: true },
         })
       : ((opts.destination ?? process.stdout) as pino.DestinationStream),
   );
