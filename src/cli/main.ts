@@ -6,6 +6,7 @@ import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
 import { registerNormalize } from './normalize.ts';
 import { registerSimulator } from './simulator.ts';
+import { registerSink } from './sink.ts';
 import { registerStart } from './start.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   registerInstance(program);
   registerEndpoints(program);
   registerCmd(program);
+  registerSink(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

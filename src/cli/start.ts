@@ -1,5 +1,7 @@
 // `dtc start`: run the collector service until SIGTERM/SIGINT, then stop cleanly.
 import type { Command } from 'commander';
+import { defaultSinkName, parseSinkFlag } from '../deliver/registry.ts';
+import type { SinkConfig } from '../deliver/worker.ts';
 import { createLogger } from '../service/logger.ts';
 import { DEMO_INSTANCE, startService } from '../service/service.ts';
 
@@ -14,12 +16,52 @@ export function registerStart(program: Command): void {
     .option('--host <host>', 'HTTP API address (default 127.0.0.1)')
     .option('--config <file>', 'declarative config file (YAML or JSON)')
     .option('--no-demo', 'do not start the embedded simulator when no instance is configured')
+    .option('--syslog-tcp <port>', 'receive Darktrace syslog over TCP (LF or octet-counted) on this port')
+    .option('--syslog-udp <port>', 'receive Darktrace syslog over UDP on this port')
+    .option(
+      '--syslog-tls <port>',
+      'receive Darktrace syslog over TLS on this port (with --tls-key, --tls-cert)',
+    )
+    .option('--syslog-host <address>', 'address the syslog listeners bind (default 127.0.0.1)')
+    .option('--tls-key <file>', 'PEM private key for --syslog-tls')
+    .option('--tls-cert <file>', 'PEM certificate for --syslog-tls')
+    .option(
+      '--sink <format:destination>',
+      'deliver detections, e.g. ecs:file:///var/log/dt.ndjson, cef:syslog+tcp://127.0.0.1:5514, json:https://siem.example/hook, ecs:elasticsearch://127.0.0.1:9200/darktrace, ocsf:nats://127.0.0.1:4222/darktrace (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(
-      async (flags: { dataDir?: string; port?: string; host?: string; config?: string; demo: boolean }) => {
-        const port = flags.port === undefined ? undefined : Number(flags.port);
-        if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-          throw new Error(`--port must be a port number, got "${flags.port}"`);
-        }
+      async (flags: {
+        dataDir?: string;
+        port?: string;
+        host?: string;
+        config?: string;
+        demo: boolean;
+        syslogTcp?: string;
+        syslogUdp?: string;
+        syslogTls?: string;
+        syslogHost?: string;
+        tlsKey?: string;
+        tlsCert?: string;
+        sink?: string[];
+      }) => {
+        const portOf = (v: string | undefined, flag: string) => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0 || n > 65535)
+            throw new Error(`${flag} must be a port number, got "${v}"`);
+          return n;
+        };
+        const port = portOf(flags.port, '--port');
+        const taken = new Set<string>();
+        const sinks: SinkConfig[] = (flags.sink ?? []).map((f) => {
+          const { format, url } = parseSinkFlag(f);
+          const name = defaultSinkName(format, url, taken);
+          taken.add(name);
+          return { name, format, url };
+        });
+        if (flags.syslogTls !== undefined && (!flags.tlsKey || !flags.tlsCert))
+          throw new Error('--syslog-tls needs --tls-key <file> and --tls-cert <file>');
         const log = createLogger();
         const service = await startService({
           dataDir: flags.dataDir,
@@ -28,12 +70,28 @@ export function registerStart(program: Command): void {
           configFile: flags.config,
           demo: flags.demo,
           log,
+          sinks,
+          syslog: {
+            tcpPort: portOf(flags.syslogTcp, '--syslog-tcp'),
+            udpPort: portOf(flags.syslogUdp, '--syslog-udp'),
+            tlsPort: portOf(flags.syslogTls, '--syslog-tls'),
+            host: flags.syslogHost,
+            tlsKeyFile: flags.tlsKey,
+            tlsCertFile: flags.tlsCert,
+          },
         });
         const lines = [
           `darktrace-hub is running`,
           `  API:        ${service.url}  (try ${service.url}/api/detections and ${service.url}/healthz)`,
           `  data:       ${service.dataDir}`,
         ];
+        for (const l of service.syslog?.listeners ?? [])
+          lines.push(`  syslog:     ${l.protocol}://${l.host}:${l.port}`);
+        for (const st of service.deliverer.status())
+          lines.push(
+            `  sink:       ${st.name} → ${st.format} ${st.url} (offset ${st.offset}, lag ${st.lag})`,
+          );
+        if (service.demoSinkFile) lines.push(`  ECS file:   tail -f ${service.demoSinkFile}`);
         if (service.simulator) {
           lines.push(
             `  instance:   "${DEMO_INSTANCE}" is SIMULATED (embedded simulator at ${service.simulator.url})`,

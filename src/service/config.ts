@@ -4,6 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { sinkModuleFor } from '../deliver/registry.ts';
+import { FORMATS } from '../normalize/index.ts';
+import { FAMILIES } from '../normalize/model.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 
@@ -40,6 +43,49 @@ export const instanceSchema = z.strictObject({
   checkIntervalMinutes: z.number().int().min(1).optional(),
 });
 
+const port = z.number().int().min(0).max(65_535);
+const SEVERITY_LABELS = ['unknown', 'informational', 'low', 'medium', 'high', 'critical'];
+
+export const syslogSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  tcpPort: port.optional(),
+  udpPort: port.optional(),
+  tlsPort: port.optional(),
+  tls: z.strictObject({ keyFile: z.string(), certFile: z.string() }).optional(),
+  /** Source address or syslog hostname → instance name. */
+  instances: z.record(z.string(), z.string().regex(NAME, 'letters, digits, - and _ only')).default({}),
+  /** Instance for lines with neither a mapped address nor a syslog hostname. */
+  defaultInstance: z.string().regex(NAME, 'letters, digits, - and _ only').default('syslog'),
+});
+
+export const sinkSchema = z.strictObject({
+  name: z.string().regex(NAME, 'letters, digits, - and _ only, at most 63 characters'),
+  format: z.enum(FORMATS, { message: `must be one of ${FORMATS.join(', ')}` }),
+  url: z.string().superRefine((v, ctx) => {
+    const m = sinkModuleFor(v);
+    if (typeof m === 'string') ctx.addIssue({ code: 'custom', message: m });
+  }),
+  filter: z
+    .strictObject({
+      instances: z.array(z.string()).optional(),
+      families: z.array(z.enum(FAMILIES as [string, ...string[]])).optional(),
+      /** 0–5 or a label (low, medium, high, critical). */
+      minSeverity: z
+        .union([z.number().int().min(0).max(5), z.enum(SEVERITY_LABELS as [string, ...string[]])])
+        .transform((v) => (typeof v === 'number' ? v : SEVERITY_LABELS.indexOf(v)))
+        .optional(),
+    })
+    .default({}),
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  retry: z
+    .strictObject({
+      initialBackoffSeconds: z.number().min(0.01).max(3600).default(0.5),
+      maxBackoffSeconds: z.number().min(0.01).max(86_400).default(30),
+      multiplier: z.number().min(1).max(10).default(2),
+    })
+    .default({ initialBackoffSeconds: 0.5, maxBackoffSeconds: 30, multiplier: 2 }),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().optional(),
   api: z
@@ -56,10 +102,14 @@ export const configSchema = z.strictObject({
     })
     .default({ overlapMinutes: 10, updateHorizonHours: 24, maxWindowMinutes: 60 }),
   instances: z.array(instanceSchema).default([]),
+  syslog: syslogSchema.optional(),
+  sinks: z.array(sinkSchema).default([]),
 });
 
 export type InstanceConfig = z.infer<typeof instanceSchema>;
 export type Config = z.infer<typeof configSchema>;
+export type SyslogConfig = z.infer<typeof syslogSchema>;
+export type SinkConfigEntry = z.infer<typeof sinkSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -120,6 +170,17 @@ export function validateConfig(
       throw new ConfigError(`${source} is invalid:\n  - instances[${i}].name: "${inst.name}" is used twice`);
     names.add(inst.name);
   }
+  const sinkNames = new Set<string>();
+  for (const [i, s] of result.data.sinks.entries()) {
+    if (sinkNames.has(s.name))
+      throw new ConfigError(`${source} is invalid:\n  - sinks[${i}].name: "${s.name}" is used twice`);
+    sinkNames.add(s.name);
+  }
+  const sl = result.data.syslog;
+  if (sl?.tlsPort !== undefined && !sl.tls)
+    throw new ConfigError(
+      `${source} is invalid:\n  - syslog.tls: is required with syslog.tlsPort (keyFile, certFile)`,
+    );
   return result.data;
 }
 

@@ -1,11 +1,15 @@
 // `dtc start`: the collector service. One process runs the pollers and the HTTP API over one store.
 // With no real instance configured it starts an embedded simulator and a `demo` instance pointing at
 // it, clearly marked as simulated, so a newcomer sees detections arrive within a minute.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Collector, type InstanceRecord } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
+import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } from '../collect/syslog.ts';
+import { registerSinkRoutes } from '../deliver/api.ts';
+import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
 import { buildApi } from '../server/app.ts';
 import { registerCommandRoutes } from '../server/commands.ts';
 import { type Simulator, startSimulator } from '../simulator/index.ts';
@@ -26,6 +30,19 @@ export interface ServiceOptions {
   /** Demo poll interval in seconds (default 30, so arrivals show quickly). */
   demoPollSeconds?: number;
   env?: NodeJS.ProcessEnv;
+  /** Syslog listeners from the command line; they override the config file's ports. */
+  syslog?: {
+    tcpPort?: number;
+    udpPort?: number;
+    tlsPort?: number;
+    host?: string;
+    tlsKeyFile?: string;
+    tlsCertFile?: string;
+  };
+  /** Sinks from the command line (`--sink`), added to the config file's. */
+  sinks?: SinkConfig[];
+  /** The demo's ECS file sink (default true when the demo runs). */
+  demoSink?: boolean;
 }
 
 export interface Service {
@@ -36,8 +53,14 @@ export interface Service {
   metrics: Metrics;
   api: FastifyInstance;
   simulator?: Simulator;
+  deliverer: Deliverer;
+  syslog?: SyslogReceiver;
+  /** The demo's ECS NDJSON file, when the demo runs. */
+  demoSinkFile?: string;
   stop(): Promise<void>;
 }
+
+export const DEMO_SINK = 'demo-ecs-file';
 
 export const DEMO_INSTANCE = 'demo';
 
@@ -103,8 +126,27 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     }
 
     const metrics = createMetrics();
+
+    // Sinks: the config file's, then the command line's, then the demo's file for `tail -f`.
+    const sinks: SinkConfig[] = [...config.sinks, ...(o.sinks ?? [])];
+    const names = new Set<string>();
+    for (const sk of sinks) {
+      if (names.has(sk.name)) throw new Error(`two sinks are named "${sk.name}"`);
+      names.add(sk.name);
+    }
+    let demoSinkFile: string | undefined;
+    if (simulator && o.demoSink !== false && !names.has(DEMO_SINK)) {
+      demoSinkFile = join(dataDir, 'detections.ecs.ndjson');
+      sinks.push({ name: DEMO_SINK, format: 'ecs', url: pathToFileURL(demoSinkFile).href });
+    }
+    const deliverer = new Deliverer(store, sinks, { log, registry: metrics.registry });
+    await deliverer.start();
+    // Stops after the pollers and the receiver (cleanup runs front to back): the in-flight batch finishes.
+    cleanup.unshift(() => deliverer.stop());
+
     const ingest = storeIngest(store, {
       onStored(instance, stream, r, fetched) {
+        if (r.new || r.updated) deliverer.notify();
         metrics.fetched.inc({ instance, stream }, fetched);
         metrics.stored.inc({ instance, kind: 'new' }, r.new);
         metrics.stored.inc({ instance, kind: 'updated' }, r.updated);
@@ -147,7 +189,10 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       collector,
       metrics,
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
-      extend: (app) => registerCommandRoutes(app, store),
+      extend: (app) => {
+        registerCommandRoutes(app, store);
+        registerSinkRoutes(app, deliverer);
+      },
     });
     const port = o.port ?? config.api.port;
     const host = o.host ?? config.api.host;
@@ -156,6 +201,49 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     const addr = api.server.address();
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr ? addr.port : port}`;
     collector.start();
+
+    // The syslog push path: command-line ports override the config file's.
+    const sc = config.syslog;
+    const so = o.syslog ?? {};
+    const slHost = so.host ?? sc?.host ?? '127.0.0.1';
+    const listeners: SyslogListenerConfig[] = [];
+    const tcpPort = so.tcpPort ?? sc?.tcpPort;
+    const udpPort = so.udpPort ?? sc?.udpPort;
+    const tlsPort = so.tlsPort ?? sc?.tlsPort;
+    if (tcpPort !== undefined) listeners.push({ protocol: 'tcp', port: tcpPort, host: slHost });
+    if (udpPort !== undefined) listeners.push({ protocol: 'udp', port: udpPort, host: slHost });
+    if (tlsPort !== undefined) {
+      const keyFile = so.tlsKeyFile ?? sc?.tls?.keyFile;
+      const certFile = so.tlsCertFile ?? sc?.tls?.certFile;
+      if (!keyFile || !certFile) throw new Error('a syslog TLS listener needs --tls-key and --tls-cert');
+      listeners.push({
+        protocol: 'tls',
+        port: tlsPort,
+        host: slHost,
+        key: readFileSync(keyFile),
+        cert: readFileSync(certFile),
+      });
+    }
+    let syslog: SyslogReceiver | undefined;
+    if (listeners.length) {
+      syslog = await startSyslogReceiver({
+        store,
+        listeners,
+        instanceMap: sc?.instances,
+        defaultInstance: sc?.defaultInstance,
+        registry: metrics.registry,
+        log,
+        onStored(r, instance) {
+          metrics.stored.inc({ instance, kind: 'new' }, r.new);
+          metrics.stored.inc({ instance, kind: 'updated' }, r.updated);
+          metrics.stored.inc({ instance, kind: 'duplicate' }, r.duplicates);
+          if (r.rejected) metrics.rejected.inc({ instance, source: 'syslog' }, r.rejected);
+          if (r.new || r.updated) deliverer.notify();
+        },
+      });
+      const rx = syslog;
+      cleanup.unshift(() => rx.close());
+    }
 
     let stopping: Promise<void> | undefined;
     const service: Service = {
@@ -166,6 +254,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       metrics,
       api,
       simulator,
+      deliverer,
+      syslog,
+      demoSinkFile,
       stop: () => {
         stopping ??= (async () => {
           for (const f of cleanup) await f();

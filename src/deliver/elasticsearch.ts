@@ -1,0 +1,84 @@
+// elasticsearch://host:port/index (HTTP) or elasticsearch+https://…: the `_bulk` API with `_id` = the
+// detection's stable key, so a replay rewrites the same documents instead of adding new ones, and a
+// later version of a detection replaces the earlier one. The answer is read per item: only items with
+// a retryable status (429, 5xx) are retried; items the cluster will never take (mapping errors) go to
+// the dead-letter table.
+
+import { asJson, post, redactUrl } from './http.ts';
+import { httpAction, httpError } from './retry.ts';
+import { BatchError, SinkError, type SinkModule } from './types.ts';
+
+interface BulkItem {
+  status: number;
+  error?: { type?: string; reason?: string };
+}
+
+export const elasticsearchSink: SinkModule = {
+  type: 'elasticsearch',
+  schemes: ['elasticsearch:', 'elasticsearch+http:', 'elasticsearch+https:'],
+  summary: 'Elasticsearch/OpenSearch _bulk with _id = the stable key (idempotent replays)',
+  example: 'ecs:elasticsearch://127.0.0.1:9200/darktrace',
+  fields: [
+    {
+      name: 'op',
+      description: 'index (replace by _id) or create (data streams; 409 counts as done)',
+      default: 'index',
+    },
+    { name: 'apiKey', description: 'API key (Authorization: ApiKey …)', secret: true },
+  ],
+  idempotent: true,
+  create(url) {
+    const index = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''));
+    if (!index)
+      throw new Error(
+        'elasticsearch sink: the URL needs an index, e.g. elasticsearch://127.0.0.1:9200/darktrace',
+      );
+    const op = url.searchParams.get('op') ?? 'index';
+    if (op !== 'index' && op !== 'create')
+      throw new Error(`elasticsearch sink: op must be index or create, got "${op}"`);
+    const scheme = url.protocol === 'elasticsearch+https:' ? 'https' : 'http';
+    const target = `${scheme}://${url.host}/_bulk`;
+    const what = `elasticsearch ${redactUrl(url)}`;
+    const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
+    const apiKey = url.searchParams.get('apiKey');
+    if (apiKey) headers.authorization = `ApiKey ${apiKey}`;
+    else if (url.username)
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    return {
+      async write(items) {
+        let body = '';
+        for (const i of items)
+          body += `{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(i.key)}}}\n${asJson(i)}\n`;
+        const r = await post(what, target, body, headers);
+        if (r.status < 200 || r.status >= 300) throw httpError(what, r.status, r.text, r.retryAfter);
+        let answer: { errors?: boolean; items?: Record<string, BulkItem>[] };
+        try {
+          answer = JSON.parse(r.text);
+        } catch {
+          throw new SinkError(`${what}: _bulk answer is not JSON`);
+        }
+        if (!answer.errors) return;
+        const failed = new Map<number, SinkError>();
+        (answer.items ?? []).forEach((entry, n) => {
+          const it = Object.values(entry)[0];
+          if (!it || (it.status >= 200 && it.status < 300)) return;
+          if (op === 'create' && it.status === 409) return; // already there: a replay
+          const action = httpAction(it.status) === 'retry' && it.status !== 404 ? 'retry' : 'dead_letter';
+          const why = `${it.error?.type ?? 'error'}: ${it.error?.reason ?? ''}`.slice(0, 300);
+          failed.set(
+            n,
+            new SinkError(
+              `${what}: item ${n} ${it.status} ${why}`,
+              it.status === 429 || it.status >= 500 ? 'retry' : action,
+            ),
+          );
+        });
+        if ((answer.items ?? []).length !== items.length && failed.size === 0)
+          throw new SinkError(`${what}: _bulk answered ${answer.items?.length} items for ${items.length}`);
+        if (failed.size)
+          throw new BatchError(`${what}: ${failed.size} of ${items.length} items failed`, failed);
+      },
+      async close() {},
+    };
+  },
+};

@@ -1,0 +1,68 @@
+// http(s)://: a webhook that receives each batch as one JSON array (JSON formats as objects, CEF and
+// LEEF as strings). Any 2xx accepts the whole batch; see retry.ts for the rest.
+import { httpError } from './retry.ts';
+import { SinkError, type SinkItem, type SinkModule } from './types.ts';
+
+export const isJsonFormat = (f: string) => f === 'ecs' || f === 'ocsf' || f === 'json';
+
+/** A rendered item as a JSON value: the object for JSON formats, the string for CEF and LEEF. */
+export const asJson = (i: SinkItem) => (isJsonFormat(i.format) ? i.body : JSON.stringify(i.body));
+
+export const TIMEOUT_MS = 30_000;
+
+/** POST and read the answer; network failures become retryable SinkErrors. */
+export async function post(
+  what: string,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  try {
+    const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const text = await res.text(); // always consume the body (undici keeps the socket otherwise)
+    return { status: res.status, text, retryAfter: res.headers.get('retry-after') };
+  } catch (err) {
+    const e = err as Error & { cause?: Error };
+    throw new SinkError(`${what}: ${e.cause?.message ?? e.message}`, 'retry', undefined, { cause: err });
+  }
+}
+
+/** Strips credentials from a URL for messages and listings. */
+export function redactUrl(u: URL): string {
+  const c = new URL(u.href);
+  if (c.password) c.password = 'redacted';
+  for (const k of [...c.searchParams.keys()])
+    if (/token|secret|password|key/i.test(k)) c.searchParams.set(k, 'redacted');
+  return c.href;
+}
+
+export const webhookSink: SinkModule = {
+  type: 'webhook',
+  schemes: ['http:', 'https:'],
+  summary: 'POSTs each batch as one JSON array',
+  example: 'json:https://siem.example/hook',
+  fields: [],
+  idempotent: false,
+  create(url) {
+    const target = url.href;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (url.username || url.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      const u = new URL(url.href);
+      u.username = '';
+      u.password = '';
+      return mk(u.href);
+    }
+    return mk(target);
+    function mk(to: string) {
+      const what = `webhook ${redactUrl(new URL(to))}`;
+      return {
+        async write(items: SinkItem[]) {
+          const r = await post(what, to, `[${items.map(asJson).join(',')}]`, headers);
+          if (r.status < 200 || r.status >= 300) throw httpError(what, r.status, r.text, r.retryAfter);
+        },
+        async close() {},
+      };
+    }
+  },
+};

@@ -1,0 +1,57 @@
+// Sink and syslog metrics, registered on the service's registry (Vector's component contract, per batch).
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export function createDeliverMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    sent: new Counter({
+      name: 'dtc_sink_sent_events_total',
+      help: 'Detections the sink destination accepted',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    filtered: new Counter({
+      name: 'dtc_sink_discarded_events_total',
+      help: 'Detections a sink skipped (reason=filtered) or dead-lettered (reason=refused)',
+      labelNames: ['sink', 'reason'] as const,
+      registers,
+    }),
+    errors: new Counter({
+      name: 'dtc_sink_errors_total',
+      help: 'Failed delivery attempts (each is retried with backoff)',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    offset: new Gauge({
+      name: 'dtc_sink_offset',
+      help: 'Highest store sequence the sink destination accepted',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'dtc_sink_lag',
+      help: 'Store sequences not yet delivered by the sink (max sequence − offset)',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    syslogLines: new Counter({
+      name: 'dtc_syslog_lines_total',
+      help: 'Syslog lines by listener and outcome (received, stored, duplicate, rejected, dropped)',
+      labelNames: ['listener', 'outcome'] as const,
+      registers,
+    }),
+  };
+}
+
+export type DeliverMetrics = ReturnType<typeof createDeliverMetrics>;
+
+const cache = new WeakMap<Registry, DeliverMetrics>();
+/** One set per registry (the receiver and the sinks share it). */
+export function deliverMetrics(registry: Registry): DeliverMetrics {
+  let m = cache.get(registry);
+  if (!m) {
+    m = createDeliverMetrics(registry);
+    cache.set(registry, m);
+  }
+  return m;
+}

@@ -1,0 +1,49 @@
+// Retry policy: exponential backoff with full jitter, capped; and the HTTP status table every HTTP
+// sink shares (after Vector's elasticsearch/retry.rs): 429 and 5xx retry, 401/403/404/408 retry too
+// (a fixed token or route makes them pass, and the offset must not skip past them), other 4xx mean
+// the destination will never take the item: it goes to the dead-letter table.
+import { type FailureAction, SinkError } from './types.ts';
+
+export interface RetryPolicy {
+  initialBackoffSeconds: number;
+  maxBackoffSeconds: number;
+  multiplier: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  initialBackoffSeconds: 0.5,
+  maxBackoffSeconds: 30,
+  multiplier: 2,
+};
+
+/** Wait before attempt `attempt` (1 = first retry): the exponential cap with ±50 % jitter. */
+export function backoffMs(p: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const cap = Math.min(p.maxBackoffSeconds, p.initialBackoffSeconds * p.multiplier ** (attempt - 1)) * 1000;
+  return Math.round(cap * (0.5 + random() / 2));
+}
+
+/** What to do with an HTTP status (the table is the policy; tests read it). */
+export function httpAction(status: number): FailureAction | 'ok' {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 429 || status >= 500) return 'retry';
+  if ([401, 403, 404, 408, 409, 425].includes(status)) return 'retry';
+  return 'dead_letter';
+}
+
+export function retryAfterMs(header: string | null | undefined): number | undefined {
+  if (!header) return undefined;
+  const s = Number(header);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const t = Date.parse(header);
+  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
+}
+
+/** A SinkError for a non-2xx answer, with a short piece of the body so the status says why. */
+export function httpError(what: string, status: number, body: string, retryAfter?: string | null): SinkError {
+  const action = httpAction(status);
+  return new SinkError(
+    `${what} answered ${status}${body ? `: ${body.slice(0, 300)}` : ''}`,
+    action === 'ok' ? 'retry' : action,
+    retryAfterMs(retryAfter),
+  );
+}

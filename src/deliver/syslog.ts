@@ -1,0 +1,155 @@
+// syslog+tcp://, syslog+udp://, syslog+tls://: RFC 5424 messages whose MSG is the rendered record (CEF,
+// LEEF or JSON). TCP and TLS use RFC 6587 octet counting by default (RFC 5425 requires it for TLS);
+// `?framing=lf` for receivers that only split lines. A batch counts as accepted when the kernel took
+// it (syslog has no application ack), so a crash can lose what sat in socket buffers or duplicate on
+// replay: documented in the README.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { SinkError, type SinkItem, type SinkModule } from './types.ts';
+
+// OCSF severity 0–5 → syslog severity (0 emergency … 7 debug).
+const SYSLOG_SEVERITY = [6, 6, 5, 4, 3, 2];
+
+const clean = (s: string, max: number) => (s.replace(/[^\x21-\x7e]/g, '_') || '-').slice(0, max);
+
+/** One RFC 5424 message (no framing). */
+export function formatRfc5424(
+  i: SinkItem,
+  o: { facility: number; app: string; host?: string; now?: number },
+): string {
+  const pri = o.facility * 8 + (SYSLOG_SEVERITY[i.severity] ?? 5);
+  const t = Number.isFinite(i.time) && i.time > 0 ? i.time : (o.now ?? Date.now());
+  const host = clean(o.host ?? i.instance, 255);
+  // No structured data: CEF/LEEF/JSON receivers parse the MSG part and SD trips some of them up.
+  return `<${pri}>1 ${new Date(t).toISOString()} ${host} ${clean(o.app, 48)} - ${clean(i.family, 32)} - ${i.body.replace(/[\r\n]+/g, ' ')}`;
+}
+
+function options(url: URL) {
+  const q = url.searchParams;
+  const facility = Number(q.get('facility') ?? 20); // local4, as Darktrace itself sends
+  if (!Number.isInteger(facility) || facility < 0 || facility > 23)
+    throw new Error(`syslog sink: facility must be 0–23, got "${q.get('facility')}"`);
+  const framing = q.get('framing') ?? 'octet';
+  if (framing !== 'octet' && framing !== 'lf')
+    throw new Error(`syslog sink: framing must be octet or lf, got "${framing}"`);
+  const port = Number(url.port || (url.protocol === 'syslog+tls:' ? 6514 : 514));
+  return {
+    facility,
+    framing,
+    app: q.get('app') ?? 'darktrace',
+    host: q.get('hostname') ?? undefined,
+    port,
+    address: url.hostname.replace(/^\[|\]$/g, ''),
+    ca: q.get('ca') ?? undefined,
+    insecure: q.get('insecure') === '1' || q.get('insecure') === 'true',
+  };
+}
+
+export const syslogSink: SinkModule = {
+  type: 'syslog',
+  schemes: ['syslog+tcp:', 'syslog+udp:', 'syslog+tls:', 'syslog:'],
+  summary: 'RFC 5424 over TCP (octet counting), UDP or TLS; the rendered record is the MSG part',
+  example: 'cef:syslog+tcp://127.0.0.1:5514',
+  fields: [
+    { name: 'framing', description: 'octet (RFC 6587 octet counting) or lf', default: 'octet' },
+    { name: 'facility', description: 'syslog facility number', default: '20 (local4)' },
+    { name: 'app', description: 'APP-NAME', default: 'darktrace' },
+    { name: 'hostname', description: 'HOSTNAME field', default: 'the detection instance' },
+    { name: 'ca', description: 'TLS: PEM CA file to trust' },
+    { name: 'insecure', description: 'TLS: skip certificate verification (1/true)' },
+  ],
+  idempotent: false,
+  create(url) {
+    const o = options(url);
+    const proto = url.protocol === 'syslog:' ? 'syslog+tcp:' : url.protocol;
+    const fmt = (i: SinkItem) => formatRfc5424(i, o);
+    const where = `${proto.slice(0, -1)}://${o.address}:${o.port}`;
+
+    if (proto === 'syslog+udp:') {
+      let sock: UdpSocket | undefined;
+      return {
+        async write(items) {
+          sock ??= createSocket(o.address.includes(':') ? 'udp6' : 'udp4');
+          const s = sock;
+          await Promise.all(
+            items.map(
+              (i) =>
+                new Promise<void>((resolve, reject) =>
+                  s.send(Buffer.from(fmt(i)), o.port, o.address, (e) =>
+                    e ? reject(new SinkError(`${where}: ${e.message}`)) : resolve(),
+                  ),
+                ),
+            ),
+          );
+        },
+        async close() {
+          sock?.close();
+          sock = undefined;
+        },
+      };
+    }
+
+    let conn: Socket | undefined;
+    let broken: Error | undefined;
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const onErr = (e: Error) =>
+          reject(new SinkError(`${where}: ${e.message}`, 'retry', undefined, { cause: e }));
+        const s =
+          proto === 'syslog+tls:'
+            ? tlsConnect(
+                {
+                  host: o.address,
+                  port: o.port,
+                  ca: o.ca ? readFileSync(o.ca) : undefined,
+                  rejectUnauthorized: !o.insecure,
+                  servername: /^[\d.:]+$/.test(o.address) ? undefined : o.address,
+                },
+                () => resolve(s),
+              )
+            : netConnect({ host: o.address, port: o.port }, () => resolve(s));
+        s.once('error', onErr);
+        s.setNoDelay(true);
+        s.on('error', (e) => {
+          broken = e;
+        });
+        s.on('close', () => {
+          broken ??= new Error('connection closed');
+        });
+        // A receiver that talks back is ignored; reading keeps the socket from stalling.
+        s.resume();
+      });
+    return {
+      async write(items) {
+        if (conn && broken) {
+          conn.destroy();
+          conn = undefined;
+        }
+        broken = undefined;
+        conn ??= await open();
+        const c = conn;
+        let out = '';
+        for (const i of items) {
+          const m = fmt(i);
+          out += o.framing === 'lf' ? `${m}\n` : `${Buffer.byteLength(m)} ${m}`;
+        }
+        await new Promise<void>((resolve, reject) =>
+          c.write(out, (e) => {
+            if (e || broken) {
+              conn = undefined;
+              c.destroy();
+              reject(new SinkError(`${where}: ${(e ?? broken)?.message}`));
+            } else resolve();
+          }),
+        );
+      },
+      async close() {
+        const c = conn;
+        conn = undefined;
+        if (c) await new Promise<void>((r) => c.end(r));
+      },
+    };
+  },
+};

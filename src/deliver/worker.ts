@@ -1,0 +1,279 @@
+// The offset worker: one loop per sink that reads the store's append log after the sink's offset,
+// filters, renders, delivers, and moves the offset only after the destination accepted the batch.
+// Filtered-out rows move it too. Failures are retried with backoff; the offset never skips a row that
+// was neither accepted nor dead-lettered, so delivery is at least once and in sequence order.
+import type { Registry } from 'prom-client';
+import { type Detection, type Format, render } from '../normalize/index.ts';
+import type { DetectionRow, SinkOffset } from '../store/index.ts';
+import { redactUrl } from './http.ts';
+import { type DeliverMetrics, deliverMetrics } from './metrics.ts';
+import { sinkModuleFor } from './registry.ts';
+import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { BatchError, SinkError, type SinkItem, type SinkModule, type SinkWriter } from './types.ts';
+
+export interface SinkFilter {
+  instances?: string[];
+  families?: string[];
+  /** 0–5. */
+  minSeverity?: number;
+}
+
+export interface SinkConfig {
+  name: string;
+  format: Format;
+  url: string;
+  filter?: SinkFilter;
+  batchSize?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** What the worker needs from the store. */
+export interface DeliverStore {
+  readLog(afterSeq: number, limit: number, opts?: { raw?: boolean }): DetectionRow[];
+  maxSeq(): number;
+  sinks: { set(name: string, config: unknown): unknown };
+  sinkOffsets: {
+    get(sink: string): number;
+    set(sink: string, seq: number): void;
+    status(sink: string): SinkOffset | undefined;
+    recordError(sink: string, error: string): void;
+  };
+  deadLetters: {
+    add(d: { source: string; instance?: string | null; reason: string; payload: string }): unknown;
+  };
+}
+
+export interface WorkerLog {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+}
+
+/** The Detection a renderer wants, rebuilt from a log row. */
+export function detectionOf(row: DetectionRow): Detection {
+  return { ...(row.canonical as Detection), raw: row.raw, activity: row.version > 1 ? 'update' : 'create' };
+}
+
+export function passes(row: DetectionRow, f: SinkFilter | undefined): boolean {
+  if (!f) return true;
+  if (f.instances?.length && !f.instances.includes(row.instance)) return false;
+  if (f.families?.length && !f.families.includes(row.family)) return false;
+  if (f.minSeverity !== undefined && row.severity < f.minSeverity) return false;
+  return true;
+}
+
+/** The sink config as shown by `dtc sink list` and the API: secrets in the URL redacted. */
+export function publicConfig(c: SinkConfig) {
+  let url = c.url;
+  try {
+    url = redactUrl(new URL(c.url));
+  } catch {}
+  return { ...c, url };
+}
+
+const IDLE_MS = 500;
+
+export class SinkWorker {
+  readonly config: SinkConfig;
+  readonly module: SinkModule;
+  #store: DeliverStore;
+  #log: WorkerLog;
+  #m: DeliverMetrics;
+  #writer?: SinkWriter;
+  #stopping = false;
+  #wake?: () => void;
+  #done?: Promise<void>;
+  #retry: RetryPolicy;
+  #batchSize: number;
+  inFlight = false;
+
+  constructor(store: DeliverStore, config: SinkConfig, deps: { log: WorkerLog; registry: Registry }) {
+    const m = sinkModuleFor(config.url);
+    if (typeof m === 'string') throw new Error(`sink "${config.name}": ${m}`);
+    this.module = m;
+    this.config = config;
+    this.#store = store;
+    this.#log = deps.log;
+    this.#m = deliverMetrics(deps.registry);
+    this.#retry = { ...DEFAULT_RETRY, ...config.retry };
+    this.#batchSize = config.batchSize ?? 500;
+  }
+
+  async start(): Promise<void> {
+    this.#writer = await this.module.create(new URL(this.config.url), {
+      name: this.config.name,
+      format: this.config.format,
+    });
+    this.#store.sinks.set(this.config.name, publicConfig(this.config));
+    this.#done = this.#run().catch((err) => {
+      this.#log.warn(`sink[${this.config.name}]: stopped on an unexpected error: ${(err as Error).message}`);
+    });
+  }
+
+  /** New rows were stored: look now instead of at the next idle tick. */
+  notify(): void {
+    this.#wake?.();
+  }
+
+  /** Finishes the batch in flight (its offset is saved if accepted), then stops. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#done;
+    await this.#writer?.close().catch(() => {});
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    }).then(() => {
+      this.#wake = undefined;
+    });
+  }
+
+  #gauges(offset: number): void {
+    const name = this.config.name;
+    this.#m.offset.set({ sink: name }, offset);
+    this.#m.lag.set({ sink: name }, Math.max(0, this.#store.maxSeq() - offset));
+  }
+
+  #deadLetter(item: SinkItem | DetectionRow, reason: string): void {
+    const name = this.config.name;
+    this.#m.filtered.inc({ sink: name, reason: 'refused' });
+    this.#store.deadLetters.add({
+      source: `sink:${name}`,
+      instance: item.instance,
+      reason: `refused by the destination: ${reason}`.slice(0, 2000),
+      payload: JSON.stringify({ seq: item.seq, key: item.key }),
+    });
+  }
+
+  async #run(): Promise<void> {
+    const name = this.config.name;
+    while (!this.#stopping) {
+      const offset = this.#store.sinkOffsets.get(name);
+      const rows = this.#store.readLog(offset, this.#batchSize, { raw: true });
+      this.#gauges(offset);
+      if (rows.length === 0) {
+        await this.#sleep(IDLE_MS);
+        continue;
+      }
+      const lastSeq = rows[rows.length - 1].seq;
+      let pending: SinkItem[] = [];
+      let skipped = 0;
+      for (const row of rows) {
+        if (!passes(row, this.config.filter)) {
+          skipped++;
+          continue;
+        }
+        try {
+          pending.push({
+            seq: row.seq,
+            key: row.key,
+            version: row.version,
+            instance: row.instance,
+            family: row.family,
+            severity: row.severity,
+            time: row.eventTime,
+            body: render(detectionOf(row), this.config.format),
+            format: this.config.format,
+          });
+        } catch (err) {
+          this.#deadLetter(row, `render ${this.config.format} failed: ${(err as Error).message}`);
+        }
+      }
+      if (skipped) this.#m.filtered.inc({ sink: name, reason: 'filtered' }, skipped);
+      this.inFlight = true;
+      let attempt = 0;
+      while (pending.length) {
+        try {
+          await this.#writer!.write(pending);
+          this.#m.sent.inc({ sink: name }, pending.length);
+          pending = [];
+        } catch (err) {
+          this.#m.errors.inc({ sink: name });
+          let wait: number | undefined;
+          if (err instanceof BatchError) {
+            const next: SinkItem[] = [];
+            pending.forEach((item, i) => {
+              const f = err.failed.get(i);
+              if (!f) return;
+              if (f.action === 'dead_letter') this.#deadLetter(item, f.message);
+              else {
+                next.push(item);
+                if (f.retryAfterMs !== undefined) wait = Math.max(wait ?? 0, f.retryAfterMs);
+              }
+            });
+            this.#m.sent.inc({ sink: name }, pending.length - err.failed.size);
+            pending = next;
+          } else if (err instanceof SinkError && err.action === 'dead_letter') {
+            for (const item of pending) this.#deadLetter(item, err.message);
+            pending = [];
+          } else if (err instanceof SinkError) {
+            wait = err.retryAfterMs;
+          }
+          const msg = (err as Error).message;
+          this.#store.sinkOffsets.recordError(name, msg);
+          if (!pending.length) break;
+          attempt++;
+          wait = Math.min(wait ?? backoffMs(this.#retry, attempt), this.#retry.maxBackoffSeconds * 1000);
+          if (attempt === 1 || attempt % 10 === 0)
+            this.#log.warn(
+              `sink[${name}]: delivery failed (attempt ${attempt}), retrying in ${wait} ms: ${msg}`,
+              {
+                sink: name,
+              },
+            );
+          if (this.#stopping) break; // the in-flight batch failed: keep the offset, replay after restart
+          await this.#sleep(wait);
+          if (this.#stopping) break;
+        }
+      }
+      this.inFlight = false;
+      if (pending.length) continue; // stopping with undelivered items: the offset stays
+      // Someone ran `dtc sink reset` meanwhile: their offset wins over ours.
+      if (this.#store.sinkOffsets.get(name) === offset) this.#store.sinkOffsets.set(name, lastSeq);
+      this.#gauges(lastSeq);
+    }
+  }
+
+  status() {
+    const s = this.#store.sinkOffsets.status(this.config.name);
+    const offset = s?.seq ?? 0;
+    return {
+      name: this.config.name,
+      type: this.module.type,
+      format: this.config.format,
+      url: publicConfig(this.config).url,
+      offset,
+      lag: Math.max(0, this.#store.maxSeq() - offset),
+      lastError: s?.lastError ?? null,
+      lastErrorAt: s?.lastErrorAt ?? null,
+      updatedAt: s?.updatedAt ?? null,
+    };
+  }
+}
+
+/** All sinks of a service. */
+export class Deliverer {
+  readonly workers: SinkWorker[];
+  constructor(store: DeliverStore, configs: SinkConfig[], deps: { log: WorkerLog; registry: Registry }) {
+    this.workers = configs.map((c) => new SinkWorker(store, c, deps));
+  }
+  async start(): Promise<void> {
+    for (const w of this.workers) await w.start();
+  }
+  notify(): void {
+    for (const w of this.workers) w.notify();
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+  }
+  status() {
+    return this.workers.map((w) => w.status());
+  }
+}
