@@ -1,0 +1,179 @@
+// The push path over real sockets: the fixtures' RFC 5424 and 3164 lines over TCP (LF and octet
+// counted), UDP and TLS arrive in the store under the right instance; a malformed flood neither stops
+// the listener nor the good lines, and every bad line is dead-lettered with its reason.
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Deframer, type SyslogReceiver, startSyslogReceiver } from '../../src/collect/syslog.ts';
+import { normalize } from '../../src/normalize/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { breachLine, fixtureSyslogLines, tempStore, waitFor } from '../deliver/helpers.ts';
+import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls.ts';
+
+const octet = (lines: string[]) => lines.map((l) => `${Buffer.byteLength(l)} ${l}`).join('');
+const lf = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
+
+function sendTcp(port: number, data: string, chunk = 0): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, async () => {
+      if (!chunk) s.end(data);
+      else {
+        // Odd-sized chunks: frames split anywhere, including inside an octet count.
+        const b = Buffer.from(data);
+        for (let i = 0; i < b.length; i += chunk) {
+          s.write(b.subarray(i, i + chunk));
+          await new Promise((r) => setImmediate(r));
+        }
+        s.end();
+      }
+    });
+    s.on('error', reject);
+    s.on('close', () => resolve());
+  });
+}
+
+function sendUdp(port: number, lines: string[]): Promise<void> {
+  const s = createSocket('udp4');
+  return Promise.all(
+    lines.map((l) => new Promise<void>((r, j) => s.send(l, port, '127.0.0.1', (e) => (e ? j(e) : r())))),
+  ).then(() => {
+    s.close();
+  });
+}
+
+const keysOf = (store: Store) => store.readLog(0, 100_000).map((r) => r.key);
+const expectedKeys = (lines: string[], instance?: string) =>
+  [...new Set(lines.map((l) => normalize(l, { instance, source: 'syslog' }).uid))].sort();
+
+describe('syslog receiver', () => {
+  let tls: TlsMaterial;
+  const open: SyslogReceiver[] = [];
+  beforeAll(() => {
+    tls = makeTlsMaterial();
+  });
+  afterAll(async () => {
+    for (const r of open) await r.close();
+  });
+
+  const start = async (opts: Partial<Parameters<typeof startSyslogReceiver>[0]> = {}) => {
+    const { store } = await tempStore('dtc-syslog-');
+    const rx = await startSyslogReceiver({
+      store,
+      listeners: [
+        { protocol: 'tcp', port: 0 },
+        { protocol: 'udp', port: 0 },
+        { protocol: 'tls', port: 0, key: tls.good.key, cert: tls.good.cert },
+      ],
+      ...opts,
+    });
+    open.push(rx);
+    const port = (p: string) => rx.listeners.find((l) => l.protocol === p)!.port;
+    return { store, rx, tcp: port('tcp'), udp: port('udp'), tlsPort: port('tls') };
+  };
+
+  it('stores the fixtures from TCP (LF and octet counted), UDP and TLS, by syslog hostname', async () => {
+    const lines = fixtureSyslogLines();
+    expect(lines.some((l) => /^<\d+>1 /.test(l))).toBe(true);
+    expect(lines.some((l) => /^<\d+>[A-Z][a-z]{2} /.test(l))).toBe(true); // RFC 3164
+    const want = expectedKeys(lines);
+    for (const via of ['tcp-lf', 'tcp-octet', 'tcp-octet-chunked', 'udp', 'tls'] as const) {
+      const { store, tcp, udp, tlsPort } = await start();
+      if (via === 'tcp-lf') await sendTcp(tcp, lf(lines));
+      if (via === 'tcp-octet') await sendTcp(tcp, octet(lines));
+      if (via === 'tcp-octet-chunked') await sendTcp(tcp, octet(lines) + lf(lines), 7);
+      if (via === 'udp') await sendUdp(udp, lines);
+      if (via === 'tls')
+        await new Promise<void>((resolve, reject) => {
+          const s = tlsConnect({ host: '127.0.0.1', port: tlsPort, ca: tls.caCert }, () =>
+            s.end(octet(lines)),
+          );
+          s.on('error', reject);
+          s.on('close', () => resolve());
+        });
+      const got = await waitFor(
+        () => {
+          const k = keysOf(store);
+          return new Set(k).size === want.length ? k : undefined;
+        },
+        10_000,
+        `${via} lines stored`,
+      );
+      expect([...new Set(got)].sort(), via).toEqual(want);
+      // The syslog hostname names the instance when nothing maps it.
+      expect(new Set(store.readLog(0, 1000).map((r) => r.instance)), via).toEqual(
+        new Set(['example.cloud.darktrace.com']),
+      );
+      expect(store.deadLetters.count(), via).toBe(0);
+    }
+  });
+
+  it('maps the sender to an instance by source address or by hostname, else the default', async () => {
+    const byAddr = await start({ instanceMap: { '127.0.0.1': 'lab' } });
+    await sendTcp(byAddr.tcp, lf([breachLine(1, 'dt-a'), breachLine(2, 'dt-b')]));
+    await waitFor(() => byAddr.store.maxSeq() === 2);
+    expect(byAddr.store.readLog(0, 10).map((r) => r.instance)).toEqual(['lab', 'lab']);
+
+    const byHost = await start({ instanceMap: { 'dt-a': 'prod' } });
+    const noHost = `<165>1 2026-11-23T10:00:00Z - darktrace - - - ${breachLine(3).split(' - - - ')[1]}`;
+    await sendTcp(byHost.tcp, lf([breachLine(1, 'dt-a'), breachLine(2, 'dt-b'), noHost]));
+    await waitFor(() => byHost.store.maxSeq() === 3);
+    expect(byHost.store.readLog(0, 10).map((r) => r.instance)).toEqual(['prod', 'dt-b', 'syslog']);
+  });
+
+  it('keeps storing good lines through a malformed flood and dead-letters each bad one with a reason', async () => {
+    const { store, tcp, udp } = await start();
+    const bad = [
+      'not syslog at all',
+      '<999>1 2026-11-23T10:00:00Z h darktrace - - - {"pbid":1}',
+      '<165>1 2026-11-23T10:00:00Z h darktrace - - - {"pbid": 1, broken',
+      '<165>1 2026-11-23T10:00:00Z h darktrace - - - {"hello":"world"}',
+      '12345 stray number then text',
+      '<165>1 2026-11-23T10:00:00Z h darktrace - - - [1,2]',
+    ];
+    const good: string[] = [];
+    const mixed: string[] = [];
+    let n = 0;
+    for (let i = 0; i < 300; i++) {
+      const g = breachLine(1000 + i, 'flood-host');
+      good.push(g);
+      mixed.push(bad[i % bad.length], g, bad[(i + 3) % bad.length]);
+      n += 2;
+    }
+    // The flood over TCP and UDP at once; the connection stays open throughout.
+    await Promise.all([sendTcp(tcp, lf(mixed)), sendUdp(udp, bad.concat(bad))]);
+    await waitFor(
+      () => store.maxSeq() === good.length && store.deadLetters.count() === n + 12,
+      15_000,
+      'flood',
+    );
+    expect(store.readLog(0, 1000).map((r) => r.instance)).toEqual(good.map(() => 'flood-host'));
+    const dl = store.deadLetters.list(10_000);
+    expect(dl).toHaveLength(n + 12);
+    for (const d of dl) {
+      expect(d.reason).toMatch(/^(bad_frame|bad_json|unknown_family|not_a_record|empty)\b.*: /);
+      expect(d.source).toMatch(/^syslog:(tcp|udp) 127\.0\.0\.1:\d+$/);
+    }
+    expect(new Set(dl.map((d) => d.reason.split(':')[0]))).toEqual(
+      new Set(['bad_frame', 'bad_json', 'unknown_family', 'not_a_record']),
+    );
+    // The listener still works after the flood.
+    await sendTcp(tcp, lf([breachLine(5000, 'flood-host')]));
+    await waitFor(() => store.maxSeq() === good.length + 1);
+  });
+
+  it('deframes octet counting and LF split at every byte boundary', () => {
+    const lines = [breachLine(1), breachLine(2), '<13>Aug  5 03:34:46 h darktrace {"x":1}'];
+    const data = Buffer.from(octet(lines) + lf(lines) + octet(lines));
+    for (const size of [1, 2, 3, 5, 11, 64, 4096]) {
+      const got: string[] = [];
+      const d = new Deframer(
+        (m) => got.push(m),
+        (r) => got.push(`BAD ${r}`),
+      );
+      for (let i = 0; i < data.length; i += size) d.push(data.subarray(i, i + size));
+      d.end();
+      expect(got, `chunk ${size}`).toEqual([...lines, ...lines, ...lines]);
+    }
+  });
+});
