@@ -1,7 +1,7 @@
 // `dtc start` as a newcomer runs it: a real process, the embedded simulated demo, the HTTP API, a clean
 // SIGTERM, a restart where it stopped, and a bad config refused with the field named.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,9 @@ describe('dtc start', () => {
     expect(first.err()).toMatch(/"demo" is SIMULATED/);
     expect(first.err()).toMatch(/dtc instance add/);
     expect(first.err()).toContain(dataDir);
+    // The demo also writes ECS to a file sink a newcomer can tail.
+    const ecsFile = join(dataDir, 'detections.ecs.ndjson');
+    expect(first.err()).toContain(`tail -f ${ecsFile}`);
     const found = await waitFor(async () => {
       const d = await getJson(`${url}/api/detections?limit=5`);
       return d.total > 0 ? d : undefined;
@@ -84,6 +87,15 @@ describe('dtc start', () => {
       /darktrace\[demo\]: fetched \d+ model breaches, \d+ AI Analyst events \(\d+ new, \d+ updated\)/,
     );
     expect(first.out() + first.err()).not.toContain('demo-private-token');
+
+    const ecs = await waitFor(async () => {
+      const lines = existsSync(ecsFile) ? readFileSync(ecsFile, 'utf8').trim().split('\n') : [];
+      return lines.length > 0 && lines[0] ? lines : undefined;
+    });
+    expect(JSON.parse(ecs[0])).toMatchObject({ ecs: { version: '8.11.0' }, event: { kind: 'alert' } });
+    const sinks = await getJson(`${url}/api/sinks`);
+    expect(sinks[0]).toMatchObject({ name: 'demo-ecs-file', type: 'file', format: 'ecs' });
+    expect(metrics).toMatch(/dtc_sink_offset\{sink="demo-ecs-file"\}/);
 
     stop(first.child);
     expect(await first.exited).toEqual({ code: 0, signal: null });
