@@ -5,12 +5,18 @@
 // bounded queue, TCP sockets are paused until the batch is stored (UDP has no flow control: the
 // overflow is counted as dropped).
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
 import type { Registry } from 'prom-client';
 import { deliverMetrics } from '../deliver/metrics.ts';
 import { frame } from '../normalize/index.ts';
-import { type IngestStore, ingestRecords } from './ingest.ts';
+import { type IngestStore, type PreparedBatch, prepareRecords, storePrepared } from './ingest.ts';
 import type { IngestResult } from './types.ts';
 
 export interface SyslogListenerConfig {
@@ -37,6 +43,11 @@ export interface SyslogReceiverOptions {
   /** Longest accepted message, bytes. */
   maxMessageBytes?: number;
   onStored?(r: IngestResult, instance: string): void;
+  /**
+   * Normalise in a worker thread while the main thread writes the previous batch (default: when the
+   * machine has more than one core). Storage order stays receive order either way.
+   */
+  worker?: boolean;
   log?: { warn(msg: string, data?: Record<string, unknown>): void };
 }
 
@@ -48,9 +59,67 @@ export interface SyslogListener {
 
 export interface SyslogReceiver {
   listeners: SyslogListener[];
-  /** Stores what is queued now. */
-  flush(): void;
+  /** Stores what is queued now; resolves when it is in the store. */
+  flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The worker script: bundled with esbuild from the TypeScript source (the service runs through tsx). */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new URL('./syslog-worker.js', here);
+  const entry = fileURLToPath(new URL('./syslog-worker.ts', here));
+  let root = dirname(entry);
+  while (root !== dirname(root)) {
+    try {
+      if (statSync(join(root, 'node_modules')).isDirectory()) break;
+    } catch {}
+    root = dirname(root);
+  }
+  const out = join(root, 'node_modules', '.cache', 'dtc', 'syslog-worker.mjs');
+  mkdirSync(dirname(out), { recursive: true });
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'error',
+  });
+  return pathToFileURL(out);
+}
+
+/** Normalises batches off the main thread; answers in order of request. */
+class Preparer {
+  #w: Worker;
+  #next = 1;
+  #pending = new Map<number, { resolve: (b: PreparedBatch) => void; reject: (e: Error) => void }>();
+  constructor() {
+    this.#w = new Worker(workerUrl());
+    this.#w.unref();
+    this.#w.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
+      const p = this.#pending.get(m.id);
+      this.#pending.delete(m.id);
+      if (m.batch) p?.resolve(m.batch);
+      else p?.reject(new Error(m.error));
+    });
+    this.#w.on('error', (err) => {
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+    });
+  }
+  prepare(instance: string, source: string, lines: string[]): Promise<PreparedBatch> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#w.postMessage({ id, instance, source, lines });
+    });
+  }
+  close(): Promise<number> {
+    return this.#w.terminate();
+  }
 }
 
 interface Pending {
@@ -159,12 +228,46 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     return (host && (map[host] ?? host)) || fallback;
   };
 
-  const flush = () => {
+  const preparer = (o.worker ?? availableParallelism() > 1) ? new Preparer() : undefined;
+  // Lines taken from the queue but not yet stored (in the worker or waiting to be written).
+  let inFlight = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const resumeIfRoom = () => {
+    if (queue.length + inFlight >= maxQueue) return;
+    for (const s of paused) s.resume();
+    paused.clear();
+  };
+
+  const store = (
+    g: { instance: string; source: string; proto: string; lines: string[] },
+    prepared: Promise<PreparedBatch> | PreparedBatch,
+  ) => {
+    // Stored strictly in receive order: each write waits for the one before it.
+    chain = chain.then(async () => {
+      try {
+        const r = storePrepared(o.store, await prepared);
+        m?.syslogLines.inc({ listener: g.proto, outcome: 'stored' }, r.new + r.updated);
+        if (r.duplicates) m?.syslogLines.inc({ listener: g.proto, outcome: 'duplicate' }, r.duplicates);
+        if (r.rejected) m?.syslogLines.inc({ listener: g.proto, outcome: 'rejected' }, r.rejected);
+        o.onStored?.(r, g.instance);
+      } catch (err) {
+        // The store itself failed (disk full, locked): say so loudly; these lines are lost to the receiver.
+        o.log?.warn(`syslog: storing ${g.lines.length} lines failed: ${(err as Error).message}`);
+        m?.syslogLines.inc({ listener: g.proto, outcome: 'dropped' }, g.lines.length);
+      } finally {
+        inFlight -= g.lines.length;
+        resumeIfRoom();
+      }
+    });
+  };
+
+  const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     while (queue.length) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
+      inFlight += batch.length;
       // One ingest call per (listener protocol, peer, instance): dead letters name where a line came from.
       const groups = new Map<string, { instance: string; source: string; proto: string; lines: string[] }>();
       for (const p of batch) {
@@ -177,22 +280,16 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
         }
         g.lines.push(p.line);
       }
-      for (const g of groups.values()) {
-        try {
-          const r = ingestRecords(o.store, g.instance, g.source, g.lines, 'syslog');
-          m?.syslogLines.inc({ listener: g.proto, outcome: 'stored' }, r.new + r.updated);
-          if (r.duplicates) m?.syslogLines.inc({ listener: g.proto, outcome: 'duplicate' }, r.duplicates);
-          if (r.rejected) m?.syslogLines.inc({ listener: g.proto, outcome: 'rejected' }, r.rejected);
-          o.onStored?.(r, g.instance);
-        } catch (err) {
-          // The store itself failed (disk full, locked): say so loudly; the lines are lost to this receiver.
-          o.log?.warn(`syslog: storing ${g.lines.length} lines failed: ${(err as Error).message}`);
-          m?.syslogLines.inc({ listener: g.proto, outcome: 'dropped' }, g.lines.length);
-        }
-      }
+      for (const g of groups.values())
+        store(
+          g,
+          preparer
+            ? preparer.prepare(g.instance, g.source, g.lines)
+            : prepareRecords(g.instance, g.source, g.lines, 'syslog'),
+        );
     }
-    for (const s of paused) s.resume();
-    paused.clear();
+    resumeIfRoom();
+    return chain;
   };
 
   const enqueue = (line: string, peer: string, proto: string, sock?: Socket): boolean => {
@@ -203,7 +300,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     }
     queue.push({ line, peer, proto });
     if (queue.length >= maxBatch) {
-      if (sock && queue.length >= maxQueue) {
+      if (sock && queue.length + inFlight >= maxQueue) {
         sock.pause();
         paused.add(sock);
       }
@@ -287,6 +384,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     }
   } catch (err) {
     for (const s of servers) await s.close();
+    await preparer?.close();
     throw err;
   }
 
@@ -300,7 +398,8 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
         for (const s of sockets) s.destroy();
       }, 1000).unref();
       await Promise.all(closing);
-      flush();
+      await flush();
+      await preparer?.close();
     },
   };
 }

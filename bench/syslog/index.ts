@@ -1,0 +1,153 @@
+// Syslog push throughput: N syslog-framed model breaches (RFC 5424, LF-delimited) over one loopback TCP
+// connection, sent from a worker thread so the receiver has the main thread to itself.
+//   bare    a TCP server that only splits lines and JSON.parses each payload (the floor of any receiver)
+//   syslog  the real receiver: deframe, map to an instance, normalise, batch, append to the store
+// Both are measured in this run from the first byte sent to the last line parsed (bare) or stored
+// (syslog). Then end-to-end latency: a breach injected into the simulator until it is in the file sink.
+// Last line: `ratio syslog=<x>`. Run: npm run bench:syslog  (DTC_BENCH_LINES overrides N)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { startSyslogReceiver } from '../../src/collect/syslog.ts';
+import { startService } from '../../src/service/service.ts';
+import { openStore } from '../../src/store/index.ts';
+
+const N = Number(process.env.DTC_BENCH_LINES ?? 500_000);
+const FIXTURE = '/work/shared/fixtures/elastic/model_breach_alert-test-model-breach-alert.log';
+
+// The sender: builds each line from a template (distinct pbid and time, so every line is a new
+// detection) and writes in 256 KB chunks, honouring backpressure.
+const SENDER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const net = require('node:net');
+const { port, n, template } = workerData;
+const [head, tail] = template.split('"pbid":PBID');
+const s = net.connect({ host: '127.0.0.1', port }, async () => {
+  const t0 = Date.now();
+  let buf = '';
+  for (let i = 1; i <= n; i++) {
+    buf += head + '"pbid":' + i + tail.replace('TIME', String(1700000000000 + i)) + '\\n';
+    if (buf.length > 262144 || i === n) {
+      if (!s.write(buf)) await new Promise((r) => s.once('drain', r));
+      buf = '';
+    }
+  }
+  s.end(() => parentPort.postMessage({ sentAt: t0, doneAt: Date.now() }));
+});
+`;
+
+function template(): string {
+  const b = JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0]);
+  b.pbid = 0;
+  b.time = 0;
+  const json = JSON.stringify(b).replace('"pbid":0', '"pbid":PBID').replace('"time":0', '"time":TIME');
+  return `<165>1 2026-11-23T10:00:00Z dt-bench darktrace - - - ${json}`;
+}
+
+function send(port: number): Promise<{ sentAt: number; doneAt: number }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(SENDER, { eval: true, workerData: { port, n: N, template: template() } });
+    w.once('message', (m) => {
+      resolve(m);
+      void w.terminate();
+    });
+    w.once('error', reject);
+  });
+}
+
+async function bare(): Promise<number> {
+  let parsed = 0;
+  let firstAt = 0;
+  let done: (t: number) => void = () => {};
+  const finished = new Promise<number>((r) => {
+    done = r;
+  });
+  const server = createServer((sock) => {
+    let rest = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      firstAt ||= Date.now();
+      const s = rest + chunk;
+      let i = 0;
+      for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', i)) {
+        JSON.parse(s.slice(s.indexOf('{', i), nl));
+        parsed++;
+        i = nl + 1;
+      }
+      rest = s.slice(i);
+      if (parsed === N) done(Date.now());
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  const sent = await send(typeof a === 'object' && a ? a.port : 0);
+  const end = await finished;
+  server.close();
+  return N / ((end - Math.min(sent.sentAt, firstAt || sent.sentAt)) / 1000);
+}
+
+async function syslog(): Promise<{ rate: number; stored: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'dtc-bench-syslog-'));
+  const store = await openStore({ dataDir: dir });
+  let stored = 0;
+  let end = 0;
+  const rx = await startSyslogReceiver({
+    store,
+    listeners: [{ protocol: 'tcp', port: 0 }],
+    onStored(r) {
+      stored += r.new + r.updated + r.duplicates + r.rejected;
+      if (stored >= N) end = Date.now();
+    },
+  });
+  const sent = await send(rx.listeners[0].port);
+  while (!end) await new Promise((r) => setTimeout(r, 5));
+  await rx.close();
+  const rows = store.countDetections();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { rate: N / ((end - sent.sentAt) / 1000), stored: rows };
+}
+
+async function latency(): Promise<{ seconds: number; poll: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'dtc-bench-e2e-'));
+  const poll = 10;
+  const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+  const svc = await startService({ dataDir: dir, port: 0, log: quiet, demoPollSeconds: poll, env: {} });
+  try {
+    const file = svc.demoSinkFile!;
+    const has = (pbid: number) => {
+      try {
+        return readFileSync(file, 'utf8').includes(`"id":"${pbid}"`);
+      } catch {
+        return false;
+      }
+    };
+    // Let the first poll (the demo's history) land in the file.
+    while (svc.deliverer.status()[0].offset === 0) await new Promise((r) => setTimeout(r, 100));
+    const b = svc.simulator!.injectBreach();
+    const t0 = Date.now();
+    while (!has(b.pbid)) await new Promise((r) => setTimeout(r, 20));
+    return { seconds: (Date.now() - t0) / 1000, poll };
+  } finally {
+    await svc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+console.log(
+  `bench:syslog  ${fmt(N)} RFC 5424 model breaches (~${template().length} bytes each) over loopback TCP`,
+);
+const b = await bare();
+console.log(`  bare    split + JSON.parse        ${fmt(b)} lines/s`);
+const s = await syslog();
+console.log(
+  `  syslog  receiver → store           ${fmt(s.rate)} lines/s stored  (${fmt(s.stored)} detections in the store)`,
+);
+const l = await latency();
+console.log(
+  `  e2e     simulator breach → ECS file  ${l.seconds.toFixed(2)} s  (poll interval ${l.poll} s; bound ${l.poll + 2} s: ${l.seconds <= l.poll + 2 ? 'met' : 'MISSED'})`,
+);
+console.log(`ratio syslog=${(s.rate / b).toFixed(2)}`);
