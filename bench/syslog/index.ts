@@ -4,7 +4,8 @@
 //   syslog  the real receiver: deframe, map to an instance, normalise, batch, append to the store
 // Both are measured in this run from the first byte sent to the last line parsed (bare) or stored
 // (syslog). Then end-to-end latency: a breach injected into the simulator until it is in the file sink.
-// Last line: `ratio syslog=<x>`. Run: npm run bench:syslog  (DTC_BENCH_LINES overrides N)
+// Last line: `ratio syslog=<x>`. Run: npm run bench:syslog  (DTC_BENCH_LINES overrides N, DTC_BENCH_BATCH
+// the receiver's batch size)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,7 @@ async function syslog(): Promise<{ rate: number; stored: number }> {
   const rx = await startSyslogReceiver({
     store,
     listeners: [{ protocol: 'tcp', port: 0 }],
+    maxBatch: process.env.DTC_BENCH_BATCH ? Number(process.env.DTC_BENCH_BATCH) : undefined,
     onStored(r) {
       stored += r.new + r.updated + r.duplicates + r.rejected;
       if (stored >= N) end = Date.now();
