@@ -5,7 +5,7 @@
 // the dead-letter table.
 
 import { asJson, post, redactUrl } from './http.ts';
-import { httpAction, httpError } from './retry.ts';
+import { httpError } from './retry.ts';
 import { BatchError, SinkError, type SinkModule } from './types.ts';
 
 interface BulkItem {
@@ -63,15 +63,10 @@ export const elasticsearchSink: SinkModule = {
           const it = Object.values(entry)[0];
           if (!it || (it.status >= 200 && it.status < 300)) return;
           if (op === 'create' && it.status === 409) return; // already there: a replay
-          const action = httpAction(it.status) === 'retry' && it.status !== 404 ? 'retry' : 'dead_letter';
+          // Per item (Vector's retry.rs): overloaded or failing shards retry, anything else never will.
+          const action = it.status === 429 || it.status >= 500 ? 'retry' : 'dead_letter';
           const why = `${it.error?.type ?? 'error'}: ${it.error?.reason ?? ''}`.slice(0, 300);
-          failed.set(
-            n,
-            new SinkError(
-              `${what}: item ${n} ${it.status} ${why}`,
-              it.status === 429 || it.status >= 500 ? 'retry' : action,
-            ),
-          );
+          failed.set(n, new SinkError(`${what}: item ${n} ${it.status} ${why}`, action));
         });
         if ((answer.items ?? []).length !== items.length && failed.size === 0)
           throw new SinkError(`${what}: _bulk answered ${answer.items?.length} items for ${items.length}`);

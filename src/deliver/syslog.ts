@@ -7,7 +7,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { SinkError, type SinkItem, type SinkModule } from './types.ts';
+import { BatchError, SinkError, type SinkItem, type SinkModule } from './types.ts';
 
 // OCSF severity 0–5 → syslog severity (0 emergency … 7 debug).
 const SYSLOG_SEVERITY = [6, 6, 5, 4, 3, 2];
@@ -73,16 +73,28 @@ export const syslogSink: SinkModule = {
         async write(items) {
           sock ??= createSocket(o.address.includes(':') ? 'udp6' : 'udp4');
           const s = sock;
-          await Promise.all(
+          const results = await Promise.allSettled(
             items.map(
               (i) =>
                 new Promise<void>((resolve, reject) =>
-                  s.send(Buffer.from(fmt(i)), o.port, o.address, (e) =>
-                    e ? reject(new SinkError(`${where}: ${e.message}`)) : resolve(),
-                  ),
+                  s.send(Buffer.from(fmt(i)), o.port, o.address, (e) => (e ? reject(e) : resolve())),
                 ),
             ),
           );
+          const failed = new Map<number, SinkError>();
+          results.forEach((r, n) => {
+            if (r.status === 'fulfilled') return;
+            const e = r.reason as NodeJS.ErrnoException;
+            // Too big for one datagram will never fit: dead-letter it rather than retry forever.
+            failed.set(
+              n,
+              new SinkError(`${where}: ${e.message}`, e.code === 'EMSGSIZE' ? 'dead_letter' : 'retry'),
+            );
+          });
+          if (failed.size === items.length && [...failed.values()].every((f) => f.action === 'retry'))
+            throw [...failed.values()][0];
+          if (failed.size)
+            throw new BatchError(`${where}: ${failed.size} of ${items.length} datagrams failed`, failed);
         },
         async close() {
           sock?.close();

@@ -71,6 +71,7 @@ export function publicConfig(c: SinkConfig) {
 }
 
 const IDLE_MS = 500;
+const STOP_TIMEOUT_MS = 15_000;
 
 export class SinkWorker {
   readonly config: SinkConfig;
@@ -118,7 +119,10 @@ export class SinkWorker {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
-    await this.#done;
+    // A destination that never answers must not hold the shutdown: the batch then replays after restart.
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([this.#done, new Promise((r) => (t = setTimeout(r, STOP_TIMEOUT_MS)))]);
+    clearTimeout(t);
     await this.#writer?.close().catch(() => {});
   }
 
