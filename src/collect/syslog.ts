@@ -61,6 +61,8 @@ export interface SyslogReceiver {
   listeners: SyslogListener[];
   /** Stores what is queued now; resolves when it is in the store. */
   flush(): Promise<void>;
+  /** Lines waiting, lines being normalised or written, and TCP/TLS sockets paused for backpressure. */
+  stats(): { queued: number; inFlight: number; pausedSockets: number };
   close(): Promise<void>;
 }
 
@@ -391,6 +393,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
   return {
     listeners,
     flush,
+    stats: () => ({ queued: queue.length, inFlight, pausedSockets: paused.size }),
     async close() {
       const closing = servers.map((s) => s.close());
       for (const s of sockets) s.end();

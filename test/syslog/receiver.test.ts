@@ -162,6 +162,39 @@ describe('syslog receiver', () => {
     await waitFor(() => store.maxSeq() === good.length + 1);
   });
 
+  it('pauses a fast sender instead of buffering without bound while batches are stored', async () => {
+    const { store } = await tempStore('dtc-syslog-bp-');
+    // A slow disk: every append takes 15 ms.
+    const slow = Object.create(store) as Store;
+    slow.appendDetections = (b) => {
+      const until = Date.now() + 15;
+      while (Date.now() < until);
+      return store.appendDetections(b);
+    };
+    const rx = await startSyslogReceiver({
+      store: slow,
+      listeners: [{ protocol: 'tcp', port: 0 }],
+      maxBatch: 100,
+      maxQueue: 1000,
+      worker: true, // normalising off-thread lets lines pile up while appends run: the case that needs pausing
+    });
+    open.push(rx);
+    const N = 6000;
+    let peak = 0;
+    let paused = 0;
+    const sample = setInterval(() => {
+      const s = rx.stats();
+      peak = Math.max(peak, s.queued + s.inFlight);
+      paused = Math.max(paused, s.pausedSockets);
+    }, 1);
+    await sendTcp(rx.listeners[0].port, lf(Array.from({ length: N }, (_, i) => breachLine(10_000 + i))));
+    await waitFor(() => store.maxSeq() === N, 30_000, 'all stored');
+    clearInterval(sample);
+    expect(paused).toBe(1);
+    // Bounded: the limit plus at most one socket read's worth of lines (64 KB / ~2.5 KB).
+    expect(peak).toBeLessThan(1000 + 100);
+  });
+
   it('deframes octet counting and LF split at every byte boundary', () => {
     const lines = [breachLine(1), breachLine(2), '<13>Aug  5 03:34:46 h darktrace {"x":1}'];
     const data = Buffer.from(octet(lines) + lf(lines) + octet(lines));
