@@ -15,7 +15,7 @@ import { registerCommandRoutes } from '../server/commands.ts';
 import { type Simulator, startSimulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
-import { instanceRecord } from './instances.ts';
+import { instanceInput, instanceRecord } from './instances.ts';
 import type { ServiceLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -75,20 +75,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   try {
     // Instances declared in the config file are the source of truth for those names.
     for (const i of config.instances) {
-      const row = {
-        name: i.name,
-        url: i.url,
-        publicToken: i.publicToken,
-        privateToken: i.privateToken,
-        pollIntervalS: i.pollIntervalSeconds,
-        lookbackS: i.lookbackHours * 3600,
-        minScore: i.minScore,
-        maxItemsPerPoll: i.maxItemsPerPoll,
-        tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? null },
-        proxy: i.proxy ?? null,
-        enabled: i.enabled,
-        checkIntervalMin: i.checkIntervalMinutes ?? null,
-      };
+      const row = instanceInput(i);
       if (store.instances.get(i.name)) store.instances.update(i.name, row);
       else store.instances.add(row);
     }
@@ -196,7 +183,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     });
     const port = o.port ?? config.api.port;
     const host = o.host ?? config.api.host;
-    await api.listen({ port, host });
+    await api.listen({ port, host }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        throw new Error(
+          `the API port ${host}:${port} is already in use: stop the other process or choose another --port`,
+        );
+      }
+      throw err;
+    });
     cleanup.unshift(() => api.close());
     const addr = api.server.address();
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr ? addr.port : port}`;
