@@ -1,11 +1,6 @@
-// A pool of worker threads that fetch and normalise windows for a backfill, so parsing and mapping run
-// on the second core while the main thread writes to SQLite.
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
 import type { DarktraceClientOptions } from '../darktrace/index.ts';
+import { workerScript } from '../util/worker.ts';
 import type { TimeWindow } from './cursor.ts';
 import type { Prepared, PrepareWindow, StreamSpec } from './poller.ts';
 
@@ -24,7 +19,7 @@ export class PreparePool {
     log: { warn(m: string): void; error(m: string): void },
     readonly minScore = 0,
   ) {
-    const url = workerUrl();
+    const url = workerScript('prepare-worker', import.meta.url);
     const seen = new Set<string>();
     for (let i = 0; i < size; i++) {
       // Small young generations: a worker's garbage is one window at a time, and RSS is the budget.
@@ -74,35 +69,4 @@ export class PreparePool {
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
-}
-
-/**
- * The worker body as plain JavaScript. From TypeScript sources it is bundled once with esbuild into
- * node_modules/.cache (packages stay external, resolved from node_modules): a tsx loader in every
- * worker would cost each one a module-hooks thread and about 100 MB.
- */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./prepare-worker.js', here);
-  const entry = fileURLToPath(new URL('./prepare-worker.ts', here));
-  let root = dirname(entry);
-  while (root !== dirname(root)) {
-    try {
-      if (statSync(join(root, 'node_modules')).isDirectory()) break;
-    } catch {}
-    root = dirname(root);
-  }
-  const out = join(root, 'node_modules', '.cache', 'dtc', 'prepare-worker.mjs');
-  mkdirSync(dirname(out), { recursive: true });
-  buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'error',
-  });
-  return pathToFileURL(out);
 }

@@ -5,17 +5,14 @@
 // bounded queue, TCP sockets are paused until the batch is stored (UDP has no flow control: the
 // overflow is counted as dropped).
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdirSync, statSync } from 'node:fs';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
 import type { Registry } from 'prom-client';
 import { deliverMetrics } from '../deliver/metrics.ts';
 import { frame } from '../normalize/index.ts';
+import { workerScript } from '../util/worker.ts';
 import { type IngestStore, type PreparedBatch, prepareRecords, storePrepared } from './ingest.ts';
 import type { IngestResult } from './types.ts';
 
@@ -66,40 +63,13 @@ export interface SyslogReceiver {
   close(): Promise<void>;
 }
 
-/** The worker script: bundled with esbuild from the TypeScript source (the service runs through tsx). */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./syslog-worker.js', here);
-  const entry = fileURLToPath(new URL('./syslog-worker.ts', here));
-  let root = dirname(entry);
-  while (root !== dirname(root)) {
-    try {
-      if (statSync(join(root, 'node_modules')).isDirectory()) break;
-    } catch {}
-    root = dirname(root);
-  }
-  const out = join(root, 'node_modules', '.cache', 'dtc', 'syslog-worker.mjs');
-  mkdirSync(dirname(out), { recursive: true });
-  buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'error',
-  });
-  return pathToFileURL(out);
-}
-
 /** Normalises batches off the main thread; answers in order of request. */
 class Preparer {
   #w: Worker;
   #next = 1;
   #pending = new Map<number, { resolve: (b: PreparedBatch) => void; reject: (e: Error) => void }>();
   constructor() {
-    this.#w = new Worker(workerUrl());
+    this.#w = new Worker(workerScript('syslog-worker', import.meta.url));
     this.#w.unref();
     this.#w.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
       const p = this.#pending.get(m.id);
