@@ -32,25 +32,31 @@ const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)
 /** Flags shared by add and update; undefined means "not given". */
 function instanceFlags(cmd: Command, required: boolean): Command {
   const req = (o: Option) => (required ? o.makeOptionMandatory() : o);
-  return cmd
-    .addOption(req(new Option('--url <url>', 'appliance base URL')))
-    .addOption(req(new Option('--public-token <token>', 'API public token')))
-    .addOption(
-      req(
-        new Option('--private-token <token>', 'API private token (stored encrypted)').env(
-          'DTC_PRIVATE_TOKEN',
-        ),
-      ),
-    )
-    .option('--poll-interval <seconds>', 'seconds between polls (default 300)')
-    .option('--lookback <duration>', 'first-fetch look-back, e.g. 24h (default 24h)')
-    .option('--min-score <0-1>', 'minimum breach score (default 0)')
-    .option('--max-items <n>', 'maximum records per poll')
-    .option('--insecure', 'skip TLS verification')
-    .option('--ca-file <path>', 'PEM CA bundle for the appliance certificate')
-    .option('--proxy <url>', 'HTTP(S) proxy')
-    .option('--disable', 'keep the instance but do not poll it')
-    .option('--enable', 'poll the instance');
+  return (
+    cmd
+      .addOption(req(new Option('--url <url>', 'appliance base URL')))
+      .addOption(req(new Option('--public-token <token>', 'API public token')))
+      // Only `add` reads DTC_PRIVATE_TOKEN: an exported variable must not silently replace a stored token
+      // on an unrelated `update`.
+      .addOption(
+        required
+          ? req(
+              new Option('--private-token <token>', 'API private token (stored encrypted)').env(
+                'DTC_PRIVATE_TOKEN',
+              ),
+            )
+          : new Option('--private-token <token>', 'new API private token (stored encrypted)'),
+      )
+      .option('--poll-interval <seconds>', 'seconds between polls (default 300)')
+      .option('--lookback <duration>', 'first-fetch look-back, e.g. 24h (default 24h)')
+      .option('--min-score <0-1>', 'minimum breach score (default 0)')
+      .option('--max-items <n>', 'maximum records per poll')
+      .option('--insecure', 'skip TLS verification')
+      .option('--ca-file <path>', 'PEM CA bundle for the appliance certificate')
+      .option('--proxy <url>', 'HTTP(S) proxy')
+      .option('--disable', 'keep the instance but do not poll it')
+      .option('--enable', 'poll the instance')
+  );
 }
 
 function patchFromFlags(f: Record<string, any>): Record<string, unknown> {

@@ -62,7 +62,10 @@ describe('dtc instance', () => {
     });
     const list = await dtc(['instance', 'list']);
     expect(JSON.parse(list.out).map((i: { name: string }) => i.name)).toEqual(['lab']);
-    const update = await dtc(['instance', 'update', 'lab', '--poll-interval', '60', '--lookback', '2d']);
+    // An exported DTC_PRIVATE_TOKEN must not replace the stored token on an unrelated update.
+    const update = await dtc(['instance', 'update', 'lab', '--poll-interval', '60', '--lookback', '2d'], {
+      DTC_PRIVATE_TOKEN: 'some-other-token',
+    });
     expect(JSON.parse(update.out)).toMatchObject({ pollIntervalS: 60, lookbackS: 2 * 86400 });
     const test = await dtc(['instance', 'test', 'lab']);
     expect(test.code).toBe(0);
