@@ -183,6 +183,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     });
     const port = o.port ?? config.api.port;
     const host = o.host ?? config.api.host;
+    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+      // The API runs commands (acknowledge, quarantine) and has no authentication of its own.
+      log.warn(
+        `the HTTP API listens on ${host}, beyond this host, and has no authentication: anyone who reaches it can ` +
+          'run Darktrace commands. Put an authenticating reverse proxy in front, or bind to 127.0.0.1',
+      );
+    }
     await api.listen({ port, host }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         throw new Error(
