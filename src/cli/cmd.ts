@@ -74,14 +74,40 @@ export function parseFlags(argv: string[]): Record<string, string | string[]> {
 const camel = (kebab: string) => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
 
+const PREFERRED = [
+  'pbid',
+  'did',
+  'codeid',
+  'tmqid',
+  'cid',
+  'mlid',
+  'tid',
+  'uuid',
+  'name',
+  'hostname',
+  'ip',
+  'network',
+  'action',
+  'state',
+  'label',
+  'score',
+  'time',
+];
+
 function printTable(rows: Record<string, unknown>[]) {
   if (rows.length === 0) {
     process.stdout.write('(none)\n');
     return;
   }
-  const cols = Object.keys(rows[0])
-    .filter((k) => rows.some((r) => r[k] !== null && typeof r[k] !== 'object'))
-    .slice(0, 7);
+  // Scalar columns only, the identifying ones first: a terminal table is for scanning, JSON is for detail.
+  const scalar = (k: string) =>
+    rows.every((r) => r[k] === null || r[k] === undefined || typeof r[k] !== 'object');
+  const keys = [...new Set(rows.slice(0, 50).flatMap((r) => Object.keys(r)))].filter(scalar);
+  const rank = (k: string) => {
+    const i = PREFERRED.indexOf(k);
+    return i < 0 ? PREFERRED.length : i;
+  };
+  const cols = keys.sort((a, b) => rank(a) - rank(b)).slice(0, 7);
   const cell = (v: unknown) => {
     const s = v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
     return s.length > 48 ? `${s.slice(0, 47)}…` : s;
