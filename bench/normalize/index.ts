@@ -9,9 +9,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { normalize, render } from '../../src/normalize/index.ts';
+import { fixturesDir, XSOAR_RECORD_FILES } from '../../test/normalize/helpers.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const fixtures = process.env.DTC_FIXTURES ?? path.resolve(root, '../shared/fixtures');
+const fixtures = fixturesDir;
 const LINES = Math.max(200_000, Number(process.env.DTC_BENCH_LINES ?? 200_000));
 const ROUNDS = Number(process.env.DTC_BENCH_ROUNDS ?? 3);
 
@@ -31,15 +31,7 @@ function templates(): Template[] {
     }
   }
   const xdir = path.join(fixtures, 'xsoar');
-  for (const f of [
-    'mocked_get_events.json',
-    'Darktrace-fetch_breach.json',
-    'DarktraceMBs-fetch_breach.json',
-    'Darktrace-get_breach.json',
-    'DarktraceMBs-get_breach.json',
-    'incident_fetch.json',
-    'ai_analyst_incident.json',
-  ]) {
+  for (const f of XSOAR_RECORD_FILES) {
     const v = JSON.parse(readFileSync(path.join(xdir, f), 'utf8'));
     for (const rec of Array.isArray(v) ? v : [v]) out.push({ prefix: '', rec });
   }

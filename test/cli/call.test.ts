@@ -1,26 +1,16 @@
 // `dtc call` and `dtc endpoints` as a user runs them: a real process against the simulator.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointCoverage } from '../../src/cli/endpoints.ts';
 import { listEndpoints } from '../../src/darktrace/index.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { runDtc } from '../helpers/dtc.ts';
 
-const run = promisify(execFile);
 let sim: Simulator;
 
-async function dtc(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await run('node', ['bin/dtc.js', ...args], {
-      env: { ...process.env, ...env },
-      timeout: 30_000,
-      maxBuffer: 256 << 20,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err: any) {
-    return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
-  }
-}
+const dtc = async (args: string[], env: Record<string, string> = {}) => {
+  const r = await runDtc(args, env);
+  return { code: r.code, stdout: r.out, stderr: r.err };
+};
 
 beforeAll(async () => {
   sim = await startSimulator({

@@ -1,27 +1,17 @@
 // `dtc instance` as an operator runs it: a real process against a store in a temp data dir and the
 // simulator. The private token never comes back out.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { runDtc } from '../helpers/dtc.ts';
 
-const exec = promisify(execFile);
 let sim: Simulator;
 let dataDir: string;
 
-async function dtc(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await exec('node', ['bin/dtc.js', ...args, '--data-dir', dataDir], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e: any) {
-    return { code: e.code as number, out: e.stdout as string, err: e.stderr as string };
-  }
-}
+const dtc = (args: string[], env: Record<string, string> = {}) =>
+  runDtc([...args, '--data-dir', dataDir], env);
 
 beforeAll(async () => {
   sim = await startSimulator({

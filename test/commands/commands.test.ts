@@ -1,10 +1,8 @@
 // Every catalog command against the simulator over real HTTP: a success with assertions on the output,
 // the validation errors, and the appliance's errors. A catalog entry without a case here fails the suite.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CommandResult,
@@ -21,6 +19,7 @@ import { openApiDocument, registerCommandRoutes } from '../../src/server/command
 import { createMetrics } from '../../src/service/metrics.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { runDtc } from '../helpers/dtc.ts';
 
 const PUB = 'cmd-pub';
 const PRIV = 'cmd-priv';
@@ -528,21 +527,10 @@ describe('over HTTP and the CLI', () => {
   });
 
   it('dtc cmd: JSON when piped, exit 0/1/2, a file for download-pcap', async () => {
-    const exec = promisify(execFile);
-    const cmd = async (args: string[]) => {
-      try {
-        const r = await exec(
-          'node',
-          ['bin/dtc.js', 'cmd', ...args, '--instance', 'lab', '--data-dir', dataDir],
-          { maxBuffer: 64 << 20 },
-        );
-        return { code: 0, out: r.stdout, err: r.stderr };
-      } catch (e: any) {
-        return { code: e.code as number, out: e.stdout as string, err: e.stderr as string };
-      }
-    };
-    const list = await exec('node', ['bin/dtc.js', 'cmd', 'list']);
-    const catalog = JSON.parse(list.stdout);
+    const cmd = async (args: string[]) =>
+      runDtc(['cmd', ...args, '--instance', 'lab', '--data-dir', dataDir]);
+    const list = await runDtc(['cmd', 'list']);
+    const catalog = JSON.parse(list.out);
     expect(catalog[0]).toEqual(
       expect.objectContaining({
         name: 'acknowledge',

@@ -1,9 +1,9 @@
 // Fixture access for the normaliser tests: ../shared/fixtures beside the repo, or $DTC_FIXTURES.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fixturesDir } from '../helpers/fixtures.ts';
 
-export const repoRoot = path.resolve(import.meta.dirname, '../..');
-export const fixturesDir = process.env.DTC_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures');
+export { fixturesDir, repoRoot } from '../helpers/fixtures.ts';
 
 export interface FixtureLine {
   file: string;

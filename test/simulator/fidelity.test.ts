@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { fixturesDir } from '../helpers/fixtures.ts';
 import { call, getJson, PRIV, PUB, postForm, postJson } from './helpers.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const FIXTURES = process.env.DTC_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures');
+const FIXTURES = fixturesDir;
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(path.join(FIXTURES, 'xsoar', name), 'utf8'));
 
