@@ -29,7 +29,7 @@ export function offsetForTime(store: Pick<Store, 'readLog' | 'maxSeq'>, t: numbe
   let hi = store.maxSeq();
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    const row = store.readLog(mid, 1, { raw: false })[0];
+    const row = store.readLog(mid, 1, { content: false })[0];
     if (!row || row.createdAt >= t) hi = mid;
     else lo = mid + 1;
   }

@@ -1,11 +1,11 @@
 // The one path from a received record to the store, shared by the pollers and the syslog receiver:
 // normalise, turn the canonical Detection into a store row, append the batch in one transaction, and
 // send what cannot be understood to the dead-letter table with its reason. Nothing is dropped silently.
-import { type Detection, NormalizeError, normalize } from '../normalize/index.ts';
+import { type Detection, NormalizeError, normalize, type Origin } from '../normalize/index.ts';
 import type { DetectionInput } from '../store/index.ts';
 import type { Ingest, IngestResult } from './types.ts';
 
-/** A store row; the JSON fields may come already serialised (`canonicalJson`, `rawJson`). */
+/** A store row: the searchable columns and the received text. */
 export type DetectionRowInput = DetectionInput;
 
 /** What ingestion needs from the store. */
@@ -26,9 +26,11 @@ export interface IngestHooks {
 
 const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
 
-/** The store row for a Detection: searchable columns beside the canonical JSON (raw kept apart). */
-export function toRow(d: Detection): DetectionRowInput {
-  const { raw, ...canonical } = d;
+/**
+ * The store row for a Detection: its searchable columns and `raw`, the text it was normalised from.
+ * The canonical detection itself is not stored: the store derives it from that text on read.
+ */
+export function toRow(d: Detection, raw: string, source: Origin['source']): DetectionRowInput {
   const o = d.observables;
   return {
     instance: d.key.instance,
@@ -42,7 +44,7 @@ export function toRow(d: Detection): DetectionRowInput {
     hostnames: uniq([...d.devices.map((x) => x.hostname), ...o.sourceHosts, ...o.destinationHosts]),
     ips: uniq([...d.devices.flatMap((x) => x.ips), ...o.sourceIps, ...o.destinationIps]),
     acknowledged: d.state.acknowledged,
-    canonical,
+    source,
     raw,
   };
 }
@@ -54,12 +56,14 @@ const snippet = (v: unknown) => {
 
 export interface PreparedBatch {
   rows: DetectionRowInput[];
+  /** For each row, the index of the item it came from (a worker can leave `raw` out and the caller put the item back). */
+  at: number[];
   rejects: { source: string; instance: string | null; reason: string; payload: string }[];
 }
 
 /**
- * Normalises records into store rows with their JSON already serialised: pure CPU and no I/O, so a
- * worker thread can run it while the main thread writes the previous batch.
+ * Normalises records into store rows: pure CPU and no I/O, so a worker thread can run it while the main
+ * thread writes the previous batch. A line is kept as received; a parsed record as its JSON text.
  */
 export function prepareRecords(
   instance: string | undefined,
@@ -70,22 +74,21 @@ export function prepareRecords(
   baseUrl?: string,
 ): PreparedBatch {
   const rows: DetectionRowInput[] = [];
+  const at: number[] = [];
   const rejects: PreparedBatch['rejects'] = [];
-  for (const item of items) {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     try {
-      const row = toRow(normalize(item as string | object, { instance, source: origin, baseUrl }));
-      row.canonicalJson = JSON.stringify(row.canonical);
-      row.rawJson = JSON.stringify(row.raw) ?? 'null';
-      row.canonical = undefined;
-      row.raw = undefined;
-      rows.push(row);
+      const d = normalize(item as string | object, { instance, source: origin, baseUrl });
+      rows.push(toRow(d, typeof item === 'string' ? item : JSON.stringify(item), origin));
+      at.push(i);
     } catch (err) {
       const reason =
         err instanceof NormalizeError ? `${err.reason}: ${err.message}` : `error: ${(err as Error).message}`;
       rejects.push({ source, instance: instance ?? null, reason, payload: snippet(item) });
     }
   }
-  return { rows, rejects };
+  return { rows, at, rejects };
 }
 
 /** Stores a prepared batch: dead letters first, then one append transaction. */

@@ -67,15 +67,22 @@ export interface SyslogReceiver {
 class Preparer {
   #w: Worker;
   #next = 1;
-  #pending = new Map<number, { resolve: (b: PreparedBatch) => void; reject: (e: Error) => void }>();
+  #pending = new Map<
+    number,
+    { lines: string[]; resolve: (b: PreparedBatch) => void; reject: (e: Error) => void }
+  >();
   constructor() {
     this.#w = new Worker(workerScript('syslog-worker', import.meta.url));
     this.#w.unref();
     this.#w.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
       const p = this.#pending.get(m.id);
       this.#pending.delete(m.id);
-      if (m.batch) p?.resolve(m.batch);
-      else p?.reject(new Error(m.error));
+      if (!p) return;
+      if (m.batch) {
+        const { rows, at } = m.batch;
+        for (let i = 0; i < rows.length; i++) rows[i].raw = p.lines[at[i]];
+        p.resolve(m.batch);
+      } else p.reject(new Error(m.error));
     });
     this.#w.on('error', (err) => {
       for (const p of this.#pending.values()) p.reject(err);
@@ -85,7 +92,7 @@ class Preparer {
   prepare(instance: string, source: string, lines: string[]): Promise<PreparedBatch> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { lines, resolve, reject });
       this.#w.postMessage({ id, instance, source, lines });
     });
   }

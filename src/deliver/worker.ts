@@ -29,7 +29,7 @@ export interface SinkConfig {
 
 /** What the worker needs from the store. */
 export interface DeliverStore {
-  readLog(afterSeq: number, limit: number, opts?: { raw?: boolean }): DetectionRow[];
+  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): DetectionRow[];
   maxSeq(): number;
   sinks: { set(name: string, config: unknown): unknown };
   sinkOffsets: {
@@ -48,9 +48,10 @@ export interface WorkerLog {
   warn(msg: string, data?: Record<string, unknown>): void;
 }
 
-/** The Detection a renderer wants, rebuilt from a log row. */
+/** The Detection a renderer wants, rebuilt from a log row; throws when the row has none. */
 export function detectionOf(row: DetectionRow): Detection {
-  return { ...(row.canonical as Detection), raw: row.raw, activity: row.version > 1 ? 'update' : 'create' };
+  if (!row.canonical) throw new Error(row.problem ?? 'the row was read without its content');
+  return { ...row.canonical, raw: row.raw, activity: row.version > 1 ? 'update' : 'create' };
 }
 
 export function passes(row: DetectionRow, f: SinkFilter | undefined): boolean {
@@ -160,7 +161,7 @@ export class SinkWorker {
     const name = this.config.name;
     while (!this.#stopping) {
       const offset = this.#store.sinkOffsets.get(name);
-      const rows = this.#store.readLog(offset, this.#batchSize, { raw: true });
+      const rows = this.#store.readLog(offset, this.#batchSize);
       this.#gauges(offset);
       if (rows.length === 0) {
         await this.#sleep(IDLE_MS);

@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
+import { type Detection, normalize, type Origin } from '../normalize/index.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.ts';
@@ -48,12 +49,13 @@ export interface DetectionInput {
   hostnames?: string[];
   ips?: string[];
   acknowledged: boolean;
-  canonical: unknown;
-  raw: unknown;
-  /** The canonical record already serialised (a worker did it); used instead of `canonical`. */
-  canonicalJson?: string;
-  /** The raw record already serialised; used instead of `raw`. */
-  rawJson?: string;
+  /** Where the record came from; default `api`. */
+  source?: Origin['source'];
+  /**
+   * The record exactly as received: the syslog line, or the JSON text of an API record. It is the only
+   * copy kept; the canonical detection is derived from it on read (see `canonical` below).
+   */
+  raw: string;
 }
 
 export interface AppendResult {
@@ -78,8 +80,15 @@ export interface DetectionRow {
   severity: number;
   title: string;
   acknowledged: boolean;
-  canonical: unknown;
-  /** The record as received; present in readLog and getDetection, left out of search listings. */
+  source: string;
+  /**
+   * The canonical detection (without `raw`), derived on read by the current normaliser from what was
+   * received. Null when the normaliser no longer understands the record (`problem` says why); absent
+   * when the read asked for columns only.
+   */
+  canonical?: Omit<Detection, 'raw'> | null;
+  problem?: string;
+  /** The parsed record as Darktrace sent it; present in readLog and getDetection, not in listings. */
   raw?: unknown;
 }
 
@@ -239,7 +248,8 @@ export interface Store {
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
   getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined;
   /** The log after `afterSeq`, in seq order: what a sink delivers next. */
-  readLog(afterSeq: number, limit: number, opts?: { raw?: boolean }): DetectionRow[];
+  /** `content: false` reads the columns only (no canonical, no raw): cheap, for seeking by time. */
+  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): DetectionRow[];
   maxSeq(): number;
   countDetections(): number;
   countKeys(): number;
@@ -356,12 +366,21 @@ const DETECTION_COLUMNS = [
   'd.severity',
   'd.title',
   'd.acknowledged',
-  'd.canonical',
+  'd.source',
 ] as const;
+const WITH_RAW = [...DETECTION_COLUMNS, 'd.raw'] as const;
 
 type DetectionDbRow = Omit<DetectionsTable, 'seq' | 'raw'> & { seq: number; raw?: string };
 
-const toDetection = (r: DetectionDbRow): DetectionRow => {
+/**
+ * A stored row as the API and the sinks see it. The canonical detection is the normaliser run again
+ * over the received text (about as fast as parsing a stored canonical JSON would be), with the
+ * instance's current URL for links the record lacks. `raw: false` leaves the parsed record out.
+ */
+const toDetection = (
+  r: DetectionDbRow,
+  opts: { raw: boolean; urlOf?: (instance: string) => string | undefined },
+): DetectionRow => {
   const row: DetectionRow = {
     seq: r.seq,
     key: r.key,
@@ -375,9 +394,22 @@ const toDetection = (r: DetectionDbRow): DetectionRow => {
     severity: r.severity,
     title: r.title,
     acknowledged: r.acknowledged === 1,
-    canonical: JSON.parse(r.canonical),
+    source: r.source,
   };
-  if (r.raw !== undefined) row.raw = JSON.parse(r.raw);
+  if (r.raw === undefined) return row;
+  try {
+    const { raw, ...canonical } = normalize(r.raw, {
+      instance: r.instance,
+      source: r.source as Origin['source'],
+      baseUrl: opts.urlOf?.(r.instance),
+    });
+    row.canonical = canonical;
+    if (opts.raw) row.raw = raw;
+  } catch (err) {
+    row.canonical = null;
+    row.problem = `the normaliser cannot read this stored record: ${(err as Error).message}`;
+    if (opts.raw) row.raw = r.raw;
+  }
   return row;
 };
 
@@ -485,7 +517,7 @@ class SqliteStore implements Store {
       'severity',
       'title',
       'acknowledged',
-      'canonical',
+      'source',
       'raw',
     ] as const;
     const insert = this.#x.prepare(
@@ -551,8 +583,8 @@ class SqliteStore implements Store {
           severity: d.severity,
           title: d.title,
           acknowledged: d.acknowledged ? 1 : 0,
-          canonical: d.canonicalJson ?? JSON.stringify(d.canonical) ?? 'null',
-          raw: d.rawJson ?? JSON.stringify(d.raw) ?? 'null',
+          source: d.source ?? 'api',
+          raw: d.raw,
         };
         const seq = a.insert(row);
         a.upsertHead({ ...row, seq });
@@ -592,18 +624,19 @@ class SqliteStore implements Store {
     const rows = this.#x.all(
       base
         .innerJoin('detections as d', 'd.seq', 'h.seq')
-        .select(DETECTION_COLUMNS)
+        .select(WITH_RAW)
         .orderBy('h.event_time', 'desc')
         .orderBy('h.seq', 'desc')
         .limit(limit)
         .offset(offset),
     );
-    return { items: rows.map(toDetection), total };
+    const urlOf = this.#urls();
+    return { items: rows.map((r) => toDetection(r, { raw: false, urlOf })), total };
   }
 
   getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined {
     const bySeq = typeof idOrKey === 'number' || /^\d+$/.test(idOrKey);
-    const sel = this.#k.selectFrom('detections as d').select([...DETECTION_COLUMNS, 'd.raw']);
+    const sel = this.#k.selectFrom('detections as d').select(WITH_RAW);
     const row = bySeq
       ? this.#x.first(sel.where('d.seq', '=', Number(idOrKey)))
       : this.#x.first(
@@ -629,11 +662,11 @@ class SqliteStore implements Store {
         acknowledged: v.acknowledged === 1,
         title: v.title,
       }));
-    return { ...toDetection(row), versions };
+    return { ...toDetection(row, { raw: true, urlOf: this.#urls() }), versions };
   }
 
-  readLog(afterSeq: number, limit: number, opts: { raw?: boolean } = {}): DetectionRow[] {
-    const cols = opts.raw === false ? DETECTION_COLUMNS : ([...DETECTION_COLUMNS, 'd.raw'] as const);
+  readLog(afterSeq: number, limit: number, opts: { content?: boolean } = {}): DetectionRow[] {
+    const cols = opts.content === false ? DETECTION_COLUMNS : WITH_RAW;
     const rows = this.#x.all(
       this.#k
         .selectFrom('detections as d')
@@ -642,7 +675,19 @@ class SqliteStore implements Store {
         .orderBy('d.seq')
         .limit(Math.max(Math.trunc(limit), 0)),
     );
-    return rows.map(toDetection);
+    const urlOf = this.#urls();
+    return rows.map((r) => toDetection(r, { raw: true, urlOf }));
+  }
+
+  /** Instance name → its URL, read once per call: links for records that carry none. */
+  #urls(): (instance: string) => string | undefined {
+    let urls: Map<string, string> | undefined;
+    return (name) => {
+      urls ??= new Map(
+        this.#x.all(this.#k.selectFrom('instances').select(['name', 'url'])).map((i) => [i.name, i.url]),
+      );
+      return urls.get(name);
+    };
   }
 
   maxSeq(): number {

@@ -43,7 +43,9 @@ export interface DetectionsTable {
   severity: number;
   title: string;
   acknowledged: number;
-  canonical: string;
+  /** Where the record came from (api, syslog, file): with raw and instance, all the normaliser needs. */
+  source: string;
+  /** The record exactly as received: a syslog line, or the JSON of an API record. */
   raw: string;
 }
 

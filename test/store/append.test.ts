@@ -98,11 +98,31 @@ describe('store: append log', () => {
     ]);
     const d = b.getDetection('prod/model_breach/1')!;
     expect(d.version).toBe(2);
-    expect(d.canonical).toEqual({ id: '1', hash: 'b' });
-    expect(d.raw).toEqual({ pbid: 1 });
+    expect(d.canonical).toMatchObject({
+      key: { instance: 'prod', family: 'model_breach', id: '1' },
+      title: 'Breach 1',
+      origin: { source: 'api' },
+    });
+    expect(d.raw).toMatchObject({ pbid: 1 });
     expect(d.versions.map((v) => [v.seq, v.version, v.hash])).toEqual([
       [1, 1, 'a'],
       [3, 2, 'b'],
+    ]);
+  });
+
+  it('derives the canonical detection on read, and says so when the normaliser cannot', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.instances.add({ name: 'prod', url: 'https://dt.example.com', publicToken: 'p', privateToken: 'q' });
+    s.appendDetections([det('1', 'a'), det('2', 'a', { raw: '{"neither":"breach nor incident"}' })]);
+    const [good, bad] = s.readLog(0, 10);
+    // The record has no breachUrl: the link comes from the instance's current URL.
+    expect(good.canonical).toMatchObject({ url: 'https://dt.example.com/#modelbreach/1' });
+    expect(bad.canonical).toBeNull();
+    expect(bad.problem).toMatch(/normaliser cannot read this stored record: .*not a model breach/);
+    expect(bad.raw).toBe('{"neither":"breach nor incident"}');
+    expect(s.searchDetections({}).items.map((r) => [r.nativeId, r.canonical === null])).toEqual([
+      ['2', true],
+      ['1', false],
     ]);
   });
 
@@ -131,8 +151,12 @@ describe('store: readLog', () => {
       [3, 'prod/model_breach/3', 1],
       [4, 'prod/model_breach/2', 2],
     ]);
-    expect(after[0].raw).toEqual({ pbid: 3 });
-    expect(s.readLog(2, 2, { raw: false })[0]).not.toHaveProperty('raw');
+    expect(after[0].raw).toMatchObject({ pbid: 3 });
+    expect(after[0].canonical).toMatchObject({ uid: 'prod/model_breach/3', title: 'Breach 3' });
+    const columns = s.readLog(2, 2, { content: false })[0];
+    expect(columns).toMatchObject({ seq: 3, source: 'api' });
+    expect(columns).not.toHaveProperty('raw');
+    expect(columns).not.toHaveProperty('canonical');
     expect(s.readLog(5, 10)).toEqual([]);
     expect(s.readLog(0, 0)).toEqual([]);
   });

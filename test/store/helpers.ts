@@ -34,7 +34,12 @@ export function useTempStores() {
   };
 }
 
+/**
+ * A row as the ingest path would make it. `raw` is a minimal model breach the normaliser reads, so the
+ * canonical detection the store derives on read is a real one.
+ */
 export function det(nativeId: string, hash: string, over: Partial<DetectionInput> = {}): DetectionInput {
+  const title = over.title ?? `Breach ${nativeId}`;
   return {
     instance: 'prod',
     family: 'model_breach',
@@ -44,8 +49,14 @@ export function det(nativeId: string, hash: string, over: Partial<DetectionInput
     severity: 3,
     title: `Breach ${nativeId}`,
     acknowledged: false,
-    canonical: { id: nativeId, hash },
-    raw: { pbid: Number(nativeId) || nativeId },
+    source: 'api',
+    raw: JSON.stringify({
+      pbid: Number(nativeId) || nativeId,
+      time: 1_700_000_000_000,
+      score: 0.5,
+      model: { name: title, pid: 1 },
+      device: { did: 1, ip: '10.0.0.1' },
+    }),
     ...over,
   };
 }

@@ -1,8 +1,10 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { MIGRATION_NAMES, MIGRATION_TABLE } from '../../src/store/migrations.ts';
+import { MIGRATION_NAMES, MIGRATION_TABLE, migrateToLatest } from '../../src/store/migrations.ts';
+import { fixturesDir } from '../helpers/fixtures.ts';
 import { KEY, useTempStores } from './helpers.ts';
 
 describe('store migrations', () => {
@@ -60,6 +62,35 @@ describe('store migrations', () => {
     await expect(t.open({ dataDir: dir, secretKey: KEY })).rejects.toThrow(
       'store: this data was written by a newer dtc (its migration 9999_from_the_future is unknown here)',
     );
+  });
+
+  it('upgrade a 0001 file: the stored canonical JSON gives way to `source`, rows still read whole', async () => {
+    const dir = t.dir();
+    const path = join(dir, 'dtc.sqlite');
+    const db = new Database(path);
+    const k = new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
+    await migrateToLatest(k, '0001_initial');
+    const raw = readFileSync(
+      join(fixturesDir, 'elastic/model_breach_alert-test-model-breach-alert.log'),
+      'utf8',
+    ).split('\n')[0];
+    const insert =
+      db.prepare(`INSERT INTO detections (key, instance, family, native_id, version, hash, created_at,
+      event_time, severity, title, acknowledged, canonical, raw) VALUES (?, 'dt1', 'model_breach', ?, 1, 'h', 0, 0, 3, 't', 0, ?, ?)`);
+    insert.run('dt1/model_breach/1', '1', JSON.stringify({ origin: { source: 'syslog' } }), raw);
+    insert.run('dt1/model_breach/2', '2', JSON.stringify({ title: 'no origin' }), raw);
+    await k.destroy();
+
+    const s = await t.open({ dataDir: dir, secretKey: KEY });
+    expect(s.migrations().map((m) => m.name)).toEqual(MIGRATION_NAMES);
+    const rows = s.readLog(0, 10);
+    expect(rows.map((r) => r.source)).toEqual(['syslog', 'api']);
+    expect(rows[0].canonical).toMatchObject({ key: { instance: 'dt1', family: 'model_breach' } });
+    const check = new Database(s.path, { readonly: true });
+    const cols = (check.pragma('table_info(detections)') as { name: string }[]).map((c) => c.name);
+    check.close();
+    expect(cols).toContain('source');
+    expect(cols).not.toContain('canonical');
   });
 
   it('create the data directory with mode 0700', async () => {
