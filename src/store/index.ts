@@ -25,6 +25,7 @@ import {
   param,
   type SqliteDb,
   SyncExecutor,
+  startBackgroundCheckpoints,
 } from './sqlite.ts';
 
 export type { SecretErrorCode } from './secrets.ts';
@@ -319,6 +320,13 @@ export type OpenStoreOptions = (
   secretKey?: Buffer;
   /** Where DTC_SECRET_KEY is read from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside the writer's commits: for the long-running
+   * service, which appends in bulk. Short-lived commands leave SQLite's default.
+   */
+  backgroundCheckpoints?: boolean;
+  /** Where a failing background checkpoint is reported. */
+  log?: { warn(msg: string): void };
 };
 
 // ─── Implementation ───────────────────────────────────────────────────────────────────────────────
@@ -350,7 +358,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     key ??= resolveSecretKey({ keyDir, env: opts.env });
     return key;
   };
-  return new SqliteStore(path, db, kysely, secretKey);
+  const checkpoints =
+    opts.backgroundCheckpoints && path !== ':memory:'
+      ? startBackgroundCheckpoints(db, path, (m) => opts.log?.warn(`store: ${m}`))
+      : undefined;
+  return new SqliteStore(path, db, kysely, secretKey, checkpoints);
 }
 
 const DETECTION_COLUMNS = [
@@ -490,10 +502,18 @@ class SqliteStore implements Store {
     insert: (p: Record<string, unknown>) => number;
     upsertHead: (p: Record<string, unknown>) => void;
   };
+  readonly #checkpoints?: { stop(): Promise<void> };
   #closed = false;
 
-  constructor(path: string, db: SqliteDb, kysely: Kysely<DB>, key: () => Buffer) {
+  constructor(
+    path: string,
+    db: SqliteDb,
+    kysely: Kysely<DB>,
+    key: () => Buffer,
+    checkpoints?: { stop(): Promise<void> },
+  ) {
     this.path = path;
+    this.#checkpoints = checkpoints;
     this.#db = db;
     this.#k = kysely;
     this.#x = new SyncExecutor(db);
@@ -983,6 +1003,7 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#checkpoints?.stop();
     optimizeOnClose(this.#db);
     // Kysely's destroy() closes the better-sqlite3 handle it was given.
     await this.#k.destroy();

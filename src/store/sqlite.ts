@@ -9,6 +9,7 @@
 // Kysely and *run* here on cached prepared statements. Migrations go through Kysely's Migrator as usual.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   type Compilable,
@@ -19,6 +20,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
+import { workerScript } from '../util/worker.ts';
 import type { DB } from './schema.ts';
 
 export type SqliteDb = Database.Database;
@@ -27,6 +29,9 @@ export type SqliteDb = Database.Database;
 export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path);
+  // 16 KB pages (new files only; an existing file keeps its size): a detection row is 1–4 KB, and
+  // bigger pages mean fewer page writes per committed batch (appends about a quarter faster in bench:store).
+  db.pragma('page_size = 16384');
   // WAL: readers (API, sinks) never block the writer (pollers). NORMAL is durable across process
   // crashes in WAL mode; only an OS crash can lose the last commits, which the pollers re-fetch.
   db.pragma('journal_mode = WAL');
@@ -36,6 +41,42 @@ export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
   db.pragma('foreign_keys = ON');
   const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
   return { db, kysely };
+}
+
+const AUTOCHECKPOINT_PAGES = 1000;
+
+/**
+ * Moves WAL checkpoints off the writer's thread: the writer stops checkpointing (wal_autocheckpoint 0)
+ * and a worker with its own connection copies the WAL into the database every `intervalMs`. At tens of
+ * thousands of rows a second, the checkpoint was about a quarter of the writer's time. If the worker
+ * fails, the writer checkpoints again itself.
+ */
+export function startBackgroundCheckpoints(
+  db: SqliteDb,
+  path: string,
+  onError: (message: string) => void,
+  intervalMs = 100,
+): { stop(): Promise<void> } {
+  const worker = new Worker(workerScript('checkpoint-worker', import.meta.url), {
+    workerData: { path, intervalMs, truncateAboveBytes: 64 * 1024 * 1024 },
+  });
+  worker.unref();
+  db.pragma('wal_autocheckpoint = 0');
+  const fallBack = (message: string) => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    onError(message);
+  };
+  worker.on('message', (m: { error?: string }) => m.error && onError(`WAL checkpoint: ${m.error}`));
+  worker.on('error', (err) => fallBack(`WAL checkpoint worker failed: ${err.message}`));
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    async stop() {
+      worker.ref(); // keep the process alive until the worker has closed its connection
+      worker.postMessage('stop');
+      await exited;
+      if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    },
+  };
 }
 
 /** Runs before close: lets SQLite refresh its planner statistics when they are stale. Best effort. */
