@@ -501,7 +501,11 @@ class SqliteStore implements Store {
     head: (key: string) => { seq: number; version: number; hash: string } | undefined;
     insert: (p: Record<string, unknown>) => number;
     upsertHead: (p: Record<string, unknown>) => void;
+    findDescription: (text: string) => number | undefined;
+    addDescription: (text: string) => number;
   };
+  /** Description text → id: descriptions repeat (one per model), so most lookups end here. */
+  readonly #descriptions = new Map<string, number>();
   readonly #checkpoints?: { stop(): Promise<void> };
   #closed = false;
 
@@ -553,6 +557,7 @@ class SqliteStore implements Store {
       'severity',
       'event_time',
       'acknowledged',
+      'description_id',
     ] as const;
     const upsertHead = this.#x.prepare(
       k
@@ -568,10 +573,16 @@ class SqliteStore implements Store {
             ),
         ),
     );
+    const findDescription = this.#x.prepare<{ text: string }, { id: number }>(
+      k.selectFrom('descriptions').select('id').where('text', '=', param('text')),
+    );
+    const addDescription = this.#x.prepare(k.insertInto('descriptions').values({ text: param('text') }));
     this.#append = {
       head: (key) => head.first({ key }),
       insert: (p) => insert.run(p).lastInsertRowid,
       upsertHead: (p) => void upsertHead.run(p),
+      findDescription: (text) => findDescription.first({ text })?.id,
+      addDescription: (text) => addDescription.run({ text }).lastInsertRowid,
     };
   }
 
@@ -582,6 +593,18 @@ class SqliteStore implements Store {
     if (!batch.length) return result;
     const now = Date.now();
     const a = this.#append;
+    // Descriptions first added in this batch: cached only once the batch has committed.
+    const added = new Map<string, number>();
+    const descriptionId = (text: string | undefined): number | null => {
+      if (!text) return null;
+      let id = this.#descriptions.get(text) ?? added.get(text) ?? a.findDescription(text);
+      if (id === undefined) {
+        id = a.addDescription(text);
+        this.#fts.insertDescription(id, text);
+        added.set(text, id);
+      } else if (!added.has(text)) this.#remember(text, id);
+      return id;
+    };
     this.#x.transaction(() => {
       for (const d of batch) {
         const key = `${d.instance}/${d.family}/${d.nativeId}`;
@@ -607,22 +630,23 @@ class SqliteStore implements Store {
           raw: d.raw,
         };
         const seq = a.insert(row);
-        a.upsertHead({ ...row, seq });
+        a.upsertHead({ ...row, seq, description_id: descriptionId(d.description) });
         // Insert-only: older versions stay in the full-text index but search joins matches to the heads,
         // so they never surface. Deleting them here cost 2–3× the whole append (FTS5 deletes are slow).
-        this.#fts.insert(
-          seq,
-          d.title,
-          d.description ?? '',
-          (d.hostnames ?? []).join(' '),
-          (d.ips ?? []).join(' '),
-        );
+        this.#fts.insert(seq, d.title, (d.hostnames ?? []).join(' '), (d.ips ?? []).join(' '));
         if (head) result.updated++;
         else result.newKeys++;
         result.inserted.push({ seq, key, version });
       }
     });
+    for (const [text, id] of added) this.#remember(text, id);
     return result;
+  }
+
+  #remember(text: string, id: number): void {
+    // Bounded: AI Analyst summaries are one per incident, unlike model descriptions.
+    if (this.#descriptions.size >= 10_000) this.#descriptions.clear();
+    this.#descriptions.set(text, id);
   }
 
   searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number } {
@@ -631,7 +655,7 @@ class SqliteStore implements Store {
     const match = q.q ? ftsQuery(q.q) : undefined;
     if (q.q && !match) return { items: [], total: 0 }; // only punctuation: nothing can match
     let base = this.#k.selectFrom('detection_heads as h');
-    if (match) base = base.where(ftsMatch('h.seq', match));
+    if (match) base = base.where(ftsMatch('h.seq', 'h.description_id', match));
     if (q.instance !== undefined) base = base.where('h.instance', '=', q.instance);
     if (q.family !== undefined) base = base.where('h.family', '=', q.family);
     if (Number.isFinite(q.severity)) base = base.where('h.severity', '>=', q.severity!);

@@ -3,7 +3,7 @@
 // `0002_...`. Never edit a migration that has shipped; add the next one.
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { DB } from './schema.ts';
-import { createFts, withSerialKey } from './sqlite.ts';
+import { createDescriptionFts, createFts, withSerialKey } from './sqlite.ts';
 
 export const MIGRATION_TABLE = 'schema_migrations' as const;
 export const MIGRATION_LOCK_TABLE = 'schema_migrations_lock';
@@ -148,6 +148,18 @@ const migrations: Record<string, Migration> = {
         db,
       );
       await db.schema.alterTable('detections').dropColumn('canonical').execute();
+    },
+  },
+  // Each distinct description is indexed once (a breach's description is its model's); heads point at it.
+  '0003_descriptions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('descriptions')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('text', 'text', (c) => c.notNull().unique())
+        .execute();
+      await createDescriptionFts(db);
+      await db.schema.alterTable('detection_heads').addColumn('description_id', 'integer').execute();
     },
   },
 };

@@ -64,6 +64,14 @@ export interface DetectionHeadsTable {
   severity: number;
   event_time: number;
   acknowledged: number;
+  /** The version's description in `descriptions` (and its full-text index); null when it has none. */
+  description_id: number | null;
+}
+
+/** Each distinct description once: the full-text index tokenises it once, not once per breach. */
+export interface DescriptionsTable {
+  id: Generated<number>;
+  text: string;
 }
 
 export interface SinksTable {
@@ -114,6 +122,7 @@ export interface DB {
   cursors: CursorsTable;
   detections: DetectionsTable;
   detection_heads: DetectionHeadsTable;
+  descriptions: DescriptionsTable;
   sinks: SinksTable;
   sink_offsets: SinkOffsetsTable;
   dead_letters: DeadLettersTable;

@@ -97,11 +97,17 @@ export function withSerialKey<T extends string, C extends string>(
 }
 
 // ─── Full-text search (FTS5) ──────────────────────────────────────────────────────────────────────
-// Contentless (content=''): the text lives in `detections.canonical` already; FTS only maps words to
-// rowids, and rowid = the version's seq. Every version is indexed (append-only, like the log); a match
-// counts only when its seq is a head's seq, which keeps search on the latest version without deleting
-// from FTS on each update. contentless_delete keeps deletes possible for a future retention job.
-// unicode61 splits 10.1.2.3 and ws-01.corp into word sequences, and a phrase query matches them.
+// Contentless (content=''): FTS only maps words to rowids, and rowid = the version's seq. Every version
+// is indexed (append-only, like the log); a match counts only when its seq is a head's seq, which keeps
+// search on the latest version without deleting from FTS on each update. contentless_delete keeps
+// deletes possible for a future retention job. unicode61 splits 10.1.2.3 and ws-01.corp into word
+// sequences, and a phrase query matches them.
+//
+// Descriptions have their own index, one entry per distinct text: a model breach's description is its
+// model's, the same for every breach of that model, and tokenising it again for each breach was most of
+// the indexing cost. A head points at its description's id; a term matches a head when it matches the
+// head's own row (title, hostnames, IPs; and the description, for rows written before descriptions were
+// split out) or the head's description.
 
 export async function createFts(k: Kysely<DB>): Promise<void> {
   await sql`CREATE VIRTUAL TABLE detections_fts USING fts5(
@@ -110,27 +116,36 @@ export async function createFts(k: Kysely<DB>): Promise<void> {
   )`.execute(k);
 }
 
+export async function createDescriptionFts(k: Kysely<DB>): Promise<void> {
+  await sql`CREATE VIRTUAL TABLE descriptions_fts USING fts5(
+    description,
+    content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+  )`.execute(k);
+}
+
 export interface FtsStatements {
-  insert(seq: number, title: string, description: string, hostnames: string, ips: string): void;
+  insert(seq: number, title: string, hostnames: string, ips: string): void;
+  insertDescription(id: number, text: string): void;
 }
 
 export function ftsStatements(db: SqliteDb): FtsStatements {
   const ins = db.prepare(
-    'INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, ?, ?, ?)',
+    "INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, '', ?, ?)",
   );
+  const desc = db.prepare('INSERT INTO descriptions_fts (rowid, description) VALUES (?, ?)');
   return {
-    insert: (seq, title, description, hostnames, ips) =>
-      void ins.run(seq, title, description, hostnames, ips),
+    insert: (seq, title, hostnames, ips) => void ins.run(seq, title, hostnames, ips),
+    insertDescription: (id, text) => void desc.run(id, text),
   };
 }
 
 /**
- * Turns what a person typed into a safe FTS5 query: every whitespace-separated term must match, as a
- * phrase (so `10.0.0.1` and `ws-01.corp` work) and as a prefix (so `ws-0` finds `ws-01`), except a
- * whole IPv4 address, which matches exactly. Quotes in
- * the input are literal, never FTS syntax. Returns undefined when nothing searchable is left.
+ * Turns what a person typed into safe FTS5 terms, each of which must match: as a phrase (so `10.0.0.1`
+ * and `ws-01.corp` work) and as a prefix (so `ws-0` finds `ws-01`), except a whole IPv4 address, which
+ * matches exactly. Quotes in the input are literal, never FTS syntax. Returns undefined when nothing
+ * searchable is left.
  */
-export function ftsQuery(q: string): string | undefined {
+export function ftsQuery(q: string): string[] | undefined {
   const terms = q
     .split(/\s+/)
     .map((t) => t.replace(/"/g, ' ').trim())
@@ -138,12 +153,14 @@ export function ftsQuery(q: string): string | undefined {
   if (!terms.length) return undefined;
   // A whole IPv4 address means that address: 10.0.0.1 must not also find 10.0.0.15.
   const exact = (t: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(t);
-  return terms.map((t) => (exact(t) ? `"${t}"` : `"${t}"*`)).join(' AND ');
+  return terms.map((t) => (exact(t) ? `"${t}"` : `"${t}"*`));
 }
 
-/** A WHERE condition: the row whose seq is `seqColumn` matches the full-text query. */
-export function ftsMatch(seqColumn: string, query: string): Expression<SqlBool> {
-  return sql<SqlBool>`${sql.ref(seqColumn)} IN (SELECT rowid FROM detections_fts WHERE detections_fts MATCH ${query})`;
+/** A WHERE condition: every term matches the row whose seq is `seqColumn` or its description. */
+export function ftsMatch(seqColumn: string, descriptionColumn: string, terms: string[]): Expression<SqlBool> {
+  const one = (t: string) =>
+    sql<SqlBool>`(${sql.ref(seqColumn)} IN (SELECT rowid FROM detections_fts WHERE detections_fts MATCH ${t}) OR ${sql.ref(descriptionColumn)} IN (SELECT rowid FROM descriptions_fts WHERE descriptions_fts MATCH ${t}))`;
+  return sql<SqlBool>`(${sql.join(terms.map(one), sql` AND `)})`;
 }
 
 // ─── Synchronous execution of Kysely-compiled queries ─────────────────────────────────────────────

@@ -79,6 +79,11 @@ describe('store migrations', () => {
       event_time, severity, title, acknowledged, canonical, raw) VALUES (?, 'dt1', 'model_breach', ?, 1, 'h', 0, 0, 3, 't', 0, ?, ?)`);
     insert.run('dt1/model_breach/1', '1', JSON.stringify({ origin: { source: 'syslog' } }), raw);
     insert.run('dt1/model_breach/2', '2', JSON.stringify({ title: 'no origin' }), raw);
+    // 0001 indexed the description with the row; such rows must stay findable by it.
+    db.prepare(`INSERT INTO detection_heads (key, seq, version, hash, instance, family, severity, event_time,
+      acknowledged) VALUES ('dt1/model_breach/1', 1, 1, 'h', 'dt1', 'model_breach', 3, 0, 0)`).run();
+    db.prepare(`INSERT INTO detections_fts (rowid, title, description, hostnames, ips)
+      VALUES (1, 't', 'an older wording of the model', '', '')`).run();
     await k.destroy();
 
     const s = await t.open({ dataDir: dir, secretKey: KEY });
@@ -86,6 +91,9 @@ describe('store migrations', () => {
     const rows = s.readLog(0, 10);
     expect(rows.map((r) => r.source)).toEqual(['syslog', 'api']);
     expect(rows[0].canonical).toMatchObject({ key: { instance: 'dt1', family: 'model_breach' } });
+    expect(s.searchDetections({ q: 'older wording' }).items.map((r) => r.key)).toEqual([
+      'dt1/model_breach/1',
+    ]);
     const check = new Database(s.path, { readonly: true });
     const cols = (check.pragma('table_info(detections)') as { name: string }[]).map((c) => c.name);
     check.close();

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.ts';
 import { det, KEY, useTempStores } from './helpers.ts';
@@ -81,6 +82,22 @@ describe('store: search', () => {
     expect(keys(s.searchDetections({ q: '10.0.0.1' }))).toEqual(['prod/ai_analyst/3', 'prod/model_breach/1']);
     expect(keys(s.searchDetections({ q: '10.0.0.1 lateral' }))).toEqual(['prod/model_breach/1']);
     expect(s.searchDetections({ q: '10.0.0' }).total).toBe(3);
+  });
+
+  it('indexes each distinct description once, and still requires every term', () => {
+    const same = 'Device scanned many internal hosts over SMB';
+    s.appendDetections([
+      det('6', 'a', { title: 'SMB Lateral Movement', description: same, hostnames: ['ws-02.corp.local'] }),
+      det('7', 'a', { title: 'SMB Lateral Movement', description: same, hostnames: ['ws-03.corp.local'] }),
+    ]);
+    const db = new Database(s.path, { readonly: true });
+    const texts = db.prepare('SELECT text FROM descriptions WHERE text = ?').all(same);
+    db.close();
+    expect(texts).toHaveLength(1);
+    expect(s.searchDetections({ q: 'scanned' }).total).toBe(3);
+    // One term in the description, the other in the hostname.
+    expect(keys(s.searchDetections({ q: 'scanned ws-03' }))).toEqual(['prod/model_breach/7']);
+    expect(s.searchDetections({ q: 'scanned beaconing' }).total).toBe(0);
   });
 
   it('treats FTS syntax in the query as plain text', () => {
