@@ -91,7 +91,7 @@ async function bare(): Promise<number> {
 
 async function syslog(): Promise<{ rate: number; stored: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'dtc-bench-syslog-'));
-  const store = await openStore({ dataDir: dir, backgroundCheckpoints: true });
+  const store = await openStore({ dataDir: dir });
   let stored = 0;
   let end = 0;
   const rx = await startSyslogReceiver({

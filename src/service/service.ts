@@ -70,7 +70,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const dataDir = resolve(o.dataDir ?? config.dataDir ?? env.DTC_DATA_DIR ?? 'data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const log = o.log;
-  const store = await openStore({ dataDir, backgroundCheckpoints: true, log });
+  const store = await openStore({ dataDir });
   const cleanup: (() => Promise<unknown> | unknown)[] = [() => store.close()];
   try {
     // Instances declared in the config file are the source of truth for those names.

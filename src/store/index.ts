@@ -25,7 +25,6 @@ import {
   param,
   type SqliteDb,
   SyncExecutor,
-  startBackgroundCheckpoints,
 } from './sqlite.ts';
 
 export type { SecretErrorCode } from './secrets.ts';
@@ -320,13 +319,6 @@ export type OpenStoreOptions = (
   secretKey?: Buffer;
   /** Where DTC_SECRET_KEY is read from; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /**
-   * Checkpoint the WAL from a worker thread instead of inside the writer's commits: for the long-running
-   * service, which appends in bulk. Short-lived commands leave SQLite's default.
-   */
-  backgroundCheckpoints?: boolean;
-  /** Where a failing background checkpoint is reported. */
-  log?: { warn(msg: string): void };
 };
 
 // ─── Implementation ───────────────────────────────────────────────────────────────────────────────
@@ -358,11 +350,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     key ??= resolveSecretKey({ keyDir, env: opts.env });
     return key;
   };
-  const checkpoints =
-    opts.backgroundCheckpoints && path !== ':memory:'
-      ? startBackgroundCheckpoints(db, path, (m) => opts.log?.warn(`store: ${m}`))
-      : undefined;
-  return new SqliteStore(path, db, kysely, secretKey, checkpoints);
+  return new SqliteStore(path, db, kysely, secretKey);
 }
 
 const DETECTION_COLUMNS = [
@@ -506,18 +494,10 @@ class SqliteStore implements Store {
   };
   /** Description text → id: descriptions repeat (one per model), so most lookups end here. */
   readonly #descriptions = new Map<string, number>();
-  readonly #checkpoints?: { stop(): Promise<void> };
   #closed = false;
 
-  constructor(
-    path: string,
-    db: SqliteDb,
-    kysely: Kysely<DB>,
-    key: () => Buffer,
-    checkpoints?: { stop(): Promise<void> },
-  ) {
+  constructor(path: string, db: SqliteDb, kysely: Kysely<DB>, key: () => Buffer) {
     this.path = path;
-    this.#checkpoints = checkpoints;
     this.#db = db;
     this.#k = kysely;
     this.#x = new SyncExecutor(db);
@@ -614,7 +594,7 @@ class SqliteStore implements Store {
           continue;
         }
         const version = head ? head.version + 1 : 1;
-        const row = {
+        const row: Record<string, unknown> = {
           key,
           instance: d.instance,
           family: d.family,
@@ -630,7 +610,9 @@ class SqliteStore implements Store {
           raw: d.raw,
         };
         const seq = a.insert(row);
-        a.upsertHead({ ...row, seq, description_id: descriptionId(d.description) });
+        row.seq = seq;
+        row.description_id = descriptionId(d.description);
+        a.upsertHead(row);
         // Insert-only: older versions stay in the full-text index but search joins matches to the heads,
         // so they never surface. Deleting them here cost 2–3× the whole append (FTS5 deletes are slow).
         this.#fts.insert(seq, d.title, (d.hostnames ?? []).join(' '), (d.ips ?? []).join(' '));
@@ -1027,7 +1009,6 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#checkpoints?.stop();
     optimizeOnClose(this.#db);
     // Kysely's destroy() closes the better-sqlite3 handle it was given.
     await this.#k.destroy();

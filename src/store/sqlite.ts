@@ -9,7 +9,6 @@
 // Kysely and *run* here on cached prepared statements. Migrations go through Kysely's Migrator as usual.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   type Compilable,
@@ -20,7 +19,6 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import { workerScript } from '../util/worker.ts';
 import type { DB } from './schema.ts';
 
 export type SqliteDb = Database.Database;
@@ -41,42 +39,6 @@ export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
   db.pragma('foreign_keys = ON');
   const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
   return { db, kysely };
-}
-
-const AUTOCHECKPOINT_PAGES = 1000;
-
-/**
- * Moves WAL checkpoints off the writer's thread: the writer stops checkpointing (wal_autocheckpoint 0)
- * and a worker with its own connection copies the WAL into the database every `intervalMs`. At tens of
- * thousands of rows a second, the checkpoint was about a quarter of the writer's time. If the worker
- * fails, the writer checkpoints again itself.
- */
-export function startBackgroundCheckpoints(
-  db: SqliteDb,
-  path: string,
-  onError: (message: string) => void,
-  intervalMs = 100,
-): { stop(): Promise<void> } {
-  const worker = new Worker(workerScript('checkpoint-worker', import.meta.url), {
-    workerData: { path, intervalMs, truncateAboveBytes: 64 * 1024 * 1024 },
-  });
-  worker.unref();
-  db.pragma('wal_autocheckpoint = 0');
-  const fallBack = (message: string) => {
-    if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-    onError(message);
-  };
-  worker.on('message', (m: { error?: string }) => m.error && onError(`WAL checkpoint: ${m.error}`));
-  worker.on('error', (err) => fallBack(`WAL checkpoint worker failed: ${err.message}`));
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  return {
-    async stop() {
-      worker.ref(); // keep the process alive until the worker has closed its connection
-      worker.postMessage('stop');
-      await exited;
-      if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-    },
-  };
 }
 
 /** Runs before close: lets SQLite refresh its planner statistics when they are stale. Best effort. */
@@ -219,12 +181,21 @@ export class SyncExecutor {
     const c = q.compile();
     const stmt = this.#db.prepare(c.sql);
     const slots = c.parameters.map((v) => (v instanceof Param ? v.name : { value: bindable(v) }));
-    const bind = (p: P) => slots.map((s) => (typeof s === 'string' ? bindable(p[s]) : s.value));
+    // One argument array per statement, refilled on each call: better-sqlite3 copies the values when it
+    // binds, and the append path runs these statements tens of thousands of times a second.
+    const args: unknown[] = new Array(slots.length);
+    const bind = (p: P) => {
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i];
+        args[i] = typeof s === 'string' ? bindable(p[s]) : s.value;
+      }
+      return args;
+    };
     return {
-      all: (p) => stmt.all(...bind(p)) as R[],
-      first: (p) => stmt.get(...bind(p)) as R | undefined,
+      all: (p) => stmt.all(bind(p)) as R[],
+      first: (p) => stmt.get(bind(p)) as R | undefined,
       run: (p) => {
-        const r = stmt.run(...bind(p));
+        const r = stmt.run(bind(p));
         return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
       },
     };
