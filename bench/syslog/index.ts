@@ -2,10 +2,12 @@
 // connection, sent from a worker thread so the receiver has the main thread to itself.
 //   bare    a TCP server that only splits lines and JSON.parses each payload (the floor of any receiver)
 //   syslog  the real receiver: deframe, map to an instance, normalise, batch, append to the store
-// Both are measured in this run from the first byte sent to the last line parsed (bare) or stored
-// (syslog). Then end-to-end latency: a breach injected into the simulator until it is in the file sink.
-// Last line: `ratio syslog=<x>`. Run: npm run bench:syslog  (DTC_BENCH_LINES overrides N, DTC_BENCH_BATCH
-// the receiver's batch size)
+// Both are measured from the first byte sent to the last line parsed (bare) or stored (syslog), in
+// ROUNDS rounds of bare then syslog, so that load from elsewhere on this shared machine hits both
+// alike; the ratio is the median of the rounds' ratios, the rates the best round's. Then end-to-end
+// latency: a breach injected into the simulator until it is in the file sink.
+// Last line: `ratio syslog=<x>`. Run: npm run bench:syslog  (DTC_BENCH_LINES overrides N,
+// DTC_BENCH_ROUNDS the rounds, DTC_BENCH_BATCH the receiver's batch size)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,23 +18,33 @@ import { startService } from '../../src/service/service.ts';
 import { openStore } from '../../src/store/index.ts';
 
 const N = Number(process.env.DTC_BENCH_LINES ?? 500_000);
+const ROUNDS = Math.max(1, Number(process.env.DTC_BENCH_ROUNDS ?? 3));
 const FIXTURE = '/work/shared/fixtures/elastic/model_breach_alert-test-model-breach-alert.log';
 
-// The sender: builds each line from a template (distinct pbid and time, so every line is a new
-// detection) and writes in 256 KB chunks, honouring backpressure.
+// The sender: a load generator that costs the receivers as little CPU as it can (they share two
+// cores). Each line is the template's bytes copied into a 256 KB buffer with a distinct pbid and time
+// written in, so every line is a new detection; buffers go out honouring backpressure.
 const SENDER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const net = require('node:net');
 const { port, n, template } = workerData;
-const [head, tail] = template.split('"pbid":PBID');
+const [a, rest] = template.split('PBID');
+const [b, c] = rest.split('TIME');
+const head = Buffer.from(a), mid = Buffer.from(b), tail = Buffer.from(c + '\\n');
 const s = net.connect({ host: '127.0.0.1', port }, async () => {
   const t0 = Date.now();
-  let buf = '';
+  let buf = Buffer.allocUnsafe(262144 + 8192);
+  let at = 0;
   for (let i = 1; i <= n; i++) {
-    buf += head + '"pbid":' + i + tail.replace('TIME', String(1700000000000 + i)) + '\\n';
-    if (buf.length > 262144 || i === n) {
-      if (!s.write(buf)) await new Promise((r) => s.once('drain', r));
-      buf = '';
+    at += head.copy(buf, at);
+    at += buf.write(String(i), at, 'latin1');
+    at += mid.copy(buf, at);
+    at += buf.write(String(1700000000000 + i), at, 'latin1');
+    at += tail.copy(buf, at);
+    if (at > 262144 || i === n) {
+      if (!s.write(buf.subarray(0, at))) await new Promise((r) => s.once('drain', r));
+      buf = Buffer.allocUnsafe(262144 + 8192);
+      at = 0;
     }
   }
   s.end(() => parentPort.postMessage({ sentAt: t0, doneAt: Date.now() }));
@@ -44,6 +56,7 @@ function template(): string {
   b.pbid = 0;
   b.time = 0;
   const json = JSON.stringify(b).replace('"pbid":0', '"pbid":PBID').replace('"time":0', '"time":TIME');
+  if (json.indexOf('PBID') > json.indexOf('TIME')) throw new Error('the sender expects pbid before time');
   return `<165>1 2026-11-23T10:00:00Z dt-bench darktrace - - - ${json}`;
 }
 
@@ -142,14 +155,24 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 console.log(
   `bench:syslog  ${fmt(N)} RFC 5424 model breaches (~${template().length} bytes each) over loopback TCP`,
 );
-const b = await bare();
-console.log(`  bare    split + JSON.parse        ${fmt(b)} lines/s`);
-const s = await syslog();
+const rounds: { bare: number; syslog: number; stored: number }[] = [];
+for (let r = 1; r <= ROUNDS; r++) {
+  const b = await bare();
+  const s = await syslog();
+  rounds.push({ bare: b, syslog: s.rate, stored: s.stored });
+  console.log(
+    `  round ${r}  bare ${fmt(b)} lines/s  syslog ${fmt(s.rate)} lines/s stored (${fmt(s.stored)} in the store)  ratio ${(s.rate / b).toFixed(2)}`,
+  );
+}
+const ratios = rounds.map((r) => r.syslog / r.bare).sort((a, b) => a - b);
 console.log(
-  `  syslog  receiver → store           ${fmt(s.rate)} lines/s stored  (${fmt(s.stored)} detections in the store)`,
+  `  bare    split + JSON.parse        ${fmt(Math.max(...rounds.map((r) => r.bare)))} lines/s (best round)`,
+);
+console.log(
+  `  syslog  receiver → store           ${fmt(Math.max(...rounds.map((r) => r.syslog)))} lines/s stored (best round)`,
 );
 const l = await latency();
 console.log(
   `  e2e     simulator breach → ECS file  ${l.seconds.toFixed(2)} s  (poll interval ${l.poll} s; bound ${l.poll + 2} s: ${l.seconds <= l.poll + 2 ? 'met' : 'MISSED'})`,
 );
-console.log(`ratio syslog=${(s.rate / b).toFixed(2)}`);
+console.log(`ratio syslog=${ratios[Math.floor(ratios.length / 2)].toFixed(2)}`);

@@ -1,15 +1,231 @@
-// Worker thread for the syslog receiver: normalises batches of lines (pure CPU) while the main thread
-// appends the previous batch to SQLite. Rows go back without their `raw` text: the receiver still holds
-// the lines and puts them back by index, which saves copying every line a second time.
-import { parentPort } from 'node:worker_threads';
+// The syslog receiver's listening half, on its own thread: sockets (TCP, UDP, TLS), framing, instance
+// mapping, batching and normalising. The main thread only appends what arrives from here to the store
+// (SQLite has one writer), so a syslog flood keeps both cores busy instead of queueing on one.
+// Backpressure: lines queued here plus lines posted but not yet stored are bounded by `maxQueue`;
+// past it TCP sockets pause until the main thread reports batches stored, and UDP overflow is dropped
+// (and counted).
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { parentPort, workerData } from 'node:worker_threads';
+import { frame } from '../normalize/index.ts';
+import { Deframer } from './deframe.ts';
 import { prepareRecords } from './ingest.ts';
+import type {
+  Counts,
+  FrameReject,
+  SyslogBatchGroup,
+  SyslogListener,
+  SyslogWorkerData,
+  ToMain,
+  ToWorker,
+} from './syslog.ts';
 
-parentPort!.on('message', (m: { id: number; instance: string; source: string; lines: string[] }) => {
+const port = parentPort!;
+const cfg = workerData as SyslogWorkerData;
+const post = (m: ToMain) => port.postMessage(m);
+
+interface Pending {
+  line: string;
+  peer: string;
+  proto: string;
+}
+
+let queue: Pending[] = [];
+let inFlight = 0;
+let timer: NodeJS.Timeout | undefined;
+const paused = new Set<Socket>();
+let counts: Counts = {};
+let frameRejects: FrameReject[] = [];
+
+const publish = () => {
+  Atomics.store(cfg.stats, 0, queue.length);
+  Atomics.store(cfg.stats, 1, inFlight);
+  Atomics.store(cfg.stats, 2, paused.size);
+};
+const count = (proto: string, outcome: 'received' | 'dropped') => {
+  counts[proto] ??= { received: 0, dropped: 0 };
+  counts[proto][outcome]++;
+};
+const addressOf = (peer: string) => peer.slice(0, peer.lastIndexOf(':'));
+
+const instanceFor = (line: string, peer: string): string => {
+  const byAddr = cfg.instanceMap[addressOf(peer)];
+  if (byAddr) return byAddr;
+  let host: string | undefined;
   try {
-    const batch = prepareRecords(m.instance, m.source, m.lines, 'syslog');
-    for (const r of batch.rows) r.raw = '';
-    parentPort!.postMessage({ id: m.id, batch });
-  } catch (err) {
-    parentPort!.postMessage({ id: m.id, error: (err as Error).message });
+    host = frame(line).syslog?.hostname;
+  } catch {
+    // a line that does not frame is dead-lettered by the normaliser, under the fallback instance
   }
+  return (host && (cfg.instanceMap[host] ?? host)) || cfg.defaultInstance;
+};
+
+const resumeIfRoom = () => {
+  if (queue.length + inFlight >= cfg.maxQueue) return;
+  for (const s of paused) s.resume();
+  paused.clear();
+};
+
+/** Normalises what is queued, in batches, and posts each to the main thread in receive order. */
+function flush(): void {
+  if (timer) clearTimeout(timer);
+  timer = undefined;
+  let at = 0;
+  while (at < queue.length || frameRejects.length) {
+    const batch = queue.slice(at, at + cfg.maxBatch);
+    at += batch.length;
+    // One group per (listener protocol, peer, instance): dead letters name where a line came from.
+    const byKey = new Map<string, { instance: string; proto: string; peer: string; lines: string[] }>();
+    for (const p of batch) {
+      const instance = instanceFor(p.line, p.peer);
+      const k = `${p.proto}\0${p.peer}\0${instance}`;
+      let g = byKey.get(k);
+      if (!g) {
+        g = { instance, proto: p.proto, peer: p.peer, lines: [] };
+        byKey.set(k, g);
+      }
+      g.lines.push(p.line);
+    }
+    const groups: SyslogBatchGroup[] = [...byKey.values()].map((g) => ({
+      instance: g.instance,
+      proto: g.proto,
+      batch: prepareRecords(g.instance, `syslog:${g.proto} ${g.peer}`, g.lines, 'syslog'),
+    }));
+    inFlight += batch.length;
+    post({ t: 'batch', lines: batch.length, groups, frameRejects, counts });
+    frameRejects = [];
+    counts = {};
+  }
+  queue = [];
+  publish();
+}
+
+function enqueue(line: string, peer: string, proto: string, sock?: Socket): void {
+  count(proto, 'received');
+  if (!sock && queue.length + inFlight >= cfg.maxQueue) {
+    count(proto, 'dropped');
+    return;
+  }
+  queue.push({ line, peer, proto });
+  if (sock && queue.length + inFlight >= cfg.maxQueue && !paused.has(sock)) {
+    sock.pause();
+    paused.add(sock);
+  }
+  if (queue.length >= cfg.maxBatch) {
+    // Normalise on the next turn, after this chunk's lines are queued: whole batches.
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(flush, 0);
+  } else timer ??= setTimeout(flush, cfg.maxDelayMs);
+  publish();
+}
+
+const servers: { close(): Promise<void> }[] = [];
+const sockets = new Set<Socket>();
+
+async function listen(): Promise<SyslogListener[]> {
+  const listeners: SyslogListener[] = [];
+  for (const l of cfg.listeners) {
+    const host = l.host ?? '127.0.0.1';
+    if (l.protocol === 'udp') {
+      const sock: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      sock.on('message', (msg, rinfo) => {
+        let s = msg.toString('utf8');
+        while (s.endsWith('\n') || s.endsWith('\r')) s = s.slice(0, -1);
+        if (s) enqueue(s, `${rinfo.address}:${rinfo.port}`, 'udp');
+      });
+      sock.on('error', (e) => post({ t: 'warn', message: `syslog udp: ${e.message}` }));
+      await new Promise<void>((resolve, reject) => {
+        sock.once('error', reject);
+        sock.bind(l.port, host, () => {
+          sock.off('error', reject);
+          resolve();
+        });
+      });
+      listeners.push({ protocol: 'udp', host, port: sock.address().port });
+      servers.push({ close: () => new Promise<void>((r) => sock.close(() => r())) });
+      continue;
+    }
+    const onConn = (sock: Socket) => {
+      sockets.add(sock);
+      const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+      const d = new Deframer(
+        (line) => enqueue(line, peer, l.protocol, sock),
+        (reason, sample) => {
+          frameRejects.push({
+            proto: l.protocol,
+            peer,
+            instance: cfg.instanceMap[addressOf(peer)] ?? null,
+            reason,
+            sample,
+          });
+          timer ??= setTimeout(flush, cfg.maxDelayMs);
+        },
+        cfg.maxMessageBytes,
+      );
+      sock.on('data', (c: Buffer) => d.push(c));
+      sock.on('end', () => d.end());
+      sock.on('error', () => {}); // a peer resetting is routine; the other connections carry on
+      sock.on('close', () => {
+        sockets.delete(sock);
+        paused.delete(sock);
+      });
+    };
+    let server: Server;
+    if (l.protocol === 'tls') {
+      if (!l.key || !l.cert) throw new Error('syslog TLS listener needs a key and a certificate');
+      server = createTlsServer({ key: l.key, cert: l.cert }, onConn);
+      server.on('tlsClientError', () => {});
+    } else server = createTcpServer(onConn);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(l.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address();
+    listeners.push({ protocol: l.protocol, host, port: typeof a === 'object' && a ? a.port : l.port });
+    servers.push({ close: () => new Promise<void>((r) => server.close(() => r())) });
+  }
+  return listeners;
+}
+
+async function close(): Promise<void> {
+  const closing = servers.map((s) => s.close());
+  for (const s of sockets) s.end();
+  setTimeout(() => {
+    for (const s of sockets) s.destroy();
+  }, 1000).unref();
+  await Promise.all(closing);
+  flush();
+  post({ t: 'closed' });
+  port.close();
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'stored') {
+    inFlight -= m.lines;
+    resumeIfRoom();
+    publish();
+  } else if (m.t === 'flush') {
+    flush();
+    post({ t: 'flushed', id: m.id });
+  } else if (m.t === 'close') void close();
 });
+
+listen().then(
+  (listeners) => post({ t: 'listening', listeners }),
+  async (err: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+    for (const s of servers) await s.close();
+    const where = err.address !== undefined ? ` ${err.address}:${err.port}` : '';
+    const message =
+      err.code === 'EADDRINUSE'
+        ? `the syslog port${where} is already in use: stop the other process or choose another port`
+        : err.code === 'EACCES'
+          ? `no permission to listen on the syslog port${where}: ports below 1024 need privileges; choose a port above 1024`
+          : `syslog listener${where}: ${err.message}`;
+    post({ t: 'failed', message, code: err.code });
+    port.close();
+  },
+);

@@ -176,7 +176,6 @@ describe('syslog receiver', () => {
       listeners: [{ protocol: 'tcp', port: 0 }],
       maxBatch: 100,
       maxQueue: 1000,
-      worker: true, // normalising off-thread lets lines pile up while appends run: the case that needs pausing
     });
     open.push(rx);
     const N = 6000;
@@ -193,6 +192,18 @@ describe('syslog receiver', () => {
     expect(paused).toBe(1);
     // Bounded: the limit plus at most one socket read's worth of lines (64 KB / ~2.5 KB).
     expect(peak).toBeLessThan(1000 + 100);
+  });
+
+  it('says which syslog port is taken when another process holds it', async () => {
+    const { createServer } = await import('node:net');
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const taken = (holder.address() as { port: number }).port;
+    const { store } = await tempStore('dtc-syslog-busy-');
+    await expect(
+      startSyslogReceiver({ store, listeners: [{ protocol: 'tcp', port: taken }] }),
+    ).rejects.toThrow(`the syslog port 127.0.0.1:${taken} is already in use`);
+    holder.close();
   });
 
   it('deframes octet counting and LF split at every byte boundary', () => {
