@@ -42,6 +42,8 @@ const WORDS =
     ' ',
   );
 const sentence = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
+// A breach's description is its model's (as in Darktrace): one per model, not one per breach.
+const DESCRIPTIONS = new Map(MODELS.map((m) => [m, sentence(30)]));
 
 function makeRows(n: number): DetectionInput[] {
   const t0 = 1_700_000_000_000;
@@ -64,7 +66,7 @@ function makeRows(n: number): DetectionInput[] {
         pid: 100 + (i % 400),
         phid: 5000 + (i % 900),
         uuid: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
-        description: sentence(30),
+        description: DESCRIPTIONS.get(model)!,
         priority: 3,
         tags: ['AP: Lateral Movement', 'T1021'],
         category: 'Suspicious',

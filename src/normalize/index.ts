@@ -17,6 +17,7 @@ import { isObj, type Obj } from './util.ts';
 
 export { NormalizeError, type NormalizeReason } from './errors.ts';
 export { detectFamily, frame, parseCef } from './frame.ts';
+export { contentHash } from './mappers/common.ts';
 export type * from './model.ts';
 export { toEcs, toOcsf };
 

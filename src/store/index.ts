@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
-import { type Detection, normalize, type Origin } from '../normalize/index.ts';
+import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.ts';
@@ -489,8 +489,8 @@ class SqliteStore implements Store {
     head: (key: string) => { seq: number; version: number; hash: string } | undefined;
     insert: (p: Record<string, unknown>) => number;
     upsertHead: (p: Record<string, unknown>) => void;
-    findDescription: (text: string) => number | undefined;
-    addDescription: (text: string) => number;
+    findDescription: (digest: string) => number | undefined;
+    addDescription: (digest: string) => number;
   };
   /** Description text → id: descriptions repeat (one per model), so most lookups end here. */
   readonly #descriptions = new Map<string, number>();
@@ -553,16 +553,16 @@ class SqliteStore implements Store {
             ),
         ),
     );
-    const findDescription = this.#x.prepare<{ text: string }, { id: number }>(
-      k.selectFrom('descriptions').select('id').where('text', '=', param('text')),
+    const findDescription = this.#x.prepare<{ digest: string }, { id: number }>(
+      k.selectFrom('descriptions').select('id').where('digest', '=', param('digest')),
     );
-    const addDescription = this.#x.prepare(k.insertInto('descriptions').values({ text: param('text') }));
+    const addDescription = this.#x.prepare(k.insertInto('descriptions').values({ digest: param('digest') }));
     this.#append = {
       head: (key) => head.first({ key }),
       insert: (p) => insert.run(p).lastInsertRowid,
       upsertHead: (p) => void upsertHead.run(p),
-      findDescription: (text) => findDescription.first({ text })?.id,
-      addDescription: (text) => addDescription.run({ text }).lastInsertRowid,
+      findDescription: (digest) => findDescription.first({ digest })?.id,
+      addDescription: (digest) => addDescription.run({ digest }).lastInsertRowid,
     };
   }
 
@@ -577,12 +577,15 @@ class SqliteStore implements Store {
     const added = new Map<string, number>();
     const descriptionId = (text: string | undefined): number | null => {
       if (!text) return null;
-      let id = this.#descriptions.get(text) ?? added.get(text) ?? a.findDescription(text);
+      let id = this.#descriptions.get(text) ?? added.get(text);
+      if (id !== undefined) return id;
+      const digest = contentHash([text]);
+      id = a.findDescription(digest);
       if (id === undefined) {
-        id = a.addDescription(text);
+        id = a.addDescription(digest);
         this.#fts.insertDescription(id, text);
         added.set(text, id);
-      } else if (!added.has(text)) this.#remember(text, id);
+      } else this.#remember(text, id);
       return id;
     };
     this.#x.transaction(() => {

@@ -156,7 +156,7 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('descriptions')
         .addColumn('id', 'integer', (c) => c.primaryKey())
-        .addColumn('text', 'text', (c) => c.notNull().unique())
+        .addColumn('digest', 'text', (c) => c.notNull().unique())
         .execute();
       await createDescriptionFts(db);
       await db.schema.alterTable('detection_heads').addColumn('description_id', 'integer').execute();

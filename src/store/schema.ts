@@ -68,10 +68,13 @@ export interface DetectionHeadsTable {
   description_id: number | null;
 }
 
-/** Each distinct description once: the full-text index tokenises it once, not once per breach. */
+/**
+ * Each distinct description once, by a 64-bit digest of its text: the full-text index tokenises it
+ * once, not once per breach. The text itself is in the records; only its words are in the index.
+ */
 export interface DescriptionsTable {
   id: Generated<number>;
-  text: string;
+  digest: string;
 }
 
 export interface SinksTable {
