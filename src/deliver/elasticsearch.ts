@@ -4,7 +4,7 @@
 // a retryable status (429, 5xx) are retried; items the cluster will never take (mapping errors) go to
 // the dead-letter table.
 
-import { asJson, post, redactUrl } from './http.ts';
+import { asJson, post, redactUrl, TLS_FIELDS, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
 import { BatchError, SinkError, type SinkModule } from './types.ts';
 
@@ -25,6 +25,7 @@ export const elasticsearchSink: SinkModule = {
       default: 'index',
     },
     { name: 'apiKey', description: 'API key (Authorization: ApiKey …)', secret: true },
+    ...TLS_FIELDS,
   ],
   idempotent: true,
   create(url) {
@@ -39,6 +40,7 @@ export const elasticsearchSink: SinkModule = {
     const scheme = url.protocol === 'elasticsearch+https:' ? 'https' : 'http';
     const target = `${scheme}://${url.host}/_bulk`;
     const what = `elasticsearch ${redactUrl(url)}`;
+    const dispatcher = tlsDispatcher(new URL(url.href), what);
     const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
     const apiKey = url.searchParams.get('apiKey');
     if (apiKey) headers.authorization = `ApiKey ${apiKey}`;
@@ -49,7 +51,7 @@ export const elasticsearchSink: SinkModule = {
         let body = '';
         for (const i of items)
           body += `{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(i.key)}}}\n${asJson(i)}\n`;
-        const r = await post(what, target, body, headers);
+        const r = await post(what, target, body, headers, dispatcher);
         if (r.status < 200 || r.status >= 300) throw httpError(what, r.status, r.text, r.retryAfter);
         let answer: { errors?: boolean; items?: Record<string, BulkItem>[] };
         try {
@@ -73,7 +75,9 @@ export const elasticsearchSink: SinkModule = {
         if (failed.size)
           throw new BatchError(`${what}: ${failed.size} of ${items.length} items failed`, failed);
       },
-      async close() {},
+      async close() {
+        await dispatcher?.close();
+      },
     };
   },
 };

@@ -1,7 +1,10 @@
 // http(s)://: a webhook that receives each batch as one JSON array (JSON formats as objects, CEF and
-// LEEF as strings). Any 2xx accepts the whole batch; see retry.ts for the rest.
+// LEEF as strings). Any 2xx accepts the whole batch; see retry.ts for the rest. Also the HTTP pieces
+// the Splunk and Elasticsearch sinks share: POST, TLS options, redaction.
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher, fetch } from 'undici';
 import { httpError } from './retry.ts';
-import { SinkError, type SinkItem, type SinkModule } from './types.ts';
+import { SinkError, type SinkItem, type SinkModule, type SpecField } from './types.ts';
 
 export const isJsonFormat = (f: string) => f === 'ecs' || f === 'ocsf' || f === 'json';
 
@@ -10,20 +13,62 @@ export const asJson = (i: SinkItem) => (isJsonFormat(i.format) ? i.body : JSON.s
 
 export const TIMEOUT_MS = 30_000;
 
-/** POST and read the answer; network failures become retryable SinkErrors. */
+/** The URL options every HTTPS sink takes (Splunk HEC ships with a self-signed certificate). */
+export const TLS_FIELDS: SpecField[] = [
+  { name: 'ca', description: 'HTTPS: PEM CA file to trust (a private CA, or the server certificate itself)' },
+  { name: 'insecure', description: 'HTTPS: skip certificate verification (1/true); for tests only' },
+];
+
+/**
+ * Takes `ca` and `insecure` off the sink URL (they are ours, not the destination's) and returns the
+ * connection pool that applies them, or undefined for the defaults (the system's CAs).
+ */
+export function tlsDispatcher(url: URL, what: string): Dispatcher | undefined {
+  const q = url.searchParams;
+  const caFile = q.get('ca');
+  const insecure = q.get('insecure') === '1' || q.get('insecure') === 'true';
+  q.delete('ca');
+  q.delete('insecure');
+  if (!caFile && !insecure) return undefined;
+  let ca: string | undefined;
+  if (caFile) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      throw new Error(`${what}: cannot read the CA file ${caFile}: ${(err as Error).message}`);
+    }
+  }
+  return new Agent({ connect: { ca, rejectUnauthorized: !insecure } });
+}
+
+/** POST and read the answer; network and TLS failures become retryable SinkErrors. */
 export async function post(
   what: string,
   url: string,
   body: string,
   headers: Record<string, string>,
+  dispatcher?: Dispatcher,
 ): Promise<{ status: number; text: string; retryAfter: string | null }> {
   try {
-    const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      dispatcher,
+    });
     const text = await res.text(); // always consume the body (undici keeps the socket otherwise)
     return { status: res.status, text, retryAfter: res.headers.get('retry-after') };
   } catch (err) {
-    const e = err as Error & { cause?: Error };
-    throw new SinkError(`${what}: ${e.cause?.message ?? e.message}`, 'retry', undefined, { cause: err });
+    const e = err as Error & { cause?: Error & { code?: string } };
+    const code = e.cause?.code ?? '';
+    // A certificate problem will not fix itself on retry, but the operator can fix it: say how.
+    const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)
+      ? ' (trust the server with ?ca=/path/to/ca.pem on the sink URL)'
+      : '';
+    throw new SinkError(`${what}: ${e.cause?.message ?? e.message}${hint}`, 'retry', undefined, {
+      cause: err,
+    });
   }
 }
 
@@ -41,9 +86,11 @@ export const webhookSink: SinkModule = {
   schemes: ['http:', 'https:'],
   summary: 'POSTs each batch as one JSON array',
   example: 'json:https://siem.example/hook',
-  fields: [],
+  fields: TLS_FIELDS,
   idempotent: false,
   create(url) {
+    url = new URL(url.href);
+    const dispatcher = tlsDispatcher(url, `webhook ${redactUrl(url)}`);
     const target = url.href;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (url.username || url.password) {
@@ -58,10 +105,12 @@ export const webhookSink: SinkModule = {
       const what = `webhook ${redactUrl(new URL(to))}`;
       return {
         async write(items: SinkItem[]) {
-          const r = await post(what, to, `[${items.map(asJson).join(',')}]`, headers);
+          const r = await post(what, to, `[${items.map(asJson).join(',')}]`, headers, dispatcher);
           if (r.status < 200 || r.status >= 300) throw httpError(what, r.status, r.text, r.retryAfter);
         },
-        async close() {},
+        async close() {
+          await dispatcher?.close();
+        },
       };
     }
   },

@@ -2,7 +2,7 @@
 // batch to /services/collector/event, events concatenated, `Authorization: Splunk <token>`, each with
 // its event time in epoch seconds and the SC4S sourcetypes (`darktrace`, `darktrace:audit`). A 200
 // means received, not indexed; replays duplicate (HEC has no idempotency key).
-import { asJson, post, redactUrl } from './http.ts';
+import { asJson, post, redactUrl, TLS_FIELDS, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
 import { SinkError, type SinkModule } from './types.ts';
 
@@ -16,6 +16,7 @@ export const splunkSink: SinkModule = {
     { name: 'index', description: 'target index', default: 'the token default' },
     { name: 'sourcetype', description: 'sourcetype', default: 'darktrace (darktrace:audit for audit)' },
     { name: 'source', description: 'source field', default: 'dtc' },
+    ...TLS_FIELDS,
   ],
   idempotent: false,
   create(url) {
@@ -25,6 +26,7 @@ export const splunkSink: SinkModule = {
     const scheme = url.protocol === 'splunk+https:' ? 'https' : 'http';
     const target = `${scheme}://${url.host}${url.pathname && url.pathname !== '/' ? url.pathname : '/services/collector/event'}`;
     const what = `splunk ${redactUrl(url)}`;
+    const dispatcher = tlsDispatcher(new URL(url.href), what);
     const index = q.get('index') ?? undefined;
     const source = q.get('source') ?? 'dtc';
     const headers = { authorization: `Splunk ${token}`, 'content-type': 'application/json' };
@@ -36,7 +38,7 @@ export const splunkSink: SinkModule = {
           // The event is spliced in as already-rendered JSON: no parse and re-stringify per event.
           body += `{"time":${(i.time / 1000).toFixed(3)},"host":${JSON.stringify(i.instance)},"source":${JSON.stringify(source)},"sourcetype":${JSON.stringify(sourcetype)}${index ? `,"index":${JSON.stringify(index)}` : ''},"fields":{"dtc_key":${JSON.stringify(i.key)},"dtc_seq":${i.seq}},"event":${asJson(i)}}\n`;
         }
-        const r = await post(what, target, body, headers);
+        const r = await post(what, target, body, headers, dispatcher);
         if (r.status < 200 || r.status >= 300) throw httpError(what, r.status, r.text, r.retryAfter);
         // HEC answers {"text":"Success","code":0}; any other code is a refusal even on 200.
         try {
@@ -47,7 +49,9 @@ export const splunkSink: SinkModule = {
           if (err instanceof SinkError) throw err;
         }
       },
-      async close() {},
+      async close() {
+        await dispatcher?.close();
+      },
     };
   },
 };

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { ingestRecords } from '../../src/collect/ingest.ts';
 import { backoffMs, httpAction } from '../../src/deliver/retry.ts';
 import { type SinkConfig, SinkWorker } from '../../src/deliver/worker.ts';
 import type { Store } from '../../src/store/index.ts';
+import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls.ts';
 import { breachLine, tempStore, waitFor } from './helpers.ts';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -243,5 +245,72 @@ describe('http sinks', () => {
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(7);
     expect(lines.map((l) => l.class_uid)).toEqual(Array(7).fill(2004));
+  });
+});
+
+describe('https sinks: certificates', () => {
+  let tls: TlsMaterial;
+  const servers: HttpsServer[] = [];
+  const seen: { url: string; body: string }[] = [];
+  const serve = async (cert: { key: string; cert: string }) => {
+    const s = createHttpsServer(cert, (req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        seen.push({ url: req.url ?? '', body });
+        res.setHeader('content-type', 'application/json');
+        res.end('{"text":"Success","code":0}');
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    servers.push(s);
+    return `127.0.0.1:${(s.address() as { port: number }).port}`;
+  };
+  beforeAll(() => {
+    tls = makeTlsMaterial();
+  });
+  afterAll(async () => {
+    for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+  });
+
+  it('Splunk HEC behind a private CA: refused until the sink trusts it with ?ca=, then delivered', async () => {
+    const at = await serve(tls.good);
+    const store = await storeWith(3);
+    const w = await run(store, { name: 'hec', format: 'json', url: `splunk+https://${at}?token=t` });
+    await waitFor(() => store.sinkOffsets.status('hec')?.lastError, 10_000, 'a TLS error');
+    await w.stop();
+    expect(store.sinkOffsets.get('hec')).toBe(0);
+    expect(store.sinkOffsets.status('hec')?.lastError).toMatch(/certificate.*\?ca=\/path\/to\/ca\.pem/);
+
+    const trusted = await run(store, {
+      name: 'hec',
+      format: 'json',
+      url: `splunk+https://${at}?token=t&ca=${tls.caFile}`,
+    });
+    await waitFor(() => store.sinkOffsets.get('hec') === 3, 10_000, 'delivered over TLS');
+    await trusted.stop();
+    expect(seen.at(-1)?.url).toBe('/services/collector/event');
+  });
+
+  it('a webhook with ?insecure=true takes a self-signed certificate; ca and insecure are not sent on', async () => {
+    const at = await serve(tls.selfSigned);
+    const store = await storeWith(2);
+    const w = await run(store, { name: 'hook', format: 'json', url: `https://${at}/hook?x=1&insecure=true` });
+    await waitFor(() => store.sinkOffsets.get('hook') === 2, 10_000, 'delivered');
+    await w.stop();
+    expect(seen.at(-1)?.url).toBe('/hook?x=1');
+    expect(JSON.parse(seen.at(-1)!.body)).toHaveLength(2);
+  });
+
+  it('a CA file that cannot be read stops the sink at start, naming the file', async () => {
+    const store = await storeWith(1);
+    const w = new SinkWorker(
+      store,
+      { name: 'es', format: 'ecs', url: 'elasticsearch+https://127.0.0.1:9/dt?ca=/nonexistent/ca.pem' },
+      { log, registry: new Registry() },
+    );
+    await expect(w.start()).rejects.toThrow(/cannot read the CA file \/nonexistent\/ca\.pem/);
   });
 });
