@@ -58,7 +58,10 @@ export class Deframer {
           }
           break;
         }
-        this.onMessage(b.toString('utf8', i, nl));
+        // The same limit whether the line came whole or in pieces.
+        if (nl - i > this.max)
+          this.onBad(`too_long: message over ${this.max} bytes`, b.subarray(i, i + 80).toString());
+        else this.onMessage(b.toString('utf8', i, nl));
         i = nl + 1;
       }
     }

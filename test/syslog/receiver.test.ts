@@ -194,6 +194,26 @@ describe('syslog receiver', () => {
     expect(peak).toBeLessThan(1000 + 100);
   });
 
+  it('dead-letters what cannot be framed (too long, impossible octet count) and keeps the connection', async () => {
+    const { Registry } = await import('prom-client');
+    const registry = new Registry();
+    const { store, tcp } = await start({ maxMessageBytes: 4096, registry });
+    const good = [breachLine(7001, 'frame-host'), breachLine(7002, 'frame-host')];
+    await sendTcp(
+      tcp,
+      `${good[0]}\n${'x'.repeat(10_000)}\n999999 <165>1 - - - - - - {}\n${good[1]}\n`,
+      1000, // in pieces, so the long line is seen growing past the limit
+    );
+    await waitFor(() => store.maxSeq() === 2 && store.deadLetters.count() === 2, 10_000, 'framed');
+    const reasons = store.deadLetters.list(10).map((d) => d.reason);
+    expect(reasons.some((r) => r.startsWith('too_long: message over 4096 bytes'))).toBe(true);
+    expect(reasons.some((r) => r.startsWith('bad_frame: octet count 999999 out of range'))).toBe(true);
+    expect(store.readLog(0, 10).map((r) => r.nativeId)).toEqual(['7001', '7002']);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/dtc_syslog_lines_total\{listener="tcp",outcome="rejected"\} 2/);
+    expect(metrics).toMatch(/dtc_syslog_lines_total\{listener="tcp",outcome="stored"\} 2/);
+  });
+
   it('says which syslog port is taken when another process holds it', async () => {
     const { createServer } = await import('node:net');
     const holder = createServer();
@@ -218,6 +238,21 @@ describe('syslog receiver', () => {
       for (let i = 0; i < data.length; i += size) d.push(data.subarray(i, i + size));
       d.end();
       expect(got, `chunk ${size}`).toEqual([...lines, ...lines, ...lines]);
+    }
+  });
+
+  it('applies the size limit to a long line whether it arrives whole or byte by byte', () => {
+    const data = Buffer.from('<13>this line is far too long\n<13>ok\n');
+    for (const size of [1, data.length]) {
+      const got: string[] = [];
+      const d = new Deframer(
+        (m) => got.push(m),
+        (r) => got.push(`BAD ${r}`),
+        16,
+      );
+      for (let i = 0; i < data.length; i += size) d.push(data.subarray(i, i + size));
+      d.end();
+      expect(got, `chunk ${size}`).toEqual(['BAD too_long: message over 16 bytes', '<13>ok']);
     }
   });
 });
