@@ -1,7 +1,13 @@
 // The one path from a received record to the store, shared by the pollers and the syslog receiver:
 // normalise, turn the canonical Detection into a store row, append the batch in one transaction, and
 // send what cannot be understood to the dead-letter table with its reason. Nothing is dropped silently.
-import { type Detection, NormalizeError, normalize, type Origin } from '../normalize/index.ts';
+import {
+  type Detection,
+  NormalizeError,
+  type NormalizeOptions,
+  normalize,
+  type Origin,
+} from '../normalize/index.ts';
 import type { DetectionInput } from '../store/index.ts';
 import type { Ingest, IngestResult } from './types.ts';
 
@@ -66,7 +72,8 @@ export interface PreparedBatch {
  * thread writes the previous batch. A line is kept as received; a parsed record as its JSON text.
  */
 export function prepareRecords(
-  instance: string | undefined,
+  /** The instance, or a function of the syslog hostname (see NormalizeOptions.instance). */
+  instance: NormalizeOptions['instance'],
   source: string,
   items: (unknown | string)[],
   origin: 'api' | 'syslog' | 'file' = 'api',
@@ -85,7 +92,12 @@ export function prepareRecords(
     } catch (err) {
       const reason =
         err instanceof NormalizeError ? `${err.reason}: ${err.message}` : `error: ${(err as Error).message}`;
-      rejects.push({ source, instance: instance ?? null, reason, payload: snippet(item) });
+      rejects.push({
+        source,
+        instance: typeof instance === 'string' ? instance : null,
+        reason,
+        payload: snippet(item),
+      });
     }
   }
   return { rows, at, rejects };

@@ -8,7 +8,6 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
-import { frame } from '../normalize/index.ts';
 import { Deframer } from './deframe.ts';
 import { prepareRecords } from './ingest.ts';
 import type {
@@ -49,16 +48,11 @@ const count = (proto: string, outcome: 'received' | 'dropped') => {
 };
 const addressOf = (peer: string) => peer.slice(0, peer.lastIndexOf(':'));
 
-const instanceFor = (line: string, peer: string): string => {
+/** The sender's instance: the map by source address, else by syslog hostname, else the hostname itself. */
+const instanceResolver = (peer: string) => {
   const byAddr = cfg.instanceMap[addressOf(peer)];
-  if (byAddr) return byAddr;
-  let host: string | undefined;
-  try {
-    host = frame(line).syslog?.hostname;
-  } catch {
-    // a line that does not frame is dead-lettered by the normaliser, under the fallback instance
-  }
-  return (host && (cfg.instanceMap[host] ?? host)) || cfg.defaultInstance;
+  return (host: string | undefined): string =>
+    byAddr ?? ((host && (cfg.instanceMap[host] ?? host)) || cfg.defaultInstance);
 };
 
 const resumeIfRoom = () => {
@@ -75,23 +69,43 @@ function flush(): void {
   while (at < queue.length || frameRejects.length) {
     const batch = queue.slice(at, at + cfg.maxBatch);
     at += batch.length;
-    // One group per (listener protocol, peer, instance): dead letters name where a line came from.
-    const byKey = new Map<string, { instance: string; proto: string; peer: string; lines: string[] }>();
+    // Normalised per (listener protocol, peer), so dead letters name where a line came from; stored
+    // per instance, which the normaliser picks from each line's hostname as it frames it.
+    const byPeer = new Map<string, { proto: string; peer: string; lines: string[] }>();
     for (const p of batch) {
-      const instance = instanceFor(p.line, p.peer);
-      const k = `${p.proto}\0${p.peer}\0${instance}`;
-      let g = byKey.get(k);
+      const k = `${p.proto}\0${p.peer}`;
+      let g = byPeer.get(k);
       if (!g) {
-        g = { instance, proto: p.proto, peer: p.peer, lines: [] };
-        byKey.set(k, g);
+        g = { proto: p.proto, peer: p.peer, lines: [] };
+        byPeer.set(k, g);
       }
       g.lines.push(p.line);
     }
-    const groups: SyslogBatchGroup[] = [...byKey.values()].map((g) => ({
-      instance: g.instance,
-      proto: g.proto,
-      batch: prepareRecords(g.instance, `syslog:${g.proto} ${g.peer}`, g.lines, 'syslog'),
-    }));
+    const groups: SyslogBatchGroup[] = [];
+    for (const { proto, peer, lines } of byPeer.values()) {
+      const resolve = instanceResolver(peer);
+      const prepared = prepareRecords(resolve, `syslog:${proto} ${peer}`, lines, 'syslog');
+      const byInstance = new Map<string, SyslogBatchGroup>();
+      const group = (instance: string) => {
+        let g = byInstance.get(instance);
+        if (!g) {
+          g = { instance, proto, batch: { rows: [], at: [], rejects: [] } };
+          byInstance.set(instance, g);
+        }
+        return g.batch;
+      };
+      prepared.rows.forEach((row, i) => {
+        const b = group(row.instance);
+        b.rows.push(row);
+        b.at.push(prepared.at[i]);
+      });
+      if (prepared.rejects.length) {
+        const addressed = cfg.instanceMap[addressOf(peer)] ?? null;
+        for (const r of prepared.rejects) r.instance = addressed;
+        group(resolve(undefined)).rejects.push(...prepared.rejects);
+      }
+      groups.push(...byInstance.values());
+    }
     inFlight += batch.length;
     post({ t: 'batch', lines: batch.length, groups, frameRejects, counts });
     frameRejects = [];

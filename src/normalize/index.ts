@@ -25,8 +25,12 @@ export const FORMATS = ['ecs', 'ocsf', 'cef', 'leef', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface NormalizeOptions {
-  /** Which Darktrace deployment this came from. Default: the syslog hostname, else `default`. */
-  instance?: string;
+  /**
+   * Which Darktrace deployment this came from. Default: the syslog hostname, else `default`. A
+   * function picks it from the syslog hostname (undefined when there is none), as the syslog
+   * receiver's map does, without framing the line a second time.
+   */
+  instance?: string | ((syslogHostname: string | undefined) => string);
   source?: Origin['source'];
   /**
    * The instance's Threat Visualizer URL (`https://dt.example.com`). When a record carries no link
@@ -89,15 +93,20 @@ export function mapRecord(raw: unknown, instance: string, syslog?: SyslogHeader)
   return d;
 }
 
+function instanceOf(opts: NormalizeOptions, hostname: string | undefined): string {
+  if (typeof opts.instance === 'function') return opts.instance(hostname);
+  return opts.instance ?? hostname ?? 'default';
+}
+
 /** `normalize` without the safety net: what the fuzz tests drive, so a mapper bug is seen as one. */
 export function normalizeUnchecked(input: string | object, opts: NormalizeOptions = {}): Detection {
   if (typeof input !== 'string') {
-    const d = mapRecord(input, opts.instance ?? 'default');
+    const d = mapRecord(input, instanceOf(opts, undefined));
     d.origin = { source: opts.source ?? 'api', format: 'json' };
     return d;
   }
   const f = frame(input);
-  const instance = opts.instance ?? f.syslog?.hostname ?? 'default';
+  const instance = instanceOf(opts, f.syslog?.hostname);
   let d: Detection;
   if (f.kind === 'cef') {
     d = mapCef(parseCef(f.payload), instance);

@@ -66,6 +66,22 @@ describe('every fixture line, every format', () => {
   });
 });
 
+describe('the instance option', () => {
+  it('a function picks the instance from the syslog hostname, or gets undefined when there is none', () => {
+    const seen: (string | undefined)[] = [];
+    const pick = (host: string | undefined) => {
+      seen.push(host);
+      return host ? `by-${host}` : 'fallback';
+    };
+    const line = elasticLine(MB_SYSLOG, 1);
+    const d = normalize(line, { instance: pick });
+    expect(d.key.instance).toBe(`by-${d.origin.syslog?.hostname}`);
+    expect(normalize(JSON.parse(elasticLine(MB_TEST, 1)), { instance: pick }).key.instance).toBe('fallback');
+    expect(seen).toEqual([d.origin.syslog?.hostname, undefined]);
+    expect(normalize(line, { instance: 'fixed' }).key.instance).toBe('fixed');
+  });
+});
+
 describe('model breaches', () => {
   it('System::System breach: negative did, flat model, display filters kept', () => {
     const d = normalize(elasticLine(MB_TEST, 1));
