@@ -1,4 +1,5 @@
-// `dtc sink list|reset`: each sink's offset, lag and last error, and replay by moving the offset back.
+// `dtc sink list|reset|remove`: each sink's offset, lag and last error, replay by moving the offset
+// back, and forgetting a sink that is no longer declared.
 // Works on the data directory's store, like `dtc instance`; a running service picks a reset up before
 // its next batch.
 import { resolve } from 'node:path';
@@ -75,6 +76,23 @@ export function registerSink(program: Command): void {
         process.stdout.write(
           `${r.name}\t${r.format}\t${r.url}\toffset ${r.offset}\tlag ${r.lag}${r.lastError ? `\tlast error ${r.lastErrorAt}: ${r.lastError}` : ''}\n`,
         );
+    });
+  sink
+    .command('remove <name>')
+    .description('forget a sink that is no longer declared: its record and its offset')
+    .addOption(dataDirOption())
+    .action(async (name: string, f: { dataDir: string }) => {
+      await withStore(f.dataDir, (store) => {
+        const offset = store.sinkOffsets.get(name);
+        if (!store.sinks.remove(name)) {
+          const known = store.sinks.list().map((s) => s.name);
+          throw new Error(`no sink named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+        }
+        process.stdout.write(
+          `sink ${name} removed (it was at offset ${offset}). If a service still declares it, it starts ` +
+            'again from offset 0 and delivers everything in the store.\n',
+        );
+      });
     });
   sink
     .command('reset <name>')

@@ -126,6 +126,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       demoSinkFile = join(dataDir, 'detections.ecs.ndjson');
       sinks.push({ name: DEMO_SINK, format: 'ecs', url: pathToFileURL(demoSinkFile).href });
     }
+    // A sink declared before but not now keeps its offset (declaring it again resumes where it was);
+    // say so, and how to forget it, so it does not linger unseen in `dtc sink list`.
+    const declared = new Set(sinks.map((sk) => sk.name));
+    for (const old of store.sinks.list().filter((sk) => !declared.has(sk.name)))
+      log.info(
+        `sink "${old.name}" is no longer declared: its offset is kept, so declaring it again resumes ` +
+          `delivery where it stopped; \`dtc sink remove ${old.name}\` forgets it`,
+      );
     const deliverer = new Deliverer(store, sinks, { log, registry: metrics.registry });
     await deliverer.start();
     // Stops after the pollers and the receiver (cleanup runs front to back): the in-flight batch finishes.

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.ts';
+import { runDtc } from '../helpers/dtc.ts';
 import { makeTlsMaterial } from '../helpers/tls.ts';
 import { breachLine, waitFor } from './helpers.ts';
 
@@ -89,6 +91,44 @@ describe('dtc start --syslog-* --sink', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
+  }, 40_000);
+
+  it('names a sink that is no longer declared at start, and `dtc sink remove` forgets it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtc-cli-old-'));
+    const store = await openStore({ dataDir: dir, env: {} });
+    store.sinks.set('old-hook', { name: 'old-hook', format: 'json', url: 'https://siem.example/hook' });
+    store.sinkOffsets.set('old-hook', 42);
+    await store.close();
+
+    const child = spawn('node', ['bin/dtc.js', 'start', '--port', '0', '--no-demo', '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = ''; // logs and the banner, from either stream
+    child.stdout!.on('data', (d) => {
+      err += d;
+    });
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
+    try {
+      await waitFor(
+        () => /sink \\?"old-hook\\?" is no longer declared/.test(err) || undefined,
+        20_000,
+        'the notice',
+      );
+      expect(err).toMatch(/dtc sink remove old-hook/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+
+    const removed = await runDtc(['sink', 'remove', 'old-hook', '--data-dir', dir]);
+    expect(removed.code).toBe(0);
+    expect(removed.out).toMatch(/sink old-hook removed \(it was at offset 42\)/);
+    expect((await runDtc(['sink', 'list', '--data-dir', dir])).out).toMatch(/no sinks yet/);
+    const unknown = await runDtc(['sink', 'remove', 'nope', '--data-dir', dir]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/no sink named "nope"/);
   }, 40_000);
 
   it('refuses --syslog-tls without a key and a --sink without a format, naming the flag', async () => {
