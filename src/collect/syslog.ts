@@ -40,6 +40,8 @@ export interface SyslogReceiverOptions {
   maxMessageBytes?: number;
   onStored?(r: IngestResult, instance: string): void;
   log?: { warn(msg: string, data?: Record<string, unknown>): void };
+  /** How the listening half's thread is started (the tests keep a handle on it to kill it). */
+  startWorker?: (data: SyslogWorkerData) => Worker;
 }
 
 export interface SyslogListener {
@@ -111,9 +113,6 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     maxMessageBytes: o.maxMessageBytes,
     stats,
   };
-  const worker = new Worker(workerScript('syslog-worker', import.meta.url), { workerData: data });
-  const post = (msg: ToWorker) => worker.postMessage(msg);
-
   const store = (msg: Extract<ToMain, { t: 'batch' }>) => {
     for (const [proto, c] of Object.entries(msg.counts)) {
       m?.syslogLines.inc({ listener: proto, outcome: 'received' }, c.received);
@@ -146,52 +145,99 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
 
   let nextFlush = 1;
   const flushes = new Map<number, () => void>();
+  let worker: Worker;
+  let closing = false;
   let closed: (() => void) | undefined;
   let stopped = false;
-  const stop = () => {
-    stopped = true;
+  const post = (msg: ToWorker) => worker.postMessage(msg);
+  // Lines a dead worker held are gone: whoever waits for a flush must not wait forever.
+  const releaseFlushes = () => {
     for (const f of flushes.values()) f();
     flushes.clear();
+  };
+  const stop = () => {
+    stopped = true;
+    releaseFlushes();
     closed?.();
   };
 
-  const listeners = await new Promise<SyslogListener[]>((resolve, reject) => {
-    worker.on('message', (msg: ToMain) => {
-      switch (msg.t) {
-        case 'batch':
-          // Messages arrive in the order the worker posted them: storing each on arrival keeps
-          // receive order. The worker counts these lines in flight until told they are stored.
-          store(msg);
-          post({ t: 'stored', lines: msg.lines });
-          break;
-        case 'listening':
-          resolve(msg.listeners);
-          break;
-        case 'failed':
-          reject(Object.assign(new Error(msg.message), { code: msg.code }));
-          break;
-        case 'flushed':
-          flushes.get(msg.id)?.();
-          flushes.delete(msg.id);
-          break;
-        case 'closed':
-          stop();
-          break;
-        case 'warn':
-          o.log?.warn(msg.message);
-          break;
-      }
+  /** Starts the listening half; resolves with its bound listeners, rejects when it cannot listen. */
+  const spawn = (listeners: SyslogListenerConfig[]) =>
+    new Promise<SyslogListener[]>((resolve, reject) => {
+      Atomics.store(stats, 0, 0);
+      Atomics.store(stats, 1, 0);
+      Atomics.store(stats, 2, 0);
+      const w = (o.startWorker ?? startSyslogWorker)({ ...data, listeners });
+      worker = w;
+      let listening = false;
+      w.on('message', (msg: ToMain) => {
+        switch (msg.t) {
+          case 'batch':
+            // Messages arrive in the order the worker posted them: storing each on arrival keeps
+            // receive order. The worker counts these lines in flight until told they are stored.
+            store(msg);
+            w.postMessage({ t: 'stored', lines: msg.lines } satisfies ToWorker);
+            break;
+          case 'listening':
+            listening = true;
+            resolve(msg.listeners);
+            break;
+          case 'failed':
+            reject(Object.assign(new Error(msg.message), { code: msg.code }));
+            break;
+          case 'flushed':
+            flushes.get(msg.id)?.();
+            flushes.delete(msg.id);
+            break;
+          case 'closed':
+            stop();
+            break;
+          case 'warn':
+            o.log?.warn(msg.message);
+            break;
+        }
+      });
+      w.on('error', (err) => {
+        o.log?.warn(`syslog: the receiver's worker failed: ${err.message}`);
+        if (!listening) reject(err);
+      });
+      w.on('exit', () => {
+        if (closing || stopped || !listening) {
+          if (closing) stop();
+          return;
+        }
+        // Never left without a listener: start another on the same ports. What the dead worker had
+        // read but not yet handed over is lost (its senders see the connection drop and reconnect).
+        releaseFlushes();
+        restart(1);
+      });
     });
-    worker.on('error', (err) => {
-      o.log?.warn(`syslog: the receiver stopped: ${err.message}`);
-      reject(err);
-      stop();
-    });
-    worker.on('exit', stop);
-  });
+
+  let bound: SyslogListener[] = [];
+  const samePorts = () => o.listeners.map((l, i) => ({ ...l, port: bound[i]?.port ?? l.port }));
+  const restart = (attempt: number) => {
+    o.log?.warn(
+      `syslog: the receiver's worker stopped; restarting it on the same ports (attempt ${attempt})`,
+    );
+    m?.receiverRestarts.inc();
+    spawn(samePorts()).then(
+      (l) => {
+        bound = l;
+      },
+      (err: Error) => {
+        if (closing) return;
+        o.log?.warn(`syslog: restarting the receiver failed: ${err.message}`);
+        setTimeout(() => restart(attempt + 1), Math.min(30_000, 1000 * attempt)).unref();
+      },
+    );
+  };
+
+  bound = await spawn(o.listeners);
 
   return {
-    listeners,
+    get listeners() {
+      return bound;
+    },
     flush() {
       if (stopped) return Promise.resolve();
       const id = nextFlush++;
@@ -206,6 +252,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
       pausedSockets: Atomics.load(stats, 2),
     }),
     async close() {
+      closing = true;
       if (!stopped) {
         const done = new Promise<void>((resolve) => {
           closed = resolve;
@@ -217,3 +264,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     },
   };
 }
+
+/** Starts the listening half's thread (syslog-worker.ts). */
+export const startSyslogWorker = (data: SyslogWorkerData) =>
+  new Worker(workerScript('syslog-worker', import.meta.url), { workerData: data });

@@ -40,6 +40,11 @@ export function createDeliverMetrics(registry: Registry) {
       labelNames: ['listener', 'outcome'] as const,
       registers,
     }),
+    receiverRestarts: new Counter({
+      name: 'dtc_syslog_receiver_restarts_total',
+      help: 'Times the syslog listening thread stopped unexpectedly and was started again',
+      registers,
+    }),
   };
 }
 

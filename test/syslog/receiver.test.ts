@@ -5,7 +5,12 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Deframer, type SyslogReceiver, startSyslogReceiver } from '../../src/collect/syslog.ts';
+import {
+  Deframer,
+  type SyslogReceiver,
+  startSyslogReceiver,
+  startSyslogWorker,
+} from '../../src/collect/syslog.ts';
 import { normalize } from '../../src/normalize/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { breachLine, fixtureSyslogLines, tempStore, waitFor } from '../deliver/helpers.ts';
@@ -212,6 +217,47 @@ describe('syslog receiver', () => {
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/dtc_syslog_lines_total\{listener="tcp",outcome="rejected"\} 2/);
     expect(metrics).toMatch(/dtc_syslog_lines_total\{listener="tcp",outcome="stored"\} 2/);
+  });
+
+  it('starts the listening thread again on the same ports when it dies', async () => {
+    const { Registry } = await import('prom-client');
+    const registry = new Registry();
+    const threads: ReturnType<typeof startSyslogWorker>[] = [];
+    const warnings: string[] = [];
+    const { store, rx, tcp, udp } = await start({
+      registry,
+      log: { warn: (m: string) => warnings.push(m) },
+      startWorker: (data) => {
+        const w = startSyslogWorker(data);
+        threads.push(w);
+        return w;
+      },
+    });
+    await sendTcp(tcp, lf([breachLine(8001, 'crash-host')]));
+    await waitFor(() => store.maxSeq() === 1);
+    await threads[0].terminate(); // as if it had died
+    await waitFor(
+      () => (threads.length === 2 && rx.listeners.length === 3) || undefined,
+      10_000,
+      'a second thread',
+    );
+    // The same ports take lines again.
+    await waitFor(
+      async () => {
+        await sendTcp(tcp, lf([breachLine(8002, 'crash-host')])).catch(() => {});
+        return store.maxSeq() >= 2 || undefined;
+      },
+      10_000,
+      'TCP again',
+    );
+    await sendUdp(udp, [breachLine(8003, 'crash-host')]);
+    await waitFor(
+      () => store.readLog(0, 100).some((r) => r.nativeId === '8003') || undefined,
+      10_000,
+      'UDP again',
+    );
+    expect(warnings.some((w) => /restarting it on the same ports/.test(w))).toBe(true);
+    expect(await registry.metrics()).toMatch(/dtc_syslog_receiver_restarts_total 1/);
   });
 
   it('says which syslog port is taken when another process holds it', async () => {
