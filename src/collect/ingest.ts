@@ -62,8 +62,6 @@ const snippet = (v: unknown) => {
 
 export interface PreparedBatch {
   rows: DetectionRowInput[];
-  /** For each row, the index of the item it came from (a worker can leave `raw` out and the caller put the item back). */
-  at: number[];
   rejects: { source: string; instance: string | null; reason: string; payload: string }[];
 }
 
@@ -81,14 +79,11 @@ export function prepareRecords(
   baseUrl?: string,
 ): PreparedBatch {
   const rows: DetectionRowInput[] = [];
-  const at: number[] = [];
   const rejects: PreparedBatch['rejects'] = [];
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
+  for (const item of items) {
     try {
       const d = normalize(item as string | object, { instance, source: origin, baseUrl });
       rows.push(toRow(d, typeof item === 'string' ? item : JSON.stringify(item), origin));
-      at.push(i);
     } catch (err) {
       const reason =
         err instanceof NormalizeError ? `${err.reason}: ${err.message}` : `error: ${(err as Error).message}`;
@@ -100,7 +95,7 @@ export function prepareRecords(
       });
     }
   }
-  return { rows, at, rejects };
+  return { rows, rejects };
 }
 
 /** Stores a prepared batch: dead letters first, then one append transaction. */

@@ -89,16 +89,12 @@ function flush(): void {
       const group = (instance: string) => {
         let g = byInstance.get(instance);
         if (!g) {
-          g = { instance, proto, batch: { rows: [], at: [], rejects: [] } };
+          g = { instance, proto, batch: { rows: [], rejects: [] } };
           byInstance.set(instance, g);
         }
         return g.batch;
       };
-      prepared.rows.forEach((row, i) => {
-        const b = group(row.instance);
-        b.rows.push(row);
-        b.at.push(prepared.at[i]);
-      });
+      for (const row of prepared.rows) group(row.instance).rows.push(row);
       if (prepared.rejects.length) {
         const addressed = cfg.instanceMap[addressOf(peer)] ?? null;
         for (const r of prepared.rejects) r.instance = addressed;

@@ -4,8 +4,9 @@
 // a retryable status (429, 5xx) are retried; items the cluster will never take (mapping errors) go to
 // the dead-letter table.
 
-import { asJson, post, redactUrl, TLS_FIELDS, tlsDispatcher } from './http.ts';
+import { asJson, post, redactUrl, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
+import { TLS_FIELDS } from './tls.ts';
 import { BatchError, SinkError, type SinkModule } from './types.ts';
 
 interface BulkItem {

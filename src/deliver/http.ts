@@ -1,10 +1,10 @@
 // http(s)://: a webhook that receives each batch as one JSON array (JSON formats as objects, CEF and
 // LEEF as strings). Any 2xx accepts the whole batch; see retry.ts for the rest. Also the HTTP pieces
 // the Splunk and Elasticsearch sinks share: POST, TLS options, redaction.
-import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher, fetch } from 'undici';
 import { httpError } from './retry.ts';
-import { SinkError, type SinkItem, type SinkModule, type SpecField } from './types.ts';
+import { sinkTls, TLS_FIELDS } from './tls.ts';
+import { SinkError, type SinkItem, type SinkModule } from './types.ts';
 
 export const isJsonFormat = (f: string) => f === 'ecs' || f === 'ocsf' || f === 'json';
 
@@ -13,32 +13,15 @@ export const asJson = (i: SinkItem) => (isJsonFormat(i.format) ? i.body : JSON.s
 
 export const TIMEOUT_MS = 30_000;
 
-/** The URL options every HTTPS sink takes (Splunk HEC ships with a self-signed certificate). */
-export const TLS_FIELDS: SpecField[] = [
-  { name: 'ca', description: 'HTTPS: PEM CA file to trust (a private CA, or the server certificate itself)' },
-  { name: 'insecure', description: 'HTTPS: skip certificate verification (1/true); for tests only' },
-];
-
 /**
- * Takes `ca` and `insecure` off the sink URL (they are ours, not the destination's) and returns the
- * connection pool that applies them, or undefined for the defaults (the system's CAs).
+ * The connection pool that applies the sink URL's TLS options (see tls.ts), or undefined for the
+ * defaults. Takes `ca` and `insecure` off the URL: they are ours, not the destination's.
  */
 export function tlsDispatcher(url: URL, what: string): Dispatcher | undefined {
-  const q = url.searchParams;
-  const caFile = q.get('ca');
-  const insecure = q.get('insecure') === '1' || q.get('insecure') === 'true';
-  q.delete('ca');
-  q.delete('insecure');
-  if (!caFile && !insecure) return undefined;
-  let ca: string | undefined;
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile, 'utf8');
-    } catch (err) {
-      throw new Error(`${what}: cannot read the CA file ${caFile}: ${(err as Error).message}`);
-    }
-  }
-  return new Agent({ connect: { ca, rejectUnauthorized: !insecure } });
+  const tls = sinkTls(url.searchParams, what);
+  url.searchParams.delete('ca');
+  url.searchParams.delete('insecure');
+  return tls && new Agent({ connect: { ca: tls.ca, rejectUnauthorized: !tls.insecure } });
 }
 
 /** POST and read the answer; network and TLS failures become retryable SinkErrors. */

@@ -2,8 +2,9 @@
 // batch to /services/collector/event, events concatenated, `Authorization: Splunk <token>`, each with
 // its event time in epoch seconds and the SC4S sourcetypes (`darktrace`, `darktrace:audit`). A 200
 // means received, not indexed; replays duplicate (HEC has no idempotency key).
-import { asJson, post, redactUrl, TLS_FIELDS, tlsDispatcher } from './http.ts';
+import { asJson, post, redactUrl, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
+import { TLS_FIELDS } from './tls.ts';
 import { SinkError, type SinkModule } from './types.ts';
 
 export const splunkSink: SinkModule = {

@@ -4,9 +4,9 @@
 // it (syslog has no application ack), so a crash can lose what sat in socket buffers or duplicate on
 // replay: documented in the README.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { sinkTls, TLS_FIELDS } from './tls.ts';
 import { BatchError, SinkError, type SinkItem, type SinkModule } from './types.ts';
 
 // OCSF severity 0–5 → syslog severity (0 emergency … 7 debug).
@@ -42,8 +42,7 @@ function options(url: URL) {
     host: q.get('hostname') ?? undefined,
     port,
     address: url.hostname.replace(/^\[|\]$/g, ''),
-    ca: q.get('ca') ?? undefined,
-    insecure: q.get('insecure') === '1' || q.get('insecure') === 'true',
+    tls: sinkTls(q, `syslog sink ${url.host}`),
   };
 }
 
@@ -57,8 +56,7 @@ export const syslogSink: SinkModule = {
     { name: 'facility', description: 'syslog facility number', default: '20 (local4)' },
     { name: 'app', description: 'APP-NAME', default: 'darktrace' },
     { name: 'hostname', description: 'HOSTNAME field', default: 'the detection instance' },
-    { name: 'ca', description: 'TLS: PEM CA file to trust' },
-    { name: 'insecure', description: 'TLS: skip certificate verification (1/true)' },
+    ...TLS_FIELDS,
   ],
   idempotent: false,
   create(url) {
@@ -115,8 +113,8 @@ export const syslogSink: SinkModule = {
                 {
                   host: o.address,
                   port: o.port,
-                  ca: o.ca ? readFileSync(o.ca) : undefined,
-                  rejectUnauthorized: !o.insecure,
+                  ca: o.tls?.ca,
+                  rejectUnauthorized: !o.tls?.insecure,
                   servername: /^[\d.:]+$/.test(o.address) ? undefined : o.address,
                 },
                 () => resolve(s),

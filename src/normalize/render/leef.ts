@@ -5,26 +5,13 @@
 // Key map: ../README.md.
 import type { Detection } from '../model.ts';
 import { SEVERITY_TO_10 } from '../severity.ts';
+import { cefHeaderEscape } from './cef.ts';
 import { asnText, nameOf, PRODUCT_VERSION, round, signatureOf, sourceHost, sourceIp } from './common.ts';
 
 export const LEEF_DELIMITER = '^';
 
-export function leefHeaderEscape(s: string): string {
-  let plain = true;
-  for (let i = 0; i < s.length && plain; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92 || c === 124 || c === 10 || c === 13) plain = false;
-  }
-  if (plain) return s;
-  let out = '';
-  for (const c of s) {
-    if (c === '\\') out += '\\\\';
-    else if (c === '|') out += '\\|';
-    else if (c === '\n' || c === '\r') out += ' ';
-    else out += c;
-  }
-  return out;
-}
+/** LEEF's header rules are CEF's: `\` and `|` escaped, line breaks as spaces. */
+export const leefHeaderEscape = cefHeaderEscape;
 
 export function leefValueEscape(s: string): string {
   let plain = true;
