@@ -38,9 +38,11 @@ let counts: Counts = {};
 let frameRejects: FrameReject[] = [];
 
 const publish = () => {
+  Atomics.add(cfg.stats, 3, 1); // odd while writing: see stats() in syslog.ts
   Atomics.store(cfg.stats, 0, queue.length);
   Atomics.store(cfg.stats, 1, inFlight);
   Atomics.store(cfg.stats, 2, paused.size);
+  Atomics.add(cfg.stats, 3, 1);
 };
 const count = (proto: string, outcome: 'received' | 'dropped') => {
   counts[proto] ??= { received: 0, dropped: 0 };

@@ -69,7 +69,7 @@ export interface SyslogWorkerData {
   maxDelayMs: number;
   maxQueue: number;
   maxMessageBytes?: number;
-  /** Written by the worker: lines queued, lines posted but not yet stored, paused sockets. */
+  /** Written by the worker: lines queued, lines posted but not yet stored, paused sockets, seqlock. */
   stats: Int32Array;
 }
 
@@ -102,7 +102,7 @@ export type ToWorker = { t: 'stored'; lines: number } | { t: 'flush'; id: number
 
 export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<SyslogReceiver> {
   const m = o.registry ? deliverMetrics(o.registry) : undefined;
-  const stats = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  const stats = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const data: SyslogWorkerData = {
     listeners: o.listeners,
     instanceMap: o.instanceMap ?? {},
@@ -164,9 +164,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
   /** Starts the listening half; resolves with its bound listeners, rejects when it cannot listen. */
   const spawn = (listeners: SyslogListenerConfig[]) =>
     new Promise<SyslogListener[]>((resolve, reject) => {
-      Atomics.store(stats, 0, 0);
-      Atomics.store(stats, 1, 0);
-      Atomics.store(stats, 2, 0);
+      stats.fill(0); // also evens the seqlock, should the old worker have died mid-write
       const w = (o.startWorker ?? startSyslogWorker)({ ...data, listeners });
       worker = w;
       let listening = false;
@@ -246,11 +244,20 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
         post({ t: 'flush', id });
       });
     },
-    stats: () => ({
-      queued: Atomics.load(stats, 0),
-      inFlight: Atomics.load(stats, 1),
-      pausedSockets: Atomics.load(stats, 2),
-    }),
+    stats() {
+      // A seqlock: the worker bumps slot 3 before and after writing, so a read that saw it odd or
+      // changed raced a flush (which moves lines from queued to in flight) and is taken again.
+      for (;;) {
+        const v = Atomics.load(stats, 3);
+        if (v & 1) continue;
+        const s = {
+          queued: Atomics.load(stats, 0),
+          inFlight: Atomics.load(stats, 1),
+          pausedSockets: Atomics.load(stats, 2),
+        };
+        if (Atomics.load(stats, 3) === v) return s;
+      }
+    },
     async close() {
       closing = true;
       if (!stopped) {

@@ -169,14 +169,31 @@ describe('syslog receiver', () => {
 
   it('pauses a fast sender instead of buffering without bound while batches are stored', async () => {
     const { store } = await tempStore('dtc-syslog-bp-');
-    // A slow disk: every append takes 15 ms.
+    // A disk that stalls on the first batch until the listening thread pauses the sender (or 20 s
+    // pass), then takes 5 ms per batch. Stalling, not merely slowing, keeps the test independent of
+    // how fast this machine normalises: the store is the bottleneck however loaded the CPU is.
+    let rx: SyslogReceiver | undefined;
+    let peak = 0;
+    let paused = 0;
+    const sample = () => {
+      const s = rx?.stats();
+      if (!s) return;
+      peak = Math.max(peak, s.queued + s.inFlight);
+      paused = Math.max(paused, s.pausedSockets);
+    };
+    let stalled = false;
     const slow = Object.create(store) as Store;
     slow.appendDetections = (b) => {
-      const until = Date.now() + 15;
-      while (Date.now() < until);
+      const until = Date.now() + (stalled ? 5 : 20_000);
+      const first = !stalled;
+      stalled = true;
+      while (Date.now() < until) {
+        sample();
+        if (first && paused) break;
+      }
       return store.appendDetections(b);
     };
-    const rx = await startSyslogReceiver({
+    rx = await startSyslogReceiver({
       store: slow,
       listeners: [{ protocol: 'tcp', port: 0 }],
       maxBatch: 100,
@@ -184,16 +201,10 @@ describe('syslog receiver', () => {
     });
     open.push(rx);
     const N = 6000;
-    let peak = 0;
-    let paused = 0;
-    const sample = setInterval(() => {
-      const s = rx.stats();
-      peak = Math.max(peak, s.queued + s.inFlight);
-      paused = Math.max(paused, s.pausedSockets);
-    }, 1);
+    const sampler = setInterval(sample, 1);
     await sendTcp(rx.listeners[0].port, lf(Array.from({ length: N }, (_, i) => breachLine(10_000 + i))));
     await waitFor(() => store.maxSeq() === N, 30_000, 'all stored');
-    clearInterval(sample);
+    clearInterval(sampler);
     expect(paused).toBe(1);
     // Bounded: the limit plus at most one socket read's worth of lines (64 KB / ~2.5 KB).
     expect(peak).toBeLessThan(1000 + 100);
