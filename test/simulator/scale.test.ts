@@ -1,17 +1,15 @@
 // A 1,000,000-breach history is derived from (seed, index), never stored: starting is instant, memory
 // stays flat, and any window is found by arithmetic, not a scan.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { call, getJson, PRIV, PUB } from './helpers.ts';
 
 const DAY = 86_400_000;
 let sim: Simulator;
 let rssBefore: number;
-let startMs: number;
 
 beforeAll(async () => {
   rssBefore = process.memoryUsage().rss;
-  const t = performance.now();
   sim = await startSimulator({
     publicToken: PUB,
     privateToken: PRIV,
@@ -19,13 +17,11 @@ beforeAll(async () => {
     history: { count: 1_000_000, days: 30 },
     ratePerMinute: 0,
   });
-  startMs = performance.now() - t;
 });
 afterAll(() => sim.close());
 
 describe('a million-breach history', () => {
-  it('starts fast without holding the breaches', () => {
-    expect(startMs).toBeLessThan(2000);
+  it('starts without holding the breaches', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
   });
 
@@ -52,11 +48,10 @@ describe('a million-breach history', () => {
     const bytes = a.text.length / list.length;
     expect(bytes).toBeGreaterThan(1500);
     expect(bytes).toBeLessThan(4500);
-    // Printed for the record; the bound is loose so a busy CI machine does not fail it.
+    // Printed for the record only: timing is for benchmarks, not tests.
     console.log(
       `simulator: ${list.length} breaches in ${seconds.toFixed(2)} s (${Math.round(list.length / seconds)}/s, client in the same process)`,
     );
-    expect(list.length / seconds).toBeGreaterThan(5000);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(1024 * 1024 * 1024);
   });
 
@@ -66,13 +61,17 @@ describe('a million-breach history', () => {
     expect(last.pbid).toBe(tl.pbidBase + 999_999);
     const first = await getJson(sim.url, `/modelbreaches?pbid=${tl.pbidBase}`);
     expect(first.time).toBeGreaterThanOrEqual(tl.t0 - 30 * DAY - 1000);
-    const t = performance.now();
+    // Arithmetic, not a scan: a one-minute window at the end of a million breaches derives the times of
+    // a binary search's few dozen breaches and the window's own, not of the history before it.
+    const derived = vi.spyOn(tl, 'historyTime');
     const recent: any[] = await getJson(
       sim.url,
       `/modelbreaches?starttime=${tl.t0 - 60_000}&endtime=${tl.t0}&includeacknowledged=true`,
     );
-    expect(performance.now() - t).toBeLessThan(1000);
     expect(recent.length).toBeGreaterThan(5);
+    expect(derived.mock.calls.length).toBeGreaterThan(0);
+    expect(derived.mock.calls.length).toBeLessThan(200 + 10 * recent.length);
+    derived.mockRestore();
     // AI Analyst's 7-day default over this history stays answerable.
     const events: any[] = await getJson(sim.url, `/aianalyst/incidentevents?starttime=${tl.t0 - 3_600_000}`);
     expect(events.length).toBeGreaterThan(10);
