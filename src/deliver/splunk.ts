@@ -1,22 +1,81 @@
 // splunk://host:port?token=… (HTTP) or splunk+https://…: Splunk HTTP Event Collector. One POST per
 // batch to /services/collector/event, events concatenated, `Authorization: Splunk <token>`, each with
-// its event time in epoch seconds and the SC4S sourcetypes (`darktrace`, `darktrace:audit`). A 200
-// means received, not indexed; replays duplicate (HEC has no idempotency key).
+// its event time in epoch seconds and the SC4S sourcetypes (`darktrace`, `darktrace:audit`).
+// A plain 200 means received, not indexed. With `?ack=true` the batch counts as delivered only once
+// Splunk's indexer acknowledgement says it is indexed (POST /services/collector/ack on the same
+// channel); a batch not confirmed in time is sent again. Replays can duplicate: HEC has no idempotency key.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { asJson, post, redactUrl, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
 import { TLS_FIELDS } from './tls.ts';
 import { SinkError, type SinkModule } from './types.ts';
 
+const ACK_HINT =
+  'turn on indexer acknowledgement for this HEC token in Splunk (Settings > Data inputs > HTTP Event Collector) or drop ?ack=true';
+
+/**
+ * HEC answer codes that a fix on the Splunk side (token, index, acknowledgement) makes pass: retried,
+ * never dead-lettered, so the offset waits for the fix instead of skipping detections.
+ */
+const CONFIG_CODES: Record<number, string> = {
+  1: 'the HEC token is disabled',
+  2: 'the HEC token is missing',
+  3: 'the Authorization header is not accepted',
+  4: 'the HEC token is not valid',
+  7: 'the token may not write to this index (check the allowed indexes of the HEC token)',
+  10: 'the data channel is missing',
+  11: 'the data channel is not valid',
+  14: `indexer acknowledgement is off: ${ACK_HINT}`,
+  16: 'query string authorization is not enabled',
+};
+/** Codes about the events themselves: sending them again cannot help. */
+const DATA_CODES = new Set([5, 6, 12, 13, 15]);
+
+/** A SinkError for a HEC refusal: by its HEC code when it has one, else by the HTTP status. */
+function hecError(what: string, status: number, text: string, retryAfter?: string | null): SinkError {
+  let code: number | undefined;
+  try {
+    code = (JSON.parse(text) as { code?: number }).code;
+  } catch {}
+  const said = `${what} answered ${status}: ${text.slice(0, 300)}`;
+  if (code !== undefined && CONFIG_CODES[code])
+    return new SinkError(`${said} (${CONFIG_CODES[code]})`, 'retry');
+  if (code !== undefined && DATA_CODES.has(code)) return new SinkError(said, 'dead_letter');
+  if (status >= 200 && status < 300) return new SinkError(said, 'retry'); // a code we do not know, on 200
+  return httpError(what, status, text, retryAfter);
+}
+
+function positiveSeconds(q: URLSearchParams, name: string, dflt: number): number {
+  const v = q.get(name);
+  if (v === null) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`splunk sink: ?${name}= must be a number of seconds above 0, got "${v}"`);
+  return n;
+}
+
 export const splunkSink: SinkModule = {
   type: 'splunk',
   schemes: ['splunk:', 'splunk+http:', 'splunk+https:'],
-  summary: 'Splunk HTTP Event Collector (/services/collector/event)',
-  example: 'json:splunk+https://splunk.example:8088?token=${HEC_TOKEN}',
+  summary: 'Splunk HTTP Event Collector (/services/collector/event), with indexer acknowledgement',
+  example: 'json:splunk+https://splunk.example:8088?token=${HEC_TOKEN}&ack=true',
   fields: [
     { name: 'token', description: 'HEC token', secret: true },
     { name: 'index', description: 'target index', default: 'the token default' },
     { name: 'sourcetype', description: 'sourcetype', default: 'darktrace (darktrace:audit for audit)' },
     { name: 'source', description: 'source field', default: 'dtc' },
+    {
+      name: 'ack',
+      description: 'true: a batch is delivered once Splunk confirms it indexed (indexer acknowledgement)',
+      default: 'false',
+    },
+    {
+      name: 'ackTimeout',
+      description: 'seconds to wait for that confirmation before sending again',
+      default: '120',
+    },
+    { name: 'channel', description: 'HEC request channel (a GUID)', default: 'a new one per start' },
     ...TLS_FIELDS,
   ],
   idempotent: false,
@@ -24,15 +83,69 @@ export const splunkSink: SinkModule = {
     const q = url.searchParams;
     const token = q.get('token');
     if (!token) throw new Error('splunk sink: the URL needs ?token=<HEC token>');
+    const ack = q.get('ack') === 'true';
+    const ackTimeoutMs = positiveSeconds(q, 'ackTimeout', 120) * 1000;
     const scheme = url.protocol === 'splunk+https:' ? 'https' : 'http';
-    const target = `${scheme}://${url.host}${url.pathname && url.pathname !== '/' ? url.pathname : '/services/collector/event'}`;
+    const path = url.pathname && url.pathname !== '/' ? url.pathname : '/services/collector/event';
+    const target = `${scheme}://${url.host}${path}`;
+    // The ack endpoint sits beside the event endpoint, behind whatever prefix a proxy adds.
+    const at = path.indexOf('/services/collector');
+    const ackTarget = `${scheme}://${url.host}${at >= 0 ? path.slice(0, at) : ''}/services/collector/ack`;
     const what = `splunk ${redactUrl(url)}`;
     const dispatcher = tlsDispatcher(new URL(url.href), what);
     const index = q.get('index') ?? undefined;
     const source = q.get('source') ?? 'dtc';
-    const headers = { authorization: `Splunk ${token}`, 'content-type': 'application/json' };
+    // Always on a channel: a token with acknowledgement on refuses requests without one (code 10).
+    const headers = {
+      authorization: `Splunk ${token}`,
+      'content-type': 'application/json',
+      'x-splunk-request-channel': q.get('channel') ?? randomUUID(),
+    };
+    const closing = new AbortController();
+    let ackChecked = false;
+
+    /** Which of `ids` Splunk reports indexed. */
+    const queryAcks = async (ids: number[]): Promise<Record<string, boolean>> => {
+      const r = await post(what, ackTarget, JSON.stringify({ acks: ids }), headers, dispatcher);
+      if (r.status < 200 || r.status >= 300) throw hecError(`${what} (ack)`, r.status, r.text, r.retryAfter);
+      try {
+        return (JSON.parse(r.text) as { acks?: Record<string, boolean> }).acks ?? {};
+      } catch {
+        throw new SinkError(
+          `${what}: the ack endpoint answered something other than JSON: ${r.text.slice(0, 200)}`,
+        );
+      }
+    };
+
+    /** Polls until `id` is indexed; past the timeout the batch counts as not delivered. */
+    const waitIndexed = async (id: number): Promise<void> => {
+      const deadline = Date.now() + ackTimeoutMs;
+      for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+        try {
+          await sleep(delay, undefined, { signal: closing.signal });
+        } catch {
+          throw new SinkError(
+            `${what}: stopped while waiting for ackId ${id}; the batch is sent again at start`,
+          );
+        }
+        if ((await queryAcks([id]))[id] === true) return;
+        if (Date.now() >= deadline)
+          throw new SinkError(
+            `${what}: Splunk did not confirm ackId ${id} as indexed within ${ackTimeoutMs / 1000} s; sending the batch again (it may be indexed twice)`,
+          );
+      }
+    };
+
     return {
       async write(items) {
+        // Before the first batch: a token without acknowledgement would take the events and never
+        // confirm them, and every retry would index them again. Ask first (code 14 says it is off).
+        // Only that answer counts here: whatever else the probe meets, the batch itself will meet too.
+        if (ack && !ackChecked) {
+          const r = await post(what, ackTarget, '{"acks":[0]}', headers, dispatcher);
+          if (/"code"\s*:\s*14\b/.test(r.text)) throw hecError(`${what} (ack)`, r.status, r.text);
+          ackChecked = true;
+        }
         let body = '';
         for (const i of items) {
           const sourcetype = q.get('sourcetype') ?? (i.family === 'audit' ? 'darktrace:audit' : 'darktrace');
@@ -40,17 +153,23 @@ export const splunkSink: SinkModule = {
           body += `{"time":${(i.time / 1000).toFixed(3)},"host":${JSON.stringify(i.instance)},"source":${JSON.stringify(source)},"sourcetype":${JSON.stringify(sourcetype)}${index ? `,"index":${JSON.stringify(index)}` : ''},"fields":{"dtc_key":${JSON.stringify(i.key)},"dtc_seq":${i.seq}},"event":${asJson(i)}}\n`;
         }
         const r = await post(what, target, body, headers, dispatcher);
-        if (r.status < 200 || r.status >= 300) throw httpError(what, r.status, r.text, r.retryAfter);
-        // HEC answers {"text":"Success","code":0}; any other code is a refusal even on 200.
+        if (r.status < 200 || r.status >= 300) throw hecError(what, r.status, r.text, r.retryAfter);
+        // HEC answers {"text":"Success","code":0} (with "ackId" when acknowledgement is on); any other
+        // code is a refusal even on 200.
+        let answer: { code?: number; ackId?: unknown } = {};
         try {
-          const a = JSON.parse(r.text) as { code?: number; text?: string };
-          if (a.code !== undefined && a.code !== 0)
-            throw new SinkError(`${what}: HEC code ${a.code} ${a.text ?? ''}`);
-        } catch (err) {
-          if (err instanceof SinkError) throw err;
-        }
+          answer = JSON.parse(r.text);
+        } catch {}
+        if (answer.code !== undefined && answer.code !== 0) throw hecError(what, r.status, r.text);
+        if (!ack) return;
+        if (typeof answer.ackId !== 'number')
+          throw new SinkError(
+            `${what}: the batch was taken without an ackId, so it cannot be confirmed: ${ACK_HINT}`,
+          );
+        await waitIndexed(answer.ackId);
       },
       async close() {
+        closing.abort();
         await dispatcher?.close();
       },
     };

@@ -144,6 +144,150 @@ describe('http sinks', () => {
     expect(calls).toBe(2);
   });
 
+  it('Splunk HEC: a wrong index waits for the fix, malformed events are dead-lettered; every request names a channel', async () => {
+    const store = await storeWith(2);
+    const channels = new Set<string | undefined>();
+    let calls = 0;
+    handler = (req, _b, res) => {
+      calls++;
+      channels.add(req.headers['x-splunk-request-channel'] as string | undefined);
+      if (calls <= 2) res.writeHead(400).end('{"text":"Incorrect index","code":7,"invalid-event-number":0}');
+      else res.end('{"text":"Success","code":0}');
+    };
+    const w = await run(store, { name: 'hec3', format: 'json', url: `splunk://${base}?token=t` });
+    await waitFor(() => store.sinkOffsets.get('hec3') === 2);
+    await w.stop();
+    expect(calls).toBe(3);
+    expect(store.deadLetters.count()).toBe(0);
+    expect(store.sinkOffsets.status('hec3')?.lastError).toMatch(/code":7.*may not write to this index/);
+    expect(channels.size).toBe(1);
+    expect([...channels][0]).toMatch(/^[0-9a-f-]{36}$/);
+
+    handler = (_q, _b, res) => res.writeHead(400).end('{"text":"Invalid data format","code":6}');
+    const more = await storeWith(2);
+    const w2 = await run(more, { name: 'hec4', format: 'json', url: `splunk://${base}?token=t` });
+    await waitFor(() => more.sinkOffsets.get('hec4') === 2);
+    await w2.stop();
+    expect(more.deadLetters.list(10).map((d) => d.reason)).toEqual([
+      expect.stringMatching(/Invalid data format/),
+      expect.stringMatching(/Invalid data format/),
+    ]);
+  });
+
+  describe('Splunk HEC indexer acknowledgement (?ack=true)', () => {
+    /** HEC as Splunk Enterprise runs it with acknowledgement on: ackIds per channel, indexed on our say. */
+    function hecWithAck(opts: { ackEnabled?: boolean } = {}) {
+      const hec = {
+        events: [] as { ackId: number; channel: string; keys: string[] }[],
+        ackQueries: 0,
+        indexed: new Set<number>(),
+        autoIndex: false,
+        next: new Map<string, number>(),
+      };
+      handler = (req, body, res) => {
+        const channel = req.headers['x-splunk-request-channel'] as string | undefined;
+        const reply = (status: number, o: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(o));
+        if (req.url === '/services/collector/ack') {
+          if (opts.ackEnabled === false) return reply(400, { text: 'ACK is disabled', code: 14 });
+          if (!channel) return reply(400, { text: 'Data channel is missing', code: 10 });
+          hec.ackQueries++;
+          const ids: number[] = JSON.parse(body).acks;
+          return reply(200, { acks: Object.fromEntries(ids.map((id) => [id, hec.indexed.has(id)])) });
+        }
+        if (opts.ackEnabled !== false && !channel)
+          return reply(400, { text: 'Data channel is missing', code: 10 });
+        const keys = body
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).fields.dtc_key);
+        if (opts.ackEnabled === false) {
+          hec.events.push({ ackId: -1, channel: channel ?? '', keys });
+          return reply(200, { text: 'Success', code: 0 });
+        }
+        const ackId = hec.next.get(channel!) ?? 0;
+        hec.next.set(channel!, ackId + 1);
+        hec.events.push({ ackId, channel: channel!, keys });
+        if (hec.autoIndex) hec.indexed.add(ackId);
+        reply(200, { text: 'Success', code: 0, ackId });
+      };
+      return hec;
+    }
+
+    it('moves the offset only once Splunk says the batch is indexed, on the channel it was sent on', async () => {
+      const store = await storeWith(5);
+      const hec = hecWithAck();
+      const w = await run(store, {
+        name: 'hec-ack',
+        format: 'ecs',
+        batchSize: 3,
+        url: `splunk://${base}?token=t&ack=true&channel=0b6d1c2e-7f43-4c59-9a38-5d1f0e2a4b7c`,
+      });
+      await waitFor(() => hec.events.length === 1 && hec.ackQueries >= 3, 10_000, 'polling the ack');
+      // Received but not indexed: nothing is delivered yet.
+      expect(store.sinkOffsets.get('hec-ack')).toBe(0);
+      hec.autoIndex = true;
+      hec.indexed.add(0);
+      await waitFor(() => store.sinkOffsets.get('hec-ack') === 5, 10_000, 'both batches indexed');
+      await w.stop();
+      expect(hec.events.map((e) => [e.ackId, e.keys.length])).toEqual([
+        [0, 3],
+        [1, 2],
+      ]);
+      expect(new Set(hec.events.map((e) => e.channel))).toEqual(
+        new Set(['0b6d1c2e-7f43-4c59-9a38-5d1f0e2a4b7c']),
+      );
+      expect(store.sinkOffsets.status('hec-ack')?.lastError ?? null).toBeNull();
+    });
+
+    it('sends a batch again when its ack does not come in time', async () => {
+      const store = await storeWith(2);
+      const hec = hecWithAck();
+      const w = await run(store, {
+        name: 'hec-late',
+        format: 'json',
+        url: `splunk://${base}?token=t&ack=true&ackTimeout=0.4`,
+      });
+      await waitFor(() => hec.events.length >= 2, 10_000, 'sent again');
+      expect(store.sinkOffsets.get('hec-late')).toBe(0);
+      expect(store.sinkOffsets.status('hec-late')?.lastError).toMatch(
+        /did not confirm ackId 0 as indexed within 0\.4 s; sending the batch again/,
+      );
+      hec.autoIndex = true;
+      await waitFor(() => store.sinkOffsets.get('hec-late') === 2, 10_000, 'indexed at last');
+      await w.stop();
+      // At least once: the same two detections in every attempt, the last one confirmed.
+      for (const e of hec.events) expect(e.keys).toEqual(store.readLog(0, 10).map((r) => r.key));
+    });
+
+    it('refuses to send to a token without acknowledgement, saying how to fix it', async () => {
+      const store = await storeWith(2);
+      const hec = hecWithAck({ ackEnabled: false });
+      const w = await run(store, {
+        name: 'hec-noack',
+        format: 'json',
+        url: `splunk://${base}?token=t&ack=true`,
+      });
+      await waitFor(() => store.sinkOffsets.status('hec-noack')?.lastError, 10_000, 'an error');
+      await w.stop();
+      expect(hec.events).toHaveLength(0); // nothing indexed that could never be confirmed
+      expect(store.sinkOffsets.get('hec-noack')).toBe(0);
+      expect(store.sinkOffsets.status('hec-noack')?.lastError).toMatch(
+        /ACK is disabled.*turn on indexer acknowledgement for this HEC token/,
+      );
+      await expect(() =>
+        new SinkWorker(
+          store,
+          { name: 'x', format: 'json', url: `splunk://${base}?token=t&ackTimeout=soon` },
+          {
+            log,
+            registry: new Registry(),
+          },
+        ).start(),
+      ).rejects.toThrow(/\?ackTimeout= must be a number of seconds above 0, got "soon"/);
+    });
+  });
+
   it('Elasticsearch _bulk: _id = stable key; only failed items are retried; refused items are dead-lettered', async () => {
     const store = await storeWith(6);
     const rows = store.readLog(0, 10);
