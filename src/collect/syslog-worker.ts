@@ -180,7 +180,7 @@ async function listen(): Promise<SyslogListener[]> {
       sock.on('error', () => {}); // a peer resetting is routine; the other connections carry on
       sock.on('close', () => {
         sockets.delete(sock);
-        paused.delete(sock);
+        if (paused.delete(sock)) publish();
       });
     };
     let server: Server;

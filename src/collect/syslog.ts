@@ -247,16 +247,19 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     stats() {
       // A seqlock: the worker bumps slot 3 before and after writing, so a read that saw it odd or
       // changed raced a flush (which moves lines from queued to in flight) and is taken again.
-      for (;;) {
+      // Bounded: a worker stopped mid-write must not hang this thread; the last read is then close enough.
+      let s = { queued: 0, inFlight: 0, pausedSockets: 0 };
+      for (let tries = 0; tries < 1000; tries++) {
         const v = Atomics.load(stats, 3);
         if (v & 1) continue;
-        const s = {
+        s = {
           queued: Atomics.load(stats, 0),
           inFlight: Atomics.load(stats, 1),
           pausedSockets: Atomics.load(stats, 2),
         };
-        if (Atomics.load(stats, 3) === v) return s;
+        if (Atomics.load(stats, 3) === v) break;
       }
+      return s;
     },
     async close() {
       closing = true;

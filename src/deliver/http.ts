@@ -31,13 +31,16 @@ export async function post(
   body: string,
   headers: Record<string, string>,
   dispatcher?: Dispatcher,
+  /** Aborts the request early (the sink is closing). */
+  signal?: AbortSignal,
 ): Promise<{ status: number; text: string; retryAfter: string | null }> {
   try {
+    const timeout = AbortSignal.timeout(TIMEOUT_MS);
     const res = await fetch(url, {
       method: 'POST',
       body,
       headers,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       dispatcher,
     });
     const text = await res.text(); // always consume the body (undici keeps the socket otherwise)

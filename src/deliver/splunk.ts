@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asJson, post, redactUrl, tlsDispatcher } from './http.ts';
-import { httpError } from './retry.ts';
+import { httpError, retryAfterMs } from './retry.ts';
 import { TLS_FIELDS } from './tls.ts';
-import { SinkError, type SinkModule } from './types.ts';
+import { BatchError, SinkError, type SinkModule } from './types.ts';
 
 const ACK_HINT =
   'turn on indexer acknowledgement for this HEC token in Splunk (Settings > Data inputs > HTTP Event Collector) or drop ?ack=true';
@@ -32,19 +32,40 @@ const CONFIG_CODES: Record<number, string> = {
 /** Codes about the events themselves: sending them again cannot help. */
 const DATA_CODES = new Set([5, 6, 12, 13, 15]);
 
-/** A SinkError for a HEC refusal: by its HEC code when it has one, else by the HTTP status. */
-function hecError(what: string, status: number, text: string, retryAfter?: string | null): SinkError {
-  let code: number | undefined;
+/**
+ * The error for a HEC refusal: by its HEC code when it has one, else by the HTTP status. A data code
+ * that names the event (`invalid-event-number`) refuses that one alone: HEC took the events before it
+ * and never read those after, which are sent again.
+ */
+function hecError(
+  what: string,
+  status: number,
+  text: string,
+  retryAfter?: string | null,
+  batchSize?: number,
+): SinkError | BatchError {
+  let answer: { code?: number; 'invalid-event-number'?: number } = {};
   try {
-    code = (JSON.parse(text) as { code?: number }).code;
+    answer = JSON.parse(text);
   } catch {}
+  const { code } = answer;
   const said = `${what} answered ${status}: ${text.slice(0, 300)}`;
   if (code !== undefined && CONFIG_CODES[code])
-    return new SinkError(`${said} (${CONFIG_CODES[code]})`, 'retry');
-  if (code !== undefined && DATA_CODES.has(code)) return new SinkError(said, 'dead_letter');
+    return new SinkError(`${said} (${CONFIG_CODES[code]})`, 'retry', retryAfterMs(retryAfter));
+  if (code !== undefined && DATA_CODES.has(code)) {
+    const bad = answer['invalid-event-number'];
+    if (batchSize === undefined || !Number.isInteger(bad) || bad! < 0 || bad! >= batchSize)
+      return new SinkError(said, 'dead_letter');
+    const failed = new Map<number, SinkError>([[bad!, new SinkError(said, 'dead_letter')]]);
+    for (let i = bad! + 1; i < batchSize; i++)
+      failed.set(i, new SinkError(`${what}: not read, after the refused event ${bad}`, 'retry'));
+    return new BatchError(said, failed);
+  }
   if (status >= 200 && status < 300) return new SinkError(said, 'retry'); // a code we do not know, on 200
   return httpError(what, status, text, retryAfter);
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function positiveSeconds(q: URLSearchParams, name: string, dflt: number): number {
   const v = q.get(name);
@@ -95,21 +116,26 @@ export const splunkSink: SinkModule = {
     const dispatcher = tlsDispatcher(new URL(url.href), what);
     const index = q.get('index') ?? undefined;
     const source = q.get('source') ?? 'dtc';
+    const channel = q.get('channel') ?? randomUUID();
+    if (!GUID.test(channel)) throw new Error(`splunk sink: ?channel= must be a GUID, got "${channel}"`);
     // Always on a channel: a token with acknowledgement on refuses requests without one (code 10).
     const headers = {
       authorization: `Splunk ${token}`,
       'content-type': 'application/json',
-      'x-splunk-request-channel': q.get('channel') ?? randomUUID(),
+      'x-splunk-request-channel': channel,
     };
     const closing = new AbortController();
     let ackChecked = false;
 
-    /** Which of `ids` Splunk reports indexed. */
-    const queryAcks = async (ids: number[]): Promise<Record<string, boolean>> => {
-      const r = await post(what, ackTarget, JSON.stringify({ acks: ids }), headers, dispatcher);
-      if (r.status < 200 || r.status >= 300) throw hecError(`${what} (ack)`, r.status, r.text, r.retryAfter);
+    /** Whether Splunk reports `id` indexed; failures say why, as retryable errors. */
+    const indexed = async (id: number): Promise<boolean> => {
+      const r = await post(what, ackTarget, `{"acks":[${id}]}`, headers, dispatcher, closing.signal);
+      if (r.status < 200 || r.status >= 300) {
+        const e = hecError(`${what} (ack)`, r.status, r.text, r.retryAfter);
+        throw new SinkError(e.message, 'retry'); // the batch was taken: never dead-letter it here
+      }
       try {
-        return (JSON.parse(r.text) as { acks?: Record<string, boolean> }).acks ?? {};
+        return (JSON.parse(r.text) as { acks?: Record<string, boolean> }).acks?.[id] === true;
       } catch {
         throw new SinkError(
           `${what}: the ack endpoint answered something other than JSON: ${r.text.slice(0, 200)}`,
@@ -117,21 +143,32 @@ export const splunkSink: SinkModule = {
       }
     };
 
-    /** Polls until `id` is indexed; past the timeout the batch counts as not delivered. */
+    /**
+     * Polls until `id` is indexed. A failed poll (busy, network) is tried again until the deadline;
+     * past it the batch counts as not delivered and is sent again.
+     */
     const waitIndexed = async (id: number): Promise<void> => {
       const deadline = Date.now() + ackTimeoutMs;
+      let lastFailure = '';
       for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
         try {
           await sleep(delay, undefined, { signal: closing.signal });
-        } catch {
-          throw new SinkError(
-            `${what}: stopped while waiting for ackId ${id}; the batch is sent again at start`,
-          );
+          if (await indexed(id)) return;
+          lastFailure = '';
+        } catch (err) {
+          if (closing.signal.aborted)
+            throw new SinkError(
+              `${what}: stopped while waiting for ackId ${id}; the batch is sent again at start`,
+            );
+          lastFailure = (err as Error).message;
+          if (/"code"\s*:\s*14\b/.test(lastFailure)) {
+            ackChecked = false; // acknowledgement was turned off: ask again before sending again
+            throw err;
+          }
         }
-        if ((await queryAcks([id]))[id] === true) return;
         if (Date.now() >= deadline)
           throw new SinkError(
-            `${what}: Splunk did not confirm ackId ${id} as indexed within ${ackTimeoutMs / 1000} s; sending the batch again (it may be indexed twice)`,
+            `${what}: Splunk did not confirm ackId ${id} as indexed within ${ackTimeoutMs / 1000} s; sending the batch again (it may be indexed twice)${lastFailure ? `; last ack query: ${lastFailure}` : ''}`,
           );
       }
     };
@@ -142,7 +179,7 @@ export const splunkSink: SinkModule = {
         // confirm them, and every retry would index them again. Ask first (code 14 says it is off).
         // Only that answer counts here: whatever else the probe meets, the batch itself will meet too.
         if (ack && !ackChecked) {
-          const r = await post(what, ackTarget, '{"acks":[0]}', headers, dispatcher);
+          const r = await post(what, ackTarget, '{"acks":[0]}', headers, dispatcher, closing.signal);
           if (/"code"\s*:\s*14\b/.test(r.text)) throw hecError(`${what} (ack)`, r.status, r.text);
           ackChecked = true;
         }
@@ -152,20 +189,24 @@ export const splunkSink: SinkModule = {
           // The event is spliced in as already-rendered JSON: no parse and re-stringify per event.
           body += `{"time":${(i.time / 1000).toFixed(3)},"host":${JSON.stringify(i.instance)},"source":${JSON.stringify(source)},"sourcetype":${JSON.stringify(sourcetype)}${index ? `,"index":${JSON.stringify(index)}` : ''},"fields":{"dtc_key":${JSON.stringify(i.key)},"dtc_seq":${i.seq}},"event":${asJson(i)}}\n`;
         }
-        const r = await post(what, target, body, headers, dispatcher);
-        if (r.status < 200 || r.status >= 300) throw hecError(what, r.status, r.text, r.retryAfter);
+        const r = await post(what, target, body, headers, dispatcher, closing.signal);
+        if (r.status < 200 || r.status >= 300)
+          throw hecError(what, r.status, r.text, r.retryAfter, items.length);
         // HEC answers {"text":"Success","code":0} (with "ackId" when acknowledgement is on); any other
         // code is a refusal even on 200.
         let answer: { code?: number; ackId?: unknown } = {};
         try {
           answer = JSON.parse(r.text);
         } catch {}
-        if (answer.code !== undefined && answer.code !== 0) throw hecError(what, r.status, r.text);
+        if (answer.code !== undefined && answer.code !== 0)
+          throw hecError(what, r.status, r.text, r.retryAfter, items.length);
         if (!ack) return;
-        if (typeof answer.ackId !== 'number')
+        if (typeof answer.ackId !== 'number') {
+          ackChecked = false; // acknowledgement went off: ask again before sending anything more
           throw new SinkError(
             `${what}: the batch was taken without an ackId, so it cannot be confirmed: ${ACK_HINT}`,
           );
+        }
         await waitIndexed(answer.ackId);
       },
       async close() {

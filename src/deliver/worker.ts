@@ -84,6 +84,8 @@ export class SinkWorker {
   #stopping = false;
   #wake?: () => void;
   #done?: Promise<void>;
+  /** stop() gave up waiting: the loop must not touch the store again (it may be closed by now). */
+  #abandoned = false;
   #retry: RetryPolicy;
   #batchSize: number;
   inFlight = false;
@@ -122,8 +124,12 @@ export class SinkWorker {
     this.#wake?.();
     // A destination that never answers must not hold the shutdown: the batch then replays after restart.
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([this.#done, new Promise((r) => (t = setTimeout(r, STOP_TIMEOUT_MS)))]);
+    const finished = await Promise.race([
+      (this.#done ?? Promise.resolve()).then(() => true),
+      new Promise<false>((r) => (t = setTimeout(() => r(false), STOP_TIMEOUT_MS))),
+    ]);
     clearTimeout(t);
+    if (!finished) this.#abandoned = true;
     await this.#writer?.close().catch(() => {});
   }
 
@@ -197,9 +203,11 @@ export class SinkWorker {
       while (pending.length) {
         try {
           await this.#writer!.write(pending);
+          if (this.#abandoned) return; // accepted after stop() gave up: it replays after restart
           this.#m.sent.inc({ sink: name }, pending.length);
           pending = [];
         } catch (err) {
+          if (this.#abandoned) return;
           this.#m.errors.inc({ sink: name });
           let wait: number | undefined;
           if (err instanceof BatchError) {

@@ -174,6 +174,31 @@ describe('http sinks', () => {
     ]);
   });
 
+  it('Splunk HEC: an event refused by number is dead-lettered alone; those after it are sent again', async () => {
+    const store = await storeWith(5);
+    const bodies: string[][] = [];
+    handler = (_q, body, res) => {
+      const keys = body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).fields.dtc_key);
+      bodies.push(keys);
+      // The first request: events 0 and 1 taken, event 2 refused, 3 and 4 never read.
+      if (bodies.length === 1)
+        res.writeHead(400).end('{"text":"Event field cannot be blank","code":13,"invalid-event-number":2}');
+      else res.end('{"text":"Success","code":0}');
+    };
+    const w = await run(store, { name: 'hec5', format: 'json', url: `splunk://${base}?token=t` });
+    await waitFor(() => store.sinkOffsets.get('hec5') === 5);
+    await w.stop();
+    const keys = store.readLog(0, 10).map((r) => r.key);
+    expect(bodies).toEqual([keys, keys.slice(3)]);
+    const dl = store.deadLetters.list(10);
+    expect(dl).toHaveLength(1);
+    expect(JSON.parse(dl[0].payload).key).toBe(keys[2]);
+    expect(dl[0].reason).toMatch(/Event field cannot be blank/);
+  });
+
   describe('Splunk HEC indexer acknowledgement (?ack=true)', () => {
     /** HEC as Splunk Enterprise runs it with acknowledgement on: ackIds per channel, indexed on our say. */
     function hecWithAck(opts: { ackEnabled?: boolean } = {}) {
@@ -182,6 +207,12 @@ describe('http sinks', () => {
         ackQueries: 0,
         indexed: new Set<number>(),
         autoIndex: false,
+        /** Acknowledgement on the token; a test may turn it off midway. */
+        ackEnabled: opts.ackEnabled !== false,
+        /** Ack queries still to answer 503 "Server is busy". */
+        busyPolls: 0,
+        /** Turns acknowledgement off once this many ack queries were answered. */
+        offAfterQueries: Number.POSITIVE_INFINITY,
         next: new Map<string, number>(),
       };
       handler = (req, body, res) => {
@@ -189,19 +220,20 @@ describe('http sinks', () => {
         const reply = (status: number, o: unknown) =>
           res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(o));
         if (req.url === '/services/collector/ack') {
-          if (opts.ackEnabled === false) return reply(400, { text: 'ACK is disabled', code: 14 });
+          if (!hec.ackEnabled) return reply(400, { text: 'ACK is disabled', code: 14 });
           if (!channel) return reply(400, { text: 'Data channel is missing', code: 10 });
           hec.ackQueries++;
+          if (hec.busyPolls > 0 && hec.busyPolls--) return reply(503, { text: 'Server is busy', code: 9 });
           const ids: number[] = JSON.parse(body).acks;
+          if (hec.ackQueries >= hec.offAfterQueries) hec.ackEnabled = false;
           return reply(200, { acks: Object.fromEntries(ids.map((id) => [id, hec.indexed.has(id)])) });
         }
-        if (opts.ackEnabled !== false && !channel)
-          return reply(400, { text: 'Data channel is missing', code: 10 });
+        if (hec.ackEnabled && !channel) return reply(400, { text: 'Data channel is missing', code: 10 });
         const keys = body
           .trim()
           .split('\n')
           .map((l) => JSON.parse(l).fields.dtc_key);
-        if (opts.ackEnabled === false) {
+        if (!hec.ackEnabled) {
           hec.events.push({ ackId: -1, channel: channel ?? '', keys });
           return reply(200, { text: 'Success', code: 0 });
         }
@@ -260,6 +292,66 @@ describe('http sinks', () => {
       for (const e of hec.events) expect(e.keys).toEqual(store.readLog(0, 10).map((r) => r.key));
     });
 
+    it('keeps polling through a busy ack endpoint instead of sending again', async () => {
+      const store = await storeWith(2);
+      const hec = hecWithAck();
+      hec.busyPolls = 3;
+      hec.autoIndex = true;
+      const w = await run(store, {
+        name: 'hec-busy',
+        format: 'json',
+        url: `splunk://${base}?token=t&ack=true`,
+      });
+      await waitFor(() => store.sinkOffsets.get('hec-busy') === 2, 10_000, 'indexed');
+      await w.stop();
+      expect(hec.events).toHaveLength(1); // sent once: a busy poll is not a lost batch
+      expect(hec.ackQueries).toBe(4); // the probe and two polls answered busy, then the confirmation
+    });
+
+    it('stops sending when acknowledgement is turned off, instead of indexing a batch again and again', async () => {
+      const retry = { initialBackoffSeconds: 0.02, maxBackoffSeconds: 0.02 };
+      // Off between the probe and the batch: HEC takes the batch without an ackId, once.
+      const store = await storeWith(2);
+      const hec = hecWithAck();
+      hec.offAfterQueries = 1;
+      const w = await run(store, {
+        name: 'hec-off',
+        format: 'json',
+        url: `splunk://${base}?token=t&ack=true`,
+        retry,
+      });
+      await waitFor(
+        () => /ACK is disabled/.test(store.sinkOffsets.status('hec-off')?.lastError ?? ''),
+        10_000,
+        'code 14',
+      );
+      await new Promise((r) => setTimeout(r, 300)); // many backoffs' worth of retries
+      await w.stop();
+      expect(hec.events.map((e) => e.ackId)).toEqual([-1]);
+      expect(store.sinkOffsets.get('hec-off')).toBe(0);
+
+      // Off while a batch waits for its ack: that batch is not sent again while it stays off.
+      const store2 = await storeWith(2);
+      const hec2 = hecWithAck();
+      const w2 = await run(store2, {
+        name: 'hec-off2',
+        format: 'json',
+        url: `splunk://${base}?token=t&ack=true`,
+        retry,
+      });
+      await waitFor(() => hec2.events.length === 1, 10_000, 'sent');
+      hec2.ackEnabled = false;
+      await waitFor(
+        () => /ACK is disabled/.test(store2.sinkOffsets.status('hec-off2')?.lastError ?? ''),
+        10_000,
+        'code 14',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await w2.stop();
+      expect(hec2.events).toHaveLength(1);
+      expect(store2.sinkOffsets.get('hec-off2')).toBe(0);
+    });
+
     it('refuses to send to a token without acknowledgement, saying how to fix it', async () => {
       const store = await storeWith(2);
       const hec = hecWithAck({ ackEnabled: false });
@@ -285,6 +377,16 @@ describe('http sinks', () => {
           },
         ).start(),
       ).rejects.toThrow(/\?ackTimeout= must be a number of seconds above 0, got "soon"/);
+      await expect(
+        new SinkWorker(
+          store,
+          { name: 'y', format: 'json', url: `splunk://${base}?token=t&channel=mine` },
+          {
+            log,
+            registry: new Registry(),
+          },
+        ).start(),
+      ).rejects.toThrow(/\?channel= must be a GUID, got "mine"/);
     });
   });
 

@@ -4,6 +4,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Deframer,
@@ -35,6 +36,19 @@ function sendTcp(port: number, data: string, chunk = 0): Promise<void> {
     });
     s.on('error', reject);
     s.on('close', () => resolve());
+  });
+}
+
+/** Sends from a worker thread: the test's own thread may be busy (a stalled store) while it sends. */
+function sendTcpFromThread(port: number, data: string): Promise<void> {
+  const code = `
+    const { workerData } = require('node:worker_threads');
+    const s = require('node:net').connect({ host: '127.0.0.1', port: workerData.port }, () => s.end(workerData.data));
+    s.on('error', (e) => { throw e; });`;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: { port, data } });
+    w.on('error', reject);
+    w.on('exit', () => resolve());
   });
 }
 
@@ -202,7 +216,10 @@ describe('syslog receiver', () => {
     open.push(rx);
     const N = 6000;
     const sampler = setInterval(sample, 1);
-    await sendTcp(rx.listeners[0].port, lf(Array.from({ length: N }, (_, i) => breachLine(10_000 + i))));
+    await sendTcpFromThread(
+      rx.listeners[0].port,
+      lf(Array.from({ length: N }, (_, i) => breachLine(10_000 + i))),
+    );
     await waitFor(() => store.maxSeq() === N, 30_000, 'all stored');
     clearInterval(sampler);
     expect(paused).toBe(1);
