@@ -32,6 +32,23 @@ const CONFIG_CODES: Record<number, string> = {
 /** Codes about the events themselves: sending them again cannot help. */
 const DATA_CODES = new Set([5, 6, 12, 13, 15]);
 
+/** HEC's JSON answer; `{}` when the body is not JSON (a proxy's error page). */
+function hecAnswer(text: string): {
+  code?: number;
+  ackId?: unknown;
+  acks?: Record<string, boolean>;
+  'invalid-event-number'?: number;
+} {
+  try {
+    const a = JSON.parse(text);
+    return a && typeof a === 'object' ? a : {};
+  } catch {
+    return {};
+  }
+}
+
+const ACK_DISABLED = 14;
+
 /**
  * The error for a HEC refusal: by its HEC code when it has one, else by the HTTP status. A data code
  * that names the event (`invalid-event-number`) refuses that one alone: HEC took the events before it
@@ -44,10 +61,7 @@ function hecError(
   retryAfter?: string | null,
   batchSize?: number,
 ): SinkError | BatchError {
-  let answer: { code?: number; 'invalid-event-number'?: number } = {};
-  try {
-    answer = JSON.parse(text);
-  } catch {}
+  const answer = hecAnswer(text);
   const { code } = answer;
   const said = `${what} answered ${status}: ${text.slice(0, 300)}`;
   if (code !== undefined && CONFIG_CODES[code])
@@ -131,16 +145,14 @@ export const splunkSink: SinkModule = {
     const indexed = async (id: number): Promise<boolean> => {
       const r = await post(what, ackTarget, `{"acks":[${id}]}`, headers, dispatcher, closing.signal);
       if (r.status < 200 || r.status >= 300) {
+        if (hecAnswer(r.text).code === ACK_DISABLED) ackChecked = false; // ask again before sending again
         const e = hecError(`${what} (ack)`, r.status, r.text, r.retryAfter);
         throw new SinkError(e.message, 'retry'); // the batch was taken: never dead-letter it here
       }
-      try {
-        return (JSON.parse(r.text) as { acks?: Record<string, boolean> }).acks?.[id] === true;
-      } catch {
-        throw new SinkError(
-          `${what}: the ack endpoint answered something other than JSON: ${r.text.slice(0, 200)}`,
-        );
-      }
+      const acks = hecAnswer(r.text).acks;
+      if (!acks)
+        throw new SinkError(`${what}: the ack endpoint answered without "acks": ${r.text.slice(0, 200)}`);
+      return acks[id] === true;
     };
 
     /**
@@ -160,11 +172,8 @@ export const splunkSink: SinkModule = {
             throw new SinkError(
               `${what}: stopped while waiting for ackId ${id}; the batch is sent again at start`,
             );
+          if (!ackChecked) throw err; // acknowledgement was turned off: no point waiting
           lastFailure = (err as Error).message;
-          if (/"code"\s*:\s*14\b/.test(lastFailure)) {
-            ackChecked = false; // acknowledgement was turned off: ask again before sending again
-            throw err;
-          }
         }
         if (Date.now() >= deadline)
           throw new SinkError(
@@ -180,7 +189,7 @@ export const splunkSink: SinkModule = {
         // Only that answer counts here: whatever else the probe meets, the batch itself will meet too.
         if (ack && !ackChecked) {
           const r = await post(what, ackTarget, '{"acks":[0]}', headers, dispatcher, closing.signal);
-          if (/"code"\s*:\s*14\b/.test(r.text)) throw hecError(`${what} (ack)`, r.status, r.text);
+          if (hecAnswer(r.text).code === ACK_DISABLED) throw hecError(`${what} (ack)`, r.status, r.text);
           ackChecked = true;
         }
         let body = '';
@@ -194,10 +203,7 @@ export const splunkSink: SinkModule = {
           throw hecError(what, r.status, r.text, r.retryAfter, items.length);
         // HEC answers {"text":"Success","code":0} (with "ackId" when acknowledgement is on); any other
         // code is a refusal even on 200.
-        let answer: { code?: number; ackId?: unknown } = {};
-        try {
-          answer = JSON.parse(r.text);
-        } catch {}
+        const answer = hecAnswer(r.text);
         if (answer.code !== undefined && answer.code !== 0)
           throw hecError(what, r.status, r.text, r.retryAfter, items.length);
         if (!ack) return;

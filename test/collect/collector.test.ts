@@ -32,7 +32,17 @@ async function setup(opts: Parameters<typeof startSimulator>[0]) {
     () => store.close(),
     () => client.close(),
   );
-  return { sim, store, client };
+  /** The poller under test: instance `lab` with a two-day look-back, over this client and store. */
+  const labPoller = (extra: Partial<ConstructorParameters<typeof InstancePoller>[0]> = {}) =>
+    new InstancePoller({
+      instance: 'lab',
+      client,
+      ingest: storeIngest(store),
+      log: silent,
+      lookbackMs: 2 * 86_400_000,
+      ...extra,
+    });
+  return { sim, store, client, labPoller };
 }
 
 function breachKeys(store: Store, instance: string) {
@@ -48,7 +58,7 @@ describe('polling', () => {
   it('misses no late breach and stores none twice', async () => {
     let t = Date.now();
     const now = () => t;
-    const { sim, store, client } = await setup({
+    const { sim, store, client, labPoller } = await setup({
       publicToken: 'p',
       privateToken: 's',
       seed: 11,
@@ -57,14 +67,7 @@ describe('polling', () => {
       ratePerMinute: 40,
       maxCreationLagMinutes: 12,
     });
-    const poller = new InstancePoller({
-      instance: 'lab',
-      client,
-      ingest: storeIngest(store),
-      log: silent,
-      lookbackMs: 2 * 86_400_000,
-      now,
-    });
+    const poller = labPoller({ now });
     for (let i = 0; i < 20; i++) {
       t += 60_000;
       const r = await poller.pollOnce();
@@ -85,20 +88,14 @@ describe('polling', () => {
   });
 
   it('stores an acknowledgement, a comment and a group score change as new versions', async () => {
-    const { sim, store, client } = await setup({
+    const { sim, store, client, labPoller } = await setup({
       publicToken: 'p',
       privateToken: 's',
       seed: 5,
       history: { count: 400, days: 1 },
       ratePerMinute: 0,
     });
-    const poller = new InstancePoller({
-      instance: 'lab',
-      client,
-      ingest: storeIngest(store),
-      log: silent,
-      lookbackMs: 2 * 86_400_000,
-    });
+    const poller = labPoller();
     const first = await poller.pollOnce();
     expect(first.streams.modelbreaches.new).toBeGreaterThan(0);
     expect(first.streams.aianalyst.new).toBeGreaterThan(0);
@@ -129,21 +126,14 @@ describe('polling', () => {
     expect(third.streams.modelbreaches.updated + third.streams.aianalyst.updated).toBe(0);
   });
   it('caps a poll without starving the newest breaches, and catches up over later polls', async () => {
-    const { sim, store, client } = await setup({
+    const { sim, store, labPoller } = await setup({
       publicToken: 'p',
       privateToken: 's',
       seed: 3,
       history: { count: 3000, days: 1 },
       ratePerMinute: 0,
     });
-    const poller = new InstancePoller({
-      instance: 'lab',
-      client,
-      ingest: storeIngest(store),
-      log: silent,
-      lookbackMs: 2 * 86_400_000,
-      maxItemsPerPoll: 500,
-    });
+    const poller = labPoller({ maxItemsPerPoll: 500 });
     const first = await poller.pollOnce();
     expect(first.streams.modelbreaches.fetched).toBeLessThan(1500);
     for (let i = 0; i < 20 && store.searchDetections({ family: 'model_breach', limit: 1 }).total < 2990; i++)

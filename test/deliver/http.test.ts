@@ -367,25 +367,11 @@ describe('http sinks', () => {
       expect(store.sinkOffsets.status('hec-noack')?.lastError).toMatch(
         /ACK is disabled.*turn on indexer acknowledgement for this HEC token/,
       );
-      await expect(() =>
-        new SinkWorker(
-          store,
-          { name: 'x', format: 'json', url: `splunk://${base}?token=t&ackTimeout=soon` },
-          {
-            log,
-            registry: new Registry(),
-          },
-        ).start(),
+      await expect(
+        run(store, { name: 'x', format: 'json', url: `splunk://${base}?token=t&ackTimeout=soon` }),
       ).rejects.toThrow(/\?ackTimeout= must be a number of seconds above 0, got "soon"/);
       await expect(
-        new SinkWorker(
-          store,
-          { name: 'y', format: 'json', url: `splunk://${base}?token=t&channel=mine` },
-          {
-            log,
-            registry: new Registry(),
-          },
-        ).start(),
+        run(store, { name: 'y', format: 'json', url: `splunk://${base}?token=t&channel=mine` }),
       ).rejects.toThrow(/\?channel= must be a GUID, got "mine"/);
     });
   });
