@@ -2,6 +2,7 @@
 // self-correction, and the typed methods derived from the endpoint catalog (endpoints.ts).
 import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
+import { retryAfterMs } from '../util/time.ts';
 import { type Catalog, type Endpoint, type EndpointSpec, endpoints, type Params } from './endpoints.ts';
 import {
   DarktraceAuthError,
@@ -486,10 +487,10 @@ function httpError(answer: Answer, base: { method: string; path: string }): Dark
   if (status === 404)
     return new DarktraceNotFoundError(`${where}: 404 ${words ?? 'Not Found'}: no such record`, ctx);
   if (status === 429) {
-    const retryAfterMs = parseRetryAfter(header(answer.headers, 'retry-after'));
+    const wait = retryAfterMs(header(answer.headers, 'retry-after'));
     return new DarktraceRateLimitError(
-      `${where}: 429 rate limited by the appliance${retryAfterMs !== undefined ? ` (retry after ${Math.round(retryAfterMs / 1000)} s)` : ''}`,
-      { ...ctx, retryAfterMs },
+      `${where}: 429 rate limited by the appliance${wait !== undefined ? ` (retry after ${Math.round(wait / 1000)} s)` : ''}`,
+      { ...ctx, retryAfterMs: wait },
     );
   }
   if (status >= 500) {
@@ -501,14 +502,6 @@ function httpError(answer: Answer, base: { method: string; path: string }): Dark
     );
   }
   return new DarktraceBadRequestError(`${where}: ${status} ${words ?? 'unexpected answer'}`, ctx);
-}
-
-function parseRetryAfter(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const secs = Number(v);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 const TLS_CODES: Record<string, TlsProblem> = {

@@ -4,7 +4,7 @@
 // a retryable status (429, 5xx) are retried; items the cluster will never take (mapping errors) go to
 // the dead-letter table.
 
-import { asJson, post, redactUrl, tlsDispatcher } from './http.ts';
+import { asJson, basicAuth, post, redactUrl, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
 import { TLS_FIELDS } from './tls.ts';
 import { BatchError, SinkError, type SinkModule } from './types.ts';
@@ -45,13 +45,12 @@ export const elasticsearchSink: SinkModule = {
     const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
     const apiKey = url.searchParams.get('apiKey');
     if (apiKey) headers.authorization = `ApiKey ${apiKey}`;
-    else if (url.username)
-      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    else if (url.username) headers.authorization = basicAuth(url);
+    const bulkAction = `{"${op}":{"_index":${JSON.stringify(index)},"_id":`; // the same for every item
     return {
       async write(items) {
         let body = '';
-        for (const i of items)
-          body += `{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(i.key)}}}\n${asJson(i)}\n`;
+        for (const i of items) body += `${bulkAction}${JSON.stringify(i.key)}}}\n${asJson(i)}\n`;
         const r = await post(what, target, body, headers, dispatcher);
         if (r.status < 200 || r.status >= 300) throw httpError(what, r.status, r.text, r.retryAfter);
         let answer: { errors?: boolean; items?: Record<string, BulkItem>[] };

@@ -58,6 +58,12 @@ export async function post(
   }
 }
 
+/** `Authorization: Basic …` from the user and password in a URL. */
+export function basicAuth(url: URL): string {
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(pair).toString('base64')}`;
+}
+
 /** Strips credentials from a URL for messages and listings. */
 export function redactUrl(u: URL): string {
   const c = new URL(u.href);
@@ -80,7 +86,7 @@ export const webhookSink: SinkModule = {
     const target = url.href;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (url.username || url.password) {
-      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      headers.authorization = basicAuth(url);
       const u = new URL(url.href);
       u.username = '';
       u.password = '';

@@ -2,6 +2,7 @@
 // sink shares (after Vector's elasticsearch/retry.rs): 429 and 5xx retry, 401/403/404/408 retry too
 // (a fixed token or route makes them pass, and the offset must not skip past them), other 4xx mean
 // the destination will never take the item: it goes to the dead-letter table.
+import { retryAfterMs } from '../util/time.ts';
 import { type FailureAction, SinkError } from './types.ts';
 
 export interface RetryPolicy {
@@ -28,14 +29,6 @@ export function httpAction(status: number): FailureAction | 'ok' {
   if (status === 429 || status >= 500) return 'retry';
   if ([401, 403, 404, 408, 409, 425].includes(status)) return 'retry';
   return 'dead_letter';
-}
-
-export function retryAfterMs(header: string | null | undefined): number | undefined {
-  if (!header) return undefined;
-  const s = Number(header);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const t = Date.parse(header);
-  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
 }
 
 /** A SinkError for a non-2xx answer, with a short piece of the body so the status says why. */

@@ -6,8 +6,9 @@
 // channel); a batch not confirmed in time is sent again. Replays can duplicate: HEC has no idempotency key.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { retryAfterMs } from '../util/time.ts';
 import { asJson, post, redactUrl, tlsDispatcher } from './http.ts';
-import { httpError, retryAfterMs } from './retry.ts';
+import { httpError } from './retry.ts';
 import { TLS_FIELDS } from './tls.ts';
 import { BatchError, SinkError, type SinkModule } from './types.ts';
 
@@ -128,8 +129,12 @@ export const splunkSink: SinkModule = {
     const ackTarget = `${scheme}://${url.host}${at >= 0 ? path.slice(0, at) : ''}/services/collector/ack`;
     const what = `splunk ${redactUrl(url)}`;
     const dispatcher = tlsDispatcher(new URL(url.href), what);
-    const index = q.get('index') ?? undefined;
-    const source = q.get('source') ?? 'dtc';
+    const index = q.get('index');
+    // What every event of a family carries, serialised once: `source`, `sourcetype` and `index`.
+    const meta = (sourcetype: string) =>
+      `,"source":${JSON.stringify(q.get('source') ?? 'dtc')},"sourcetype":${JSON.stringify(q.get('sourcetype') ?? sourcetype)}${index ? `,"index":${JSON.stringify(index)}` : ''}`;
+    const eventMeta = meta('darktrace');
+    const auditMeta = meta('darktrace:audit');
     const channel = q.get('channel') ?? randomUUID();
     if (!GUID.test(channel)) throw new Error(`splunk sink: ?channel= must be a GUID, got "${channel}"`);
     // Always on a channel: a token with acknowledgement on refuses requests without one (code 10).
@@ -194,9 +199,8 @@ export const splunkSink: SinkModule = {
         }
         let body = '';
         for (const i of items) {
-          const sourcetype = q.get('sourcetype') ?? (i.family === 'audit' ? 'darktrace:audit' : 'darktrace');
           // The event is spliced in as already-rendered JSON: no parse and re-stringify per event.
-          body += `{"time":${(i.time / 1000).toFixed(3)},"host":${JSON.stringify(i.instance)},"source":${JSON.stringify(source)},"sourcetype":${JSON.stringify(sourcetype)}${index ? `,"index":${JSON.stringify(index)}` : ''},"fields":{"dtc_key":${JSON.stringify(i.key)},"dtc_seq":${i.seq}},"event":${asJson(i)}}\n`;
+          body += `{"time":${(i.time / 1000).toFixed(3)},"host":${JSON.stringify(i.instance)}${i.family === 'audit' ? auditMeta : eventMeta},"fields":{"dtc_key":${JSON.stringify(i.key)},"dtc_seq":${i.seq}},"event":${asJson(i)}}\n`;
         }
         const r = await post(what, target, body, headers, dispatcher, closing.signal);
         if (r.status < 200 || r.status >= 300)

@@ -31,3 +31,12 @@ export function parseTime(text: string | number, now: number = Date.now()): numb
     `"${text}" is not a time: use ISO 8601 (2024-01-15T09:30:00Z), epoch milliseconds, or an age such as 24h or 7d`,
   );
 }
+
+/** An HTTP `Retry-After` header (seconds, or an HTTP date) as ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null | undefined): number | undefined {
+  if (!header) return undefined;
+  const secs = Number(header);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

@@ -7,9 +7,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 
-/** The URL to start a worker from, for `<name>.ts` beside the module at `moduleUrl`. */
+const built = new Map<string, URL>();
+
+/**
+ * The URL to start a worker from, for `<name>.ts` beside the module at `moduleUrl`. Bundled once per
+ * process: a restarted worker (the syslog receiver's) reuses the bundle instead of rebuilding it.
+ */
 export function workerScript(name: string, moduleUrl: string): URL {
   if (!moduleUrl.endsWith('.ts')) return new URL(`./${name}.js`, moduleUrl);
+  const key = `${moduleUrl}#${name}`;
+  let url = built.get(key);
+  if (!url) {
+    url = bundle(name, moduleUrl);
+    built.set(key, url);
+  }
+  return url;
+}
+
+function bundle(name: string, moduleUrl: string): URL {
   const entry = fileURLToPath(new URL(`./${name}.ts`, moduleUrl));
   let root = dirname(entry);
   while (root !== dirname(root)) {
