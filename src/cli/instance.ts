@@ -1,6 +1,5 @@
 // `dtc instance add|list|show|update|remove|test` and `dtc backfill`: manage the Darktrace instances in
 // the store (the same one `dtc start` uses) and fill their history. Private tokens are write-only.
-import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { checkConnection } from '../collect/health.ts';
@@ -10,22 +9,9 @@ import { PreparePool } from '../collect/prepare-pool.ts';
 import { DarktraceClient } from '../darktrace/index.ts';
 import { instanceSchema } from '../service/config.ts';
 import { instanceInput, instanceRecord } from '../service/instances.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { parseDuration, parseTime } from '../util/time.ts';
-
-const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'the service data directory (default ./data)')
-    .env('DTC_DATA_DIR')
-    .default('data');
-
-async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T> | T): Promise<T> {
-  const store = await openStore({ dataDir: resolve(dataDir) });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { dataDirOption, withStore } from './store.ts';
 
 const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 

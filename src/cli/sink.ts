@@ -2,24 +2,10 @@
 // back, and forgetting a sink that is no longer declared.
 // Works on the data directory's store, like `dtc instance`; a running service picks a reset up before
 // its next batch.
-import { resolve } from 'node:path';
-import { type Command, Option } from 'commander';
-import { openStore, type Store } from '../store/index.ts';
+import type { Command } from 'commander';
+import type { Store } from '../store/index.ts';
 import { parseTime } from '../util/time.ts';
-
-const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'the service data directory (default ./data)')
-    .env('DTC_DATA_DIR')
-    .default('data');
-
-async function withStore<T>(dataDir: string, fn: (store: Store) => T): Promise<T> {
-  const store = await openStore({ dataDir: resolve(dataDir) });
-  try {
-    return fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { dataDirOption, withStore } from './store.ts';
 
 /**
  * The offset that replays everything stored at or after `t`: the smallest x whose next row was stored
@@ -35,6 +21,11 @@ export function offsetForTime(store: Pick<Store, 'readLog' | 'maxSeq'>, t: numbe
     else lo = mid + 1;
   }
   return lo;
+}
+
+function _noSuchSink(store: Store, name: string): Error {
+  const known = store.sinks.list().map((s) => s.name);
+  return new Error(`no sink named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`);
 }
 
 export function sinkRows(store: Store) {
