@@ -29,7 +29,11 @@ export interface SinkConfig {
 
 /** What the worker needs from the store. */
 export interface DeliverStore {
-  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): DetectionRow[];
+  readLog(
+    afterSeq: number,
+    limit: number,
+    opts?: { content?: boolean | ((row: DetectionRow) => boolean) },
+  ): DetectionRow[];
   maxSeq(): number;
   sinks: { set(name: string, config: unknown): unknown };
   sinkOffsets: {
@@ -167,7 +171,10 @@ export class SinkWorker {
     const name = this.config.name;
     while (!this.#stopping) {
       const offset = this.#store.sinkOffsets.get(name);
-      const rows = this.#store.readLog(offset, this.#batchSize);
+      // Only rows the filter keeps are normalised: the others just move the offset.
+      const rows = this.#store.readLog(offset, this.#batchSize, {
+        content: (row) => passes(row, this.config.filter),
+      });
       this.#gauges(offset);
       if (rows.length === 0) {
         await this.#sleep(IDLE_MS);

@@ -248,8 +248,15 @@ export interface Store {
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
   getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined;
   /** The log after `afterSeq`, in seq order: what a sink delivers next. */
-  /** `content: false` reads the columns only (no canonical, no raw): cheap, for seeking by time. */
-  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): DetectionRow[];
+  /**
+   * `content: false` reads the columns only (no canonical, no raw): cheap, for seeking by time. A
+   * predicate over the columns derives the content only for the rows it accepts (a sink's filter).
+   */
+  readLog(
+    afterSeq: number,
+    limit: number,
+    opts?: { content?: boolean | ((row: DetectionRow) => boolean) },
+  ): DetectionRow[];
   maxSeq(): number;
   countDetections(): number;
   countKeys(): number;
@@ -379,7 +386,12 @@ type DetectionDbRow = Omit<DetectionsTable, 'seq' | 'raw'> & { seq: number; raw?
  */
 const toDetection = (
   r: DetectionDbRow,
-  opts: { raw: boolean; urlOf?: (instance: string) => string | undefined },
+  opts: {
+    raw: boolean;
+    urlOf?: (instance: string) => string | undefined;
+    /** Rows it refuses keep their columns only: the normaliser does not run for them. */
+    content?: (row: DetectionRow) => boolean;
+  },
 ): DetectionRow => {
   const row: DetectionRow = {
     seq: r.seq,
@@ -396,7 +408,7 @@ const toDetection = (
     acknowledged: r.acknowledged === 1,
     source: r.source,
   };
-  if (r.raw === undefined) return row;
+  if (r.raw === undefined || (opts.content && !opts.content(row))) return row;
   try {
     const { raw, ...canonical } = normalize(r.raw, {
       instance: r.instance,
@@ -694,8 +706,13 @@ class SqliteStore implements Store {
     return { ...toDetection(row, { raw: true, urlOf: this.#urls() }), versions };
   }
 
-  readLog(afterSeq: number, limit: number, opts: { content?: boolean } = {}): DetectionRow[] {
+  readLog(
+    afterSeq: number,
+    limit: number,
+    opts: { content?: boolean | ((row: DetectionRow) => boolean) } = {},
+  ): DetectionRow[] {
     const cols = opts.content === false ? DETECTION_COLUMNS : WITH_RAW;
+    const content = typeof opts.content === 'function' ? opts.content : undefined;
     const rows = this.#x.all(
       this.#k
         .selectFrom('detections as d')
@@ -705,7 +722,7 @@ class SqliteStore implements Store {
         .limit(Math.max(Math.trunc(limit), 0)),
     );
     const urlOf = this.#urls();
-    return rows.map((r) => toDetection(r, { raw: true, urlOf }));
+    return rows.map((r) => toDetection(r, { raw: true, urlOf, content }));
   }
 
   /** Instance name → its URL, read once per call: links for records that carry none. */

@@ -157,6 +157,9 @@ describe('store: readLog', () => {
     expect(columns).toMatchObject({ seq: 3, source: 'api' });
     expect(columns).not.toHaveProperty('raw');
     expect(columns).not.toHaveProperty('canonical');
+    // A predicate (a sink's filter) derives the content of the rows it accepts only.
+    const some = s.readLog(2, 2, { content: (r) => r.version === 2 });
+    expect(some.map((r) => r.canonical !== undefined)).toEqual([false, true]);
     expect(s.readLog(5, 10)).toEqual([]);
     expect(s.readLog(0, 0)).toEqual([]);
   });
