@@ -11,12 +11,9 @@ import {
 import type { DetectionInput } from '../store/index.ts';
 import type { Ingest, IngestResult } from './types.ts';
 
-/** A store row: the searchable columns and the received text. */
-export type DetectionRowInput = DetectionInput;
-
 /** What ingestion needs from the store. */
 export interface IngestStore {
-  appendDetections(batch: DetectionRowInput[]): { newKeys: number; updated: number; duplicates: number };
+  appendDetections(batch: DetectionInput[]): { newKeys: number; updated: number; duplicates: number };
   deadLetters: {
     add(d: { source: string; instance?: string | null; reason: string; payload: string }): unknown;
   };
@@ -36,7 +33,7 @@ const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is str
  * The store row for a Detection: its searchable columns and `raw`, the text it was normalised from.
  * The canonical detection itself is not stored: the store derives it from that text on read.
  */
-export function toRow(d: Detection, raw: string, source: Origin['source']): DetectionRowInput {
+export function toRow(d: Detection, raw: string, source: Origin['source']): DetectionInput {
   const o = d.observables;
   return {
     instance: d.key.instance,
@@ -61,7 +58,7 @@ const snippet = (v: unknown) => {
 };
 
 export interface PreparedBatch {
-  rows: DetectionRowInput[];
+  rows: DetectionInput[];
   rejects: { source: string; instance: string | null; reason: string; payload: string }[];
 }
 
@@ -78,7 +75,7 @@ export function prepareRecords(
   /** The appliance URL, for links the record lacks (an empty breachUrl). */
   baseUrl?: string,
 ): PreparedBatch {
-  const rows: DetectionRowInput[] = [];
+  const rows: DetectionInput[] = [];
   const rejects: PreparedBatch['rejects'] = [];
   for (const item of items) {
     try {

@@ -1,7 +1,7 @@
 // Sink and syslog metrics, registered on the service's registry (Vector's component contract, per batch).
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-export function createDeliverMetrics(registry: Registry) {
+function createDeliverMetrics(registry: Registry) {
   const registers = [registry];
   return {
     sent: new Counter({

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Collector, type InstanceRecord } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } from '../collect/syslog.ts';
+import type { IngestResult } from '../collect/types.ts';
 import { registerSinkRoutes } from '../deliver/api.ts';
 import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
 import { buildApi } from '../server/app.ts';
@@ -139,14 +140,18 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     // Stops after the pollers and the receiver (cleanup runs front to back): the in-flight batch finishes.
     cleanup.unshift(() => deliverer.stop());
 
+    // Every ingest path (poll, syslog) ends here: count what was stored and wake the sinks.
+    const stored = (instance: string, source: 'poll' | 'syslog', r: IngestResult) => {
+      metrics.stored.inc({ instance, kind: 'new' }, r.new);
+      metrics.stored.inc({ instance, kind: 'updated' }, r.updated);
+      metrics.stored.inc({ instance, kind: 'duplicate' }, r.duplicates);
+      if (r.rejected) metrics.rejected.inc({ instance, source }, r.rejected);
+      if (r.new || r.updated) deliverer.notify();
+    };
     const ingest = storeIngest(store, {
       onStored(instance, stream, r, fetched) {
-        if (r.new || r.updated) deliverer.notify();
         metrics.fetched.inc({ instance, stream }, fetched);
-        metrics.stored.inc({ instance, kind: 'new' }, r.new);
-        metrics.stored.inc({ instance, kind: 'updated' }, r.updated);
-        metrics.stored.inc({ instance, kind: 'duplicate' }, r.duplicates);
-        if (r.rejected) metrics.rejected.inc({ instance, source: 'poll' }, r.rejected);
+        stored(instance, 'poll', r);
       },
     });
     const collector = new Collector({
@@ -242,13 +247,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         defaultInstance: sc?.defaultInstance,
         registry: metrics.registry,
         log,
-        onStored(r, instance) {
-          metrics.stored.inc({ instance, kind: 'new' }, r.new);
-          metrics.stored.inc({ instance, kind: 'updated' }, r.updated);
-          metrics.stored.inc({ instance, kind: 'duplicate' }, r.duplicates);
-          if (r.rejected) metrics.rejected.inc({ instance, source: 'syslog' }, r.rejected);
-          if (r.new || r.updated) deliverer.notify();
-        },
+        onStored: (r, instance) => stored(instance, 'syslog', r),
       });
       const rx = syslog;
       cleanup.unshift(() => rx.close());
