@@ -15,7 +15,7 @@ import type { Ingest, IngestResult } from './types.ts';
 export interface IngestStore {
   appendDetections(batch: DetectionInput[]): { newKeys: number; updated: number; duplicates: number };
   deadLetters: {
-    add(d: { source: string; instance?: string | null; reason: string; payload: string }): unknown;
+    addAll(ds: { source: string; instance?: string | null; reason: string; payload: string }[]): void;
   };
   cursors: {
     get(instance: string, stream: string): unknown;
@@ -95,9 +95,9 @@ export function prepareRecords(
   return { rows, rejects };
 }
 
-/** Stores a prepared batch: dead letters first, then one append transaction. */
+/** Stores a prepared batch: its dead letters in one transaction, then its rows in another. */
 export function storePrepared(store: IngestStore, batch: PreparedBatch): IngestResult {
-  for (const r of batch.rejects) store.deadLetters.add(r);
+  store.deadLetters.addAll(batch.rejects);
   const r = batch.rows.length
     ? store.appendDetections(batch.rows)
     : { newKeys: 0, updated: 0, duplicates: 0 };

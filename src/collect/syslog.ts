@@ -118,15 +118,15 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
       m?.syslogLines.inc({ listener: proto, outcome: 'received' }, c.received);
       if (c.dropped) m?.syslogLines.inc({ listener: proto, outcome: 'dropped' }, c.dropped);
     }
-    for (const f of msg.frameRejects) {
-      m?.syslogLines.inc({ listener: f.proto, outcome: 'rejected' });
-      o.store.deadLetters.add({
+    for (const f of msg.frameRejects) m?.syslogLines.inc({ listener: f.proto, outcome: 'rejected' });
+    o.store.deadLetters.addAll(
+      msg.frameRejects.map((f) => ({
         source: `syslog:${f.proto} ${f.peer}`,
         instance: f.instance,
         reason: f.reason,
         payload: f.sample,
-      });
-    }
+      })),
+    );
     for (const g of msg.groups) {
       try {
         const r = storePrepared(o.store, g.batch);

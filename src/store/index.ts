@@ -296,6 +296,8 @@ export interface Store {
   };
   deadLetters: {
     add(d: DeadLetterInput): number;
+    /** Several in one transaction: a flood of bad lines costs one commit per batch, not one per line. */
+    addAll(ds: DeadLetterInput[]): void;
     /** Newest first. */
     list(limit?: number, offset?: number): DeadLetter[];
     count(): number;
@@ -957,6 +959,9 @@ class SqliteStore implements Store {
           payload: d.payload,
         }),
       ).lastInsertRowid,
+    addAll: (ds) => {
+      if (ds.length) this.#x.transaction(() => ds.forEach((d) => this.deadLetters.add(d)));
+    },
     list: (limit = 100, offset = 0) =>
       this.#x.all(
         this.#k.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(limit).offset(offset),
