@@ -960,7 +960,10 @@ class SqliteStore implements Store {
         }),
       ).lastInsertRowid,
     addAll: (ds) => {
-      if (ds.length) this.#x.transaction(() => ds.forEach((d) => this.deadLetters.add(d)));
+      if (!ds.length) return;
+      this.#x.transaction(() => {
+        for (const d of ds) this.deadLetters.add(d);
+      });
     },
     list: (limit = 100, offset = 0) =>
       this.#x.all(
