@@ -60,8 +60,6 @@ export function registerStart(program: Command): void {
           taken.add(name);
           return { name, format, url };
         });
-        if (flags.syslogTls !== undefined && (!flags.tlsKey || !flags.tlsCert))
-          throw new Error('--syslog-tls needs --tls-key <file> and --tls-cert <file>');
         const log = createLogger();
         const service = await startService({
           dataDir: flags.dataDir,

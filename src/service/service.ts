@@ -229,7 +229,11 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     if (tlsPort !== undefined) {
       const keyFile = so.tlsKeyFile ?? sc?.tls?.keyFile;
       const certFile = so.tlsCertFile ?? sc?.tls?.certFile;
-      if (!keyFile || !certFile) throw new Error('a syslog TLS listener needs --tls-key and --tls-cert');
+      // A TLS port from the config file without its files is refused by validateConfig; this is the flag's case.
+      if (!keyFile || !certFile)
+        throw new Error(
+          '--syslog-tls needs --tls-key <file> and --tls-cert <file> (or syslog.tls.keyFile and certFile in the config file)',
+        );
       listeners.push({
         protocol: 'tls',
         port: tlsPort,
