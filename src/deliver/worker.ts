@@ -4,7 +4,7 @@
 // was neither accepted nor dead-lettered, so delivery is at least once and in sequence order.
 import type { Registry } from 'prom-client';
 import { type Detection, type Format, render } from '../normalize/index.ts';
-import type { DetectionRow, SinkOffset } from '../store/index.ts';
+import type { DetectionRow, SinkOffset, Store } from '../store/index.ts';
 import { redactUrl } from './http.ts';
 import { type DeliverMetrics, deliverMetrics } from './metrics.ts';
 import { sinkModuleFor } from './registry.ts';
@@ -28,13 +28,7 @@ export interface SinkConfig {
 }
 
 /** What the worker needs from the store. */
-export interface DeliverStore {
-  readLog(
-    afterSeq: number,
-    limit: number,
-    opts?: { content?: boolean | ((row: DetectionRow) => boolean) },
-  ): DetectionRow[];
-  maxSeq(): number;
+export interface DeliverStore extends Pick<Store, 'readLog' | 'maxSeq'> {
   sinks: { set(name: string, config: unknown): unknown };
   sinkOffsets: {
     get(sink: string): number;
