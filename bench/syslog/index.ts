@@ -16,10 +16,11 @@ import { Worker } from 'node:worker_threads';
 import { startSyslogReceiver } from '../../src/collect/syslog.ts';
 import { startService } from '../../src/service/service.ts';
 import { openStore } from '../../src/store/index.ts';
+import { fixturesDir } from '../../test/helpers/fixtures.ts';
 
 const N = Number(process.env.DTC_BENCH_LINES ?? 500_000);
 const ROUNDS = Math.max(1, Number(process.env.DTC_BENCH_ROUNDS ?? 3));
-const FIXTURE = '/work/shared/fixtures/elastic/model_breach_alert-test-model-breach-alert.log';
+const FIXTURE = join(fixturesDir, 'elastic', 'model_breach_alert-test-model-breach-alert.log');
 
 // The sender: a load generator that costs the receivers as little CPU as it can (they share two
 // cores). Each line is the template's bytes copied into a 256 KB buffer with a distinct pbid and time

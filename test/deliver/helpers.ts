@@ -5,8 +5,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { fixturesDir } from '../helpers/fixtures.ts';
 
-export const FIXTURES = '/work/shared/fixtures/elastic';
+export const FIXTURES = join(fixturesDir, 'elastic');
 
 /** A binary the test needs: fail (never skip) with the Debian package to install. */
 export function requireBinary(bin: string, pkg: string): string {

@@ -1,4 +1,4 @@
-// Fixture access for the normaliser tests: ../shared/fixtures beside the repo, or $DTC_FIXTURES.
+// Fixture access for the normaliser tests: test/fixtures, or $DTC_FIXTURES.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixturesDir } from '../helpers/fixtures.ts';

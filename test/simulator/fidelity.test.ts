@@ -1,5 +1,5 @@
 // Fidelity: for every endpoint with a captured fixture, the simulator's answer has every key the
-// fixture has, with the same JSON type (fixtures: ../shared/fixtures, or $DTC_FIXTURES).
+// fixture has, with the same JSON type (fixtures: test/fixtures, or $DTC_FIXTURES).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
