@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DarktraceClientOptions } from '../darktrace/index.ts';
-import { workerScript } from '../util/worker.ts';
+import { startWorker } from '../util/worker.ts';
 import type { TimeWindow } from './cursor.ts';
 import type { Prepared, PrepareWindow, StreamSpec } from './poller.ts';
 
@@ -19,11 +19,10 @@ export class PreparePool {
     log: { warn(m: string): void; error(m: string): void },
     readonly minScore = 0,
   ) {
-    const url = workerScript('prepare-worker', import.meta.url);
     const seen = new Set<string>();
     for (let i = 0; i < size; i++) {
       // Small young generations: a worker's garbage is one window at a time, and RSS is the budget.
-      const w = new Worker(url, {
+      const w = startWorker('prepare-worker', import.meta.url, {
         workerData: { client, instance },
         resourceLimits: { maxYoungGenerationSizeMb: 8 },
       });

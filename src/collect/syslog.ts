@@ -6,10 +6,10 @@
 // is dead-lettered with its reason and the listener carries on. Backpressure: past a bounded number of
 // lines queued or not yet stored, TCP sockets are paused until batches are stored (UDP has no flow
 // control: the overflow is counted as dropped).
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Registry } from 'prom-client';
 import { deliverMetrics } from '../deliver/metrics.ts';
-import { workerScript } from '../util/worker.ts';
+import { startWorker } from '../util/worker.ts';
 import { type IngestStore, type PreparedBatch, storePrepared } from './ingest.ts';
 import type { IngestResult } from './types.ts';
 
@@ -277,4 +277,4 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
 
 /** Starts the listening half's thread (syslog-worker.ts). */
 export const startSyslogWorker = (data: SyslogWorkerData) =>
-  new Worker(workerScript('syslog-worker', import.meta.url), { workerData: data });
+  startWorker('syslog-worker', import.meta.url, { workerData: data });
