@@ -17,8 +17,10 @@ import { type Simulator, startSimulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
 import { instanceInput, instanceRecord } from './instances.ts';
+import { lockDataDir } from './lock.ts';
 import type { ServiceLogger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { checkPortsFree } from './ports.ts';
 
 export interface ServiceOptions {
   dataDir?: string;
@@ -71,9 +73,51 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const dataDir = resolve(o.dataDir ?? config.dataDir ?? env.DTC_DATA_DIR ?? 'data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const log = o.log;
-  const store = await openStore({ dataDir });
-  const cleanup: (() => Promise<unknown> | unknown)[] = [() => store.close()];
+  // Before anything else: a second service on the same data directory stops here, having done nothing.
+  const lock = lockDataDir(dataDir);
+  const cleanup: (() => Promise<unknown> | unknown)[] = [];
   try {
+    // The syslog push path (started last): command-line ports override the config file's.
+    const sc = config.syslog;
+    const so = o.syslog ?? {};
+    const slHost = so.host ?? sc?.host ?? '127.0.0.1';
+    const listeners: SyslogListenerConfig[] = [];
+    const tcpPort = so.tcpPort ?? sc?.tcpPort;
+    const udpPort = so.udpPort ?? sc?.udpPort;
+    const tlsPort = so.tlsPort ?? sc?.tlsPort;
+    if (tcpPort !== undefined) listeners.push({ protocol: 'tcp', port: tcpPort, host: slHost });
+    if (udpPort !== undefined) listeners.push({ protocol: 'udp', port: udpPort, host: slHost });
+    if (tlsPort !== undefined) {
+      const keyFile = so.tlsKeyFile ?? sc?.tls?.keyFile;
+      const certFile = so.tlsCertFile ?? sc?.tls?.certFile;
+      // A TLS port from the config file without its files is refused by validateConfig; this is the flag's case.
+      if (!keyFile || !certFile)
+        throw new Error(
+          '--syslog-tls needs --tls-key <file> and --tls-cert <file> (or syslog.tls.keyFile and certFile in the config file)',
+        );
+      listeners.push({
+        protocol: 'tls',
+        port: tlsPort,
+        host: slHost,
+        key: readFileSync(keyFile),
+        cert: readFileSync(certFile),
+      });
+    }
+    const port = o.port ?? config.api.port;
+    const host = o.host ?? config.api.host;
+    // Every port is checked before any poller or sink runs, so a taken one fails the start cleanly.
+    await checkPortsFree([
+      { protocol: 'tcp', host, port, what: 'the API port', option: '--port' },
+      ...listeners.map((l) => ({
+        protocol: l.protocol === 'udp' ? ('udp' as const) : ('tcp' as const),
+        host: l.host ?? '127.0.0.1',
+        port: l.port,
+        what: `the syslog ${l.protocol.toUpperCase()} port`,
+        option: `--syslog-${l.protocol}`,
+      })),
+    ]);
+    const store = await openStore({ dataDir });
+    cleanup.push(() => store.close());
     // Instances declared in the config file are the source of truth for those names.
     for (const i of config.instances) {
       const row = instanceInput(i);
@@ -194,8 +238,6 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         registerSinkRoutes(app, deliverer);
       },
     });
-    const port = o.port ?? config.api.port;
-    const host = o.host ?? config.api.host;
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
       // The API runs commands (acknowledge, quarantine) and has no authentication of its own.
       log.warn(
@@ -216,32 +258,6 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr ? addr.port : port}`;
     collector.start();
 
-    // The syslog push path: command-line ports override the config file's.
-    const sc = config.syslog;
-    const so = o.syslog ?? {};
-    const slHost = so.host ?? sc?.host ?? '127.0.0.1';
-    const listeners: SyslogListenerConfig[] = [];
-    const tcpPort = so.tcpPort ?? sc?.tcpPort;
-    const udpPort = so.udpPort ?? sc?.udpPort;
-    const tlsPort = so.tlsPort ?? sc?.tlsPort;
-    if (tcpPort !== undefined) listeners.push({ protocol: 'tcp', port: tcpPort, host: slHost });
-    if (udpPort !== undefined) listeners.push({ protocol: 'udp', port: udpPort, host: slHost });
-    if (tlsPort !== undefined) {
-      const keyFile = so.tlsKeyFile ?? sc?.tls?.keyFile;
-      const certFile = so.tlsCertFile ?? sc?.tls?.certFile;
-      // A TLS port from the config file without its files is refused by validateConfig; this is the flag's case.
-      if (!keyFile || !certFile)
-        throw new Error(
-          '--syslog-tls needs --tls-key <file> and --tls-cert <file> (or syslog.tls.keyFile and certFile in the config file)',
-        );
-      listeners.push({
-        protocol: 'tls',
-        port: tlsPort,
-        host: slHost,
-        key: readFileSync(keyFile),
-        cert: readFileSync(certFile),
-      });
-    }
     let syslog: SyslogReceiver | undefined;
     if (listeners.length) {
       syslog = await startSyslogReceiver({
@@ -271,7 +287,11 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       demoSinkFile,
       stop: () => {
         stopping ??= (async () => {
-          for (const f of cleanup) await f();
+          try {
+            for (const f of cleanup) await f();
+          } finally {
+            lock.release();
+          }
         })();
         return stopping;
       },
@@ -279,6 +299,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     return service;
   } catch (err) {
     for (const f of cleanup) await Promise.resolve(f()).catch(() => {});
+    lock.release();
     throw err;
   }
 }

@@ -176,3 +176,59 @@ describe('dtc start', () => {
     }
   }, 60_000);
 });
+
+describe('one service per data directory', () => {
+  it('refuses a second start on the same data directory before delivering anything, and survives kill -9', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dtc-lock-'));
+    const first = start(['--data-dir', dataDir]);
+    await first.apiUrl();
+    const sinkFile = join(mkdtempSync(join(tmpdir(), 'dtc-lock-sink-')), 'second.ndjson');
+    try {
+      const second = start(['--data-dir', dataDir, '--sink', `ecs:file://${sinkFile}`]);
+      const { code } = await second.exited;
+      expect(code).toBe(1);
+      expect(second.err()).toContain(
+        `the data directory ${dataDir} is in use by dtc process ${first.child.pid}`,
+      );
+      expect(second.err()).toMatch(/another --data-dir/);
+      expect(existsSync(sinkFile)).toBe(false);
+      // The lock is the kernel's: a killed holder leaves nothing stale behind.
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const third = start(['--data-dir', dataDir]);
+      await third.apiUrl();
+      stop(third.child);
+      expect((await third.exited).code).toBe(0);
+      expect(existsSync(join(dataDir, 'dtc.pid'))).toBe(false);
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('checks its ports before any sink runs, naming the taken one', async () => {
+    const { createServer } = await import('node:net');
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const taken = (holder.address() as { port: number }).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'dtc-ports-'));
+    const sinkFile = join(dataDir, 'out.ndjson');
+    try {
+      const api = start(['--data-dir', dataDir, '--sink', `ecs:file://${sinkFile}`, '--port', String(taken)]);
+      expect((await api.exited).code).toBe(1);
+      expect(api.err()).toContain(`the API port 127.0.0.1:${taken} is already in use`);
+      const sys = start([
+        '--data-dir',
+        dataDir,
+        '--sink',
+        `ecs:file://${sinkFile}`,
+        '--syslog-tcp',
+        String(taken),
+      ]);
+      expect((await sys.exited).code).toBe(1);
+      expect(sys.err()).toContain(`the syslog TCP port 127.0.0.1:${taken} is already in use`);
+      expect(existsSync(sinkFile)).toBe(false);
+    } finally {
+      holder.close();
+    }
+  }, 60_000);
+});
