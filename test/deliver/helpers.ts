@@ -1,6 +1,5 @@
-// Shared by the delivery and syslog tests: fixtures as syslog lines, Debian binaries that must exist,
+// Shared by the delivery and syslog tests: fixtures as syslog lines,
 // temp stores, and waiting.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +7,6 @@ import { openStore, type Store } from '../../src/store/index.ts';
 import { fixturesDir } from '../helpers/fixtures.ts';
 
 export const FIXTURES = join(fixturesDir, 'elastic');
-
-/** A binary the test needs: fail (never skip) with the Debian package to install. */
-export function requireBinary(bin: string, pkg: string): string {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error(`${bin} is not installed: apt-get install -y ${pkg} (.ci/run installs it)`);
-  }
-}
 
 export async function tempStore(prefix = 'dtc-deliver-'): Promise<{ store: Store; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));

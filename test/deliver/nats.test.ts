@@ -11,7 +11,10 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestRecords } from '../../src/collect/ingest.ts';
 import { SinkWorker } from '../../src/deliver/worker.ts';
-import { breachLine, requireBinary, tempStore, waitFor } from './helpers.ts';
+import { program } from '../helpers/programs.ts';
+import { breachLine, tempStore, waitFor } from './helpers.ts';
+
+const natsServer = program('nats-server', 'nats-server');
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -26,7 +29,8 @@ let port = 0;
 let nc: NatsConnection | undefined;
 
 beforeAll(async () => {
-  const bin = requireBinary('nats-server', 'nats-server');
+  if (!natsServer) return;
+  const bin = natsServer;
   port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'dtc-nats-'));
   let err = '';
@@ -55,7 +59,7 @@ afterAll(async () => {
   }
 });
 
-describe('NATS JetStream sink', () => {
+describe.skipIf(!natsServer)('NATS JetStream sink', () => {
   it('publishes each detection with a JetStream ack; consumers read them in sequence order', async () => {
     const { store } = await tempStore();
     ingestRecords(
