@@ -1,34 +1,9 @@
-// Options shared by every command that talks to an appliance directly. Tokens may come from the
-// environment so they stay out of shell history and `ps`.
-import { type Command, Option } from 'commander';
+// The SDK client a command builds from its connection flags (declared in options.ts). Loaded by actions
+// only: it pulls in the SDK and undici.
 import { DarktraceClient, type Logger } from '../darktrace/index.ts';
+import type { ConnectionFlags } from './options.ts';
 
-export interface ConnectionFlags {
-  url?: string;
-  publicToken?: string;
-  privateToken?: string;
-  insecure?: boolean;
-  caFile?: string;
-  proxy?: string;
-  timeout?: string;
-  retries?: string;
-}
-
-export function addConnectionOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--url <url>', 'appliance base URL, e.g. https://dt.example.com').env('DTC_URL'))
-    .addOption(new Option('--public-token <token>', 'API public token').env('DTC_PUBLIC_TOKEN'))
-    .addOption(
-      new Option('--private-token <token>', 'API private token (prefer the env variable)').env(
-        'DTC_PRIVATE_TOKEN',
-      ),
-    )
-    .option('--insecure', 'skip TLS certificate verification (self-signed appliances)')
-    .option('--ca-file <path>', 'PEM CA bundle to trust for the appliance certificate')
-    .addOption(new Option('--proxy <url>', 'HTTP(S) proxy').env('HTTPS_PROXY'))
-    .option('--timeout <ms>', 'request timeout in milliseconds', '30000')
-    .option('--retries <n>', 'retries on 429, 5xx and network errors', '3');
-}
+export type { ConnectionFlags } from './options.ts';
 
 export const stderrLogger: Logger = {
   debug: () => {},

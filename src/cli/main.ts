@@ -1,7 +1,12 @@
-// The `dtc` command line. Each subcommand lives in its own file and registers itself here.
+// The `dtc` command line. Each subcommand lives in its own file and registers itself here. Registering
+// is cheap: a registration file declares the command, its options and help, and imports the module
+// that does the work (src/cli/actions/) only when the command runs, so `dtc --help`, `dtc --version`
+// and `dtc cmd list` never load the store, the HTTP server or the simulator.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCall } from './call.ts';
-import { registerCmd } from './cmd.ts';
+import { addCatalogCommands, registerCmd } from './cmd.ts';
+import { registerCompletion } from './completion.ts';
 import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
 import { registerNormalize } from './normalize.ts';
@@ -9,9 +14,17 @@ import { registerSimulator } from './simulator.ts';
 import { registerSink } from './sink.ts';
 import { registerStart } from './start.ts';
 
-export async function main(argv: string[]): Promise<void> {
+/** The package version; package.json is two levels up from both src/cli/ and dist/cli/. */
+export function version(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+}
+
+/** The whole command tree, before parsing. The catalog commands under `dtc cmd` are added on demand. */
+export function buildProgram(): Command {
   const program = new Command('dtc')
     .description('The Darktrace integration hub: SDK, simulator, normaliser, collector and SOC commands')
+    // The root parses its own options wherever they appear, so -V works after any subcommand too.
+    .version(version(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   // Subcommands register here, one line each.
@@ -23,7 +36,15 @@ export async function main(argv: string[]): Promise<void> {
   registerEndpoints(program);
   registerCmd(program);
   registerSink(program);
+  registerCompletion(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
+    // `dtc cmd …` (and `dtc help cmd`) need the catalog's commands declared before parsing.
+    if (argv.slice(2).includes('cmd')) await addCatalogCommands(program);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);

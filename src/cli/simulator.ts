@@ -1,7 +1,7 @@
-// `dtc simulator`: run the Darktrace appliance simulator until interrupted.
-import { readFileSync } from 'node:fs';
+// `dtc simulator`: run the Darktrace appliance simulator until interrupted. Declaration only; the
+// simulator (fastify and the seeded network) is loaded when the command runs.
 import type { Command } from 'commander';
-import { startSimulator } from '../simulator/index.ts';
+import type { SimulatorFlags } from './actions/simulator.ts';
 
 const num = (name: string) => (v: string) => {
   const n = Number(v);
@@ -30,38 +30,5 @@ export function registerSimulator(program: Command): void {
     .option('--truncate-rate <share>', 'share of bodies cut in the middle', num('truncate-rate'), 0)
     .option('--clock-skew <seconds>', 'skew of the server clock', num('clock-skew'), 0)
     .option('--log', 'log requests')
-    .action(async (o) => {
-      if (!o.publicToken || !o.privateToken)
-        throw new Error('--public-token and --private-token must not be empty');
-      if ((o.tlsKey && !o.tlsCert) || (!o.tlsKey && o.tlsCert))
-        throw new Error('--tls-key and --tls-cert go together');
-      if (![500, 503, 429].includes(o.errorStatus)) throw new Error('--error-status must be 500, 503 or 429');
-      const sim = await startSimulator({
-        port: o.port,
-        host: o.host,
-        publicToken: o.publicToken,
-        privateToken: o.privateToken,
-        seed: o.seed,
-        history: { count: o.history, days: o.historyDays },
-        ratePerMinute: o.rate,
-        maxCreationLagMinutes: o.maxLag,
-        tls: o.tlsKey ? { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) } : undefined,
-        faults: {
-          latencyMs: o.latency,
-          errorRate: o.errorRate,
-          errorStatus: o.errorStatus,
-          truncateRate: o.truncateRate,
-          clockSkewSeconds: o.clockSkew,
-        },
-        logger: !!o.log,
-      });
-      process.stdout.write(`Darktrace simulator listening on ${sim.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          sim.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action(async (o: SimulatorFlags) => (await import('./actions/simulator.ts')).runSimulator(o));
 }

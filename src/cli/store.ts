@@ -1,12 +1,7 @@
-// What the commands that work on the service's data directory share (`dtc instance`, `dtc sink`).
+// What the actions that work on the service's data directory share (`dtc instance`, `dtc sink`, …).
+// Heavy (opens SQLite): import it from actions only, never from a registration file.
 import { resolve } from 'node:path';
-import { Option } from 'commander';
 import { openStore, type Store } from '../store/index.ts';
-
-export const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'the service data directory (default ./data)')
-    .env('DTC_DATA_DIR')
-    .default('data');
 
 /** Opens the data directory's store for one command and always closes it. */
 export async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T> | T): Promise<T> {

@@ -731,7 +731,7 @@ export const commands: CommandDef[] = [
     name: 'download-pcap',
     aliases: ['darktrace-download-pcap'],
     description:
-      'Download a finished capture; the bytes are returned base64-encoded (the CLI writes them to --output)',
+      'Download a finished capture; the bytes are returned base64-encoded (dtc cmd writes them to the file given by --out-file)',
     params: [
       {
         name: 'filename',

@@ -1,6 +1,7 @@
 // The normaliser: one received line or parsed record → the canonical Detection → ECS, OCSF, CEF, LEEF
 // or JSON. No I/O here: callers (CLI, collector, syslog receiver) bring the bytes and take the strings.
 import { NormalizeError } from './errors.ts';
+import { FORMATS, type Format } from './formats.ts';
 import { detectFamily, frame, parseCef } from './frame.ts';
 import { mapAiAnalyst } from './mappers/aianalyst.ts';
 import { mapAudit } from './mappers/audit.ts';
@@ -16,13 +17,11 @@ import { renderOcsf, toOcsf } from './render/ocsf.ts';
 import { isObj, type Obj } from './util.ts';
 
 export { NormalizeError, type NormalizeReason } from './errors.ts';
+export { FORMATS, type Format } from './formats.ts';
 export { detectFamily, frame, parseCef } from './frame.ts';
 export { contentHash } from './mappers/common.ts';
 export type * from './model.ts';
 export { toEcs, toOcsf };
-
-export const FORMATS = ['ecs', 'ocsf', 'cef', 'leef', 'json'] as const;
-export type Format = (typeof FORMATS)[number];
 
 export interface NormalizeOptions {
   /**

@@ -1,6 +1,6 @@
 // `dtc call` and `dtc endpoints` as a user runs them: a real process against the simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointCoverage } from '../../src/cli/endpoints.ts';
+import { endpointCoverage } from '../../src/cli/actions/endpoints.ts';
 import { listEndpoints } from '../../src/darktrace/index.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { runDtc } from '../helpers/dtc.ts';

@@ -562,7 +562,7 @@ describe('over HTTP and the CLI', () => {
     });
     await new Promise((r) => setTimeout(r, 400));
     const file = join(dataDir, 'capture.pcap');
-    const dl = await cmd(['download-pcap', '--filename', p.filename, '--output', file]);
+    const dl = await cmd(['download-pcap', '--filename', p.filename, '--out-file', file]);
     expect(dl.code).toBe(0);
     expect(readFileSync(file).readUInt32LE(0)).toBe(0xa1b2c3d4);
     expect(

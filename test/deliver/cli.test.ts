@@ -86,7 +86,12 @@ describe('dtc start --syslog-* --sink', () => {
         ['dt-udp', '3'],
       ]);
       const list = await run('node', ['bin/dtc.js', 'sink', 'list', '--data-dir', dir]);
-      expect(list.stdout).toMatch(/^ecs-file\tecs\tfile:\/\/\S+\toffset 3\tlag 0$/m);
+      expect(JSON.parse(list.stdout)).toEqual([
+        expect.objectContaining({ name: 'ecs-file', format: 'ecs', offset: 3, lag: 0, lastError: null }),
+      ]);
+      const table = await run('node', ['bin/dtc.js', 'sink', 'list', '-o', 'table', '--data-dir', dir]);
+      expect(table.stdout).toMatch(/^NAME +FORMAT +URL +OFFSET +LAG +LASTERROR +LASTERRORAT$/m);
+      expect(table.stdout).toMatch(/^ecs-file +ecs +file:\/\/\S+ +3 +0$/m);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -125,7 +130,8 @@ describe('dtc start --syslog-* --sink', () => {
     const removed = await runDtc(['sink', 'remove', 'old-hook', '--data-dir', dir]);
     expect(removed.code).toBe(0);
     expect(removed.out).toMatch(/sink old-hook removed \(it was at offset 42\)/);
-    expect((await runDtc(['sink', 'list', '--data-dir', dir])).out).toMatch(/no sinks yet/);
+    expect((await runDtc(['sink', 'list', '-o', 'table', '--data-dir', dir])).out).toMatch(/no sinks yet/);
+    expect(JSON.parse((await runDtc(['sink', 'list', '--data-dir', dir])).out)).toEqual([]);
     const unknown = await runDtc(['sink', 'remove', 'nope', '--data-dir', dir]);
     expect(unknown.code).not.toBe(0);
     expect(unknown.err).toMatch(/no sink named "nope"/);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runNormalize } from '../../src/cli/normalize.ts';
+import { runNormalize } from '../../src/cli/actions/normalize.ts';
 import { FORMATS } from '../../src/normalize/index.ts';
 import { elasticLines, repoRoot } from './helpers.ts';
 

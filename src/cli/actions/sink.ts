@@ -1,0 +1,74 @@
+// The work behind `dtc sink …` (declared in ../sink.ts), loaded only when one of them runs.
+import type { Store } from '../../store/index.ts';
+import { parseTime } from '../../util/time.ts';
+import { type OutputFlags, outputFormat, printData } from '../output.ts';
+import { withStore } from '../store.ts';
+
+export interface SinkFlags extends OutputFlags {
+  dataDir: string;
+}
+
+/**
+ * The offset that replays everything stored at or after `t`: the smallest x whose next row was stored
+ * at or after t (the log is in commit order, so createdAt grows with seq). Binary search, O(log n) reads.
+ */
+export function offsetForTime(store: Pick<Store, 'readLog' | 'maxSeq'>, t: number): number {
+  let lo = 0;
+  let hi = store.maxSeq();
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const row = store.readLog(mid, 1, { content: false })[0];
+    if (!row || row.createdAt >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function noSuchSink(store: Store, name: string): Error {
+  const known = store.sinks.list().map((s) => s.name);
+  return new Error(`no sink named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+}
+
+export function sinkRows(store: Store) {
+  const max = store.maxSeq();
+  const offsets = new Map(store.sinkOffsets.list().map((o) => [o.sink, o]));
+  return store.sinks.list().map((s) => {
+    const o = offsets.get(s.name);
+    const c = s.config as { format?: string; url?: string };
+    return {
+      name: s.name,
+      format: c.format,
+      url: c.url,
+      offset: o?.seq ?? 0,
+      lag: Math.max(0, max - (o?.seq ?? 0)),
+      lastError: o?.lastError ?? null,
+      lastErrorAt: o?.lastErrorAt ? new Date(o.lastErrorAt).toISOString() : null,
+    };
+  });
+}
+
+export async function list(f: SinkFlags): Promise<void> {
+  const rows = await withStore(f.dataDir, sinkRows);
+  await printData(rows, outputFormat(f), {
+    empty: 'no sinks yet (declare them with dtc start --sink or in the config file)',
+  });
+}
+
+export const remove = (name: string, f: SinkFlags) =>
+  withStore(f.dataDir, (store) => {
+    const offset = store.sinkOffsets.get(name);
+    if (!store.sinks.remove(name)) throw noSuchSink(store, name);
+    process.stdout.write(
+      `sink ${name} removed (it was at offset ${offset}). If a service still declares it, it starts ` +
+        'again from offset 0 and delivers everything in the store.\n',
+    );
+  });
+
+export const reset = (name: string, f: SinkFlags & { to: string }) =>
+  withStore(f.dataDir, (store) => {
+    if (!store.sinks.get(name)) throw noSuchSink(store, name);
+    const to = /^\d{1,10}$/.test(f.to.trim()) ? Number(f.to) : offsetForTime(store, parseTime(f.to));
+    const before = store.sinkOffsets.get(name);
+    store.sinkOffsets.set(name, to);
+    process.stdout.write(`sink ${name}: offset ${before} → ${to} (next delivery starts after seq ${to})\n`);
+  });
