@@ -4,6 +4,7 @@ import { registerCall } from './call.ts';
 import { registerCmd } from './cmd.ts';
 import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
+import { registerMcp } from './mcp.ts';
 import { registerNormalize } from './normalize.ts';
 import { registerSimulator } from './simulator.ts';
 import { registerSink } from './sink.ts';
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
   registerEndpoints(program);
   registerCmd(program);
   registerSink(program);
+  registerMcp(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
