@@ -48,6 +48,17 @@ export function openApiDocument() {
         responses: { 200: { description: 'detection' }, 404: { description: 'not found' } },
       },
     },
+    '/mcp': {
+      post: {
+        summary:
+          'Model Context Protocol (streamable HTTP, stateless): the commands and detection search as tools',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          200: { description: 'JSON-RPC answer' },
+          403: { description: 'Host or Origin not loopback while the API listens on loopback' },
+        },
+      },
+    },
     '/healthz': { get: { summary: 'Health', responses: { 200: { description: 'ok' } } } },
     '/metrics': {
       get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } },

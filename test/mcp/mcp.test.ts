@@ -269,6 +269,7 @@ describe('MCP over streamable HTTP on the running service', () => {
     const get = await fetch(`${api}/mcp`, { headers: { accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
+    expect((await getJson('/api/openapi.json')).paths['/mcp'].post.summary).toMatch(/Model Context Protocol/);
   });
 });
 
