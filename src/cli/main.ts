@@ -9,6 +9,7 @@ import { addCatalogCommands, registerCmd } from './cmd.ts';
 import { registerCompletion } from './completion.ts';
 import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
+import { registerMcp } from './mcp.ts';
 import { registerNormalize } from './normalize.ts';
 import { registerSimulator } from './simulator.ts';
 import { registerSink } from './sink.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerEndpoints(program);
   registerCmd(program);
   registerSink(program);
+  registerMcp(program);
   registerCompletion(program);
   return program;
 }

@@ -1,9 +1,22 @@
-// The SOC command catalog and its runner; the CLI, the HTTP API and the console read it from here.
+// The SOC command catalog and its runner; the CLI, the HTTP API, the MCP tools and the console read it from here.
 export { type CommandDef, commands, eventFields, findCommand, seenSinceValue } from './catalog.ts';
-export { coerceParams, flagName, jsonSchema, ParamError, type ParamSpec, type ParamType } from './params.ts';
+export { type CommandEffect, commandEffect } from './effect.ts';
+export { type RunOnInstance, runOnInstance, UnknownInstanceError } from './on-instance.ts';
 export {
+  coerceParams,
+  flagName,
+  jsonSchema,
+  ParamError,
+  type ParamSpec,
+  type ParamType,
+  paramName,
+} from './params.ts';
+export {
+  type CommandFailure,
   type CommandResult,
+  commandResultSchema,
   exitCode,
+  failureSchema,
   type ItemResult,
   type Outcome,
   prepareParams,

@@ -38,6 +38,8 @@ export class ParamError extends Error {
 }
 
 export const flagName = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The inverse of flagName: a ParamError's parameter as the JSON body and the MCP arguments spell it. */
+export const paramName = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function list(v: unknown): unknown[] {
   if (Array.isArray(v)) return v.flatMap((x) => (typeof x === 'string' ? x.split(',') : [x]));

@@ -33,6 +33,41 @@ export interface CommandResult {
   error?: CommandFailure;
 }
 
+/** JSON Schema of a CommandFailure. */
+export const failureSchema = {
+  type: 'object',
+  properties: {
+    indicator: { type: 'string' },
+    status: { type: 'integer' },
+    message: { type: 'string' },
+    darktraceMessage: { type: 'string' },
+  },
+} as const;
+
+/**
+ * JSON Schema of a CommandResult, for the OpenAPI document (which passes a `$ref` to its Failure
+ * component) and the MCP tools' output schema (which inline it).
+ */
+export function commandResultSchema(failure: Record<string, unknown> = failureSchema) {
+  return {
+    type: 'object',
+    properties: {
+      command: { type: 'string' },
+      outcome: { type: 'string', enum: ['Successful', 'Partially Successful', 'Failed'] },
+      data: {},
+      items: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { item: {}, ok: { type: 'boolean' }, result: {}, error: failure },
+        },
+      },
+      error: failure,
+    },
+    required: ['command', 'outcome'],
+  };
+}
+
 /** Coerces and validates; throws ParamError naming the parameter and the rule. */
 export function prepareParams(
   def: CommandDef,

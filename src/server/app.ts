@@ -3,9 +3,10 @@
 // answer: instance rows never carry the private token, not even encrypted.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { InstanceStatus } from '../collect/collector.ts';
+import { ParamError } from '../commands/params.ts';
 import type { Metrics } from '../service/metrics.ts';
 import type { DetectionQuery } from '../store/index.ts';
-import { parseTime } from '../util/time.ts';
+import { detectionQuery, findDetection, searchDetections } from './detections.ts';
 
 /** What the API reads from the store. */
 export interface ApiStore {
@@ -26,8 +27,6 @@ export interface ApiDeps {
   /** Registers more routes (sinks, commands) on the same server. */
   extend?: (app: FastifyInstance) => void;
 }
-
-const FAMILIES = ['model_breach', 'ai_analyst', 'system_status', 'audit'];
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
@@ -106,68 +105,19 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return result;
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>(
-    '/api/detections',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            q: { type: 'string', maxLength: 500 },
-            instance: { type: 'string' },
-            family: { type: 'string', enum: FAMILIES },
-            severity: { type: 'integer', minimum: 0, maximum: 5 },
-            from: { type: 'string' },
-            to: { type: 'string' },
-            acknowledged: { type: 'string', enum: ['true', 'false'] },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            offset: { type: 'integer', minimum: 0 },
-          },
-        },
-      },
-    },
-    async (req, reply) => {
-      const q = req.query;
-      const time = (name: 'from' | 'to') => {
-        const v = q[name];
-        if (v === undefined || v === '') return undefined;
-        try {
-          return parseTime(v);
-        } catch (err) {
-          throw Object.assign(new Error(`${name}: ${(err as Error).message}`), { statusCode: 400 });
-        }
-      };
-      const query: DetectionQuery = {
-        q: q.q || undefined,
-        instance: q.instance || undefined,
-        family: q.family || undefined,
-        severity: q.severity === undefined ? undefined : Number(q.severity),
-        from: time('from'),
-        to: time('to'),
-        acknowledged: q.acknowledged === undefined ? undefined : q.acknowledged === 'true',
-        limit: q.limit === undefined ? 50 : Number(q.limit),
-        offset: q.offset === undefined ? 0 : Number(q.offset),
-      };
-      try {
-        return deps.store.searchDetections(query);
-      } catch (err) {
-        // A malformed full-text query is the caller's mistake, not a server fault.
-        if (/fts5|syntax/i.test((err as Error).message)) {
-          return reply.status(400).send({
-            statusCode: 400,
-            error: 'Bad Request',
-            message: `q: cannot search for that text: ${(err as Error).message}`,
-          });
-        }
-        throw err;
-      }
-    },
-  );
+  // Search and detail read the store through the functions the MCP tools share (./detections.ts).
+  app.get<{ Querystring: Record<string, unknown> }>('/api/detections', async (req, reply) => {
+    try {
+      return searchDetections(deps.store, detectionQuery(req.query));
+    } catch (err) {
+      if (err instanceof ParamError)
+        return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+      throw err;
+    }
+  });
 
   app.get<{ Params: { id: string } }>('/api/detections/:id', async (req, reply) => {
-    const id = /^\d+$/.test(req.params.id) ? Number(req.params.id) : decodeURIComponent(req.params.id);
-    const d = deps.store.getDetection(id);
+    const d = findDetection(deps.store, decodeURIComponent(req.params.id));
     if (!d)
       return reply
         .status(404)

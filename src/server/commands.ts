@@ -2,40 +2,18 @@
 // an OpenAPI document generated from the same table. Every run is recorded in the audit table.
 import type { FastifyInstance } from 'fastify';
 import {
+  commandResultSchema,
   commands,
+  failureSchema,
   findCommand,
   jsonSchema,
   ParamError,
-  prepareParams,
-  runCommand,
+  paramName,
+  runOnInstance,
+  UnknownInstanceError,
 } from '../commands/index.ts';
-import { DarktraceClient } from '../darktrace/index.ts';
-import { instanceRecord } from '../service/instances.ts';
 import type { Store } from '../store/index.ts';
-
-const camel = (kebab: string) => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-const resultSchema = {
-  type: 'object',
-  properties: {
-    command: { type: 'string' },
-    outcome: { type: 'string', enum: ['Successful', 'Partially Successful', 'Failed'] },
-    data: {},
-    items: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          item: {},
-          ok: { type: 'boolean' },
-          result: {},
-          error: { $ref: '#/components/schemas/Failure' },
-        },
-      },
-    },
-    error: { $ref: '#/components/schemas/Failure' },
-  },
-};
+import { detectionFilters } from './detections.ts';
 
 export function openApiDocument() {
   const paths: Record<string, unknown> = {
@@ -54,19 +32,10 @@ export function openApiDocument() {
     '/api/detections': {
       get: {
         summary: 'Search detections (latest version of each)',
-        parameters: [
-          'q',
-          'instance',
-          'family',
-          'severity',
-          'from',
-          'to',
-          'acknowledged',
-          'limit',
-          'offset',
-        ].map((name) => ({
-          name,
+        parameters: detectionFilters.map((p) => ({
+          name: p.name,
           in: 'query',
+          description: p.description,
           schema: { type: 'string' },
         })),
         responses: { 200: { description: '{items, total}' } },
@@ -79,6 +48,17 @@ export function openApiDocument() {
         responses: { 200: { description: 'detection' }, 404: { description: 'not found' } },
       },
     },
+    '/mcp': {
+      post: {
+        summary:
+          'Model Context Protocol (streamable HTTP, stateless): the commands and detection search as tools',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          200: { description: 'JSON-RPC answer' },
+          403: { description: 'Host or Origin not loopback while the API listens on loopback' },
+        },
+      },
+    },
     '/healthz': { get: { summary: 'Health', responses: { 200: { description: 'ok' } } } },
     '/metrics': {
       get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } },
@@ -87,7 +67,7 @@ export function openApiDocument() {
   for (const c of commands) {
     paths[`/api/instances/{name}/commands/${c.name}`] = {
       post: {
-        operationId: camel(c.name),
+        operationId: paramName(c.name),
         summary: c.description,
         description: `Output: ${c.output}${c.aliases.length ? `. Aliases: ${c.aliases.join(', ')}` : ''}`,
         parameters: [
@@ -128,16 +108,8 @@ export function openApiDocument() {
     paths,
     components: {
       schemas: {
-        CommandResult: resultSchema,
-        Failure: {
-          type: 'object',
-          properties: {
-            indicator: { type: 'string' },
-            status: { type: 'integer' },
-            message: { type: 'string' },
-            darktraceMessage: { type: 'string' },
-          },
-        },
+        CommandResult: commandResultSchema({ $ref: '#/components/schemas/Failure' }),
+        Failure: failureSchema,
       },
     },
   };
@@ -165,11 +137,6 @@ export function registerCommandRoutes(app: FastifyInstance, store: Store): void 
           error: 'Not Found',
           message: `unknown command "${req.params.command}": see GET /api/commands`,
         });
-      const rec = instanceRecord(store, req.params.name);
-      if (!rec)
-        return reply
-          .status(404)
-          .send({ statusCode: 404, error: 'Not Found', message: `no instance named "${req.params.name}"` });
       const body = req.body ?? {};
       if (typeof body !== 'object' || Array.isArray(body)) {
         return reply.status(400).send({
@@ -178,38 +145,28 @@ export function registerCommandRoutes(app: FastifyInstance, store: Store): void 
           message: 'the body must be a JSON object of parameters',
         });
       }
-      let params: Record<string, unknown>;
       try {
-        params = prepareParams(def, body);
+        const result = await runOnInstance(store, {
+          instance: req.params.name,
+          command: def,
+          raw: body,
+          who: String(req.headers['x-dtc-user'] ?? `api:${req.ip}`),
+        });
+        return reply.status(result.outcome === 'Failed' ? 502 : 200).send(result);
       } catch (err) {
+        if (err instanceof UnknownInstanceError)
+          return reply
+            .status(404)
+            .send({ statusCode: 404, error: 'Not Found', message: `no instance named "${err.instance}"` });
         if (err instanceof ParamError) {
           return reply.status(400).send({
             statusCode: 400,
             error: 'Bad Request',
             message: err.message,
-            parameter: camel(err.param),
+            parameter: paramName(err.param),
           });
         }
         throw err;
-      }
-      const who = String(req.headers['x-dtc-user'] ?? `api:${req.ip}`);
-      const client = new DarktraceClient({
-        ...rec,
-        logger: { debug() {}, info() {}, warn() {}, error() {} },
-      });
-      try {
-        const result = await runCommand(def, client, params);
-        store.commandRuns.add({
-          who,
-          instance: rec.name,
-          command: def.name,
-          params,
-          outcome: result.outcome,
-          summary: result.error?.message ?? result.items?.find((i) => !i.ok)?.error?.message ?? null,
-        });
-        return reply.status(result.outcome === 'Failed' ? 502 : 200).send(result);
-      } finally {
-        await client.close();
       }
     },
   );

@@ -11,6 +11,7 @@ import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } f
 import type { IngestResult } from '../collect/types.ts';
 import { registerSinkRoutes } from '../deliver/api.ts';
 import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
+import { registerMcpRoutes } from '../mcp/http.ts';
 import { buildApi } from '../server/app.ts';
 import { registerCommandRoutes } from '../server/commands.ts';
 import { type Simulator, startSimulator } from '../simulator/index.ts';
@@ -228,6 +229,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     );
     cleanup.unshift(() => collector.stop());
 
+    const port = o.port ?? config.api.port;
+    const host = o.host ?? config.api.host;
     const api = buildApi({
       store,
       collector,
@@ -236,6 +239,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       extend: (app) => {
         registerCommandRoutes(app, store);
         registerSinkRoutes(app, deliverer);
+        registerMcpRoutes(app, { store, host });
       },
     });
     if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {

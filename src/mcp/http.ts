@@ -1,0 +1,100 @@
+// `/mcp` on the service's HTTP API: the same tools over the streamable HTTP transport, stateless (a
+// fresh server and transport for each POST, answered with plain JSON), so nothing is kept between
+// requests and any API process can answer. The SDK loads on the first request, not at `dtc start`.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Store } from '../store/index.ts';
+
+export interface McpRouteOptions {
+  store: Store;
+  /** The address the API listens on; on a loopback address, /mcp answers loopback names only. */
+  host: string;
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const isLoopback = (host: string) => ['127.0.0.1', '::1', 'localhost'].includes(host);
+
+const hostname = (hostPort: string | undefined, scheme = 'http://') => {
+  if (!hostPort) return undefined;
+  try {
+    return new URL(hostPort.includes('://') ? hostPort : `${scheme}${hostPort}`).hostname;
+  } catch {
+    return undefined;
+  }
+};
+
+const rpcError = (reply: FastifyReply, status: number, message: string) =>
+  reply.status(status).send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+
+/**
+ * A web page the analyst visits must not reach a loopback-bound API through DNS rebinding: when the API
+ * listens on loopback, the Host (and any Origin) must name loopback. Bound elsewhere, /mcp is as open as
+ * the rest of the API, which `dtc start` warns about.
+ */
+function rebindingRefusal(req: FastifyRequest, host: string): string | undefined {
+  if (!isLoopback(host)) return undefined;
+  const h = hostname(req.headers.host);
+  if (!h || !LOOPBACK_NAMES.includes(h))
+    return `Host ${req.headers.host ?? '(none)'} is not this loopback API`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && !LOOPBACK_NAMES.includes(hostname(origin) ?? ''))
+    return `Origin ${origin} may not call this API`;
+  return undefined;
+}
+
+export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): void {
+  app.route({
+    method: ['GET', 'POST', 'DELETE'],
+    url: '/mcp',
+    handler: async (req, reply) => {
+      // Authentication plugs in here: the access-control issue adds the same check the /api routes get
+      // (a preHandler establishing the caller), whose principal replaces x-dtc-user / the address below
+      // in the audit trail, and whose role decides which tools are listed and callable (by commandEffect:
+      // read, write, destructive).
+      const refused = rebindingRefusal(req, o.host);
+      if (refused) return rpcError(reply, 403, refused);
+      if (req.method !== 'POST') {
+        // Stateless: no session to resume (GET) or end (DELETE).
+        reply.header('allow', 'POST');
+        return rpcError(
+          reply,
+          405,
+          'Method not allowed: this MCP endpoint is stateless; POST JSON-RPC messages',
+        );
+      }
+      const [{ createMcpServer }, { StreamableHTTPServerTransport }] = await Promise.all([
+        import('./server.ts'),
+        import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+      ]);
+      const server = createMcpServer({
+        store: o.store,
+        transport: 'http',
+        principal: String(req.headers['x-dtc-user'] ?? req.ip),
+      });
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      // The transport writes the answer itself.
+      reply.hijack();
+      reply.raw.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      try {
+        await server.connect(transport);
+        await transport.handleRequest(req.raw, reply.raw, req.body);
+      } catch (err) {
+        if (!reply.raw.headersSent) {
+          reply.raw.writeHead(500, { 'content-type': 'application/json' });
+          reply.raw.end(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              error: { code: -32603, message: `internal error: ${(err as Error).message}` },
+              id: null,
+            }),
+          );
+        }
+      }
+    },
+  });
+}

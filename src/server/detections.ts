@@ -1,0 +1,93 @@
+// Detection search and detail as the HTTP API (`GET /api/detections`, `/api/detections/:id`) and the
+// MCP tools read them. The filters are declared once as typed parameters, so the query string's
+// validation, the OpenAPI parameters and the MCP tool's input schema all derive from this list.
+import { coerceParams, ParamError, type ParamSpec } from '../commands/params.ts';
+import type { DetectionQuery } from '../store/index.ts';
+
+export const FAMILIES = ['model_breach', 'ai_analyst', 'system_status', 'audit'] as const;
+
+const MAX_Q = 500;
+
+export const detectionFilters: ParamSpec[] = [
+  {
+    name: 'q',
+    type: 'string',
+    description: `full text over title, description, hostnames and IPs; every term must match, as a prefix (at most ${MAX_Q} characters)`,
+    example: 'ransom',
+  },
+  { name: 'instance', type: 'string', description: 'only this instance', example: 'prod' },
+  { name: 'family', type: 'string', enum: FAMILIES, description: 'only this record family' },
+  {
+    name: 'severity',
+    type: 'integer',
+    min: 0,
+    max: 5,
+    description:
+      'minimum severity, 0–5 (OCSF severity_id: 5 critical, 4 high, 3 medium, 2 low, 1 informational)',
+    example: 4,
+  },
+  {
+    name: 'from',
+    type: 'time',
+    description: 'event time from: ISO 8601, epoch ms, or an age such as 24h',
+    example: '24h',
+  },
+  { name: 'to', type: 'time', description: 'event time to: ISO 8601, epoch ms, or an age such as 1h' },
+  {
+    name: 'acknowledged',
+    type: 'boolean',
+    description: 'only acknowledged (true) or unacknowledged (false)',
+  },
+  { name: 'limit', type: 'integer', min: 1, max: 1000, default: 50, description: 'at most this many' },
+  { name: 'offset', type: 'integer', min: 0, default: 0, description: 'skip this many (paging)' },
+];
+
+export const detectionDetailParams: ParamSpec[] = [
+  {
+    name: 'key',
+    type: 'string',
+    required: true,
+    description: 'the detection key (instance/family/id) or its sequence number',
+    example: 'prod/model_breach/95',
+  },
+];
+
+/** Raw filters (query string text or JSON) to a store query; throws ParamError naming the filter. */
+export function detectionQuery(raw: Record<string, unknown>): DetectionQuery {
+  const p = coerceParams(detectionFilters, raw);
+  if (typeof p.q === 'string' && p.q.length > MAX_Q)
+    throw new ParamError('q', `must be at most ${MAX_Q} characters, got ${p.q.length}`);
+  return {
+    q: (p.q as string | undefined) || undefined,
+    instance: (p.instance as string | undefined) || undefined,
+    family: p.family as string | undefined,
+    severity: p.severity as number | undefined,
+    from: p.from as number | undefined,
+    to: p.to as number | undefined,
+    acknowledged: p.acknowledged as boolean | undefined,
+    limit: p.limit as number,
+    offset: p.offset as number,
+  };
+}
+
+export interface DetectionReader {
+  searchDetections(q: DetectionQuery): { items: unknown[]; total: number };
+  getDetection(idOrKey: number | string): unknown | undefined;
+}
+
+/** The latest version of each matching detection, and how many match. */
+export function searchDetections(store: DetectionReader, query: DetectionQuery) {
+  try {
+    return store.searchDetections(query);
+  } catch (err) {
+    // A malformed full-text query is the caller's mistake, not a server fault.
+    if (/fts5|syntax/i.test((err as Error).message))
+      throw new ParamError('q', `cannot search for that text: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+/** One detection with its versions, by sequence number (all digits) or key; undefined when unknown. */
+export function findDetection(store: DetectionReader, idOrKey: string): unknown | undefined {
+  return store.getDetection(/^\d+$/.test(idOrKey) ? Number(idOrKey) : idOrKey);
+}
