@@ -2,7 +2,7 @@
 // SDK loads only when the command runs.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { dataDirOption, withStore } from './store.ts';
+import { dataDirOption } from './options.ts';
 
 export function registerMcp(program: Command): void {
   program
@@ -12,7 +12,10 @@ export function registerMcp(program: Command): void {
     )
     .addOption(dataDirOption())
     .action(async (o: { dataDir: string }) => {
-      const { serveStdio } = await import('../mcp/stdio.ts');
+      const [{ serveStdio }, { withStore }] = await Promise.all([
+        import('../mcp/stdio.ts'),
+        import('./store.ts'),
+      ]);
       await withStore(o.dataDir, (store) => serveStdio(store, resolve(o.dataDir)));
     });
 }

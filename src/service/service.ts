@@ -229,8 +229,6 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     );
     cleanup.unshift(() => collector.stop());
 
-    const port = o.port ?? config.api.port;
-    const host = o.host ?? config.api.host;
     const api = buildApi({
       store,
       collector,
