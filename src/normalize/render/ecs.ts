@@ -111,8 +111,9 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
   let category: string[];
   let type: string[];
   if (fam === 'model_breach' || fam === 'ai_analyst') {
+    // ECS expects `indicator` with `threat`, and `info`/`connection` with `network` only.
     category = network ? ['threat', 'network'] : ['threat'];
-    type = network ? ['info', 'indicator', 'connection'] : ['info', 'indicator'];
+    type = network ? ['info', 'indicator', 'connection'] : ['indicator'];
   } else if (fam === 'system_status') {
     category = ['host'];
     type = ['info'];
