@@ -36,6 +36,32 @@ function isBsdTime(s: string, i: number): boolean {
   );
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * An RFC 3164 timestamp (`Apr 01 14:30:23`, `Aug  5 03:34:46`) carries no year and no zone. It is read
+ * as UTC in the year it was received, or the year before when that would put it more than a day after
+ * the receive time (a December line read in January).
+ */
+export function bsdTime(ts: string, receivedAt: number): number | undefined {
+  const month = MONTHS.indexOf(ts.slice(0, 3)) / 3;
+  const day = Number(ts.slice(4, 6).trim());
+  const h = Number(ts.slice(7, 9));
+  const m = Number(ts.slice(10, 12));
+  const sec = Number(ts.slice(13, 15));
+  if (!Number.isInteger(month) || month < 0 || !(day >= 1 && day <= 31) || !(h <= 23 && m <= 59 && sec <= 60))
+    return undefined;
+  if (!Number.isFinite(receivedAt)) return undefined;
+  const year = new Date(receivedAt).getUTCFullYear();
+  for (const y of [year, year - 1]) {
+    const t = Date.UTC(y, month, day, h, m, sec);
+    // Feb 29 in a year without one rolls over to March: not that year.
+    if (new Date(t).getUTCDate() !== day) continue;
+    if (t <= receivedAt + DAY_MS || y !== year) return t;
+  }
+  return undefined;
+}
+
 function parseTime(ts: string): number | undefined {
   const t = Date.parse(ts);
   return Number.isFinite(t) ? t : undefined;
@@ -58,9 +84,11 @@ function skipStructuredData(s: string, i: number): number {
   return s.charCodeAt(i) === 32 ? i + 1 : i;
 }
 
-function bsd(s: string, i: number, h: SyslogHeader): number {
+function bsd(s: string, i: number, h: SyslogHeader, receivedAt: number): number {
   h.rfc = 3164;
   h.timestamp = s.slice(i, i + 15);
+  const t = bsdTime(h.timestamp, receivedAt);
+  if (t !== undefined) h.time = t;
   const [host, after] = nextToken(s, i + 16);
   let j = after;
   h.hostname = host;
@@ -75,8 +103,11 @@ function bsd(s: string, i: number, h: SyslogHeader): number {
   return j;
 }
 
-/** Splits a received line into its syslog header (if any) and its payload. */
-export function frame(input: string): Framed {
+/**
+ * Splits a received line into its syslog header (if any) and its payload. `receivedAt` (ms, default
+ * now) gives an RFC 3164 timestamp its year.
+ */
+export function frame(input: string, receivedAt: number = Date.now()): Framed {
   let s = input;
   if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
   let end = s.length;
@@ -97,6 +128,8 @@ export function frame(input: string): Framed {
     if (!Number.isInteger(pri) || pri > 191) throw new NormalizeError('bad_frame', 'bad syslog <PRI>');
     syslog = { rfc: 3164, priority: pri, facility: pri >> 3, severity: pri & 7 };
     i = close + 1;
+    // SC4S and several relays put a space after the PRI (`<165> Apr 01 14:30:23 host app …`).
+    if (s.charCodeAt(i) === 32 && isBsdTime(s, i + 1)) i++;
     if (isDigit(s.charCodeAt(i)) && s.charCodeAt(i + 1) === 32) {
       syslog.rfc = 5424;
       syslog.version = s.charCodeAt(i) - 48;
@@ -115,14 +148,14 @@ export function frame(input: string): Framed {
       if (i < s.length) i = skipStructuredData(s, i);
       if (s.charCodeAt(i) === 0xfeff) i++;
     } else if (isBsdTime(s, i)) {
-      i = bsd(s, i, syslog);
+      i = bsd(s, i, syslog, receivedAt);
     } else {
       // <PRI> then straight to the message (seen from some relays)
       syslog.rfc = 0;
     }
   } else if (isBsdTime(s, i)) {
     syslog = { rfc: 3164 };
-    i = bsd(s, i, syslog);
+    i = bsd(s, i, syslog, receivedAt);
   }
 
   // Bare app-name prefix: `darktrace {json}` / `darktrace_audit {json}` (Elastic's test line).
@@ -149,15 +182,38 @@ export function frame(input: string): Framed {
   throw new NormalizeError('bad_frame', 'no JSON object or CEF payload found');
 }
 
+/** A `GET /antigena` action object: `codeid` plus its lifecycle fields. */
+function isRespondApi(o: Obj): boolean {
+  return 'codeid' in o && ('expires' in o || 'active' in o || 'cleared' in o);
+}
+
+/**
+ * A Darktrace /EMAIL alert: the REST e-mail object (`rcpts` with `header_*` fields) or the pushed alert
+ * (`recipients` with `from` or `message_id`, and a subject, score or direction).
+ */
+function isEmail(o: Obj): boolean {
+  if ('rcpts' in o)
+    return 'header_from_email' in o || 'header_from' in o || 'header_subject' in o || 'dtime' in o;
+  return (
+    'recipients' in o &&
+    ('from' in o || 'message_id' in o) &&
+    ('subject' in o || 'anomaly_score' in o || 'direction' in o)
+  );
+}
+
 /**
  * The family of a parsed record, from its content only (design: route by content, not by port).
- * Model breach: `pbid` + `model`. AI Analyst: `aiaScore`, or `currentGroup` + `periods`. System status:
- * `alert_name` + `priority_level`. Audit: `endpoint` + `method`.
+ * RESPOND: `iris-event-type: antigena_state_change`, or an `/antigena` action (`codeid` + lifecycle
+ * fields). Model breach: `pbid` + `model`, where a `model` that is a string names the model of a
+ * RESPOND action, never a breach. AI Analyst: `aiaScore`, or `currentGroup` + `periods`. System status:
+ * `alert_name` + `priority_level`. /EMAIL: see isEmail. Audit: `endpoint` + `method`.
  */
 export function detectFamily(o: Obj): Family | undefined {
-  if ('pbid' in o && 'model' in o) return 'model_breach';
+  if (o['iris-event-type'] === 'antigena_state_change' || isRespondApi(o)) return 'respond_action';
+  if ('pbid' in o && 'model' in o && typeof o.model !== 'string') return 'model_breach';
   if ('aiaScore' in o || ('currentGroup' in o && 'periods' in o)) return 'ai_analyst';
   if ('alert_name' in o && 'priority_level' in o) return 'system_status';
+  if (isEmail(o)) return 'email_alert';
   if ('endpoint' in o && 'method' in o) return 'audit';
   return undefined;
 }

@@ -7,6 +7,8 @@ import { mapAiAnalyst } from './mappers/aianalyst.ts';
 import { mapAudit } from './mappers/audit.ts';
 import { mapBreach } from './mappers/breach.ts';
 import { mapCef } from './mappers/cef.ts';
+import { mapEmail } from './mappers/email.ts';
+import { mapRespond } from './mappers/respond.ts';
 import { mapStatus } from './mappers/status.ts';
 import type { Detection, Family, Origin, SyslogHeader } from './model.ts';
 import { renderCef } from './render/cef.ts';
@@ -37,6 +39,12 @@ export interface NormalizeOptions {
    * link is built from it.
    */
   baseUrl?: string;
+  /**
+   * When the line was received (ms, default now). An RFC 3164 timestamp has no year: it gets this
+   * time's year, or the year before when it would otherwise lie in the future. A caller that derives
+   * a detection again from a stored line passes the time it was stored.
+   */
+  receivedAt?: number;
 }
 
 function linkFor(d: Detection, base: string): string | undefined {
@@ -49,6 +57,10 @@ function linkFor(d: Detection, base: string): string | undefined {
       return d.key.id.startsWith('h:') ? undefined : `${b}/#aiaincidentevent/${id}`;
     case 'system_status':
       return d.key.id.startsWith('h:') ? undefined : `${b}/sysstatus?alert=${id}`;
+    case 'respond_action': {
+      const pbid = d.related.breaches[0]?.pbid;
+      return pbid ? `${b}/#modelbreach/${pbid}` : undefined;
+    }
     default:
       return undefined;
   }
@@ -59,7 +71,17 @@ const MAPPERS: Record<Family, (raw: Obj, instance: string) => Detection> = {
   ai_analyst: mapAiAnalyst,
   system_status: mapStatus,
   audit: mapAudit,
+  respond_action: mapRespond,
+  email_alert: mapEmail,
 };
+
+/** What a value is, in words, for a rejection message. */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
 
 /**
  * Maps one parsed record. Exposed for the tests: it is the mappers without the safety net that
@@ -77,19 +99,33 @@ export function mapRecord(raw: unknown, instance: string, syslog?: SyslogHeader)
     rec = rec[0];
   }
   if (!isObj(rec))
-    throw new NormalizeError('not_a_record', `JSON ${rec === null ? 'null' : typeof rec}, not an object`);
+    throw new NormalizeError(
+      'not_a_record',
+      `expected a JSON object (one Darktrace record)${rec === raw ? '' : ' in the one-element array'}, got ${kindOf(rec)}`,
+    );
   const family = detectFamily(rec);
   if (!family)
     throw new NormalizeError(
       'unknown_family',
-      'not a model breach, AI Analyst event, system status or audit record',
+      'not a model breach (pbid and a model that is not a string), AI Analyst event (aiaScore, or currentGroup and ' +
+        'periods), system status alert (alert_name and priority_level), RESPOND action ' +
+        '(iris-event-type antigena_state_change, or codeid with expires/active/cleared), /EMAIL alert ' +
+        '(rcpts with header_from*, or recipients with from/message_id) or audit entry (endpoint and method)',
     );
   const d = MAPPERS[family](rec, instance);
   if (syslog) {
     d.origin = { source: 'syslog', format: 'json', syslog };
-    d.time ??= syslog.time;
+    fillTime(d, syslog.time);
   }
   return d;
+}
+
+/** A record without a time of its own takes the syslog header's (the audit entries, RESPOND lines). */
+function fillTime(d: Detection, t: number | undefined): void {
+  if (d.time !== undefined || t === undefined) return;
+  d.time = t;
+  d.firstSeen ??= t;
+  d.lastSeen ??= t;
 }
 
 function instanceOf(opts: NormalizeOptions, hostname: string | undefined): string {
@@ -104,13 +140,13 @@ export function normalizeUnchecked(input: string | object, opts: NormalizeOption
     d.origin = { source: opts.source ?? 'api', format: 'json' };
     return d;
   }
-  const f = frame(input);
+  const f = frame(input, opts.receivedAt);
   const instance = instanceOf(opts, f.syslog?.hostname);
   let d: Detection;
   if (f.kind === 'cef') {
     d = mapCef(parseCef(f.payload), instance);
     d.origin = { source: f.syslog ? 'syslog' : (opts.source ?? 'unknown'), format: 'cef', syslog: f.syslog };
-    d.time ??= f.syslog?.time;
+    fillTime(d, f.syslog?.time);
     return d;
   }
   let parsed: unknown;

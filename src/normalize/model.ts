@@ -3,9 +3,22 @@
 // that the OCSF renderer is a thin projection, while keeping what ECS, CEF and LEEF need.
 // Times are epoch milliseconds UTC (numbers are cheaper to carry than strings; renderers format).
 
-export type Family = 'model_breach' | 'ai_analyst' | 'system_status' | 'audit';
+export type Family =
+  | 'model_breach'
+  | 'ai_analyst'
+  | 'system_status'
+  | 'audit'
+  | 'respond_action'
+  | 'email_alert';
 
-export const FAMILIES: readonly Family[] = ['model_breach', 'ai_analyst', 'system_status', 'audit'];
+export const FAMILIES: readonly Family[] = [
+  'model_breach',
+  'ai_analyst',
+  'system_status',
+  'audit',
+  'respond_action',
+  'email_alert',
+];
 
 /** 0 Unknown, 1 Informational, 2 Low, 3 Medium, 4 High, 5 Critical: the OCSF severity_id scale. */
 export type SeverityId = 0 | 1 | 2 | 3 | 4 | 5;
@@ -97,6 +110,8 @@ export interface Analytic {
   category?: string; // Darktrace category (Critical, Suspicious, ...)
   description?: string;
   author?: string;
+  /** Who last edited the model (`edited.by`), unless Darktrace's placeholder "Nobody". */
+  editedBy?: string;
   tags: string[];
 }
 
@@ -147,6 +162,85 @@ export interface Related {
   activityId?: string;
 }
 
+/**
+ * One state of a RESPOND (Antigena) action. Darktrace's syslog names the change (`CREATE`, `CONFIRM`,
+ * `EXTEND`, `CLEAR`, `EXPIRE`, `REACTIVATE_*`); a `GET /antigena` object is read for the state it is in.
+ */
+export type RespondState =
+  | 'created' // proposed, waiting for a human to confirm it (RESPOND in human-confirmation mode)
+  | 'confirmed' // a human approved a proposed action
+  | 'activated' // in force (autonomous, or manual from the UI/API)
+  | 'extended' // in force, with a new expiry
+  | 'reactivated' // a cleared or expired action put back in force
+  | 'cleared' // ended early by a human
+  | 'expired' // ended at its expiry
+  | 'unknown';
+
+export interface RespondAction {
+  /** Darktrace's action id (`codeid`). */
+  codeId?: number;
+  /** The action kind: `quarantine`, `connection`, `pol`, `gpol`, `quarantineOutgoing`, … */
+  action: string;
+  /** Darktrace's wording of it (`label` / `inhibitor`): "Quarantine device", "Block matching connections". */
+  label?: string;
+  state: RespondState;
+  /** `NETWORK`, `EMAIL`, `FIREWALL`, … (`action_family`). */
+  actionFamily?: string;
+  /** The user who made this state change: approved, created, extended or cleared it. */
+  user?: string;
+  reason?: string;
+  /** Created by a user rather than by a model breach. */
+  manual?: boolean;
+  active?: boolean;
+  start?: number;
+  expires?: number;
+  /** What exactly is blocked (`detail`), e.g. a connection description. */
+  detail?: string;
+}
+
+export interface EmailAttachment {
+  name?: string;
+  sha1?: string;
+  sha256?: string;
+  size?: number;
+  mimeType?: string;
+}
+
+export interface EmailRecipient {
+  address: string;
+  /** Darktrace's per-recipient state: `held`, `delivered`, `released`, … */
+  status?: string;
+  actions: string[];
+  tags: string[];
+}
+
+/** A Darktrace /EMAIL alert: one scored message and what was done to it. */
+export interface EmailInfo {
+  /** Darktrace's message uuid (`…-….1`). */
+  uuid?: string;
+  /** RFC 5322 Message-ID, angle brackets removed. */
+  messageId?: string;
+  /** inbound / outbound / internal, lower-cased as Darktrace sends them. */
+  direction?: string;
+  from?: string;
+  fromName?: string;
+  to: string[];
+  cc: string[];
+  subject?: string;
+  recipients: EmailRecipient[];
+  attachments: EmailAttachment[];
+  attachmentCount?: number;
+  /** Full links when the record carries them, and their host names. */
+  links: string[];
+  linkHosts: string[];
+  linkCount?: number;
+  /** Darktrace tags (union over recipients) and actions taken (union over recipients). */
+  tags: string[];
+  actions: string[];
+  /** Darktrace's reasoning sentences for the score. */
+  summary: string[];
+}
+
 export interface Detection {
   /** Stable key: a new content hash under the same key is a new version of the same detection. */
   key: { instance: string; family: Family; id: string };
@@ -185,6 +279,11 @@ export interface Detection {
   url?: string;
   state: State;
   related: Related;
+
+  /** RESPOND family: the action and this state of it. */
+  respond?: RespondAction;
+  /** /EMAIL family: the message. */
+  email?: EmailInfo;
 
   /** Small, already-normalised family-specific facts that have no common home (rendered as darktrace.*). */
   vendor: Record<string, unknown>;

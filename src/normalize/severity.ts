@@ -109,3 +109,20 @@ export function auditSeverity(status: number | undefined, failed: boolean): Seve
 
 /** CEF and LEEF use 0–10. Chosen so ArcSight's bands read right: 3 Low, 5 Medium, 8 High, 10 Very-High. */
 export const SEVERITY_TO_10: readonly number[] = [0, 1, 3, 5, 8, 10];
+
+/**
+ * RESPOND action: an action that ended (cleared, expired) is Informational; one that is proposed or in
+ * force reads the triggering breach's score (0–1) on the score row, never below Low; a manual action
+ * (no score) is Low.
+ */
+export function respondSeverity(ended: boolean, score: number | undefined): SeverityId {
+  if (ended) return 1;
+  if (score === undefined || score <= 0) return 2;
+  const s = fromScore(score * 100);
+  return s >= 2 ? s : 2;
+}
+
+/** /EMAIL alert: Darktrace's anomaly score (0–100) on the score row; no score is Unknown. */
+export function emailSeverity(score: number | undefined): SeverityId {
+  return score === undefined ? 0 : fromScore(score);
+}

@@ -136,3 +136,61 @@ export function lower(v: unknown): string | undefined {
   const s = str(v);
   return s === undefined ? undefined : s.toLowerCase();
 }
+
+function hexAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i) | 32;
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+/**
+ * A MAC address (`00:0a:95:9d:68:16`, `00-0A-95-9D-68-16`, `000a.959d.6816`) in lower-case colon form;
+ * anything else (an appliance writes "NO MAC ADDRESS IN DARKTRACE") → undefined.
+ */
+export function cleanMac(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const s = v.trim();
+  let hex = '';
+  if (s.length === 17) {
+    const sep = s[2];
+    if (sep !== ':' && sep !== '-') return undefined;
+    for (let i = 0; i < 17; i++) {
+      if (i % 3 === 2) {
+        if (s[i] !== sep) return undefined;
+      } else if (!hexAt(s, i)) return undefined;
+      else hex += s[i];
+    }
+  } else if (s.length === 14 && s[4] === '.' && s[9] === '.') {
+    for (let i = 0; i < 14; i++) {
+      if (i === 4 || i === 9) continue;
+      if (!hexAt(s, i)) return undefined;
+      hex += s[i];
+    }
+  } else return undefined;
+  hex = hex.toLowerCase();
+  return `${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}:${hex.slice(6, 8)}:${hex.slice(8, 10)}:${hex.slice(10, 12)}`;
+}
+
+/** `local@domain.tld` with no spaces or angle brackets: enough to tell an address from a user name. */
+export function isEmailAddress(s: string): boolean {
+  const at = s.indexOf('@');
+  if (at <= 0 || at !== s.lastIndexOf('@') || s.length > 320) return false;
+  const domain = s.slice(at + 1);
+  if (domain.length < 3 || !domain.includes('.') || domain.startsWith('.') || domain.endsWith('.'))
+    return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 60 || c === 62 || c === 34 || c === 44) return false;
+  }
+  return true;
+}
+
+/** Display-filter and similar names vary in case and spacing between versions: compare without either. */
+export function squash(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 95 || c === 45) continue;
+    out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : s[i];
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import {
   type Obj,
   obj,
   parseAsn,
+  squash,
   str,
   toMillis,
   unescapeNewlines,
@@ -30,38 +31,40 @@ function port(list: number[], v: string): void {
   if (Number.isInteger(p) && p >= 0 && p <= 65535) add(list, p);
 }
 
-// Display-filter types (lower-cased) → where their value goes.
+// Display-filter types → where their value goes. Keys are squashed (lower case, no spaces): appliance
+// versions write `Destination IP` and `DestinationIP`, `Connection hostname` and `Connectionhostname`.
 const DISPLAY: Record<string, Put> = {
-  'destination ip': (o, v) => add(o.destinationIps, cleanIp(v)),
-  'source ip': (o, v) => add(o.sourceIps, cleanIp(v)),
-  'connection hostname': (o, v) => add(o.destinationHosts, v),
-  'destination hostname': (o, v) => add(o.destinationHosts, v),
-  'internal destination device name': (o, v) => add(o.destinationHosts, v),
-  'destination device name': (o, v) => add(o.destinationHosts, v),
-  'source device name': (o, v) => add(o.sourceHosts, v),
-  'destination port': (o, v) => port(o.destinationPorts, v),
-  'source port': (o, v) => port(o.sourcePorts, v),
+  destinationip: (o, v) => add(o.destinationIps, cleanIp(v)),
+  sourceip: (o, v) => add(o.sourceIps, cleanIp(v)),
+  connectionhostname: (o, v) => add(o.destinationHosts, v),
+  destinationhostname: (o, v) => add(o.destinationHosts, v),
+  dnshostlookup: (o, v) => add(o.destinationHosts, v),
+  internaldestinationdevicename: (o, v) => add(o.destinationHosts, v),
+  destinationdevicename: (o, v) => add(o.destinationHosts, v),
+  sourcedevicename: (o, v) => add(o.sourceHosts, v),
+  destinationport: (o, v) => port(o.destinationPorts, v),
+  sourceport: (o, v) => port(o.sourcePorts, v),
   asn: (o, v) => {
     const a = parseAsn(v);
     if ((a.number !== undefined || a.name) && !o.asns.some((x) => x.number === a.number && x.name === a.name))
       o.asns.push(a);
   },
-  'ja3 hash': (o, v) => add(o.ja3, v),
-  'ja3 client hash': (o, v) => add(o.ja3, v),
+  ja3hash: (o, v) => add(o.ja3, v),
+  ja3clienthash: (o, v) => add(o.ja3, v),
   ja3: (o, v) => add(o.ja3, v),
   uri: (o, v) => add(o.uris, v),
   url: (o, v) => add(o.uris, v),
-  'user agent': (o, v) => add(o.userAgents, v),
-  'http method': (o, v) => add(o.httpMethods, v),
+  useragent: (o, v) => add(o.userAgents, v),
+  httpmethod: (o, v) => add(o.httpMethods, v),
   username: (o, v) => add(o.users, v),
   user: (o, v) => add(o.users, v),
-  'saas user': (o, v) => add(o.users, v),
+  saasuser: (o, v) => add(o.users, v),
   credential: (o, v) => add(o.users, v),
-  'bytes in': (o, v) => {
+  bytesin: (o, v) => {
     const n = num(v);
     if (n !== undefined) o.bytesIn = (o.bytesIn ?? 0) + n;
   },
-  'bytes out': (o, v) => {
+  bytesout: (o, v) => {
     const n = num(v);
     if (n !== undefined) o.bytesOut = (o.bytesOut ?? 0) + n;
   },
@@ -100,6 +103,12 @@ function defeatsOf(v: unknown): Obj[] {
     }
   }
   return out;
+}
+
+/** `edited.by`, unless Darktrace's placeholder for a model nobody edited. */
+function editorOf(v: unknown): string | undefined {
+  const by = str(obj(v)?.by);
+  return by === undefined || by.toLowerCase() === 'nobody' ? undefined : by;
 }
 
 export function mapBreach(raw: Obj, instance: string): Detection {
@@ -151,12 +160,13 @@ export function mapBreach(raw: Obj, instance: string): Detection {
       components.push({ cid, time: t, metric: str(metric?.label) ?? str(metric?.name), size: num(tc.size) });
     for (const f of arr(tc.triggeredFilters)) {
       const tf = obj(f);
-      if (tf?.comparatorType !== 'display') continue;
+      const ct = tf?.comparatorType;
+      if (!tf || typeof ct !== 'string' || ct.toLowerCase() !== 'display') continue;
       const type = str(tf.filterType);
       const value = str(obj(tf.trigger)?.value);
       if (type === undefined || value === undefined) continue;
       display.push({ type, value });
-      const put = DISPLAY[type.toLowerCase()];
+      const put = DISPLAY[squash(type)];
       if (put) put(observables, value);
     }
   }
@@ -238,6 +248,7 @@ export function mapBreach(raw: Obj, instance: string): Detection {
       category: modelCategory ?? (dtCategory ? dtCategory[0].toUpperCase() + dtCategory.slice(1) : undefined),
       description: description === undefined ? undefined : unescapeNewlines(description),
       author: str(created?.by),
+      editedBy: editorOf(mf('edited')),
       tags,
     },
     severity,

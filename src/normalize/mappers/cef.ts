@@ -6,7 +6,7 @@
 import type { CefRecord } from '../frame.ts';
 import { isTechniqueId, tactic } from '../mitre.ts';
 import type { Detection, DeviceInfo, Family, SeverityId } from '../model.ts';
-import { emptyObservables, emptyRelated } from '../model.ts';
+import { emptyObservables, emptyRelated, FAMILIES } from '../model.ts';
 import { SEVERITY_LABELS } from '../severity.ts';
 import { add, cleanIp, int, num, parseAsn, toMillis } from '../util.ts';
 import { contentHash, recordId } from './common.ts';
@@ -27,8 +27,7 @@ function sev10(v: string): SeverityId {
 
 function familyOf(c: CefRecord, labelled: Record<string, string>): Family {
   const own = c.ext.deviceFacility;
-  if (own === 'model_breach' || own === 'ai_analyst' || own === 'system_status' || own === 'audit')
-    return own;
+  if ((FAMILIES as readonly string[]).includes(own)) return own as Family;
   const p = c.product.toLowerCase();
   const url = labelled.darktraceUrl ?? '';
   if (p.includes('ai analyst') || url.includes('aiincident') || url.includes('aiaincident'))

@@ -1,7 +1,7 @@
 // Pieces shared by the mappers: devices, content hash, key.
 import { createHash } from 'node:crypto';
 import type { DeviceInfo, Observables } from '../model.ts';
-import { add, arr, cleanIp, int, isIp, obj, splitSaas, str, toMillis } from '../util.ts';
+import { add, arr, cleanIp, cleanMac, int, isIp, obj, splitSaas, str, toMillis } from '../util.ts';
 
 /** A Darktrace device object (breach `device`, AIA `breachDevices[]`, a `details` device value). */
 export function mapDevice(v: unknown, obs?: Observables): DeviceInfo | undefined {
@@ -40,7 +40,8 @@ export function mapDevice(v: unknown, obs?: Observables): DeviceInfo | undefined
       if (obs && saas.user) add(obs.users, saas.user);
     }
   }
-  const mac = str(d.macaddress) ?? str(d.mac);
+  // Only real addresses: an appliance writes "NO MAC ADDRESS IN DARKTRACE" where it knows none.
+  const mac = cleanMac(d.macaddress) ?? cleanMac(d.mac);
   if (mac !== undefined) dev.mac = mac;
   const vendor = str(d.vendor);
   if (vendor !== undefined) dev.vendor = vendor;

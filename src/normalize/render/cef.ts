@@ -3,7 +3,16 @@
 // become the two-character sequences `\r` / `\n`. Keys are fixed ASCII names. Key map: ../README.md.
 import type { Detection } from '../model.ts';
 import { SEVERITY_TO_10 } from '../severity.ts';
-import { asnText, nameOf, PRODUCT_VERSION, round, signatureOf, sourceHost, sourceIp } from './common.ts';
+import {
+  actionOf,
+  asnText,
+  nameOf,
+  PRODUCT_VERSION,
+  round,
+  signatureOf,
+  sourceHost,
+  sourceIp,
+} from './common.ts';
 
 function needsEscape(s: string, header: boolean): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -55,9 +64,12 @@ export function renderCef(d: Detection): string {
     put(slot, v);
     parts.push(`${slot}Label=${name}`);
   };
+  const rsp = d.respond;
+  const em = d.email;
   put('rt', d.time ?? d.created);
-  put('start', d.firstSeen);
-  put('end', d.lastSeen);
+  // A RESPOND action runs from its start to its expiry.
+  put('start', rsp ? rsp.start : d.firstSeen);
+  put('end', rsp ? rsp.expires : d.lastSeen);
   put('externalId', d.key.id);
   put('deviceFacility', d.key.family);
   put('cat', d.dtCategory ?? d.category);
@@ -68,6 +80,12 @@ export function renderCef(d: Detection): string {
   put('smac', d.devices[0]?.mac);
   put('spt', o.sourcePorts[0]);
   put('suser', o.users[0]);
+  if (em) {
+    put('duser', em.to.length ? em.to.join(',') : undefined);
+    put('deviceDirection', em.direction === 'inbound' ? 0 : em.direction === 'outbound' ? 1 : undefined);
+    put('fname', em.attachments.find((a) => a.name)?.name);
+    put('fileHash', em.attachments[0]?.sha256 ?? em.attachments[0]?.sha1);
+  }
   put('dst', o.destinationIps[0]);
   put('dhost', o.destinationHosts[0]);
   put('dpt', o.destinationPorts[0]);
@@ -76,7 +94,8 @@ export function renderCef(d: Detection): string {
   put('requestMethod', o.httpMethods[0]);
   put('in', o.bytesIn);
   put('out', o.bytesOut);
-  put('act', (d.key.family === 'audit' ? d.vendor.method : d.vendor.antigena_action) as string | undefined);
+  put('act', actionOf(d));
+  if (rsp) put('reason', rsp.reason);
   put('outcome', (d.vendor.outcome as string | undefined) ?? d.state.status);
   const did = d.devices[0]?.id;
   put('deviceExternalId', did);
@@ -92,6 +111,7 @@ export function renderCef(d: Detection): string {
   label('cn3', 'commentCount', d.state.commentCount);
   label('flexString1', 'acknowledgedBy', d.state.acknowledgedBy);
   label('flexString2', 'ja3', o.ja3[0]);
+  label('flexNumber1', 'pbid', d.related.breaches[0]?.pbid);
   return (
     `CEF:0|Darktrace|DCIP|${PRODUCT_VERSION}|${cefHeaderEscape(signatureOf(d))}|${cefHeaderEscape(nameOf(d))}|` +
     `${SEVERITY_TO_10[d.severity]}|${parts.join(' ')}`

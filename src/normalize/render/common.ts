@@ -14,6 +14,10 @@ export function signatureOf(d: Detection): string {
       return d.analytic?.id ?? 'system_status';
     case 'audit':
       return `audit:${String(d.vendor.method ?? 'unknown')}`;
+    case 'respond_action':
+      return `respond:${d.respond?.action ?? 'unknown'}`;
+    case 'email_alert':
+      return d.analytic?.id ?? 'email_alert';
   }
 }
 
@@ -40,4 +44,24 @@ export function sourceHost(d: Detection): string | undefined {
 
 export function round(n: number | undefined): number | undefined {
   return n === undefined ? undefined : Math.round(n);
+}
+
+/** CEF `act` / ECS-style action: the RESPOND state change, the audit method, or a breach's RESPOND action. */
+export function actionOf(d: Detection): string | undefined {
+  switch (d.key.family) {
+    case 'audit':
+      return d.vendor.method as string | undefined;
+    case 'respond_action':
+      return d.respond?.state;
+    case 'email_alert':
+      return d.email?.actions[0];
+    default:
+      return d.vendor.antigena_action as string | undefined;
+  }
+}
+
+/** The SaaS account of the first device that has one (`SaaS::Zoom: john.doe@example.com`). */
+export function saasOf(d: Detection): { service: string; user: string } | undefined {
+  for (const dev of d.devices) if (dev.saas) return dev.saas;
+  return undefined;
 }

@@ -6,7 +6,8 @@
 
 import { tacticRef, techniqueRef } from '../mitre.ts';
 import type { Detection, DeviceInfo, Family } from '../model.ts';
-import { iso } from '../util.ts';
+import { isEmailAddress, iso } from '../util.ts';
+import { actionOf, saasOf } from './common.ts';
 
 export const ECS_VERSION = '8.11.0';
 
@@ -15,6 +16,8 @@ const DATASET: Record<Family, string> = {
   ai_analyst: 'ai_analyst_alert',
   system_status: 'system_status_alert',
   audit: 'audit',
+  respond_action: 'respond_action',
+  email_alert: 'email_alert',
 };
 
 type Doc = Record<string, any>;
@@ -94,7 +97,7 @@ function host(devices: DeviceInfo[]): Doc | undefined {
 }
 
 function kind(d: Detection): string {
-  if (d.key.family === 'audit') return 'event';
+  if (d.key.family === 'audit' || d.key.family === 'respond_action') return 'event';
   if (d.key.family === 'system_status') return d.state.status === 'resolved' ? 'event' : 'alert';
   return 'alert';
 }
@@ -108,11 +111,27 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
   let category: string[];
   let type: string[];
   if (fam === 'model_breach' || fam === 'ai_analyst') {
+    // ECS expects `indicator` with `threat`, and `info`/`connection` with `network` only.
     category = network ? ['threat', 'network'] : ['threat'];
-    type = network ? ['info', 'indicator', 'connection'] : ['info', 'indicator'];
+    type = network ? ['info', 'indicator', 'connection'] : ['indicator'];
   } else if (fam === 'system_status') {
     category = ['host'];
     type = ['info'];
+  } else if (fam === 'respond_action') {
+    // A RESPOND action blocks traffic: it starts denying when in force and ends when cleared/expired.
+    const st = d.respond?.state;
+    category = ['network'];
+    type =
+      st === 'cleared' || st === 'expired'
+        ? ['end']
+        : st === 'activated' || st === 'confirmed' || st === 'reactivated'
+          ? ['start', 'denied']
+          : st === 'extended'
+            ? ['denied']
+            : ['info'];
+  } else if (fam === 'email_alert') {
+    category = ['email', 'threat'];
+    type = ['info', 'indicator'];
   } else {
     const ep = String(d.vendor.endpoint ?? '');
     const auth = ep.includes('login') || ep.includes('logout');
@@ -127,7 +146,11 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
   const dstDomain = o.destinationHosts[0];
   const asn = o.asns[0];
   const uri = o.uris[0];
-  const user = o.users[0];
+  const rsp = d.respond;
+  const em = d.email;
+  // RESPOND: the user who made this state change. Otherwise the first user observable.
+  const user = rsp ? rsp.user : em ? undefined : o.users[0];
+  const saas = saasOf(d);
 
   const relatedIp: string[] = [];
   for (const dev of d.devices) for (const ip of dev.ips) if (!relatedIp.includes(ip)) relatedIp.push(ip);
@@ -141,15 +164,23 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
   const relatedUser = o.users.slice();
   const author = d.analytic?.author;
   if (author && !relatedUser.includes(author)) relatedUser.push(author);
+  const editor = d.analytic?.editedBy;
+  if (editor && !relatedUser.includes(editor)) relatedUser.push(editor);
+  const relatedHash = o.ja3.slice();
+  if (em)
+    for (const a of em.attachments)
+      for (const h of [a.sha1, a.sha256]) if (h && !relatedHash.includes(h)) relatedHash.push(h);
 
-  const start = d.firstSeen;
-  const end = d.lastSeen;
+  // A RESPOND action runs from its start to its expiry.
+  const start = rsp ? (rsp.start ?? d.time) : d.firstSeen;
+  const end = rsp ? rsp.expires : d.lastSeen;
   const a = d.analytic;
   const s = d.scores;
   let riskScore: number | undefined;
   if (fam === 'model_breach') riskScore = s.score;
   else if (fam === 'ai_analyst') riskScore = s.aiaScore;
   else if (fam === 'system_status') riskScore = s.statusPriority;
+  else if (fam === 'email_alert') riskScore = s.normalized;
 
   const ruleName =
     fam === 'ai_analyst' && d.related.breaches.length
@@ -160,7 +191,7 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
     '@timestamp': t(d.time ?? d.created),
     ecs: { version: ECS_VERSION },
     // A breach's description is the model's, already in rule.description (Elastic sets no message).
-    message: fam === 'model_breach' ? d.title : d.description,
+    message: fam === 'model_breach' ? d.title : (d.description ?? d.title),
     event: {
       kind: kind(d),
       category,
@@ -172,20 +203,20 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
       provider: d.key.instance,
       created: t(d.created),
       start: t(start),
-      end: end !== start ? t(end) : undefined,
+      end: end !== start || rsp ? t(end) : undefined,
       duration: start !== undefined && end !== undefined && end > start ? (end - start) * 1e6 : undefined,
       reason: fam === 'system_status' ? (d.description ?? d.title) : d.title,
       risk_score: riskScore,
       risk_score_norm: s.normalized,
       severity: d.severity,
       url: d.url,
-      action: fam === 'audit' ? d.vendor.method : d.vendor.antigena_action,
+      action: actionOf(d),
       outcome: fam === 'audit' ? d.vendor.outcome : undefined,
       original: opts.original ? JSON.stringify(d.raw) : undefined,
     },
     host: host(d.devices),
     source:
-      srcIp || srcDomain
+      srcIp || srcDomain || rsp?.user
         ? {
             ip: srcIp,
             address: srcIp ?? srcDomain,
@@ -193,6 +224,7 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
             port: o.sourcePorts[0],
             mac: dev0?.mac ? ecsMac(dev0.mac) : undefined,
             bytes: o.bytesOut,
+            user: rsp?.user ? { name: rsp.user } : undefined,
           }
         : undefined,
     destination:
@@ -212,7 +244,31 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
     tls: o.ja3.length ? { client: { ja3: o.ja3[0] } } : undefined,
     user_agent: o.userAgents.length ? { original: o.userAgents[0] } : undefined,
     http: o.httpMethods.length ? { request: { method: o.httpMethods[0] } } : undefined,
-    user: user ? { name: user } : undefined,
+    // A SaaS account (`SaaS::Zoom: john.doe@example.com`): the service, and the address as e-mail too.
+    service: saas?.service ? { name: saas.service } : undefined,
+    user: user ? { name: user, email: isEmailAddress(user) ? user : undefined } : undefined,
+    email: em
+      ? {
+          direction: em.direction,
+          from: em.from ? { address: [em.from] } : undefined,
+          to: em.to.length ? { address: em.to } : undefined,
+          cc: em.cc.length ? { address: em.cc } : undefined,
+          subject: em.subject,
+          message_id: em.messageId,
+          local_id: em.uuid,
+          delivery_timestamp: t(d.time),
+          attachments: em.attachments.length
+            ? em.attachments.map((a) => ({
+                file: {
+                  name: a.name,
+                  size: a.size,
+                  mime_type: a.mimeType,
+                  hash: a.sha1 || a.sha256 ? { sha1: a.sha1, sha256: a.sha256 } : undefined,
+                },
+              }))
+            : undefined,
+        }
+      : undefined,
     rule: a
       ? {
           name: ruleName,
@@ -250,12 +306,12 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
           }
         : undefined,
     related:
-      relatedIp.length || relatedHosts.length || relatedUser.length || o.ja3.length
+      relatedIp.length || relatedHosts.length || relatedUser.length || relatedHash.length
         ? {
             ip: relatedIp.length ? relatedIp : undefined,
             hosts: relatedHosts.length ? relatedHosts : undefined,
             user: relatedUser.length ? relatedUser : undefined,
-            hash: o.ja3.length ? o.ja3 : undefined,
+            hash: relatedHash.length ? relatedHash : undefined,
           }
         : undefined,
     observer: { vendor: 'Darktrace', product: 'Threat Visualizer', type: 'ids', hostname: d.key.instance },
@@ -339,7 +395,37 @@ export function toEcs(d: Detection, opts: { original?: boolean } = {}): Doc {
               activity_id: d.related.activityId,
             }
           : undefined,
-      [DATASET[fam]]: d.vendor,
+      [DATASET[fam]]: rsp
+        ? {
+            code_id: rsp.codeId,
+            action: rsp.action,
+            label: rsp.label,
+            state: rsp.state,
+            action_family: rsp.actionFamily,
+            user: rsp.user,
+            reason: rsp.reason,
+            manual: rsp.manual,
+            active: rsp.active,
+            start: t(rsp.start),
+            expires: t(rsp.expires),
+            detail: rsp.detail,
+            ...d.vendor,
+          }
+        : em
+          ? {
+              uuid: em.uuid,
+              from_name: em.fromName,
+              recipients: em.recipients.length ? em.recipients : undefined,
+              tags: em.tags.length ? em.tags : undefined,
+              actions: em.actions.length ? em.actions : undefined,
+              links: em.links.length ? em.links : undefined,
+              link_hosts: em.linkHosts.length ? em.linkHosts : undefined,
+              link_count: em.linkCount,
+              attachment_count: em.attachmentCount,
+              summary: em.summary.length ? em.summary : undefined,
+              ...d.vendor,
+            }
+          : d.vendor,
     },
   };
   return doc;

@@ -79,6 +79,28 @@ export function renderLeef(d: Detection): string {
   put('commentCount', d.state.commentCount);
   put('status', d.state.status);
   put('darktraceUrl', d.url);
+  const rsp = d.respond;
+  if (rsp) {
+    put('respondAction', rsp.action);
+    put('respondState', rsp.state);
+    put('reason', rsp.reason);
+    if (rsp.start !== undefined) put('start', new Date(rsp.start).toISOString());
+    if (rsp.expires !== undefined) put('expires', new Date(rsp.expires).toISOString());
+    put('pbid', d.related.breaches[0]?.pbid);
+  }
+  const em = d.email;
+  if (em) {
+    put('sender', em.from);
+    put('recipient', em.to.length ? em.to.join(',') : undefined);
+    put('subject', em.subject);
+    put('messageId', em.messageId);
+    put('direction', em.direction);
+    put('fileName', em.attachments.find((a) => a.name)?.name);
+    put('fileHash', em.attachments[0]?.sha256 ?? em.attachments[0]?.sha1);
+    put('linkHosts', em.linkHosts.length ? em.linkHosts.join(',') : undefined);
+    put('emailActions', em.actions.length ? em.actions.join(',') : undefined);
+    put('emailTags', em.tags.length ? em.tags.join(',') : undefined);
+  }
   return (
     `LEEF:2.0|Darktrace|DCIP|${PRODUCT_VERSION}|${leefHeaderEscape(signatureOf(d))}|${LEEF_DELIMITER}|` +
     parts.join(LEEF_DELIMITER)

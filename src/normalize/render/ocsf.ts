@@ -1,6 +1,7 @@
 // Detection → OCSF 1.3. Model breaches, AI Analyst events and system status alerts are Detection
-// Findings (class 2004); audit entries are API Activity (6003). Why status alerts are findings is in
-// ../README.md. Darktrace-only data goes under `unmapped.darktrace`.
+// Findings (class 2004); audit entries are API Activity (6003); RESPOND actions are Remediation
+// Activity (7001); /EMAIL alerts are Email Activity (4009). Why is in ../README.md. Darktrace-only data
+// goes under `unmapped.darktrace`.
 import type { Detection, DeviceInfo } from '../model.ts';
 import { SEVERITY_LABELS } from '../severity.ts';
 
@@ -50,7 +51,6 @@ function device(d: DeviceInfo): Doc {
     subnet_uid: d.subnetId !== undefined ? String(d.subnetId) : undefined,
     first_seen_time: d.firstSeen,
     last_seen_time: d.lastSeen,
-    labels: d.label ? [d.label] : undefined,
     groups: d.tags.length ? d.tags.map((name) => ({ name })) : undefined,
     owner: d.saas?.user ? { name: d.saas.user } : undefined,
   };
@@ -71,9 +71,21 @@ function observables(det: Detection): Doc[] {
     out.push({ name: 'dst_endpoint.ip', type_id: 2, type: 'IP Address', value: ip });
   for (const h of o.destinationHosts)
     out.push({ name: 'dst_endpoint.hostname', type_id: 1, type: 'Hostname', value: h });
-  for (const u of o.users) out.push({ name: 'user.name', type_id: 4, type: 'User Name', value: u });
+  if (!det.email)
+    for (const u of o.users) out.push({ name: 'user.name', type_id: 4, type: 'User Name', value: u });
   for (const u of o.uris) out.push({ name: 'url.url_string', type_id: 6, type: 'URL String', value: u });
   for (const h of o.ja3) out.push({ name: 'tls.ja3_hash.value', type_id: 8, type: 'Hash', value: h });
+  for (const h of o.relatedHosts) out.push({ name: 'hostname', type_id: 1, type: 'Hostname', value: h });
+  const em = det.email;
+  if (em) {
+    if (em.from) out.push({ name: 'email.from', type_id: 5, type: 'Email Address', value: em.from });
+    for (const a of em.to) out.push({ name: 'email.to', type_id: 5, type: 'Email Address', value: a });
+    for (const a of em.attachments) {
+      if (a.name) out.push({ name: 'file.name', type_id: 7, type: 'File Name', value: a.name });
+      for (const h of [a.sha256, a.sha1])
+        if (h) out.push({ name: 'file.hashes.value', type_id: 8, type: 'Hash', value: h });
+    }
+  }
   return out;
 }
 
@@ -197,8 +209,116 @@ function apiActivity(d: Detection): Doc {
   };
 }
 
+const REMEDIATION_ACTIVITIES: Record<number, string> = { 1: 'Isolate', 3: 'Restore', 99: 'Other' };
+
+/**
+ * RESPOND action → Remediation Activity (7001, category 7 Remediation). The activity is the D3FEND
+ * tactic: an action in force isolates the device or its connections (1 Isolate); clearing or expiry
+ * gives the device its traffic back (3 Restore). A proposed action not yet confirmed has not acted:
+ * status 99 Other ("Pending confirmation"); every other state change is a done fact, 1 Success.
+ */
+function remediationActivity(d: Detection): Doc {
+  const r = d.respond;
+  const st = r?.state ?? 'unknown';
+  const act = st === 'cleared' || st === 'expired' ? 3 : st === 'unknown' ? 99 : 1;
+  const pending = st === 'created';
+  const b = d.related.breaches[0];
+  return {
+    activity_id: act,
+    activity_name: REMEDIATION_ACTIVITIES[act],
+    category_uid: 7,
+    category_name: 'Remediation',
+    class_uid: 7001,
+    class_name: 'Remediation Activity',
+    type_uid: 700100 + act,
+    type_name: `Remediation Activity: ${REMEDIATION_ACTIVITIES[act]}`,
+    time: d.time ?? d.created,
+    start_time: r?.start,
+    end_time: r?.expires,
+    severity_id: d.severity,
+    severity: SEVERITY_LABELS[d.severity],
+    status_id: pending ? 99 : st === 'unknown' ? 0 : 1,
+    status: pending ? 'Pending confirmation' : st === 'unknown' ? 'Unknown' : 'Success',
+    status_detail: st,
+    message: d.description ?? d.title,
+    command_uid: r?.codeId !== undefined ? String(r.codeId) : d.key.id,
+    device: d.devices.length ? device(d.devices[0]) : undefined,
+    actor: r?.user ? { user: { name: r.user } } : undefined,
+    observables: observables(d),
+    metadata: {
+      ...metadata(d),
+      correlation_uid: b ? String(b.pbid) : undefined,
+      event_code: r?.action,
+    },
+    unmapped: {
+      ...unmapped(d),
+      respond: r,
+      triggered_by: b ? { pbid: b.pbid, model_name: b.modelName, score: b.threatScore } : undefined,
+    },
+  };
+}
+
+const DIRECTIONS: Record<string, [number, string]> = {
+  inbound: [1, 'Inbound'],
+  outbound: [2, 'Outbound'],
+  internal: [3, 'Internal'],
+};
+
+/**
+ * /EMAIL alert → Email Activity (4009, category 4 Network Activity), activity 3 Scan: Darktrace
+ * scanned the message and scored it. Attachments and links have no place in the 1.3 email object;
+ * they are observables (file names, hashes, URLs, hostnames) and stay whole under unmapped.
+ */
+function emailActivity(d: Detection): Doc {
+  const em = d.email;
+  const dir = em?.direction ? DIRECTIONS[em.direction] : undefined;
+  return {
+    activity_id: 3,
+    activity_name: 'Scan',
+    category_uid: 4,
+    category_name: 'Network Activity',
+    class_uid: 4009,
+    class_name: 'Email Activity',
+    type_uid: 400903,
+    type_name: 'Email Activity: Scan',
+    time: d.time ?? d.created,
+    severity_id: d.severity,
+    severity: SEVERITY_LABELS[d.severity],
+    message: d.title,
+    direction_id: dir ? dir[0] : em?.direction ? 99 : 0,
+    direction: dir ? dir[1] : (em?.direction ?? 'Unknown'),
+    email: {
+      uid: em?.uuid,
+      message_uid: em?.messageId,
+      from: em?.from,
+      to: em?.to ?? [],
+      cc: em?.cc.length ? em.cc : undefined,
+      subject: em?.subject,
+    },
+    observables: observables(d),
+    metadata: metadata(d),
+    unmapped: {
+      ...unmapped(d),
+      email: em
+        ? {
+            from_name: em.fromName,
+            recipients: em.recipients,
+            tags: em.tags,
+            actions: em.actions,
+            attachments: em.attachments,
+            links: em.links,
+            link_hosts: em.linkHosts,
+            summary: em.summary,
+          }
+        : undefined,
+    },
+  };
+}
+
 export function toOcsf(d: Detection): Doc {
   if (d.key.family === 'audit') return apiActivity(d);
+  if (d.key.family === 'respond_action') return remediationActivity(d);
+  if (d.key.family === 'email_alert') return emailActivity(d);
   const fam = d.key.family;
   // Status: acknowledged breaches/events have been triaged; a resolved system alert is closed.
   const closed = fam === 'system_status' ? d.state.status === 'resolved' : false;
