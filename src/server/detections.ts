@@ -2,9 +2,10 @@
 // MCP tools read them. The filters are declared once as typed parameters, so the query string's
 // validation, the OpenAPI parameters and the MCP tool's input schema all derive from this list.
 import { coerceParams, ParamError, type ParamSpec } from '../commands/params.ts';
+import { FAMILIES } from '../normalize/model.ts';
 import type { DetectionQuery } from '../store/index.ts';
 
-export const FAMILIES = ['model_breach', 'ai_analyst', 'system_status', 'audit'] as const;
+export { FAMILIES };
 
 const MAX_Q = 500;
 

@@ -416,6 +416,8 @@ const toDetection = (
       instance: r.instance,
       source: r.source as Origin['source'],
       baseUrl: opts.urlOf?.(r.instance),
+      // A BSD syslog timestamp has no year: it is inferred from when the line was stored.
+      receivedAt: r.created_at,
     });
     row.canonical = canonical;
     if (opts.raw) row.raw = raw;
