@@ -255,7 +255,7 @@ export class SinkWorker {
     }
   }
 
-  status() {
+  status(): SinkStatus {
     const s = this.#store.sinkOffsets.status(this.config.name);
     const offset = s?.seq ?? 0;
     return {
@@ -270,6 +270,19 @@ export class SinkWorker {
       updatedAt: s?.updatedAt ?? null,
     };
   }
+}
+
+export interface SinkStatus {
+  name: string;
+  type: string;
+  format: Format;
+  /** The destination with credentials redacted. */
+  url: string;
+  offset: number;
+  lag: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  updatedAt: number | null;
 }
 
 /** All sinks of a service. */

@@ -26,15 +26,11 @@ const rpcError = (reply: FastifyReply, status: number, message: string) =>
   reply.status(status).send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
 
 /**
- * A web page the analyst visits must not reach a loopback-bound API through DNS rebinding: when the API
- * listens on loopback, the Host (and any Origin) must name loopback. Bound elsewhere, /mcp is as open as
- * the rest of the API, which `dtc start` warns about.
+ * A page on another site may POST to a loopback API (the API refuses a foreign Host, so DNS rebinding
+ * is out already): when the API listens on loopback, an Origin, if sent, must name loopback too.
  */
-function rebindingRefusal(req: FastifyRequest, host: string): string | undefined {
+function crossSiteRefusal(req: FastifyRequest, host: string): string | undefined {
   if (!isLoopback(host)) return undefined;
-  const h = hostname(req.headers.host);
-  if (!h || !LOOPBACK_NAMES.includes(h))
-    return `Host ${req.headers.host ?? '(none)'} is not this loopback API`;
   const origin = req.headers.origin;
   if (origin !== undefined && !LOOPBACK_NAMES.includes(hostname(origin) ?? ''))
     return `Origin ${origin} may not call this API`;
@@ -45,12 +41,32 @@ export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): voi
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
+    // Each tool checks its own command's role once access control lands; reaching /mcp is a viewer's.
+    config: { access: 'viewer' },
+    schema: {
+      summary:
+        'Model Context Protocol (streamable HTTP, stateless): the commands and detection search as tools',
+      tags: ['mcp'],
+      response: {
+        200: { description: 'the JSON-RPC answer', type: 'object', additionalProperties: true },
+        403: {
+          description: 'an Origin that is not loopback while the API listens on loopback',
+          type: 'object',
+          additionalProperties: true,
+        },
+        405: {
+          description: 'GET and DELETE: this endpoint is stateless',
+          type: 'object',
+          additionalProperties: true,
+        },
+      },
+    },
     handler: async (req, reply) => {
       // Authentication plugs in here: the access-control issue adds the same check the /api routes get
       // (a preHandler establishing the caller), whose principal replaces x-dtc-user / the address below
       // in the audit trail, and whose role decides which tools are listed and callable (by commandEffect:
       // read, write, destructive).
-      const refused = rebindingRefusal(req, o.host);
+      const refused = crossSiteRefusal(req, o.host);
       if (refused) return rpcError(reply, 403, refused);
       if (req.method !== 'POST') {
         // Stateless: no session to resume (GET) or end (DELETE).

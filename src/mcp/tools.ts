@@ -183,7 +183,7 @@ export async function callTool(
       const { key } = coerceParams(detectionDetailParams, args) as { key: string };
       const d = findDetection(ctx.store, key);
       if (!d) return { isError: true, content: [{ type: 'text', text: `No detection "${key}" is stored` }] };
-      return { content: [json(d)], structuredContent: d as Record<string, unknown> };
+      return { content: [json(d)], structuredContent: d as unknown as Record<string, unknown> };
     }
   } catch (err) {
     if (err instanceof ParamError) return paramError(err);

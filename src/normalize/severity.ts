@@ -119,7 +119,7 @@ export function respondSeverity(ended: boolean, score: number | undefined): Seve
   if (ended) return 1;
   if (score === undefined || score <= 0) return 2;
   const s = fromScore(score * 100);
-  return s >= 2 ? s : 2;
+  return Math.max(s, 2) as SeverityId;
 }
 
 /** /EMAIL alert: Darktrace's anomaly score (0–100) on the score row; no score is Unknown. */

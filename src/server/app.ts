@@ -1,130 +1,155 @@
-// The HTTP API (fastify): health, Prometheus metrics, instances with their status, and detection
-// search. Schema-first routes, one error shape (`{statusCode, error, message}`), and no secret in any
-// answer: instance rows never carry the private token, not even encrypted.
-import Fastify, { type FastifyInstance } from 'fastify';
+// The HTTP API (fastify): one plugin per resource under routes/, each route with request and response
+// schemas (TypeBox, i.e. JSON Schema) and an access rule. The OpenAPI 3.1 document is generated from the
+// routes (@fastify/swagger) and served at /api/openapi.json. Errors come from one table (errors.ts).
+// Limits (body size and depth, timeouts, parameter length) are set here, so one request cannot stop
+// the service. No answer carries a secret: instance rows never hold the private token.
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import type { InstanceStatus } from '../collect/collector.ts';
-import { ParamError } from '../commands/params.ts';
+import type { ConnectionCheckResult } from '../collect/health.ts';
+import type { SinkStatus } from '../deliver/worker.ts';
 import type { Metrics } from '../service/metrics.ts';
-import type { DetectionQuery } from '../store/index.ts';
-import { detectionQuery, findDetection, searchDetections } from './detections.ts';
-
-/** What the API reads from the store. */
-export interface ApiStore {
-  searchDetections(q: DetectionQuery): { items: unknown[]; total: number };
-  getDetection(idOrKey: number | string): unknown | undefined;
-  instances: { list(): { name: string }[] };
-  maxSeq(): number;
-  deadLetters: { count(): number };
-  connectionChecks: { list(instance: string, limit?: number): unknown[] };
-}
+import type { Store } from '../store/index.ts';
+import { type RouteEntry, routeTable } from './access.ts';
+import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.ts';
+import { commandRoutes } from './routes/commands.ts';
+import { detectionRoutes } from './routes/detections.ts';
+import { healthRoutes } from './routes/health.ts';
+import { instanceRoutes } from './routes/instances.ts';
+import { sinkRoutes } from './routes/sinks.ts';
 
 export interface ApiDeps {
-  store: ApiStore;
-  collector: { status(): InstanceStatus[]; check?(name: string): Promise<unknown> };
+  store: Store;
+  collector: { status(): InstanceStatus[]; check?(name: string): Promise<ConnectionCheckResult | undefined> };
   metrics: Metrics;
+  /** The sinks' status (absent: no sink routes have anything to show). */
+  deliverer?: { status(): SinkStatus[] };
   /** Extra facts for /healthz (data directory, simulated demo, ...). */
   about?: Record<string, unknown>;
-  /** Registers more routes (sinks, commands) on the same server. */
+  /** Host header names the API answers to (port excluded); absent: any. */
+  allowedHosts?: string[];
+  log?: { error(m: string): void };
+  /** Registers more routes on the same server (each needs `config.access`). */
   extend?: (app: FastifyInstance) => void;
 }
 
-export function buildApi(deps: ApiDeps): FastifyInstance {
+export const LIMITS = {
+  bodyBytes: 1 << 20,
+  /** Nesting depth of a JSON body; deeper is refused before parsing. */
+  jsonDepth: 64,
+  paramLength: 1000,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+} as const;
+
+export type Api = FastifyInstance & { routeTable: RouteEntry[] };
+
+export function buildApi(deps: ApiDeps): Api {
   const app = Fastify({
     logger: false,
+    bodyLimit: LIMITS.bodyBytes,
+    routerOptions: { maxParamLength: LIMITS.paramLength },
+    requestTimeout: LIMITS.requestTimeoutMs,
+    keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
-  });
-  const started = Date.now();
+    // A URL the router cannot even decode is the caller's mistake, answered in the one error shape.
+    frameworkErrors: (err, _req, reply) =>
+      (reply as unknown as FastifyReply).status(400).send(errorBody('invalid_request', err.message)),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.headersTimeout = LIMITS.headersTimeoutMs;
+  app.server.maxConnections = LIMITS.maxConnections;
+  const table = routeTable(app);
+  registerErrorHandling(app, deps.log);
+  app.addSchema(ErrorBody);
 
-  app.setErrorHandler((err: any, _req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    const message = err.validation ? `invalid request: ${err.message}` : err.message;
-    reply
-      .status(status)
-      .send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply
-      .status(404)
-      .send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url}` });
-  });
-
-  const instances = () => {
-    const status = new Map(deps.collector.status().map((s) => [s.name, s]));
-    return deps.store.instances.list().map((row) => {
-      const name = row.name;
-      return { ...row, status: status.get(name) ?? { name, state: 'disabled' } };
-    });
-  };
-
-  app.get('/healthz', async () => {
-    const st = deps.collector.status();
-    const failing = st.filter((s) => s.state === 'failing').length;
-    return {
-      status: failing && failing === st.length ? 'failing' : failing ? 'degraded' : 'ok',
-      uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      instances: Object.fromEntries(
-        ['ok', 'degraded', 'failing', 'disabled', 'starting'].map((k) => [
-          k,
-          st.filter((s) => s.state === k).length,
-        ]),
-      ),
-      store: { sequence: deps.store.maxSeq(), deadLetters: deps.store.deadLetters.count() },
-      ...deps.about,
-    };
-  });
-
-  app.get('/metrics', async (_req, reply) => {
-    const m = deps.metrics;
-    m.storeSeq.set(deps.store.maxSeq());
-    for (const s of deps.collector.status()) {
-      m.instanceUp.set({ instance: s.name }, s.state === 'ok' ? 1 : s.state === 'degraded' ? 0.5 : 0);
-    }
-    reply.header('content-type', m.registry.contentType);
-    return m.registry.metrics();
-  });
-
-  app.get('/api/instances', async () => instances());
-
-  app.get<{ Params: { name: string } }>('/api/instances/:name', async (req, reply) => {
-    const found = instances().find((i) => i.name === req.params.name);
-    if (!found)
-      return reply
-        .status(404)
-        .send({ statusCode: 404, error: 'Not Found', message: `no instance named "${req.params.name}"` });
-    return { ...found, connectionChecks: deps.store.connectionChecks.list(req.params.name, 20) };
-  });
-
-  // Test the connection now; the result joins the instance's check history.
-  app.post<{ Params: { name: string } }>('/api/instances/:name/test', async (req, reply) => {
-    const result = await deps.collector.check?.(req.params.name);
-    if (!result) {
-      return reply
-        .status(404)
-        .send({ statusCode: 404, error: 'Not Found', message: `no instance named "${req.params.name}"` });
-    }
-    return result;
-  });
-
-  // Search and detail read the store through the functions the MCP tools share (./detections.ts).
-  app.get<{ Querystring: Record<string, unknown> }>('/api/detections', async (req, reply) => {
+  // JSON only: a form or text/plain body (what a cross-site page can send without CORS) is refused (415).
+  app.removeContentTypeParser('text/plain');
+  // JSON bodies: a nesting bomb is refused before JSON.parse can recurse on it.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (!text.trim()) return done(null, undefined);
+    if (jsonDepth(text) > LIMITS.jsonDepth)
+      return done(
+        new ApiError('invalid_request', `the JSON body nests deeper than ${LIMITS.jsonDepth} levels`),
+      );
     try {
-      return searchDetections(deps.store, detectionQuery(req.query));
+      done(null, JSON.parse(text));
     } catch (err) {
-      if (err instanceof ParamError)
-        return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
-      throw err;
+      done(new ApiError('invalid_request', `the body is not valid JSON: ${(err as Error).message}`));
     }
   });
 
-  app.get<{ Params: { id: string } }>('/api/detections/:id', async (req, reply) => {
-    const d = findDetection(deps.store, decodeURIComponent(req.params.id));
-    if (!d)
-      return reply
-        .status(404)
-        .send({ statusCode: 404, error: 'Not Found', message: `no detection ${req.params.id}` });
-    return d;
+  if (deps.allowedHosts) {
+    const allowed = new Set(deps.allowedHosts.map((h) => h.toLowerCase()));
+    // A page on another site can reach a loopback API through DNS rebinding; its Host names that site.
+    app.addHook('onRequest', async (req) => {
+      const host = hostName(req.headers.host);
+      if (!host || !allowed.has(host))
+        throw new ApiError(
+          'forbidden',
+          `Host ${req.headers.host ?? '(none)'} is not a name this API answers to`,
+        );
+    });
+  }
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'darktrace-hub API',
+        version: '0.1.0',
+        description: 'Collector, detections and the Darktrace SOC command catalog',
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
   });
 
-  deps.extend?.(app);
-  return app;
+  app.register(healthRoutes, { deps });
+  app.register(instanceRoutes, { deps });
+  app.register(detectionRoutes, { deps });
+  app.register(commandRoutes, { deps });
+  app.register(sinkRoutes, { deps });
+  app.get(
+    '/api/openapi.json',
+    {
+      config: { access: 'public' },
+      schema: { hide: true, response: { 200: Type.Object({}, { additionalProperties: true }) } },
+    },
+    async () => app.swagger(),
+  );
+  if (deps.extend) app.register(async (scoped) => deps.extend!(scoped));
+  return Object.assign(app, { routeTable: table }) as unknown as Api;
+}
+
+/** The host name of a Host header (`[::1]:8080` → `[::1]`, `Example.com:80` → `example.com`). */
+function hostName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  try {
+    return new URL(`http://${header}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The deepest nesting of objects and arrays in a JSON text, strings skipped. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }

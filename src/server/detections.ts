@@ -3,17 +3,20 @@
 // validation, the OpenAPI parameters and the MCP tool's input schema all derive from this list.
 import { coerceParams, ParamError, type ParamSpec } from '../commands/params.ts';
 import { FAMILIES } from '../normalize/model.ts';
-import type { DetectionQuery } from '../store/index.ts';
+import type { DetectionQuery, Store } from '../store/index.ts';
 
 export { FAMILIES };
 
 const MAX_Q = 500;
+/** More terms, or one-letter prefixes (which match nearly every row), make a search cost seconds. */
+const MAX_TERMS = 16;
+const MIN_TERM = 2;
 
 export const detectionFilters: ParamSpec[] = [
   {
     name: 'q',
     type: 'string',
-    description: `full text over title, description, hostnames and IPs; every term must match, as a prefix (at most ${MAX_Q} characters)`,
+    description: `full text over title, description, hostnames and IPs; every term must match, as a prefix (at most ${MAX_TERMS} terms of ${MIN_TERM} or more characters, ${MAX_Q} characters in all)`,
     example: 'ransom',
   },
   { name: 'instance', type: 'string', description: 'only this instance', example: 'prod' },
@@ -40,7 +43,14 @@ export const detectionFilters: ParamSpec[] = [
     description: 'only acknowledged (true) or unacknowledged (false)',
   },
   { name: 'limit', type: 'integer', min: 1, max: 1000, default: 50, description: 'at most this many' },
-  { name: 'offset', type: 'integer', min: 0, default: 0, description: 'skip this many (paging)' },
+  {
+    name: 'offset',
+    type: 'integer',
+    min: 0,
+    max: 100_000,
+    default: 0,
+    description: 'skip this many (paging; at most 100,000: narrow deeper searches with from/to)',
+  },
 ];
 
 export const detectionDetailParams: ParamSpec[] = [
@@ -58,6 +68,20 @@ export function detectionQuery(raw: Record<string, unknown>): DetectionQuery {
   const p = coerceParams(detectionFilters, raw);
   if (typeof p.q === 'string' && p.q.length > MAX_Q)
     throw new ParamError('q', `must be at most ${MAX_Q} characters, got ${p.q.length}`);
+  if (typeof p.q === 'string') {
+    const terms = p.q.split(/\s+/).filter((t) => /[\p{L}\p{N}]/u.test(t));
+    if (terms.length > MAX_TERMS)
+      throw new ParamError(
+        'q',
+        `must have at most ${MAX_TERMS} terms, got ${terms.length}: narrow it with filters`,
+      );
+    const short = terms.find((t) => t.replace(/[^\p{L}\p{N}]/gu, '').length < MIN_TERM);
+    if (short !== undefined)
+      throw new ParamError(
+        'q',
+        `"${short}" is too short to search for: each term needs at least ${MIN_TERM} letters or digits`,
+      );
+  }
   return {
     q: (p.q as string | undefined) || undefined,
     instance: (p.instance as string | undefined) || undefined,
@@ -71,10 +95,7 @@ export function detectionQuery(raw: Record<string, unknown>): DetectionQuery {
   };
 }
 
-export interface DetectionReader {
-  searchDetections(q: DetectionQuery): { items: unknown[]; total: number };
-  getDetection(idOrKey: number | string): unknown | undefined;
-}
+export type DetectionReader = Pick<Store, 'searchDetections' | 'getDetection'>;
 
 /** The latest version of each matching detection, and how many match. */
 export function searchDetections(store: DetectionReader, query: DetectionQuery) {
@@ -89,6 +110,6 @@ export function searchDetections(store: DetectionReader, query: DetectionQuery) 
 }
 
 /** One detection with its versions, by sequence number (all digits) or key; undefined when unknown. */
-export function findDetection(store: DetectionReader, idOrKey: string): unknown | undefined {
+export function findDetection(store: DetectionReader, idOrKey: string) {
   return store.getDetection(/^\d+$/.test(idOrKey) ? Number(idOrKey) : idOrKey);
 }

@@ -92,6 +92,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65_535).default(8080),
+      /** Host header names the API answers to when it listens beyond loopback (DNS rebinding guard). */
+      allowedHosts: z.array(z.string().min(1).toLowerCase()).min(1).optional(),
     })
     .default({ host: '127.0.0.1', port: 8080 }),
   collector: z

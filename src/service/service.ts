@@ -9,11 +9,9 @@ import { Collector, type InstanceRecord } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } from '../collect/syslog.ts';
 import type { IngestResult } from '../collect/types.ts';
-import { registerSinkRoutes } from '../deliver/api.ts';
 import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
 import { registerMcpRoutes } from '../mcp/http.ts';
 import { buildApi } from '../server/app.ts';
-import { registerCommandRoutes } from '../server/commands.ts';
 import { type Simulator, startSimulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
@@ -67,6 +65,8 @@ export interface Service {
 export const DEMO_SINK = 'demo-ecs-file';
 
 export const DEMO_INSTANCE = 'demo';
+
+const LOOPBACK = ['127.0.0.1', '::1', 'localhost'];
 
 export async function startService(o: ServiceOptions): Promise<Service> {
   const env = o.env ?? process.env;
@@ -233,14 +233,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       store,
       collector,
       metrics,
+      deliverer,
+      log,
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
-      extend: (app) => {
-        registerCommandRoutes(app, store);
-        registerSinkRoutes(app, deliverer);
-        registerMcpRoutes(app, { store, host });
-      },
+      // On loopback the API answers loopback names only (DNS rebinding); elsewhere, the configured names.
+      allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : config.api.allowedHosts,
+      extend: (app) => registerMcpRoutes(app, { store, host }),
     });
-    if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    if (!LOOPBACK.includes(host)) {
       // The API runs commands (acknowledge, quarantine) and has no authentication of its own.
       log.warn(
         `the HTTP API listens on ${host}, beyond this host, and has no authentication: anyone who reaches it can ` +

@@ -15,7 +15,6 @@ import {
 import { DarktraceClient } from '../../src/darktrace/index.ts';
 import type { AiaIncidentEvent, ModelBreach } from '../../src/darktrace/types.ts';
 import { buildApi } from '../../src/server/app.ts';
-import { openApiDocument, registerCommandRoutes } from '../../src/server/commands.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
@@ -464,7 +463,6 @@ describe('over HTTP and the CLI', () => {
       store,
       collector: { status: () => [] },
       metrics: createMetrics(),
-      extend: (a) => registerCommandRoutes(a, store),
     });
   });
   afterAll(async () => {
@@ -477,8 +475,11 @@ describe('over HTTP and the CLI', () => {
     expect(list.map((c: any) => c.name)).toEqual(commands.map((c) => c.name));
     expect(list.find((c: any) => c.name === 'create-pcap').parameters.required).toEqual(['sourceIp']);
     const doc = (await app.inject({ url: '/api/openapi.json' })).json();
-    expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    expect(doc.openapi).toBe('3.1.0');
+    // One documented path per command (aliases are served but not listed again).
     expect(Object.keys(doc.paths).filter((p) => p.includes('/commands/'))).toHaveLength(commands.length);
+    const pcap = doc.paths['/api/instances/{name}/commands/create-pcap'].post;
+    expect(pcap.requestBody.content['application/json'].schema.required).toEqual(['sourceIp']);
   });
 
   it('runs a command on a stored instance, records it in the audit table, answers 400/404/502', async () => {

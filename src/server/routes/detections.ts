@@ -1,0 +1,118 @@
+// Detection search and detail. The filters are the typed list in ../detections.ts (shared with the MCP
+// tools); the query-string schema is derived from it, and its rules (term count and length, paging
+// bounds) are checked there before the store is asked anything.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ParamError, type ParamSpec } from '../../commands/params.ts';
+import type { ApiDeps } from '../app.ts';
+import { detectionFilters, detectionQuery, findDetection, searchDetections } from '../detections.ts';
+import { ApiError, ErrorBody } from '../errors.ts';
+
+/** A query string's JSON Schema from parameter specs: times and free text stay strings. */
+function querySchema(specs: readonly ParamSpec[]) {
+  const props: Record<string, unknown> = {};
+  for (const s of specs) {
+    const base = { description: s.description };
+    const schema =
+      s.type === 'integer'
+        ? Type.Integer({ ...base, minimum: s.min, maximum: s.max, default: s.default as number })
+        : s.type === 'boolean'
+          ? Type.Boolean(base)
+          : s.enum
+            ? Type.String({ ...base, enum: [...s.enum] })
+            : Type.String(base);
+    props[s.name] = s.required ? schema : Type.Optional(schema);
+  }
+  return Type.Object(props as Record<string, never>, { additionalProperties: false });
+}
+
+/** A stored detection's columns and its canonical form, derived on read. */
+const DetectionRow = Type.Object(
+  {
+    seq: Type.Integer({ description: 'position in the append log (sink offsets point here)' }),
+    key: Type.String({ description: 'instance/family/id' }),
+    instance: Type.String(),
+    family: Type.String(),
+    nativeId: Type.String(),
+    version: Type.Integer(),
+    hash: Type.String(),
+    createdAt: Type.Integer({ description: 'stored at, epoch ms' }),
+    eventTime: Type.Integer({ description: 'epoch ms' }),
+    severity: Type.Integer({ minimum: 0, maximum: 6 }),
+    title: Type.String(),
+    acknowledged: Type.Boolean(),
+    source: Type.String(),
+    canonical: Type.Optional(
+      Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
+        description: 'the canonical detection; null when the normaliser cannot read the stored record',
+      }),
+    ),
+    problem: Type.Optional(Type.String()),
+    raw: Type.Optional(Type.Unknown({ description: 'the record as Darktrace sent it' })),
+  },
+  { additionalProperties: true },
+);
+
+const Search = Type.Object({ items: Type.Array(DetectionRow), total: Type.Integer() });
+
+const Detail = Type.Object(
+  {
+    ...DetectionRow.properties,
+    versions: Type.Array(
+      Type.Object(
+        {
+          seq: Type.Integer(),
+          version: Type.Integer(),
+          hash: Type.String(),
+          createdAt: Type.Integer(),
+          severity: Type.Integer(),
+          acknowledged: Type.Boolean(),
+          title: Type.String(),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true, description: 'one detection with its stored versions' },
+);
+
+export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get(
+    '/api/detections',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        summary: 'Search detections (the latest version of each), newest first',
+        tags: ['detections'],
+        querystring: querySchema(detectionFilters),
+        response: { 200: Search, 400: ErrorBody },
+      },
+    },
+    async (req) => {
+      try {
+        return searchDetections(deps.store, detectionQuery(req.query as Record<string, unknown>));
+      } catch (err) {
+        if (err instanceof ParamError) throw new ApiError('invalid_parameter', err.message, err.param);
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/api/detections/:id',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        summary: 'One detection with its versions, by key (instance/family/id) or sequence number',
+        tags: ['detections'],
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 1000 }) }),
+        response: { 200: Detail, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const d = findDetection(deps.store, req.params.id);
+      if (!d) throw new ApiError('not_found', `no detection ${req.params.id}`);
+      return d;
+    },
+  );
+};
