@@ -9,6 +9,7 @@ import type { AiaIncidentEvent, ModelBreach } from '../darktrace/types.ts';
 import { AiAnalyst } from './aianalyst.ts';
 import { forbidden, permitted, type Refusal, redirect, type SimUser, verify } from './auth.ts';
 import { type BreachCore, Timeline } from './breaches.ts';
+import { EmailStream } from './email.ts';
 import { HttpError, Params, Raw } from './http.ts';
 import { Rng } from './prng.ts';
 import { type Ctx, type Handler, handlers, type SimContext } from './routes.ts';
@@ -48,6 +49,11 @@ export interface SimulatorOptions {
   firstPbid?: number;
   /** Answer breach (un)acknowledge as a Unified View master does (`[{replicate, data}]`). */
   unifiedView?: boolean;
+  /**
+   * Darktrace /EMAIL: new messages an hour after start (default 10), and which of the two base paths
+   * (§15) to serve (default both, as versions differ; one alone tests a client's fallback).
+   */
+  email?: { perHour?: number; basePaths?: ('/agemail/api/v1.0' | '/agemail/api/ep/api/v1.0')[] };
 }
 
 export interface Faults {
@@ -175,7 +181,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const aia = new AiAnalyst(tl);
   const state = new ApplianceState(world, tl, t0, opts.pcapReadyMs ?? 3000);
   tl.deviceTags = (did) => state.tagsOf(did, clock());
-  const sim: SimContext = { world, tl, aia, state, host: hostname, unifiedView: !!opts.unifiedView };
+  const email = new EmailStream(world, t0, history, opts.email?.perHour ?? 10);
+  const sim: SimContext = { world, tl, aia, state, email, host: hostname, unifiedView: !!opts.unifiedView };
 
   const users = new Map<string, SimUser>();
   const addUser = (
@@ -197,6 +204,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 10 * 1024 * 1024,
+    // Advanced Search carries its base64 query document in the path.
+    routerOptions: { maxParamLength: 65_536 },
     forceCloseConnections: true,
     ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert } } : {}),
   } as object) as unknown as FastifyInstance;
@@ -292,15 +301,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return reply.code(200).header('content-type', JSON_TYPE).send(text);
   };
 
+  const emailBases = opts.email?.basePaths;
   for (const e of listEndpoints()) {
     const fam = (handlers as unknown as Record<string, Record<string, Handler>>)[e.family];
     const h = fam?.[e.operation];
     if (!h) throw new Error(`simulator: no handler for ${e.name}`);
-    app.route({
-      method: e.spec.method,
-      url: e.spec.path.replace(/\{(\w+)\}/g, ':$1'),
-      handler: handle(e.name, h),
-    });
+    for (const path of [e.spec.path, ...(e.spec.altPaths ?? [])]) {
+      if (emailBases && path.startsWith('/agemail/') && !emailBases.some((b) => path.startsWith(`${b}/`)))
+        continue;
+      app.route({
+        method: e.spec.method,
+        url: path.replace(/\{(\w+)\}/g, ':$1'),
+        handler: handle(e.name, h),
+      });
+    }
   }
 
   // ---- control API (unsigned, loopback only) ----

@@ -102,6 +102,11 @@ describe('every catalog method against the simulator', () => {
     tid: number;
     pcap: string;
   };
+  let own: { tid: number } | undefined;
+  const ownTag = async (c: DarktraceClient) => {
+    own ??= await c.tags.create({ name: `sdk-entities-${Date.now()}`, data: {} });
+    return own;
+  };
   const calls: Record<string, (c: DarktraceClient, x: Ctx) => Promise<unknown>> = {
     'modelBreaches.list': (c) => c.modelBreaches.list({ includeacknowledged: true, deviceattop: true }),
     'modelBreaches.get': (c, x) => c.modelBreaches.get({ pbid: x.pbid }),
@@ -157,7 +162,44 @@ describe('every catalog method against the simulator', () => {
     'system.status': (c) => c.system.status(),
     'system.summaryStatistics': (c) => c.system.summaryStatistics(),
     'advancedSearch.search': (c) =>
-      c.advancedSearchQuery({ search: '@type:conn AND @fields.dest_port:"443"', timeframe: '3600', size: 5 }),
+      c.advancedSearchQuery({ search: '@type:conn AND @fields.dest_port:"443"', timeframe: 3600, size: 5 }),
+    'advancedSearch.searchGet': (c) =>
+      c.advancedSearchQuery({ search: '@type:conn', timeframe: 600, size: 5 }, { get: true }),
+    'advancedSearch.analyze': (c) =>
+      c.advancedSearchAnalyze('source_ip', 'terms', { search: '@type:conn', timeframe: 600 }),
+    'advancedSearch.graph': (c) =>
+      c.advancedSearchGraph('count', 60_000, { search: '@type:conn', timeframe: 600 }),
+    'aiAnalyst.investigations': (c) => c.aiAnalyst.investigations(),
+    'aiAnalyst.investigate': (c, x) =>
+      c.aiAnalyst.investigate({ did: x.did, investigateTime: String(Math.floor(Date.now() / 1000) - 3600) }),
+    // A tag of their own: `tags.remove` above has deleted x.tid by now.
+    'tags.get': async (c) => c.tags.get({ tid: (await ownTag(c)).tid }),
+    'tags.tagEntities': async (c) => c.tags.tagEntities({ tid: (await ownTag(c)).tid }),
+    'tags.addTagEntities': async (c, x) =>
+      c.tags.addTagEntities({
+        tid: (await ownTag(c)).tid,
+        entityType: 'Device',
+        entityValue: String(x.did),
+        expiryDuration: 60,
+      }),
+    'tags.removeTagEntity': async (c, x) => {
+      const { tid } = await ownTag(c);
+      const [link] = await c.tags.addTagEntities({ tid, entityType: 'Device', entityValue: String(x.did) });
+      return c.tags.removeTagEntity({ tid, teid: link.teid });
+    },
+    'intelFeed.list': (c) => c.intelFeed.list({ fulldetails: true }),
+    'intelFeed.update': (c) => c.intelFeed.update({ addentry: 'sdk-test.example', description: 'sdk test' }),
+    'email.search': (c) => c.searchEmails({ starttime: Date.now() - 86_400_000, endtime: Date.now() }),
+    'email.get': async (c) => {
+      const [e] = await c.searchEmails({ starttime: Date.now() - 86_400_000, endtime: Date.now() });
+      return c.email.get({ uuid: e.uuid });
+    },
+    'email.action': async (c) => {
+      const list = await c.searchEmails({ starttime: Date.now() - 86_400_000, endtime: Date.now() });
+      const e = list.find((m) => m.rcpts.every((r) => r.rcpt_status === 'delivered'))!;
+      return c.email.action({ uuid: e.uuid, action: 'hold', recipients: [e.rcpts[0].rcpt_to] });
+    },
+    'email.tags': (c) => c.email.tags(),
   };
 
   it('has a call for every catalog entry', () => {
@@ -244,6 +286,17 @@ describe('every catalog method against the simulator', () => {
     const mine = list.find((a) => a.codeid === x.codeid);
     expect(mine?.manual).toBe(true);
     expect(mine?.triggerer?.reason).toBe('sdk test');
+    expect((results['tags.get'] as { tid: number }).tid).toBe(own!.tid);
+    expect(results['tags.addTagEntities']).toMatchObject([{ tid: own!.tid, entityValue: String(x.did) }]);
+    expect(results['tags.removeTagEntity']).toEqual({ response: 'SUCCESS' });
+    expect(results['intelFeed.update']).toEqual({ added: 1, response: 'SUCCESS', updated: 0 });
+    expect(results['email.action']).toEqual({ code: 0, resp: 'Held Email' });
+    expect((results['aiAnalyst.investigate'] as { investigationId: string }).investigationId).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
+    expect(
+      (results['advancedSearch.analyze'] as { hits: { hits: { id: string }[] } }).hits.hits[0].id,
+    ).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 
   it('activates, extends and clears a RESPOND action', async () => {
