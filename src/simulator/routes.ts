@@ -1400,13 +1400,14 @@ const SCAN_CAP = 20_000;
 function scan(ctx: Ctx, q: SearchDoc) {
   const { from, to } = searchSpan(ctx, q);
   const keep = searchFilter(q);
-  const secs = Math.max(0, Math.floor((to - from) / 1000));
-  const step = Math.max(1, Math.ceil(secs / SCAN_CAP));
+  // Whole seconds in [from, to), newest first.
+  const hi = Math.ceil(to / 1000) - 1;
+  const lo = Math.ceil(from / 1000);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / SCAN_CAP));
   const rows: { t: number; f: ReturnType<typeof connAt> }[] = [];
-  for (let i = 0; i < secs; i += step) {
-    const t = to - i * 1000;
-    const f = connAt(ctx, t);
-    if (keep(f)) rows.push({ t, f });
+  for (let sec = hi; sec >= lo; sec -= step) {
+    const f = connAt(ctx, sec * 1000);
+    if (keep(f)) rows.push({ t: sec * 1000, f });
   }
   return { from, to, rows, scale: step };
 }
