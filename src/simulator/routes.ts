@@ -1386,7 +1386,8 @@ function searchEnvelope(from: number, to: number, size: number, total: number, h
     _shards: { total: 2, successful: 2, skipped: 0, failed: 0 },
     hits: { total, max_score: 0, hits },
     kibana: {
-      index: [`logstash-darktrace-${new Date(to).toISOString().slice(0, 10).replace(/-/g, '.')}`],
+      // A string, as in the captured answer (xsoar/advanced_search_analysis.json).
+      index: `logstash-darktrace-${new Date(to).toISOString().slice(0, 10).replace(/-/g, '.')}`,
       per_page: size,
       time: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
     },
@@ -1474,8 +1475,9 @@ function analyzeAnswer(ctx: Ctx, field: string, op: string, q: SearchDoc) {
   });
   return {
     ...searchEnvelope(from, to, 50, total, hits),
+    // Named `score` whatever the operation, as the one captured answer (xsoar/advanced_search_analysis.json).
     aggregations: {
-      [op]: {
+      score: {
         doc_count_error_upper_bound: 0,
         sum_other_doc_count: Math.max(0, total - top.reduce((a, [, c]) => a + c, 0)),
         buckets: top.map(([key, doc_count]) => ({

@@ -586,3 +586,50 @@ describe('TLS and proxies', () => {
     }
   });
 });
+
+describe('/EMAIL base paths (API doc §15)', () => {
+  it('falls back to the other base path when the first is not served, and keeps the one that answered', async () => {
+    const only = await startSimulator({
+      publicToken: PUB,
+      privateToken: PRIV,
+      history: { count: 50, days: 1 },
+      email: { basePaths: ['/agemail/api/ep/api/v1.0'] },
+    });
+    const debug: string[] = [];
+    const c = new DarktraceClient({
+      url: only.url,
+      publicToken: PUB,
+      privateToken: PRIV,
+      retries: 0,
+      logger: { debug: (m) => debug.push(m), info() {}, warn() {}, error() {} },
+    });
+    try {
+      const before = only.state().requests;
+      const tags = await c.email.tags();
+      expect(tags.map((t) => t.name)).toContain('Phishing Link');
+      expect(only.state().requests - before).toBe(2);
+      expect(debug.join('\n')).toMatch(
+        /\/agemail\/api\/v1\.0\/resources\/tags is not served here; trying \/agemail\/api\/ep\/api\/v1\.0/,
+      );
+      await c.email.tags();
+      expect(only.state().requests - before).toBe(3);
+      // Each call's path is learnt on its own; a 404 from the right base is not a reason to switch.
+      const err = await c.email.get({ uuid: '00000000-0000-0000-0000-000000000000.1' }).catch((e) => e);
+      expect(err).toBeInstanceOf(DarktraceNotFoundError);
+      expect(err.path).toMatch(/^\/agemail\/api\/ep\/api\/v1\.0\/emails\//);
+      expect(err.darktraceMessage).toBe('Email not found');
+      // A wrong token is still a 302 /login after both bases were tried.
+      const stranger = new DarktraceClient({
+        url: only.url,
+        publicToken: 'nobody',
+        privateToken: 'x',
+        retries: 0,
+      });
+      await expect(stranger.email.tags()).rejects.toBeInstanceOf(DarktraceAuthError);
+      await stranger.close();
+    } finally {
+      await c.close();
+      await only.close();
+    }
+  });
+});
