@@ -1,30 +1,15 @@
-// `dtc endpoints`: the coverage report, derived from the endpoint catalog: each Threat Visualizer call,
-// the SDK method that makes it, whether the simulator serves it, and which commands use it.
+// `dtc endpoints`: the coverage report (src/commands/coverage.ts): every endpoint of the API reference,
+// its SDK method, whether the simulator serves it, which commands use it, and why when it is left out.
 import type { Command } from 'commander';
-import { commands } from '../commands/index.ts';
-import { listEndpoints } from '../darktrace/index.ts';
-import { handlers } from '../simulator/routes.ts';
+import { endpointCoverage } from '../commands/coverage.ts';
 
-export function endpointCoverage() {
-  return listEndpoints().map(({ name, family, operation, spec }) => ({
-    name,
-    method: spec.method,
-    path: spec.path,
-    body: spec.body,
-    doc: spec.doc,
-    summary: spec.summary,
-    sdk: `client.${family}.${operation}()`,
-    simulator:
-      typeof (handlers as Record<string, Record<string, unknown>>)[family]?.[operation] === 'function',
-    commands: commands.filter((c) => c.endpoints.includes(name)).map((c) => c.name),
-  }));
-}
+export { endpointCoverage };
 
 export function registerEndpoints(program: Command): void {
   program
     .command('endpoints')
     .description(
-      'coverage report: every API call in the catalog, its SDK method, and whether the simulator serves it',
+      'coverage report: every API call in the reference, its SDK method, whether the simulator serves it, and why when not',
     )
     .option('--json', 'print JSON (the default when piped)')
     .action((f: { json?: boolean }) => {
@@ -35,14 +20,16 @@ export function registerEndpoints(program: Command): void {
       }
       const width = Math.max(...rows.map((r) => `${r.method} ${r.path}`.length));
       for (const r of rows) {
-        process.stdout.write(
-          `${`${r.method} ${r.path}`.padEnd(width)}  ${r.sdk.padEnd(36)} ${r.simulator ? 'simulated' : 'NOT SIMULATED'}  ${r.commands.join(', ') || '-'}\n`,
-        );
+        const status = r.sdk
+          ? `${r.sdk.padEnd(40)} ${r.simulator ? 'simulated' : 'NOT SIMULATED'}  ${r.commands.join(', ') || '-'}`
+          : `not implemented: ${r.reason}`;
+        process.stdout.write(`${`${r.method} ${r.path}`.padEnd(width)}  ${status}\n`);
       }
+      const inSdk = rows.filter((r) => r.sdk).length;
       const served = rows.filter((r) => r.simulator).length;
       const used = rows.filter((r) => r.commands.length).length;
       process.stdout.write(
-        `\n${rows.length} endpoints; ${rows.length} in the SDK; ${served} served by the simulator; ${used} used by commands\n`,
+        `\n${rows.length} endpoints; ${inSdk} in the SDK; ${served} served by the simulator; ${used} used by commands; ${rows.length - inSdk} left out, each with its reason\n`,
       );
     });
 }
