@@ -587,6 +587,42 @@ describe('TLS and proxies', () => {
   });
 });
 
+describe('polling helpers', () => {
+  it('searchEmails: adjacent windows split the messages exactly, across pages', async () => {
+    const c = client();
+    const end = Date.now();
+    const mid = end - 5 * 3_600_000 + 123;
+    const start = end - 12 * 3_600_000;
+    const whole = await c.searchEmails({ starttime: start, endtime: end, itemsPerPage: 7 });
+    const first = await c.searchEmails({ starttime: start, endtime: mid, itemsPerPage: 7 });
+    const second = await c.searchEmails({ starttime: mid, endtime: end, itemsPerPage: 7 });
+    expect(whole.length).toBeGreaterThan(14);
+    expect([...second, ...first].map((e) => e.uuid)).toEqual(whole.map((e) => e.uuid));
+    expect(first.every((e) => e.dtime_unix >= start && e.dtime_unix < mid)).toBe(true);
+    const times = whole.map((e) => e.dtime_unix);
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    const high = await c.searchEmails({ starttime: start, endtime: end, minScore: 79 });
+    expect(high.map((e) => e.uuid)).toEqual(whole.filter((e) => e.model_score > 79).map((e) => e.uuid));
+  });
+
+  it('respondActions: every action with its history, cleared ones included, in one array', async () => {
+    const c = client();
+    const [b] = await c.modelBreaches.list({ includeacknowledged: true, deviceattop: true });
+    const { codeid } = await c.antigena.create({
+      did: b.device!.did,
+      action: 'pol',
+      duration: 600,
+      reason: 'poll',
+    });
+    await c.clearAction(codeid, 'done');
+    const list = await c.respondActions({ starttime: Date.now() - 60_000, endtime: Date.now() });
+    const mine = list.find((a) => a.codeid === codeid)!;
+    expect(mine.history!.map((h) => h.action)).toEqual(['created', 'cleared']);
+    expect(mine).toMatchObject({ cleared: true, active: false });
+    expect(list.every((a) => Array.isArray(a.history))).toBe(true);
+  });
+});
+
 describe('/EMAIL base paths (API doc §15)', () => {
   it('falls back to the other base path when the first is not served, and keeps the one that answered', async () => {
     const only = await startSimulator({
