@@ -1,7 +1,8 @@
 // The command catalog: every Darktrace action a SOC runs, declared once. The CLI (`dtc cmd`), the HTTP
 // API (`/api/commands`, OpenAPI) and the console all read this table. Handlers make SDK calls only.
 import type { DarktraceClient } from '../darktrace/index.ts';
-import type { AntigenaActionType, Model, ModelBreach } from '../darktrace/types.ts';
+import type { SearchQueryInput } from '../darktrace/search.ts';
+import type { AntigenaActionType, Device, Model, ModelBreach, TagEntity } from '../darktrace/types.ts';
 import { ParamError, type ParamSpec } from './params.ts';
 
 export type Params = Record<string, any>;
@@ -97,6 +98,60 @@ const seenSince = (max: 'week' | 'month'): ParamSpec => ({
   description: `seen within this long: seconds, or N min|hour|day|week${max === 'month' ? '|month (at most 6 months)' : ''}, one unit only`,
   example: '1hour',
 });
+
+const searchQuery: ParamSpec = {
+  name: 'query',
+  type: 'string',
+  required: true,
+  description: 'Advanced Search query, e.g. @type:conn AND @fields.dest_port:"443"',
+  example: '@type:conn AND @fields.dest_port:"443"',
+};
+const searchSize: ParamSpec = {
+  name: 'size',
+  type: 'integer',
+  min: 1,
+  max: 10_000,
+  default: 50,
+  description: 'hits to return (at most 10,000)',
+};
+const searchOffset: ParamSpec = {
+  name: 'offset',
+  type: 'integer',
+  min: 0,
+  default: 0,
+  description: 'hits to skip',
+};
+const watchedEntries: ParamSpec = {
+  name: 'entries',
+  type: 'string[]',
+  required: true,
+  description: 'domains, hostnames or IPs',
+  example: ['bad.example.com', '203.0.113.9'],
+};
+const emailUuids: ParamSpec = {
+  name: 'uuids',
+  type: 'string[]',
+  required: true,
+  description: 'Darktrace /EMAIL message uuids',
+  example: ['BA13B274-03F3-46D6-8698-244DFF1037A0.1'],
+};
+const emailRecipients: ParamSpec = {
+  name: 'recipients',
+  type: 'string[]',
+  description: 'recipient addresses (default: every recipient of the message)',
+  example: ['jane.doe@example.com'],
+};
+
+function checkWindow(p: Params): void {
+  if (p.start !== undefined && p.end !== undefined && p.start > p.end)
+    throw new ParamError('start', 'must be before --end');
+}
+
+/** An Advanced Search window from start/end (default the last hour). */
+function searchInput(p: Params): SearchQueryInput {
+  const endtime = p.end ?? Date.now();
+  return { search: p.query, starttime: p.start ?? endtime - 3_600_000, endtime };
+}
 
 const MAX_PCAP_MS = 30 * 60_000;
 const ACTIONS = [
@@ -429,10 +484,14 @@ export const commands: CommandDef[] = [
       eventId,
       { name: 'comment', type: 'string', required: true, description: 'comment text', example: 'Escalated' },
     ],
-    output: '{"aianalyst":"SUCCESS"}',
+    output: '{eventId, message, response} (the event commented on, the message posted, the appliance answer)',
     endpoints: ['aiAnalyst.addComment'],
     failure: 'Post comment failed.',
-    run: (dt, p) => dt.aiAnalyst.addComment({ incident_id: p.eventId, message: p.comment }),
+    run: async (dt, p) => {
+      const r = await dt.aiAnalyst.addComment({ incident_id: p.eventId, message: p.comment });
+      const response = (r as Record<string, unknown>).aianalyst ?? (r as Record<string, unknown>).response;
+      return { eventId: p.eventId, message: p.comment, response };
+    },
   },
   {
     name: 'acknowledge-ai-analyst-incident-event',
@@ -519,6 +578,57 @@ export const commands: CommandDef[] = [
           includeincidenteventurl: true,
         })
       ).sort((a, b) => b.createdAt - a.createdAt),
+  },
+
+  {
+    name: 'list-ai-analyst-investigations',
+    aliases: ['darktrace-list-ai-analyst-investigations'],
+    description: 'AI Analyst investigations, all or one, with their state',
+    params: [start, end, { name: 'investigationId', type: 'string', description: 'only this investigation' }],
+    output:
+      '[{investigationId, status, did, createdBy, time (ISO), investigationTime (ISO), incidents}] newest first',
+    endpoints: ['aiAnalyst.investigations'],
+    validate: checkWindow,
+    failure: 'List AI Analyst investigations failed.',
+    run: async (dt, p) =>
+      (
+        await dt.aiAnalyst.investigations({
+          starttime: p.start ?? (p.end !== undefined ? p.end - 7 * 86_400_000 : undefined),
+          endtime: p.end ?? (p.start !== undefined ? Date.now() : undefined),
+          investigationId: p.investigationId,
+        })
+      )
+        .map((x) => ({ ...x, time: iso(x.time * 1000), investigationTime: iso(x.investigationTime * 1000) }))
+        .sort((a, b) => (a.time! < b.time! ? 1 : -1)),
+  },
+  {
+    name: 'start-ai-analyst-investigation',
+    aliases: ['darktrace-start-ai-analyst-investigation', 'investigate-device'],
+    description: 'Ask AI Analyst to investigate a device around a time (default now)',
+    params: [
+      deviceId,
+      {
+        ...end,
+        name: 'time',
+        description: 'the time to investigate: ISO 8601, epoch ms or an age such as 2h',
+      },
+    ],
+    output: '{investigationId, deviceId, investigateTime (ISO)}',
+    endpoints: ['aiAnalyst.investigate'],
+    validate: (p) => {
+      if (p.time !== undefined && p.time > Date.now() + 60_000)
+        throw new ParamError('time', 'must not be in the future');
+    },
+    failure: 'Start AI Analyst investigation failed.',
+    run: async (dt, p) => {
+      const t = p.time ?? Date.now();
+      const r = await dt.aiAnalyst.investigate({ did: p.deviceId, investigateTime: String(seconds(t)) });
+      return {
+        investigationId: r.investigationId,
+        deviceId: p.deviceId,
+        investigateTime: iso(seconds(t) * 1000),
+      };
+    },
   },
 
   // ── RESPOND ──
@@ -856,8 +966,8 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-device-tags',
-    aliases: ['darktrace-get-tagged-devices', 'get-tags-of-devices'],
-    description: 'Tags on devices',
+    aliases: ['darktrace-get-tags-for-device', 'get-tags-of-devices'],
+    description: 'Tags on devices (the tags each device carries; see get-tagged-devices for the reverse)',
     params: [deviceIds],
     output: 'per device: [tag]',
     endpoints: ['tags.entities'],
@@ -1023,6 +1133,223 @@ export const commands: CommandDef[] = [
       }),
   },
 
+  {
+    name: 'get-tagged-devices',
+    aliases: ['darktrace-get-tagged-devices', 'list-tagged-devices'],
+    description: 'Devices carrying a tag, with their details and when the tag expires on each',
+    params: [{ name: 'tag', type: 'string', required: true, description: 'tag name', example: 'Admin' }],
+    output:
+      '{tag, tid, count, devices: [{did, hostname, ip, macaddress, typelabel, devicelabel, tagExpiry (ISO or null), ...}]}',
+    endpoints: ['tags.entities'],
+    failure: 'Get tagged devices failed.',
+    run: async (dt, p) => {
+      const r = await dt.tags.entities({ tag: p.tag, fulldevicedetails: true });
+      const { entities, devices } = Array.isArray(r)
+        ? { entities: r as TagEntity[], devices: [] as Device[] }
+        : (r as { entities: TagEntity[]; devices: Device[] });
+      const byDid = new Map(devices.map((d) => [d.did, d]));
+      const rows = entities
+        .filter((e) => e.entityType === 'Device')
+        .map((e) => {
+          const d = byDid.get(Number(e.entityValue));
+          const { tags, ...rest } = d ?? ({ did: Number(e.entityValue) } as Device);
+          return { ...rest, tagExpiry: e.expiry ? iso(e.expiry) : null };
+        })
+        .sort((a, b) => a.did - b.did);
+      return { tag: p.tag, tid: entities[0]?.tid ?? null, count: rows.length, devices: rows };
+    },
+  },
+
+  // ── Advanced Search ──
+  {
+    name: 'advanced-search',
+    aliases: ['darktrace-advanced-search', 'search-advanced'],
+    description: 'Run an Advanced Search query over a window (default the last hour)',
+    params: [searchQuery, start, end, searchSize, searchOffset],
+    output: '{total, took, hits: [{time, type, fields, message}]}',
+    endpoints: ['advancedSearch.search'],
+    validate: checkWindow,
+    failure: 'Advanced search failed.',
+    run: async (dt, p) => {
+      const r = await dt.advancedSearchQuery({ ...searchInput(p), size: p.size, offset: p.offset });
+      return {
+        total: r.hits.total,
+        took: r.took,
+        hits: r.hits.hits.map((h) => {
+          const src = (h._source ?? {}) as Record<string, unknown>;
+          return {
+            time: src['@timestamp'],
+            type: src['@type'],
+            fields: src['@fields'],
+            message: src['@message'],
+          };
+        }),
+      };
+    },
+  },
+  {
+    name: 'advanced-search-analyze',
+    aliases: ['darktrace-run-advanced-search-analysis', 'advanced-search-analysis'],
+    description: 'Analyze a field over an Advanced Search query: terms, mean, trend or score',
+    params: [
+      {
+        name: 'field',
+        type: 'string',
+        required: true,
+        description: 'the field to analyze',
+        example: 'source_ip',
+      },
+      {
+        name: 'operation',
+        type: 'string',
+        required: true,
+        enum: ['terms', 'mean', 'trend', 'score'],
+        description: 'terms (top values), mean, trend (change over the window) or score',
+      },
+      { ...searchQuery, required: false, default: '*' },
+      start,
+      end,
+    ],
+    output: '{field, operation, total, values: [{id, count, trend?}], mean?}',
+    endpoints: ['advancedSearch.analyze'],
+    validate: checkWindow,
+    failure: 'Advanced search analysis failed.',
+    run: async (dt, p) => {
+      const r = await dt.advancedSearchAnalyze(p.field, p.operation, searchInput(p));
+      const out: Record<string, unknown> = { field: p.field, operation: p.operation, total: r.hits.total };
+      if (p.operation === 'mean')
+        out.mean = (r.aggregations?.mean as { value?: number } | undefined)?.value ?? null;
+      else out.values = r.hits.hits;
+      return out;
+    },
+  },
+  {
+    name: 'advanced-search-graph',
+    aliases: ['darktrace-advanced-search-graph'],
+    description: 'A histogram of an Advanced Search query: count (or mean) per interval',
+    params: [
+      { ...searchQuery, required: false, default: '*' },
+      {
+        name: 'mode',
+        type: 'string',
+        enum: ['count', 'mean'],
+        default: 'count',
+        description: 'count or mean',
+      },
+      {
+        name: 'interval',
+        type: 'integer',
+        min: 1000,
+        default: 3_600_000,
+        description: 'bucket width in milliseconds',
+        example: 60_000,
+      },
+      start,
+      end,
+    ],
+    output: '{total, buckets: [{time (ISO), count, mean?}]}',
+    endpoints: ['advancedSearch.graph'],
+    validate: checkWindow,
+    failure: 'Advanced search graph failed.',
+    run: async (dt, p) => {
+      const r = await dt.advancedSearchGraph(p.mode, p.interval, searchInput(p));
+      const buckets = (
+        (r.aggregations?.graph as { buckets?: Record<string, any>[] } | undefined)?.buckets ?? []
+      ).map((b) => ({
+        time: b.key_as_string ?? iso(b.key),
+        count: b.doc_count,
+        ...(p.mode === 'mean' ? { mean: b.mean?.value ?? null } : {}),
+      }));
+      return { total: r.hits.total, buckets };
+    },
+  },
+
+  // ── intel feed (watched domains) ──
+  {
+    name: 'list-intel-feed-sources',
+    aliases: ['darktrace-list-intel-feed-sources', 'list-watched-list-sources'],
+    description: 'The sources of the watched-domain list',
+    params: [],
+    output: '[source name]',
+    endpoints: ['intelFeed.list'],
+    failure: 'List intel feed sources failed.',
+    run: async (dt) => (await dt.intelFeed.list({ sources: true })) as string[],
+  },
+  {
+    name: 'list-intel-feed',
+    aliases: ['darktrace-list-intel-feed', 'list-watched-list', 'darktrace-get-watched-list'],
+    description: 'Watched domains and IPs, with description, expiry and strength (all sources, or one)',
+    params: [{ name: 'source', type: 'string', description: 'only this source', example: 'Default' }],
+    output: '[{name, description, expiry, strength, iagn}] sorted by name',
+    endpoints: ['intelFeed.list'],
+    failure: 'List intel feed failed.',
+    run: async (dt, p) =>
+      ((await dt.intelFeed.list({ fulldetails: true, source: p.source })) as { name: string }[])
+        .slice()
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  },
+  {
+    name: 'add-to-watched-list',
+    aliases: ['darktrace-post-to-watched-list', 'add-intel-feed-entries'],
+    description: 'Add domains or IPs to the watched list, with a description, an expiry and a source',
+    params: [
+      watchedEntries,
+      {
+        name: 'description',
+        type: 'string',
+        description: 'why it is watched (under 256 characters, no quotes)',
+        example: 'C2 from IR-1234',
+      },
+      { ...end, name: 'expiry', description: 'when the entry expires: ISO 8601, epoch ms (default never)' },
+      { name: 'source', type: 'string', description: 'the list to add to (default Default)', example: 'SOC' },
+      {
+        name: 'iagn',
+        type: 'boolean',
+        description: 'let RESPOND act on connections to it',
+      },
+    ],
+    output: 'per entry: {added, updated, response}',
+    endpoints: ['intelFeed.update'],
+    validate: (p) => {
+      if (p.description !== undefined && (p.description.length >= 256 || /["']/.test(p.description)))
+        throw new ParamError('description', 'must be under 256 characters, without quotes');
+      if (p.source !== undefined && p.source.length >= 64)
+        throw new ParamError('source', 'must be under 64 characters');
+      if (p.expiry !== undefined && p.expiry <= Date.now())
+        throw new ParamError('expiry', 'must be in the future');
+    },
+    each: {
+      param: 'entries',
+      failure: 'Add to watched list failed.',
+      run: (dt, entry, p) =>
+        dt.intelFeed.update({
+          addentry: entry,
+          description: p.description,
+          source: p.source,
+          expiry: p.expiry === undefined ? undefined : iso(p.expiry),
+          hostname: !/^[\d.]+$|:/.test(entry),
+          iagn: p.iagn,
+        }),
+    },
+  },
+  {
+    name: 'remove-from-watched-list',
+    aliases: ['darktrace-remove-from-watched-list', 'remove-intel-feed-entries'],
+    description: 'Remove domains or IPs from the watched list',
+    params: [watchedEntries, { name: 'source', type: 'string', description: 'only from this source' }],
+    output: 'per entry: {removed: true|false, response}',
+    endpoints: ['intelFeed.list', 'intelFeed.update'],
+    each: {
+      param: 'entries',
+      failure: 'Remove from watched list failed.',
+      run: async (dt, entry, p) => {
+        const before = (await dt.intelFeed.list({ source: p.source })) as string[];
+        const r = await dt.intelFeed.update({ removeentry: entry, source: p.source });
+        return { removed: before.includes(String(entry).toLowerCase()), response: r.response };
+      },
+    },
+  },
+
   // ── models and reference data ──
   {
     name: 'get-models',
@@ -1125,6 +1452,85 @@ export const commands: CommandDef[] = [
       if (!p.names?.length) return all;
       const wanted = new Set(p.names.map((n: string) => n.toLowerCase()));
       return all.filter((t) => wanted.has(t.name.toLowerCase()));
+    },
+  },
+
+  // ── Darktrace /EMAIL ──
+  {
+    name: 'get-email',
+    aliases: ['darktrace-email-get-email'],
+    description:
+      'Darktrace /EMAIL messages by uuid: sender, subject, score, recipients with status and actions',
+    params: [emailUuids],
+    output:
+      'per message: {uuid, direction, dtime, header_from, header_subject, model_score, rcpts: [...], ...}',
+    endpoints: ['email.get'],
+    each: {
+      param: 'uuids',
+      failure: 'Get email failed.',
+      run: (dt, uuid) => dt.email.get({ uuid }),
+    },
+  },
+  {
+    name: 'hold-email',
+    aliases: ['darktrace-email-hold-email'],
+    description: 'Hold messages (for the given recipients, or every recipient)',
+    params: [emailUuids, emailRecipients],
+    output: 'per message: {uuid, action, recipients, previousStatus, response: {code, resp}}',
+    endpoints: ['email.get', 'email.action'],
+    each: {
+      param: 'uuids',
+      failure: 'Hold email failed.',
+      run: (dt, uuid, p) => dt.emailAction(uuid, 'hold', p.recipients),
+    },
+  },
+  {
+    name: 'release-email',
+    aliases: ['darktrace-email-release-email'],
+    description: 'Release held messages (for the given recipients, or every recipient)',
+    params: [emailUuids, emailRecipients],
+    output: 'per message: {uuid, action, recipients, previousStatus, response: {resp}}',
+    endpoints: ['email.get', 'email.action'],
+    each: {
+      param: 'uuids',
+      failure: 'Release email failed.',
+      run: (dt, uuid, p) => dt.emailAction(uuid, 'release', p.recipients),
+    },
+  },
+  {
+    name: 'search-emails',
+    aliases: ['darktrace-email-search-emails'],
+    description: 'Darktrace /EMAIL messages in a window (default the last 24 hours), newest first',
+    params: [
+      start,
+      end,
+      {
+        name: 'minScore',
+        type: 'number',
+        min: 0,
+        max: 100,
+        description: 'only messages scored above this (0 to 100)',
+        example: 50,
+      },
+      {
+        name: 'direction',
+        type: 'string',
+        enum: ['inbound', 'outbound', 'internal'],
+        description: 'inbound, outbound or internal',
+      },
+    ],
+    output: '[{uuid, dtime, header_from_email, header_subject, model_score, rcpts, ...}]',
+    endpoints: ['email.search'],
+    validate: checkWindow,
+    failure: 'Search emails failed.',
+    run: (dt, p) => {
+      const endtime = p.end ?? Date.now();
+      return dt.searchEmails({
+        starttime: p.start ?? endtime - 86_400_000,
+        endtime,
+        minScore: p.minScore,
+        direction: p.direction,
+      });
     },
   },
 

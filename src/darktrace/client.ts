@@ -9,6 +9,7 @@ import {
   DarktraceBadRequestError,
   DarktraceClockError,
   DarktraceConfigError,
+  DarktraceConflictError,
   DarktraceError,
   DarktraceNetworkError,
   DarktraceNotFoundError,
@@ -24,8 +25,15 @@ import {
   type TlsProblem,
 } from './errors.ts';
 import { buildRequest, toPairs, type WireRequest } from './request.ts';
+import { type SearchQueryInput, searchDocument, searchHash } from './search.ts';
 import { formatDtapiDate, signature, signedTarget } from './signing.ts';
-import type { AdvancedSearchQuery } from './types.ts';
+import type {
+  AdvancedSearchOperation,
+  AntigenaAction,
+  Email,
+  EmailActionResponse,
+  EmailSearchBody,
+} from './types.ts';
 
 export interface Logger {
   debug(msg: string, data?: Record<string, unknown>): void;
@@ -120,6 +128,8 @@ export class DarktraceClient {
   >;
   readonly #userAgent: string;
   readonly log: Logger;
+  /** Per catalog path with alternatives: the path this appliance answered on. */
+  readonly #pathChoice = new Map<string, string>();
   /** Milliseconds added to the local clock when signing; learnt from the appliance on API DATE ERROR. */
   clockOffsetMs: number;
 
@@ -168,10 +178,25 @@ export class DarktraceClient {
   ): Promise<ResponseOf<E>>;
   async request(ep: EndpointSpec, params?: Params, options?: RequestOptions): Promise<unknown>;
   async request(ep: EndpointSpec, params: Params = {}, options: RequestOptions = {}): Promise<unknown> {
-    const wire = buildRequest(ep, params);
-    const answer = await this.#withRetries(wire, options);
-    if (ep.returns === 'binary') return new Uint8Array(answer.body);
-    return parseJson(wire, answer);
+    // A call with other base paths (the two /EMAIL bases, §15) tries them in turn while the appliance
+    // answers 302 /login (route not served), then keeps the one that answered.
+    const chosen = this.#pathChoice.get(ep.path);
+    const paths = chosen ? [chosen] : [ep.path, ...(ep.altPaths ?? [])];
+    for (let i = 0; ; i++) {
+      const wire = buildRequest(paths[i] === ep.path ? ep : { ...ep, path: paths[i] }, params);
+      let answer: Answer;
+      try {
+        answer = await this.#withRetries(wire, options);
+      } catch (err) {
+        const notServed = err instanceof DarktraceAuthError && err.status === 302 && i + 1 < paths.length;
+        if (!notServed) throw err;
+        this.log.debug(`${ep.method} ${paths[i]} is not served here; trying ${paths[i + 1]}`);
+        continue;
+      }
+      if (ep.altPaths?.length && !chosen) this.#pathChoice.set(ep.path, paths[i]);
+      if (ep.returns === 'binary') return new Uint8Array(answer.body);
+      return parseJson(wire, answer);
+    }
   }
 
   /**
@@ -222,10 +247,123 @@ export class DarktraceClient {
     return this.antigena.update({ codeid, clear: true, reason }, options);
   }
 
-  /** Runs an Advanced Search query document (POST with the base64 `hash`, 6.1+). */
-  advancedSearchQuery(query: Partial<AdvancedSearchQuery> & { search: string }, options?: RequestOptions) {
-    const doc: AdvancedSearchQuery = { fields: [], offset: 0, timeframe: '3600', size: 50, ...query };
-    return this.advancedSearch.search({ hash: Buffer.from(JSON.stringify(doc)).toString('base64') }, options);
+  /**
+   * Runs an Advanced Search query (§14). `query` is the search text and its window (`starttime`/`endtime`
+   * ms, or `timeframe` seconds back); by default POST with the base64 document in `hash` (6.1+), or
+   * `get: true` for the older GET with URL-safe base64 in the path (signed as transmitted, §3.2).
+   */
+  advancedSearchQuery(query: SearchQueryInput, options?: RequestOptions & { get?: boolean }) {
+    const doc = searchDocument(query);
+    return options?.get
+      ? this.advancedSearch.searchGet({ hash: searchHash(doc, 'path') }, options)
+      : this.advancedSearch.search({ hash: searchHash(doc, 'body') }, options);
+  }
+
+  /** Analyzes `field` over an Advanced Search query: `terms`, `mean`, `trend` or `score` (§14). */
+  advancedSearchAnalyze(
+    field: string,
+    operation: AdvancedSearchOperation,
+    query: SearchQueryInput,
+    options?: RequestOptions,
+  ) {
+    const hash = searchHash(searchDocument(query), 'path');
+    return this.advancedSearch.analyze({ field, operation, hash }, options);
+  }
+
+  /** A histogram of an Advanced Search query: `count` (or `mean`) per `intervalMs` (§14). */
+  advancedSearchGraph(
+    mode: 'count' | 'mean',
+    intervalMs: number,
+    query: SearchQueryInput,
+    options?: RequestOptions,
+  ) {
+    const hash = searchHash(searchDocument(query), 'path');
+    return this.advancedSearch.graph({ mode, interval: intervalMs, hash }, options);
+  }
+
+  /**
+   * Every RESPOND action with a state change or activity in [starttime, endtime) (ms), cleared ones
+   * included, each with its `history` (created, activated/confirmed, extended, cleared, expired, with the
+   * time and the user): what a poller reads, keyed on `codeid`, a new version for each history entry.
+   */
+  async respondActions(
+    window: { starttime: number; endtime: number },
+    options?: RequestOptions,
+  ): Promise<AntigenaAction[]> {
+    const r = await this.antigena.list({ ...window, includehistory: true, includecleared: true }, options);
+    return Array.isArray(r) ? r : r.actions;
+  }
+
+  /**
+   * Every Darktrace /EMAIL message with `dtime_unix` in [starttime, endtime) (ms), newest first: pages
+   * `POST …/emails/search` (epoch seconds, 20 a page by default) until a short page, then keeps exactly
+   * the window, so adjacent poll windows never overlap. `minScore` (0–100) filters on the anomaly score.
+   */
+  async searchEmails(
+    o: {
+      starttime: number;
+      endtime: number;
+      minScore?: number;
+      direction?: 'inbound' | 'outbound' | 'internal';
+      actioned?: boolean;
+      itemsPerPage?: number;
+      maxPages?: number;
+    },
+    options?: RequestOptions,
+  ): Promise<Email[]> {
+    const itemsPerPage = o.itemsPerPage ?? 20;
+    const criteriaList: NonNullable<EmailSearchBody['query']>['criteriaList'] = [];
+    if (o.minScore !== undefined)
+      criteriaList.push({
+        apiFilter: 'Email.Antigena Email Anomaly',
+        value: String(o.minScore),
+        operator: '>',
+      });
+    if (o.direction)
+      criteriaList.push({ apiFilter: 'Connection.Direction', value: o.direction, operator: '=' });
+    if (o.actioned !== undefined)
+      criteriaList.push({ apiFilter: 'Action.Action Taken', value: String(o.actioned), operator: '=' });
+    const out: Email[] = [];
+    for (let page = 0; page < (o.maxPages ?? 10_000); page++) {
+      const batch = await this.email.search(
+        {
+          page,
+          itemsPerPage,
+          timeFrom: Math.floor(o.starttime / 1000),
+          timeTo: Math.ceil(o.endtime / 1000),
+          query: { criteriaList, mode: 'and' },
+        },
+        options,
+      );
+      out.push(...batch.filter((e) => e.dtime_unix >= o.starttime && e.dtime_unix < o.endtime));
+      if (batch.length < itemsPerPage) break;
+    }
+    return out;
+  }
+
+  /**
+   * Holds or releases a message. Without `recipients`, for every recipient the message has (read first).
+   * Answers the appliance's words with the recipients acted on and their status before.
+   */
+  async emailAction(
+    uuid: string,
+    action: 'hold' | 'release',
+    recipients?: readonly string[],
+    options?: RequestOptions,
+  ): Promise<{
+    uuid: string;
+    action: 'hold' | 'release';
+    recipients: string[];
+    previousStatus: Record<string, string>;
+    response: EmailActionResponse;
+  }> {
+    const email = await this.email.get({ uuid }, options);
+    const to = recipients?.length ? [...recipients] : email.rcpts.map((r) => r.rcpt_to);
+    const previousStatus = Object.fromEntries(
+      email.rcpts.filter((r) => to.includes(r.rcpt_to)).map((r) => [r.rcpt_to, r.rcpt_status]),
+    );
+    const response = await this.email.action({ uuid, action, recipients: to }, options);
+    return { uuid, action, recipients: to, previousStatus, response };
   }
 
   /** Releases pooled connections. */
@@ -486,6 +624,12 @@ function httpError(answer: Answer, base: { method: string; path: string }): Dark
   }
   if (status === 404)
     return new DarktraceNotFoundError(`${where}: 404 ${words ?? 'Not Found'}: no such record`, ctx);
+  if (status === 409) {
+    return new DarktraceConflictError(
+      `${where}: 409 ${words ?? 'Conflict'}: the record's current state does not allow this change`,
+      ctx,
+    );
+  }
   if (status === 429) {
     const wait = retryAfterMs(header(answer.headers, 'retry-after'));
     return new DarktraceRateLimitError(

@@ -28,6 +28,11 @@ export interface EndpointSpec {
   doc: string;
   /** `binary` for PCAP downloads; everything else answers JSON. */
   returns?: 'json' | 'binary';
+  /**
+   * Other paths that serve the same call on some appliance versions (the two /EMAIL base paths, §15).
+   * The simulator serves every one; the SDK tries `path` first and falls back to these on a 302 /login.
+   */
+  altPaths?: readonly string[];
 }
 
 /** A catalog entry with its parameter and response types attached (types only, no runtime cost). */
@@ -36,6 +41,11 @@ export interface Endpoint<P extends Params = Params, R = unknown> extends Endpoi
 }
 
 const ep = <P extends Params = Params, R = unknown>(spec: EndpointSpec): Endpoint<P, R> => spec;
+
+/** The two /EMAIL base paths in use (§15): XS-EM's, and the SDK's and the transcribed guide's. */
+export const EMAIL_BASE = '/agemail/api/v1.0';
+export const EMAIL_BASE_EP = '/agemail/api/ep/api/v1.0';
+const email = (rest: string) => ({ path: `${EMAIL_BASE}${rest}`, altPaths: [`${EMAIL_BASE_EP}${rest}`] });
 
 type Bool = boolean | 'true' | 'false';
 type TimeWindow = { starttime?: number; endtime?: number; from?: string; to?: string };
@@ -257,6 +267,25 @@ export const endpoints = {
       params: ['incident_id', 'message'],
       doc: '§7.4',
       summary: 'Comment on an AI Analyst incident event',
+    }),
+    investigations: ep<
+      TimeWindow & { investigationId?: string; responsedata?: string },
+      T.AiaInvestigation[]
+    >({
+      method: 'GET',
+      path: '/aianalyst/investigations',
+      body: 'none',
+      params: ['starttime', 'endtime', 'investigationId', 'responsedata'],
+      doc: '§7.5',
+      summary: 'AI Analyst investigations (times in epoch seconds), all or one by investigationId',
+    }),
+    investigate: ep<{ did: number; investigateTime: string }, { investigationId: string }>({
+      method: 'POST',
+      path: '/aianalyst/investigations',
+      body: 'json',
+      params: ['did', 'investigateTime'],
+      doc: '§7.5',
+      summary: 'Start an AI Analyst investigation of a device around a time (epoch seconds as text)',
     }),
   },
   antigena: {
@@ -662,6 +691,14 @@ export const endpoints = {
       doc: '§12',
       summary: 'Create a tag',
     }),
+    get: ep<{ tid: number; responsedata?: string }, T.Tag>({
+      method: 'GET',
+      path: '/tags/{tid}',
+      body: 'none',
+      params: ['responsedata'],
+      doc: '§12',
+      summary: 'One tag',
+    }),
     remove: ep<{ tid: number }, T.SuccessResponse>({
       method: 'DELETE',
       path: '/tags/{tid}',
@@ -696,6 +733,41 @@ export const endpoints = {
       params: ['did', 'tag'],
       doc: '§12',
       summary: 'Remove a tag from a device',
+    }),
+    tagEntities: ep<
+      { tid: number; fulldevicedetails?: Bool; responsedata?: string },
+      T.TagEntity[] | { entities: T.TagEntity[]; devices: T.Device[] }
+    >({
+      method: 'GET',
+      path: '/tags/{tid}/entities',
+      body: 'none',
+      params: ['fulldevicedetails', 'responsedata'],
+      doc: '§12',
+      summary: 'The entities (devices, credentials) carrying a tag, by tag id',
+    }),
+    addTagEntities: ep<
+      {
+        tid: number;
+        entityType: 'Device' | 'Credential';
+        entityValue: string | readonly string[];
+        expiryDuration?: number;
+      },
+      T.TagEntity[]
+    >({
+      method: 'POST',
+      path: '/tags/{tid}/entities',
+      body: 'json',
+      params: ['entityType', 'entityValue', 'expiryDuration'],
+      doc: '§12',
+      summary: 'Put a tag (by id) on devices or credentials, optionally for expiryDuration seconds',
+    }),
+    removeTagEntity: ep<{ tid: number; teid: number }, T.SuccessResponse>({
+      method: 'DELETE',
+      path: '/tags/{tid}/entities/{teid}',
+      body: 'none',
+      params: [],
+      doc: '§12',
+      summary: 'Remove one entity link from a tag',
     }),
   },
   network: {
@@ -738,13 +810,122 @@ export const endpoints = {
     }),
   },
   advancedSearch: {
-    search: ep<{ hash: string }, Record<string, unknown>>({
+    search: ep<{ hash: string }, T.AdvancedSearchResult>({
       method: 'POST',
       path: '/advancedsearch/api/search',
       body: 'json',
       params: ['hash'],
       doc: '§14',
-      summary: 'Advanced Search (the query document, base64-encoded, in `hash`)',
+      summary: 'Advanced Search (the query document, base64-encoded, in `hash`; 6.1+)',
+    }),
+    searchGet: ep<{ hash: string }, T.AdvancedSearchResult>({
+      method: 'GET',
+      path: '/advancedsearch/api/search/{hash}',
+      body: 'none',
+      params: [],
+      doc: '§14',
+      summary: 'Advanced Search with the base64 query in the path (signed as transmitted, §3.2)',
+    }),
+    analyze: ep<
+      { field: string; operation: T.AdvancedSearchOperation; hash: string },
+      T.AdvancedSearchResult
+    >({
+      method: 'GET',
+      path: '/advancedsearch/api/analyze/{field}/{operation}/{hash}',
+      body: 'none',
+      params: [],
+      doc: '§14',
+      summary: 'Analyze a field over an Advanced Search query: terms, mean, trend or score',
+    }),
+    graph: ep<{ mode: 'count' | 'mean'; interval: number; hash: string }, T.AdvancedSearchResult>({
+      method: 'GET',
+      path: '/advancedsearch/api/graph/{mode}/{interval}/{hash}',
+      body: 'none',
+      params: [],
+      doc: '§14',
+      summary: 'A histogram of an Advanced Search query (count or mean per interval ms)',
+    }),
+  },
+  intelFeed: {
+    list: ep<
+      { sources?: Bool; source?: string; fulldetails?: Bool; responsedata?: string },
+      string[] | T.IntelFeedEntry[]
+    >({
+      method: 'GET',
+      path: '/intelfeed',
+      body: 'none',
+      params: ['sources', 'source', 'fulldetails', 'responsedata'],
+      doc: '§13',
+      summary:
+        'The watched-domain list: entries (names, or details with fulldetails=true), or the source names (sources=true)',
+    }),
+    update: ep<
+      {
+        addentry?: string;
+        addlist?: string | readonly string[];
+        removeentry?: string;
+        removeall?: Bool;
+        description?: string;
+        source?: string;
+        expiry?: string;
+        hostname?: Bool;
+        iagn?: Bool;
+      },
+      T.IntelFeedUpdateResponse
+    >({
+      method: 'POST',
+      path: '/intelfeed',
+      body: 'json',
+      params: [
+        'addentry',
+        'addlist',
+        'removeentry',
+        'removeall',
+        'description',
+        'source',
+        'expiry',
+        'hostname',
+        'iagn',
+      ],
+      doc: '§13',
+      summary: 'Add or remove watched domains and IPs (description, source, expiry)',
+    }),
+  },
+  email: {
+    get: ep<{ uuid: string; dtime?: number; include_headers?: Bool }, T.Email>({
+      method: 'GET',
+      ...email('/emails/{uuid}'),
+      body: 'none',
+      params: ['dtime', 'include_headers'],
+      doc: '§15',
+      summary: 'One Darktrace /EMAIL message by uuid, with per-recipient summaries and actions',
+    }),
+    search: ep<T.EmailSearchBody & Params, T.Email[]>({
+      method: 'POST',
+      ...email('/emails/search'),
+      body: 'json',
+      params: ['page', 'itemsPerPage', 'timeFrom', 'timeTo', 'query'],
+      doc: '§15',
+      summary: 'Darktrace /EMAIL messages in a window (epoch seconds), newest first, paged',
+    }),
+    action: ep<
+      { uuid: string; action: 'hold' | 'release'; recipients: readonly string[] },
+      T.EmailActionResponse
+    >({
+      method: 'POST',
+      ...email('/emails/{uuid}/action'),
+      body: 'json',
+      params: ['action', 'recipients'],
+      doc: '§15',
+      summary: 'Hold or release a message for some recipients (409 when already held or released)',
+    }),
+    tags: ep<Params, T.EmailTag[]>({
+      method: 'GET',
+      ...email('/resources/tags'),
+      body: 'none',
+      params: [],
+      doc: '§15',
+      summary: 'The /EMAIL tags with their severity (info, warn, critical)',
     }),
   },
 } as const;

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'permission'
   | 'not_found'
   | 'bad_request'
+  | 'conflict'
   | 'rate_limited'
   | 'server'
   | 'timeout'
@@ -111,6 +112,13 @@ export class DarktraceNotFoundError extends DarktraceError {
 export class DarktraceBadRequestError extends DarktraceError {
   override name = 'DarktraceBadRequestError';
   override readonly code = 'bad_request';
+  override readonly fault = 'client';
+}
+
+/** 409: the record's state forbids the change (an e-mail already held or released, §4). */
+export class DarktraceConflictError extends DarktraceError {
+  override name = 'DarktraceConflictError';
+  override readonly code = 'conflict';
   override readonly fault = 'client';
 }
 

@@ -9,5 +9,6 @@ export {
 export { type Endpoint, type EndpointSpec, endpoints, listEndpoints, type Params } from './endpoints.ts';
 export * from './errors.ts';
 export { buildRequest, type WireRequest } from './request.ts';
+export { decodeSearchHash, type SearchQueryInput, searchDocument, searchHash } from './search.ts';
 export { formatDtapiDate, parseDtapiDate, signature, signedTarget } from './signing.ts';
 export type * from './types.ts';

@@ -340,4 +340,119 @@ export interface AdvancedSearchQuery {
   timeframe: string;
   time?: { from: string; to: string; user_interval: string };
   size: number;
+  [key: string]: unknown;
+}
+
+/** Advanced Search analyze operations (§14): `/analyze/{field}/{operation}/{b64}`. */
+export type AdvancedSearchOperation = 'terms' | 'mean' | 'trend' | 'score';
+
+/** An Advanced Search answer: Elasticsearch-like hits, aggregations for terms/mean/graph (§14). */
+export interface AdvancedSearchResult {
+  took: number;
+  timed_out: boolean;
+  _shards: { total: number; successful: number; skipped: number; failed: number };
+  hits: { total: number; max_score: number | null; hits: Record<string, unknown>[] };
+  aggregations?: Record<string, unknown>;
+  kibana?: Record<string, unknown>;
+  darktraceChildError?: string;
+  [key: string]: unknown;
+}
+
+/** `GET /intelfeed?fulldetails=true` entries (§13). */
+export interface IntelFeedEntry {
+  name: string;
+  description: string;
+  /** Expiry as the appliance returns it (a date string, or empty when none). */
+  expiry: string;
+  strength: number;
+  iagn: boolean;
+  [key: string]: unknown;
+}
+
+/** `POST /intelfeed` answer (xsoar/watched_list_post.json). */
+export interface IntelFeedUpdateResponse {
+  added: number;
+  response: string;
+  updated: number;
+  [key: string]: unknown;
+}
+
+/** `GET /aianalyst/investigations` item (§7.5); `time` and `investigationTime` in epoch seconds. */
+export interface AiaInvestigation {
+  investigationId: string;
+  time: number;
+  investigationTime: number;
+  did: number;
+  status: 'pending' | 'processing' | 'finished';
+  createdBy: string;
+  pbid?: number;
+  incidentId?: string;
+  incidents?: { uuid: string; related: number[]; summariser: string }[];
+  [key: string]: unknown;
+}
+
+/** One recipient of a Darktrace /EMAIL message (xsoar/get_email.json). */
+export interface EmailRecipient {
+  rcpt_to: string;
+  rcpt_status: string;
+  tags: string[];
+  is_read: boolean;
+  rcpt_actions_taken: string[];
+  action_status: boolean;
+  is_group_email: boolean;
+  /** Only on the single-e-mail read. */
+  summary?: string[];
+  requestedRelease?: unknown;
+  [key: string]: unknown;
+}
+
+/** A Darktrace /EMAIL message: the search summary, and with `summary`/`campaign_id` the single read. */
+export interface Email {
+  uuid: string;
+  direction: string;
+  /** ISO 8601. */
+  dtime: string;
+  dtime_unix: Millis;
+  header_from: string;
+  header_from_personal?: string;
+  header_from_email: string;
+  header_subject: string;
+  in_progress: boolean;
+  n_links: number;
+  n_attachments: number;
+  model_score: number;
+  campaign_id?: string | null;
+  rcpts: EmailRecipient[];
+  restricted_recipients: string[];
+  [key: string]: unknown;
+}
+
+/** `POST …/emails/search` criteria (XS-EM filter names). */
+export interface EmailSearchBody {
+  page?: number;
+  itemsPerPage?: number;
+  /** Epoch seconds. */
+  timeFrom?: number;
+  timeTo?: number;
+  query?: {
+    criteriaList: { apiFilter: string; value: string; operator: string }[];
+    mode: 'and' | 'or';
+  };
+}
+
+/** `POST …/emails/{uuid}/action` answer (xsoar/hold_email.json, release_email.json). */
+export interface EmailActionResponse {
+  code?: number;
+  resp: string;
+  [key: string]: unknown;
+}
+
+/** `GET …/resources/tags` item (xsoar/get_tags.json). */
+export interface EmailTag {
+  tag_id: string;
+  name: string;
+  description: string;
+  status: 'info' | 'warn' | 'critical';
+  readable_status: string;
+  category: string;
 }

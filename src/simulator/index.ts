@@ -9,10 +9,19 @@ import type { AiaIncidentEvent, ModelBreach } from '../darktrace/types.ts';
 import { AiAnalyst } from './aianalyst.ts';
 import { forbidden, permitted, type Refusal, redirect, type SimUser, verify } from './auth.ts';
 import { type BreachCore, Timeline } from './breaches.ts';
+import { EmailStream } from './email.ts';
 import { HttpError, Params, Raw } from './http.ts';
 import { Rng } from './prng.ts';
 import { type Ctx, type Handler, handlers, type SimContext } from './routes.ts';
 import { ApplianceState } from './state.ts';
+import {
+  type SyslogFormat,
+  type SyslogPushOptions,
+  type SyslogRecord,
+  startSyslogPush,
+  syslogLine,
+  syslogRecords,
+} from './syslog.ts';
 import { buildWorld } from './world.ts';
 
 export type { SimContext } from './routes.ts';
@@ -48,6 +57,13 @@ export interface SimulatorOptions {
   firstPbid?: number;
   /** Answer breach (un)acknowledge as a Unified View master does (`[{replicate, data}]`). */
   unifiedView?: boolean;
+  /**
+   * Darktrace /EMAIL: new messages an hour after start (default 10), and which of the two base paths
+   * (§15) to serve (default both, as versions differ; one alone tests a client's fallback).
+   */
+  email?: { perHour?: number; basePaths?: ('/agemail/api/v1.0' | '/agemail/api/ep/api/v1.0')[] };
+  /** Push the live stream (breaches, AI Analyst events, RESPOND changes, e-mail alerts) to syslog. */
+  syslog?: SyslogPushOptions;
 }
 
 export interface Faults {
@@ -102,6 +118,16 @@ export interface Simulator {
     },
   ): boolean;
   state(): SimulatorState;
+  /**
+   * What the appliance sends on syslog in (since, until] (epoch ms; until defaults to now): records, and
+   * the framed lines (RFC 5424 unless `format: 'rfc3164'`).
+   */
+  syslog(o: { since: number; until?: number; format?: SyslogFormat }): {
+    records: SyslogRecord[];
+    lines: string[];
+  };
+  /** Lines pushed so far with the `syslog` option, and a way to push what is due now. */
+  syslogPush?: { sent(): number; flush(): Promise<void> };
   /** The data model, for tests that need to know what the simulator will answer. */
   readonly sim: SimContext;
 }
@@ -175,7 +201,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const aia = new AiAnalyst(tl);
   const state = new ApplianceState(world, tl, t0, opts.pcapReadyMs ?? 3000);
   tl.deviceTags = (did) => state.tagsOf(did, clock());
-  const sim: SimContext = { world, tl, aia, state, host: hostname, unifiedView: !!opts.unifiedView };
+  const email = new EmailStream(world, t0, history, opts.email?.perHour ?? 10);
+  const sim: SimContext = { world, tl, aia, state, email, host: hostname, unifiedView: !!opts.unifiedView };
 
   const users = new Map<string, SimUser>();
   const addUser = (
@@ -197,6 +224,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 10 * 1024 * 1024,
+    // Advanced Search carries its base64 query document in the path.
+    routerOptions: { maxParamLength: 65_536 },
     forceCloseConnections: true,
     ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert } } : {}),
   } as object) as unknown as FastifyInstance;
@@ -292,15 +321,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     return reply.code(200).header('content-type', JSON_TYPE).send(text);
   };
 
+  const emailBases = opts.email?.basePaths;
   for (const e of listEndpoints()) {
     const fam = (handlers as unknown as Record<string, Record<string, Handler>>)[e.family];
     const h = fam?.[e.operation];
     if (!h) throw new Error(`simulator: no handler for ${e.name}`);
-    app.route({
-      method: e.spec.method,
-      url: e.spec.path.replace(/\{(\w+)\}/g, ':$1'),
-      handler: handle(e.name, h),
-    });
+    for (const path of [e.spec.path, ...(e.spec.altPaths ?? [])]) {
+      if (emailBases && path.startsWith('/agemail/') && !emailBases.some((b) => path.startsWith(`${b}/`)))
+        continue;
+      app.route({
+        method: e.spec.method,
+        url: path.replace(/\{(\w+)\}/g, ':$1'),
+        handler: handle(e.name, h),
+      });
+    }
   }
 
   // ---- control API (unsigned, loopback only) ----
@@ -329,12 +363,19 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     };
   const bodyOf = (req: FastifyRequest) => (req as FastifyRequest & { json: Record<string, unknown> }).json;
 
+  const push = opts.syslog ? startSyslogPush(sim, opts.syslog, clock, t0) : undefined;
   const api: Simulator = {
     url: '',
     port: 0,
     sim,
     close: async () => {
+      await push?.stop();
       await app.close();
+    },
+    syslog({ since, until, format }) {
+      const now = clock();
+      const records = syslogRecords(sim, since, Math.min(until ?? now, now), now);
+      return { records, lines: records.map((r) => syslogLine(r, hostname, format)) };
     },
     setFaults(f) {
       faults = { ...faults, ...f, revokedTokens: [...(f.revokedTokens ?? faults.revokedTokens)] };
@@ -416,6 +457,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     '/__sim/state',
     control(() => api.state()),
   );
+  app.get(
+    '/__sim/syslog',
+    control((req) => {
+      const q = req.query as { since?: string; until?: string; format?: string };
+      const since = Number(q.since);
+      if (!Number.isFinite(since)) throw new HttpError(400, { error: 'since (epoch ms) is required' });
+      if (q.format !== undefined && q.format !== 'rfc5424' && q.format !== 'rfc3164')
+        throw new HttpError(400, { error: 'format must be rfc5424 or rfc3164' });
+      const until = q.until === undefined ? undefined : Number(q.until);
+      return { lines: api.syslog({ since, until, format: q.format as SyslogFormat | undefined }).lines };
+    }),
+  );
   app.post(
     '/__sim/faults',
     control((req) => {
@@ -482,6 +535,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const addr = app.server.address() as AddressInfo;
   const h = opts.host ?? '127.0.0.1';
   api.port = addr.port;
+  if (push) api.syslogPush = { sent: push.sent, flush: push.flush };
   api.url = `${opts.tls ? 'https' : 'http'}://${h.includes(':') ? `[${h}]` : h}:${addr.port}`;
   return api;
 }

@@ -2,10 +2,13 @@
 // to src/darktrace/endpoints.ts without a handler here fails to compile.
 import { Readable } from 'node:stream';
 import type { Catalog } from '../darktrace/endpoints.ts';
+import { decodeSearchHash } from '../darktrace/search.ts';
 import type { AiaIncidentEvent, Device, ModelBreach } from '../darktrace/types.ts';
 import type { AiAnalyst } from './aianalyst.ts';
 import type { SimUser } from './auth.ts';
 import { type BreachCore, SALT, type SerializeOptions, type Timeline } from './breaches.ts';
+import type { EmailStream } from './email.ts';
+import { EMAIL_TAGS } from './email.ts';
 import { badRequest, HttpError, notFound, type Params, Raw, timeWindow, trimResponse } from './http.ts';
 import { dtTime, h32, u } from './prng.ts';
 import { type ApplianceState, pcapFile } from './state.ts';
@@ -24,6 +27,7 @@ export interface SimContext {
   tl: Timeline;
   aia: AiAnalyst;
   state: ApplianceState;
+  email: EmailStream;
   /** Host name used in breach and incident URLs. */
   host: string;
   unifiedView: boolean;
@@ -595,10 +599,42 @@ export const handlers: Handlers = {
       ctx.sim.aia.addComment(id, message, ctx.user.username, ctx.now);
       return AIA_SUCCESS;
     },
+    investigations: (ctx) => {
+      const { p, sim, now } = ctx;
+      const id = p.str('investigationId') ?? p.str('investigationid');
+      if (id !== undefined) {
+        const rec = sim.state.investigations.get(id);
+        if (!rec) throw notFound(`Investigation ${id} not found`);
+        return trimResponse(
+          [sim.state.investigationView(rec, now)],
+          p.str('responsedata') ?? p.str('responseData'),
+        );
+      }
+      const windowed = p.has('starttime') || p.has('endtime');
+      const w = windowed ? timeWindow(p, now, 7 * DAY) : undefined;
+      const list = [...sim.state.investigations.values()]
+        .filter((r) => !w || (r.createdAt >= w.start && r.createdAt <= w.end))
+        .map((r) => sim.state.investigationView(r, now));
+      return trimResponse(list, p.str('responsedata') ?? p.str('responseData'));
+    },
+    investigate: (ctx) => {
+      const { p, sim, now } = ctx;
+      const did = p.int('did');
+      const t = p.num('investigateTime');
+      if (did === undefined) throw badRequest('Missing required parameter did');
+      if (t === undefined) throw badRequest('Missing required parameter investigateTime');
+      deviceOrThrow(ctx, did);
+      // Epoch seconds (§7.5); a millisecond value is a client mistake the appliance would not accept.
+      if (t > now / 1000 + 60 || t < 946_684_800)
+        throw badRequest('investigateTime must be epoch seconds, not in the future');
+      const rec = sim.state.investigate(did, Math.floor(t), ctx.user.username, now);
+      return { investigationId: rec.investigationId };
+    },
   },
   antigena: {
     list: (ctx) => {
       const { p, sim, now } = ctx;
+      sim.state.advance(now);
       const includeCleared = p.bool('includecleared', false);
       const includeHistory = p.bool('includehistory', false);
       const needConfirming = p.bool('needconfirming', false);
@@ -606,23 +642,24 @@ export const handlers: Handlers = {
       const pbid = p.int('pbid');
       const w = p.has('starttime') || p.has('from') ? timeWindow(p, now, 14 * DAY) : undefined;
       const actions = [...sim.state.actions.values()]
+        .map((a) => sim.state.view(a, now))
         .filter((a) => {
           if (!includeCleared && a.cleared) return false;
           if (did !== undefined && a.did !== did) return false;
           if (pbid !== undefined && a.pbid !== pbid) return false;
-          if (needConfirming && (a.active || a.cleared)) return false;
-          if (w) return a.start <= w.end && a.expires >= w.start;
+          if (needConfirming && (a.active || a.cleared || a.expires <= now)) return false;
+          // A window holds the actions in force during it, and those with a state change in it.
+          if (w)
+            return (
+              (a.start <= w.end && a.expires >= w.start) ||
+              (a.history ?? []).some((h) => h.time >= w.start && h.time <= w.end)
+            );
           // Default: current actions plus those expired in the last 14 days.
           return a.expires >= now - 14 * DAY;
         })
+        .sort((a, b) => a.codeid - b.codeid)
         .map((a) => {
-          if (includeHistory)
-            return {
-              ...a,
-              history: a.history ?? [
-                { family: 'NETWORK', username: 'Antigena', action: 'created', reason: '', time: a.start },
-              ],
-            };
+          if (includeHistory) return a;
           const { history, ...rest } = a;
           return rest;
         });
@@ -652,6 +689,7 @@ export const handlers: Handlers = {
     },
     update: (ctx) => {
       const { p, sim, now } = ctx;
+      sim.state.advance(now);
       const codeid = p.int('codeid');
       if (codeid === undefined) throw badRequest('Missing required parameter codeid');
       const a = sim.state.actions.get(codeid);
@@ -663,25 +701,9 @@ export const handlers: Handlers = {
       if (activate && clear) throw badRequest('activate and clear cannot be combined');
       if (!activate && !clear && duration === undefined)
         throw badRequest('Nothing to do: give activate, clear or duration');
-      let what = 'extended';
-      if (clear) {
-        a.cleared = true;
-        a.active = false;
-        what = 'cleared';
-      } else if (activate) {
-        what = a.cleared || a.expires < now ? 'reactivated' : 'activated';
-        a.active = true;
-        a.cleared = false;
-        if (duration !== undefined) a.expires = now + duration * 1000 + 0.5;
-      } else if (duration !== undefined) {
-        // The duration is the new remaining length, not an increment (§8.2).
-        a.expires = now + duration * 1000 + 0.5;
-      }
-      a.updated = String(now);
-      a.history = [
-        ...(a.history ?? []),
-        { family: 'NETWORK', username: ctx.user.username, action: what, reason, time: now },
-      ];
+      if (duration !== undefined && duration <= 0) throw badRequest('duration must be positive');
+      const what = clear ? 'clear' : activate ? 'activate' : 'extend';
+      sim.state.change(a, what, ctx.user.username, reason, now, duration);
       return SUCCESS;
     },
     create: (ctx) => {
@@ -707,6 +729,7 @@ export const handlers: Handlers = {
     },
     summary: (ctx) => {
       const { p, sim, now } = ctx;
+      sim.state.advance(now);
       const windowed = p.has('starttime') || p.has('endtime');
       const w = windowed ? timeWindow(p, now, DAY) : undefined;
       const acts = [...sim.state.actions.values()].filter(
@@ -1053,6 +1076,11 @@ export const handlers: Handlers = {
       if (ctx.sim.state.tagByName(name)) throw badRequest(`Tag ${name} already exists`);
       return ctx.sim.state.createTag(name, data as Record<string, unknown>);
     },
+    get: (ctx) => {
+      const t = ctx.sim.state.tags.find((x) => x.tid === Number(ctx.params.tid));
+      if (!t) throw notFound(`Tag ${ctx.params.tid} not found`);
+      return trimResponse(t, ctx.p.str('responsedata'));
+    },
     remove: (ctx) => {
       const tid = Number(ctx.params.tid);
       const st = ctx.sim.state;
@@ -1066,7 +1094,7 @@ export const handlers: Handlers = {
       return SUCCESS;
     },
     entities: (ctx) => {
-      const { p, sim, now } = ctx;
+      const { p, sim } = ctx;
       const did = p.int('did');
       if (did !== undefined) {
         deviceOrThrow(ctx, did);
@@ -1076,25 +1104,38 @@ export const handlers: Handlers = {
       if (!name) throw badRequest('One of did or tag is required');
       const tag = sim.state.tagByName(name);
       if (!tag) throw notFound(`Tag ${name} not found`);
-      const links = sim.state.linksNow(now).filter((l) => l.tid === tag.tid);
-      const entities = links.map((l) => ({
-        teid: l.teid,
-        tehid: l.teid,
-        tid: l.tid,
-        thid: 0,
-        entityType: 'Device',
-        entityValue: String(l.did),
-        valid: true,
-        expiry: l.expiry,
-      }));
-      if (!p.bool('fulldevicedetails', false)) return entities;
-      return {
-        entities,
-        devices: links
-          .map((l) => sim.world.byDid.get(l.did))
-          .filter((d): d is Device => !!d)
-          .map((d) => withTags(ctx, d)),
-      };
+      return tagEntitiesAnswer(ctx, tag.tid);
+    },
+    tagEntities: (ctx) => {
+      const tid = Number(ctx.params.tid);
+      if (!ctx.sim.state.tags.some((t) => t.tid === tid)) throw notFound(`Tag ${ctx.params.tid} not found`);
+      return tagEntitiesAnswer(ctx, tid);
+    },
+    addTagEntities: (ctx) => {
+      const { p, sim, now } = ctx;
+      const tag = sim.state.tags.find((t) => t.tid === Number(ctx.params.tid));
+      if (!tag) throw notFound(`Tag ${ctx.params.tid} not found`);
+      const type = p.require('entityType');
+      if (type !== 'Device') throw badRequest(`entityType ${type} is not supported here; use Device`);
+      const raw = p.raw('entityValue');
+      const values = (Array.isArray(raw) ? raw : [raw]).map((v) => Number(v));
+      if (values.length === 0 || values.some((v) => !Number.isInteger(v)))
+        throw badRequest('entityValue must be a device id or a list of them');
+      const secs = p.num('expiryDuration');
+      const links = values.map((did) => {
+        deviceOrThrow(ctx, did);
+        return sim.state.link(did, tag, secs ? now + secs * 1000 : 0);
+      });
+      return links.map(entityView);
+    },
+    removeTagEntity: (ctx) => {
+      const { sim, now } = ctx;
+      const tid = Number(ctx.params.tid);
+      const teid = Number(ctx.params.teid);
+      const link = sim.state.linksNow(now).find((l) => l.tid === tid && l.teid === teid);
+      if (!link) throw notFound(`Tag entity ${teid} not found`);
+      sim.state.unlink(link.did, tid);
+      return SUCCESS;
     },
     tagDevice: (ctx) => {
       const { p, sim, now } = ctx;
@@ -1167,61 +1208,313 @@ export const handlers: Handlers = {
     },
   },
   advancedSearch: {
-    search: (ctx) => {
-      const hash = ctx.p.require('hash');
-      let q: { search?: string; size?: number; offset?: number; time?: { from?: string; to?: string } };
-      try {
-        q = JSON.parse(Buffer.from(hash.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
-      } catch {
-        throw badRequest('hash is not a base64-encoded JSON query');
-      }
-      if (typeof q !== 'object' || q === null) throw badRequest('hash is not a base64-encoded JSON query');
-      const size = Math.min(10_000, q.size ?? 50);
-      const offset = q.offset ?? 0;
-      const to = q.time?.to ? Date.parse(q.time.to) : ctx.now;
-      const from = q.time?.from ? Date.parse(q.time.from) : to - 15 * 60_000;
-      const seed = ctx.sim.world.seed;
-      const total = Math.max(0, Math.floor((to - from) / 1000));
-      const hits = Array.from({ length: Math.max(0, Math.min(size, total - offset)) }, (_, i) => {
-        const t = to - (offset + i) * 1000;
-        const d = ctx.sim.world.internal[h32(seed, t / 1000, 90) % ctx.sim.world.internal.length];
-        const e = ctx.sim.world.externals[h32(seed, t / 1000, 91) % ctx.sim.world.externals.length];
-        const ts = new Date(t).toISOString();
-        return {
-          _index: `logstash-darktrace-${ts.slice(0, 10).replace(/-/g, '.')}`,
-          _type: 'doc',
-          _id: `AY${h32(seed, t / 1000, 92).toString(36)}`,
-          _score: null,
-          _source: {
-            '@fields': {
-              source_ip: d.ip,
-              dest_ip: e.ip,
-              dest_port: 443,
-              proto: 'tcp',
-              uid: `C${h32(seed, t / 1000, 93).toString(36)}`,
-              epochdate: t / 1000,
-            },
-            '@type': 'conn',
-            '@timestamp': ts,
-            '@message': `${ts},${d.ip},${e.ip},443,tcp`,
-          },
-        };
-      });
-      return {
-        took: 3,
-        timed_out: false,
-        _shards: { total: 2, successful: 2, skipped: 0, failed: 0 },
-        hits: { total, max_score: 0, hits },
-        kibana: {
-          index: [`logstash-darktrace-${new Date(to).toISOString().slice(0, 10).replace(/-/g, '.')}`],
-          per_page: size,
-          time: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
-        },
-        darktraceChildError: '',
-      };
+    search: (ctx) => searchAnswer(ctx, searchQuery(ctx.p.require('hash'))),
+    searchGet: (ctx) => searchAnswer(ctx, searchQuery(ctx.params.hash)),
+    analyze: (ctx) => {
+      const op = ctx.params.operation;
+      if (!['terms', 'mean', 'trend', 'score'].includes(op))
+        throw badRequest(`Invalid operation ${op}: terms, mean, trend or score`);
+      return analyzeAnswer(ctx, ctx.params.field, op, searchQuery(ctx.params.hash));
+    },
+    graph: (ctx) => {
+      const mode = ctx.params.mode;
+      const interval = Number(ctx.params.interval);
+      if (mode !== 'count' && mode !== 'mean') throw badRequest(`Invalid graph mode ${mode}: count or mean`);
+      if (!Number.isInteger(interval) || interval < 1000)
+        throw badRequest('interval must be whole ms, at least 1000');
+      return graphAnswer(ctx, mode, interval, searchQuery(ctx.params.hash));
     },
   },
+  intelFeed: {
+    list: (ctx) => {
+      const { p, sim, now } = ctx;
+      if (p.bool('sources', false)) return [...sim.state.intelSources];
+      const entries = sim.state.intelEntries(now, p.str('source'));
+      if (!p.bool('fulldetails', false)) return entries.map((e) => e.name);
+      return trimResponse(
+        entries.map(({ name, description, expiry, strength, iagn }) => ({
+          name,
+          description,
+          expiry,
+          strength,
+          iagn,
+        })),
+        p.str('responsedata'),
+      );
+    },
+    update: (ctx) => {
+      const { p, sim, now } = ctx;
+      const list = (name: string) =>
+        p
+          .all(name)
+          .flatMap((x) => x.split(/[,\n]/))
+          .map((x) => x.trim())
+          .filter(Boolean);
+      const add = [...list('addentry'), ...list('addlist')];
+      const remove = list('removeentry');
+      const removeAll = p.bool('removeall', false);
+      if (!add.length && !remove.length && !removeAll)
+        throw badRequest('One of addentry, addlist, removeentry or removeall is required');
+      return sim.state.updateIntel(
+        {
+          add,
+          remove,
+          removeAll,
+          description: p.str('description'),
+          source: p.str('source'),
+          expiry: p.str('expiry'),
+          hostname: p.has('hostname') ? p.bool('hostname', true) : undefined,
+          iagn: p.has('iagn') ? p.bool('iagn', false) : undefined,
+        },
+        now,
+      );
+    },
+  },
+  email: {
+    get: (ctx) => {
+      const k = ctx.sim.email.indexOf(ctx.params.uuid, ctx.now);
+      if (k === undefined) throw notFound('Email not found');
+      return ctx.sim.email.message(k, true);
+    },
+    search: (ctx) => ctx.sim.email.search(ctx.p.body, ctx.now),
+    action: (ctx) =>
+      ctx.sim.email.act(
+        ctx.params.uuid,
+        ctx.p.require('action'),
+        ctx.p.raw('recipients'),
+        ctx.user.username,
+        ctx.now,
+      ),
+    tags: () => EMAIL_TAGS,
+  },
 };
+
+function entityView(l: { teid: number; tid: number; did: number; expiry: number }) {
+  return {
+    teid: l.teid,
+    tehid: l.teid,
+    tid: l.tid,
+    thid: 0,
+    entityType: 'Device',
+    entityValue: String(l.did),
+    valid: true,
+    expiry: l.expiry,
+  };
+}
+
+/** `/tags/entities?tag=` and `/tags/{tid}/entities`: entity links, or with devices (xsoar/tagged_devices.json). */
+function tagEntitiesAnswer(ctx: Ctx, tid: number): unknown {
+  const { p, sim, now } = ctx;
+  const links = sim.state.linksNow(now).filter((l) => l.tid === tid);
+  const entities = links.map(entityView);
+  if (!p.bool('fulldevicedetails', false)) return trimResponse(entities, p.str('responsedata'));
+  return {
+    entities,
+    devices: links
+      .map((l) => sim.world.byDid.get(l.did))
+      .filter((d): d is Device => !!d)
+      .map((d) => withTags(ctx, d)),
+  };
+}
+
+// ---------- Advanced Search (§14) ----------
+
+interface SearchDoc {
+  search?: string;
+  size?: number;
+  offset?: number | string;
+  timeframe?: string;
+  time?: { from?: string; to?: string };
+}
+
+function searchQuery(hash: string): SearchDoc {
+  let q: unknown;
+  try {
+    q = decodeSearchHash(hash);
+  } catch {
+    throw badRequest('hash is not a base64-encoded JSON query');
+  }
+  if (typeof q !== 'object' || q === null || Array.isArray(q))
+    throw badRequest('hash is not a base64-encoded JSON query');
+  const doc = q as SearchDoc & { fields?: unknown };
+  if (typeof doc.search !== 'string') throw badRequest('The query needs a "search" string');
+  if (!Array.isArray(doc.fields)) throw badRequest('The query needs "fields": []');
+  return doc;
+}
+
+function searchSpan(ctx: Ctx, q: SearchDoc): { from: number; to: number } {
+  if (q.timeframe === 'custom' || q.time?.from) {
+    const to = q.time?.to ? Date.parse(q.time.to) : ctx.now;
+    const from = q.time?.from ? Date.parse(q.time.from) : to - 15 * 60_000;
+    if (!Number.isFinite(from) || !Number.isFinite(to) || from > to) throw badRequest('Invalid time range');
+    return { from, to };
+  }
+  const secs = Number(q.timeframe ?? 900);
+  if (!Number.isFinite(secs) || secs <= 0) throw badRequest('Invalid timeframe');
+  return { from: ctx.now - secs * 1000, to: ctx.now };
+}
+
+/** The connection log behind Advanced Search: one `conn` record a second, from the seeded world. */
+function connAt(ctx: Ctx, t: number) {
+  const seed = ctx.sim.world.seed;
+  const s = Math.floor(t / 1000);
+  const d = ctx.sim.world.internal[h32(seed, s, 90) % ctx.sim.world.internal.length];
+  const e = ctx.sim.world.externals[h32(seed, s, 91) % ctx.sim.world.externals.length];
+  const port = [443, 443, 80, 53, 22][h32(seed, s, 94) % 5];
+  return {
+    source_ip: d.ip ?? '',
+    dest_ip: e.ip,
+    dest_port: port,
+    proto: port === 53 ? 'udp' : 'tcp',
+    uid: `C${h32(seed, s, 93).toString(36)}`,
+    epochdate: s,
+    orig_bytes: 200 + (h32(seed, s, 95) % 50_000),
+    resp_bytes: 500 + (h32(seed, s, 96) % 500_000),
+  };
+}
+
+/** Records matching the search text: `@fields.<name>:"value"` terms joined by AND; anything else matches. */
+function searchFilter(q: SearchDoc): (f: Record<string, unknown>) => boolean {
+  const terms = [...(q.search ?? '').matchAll(/@fields\.(\w+):"?([^"\s)]+)"?/g)].map((m) => [m[1], m[2]]);
+  return (f) => terms.every(([k, v]) => String(f[k]) === v);
+}
+
+function searchEnvelope(from: number, to: number, size: number, total: number, hits: unknown[]) {
+  return {
+    took: 3,
+    timed_out: false,
+    _shards: { total: 2, successful: 2, skipped: 0, failed: 0 },
+    hits: { total, max_score: 0, hits },
+    kibana: {
+      // A string, as in the captured answer (xsoar/advanced_search_analysis.json).
+      index: `logstash-darktrace-${new Date(to).toISOString().slice(0, 10).replace(/-/g, '.')}`,
+      per_page: size,
+      time: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+    },
+    darktraceChildError: '',
+  };
+}
+
+/** At most this many seconds are scanned for a query (newest first); wider windows are sampled. */
+const SCAN_CAP = 20_000;
+
+function scan(ctx: Ctx, q: SearchDoc) {
+  const { from, to } = searchSpan(ctx, q);
+  const keep = searchFilter(q);
+  // Whole seconds in [from, to), newest first.
+  const hi = Math.ceil(to / 1000) - 1;
+  const lo = Math.ceil(from / 1000);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / SCAN_CAP));
+  const rows: { t: number; f: ReturnType<typeof connAt> }[] = [];
+  for (let sec = hi; sec >= lo; sec -= step) {
+    const f = connAt(ctx, sec * 1000);
+    if (keep(f)) rows.push({ t: sec * 1000, f });
+  }
+  return { from, to, rows, scale: step };
+}
+
+function searchAnswer(ctx: Ctx, q: SearchDoc) {
+  const size = Math.min(10_000, Number(q.size ?? 50));
+  const offset = Number(q.offset ?? 0);
+  const { from, to, rows, scale } = scan(ctx, q);
+  const seed = ctx.sim.world.seed;
+  const hits = rows.slice(offset, offset + size).map(({ t, f }) => {
+    const ts = new Date(Math.floor(t / 1000) * 1000).toISOString();
+    return {
+      _index: `logstash-darktrace-${ts.slice(0, 10).replace(/-/g, '.')}`,
+      _type: 'doc',
+      _id: `AY${h32(seed, Math.floor(t / 1000), 92).toString(36)}`,
+      _score: null,
+      _source: {
+        '@fields': f,
+        '@type': 'conn',
+        '@timestamp': ts,
+        '@message': `${ts},${f.source_ip},${f.dest_ip},${f.dest_port},${f.proto}`,
+      },
+    };
+  });
+  return searchEnvelope(from, to, size, rows.length * scale, hits);
+}
+
+/**
+ * `/analyze/{field}/{op}/{b64}`: `terms` and `score` count values (top 20 in `hits.hits[{id, count}]`,
+ * as xsoar/advanced_search_analysis.json, plus `aggregations`), `trend` adds `start` and `trend` per
+ * value, `mean` averages a numeric field into `aggregations.mean`.
+ */
+function analyzeAnswer(ctx: Ctx, field: string, op: string, q: SearchDoc) {
+  const { from, to, rows, scale } = scan(ctx, q);
+  const name = field.replace(/^@fields\./, '');
+  const values = rows.map((r) => (r.f as Record<string, unknown>)[name]).filter((v) => v !== undefined);
+  if (rows.length && values.length === 0) throw badRequest(`Unknown field ${field}`);
+  const total = rows.length * scale;
+  if (op === 'mean') {
+    const nums = values.map(Number).filter(Number.isFinite);
+    if (values.length && nums.length === 0) throw badRequest(`Field ${field} is not numeric`);
+    const mean = nums.length ? nums.reduce((a, b) => a + b, 0) / nums.length : 0;
+    return {
+      ...searchEnvelope(from, to, 50, total, []),
+      aggregations: { mean: { value: mean, count: nums.length * scale } },
+    };
+  }
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(String(v), (counts.get(String(v)) ?? 0) + scale);
+  const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 20);
+  const half = from + (to - from) / 2;
+  const hits = top.map(([id, count]) => {
+    if (op !== 'trend') return { count, id };
+    const early = rows.filter(
+      (r) => r.t < half && String((r.f as Record<string, unknown>)[name]) === id,
+    ).length;
+    const late = count / scale - early;
+    return {
+      count,
+      id,
+      start: from,
+      trend: early === 0 ? (late > 0 ? 100 : 0) : Math.round(((late - early) / early) * 100),
+    };
+  });
+  return {
+    ...searchEnvelope(from, to, 50, total, hits),
+    // Named `score` whatever the operation, as the one captured answer (xsoar/advanced_search_analysis.json).
+    aggregations: {
+      score: {
+        doc_count_error_upper_bound: 0,
+        sum_other_doc_count: Math.max(0, total - top.reduce((a, [, c]) => a + c, 0)),
+        buckets: top.map(([key, doc_count]) => ({
+          key: Number.isFinite(Number(key)) ? Number(key) : key,
+          doc_count,
+        })),
+      },
+    },
+  };
+}
+
+/** `/graph/{count|mean}/{interval}/{b64}`: a date histogram of the matching records. */
+function graphAnswer(ctx: Ctx, mode: string, interval: number, q: SearchDoc) {
+  const { from, to, rows, scale } = scan(ctx, q);
+  const first = Math.floor(from / interval) * interval;
+  const n = Math.min(5000, Math.ceil((to - first) / interval));
+  const buckets = Array.from({ length: n }, (_, i) => ({ key: first + i * interval, doc_count: 0, sum: 0 }));
+  for (const r of rows) {
+    const b = buckets[Math.floor((r.t - first) / interval)];
+    if (!b) continue;
+    b.doc_count += scale;
+    b.sum += r.f.resp_bytes * scale;
+  }
+  return {
+    ...searchEnvelope(from, to, 0, rows.length * scale, []),
+    aggregations: {
+      graph: {
+        buckets: buckets.map((b) => ({
+          key_as_string: new Date(b.key).toISOString(),
+          key: b.key,
+          doc_count: b.doc_count,
+          ...(mode === 'mean' ? { mean: { value: b.doc_count ? b.sum / b.doc_count : null } } : {}),
+        })),
+      },
+    },
+  };
+}
 
 function inSubnet(ip: string, network: string): boolean {
   const toN = (s: string) => s.split('.').reduce((a, x) => a * 256 + (Number(x) & 255), 0);

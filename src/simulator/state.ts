@@ -1,9 +1,52 @@
 // Mutable appliance state beyond the derived timeline: RESPOND actions, PCAP requests, tags and their
 // device links. Seeded at start so that reads have realistic content before any write.
-import type { AntigenaAction, Device, Pcap, Tag } from '../darktrace/types.ts';
-import type { Timeline } from './breaches.ts';
-import { Rng } from './prng.ts';
+import type {
+  AiaInvestigation,
+  AntigenaAction,
+  Device,
+  IntelFeedEntry,
+  Pcap,
+  Tag,
+} from '../darktrace/types.ts';
+import type { BreachCore, Timeline } from './breaches.ts';
+import { badRequest } from './http.ts';
+import { h32, Rng, u } from './prng.ts';
 import type { World } from './world.ts';
+
+/** A RESPOND state change as the action history lists it (API doc §8.1 `includehistory`). */
+export type RespondChange =
+  | 'created'
+  | 'activated'
+  | 'confirmed'
+  | 'extended'
+  | 'reactivated'
+  | 'cleared'
+  | 'expired';
+
+export type HistoryEntry = NonNullable<AntigenaAction['history']>[number];
+
+/** Who Darktrace names as the actor of its own RESPOND changes. */
+export const ANTIGENA_USER = 'Antigena';
+
+interface Scheduled {
+  at: number;
+  codeid: number;
+  change: 'confirm' | 'extend' | 'clear';
+  username: string;
+  reason: string;
+  duration?: number;
+}
+
+export interface IntelRecord extends IntelFeedEntry {
+  source: string;
+  hostname: boolean;
+  /** Epoch ms, 0 = never. */
+  expiresAt: number;
+}
+
+export interface InvestigationRecord extends AiaInvestigation {
+  createdAt: number;
+}
 
 export interface TagLink {
   teid: number;
@@ -30,6 +73,16 @@ export class ApplianceState {
   private nextTmqid = 1;
   private nextTeid = 4100;
   private nextTid = 60;
+  /** Watched domains and IPs (`/intelfeed`), by name. */
+  readonly intel = new Map<string, IntelRecord>();
+  readonly intelSources = new Set<string>(['Default']);
+  readonly investigations = new Map<string, InvestigationRecord>();
+  /** RESPOND changes analysts will make to live actions, applied when their time comes. */
+  private scheduled: Scheduled[] = [];
+  /** Live breaches up to this creation time have been given their RESPOND actions. */
+  private advancedTo: number;
+  private readonly actedOn = new Set<number>();
+  private nextInvestigation = 1;
 
   constructor(
     readonly world: World,
@@ -75,12 +128,39 @@ export class ApplianceState {
         modeluuid: m.model.uuid,
         start,
         expires,
-        updated: String(start + r.int(0, 60_000)),
+        updated: String(start),
         blocked: true,
         agemail: false,
         aghost: false,
-        active: r.chance(0.8),
+        active: false,
         cleared: false,
+        history: [{ family: 'NETWORK', username: ANTIGENA_USER, action: 'created', reason: '', time: start }],
+      });
+      const a = this.actions.get(this.nextCodeid - 1)!;
+      // Most act at once (autonomous mode); some waited for a person to confirm them, a few still wait.
+      const roll = r.next();
+      if (roll < 0.55) this.change(a, 'activate', ANTIGENA_USER, '', start, undefined, 'activated');
+      else if (roll < 0.8)
+        this.change(
+          a,
+          'activate',
+          r.pick(world.users),
+          'Confirmed after review',
+          start + r.int(1, 20) * 60_000,
+        );
+    }
+    this.advancedTo = now;
+    // Watched domains an operator keeps.
+    for (const [i, e] of world.externals.slice(0, 4).entries()) {
+      this.intel.set(e.hostname, {
+        name: e.hostname,
+        description: i === 0 ? 'Known C2 from incident IR-2211' : 'Watched by the SOC',
+        expiry: '',
+        strength: 100,
+        iagn: i === 0,
+        source: 'Default',
+        hostname: true,
+        expiresAt: 0,
       });
     }
     // Two captures already taken.
@@ -101,6 +181,248 @@ export class ApplianceState {
         0,
       );
     }
+  }
+
+  /**
+   * Applies a RESPOND state change (API doc §8.2): `activate` confirms a pending action (or reactivates
+   * a cleared or expired one), `clear` stops it, a duration alone sets the new remaining length. The
+   * change goes into the action's history with its time and user, and `updated` moves to it.
+   */
+  change(
+    a: AntigenaAction,
+    what: 'activate' | 'clear' | 'extend',
+    username: string,
+    reason: string,
+    at: number,
+    durationS?: number,
+    label?: RespondChange,
+  ): RespondChange {
+    let done: RespondChange;
+    if (what === 'clear') {
+      a.cleared = true;
+      a.active = false;
+      done = 'cleared';
+    } else if (what === 'activate') {
+      done = label ?? (a.cleared || a.expires <= at ? 'reactivated' : a.active ? 'activated' : 'confirmed');
+      a.active = true;
+      a.cleared = false;
+      if (durationS !== undefined) a.expires = at + durationS * 1000 + 0.5;
+      else if (done === 'reactivated') a.expires = at + Math.max(60_000, a.expires - a.start) + 0.5;
+    } else {
+      if (durationS === undefined) throw new Error('extend needs a duration');
+      // The duration is the new remaining length, not an increment (§8.2).
+      a.expires = at + durationS * 1000 + 0.5;
+      done = 'extended';
+    }
+    a.updated = String(at);
+    a.history = [...(a.history ?? []), { family: 'NETWORK', username, action: done, reason, time: at }];
+    return done;
+  }
+
+  /**
+   * An action as listed at `now`: an action whose time ran out gains its `expired` entry (by Antigena,
+   * at the expiry time) and `updated` moves to it; `active` stays true after expiry, as on appliances.
+   */
+  view(a: AntigenaAction, now: number): AntigenaAction {
+    const history = a.history ?? [];
+    if (a.cleared || a.expires > now) return { ...a, history };
+    const at = Math.floor(a.expires);
+    return {
+      ...a,
+      updated: String(Math.max(Number(a.updated), at)),
+      history: [
+        ...history,
+        { family: 'NETWORK', username: ANTIGENA_USER, action: 'expired', reason: '', time: at },
+      ],
+    };
+  }
+
+  /**
+   * Brings RESPOND up to `now`: every live breach of a model with RESPOND enabled gets its action when it
+   * is created (some act at once, some wait for confirmation), and the changes analysts make later
+   * (confirm, extend, clear) happen when their time comes. Deterministic from the seed and the breach.
+   */
+  advance(now: number): void {
+    if (now > this.advancedTo) {
+      for (const c of this.tl.window(this.advancedTo, now, true, now)) {
+        if (this.actedOn.has(c.pbid)) continue;
+        this.actedOn.add(c.pbid);
+        const ag = c.model.model.actions.antigena as { action?: string; duration?: number } | undefined;
+        if (!ag?.action || c.device.did < 0 || c.device.sid === -9) continue;
+        this.modelAction(c, ag.duration ?? 3600);
+      }
+      this.advancedTo = now;
+    }
+    const due = this.scheduled.filter((x) => x.at <= now).sort((a, b) => a.at - b.at);
+    if (!due.length) return;
+    this.scheduled = this.scheduled.filter((x) => x.at > now);
+    for (const x of due) {
+      const a = this.actions.get(x.codeid);
+      if (!a || a.cleared || a.expires <= x.at) continue;
+      if (x.change === 'confirm' && a.active) continue;
+      this.change(a, x.change === 'confirm' ? 'activate' : x.change, x.username, x.reason, x.at, x.duration);
+    }
+  }
+
+  private modelAction(c: BreachCore, durationS: number): void {
+    const seed = this.world.seed;
+    const k = c.key;
+    const kinds = ['connection', 'pol', 'quarantineOutgoing', 'gpol', 'connection'];
+    const kind = kinds[h32(seed, k, 301) % kinds.length];
+    const start = c.creationTime;
+    const codeid = this.nextCodeid++;
+    const ext = this.world.externals[h32(seed, k, 302) % this.world.externals.length];
+    const a: AntigenaAction = {
+      codeid,
+      did: c.device.did,
+      ip: c.device.ip ?? '',
+      action: kind,
+      label: this.label(kind),
+      detail: kind === 'connection' ? `${ext.ip} port 443` : '',
+      manual: false,
+      triggerer: null,
+      score: c.score,
+      pbid: c.pbid,
+      model: c.model.model.name,
+      modeluuid: c.model.model.uuid,
+      start,
+      expires: start + durationS * 1000 + 0.5,
+      updated: String(start),
+      blocked: true,
+      agemail: false,
+      aghost: false,
+      active: false,
+      cleared: false,
+      history: [{ family: 'NETWORK', username: ANTIGENA_USER, action: 'created', reason: '', time: start }],
+    };
+    this.actions.set(codeid, a);
+    const analyst = this.world.users[h32(seed, k, 303) % this.world.users.length];
+    const minutes = (salt: number, lo: number, hi: number) =>
+      (lo + Math.floor(u(seed, k, salt) * (hi - lo + 1))) * 60_000;
+    if (u(seed, k, 304) < 0.4) {
+      // Human confirmation mode: pending until someone confirms it, or it expires unconfirmed.
+      if (u(seed, k, 305) < 0.6)
+        this.scheduled.push({
+          at: start + minutes(306, 2, 10),
+          codeid,
+          change: 'confirm',
+          username: analyst,
+          reason: 'Confirmed after review',
+        });
+      return;
+    }
+    this.change(a, 'activate', ANTIGENA_USER, '', start, undefined, 'activated');
+    const roll = u(seed, k, 307);
+    if (roll < 0.25)
+      this.scheduled.push({
+        at: start + minutes(308, 5, 15),
+        codeid,
+        change: 'extend',
+        username: analyst,
+        reason: 'Still under investigation',
+        duration: 2 * 3600,
+      });
+    else if (roll < 0.45)
+      this.scheduled.push({
+        at: start + minutes(309, 3, 20),
+        codeid,
+        change: 'clear',
+        username: analyst,
+        reason: 'False positive',
+      });
+  }
+
+  /** `/intelfeed` entries that have not expired. */
+  intelEntries(now: number, source?: string): IntelRecord[] {
+    return [...this.intel.values()].filter(
+      (e) => (e.expiresAt === 0 || e.expiresAt > now) && (source === undefined || e.source === source),
+    );
+  }
+
+  /** `POST /intelfeed` (§13): add or remove entries; answers the counts added and updated. */
+  updateIntel(
+    b: {
+      add: string[];
+      remove: string[];
+      removeAll: boolean;
+      description?: string;
+      source?: string;
+      expiry?: string;
+      hostname?: boolean;
+      iagn?: boolean;
+    },
+    now: number,
+  ): { added: number; response: string; updated: number } {
+    if (b.description !== undefined && (b.description.length >= 256 || /["']/.test(b.description)))
+      throw badRequest('description must be under 256 characters, without quotes');
+    if (b.source !== undefined && (b.source.length >= 64 || b.source.trim() === ''))
+      throw badRequest('source must be 1 to 63 characters');
+    let expiresAt = 0;
+    if (b.expiry !== undefined && b.expiry !== '') {
+      expiresAt = /^\d+$/.test(b.expiry) ? Number(b.expiry) : Date.parse(b.expiry);
+      if (!Number.isFinite(expiresAt)) throw badRequest('Invalid value for expiry');
+      if (expiresAt <= now) throw badRequest('expiry must be in the future');
+    }
+    const valid =
+      /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+:[0-9a-f:]*$|^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
+    for (const name of [...b.add, ...b.remove])
+      if (!valid.test(name)) throw badRequest(`Invalid entry ${name}`);
+    let added = 0;
+    let updated = 0;
+    if (b.removeAll) {
+      for (const e of this.intelEntries(now, b.source)) this.intel.delete(e.name);
+    }
+    for (const name of b.remove) {
+      const e = this.intel.get(name.toLowerCase());
+      if (e && (b.source === undefined || e.source === b.source)) this.intel.delete(e.name);
+    }
+    const source = b.source ?? 'Default';
+    for (const raw of b.add) {
+      const name = raw.toLowerCase();
+      const old = this.intel.get(name);
+      const isIp = /^[\d.]+$|:/.test(name);
+      this.intel.set(name, {
+        name,
+        description: b.description ?? old?.description ?? '',
+        expiry: expiresAt ? new Date(expiresAt).toISOString() : '',
+        strength: 100,
+        iagn: b.iagn ?? old?.iagn ?? false,
+        source,
+        hostname: b.hostname ?? !isIp,
+        expiresAt,
+      });
+      if (old && (old.expiresAt === 0 || old.expiresAt > now)) updated++;
+      else added++;
+    }
+    this.intelSources.add(source);
+    return { added, response: 'SUCCESS', updated };
+  }
+
+  /** `POST /aianalyst/investigations`: a new investigation, pending until processed. */
+  investigate(did: number, investigateTimeS: number, username: string, now: number): InvestigationRecord {
+    const n = this.nextInvestigation++;
+    const id = `${h32(this.world.seed, n, 310).toString(16).padStart(8, '0')}-${n.toString(16).padStart(4, '0')}-4000-8000-${h32(this.world.seed, n, 311).toString(16).padStart(12, '0')}`;
+    const rec: InvestigationRecord = {
+      investigationId: id,
+      time: Math.floor(now / 1000),
+      investigationTime: investigateTimeS,
+      did,
+      status: 'pending',
+      createdBy: username,
+      incidents: [],
+      createdAt: now,
+    };
+    this.investigations.set(id, rec);
+    return rec;
+  }
+
+  /** Investigations as listed at `now`: pending, then processing, then finished (pcapReadyMs apart). */
+  investigationView(rec: InvestigationRecord, now: number): AiaInvestigation {
+    const { createdAt, ...rest } = rec;
+    const age = now - createdAt;
+    const status =
+      age >= this.pcapReadyMs ? 'finished' : age >= this.pcapReadyMs / 2 ? 'processing' : 'pending';
+    return { ...rest, status };
   }
 
   tagsOf(did: number, now: number): Tag[] {

@@ -93,8 +93,15 @@ describe('dtc call', () => {
 describe('dtc endpoints', () => {
   it('reports every catalog entry, each with its SDK method and served by the simulator', async () => {
     const rows = endpointCoverage();
-    expect(rows.map((r) => r.name)).toEqual(listEndpoints().map((e) => e.name));
-    expect(rows.filter((r) => !r.simulator)).toEqual([]);
+    const implemented = rows.filter((r) => r.sdk);
+    expect(implemented.map((r) => r.name).sort()).toEqual(
+      listEndpoints()
+        .map((e) => e.name)
+        .sort(),
+    );
+    expect(implemented.filter((r) => !r.simulator)).toEqual([]);
+    // The rest of the reference is reported with the reason it is left out.
+    expect(rows.filter((r) => !r.sdk && !r.reason)).toEqual([]);
     const r = await dtc(['endpoints', '--json']);
     expect(JSON.parse(r.stdout)).toHaveLength(rows.length);
   });

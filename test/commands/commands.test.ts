@@ -151,7 +151,36 @@ const cases: Record<string, () => Promise<void>> = {
   'post-comment-to-ai-analyst-incident-event': async () => {
     expect(
       await ok('post-comment-to-ai-analyst-incident-event', { eventId: events[2].id, comment: 'escalated' }),
-    ).toEqual({ aianalyst: 'SUCCESS' });
+    ).toEqual({ eventId: events[2].id, message: 'escalated', response: 'SUCCESS' });
+    const { comments } = await dt.aiAnalyst.comments({ incident_id: events[2].id });
+    expect(comments.at(-1)).toMatchObject({ message: 'escalated', username: 'api.user' });
+  },
+  'list-ai-analyst-investigations': async () => {
+    const started = await ok('start-ai-analyst-investigation', { deviceId: did, time: '2h' });
+    const all = await ok('list-ai-analyst-investigations');
+    const mine = all.find((x: any) => x.investigationId === started.investigationId);
+    expect(mine).toMatchObject({ did, createdBy: 'api.user' });
+    expect(['pending', 'processing', 'finished']).toContain(mine.status);
+    expect(mine.investigationTime).toBe(started.investigateTime);
+    expect(mine.time).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    const one = await ok('list-ai-analyst-investigations', { investigationId: started.investigationId });
+    expect(one.map((x: any) => x.investigationId)).toEqual([started.investigationId]);
+    await new Promise((r) => setTimeout(r, 250));
+    const [later] = await ok('list-ai-analyst-investigations', { investigationId: started.investigationId });
+    expect(later.status).toBe('finished');
+    const missing = await run('list-ai-analyst-investigations', { investigationId: 'nope' });
+    expect(missing.error).toMatchObject({ indicator: 'List AI Analyst investigations failed.', status: 404 });
+  },
+  'start-ai-analyst-investigation': async () => {
+    const at = Date.now() - 3_600_000;
+    const r = await ok('start-ai-analyst-investigation', { deviceId: did, time: at });
+    expect(r.investigationId).toMatch(/^[0-9a-f]{8}-/);
+    expect(r).toMatchObject({
+      deviceId: did,
+      investigateTime: new Date(Math.floor(at / 1000) * 1000).toISOString(),
+    });
+    const bad = await run('start-ai-analyst-investigation', { deviceId: 987654 });
+    expect(bad.error).toMatchObject({ indicator: 'Start AI Analyst investigation failed.', status: 404 });
   },
   'acknowledge-ai-analyst-incident-event': async () => {
     await ok('acknowledge-ai-analyst-incident-event', { eventIds: [events[3].id] });
@@ -271,6 +300,25 @@ const cases: Record<string, () => Promise<void>> = {
     expect(r.map((m: any) => m.metric)).toEqual(['connections', 'externalconnections']);
     expect(r[0].data.length).toBeGreaterThan(0);
   },
+  'get-tagged-devices': async () => {
+    const devices = await dt.devices.list();
+    const [a, b] = (devices as { did: number }[]).slice(3, 5).map((d) => d.did);
+    await ok('tag-devices', { deviceIds: [a], tags: ['Cmd Tagged'] });
+    await ok('tag-devices', { deviceIds: [b], tags: ['Cmd Tagged'], duration: 3600 });
+    const r = await ok('get-tagged-devices', { tag: 'Cmd Tagged' });
+    expect(r).toMatchObject({ tag: 'Cmd Tagged', count: 2 });
+    expect(r.tid).toBeTypeOf('number');
+    expect(r.devices.map((d: any) => d.did)).toEqual([a, b].sort((x, y) => x - y));
+    const withExpiry = r.devices.find((d: any) => d.did === b);
+    expect(Date.parse(withExpiry.tagExpiry) - Date.now()).toBeGreaterThan(3_500_000);
+    expect(r.devices.find((d: any) => d.did === a).tagExpiry).toBeNull();
+    expect(r.devices[0].hostname ?? r.devices[0].ip).toBeTruthy();
+    // The XSOAR name runs this command; the tags of one device are the other command's question.
+    expect(findCommand('darktrace-get-tagged-devices')!.name).toBe('get-tagged-devices');
+    expect(findCommand('darktrace-get-tags-for-device')!.name).toBe('get-device-tags');
+    const none = await run('get-tagged-devices', { tag: 'No Such Tag' });
+    expect(none.error).toMatchObject({ indicator: 'Get tagged devices failed.', status: 404 });
+  },
   'get-device-tags': async () => {
     await ok('tag-devices', { deviceIds: [did], tags: ['Watched'] });
     const [item] = await ok('get-device-tags', { deviceIds: [did] });
@@ -312,6 +360,208 @@ const cases: Record<string, () => Promise<void>> = {
     expect(
       (await ok('get-details', { deviceId: did, eventType: 'connection', count: 3 })).length,
     ).toBeGreaterThan(0);
+  },
+  'advanced-search': async () => {
+    const r = await ok('advanced-search', {
+      query: '@type:conn AND @fields.dest_port:"443"',
+      start: '10m',
+      size: 7,
+    });
+    expect(r.hits).toHaveLength(7);
+    expect(r.total).toBeGreaterThan(7);
+    expect(r.hits.every((h: any) => h.type === 'conn' && h.fields.dest_port === 443)).toBe(true);
+    expect(Date.parse(r.hits[0].time)).toBeGreaterThan(Date.now() - 11 * 60_000);
+    const page2 = await ok('advanced-search', {
+      query: '@type:conn AND @fields.dest_port:"443"',
+      start: r.hits[6].time,
+      end: Date.parse(r.hits[0].time) + 1000,
+      size: 2,
+      offset: 5,
+    });
+    expect(page2.hits.map((h: any) => h.fields.uid)).toEqual(
+      r.hits.slice(5, 7).map((h: any) => h.fields.uid),
+    );
+  },
+  'advanced-search-analyze': async () => {
+    const terms = await ok('advanced-search-analyze', {
+      field: 'dest_port',
+      operation: 'terms',
+      query: '@type:conn',
+      start: '30m',
+    });
+    const ports = terms.values.map((v: any) => Number(v.id));
+    expect(ports).toContain(443);
+    expect(terms.values.reduce((a: number, v: any) => a + v.count, 0)).toBe(terms.total);
+    const counts = terms.values.map((v: any) => v.count);
+    expect([...counts].sort((a, b) => b - a)).toEqual(counts);
+    const mean = await ok('advanced-search-analyze', { field: 'dest_port', operation: 'mean', start: '30m' });
+    expect(mean.mean).toBeGreaterThan(22);
+    expect(mean.mean).toBeLessThan(443);
+    const trend = await ok('advanced-search-analyze', {
+      field: 'source_ip',
+      operation: 'trend',
+      start: '30m',
+    });
+    expect(trend.values[0]).toEqual({
+      id: expect.any(String),
+      count: expect.any(Number),
+      start: expect.any(Number),
+      trend: expect.any(Number),
+    });
+    const score = await ok('advanced-search-analyze', { field: 'dest_ip', operation: 'score', start: '30m' });
+    expect(score.values[0]).toEqual({ id: expect.stringMatching(/\./), count: expect.any(Number) });
+    const bad = await run('advanced-search-analyze', {
+      field: 'no_such_field',
+      operation: 'terms',
+      start: '5m',
+    });
+    expect(bad.error).toMatchObject({ status: 400, darktraceMessage: 'Unknown field no_such_field' });
+  },
+  'advanced-search-graph': async () => {
+    const end = Math.floor(Date.now() / 60_000) * 60_000;
+    const r = await ok('advanced-search-graph', {
+      query: '@type:conn',
+      interval: 60_000,
+      start: end - 10 * 60_000,
+      end,
+    });
+    expect(r.buckets).toHaveLength(10);
+    expect(r.buckets[0].time).toBe(new Date(end - 10 * 60_000).toISOString());
+    expect(r.buckets.every((b: any) => b.count === 60)).toBe(true);
+    expect(r.total).toBe(600);
+    // Buckets sit on interval boundaries: a 10-minute window on 5-minute ones is two buckets.
+    const end5 = Math.floor(Date.now() / 300_000) * 300_000;
+    const mean = await ok('advanced-search-graph', {
+      mode: 'mean',
+      interval: 300_000,
+      start: end5 - 600_000,
+      end: end5,
+    });
+    expect(mean.buckets).toHaveLength(2);
+    expect(mean.buckets[0].mean).toBeGreaterThan(0);
+  },
+  'list-intel-feed-sources': async () => {
+    expect(await ok('list-intel-feed-sources')).toContain('Default');
+    await ok('add-to-watched-list', { entries: ['sources-test.example'], source: 'ThreatFeed-X' });
+    expect(await ok('list-intel-feed-sources')).toEqual(expect.arrayContaining(['Default', 'ThreatFeed-X']));
+  },
+  'list-intel-feed': async () => {
+    const all = await ok('list-intel-feed');
+    expect(all.length).toBeGreaterThan(0);
+    expect(Object.keys(all[0]).sort()).toEqual(['description', 'expiry', 'iagn', 'name', 'strength']);
+    const names = all.map((e: any) => e.name);
+    expect([...names].sort()).toEqual(names);
+    await ok('add-to-watched-list', { entries: ['listed.example'], source: 'ListTest' });
+    expect((await ok('list-intel-feed', { source: 'ListTest' })).map((e: any) => e.name)).toEqual([
+      'listed.example',
+    ]);
+  },
+  'add-to-watched-list': async () => {
+    const expiry = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const items = await ok('add-to-watched-list', {
+      entries: ['c2.bad.example', '198.51.100.77'],
+      description: 'C2 from IR-1234',
+      expiry,
+      source: 'SOC',
+    });
+    expect(items.map((i: any) => i.result)).toEqual([
+      { added: 1, response: 'SUCCESS', updated: 0 },
+      { added: 1, response: 'SUCCESS', updated: 0 },
+    ]);
+    const again = await ok('add-to-watched-list', { entries: ['c2.bad.example'], source: 'SOC' });
+    expect(again[0].result).toEqual({ added: 0, response: 'SUCCESS', updated: 1 });
+    const soc = await ok('list-intel-feed', { source: 'SOC' });
+    expect(soc.find((e: any) => e.name === '198.51.100.77')).toEqual({
+      name: '198.51.100.77',
+      description: 'C2 from IR-1234',
+      expiry,
+      strength: 100,
+      iagn: false,
+    });
+    const partial = await run('add-to-watched-list', { entries: ['ok.example', 'not a domain!'] });
+    expect(partial.outcome).toBe('Partially Successful');
+    expect(partial.items![1].error).toMatchObject({ indicator: 'Add to watched list failed.', status: 400 });
+  },
+  'remove-from-watched-list': async () => {
+    await ok('add-to-watched-list', { entries: ['gone.example'] });
+    const items = await ok('remove-from-watched-list', { entries: ['gone.example', 'never-there.example'] });
+    expect(items.map((i: any) => i.result)).toEqual([
+      { removed: true, response: 'SUCCESS' },
+      { removed: false, response: 'SUCCESS' },
+    ]);
+    expect((await ok('list-intel-feed')).map((e: any) => e.name)).not.toContain('gone.example');
+  },
+  'search-emails': async () => {
+    const all = await ok('search-emails');
+    expect(all.length).toBeGreaterThan(20);
+    const times = all.map((e: any) => e.dtime_unix);
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(times.at(-1)).toBeGreaterThanOrEqual(Date.now() - 86_400_000);
+    const high = await ok('search-emails', { minScore: 79 });
+    expect(high.length).toBeGreaterThan(0);
+    expect(high.every((e: any) => e.model_score > 79)).toBe(true);
+    expect(all[0]).not.toHaveProperty('campaign_id');
+  },
+  'get-email': async () => {
+    const [first, second] = await ok('search-emails');
+    const items = await ok('get-email', { uuids: [first.uuid, second.uuid] });
+    expect(items.map((i: any) => i.result.uuid)).toEqual([first.uuid, second.uuid]);
+    expect(items[0].result.header_subject).toBe(first.header_subject);
+    expect(items[0].result.rcpts[0].summary.length).toBeGreaterThan(0);
+    expect(items[0].result).toHaveProperty('campaign_id');
+    const missing = await run('get-email', { uuids: [first.uuid, '00000000-0000-0000-0000-000000000000.1'] });
+    expect(missing.outcome).toBe('Partially Successful');
+    expect(missing.items![1].error).toMatchObject({
+      indicator: 'Get email failed.',
+      status: 404,
+      darktraceMessage: 'Email not found',
+    });
+  },
+  'hold-email': async () => {
+    const list = await ok('search-emails');
+    const delivered = list.filter((e: any) => e.rcpts.every((r: any) => r.rcpt_status === 'delivered'));
+    const [a, b] = delivered;
+    const items = await ok('hold-email', { uuids: [a.uuid, b.uuid] });
+    expect(items[0].result).toEqual({
+      uuid: a.uuid,
+      action: 'hold',
+      recipients: a.rcpts.map((r: any) => r.rcpt_to),
+      previousStatus: Object.fromEntries(a.rcpts.map((r: any) => [r.rcpt_to, 'delivered'])),
+      response: { code: 0, resp: 'Held Email' },
+    });
+    const [after] = await ok('get-email', { uuids: [a.uuid] });
+    expect(after.result.rcpts[0]).toMatchObject({ rcpt_status: 'held' });
+    expect(after.result.rcpts[0].rcpt_actions_taken).toContain('Hold message');
+    const twice = await run('hold-email', { uuids: [a.uuid, delivered[2].uuid] });
+    expect(twice.outcome).toBe('Partially Successful');
+    expect(twice.items![0].error).toMatchObject({
+      indicator: 'Hold email failed.',
+      status: 409,
+      darktraceMessage: 'Failed to hold email - Previously Held or Released',
+    });
+    const stranger = await run('hold-email', {
+      uuids: [delivered[3].uuid],
+      recipients: ['x@nowhere.example'],
+    });
+    expect(stranger.items![0].error).toMatchObject({ status: 400 });
+  },
+  'release-email': async () => {
+    const list = await ok('search-emails');
+    const held = list.find((e: any) => e.rcpts.every((r: any) => r.rcpt_status === 'held'));
+    const items = await ok('release-email', { uuids: [held.uuid], recipients: [held.rcpts[0].rcpt_to] });
+    expect(items[0].result).toMatchObject({
+      uuid: held.uuid,
+      action: 'release',
+      recipients: [held.rcpts[0].rcpt_to],
+      previousStatus: { [held.rcpts[0].rcpt_to]: 'held' },
+      response: { resp: 'Email added to queue' },
+    });
+    const [after] = await ok('get-email', { uuids: [held.uuid] });
+    expect(after.result.rcpts[0].rcpt_status).toBe('released');
+    expect(after.result.rcpts[0].requestedRelease).toMatch(/Z$/);
+    const again = await run('release-email', { uuids: [held.uuid] });
+    expect(again.outcome).toBe('Failed');
+    expect(again.items![0].error).toMatchObject({ indicator: 'Release email failed.', status: 409 });
   },
   'get-models': async () => {
     const all = await ok('get-models');
@@ -401,6 +651,30 @@ describe('validation before any request', () => {
       /endpoint: .* is not an IPv4, IPv6 address or hostname/,
     ],
     ['get-enumerated-types', { types: ['planets'] }, /types: must be one of applicationprotocols/],
+    ['get-tagged-devices', {}, /tag: is required/],
+    ['advanced-search', {}, /query: is required/],
+    ['advanced-search', { query: 'x', size: 20_000 }, /size: must be at most 10000/],
+    [
+      'advanced-search-analyze',
+      { field: 'a', operation: 'median' },
+      /operation: must be one of terms, mean, trend, score/,
+    ],
+    ['advanced-search-graph', { interval: 10 }, /interval: must be at least 1000/],
+    ['advanced-search', { query: 'x', start: '1h', end: '2h' }, /start: must be before --end/],
+    [
+      'add-to-watched-list',
+      { entries: ['a.example'], description: 'say "hi"' },
+      /description: must be under 256 characters, without quotes/,
+    ],
+    ['add-to-watched-list', { entries: ['a.example'], expiry: '1h' }, /expiry: must be in the future/],
+    ['remove-from-watched-list', {}, /entries: is required/],
+    [
+      'start-ai-analyst-investigation',
+      { deviceId: 1, time: '2099-01-01T00:00:00Z' },
+      /time: must not be in the future/,
+    ],
+    ['hold-email', {}, /uuids: is required/],
+    ['search-emails', { minScore: 101 }, /min-score: must be at most 100/],
   ];
   it.each(bad)('%s %j', (name, raw, message) => {
     const def = findCommand(name)!;

@@ -102,6 +102,11 @@ describe('every catalog method against the simulator', () => {
     tid: number;
     pcap: string;
   };
+  let own: { tid: number } | undefined;
+  const ownTag = async (c: DarktraceClient) => {
+    own ??= await c.tags.create({ name: `sdk-entities-${Date.now()}`, data: {} });
+    return own;
+  };
   const calls: Record<string, (c: DarktraceClient, x: Ctx) => Promise<unknown>> = {
     'modelBreaches.list': (c) => c.modelBreaches.list({ includeacknowledged: true, deviceattop: true }),
     'modelBreaches.get': (c, x) => c.modelBreaches.get({ pbid: x.pbid }),
@@ -157,7 +162,44 @@ describe('every catalog method against the simulator', () => {
     'system.status': (c) => c.system.status(),
     'system.summaryStatistics': (c) => c.system.summaryStatistics(),
     'advancedSearch.search': (c) =>
-      c.advancedSearchQuery({ search: '@type:conn AND @fields.dest_port:"443"', timeframe: '3600', size: 5 }),
+      c.advancedSearchQuery({ search: '@type:conn AND @fields.dest_port:"443"', timeframe: 3600, size: 5 }),
+    'advancedSearch.searchGet': (c) =>
+      c.advancedSearchQuery({ search: '@type:conn', timeframe: 600, size: 5 }, { get: true }),
+    'advancedSearch.analyze': (c) =>
+      c.advancedSearchAnalyze('source_ip', 'terms', { search: '@type:conn', timeframe: 600 }),
+    'advancedSearch.graph': (c) =>
+      c.advancedSearchGraph('count', 60_000, { search: '@type:conn', timeframe: 600 }),
+    'aiAnalyst.investigations': (c) => c.aiAnalyst.investigations(),
+    'aiAnalyst.investigate': (c, x) =>
+      c.aiAnalyst.investigate({ did: x.did, investigateTime: String(Math.floor(Date.now() / 1000) - 3600) }),
+    // A tag of their own: `tags.remove` above has deleted x.tid by now.
+    'tags.get': async (c) => c.tags.get({ tid: (await ownTag(c)).tid }),
+    'tags.tagEntities': async (c) => c.tags.tagEntities({ tid: (await ownTag(c)).tid }),
+    'tags.addTagEntities': async (c, x) =>
+      c.tags.addTagEntities({
+        tid: (await ownTag(c)).tid,
+        entityType: 'Device',
+        entityValue: String(x.did),
+        expiryDuration: 60,
+      }),
+    'tags.removeTagEntity': async (c, x) => {
+      const { tid } = await ownTag(c);
+      const [link] = await c.tags.addTagEntities({ tid, entityType: 'Device', entityValue: String(x.did) });
+      return c.tags.removeTagEntity({ tid, teid: link.teid });
+    },
+    'intelFeed.list': (c) => c.intelFeed.list({ fulldetails: true }),
+    'intelFeed.update': (c) => c.intelFeed.update({ addentry: 'sdk-test.example', description: 'sdk test' }),
+    'email.search': (c) => c.searchEmails({ starttime: Date.now() - 86_400_000, endtime: Date.now() }),
+    'email.get': async (c) => {
+      const [e] = await c.searchEmails({ starttime: Date.now() - 86_400_000, endtime: Date.now() });
+      return c.email.get({ uuid: e.uuid });
+    },
+    'email.action': async (c) => {
+      const list = await c.searchEmails({ starttime: Date.now() - 86_400_000, endtime: Date.now() });
+      const e = list.find((m) => m.rcpts.every((r) => r.rcpt_status === 'delivered'))!;
+      return c.email.action({ uuid: e.uuid, action: 'hold', recipients: [e.rcpts[0].rcpt_to] });
+    },
+    'email.tags': (c) => c.email.tags(),
   };
 
   it('has a call for every catalog entry', () => {
@@ -244,6 +286,17 @@ describe('every catalog method against the simulator', () => {
     const mine = list.find((a) => a.codeid === x.codeid);
     expect(mine?.manual).toBe(true);
     expect(mine?.triggerer?.reason).toBe('sdk test');
+    expect((results['tags.get'] as { tid: number }).tid).toBe(own!.tid);
+    expect(results['tags.addTagEntities']).toMatchObject([{ tid: own!.tid, entityValue: String(x.did) }]);
+    expect(results['tags.removeTagEntity']).toEqual({ response: 'SUCCESS' });
+    expect(results['intelFeed.update']).toEqual({ added: 1, response: 'SUCCESS', updated: 0 });
+    expect(results['email.action']).toEqual({ code: 0, resp: 'Held Email' });
+    expect((results['aiAnalyst.investigate'] as { investigationId: string }).investigationId).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
+    expect(
+      (results['advancedSearch.analyze'] as { hits: { hits: { id: string }[] } }).hits.hits[0].id,
+    ).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 
   it('activates, extends and clears a RESPOND action', async () => {
@@ -530,6 +583,89 @@ describe('TLS and proxies', () => {
       expect(seen.some((l) => l.includes(`127.0.0.1:${new URL(s.url).port}`))).toBe(true);
     } finally {
       proxy.close();
+    }
+  });
+});
+
+describe('polling helpers', () => {
+  it('searchEmails: adjacent windows split the messages exactly, across pages', async () => {
+    const c = client();
+    const end = Date.now();
+    const mid = end - 5 * 3_600_000 + 123;
+    const start = end - 12 * 3_600_000;
+    const whole = await c.searchEmails({ starttime: start, endtime: end, itemsPerPage: 7 });
+    const first = await c.searchEmails({ starttime: start, endtime: mid, itemsPerPage: 7 });
+    const second = await c.searchEmails({ starttime: mid, endtime: end, itemsPerPage: 7 });
+    expect(whole.length).toBeGreaterThan(14);
+    expect([...second, ...first].map((e) => e.uuid)).toEqual(whole.map((e) => e.uuid));
+    expect(first.every((e) => e.dtime_unix >= start && e.dtime_unix < mid)).toBe(true);
+    const times = whole.map((e) => e.dtime_unix);
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    const high = await c.searchEmails({ starttime: start, endtime: end, minScore: 79 });
+    expect(high.map((e) => e.uuid)).toEqual(whole.filter((e) => e.model_score > 79).map((e) => e.uuid));
+  });
+
+  it('respondActions: every action with its history, cleared ones included, in one array', async () => {
+    const c = client();
+    const [b] = await c.modelBreaches.list({ includeacknowledged: true, deviceattop: true });
+    const { codeid } = await c.antigena.create({
+      did: b.device!.did,
+      action: 'pol',
+      duration: 600,
+      reason: 'poll',
+    });
+    await c.clearAction(codeid, 'done');
+    const list = await c.respondActions({ starttime: Date.now() - 60_000, endtime: Date.now() });
+    const mine = list.find((a) => a.codeid === codeid)!;
+    expect(mine.history!.map((h) => h.action)).toEqual(['created', 'cleared']);
+    expect(mine).toMatchObject({ cleared: true, active: false });
+    expect(list.every((a) => Array.isArray(a.history))).toBe(true);
+  });
+});
+
+describe('/EMAIL base paths (API doc §15)', () => {
+  it('falls back to the other base path when the first is not served, and keeps the one that answered', async () => {
+    const only = await startSimulator({
+      publicToken: PUB,
+      privateToken: PRIV,
+      history: { count: 50, days: 1 },
+      email: { basePaths: ['/agemail/api/ep/api/v1.0'] },
+    });
+    const debug: string[] = [];
+    const c = new DarktraceClient({
+      url: only.url,
+      publicToken: PUB,
+      privateToken: PRIV,
+      retries: 0,
+      logger: { debug: (m) => debug.push(m), info() {}, warn() {}, error() {} },
+    });
+    try {
+      const before = only.state().requests;
+      const tags = await c.email.tags();
+      expect(tags.map((t) => t.name)).toContain('Phishing Link');
+      expect(only.state().requests - before).toBe(2);
+      expect(debug.join('\n')).toMatch(
+        /\/agemail\/api\/v1\.0\/resources\/tags is not served here; trying \/agemail\/api\/ep\/api\/v1\.0/,
+      );
+      await c.email.tags();
+      expect(only.state().requests - before).toBe(3);
+      // Each call's path is learnt on its own; a 404 from the right base is not a reason to switch.
+      const err = await c.email.get({ uuid: '00000000-0000-0000-0000-000000000000.1' }).catch((e) => e);
+      expect(err).toBeInstanceOf(DarktraceNotFoundError);
+      expect(err.path).toMatch(/^\/agemail\/api\/ep\/api\/v1\.0\/emails\//);
+      expect(err.darktraceMessage).toBe('Email not found');
+      // A wrong token is still a 302 /login after both bases were tried.
+      const stranger = new DarktraceClient({
+        url: only.url,
+        publicToken: 'nobody',
+        privateToken: 'x',
+        retries: 0,
+      });
+      await expect(stranger.email.tags()).rejects.toBeInstanceOf(DarktraceAuthError);
+      await stranger.close();
+    } finally {
+      await c.close();
+      await only.close();
     }
   });
 });

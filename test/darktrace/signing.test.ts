@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { endpoints } from '../../src/darktrace/endpoints.ts';
 import { buildRequest } from '../../src/darktrace/request.ts';
+import { decodeSearchHash, searchDocument, searchHash } from '../../src/darktrace/search.ts';
 import { formatDtapiDate, parseDtapiDate, signature } from '../../src/darktrace/signing.ts';
 
 const keys = { publicToken: 'PUBLIC-TOKEN-EXAMPLE-0001', privateToken: 'PRIVATE-TOKEN-EXAMPLE-0001' };
@@ -89,5 +90,71 @@ describe('signing', () => {
     expect(parseDtapiDate('2024-01-15T09:30:00')).toBe(t);
     expect(parseDtapiDate('2024-01-15T09:30:00Z')).toBe(t);
     expect(parseDtapiDate('yesterday')).toBeUndefined();
+  });
+});
+
+describe('Advanced Search signing (API doc §3.2, §14)', () => {
+  const doc = searchDocument({
+    search: '@type:conn AND @fields.dest_port:"443"',
+    starttime: Date.UTC(2024, 0, 15, 9, 0),
+    endtime: Date.UTC(2024, 0, 15, 9, 30),
+    size: 20,
+  });
+
+  it('builds the query document with fields present and empty and a custom window', () => {
+    expect(doc).toEqual({
+      search: '@type:conn AND @fields.dest_port:"443"',
+      fields: [],
+      offset: 0,
+      timeframe: 'custom',
+      time: { from: '2024-01-15T09:00:00.000Z', to: '2024-01-15T09:30:00.000Z', user_interval: '0' },
+      size: 20,
+    });
+    expect(searchDocument({ search: 'x' })).toMatchObject({ timeframe: '3600', size: 50 });
+    expect(() => searchDocument({ search: 'x', size: 10_001 })).toThrow(/size must be 1 to 10000/);
+  });
+
+  it('a path hash is URL-safe base64 without padding: the path sent is the path signed', () => {
+    const hash = searchHash(doc, 'path');
+    expect(hash).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeSearchHash(hash)).toEqual(doc);
+    for (const [spec, params, path] of [
+      [endpoints.advancedSearch.searchGet, { hash }, `/advancedsearch/api/search/${hash}`],
+      [
+        endpoints.advancedSearch.analyze,
+        { field: 'source_ip', operation: 'terms', hash },
+        `/advancedsearch/api/analyze/source_ip/terms/${hash}`,
+      ],
+      [
+        endpoints.advancedSearch.graph,
+        { mode: 'count', interval: 60_000, hash },
+        `/advancedsearch/api/graph/count/60000/${hash}`,
+      ],
+    ] as const) {
+      const w = buildRequest(spec, params);
+      expect(w.path).toBe(path);
+      expect(w.query).toBe('');
+      expect(w.target).toBe(path);
+    }
+  });
+
+  it('a standard base64 hash in a path is signed percent-encoded, exactly as transmitted', () => {
+    // A document whose standard base64 has "+", "/" and "=" in it.
+    const std = Buffer.from('{"search":"a>?~","fields":[]}').toString('base64');
+    expect(std).toMatch(/[+/=]/);
+    const w = buildRequest(endpoints.advancedSearch.searchGet, { hash: std });
+    expect(w.path).toBe(`/advancedsearch/api/search/${encodeURIComponent(std)}`);
+    expect(w.path.slice('/advancedsearch/api/search/'.length)).not.toMatch(/[+/=]/);
+    expect(w.target).toBe(w.path);
+  });
+
+  it('the POST form signs path?{"hash":…}, the exact JSON body, and carries standard base64', () => {
+    const hash = searchHash(doc, 'body');
+    expect(Buffer.from(hash, 'base64').toString()).toBe(JSON.stringify(doc));
+    const w = buildRequest(endpoints.advancedSearch.search, { hash });
+    expect(w.body).toBe(JSON.stringify({ hash }));
+    expect(w.target).toBe(`/advancedsearch/api/search?${w.body}`);
+    expect(w.contentType).toBe('application/json');
+    expect(signature({ ...keys, target: w.target, date: '20240115T093000' })).toMatch(/^[0-9a-f]{40}$/);
   });
 });

@@ -241,6 +241,74 @@ describe('fidelity against the XSOAR fixtures', () => {
     );
   });
 
+  it('Advanced Search analysis (both hash forms) and the watched list', async () => {
+    const doc = { search: '@type:conn', fields: [], offset: 0, timeframe: '900', size: 50 };
+    const std = Buffer.from(JSON.stringify(doc)).toString('base64');
+    const url = std.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    for (const hash of [url, encodeURIComponent(std)]) {
+      expectShape(
+        'advanced_search_analysis',
+        fixture('advanced_search_analysis.json'),
+        await getJson(base, `/advancedsearch/api/analyze/dest_port/terms/${hash}`),
+      );
+    }
+    const posted = await postJson(base, '/intelfeed', {
+      addlist: 'bad.example,198.51.100.1',
+      description: 'x',
+    });
+    expect(posted.status).toBe(200);
+    expectShape('watched_list_post', fixture('watched_list_post.json'), posted.json());
+  });
+
+  it('Darktrace /EMAIL on both base paths: search, one message, hold, release, tags', async () => {
+    for (const prefix of ['/agemail/api/v1.0', '/agemail/api/ep/api/v1.0']) {
+      const now = Math.floor(Date.now() / 1000);
+      const found = await postJson(base, `${prefix}/emails/search`, {
+        page: 0,
+        itemsPerPage: 50,
+        timeFrom: now - 86_400,
+        timeTo: now,
+        query: {
+          criteriaList: [{ apiFilter: 'Email.Antigena Email Anomaly', value: '0', operator: '>' }],
+          mode: 'and',
+        },
+      });
+      expect(found.status).toBe(200);
+      const list: any[] = found.json();
+      expectListShape('fetch_incidents', fixture('fetch_incidents.json'), list);
+      // A message Darktrace acted on, as the fixtures' are.
+      const acted = list.find((e) => e.rcpts[0].rcpt_actions_taken.length > 0);
+      const one = await getJson(base, `${prefix}/emails/${acted.uuid}?dtime=${acted.dtime_unix}`);
+      expectShape('get_email', fixture('get_email.json'), one);
+      expectShape('incident_01', fixture('incident_01.json'), one);
+      expectShape('incident_02', fixture('incident_02.json'), one);
+      const target = list.find((e) => e.rcpts.every((r: any) => r.rcpt_status === 'delivered'));
+      const rcpt = [target.rcpts[0].rcpt_to];
+      const hold = await postJson(base, `${prefix}/emails/${target.uuid}/action`, {
+        action: 'hold',
+        recipients: rcpt,
+      });
+      expectShape('hold_email', fixture('hold_email.json'), hold.json());
+      const again = await postJson(base, `${prefix}/emails/${target.uuid}/action`, {
+        action: 'hold',
+        recipients: rcpt,
+      });
+      expect(again.status).toBe(409);
+      expect(again.json()).toEqual({ error: 'Failed to hold email - Previously Held or Released' });
+      const release = await postJson(base, `${prefix}/emails/${target.uuid}/action`, {
+        action: 'release',
+        recipients: rcpt,
+      });
+      expectShape('release_email', fixture('release_email.json'), release.json());
+      expectListShape('get_tags', fixture('get_tags.json'), await getJson(base, `${prefix}/resources/tags`));
+      const missing = await call(base, { url: `${prefix}/emails/00000000-0000-0000-0000-000000000000.1` });
+      expect([missing.status, missing.json()]).toEqual([404, { error: 'Email not found' }]);
+      // Error keys follow the first path segment, as every other route's (§4).
+      const badSig = await call(base, { url: `${prefix}/resources/tags`, privateToken: 'wrong' });
+      expect([badSig.status, badSig.text]).toEqual([400, '{\n  "agemail": "API SIGNATURE ERROR"\n}']);
+    }
+  });
+
   it('the canned poll answers in the Elastic fixtures', async () => {
     const canned = elasticCanned();
     expect(Object.keys(canned).sort()).toEqual(['/aianalyst/incidentevents', '/modelbreaches']);

@@ -281,6 +281,25 @@ describe('signature verification', () => {
     expect(queryOnly.text).toBe(sigError('modelbreaches'));
   });
 
+  it('Advanced Search in the path: signed as transmitted passes, standard base64 signed raw but sent encoded fails (LAB)', async () => {
+    const doc = JSON.stringify({ search: '@type:conn?', fields: [], offset: 0, timeframe: '600', size: 3 });
+    const std = Buffer.from(doc).toString('base64');
+    expect(std).toMatch(/=/);
+    const sent = `/advancedsearch/api/search/${std.replace(/=/g, '%3D')}`;
+    const encodedSigned = await call(base, { url: sent, target: sent });
+    expect(encodedSigned.status).toBe(200);
+    expect(encodedSigned.json().hits.hits).toHaveLength(3);
+    const rawSigned = await call(base, { url: sent, target: `/advancedsearch/api/search/${std}` });
+    expect([rawSigned.status, rawSigned.text]).toEqual([400, sigError('advancedsearch')]);
+    const urlSafe = std.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const analyze = `/advancedsearch/api/analyze/dest_port/terms/${urlSafe}`;
+    expect((await call(base, { url: analyze, target: analyze })).status).toBe(200);
+    const bad = `/advancedsearch/api/graph/count/60000/not-base64-json`;
+    expect((await call(base, { url: bad, target: bad })).json()).toEqual({
+      error: 'hash is not a base64-encoded JSON query',
+    });
+  });
+
   it('answers 302 redirects for unknown paths, missing credentials and unknown tokens', async () => {
     for (const c of [
       { url: '/nosuchthing' },

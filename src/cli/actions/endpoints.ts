@@ -1,23 +1,10 @@
-// The work behind `dtc endpoints` (declared in ../endpoints.ts).
-import { commands } from '../../commands/catalog.ts';
-import { listEndpoints } from '../../darktrace/index.ts';
-import { handlers } from '../../simulator/routes.ts';
+// The work behind `dtc endpoints` (declared in ../endpoints.ts): the rows come from
+// src/commands/coverage.ts, which reads the API reference, the endpoint catalog, the simulator's routes
+// and the command table.
+import { endpointCoverage } from '../../commands/coverage.ts';
 import { type OutputFlags, outputFormat, printData } from '../output.ts';
 
-export function endpointCoverage() {
-  return listEndpoints().map(({ name, family, operation, spec }) => ({
-    name,
-    method: spec.method,
-    path: spec.path,
-    body: spec.body,
-    doc: spec.doc,
-    summary: spec.summary,
-    sdk: `client.${family}.${operation}()`,
-    simulator:
-      typeof (handlers as Record<string, Record<string, unknown>>)[family]?.[operation] === 'function',
-    commands: commands.filter((c) => c.endpoints.includes(name)).map((c) => c.name),
-  }));
-}
+export { endpointCoverage };
 
 export async function printCoverage(f: OutputFlags): Promise<void> {
   const rows = endpointCoverage();
@@ -26,15 +13,17 @@ export async function printCoverage(f: OutputFlags): Promise<void> {
   await printData(
     rows.map((r) => ({
       endpoint: `${r.method} ${r.path}`,
-      sdk: r.sdk,
-      simulated: r.simulator ? 'yes' : 'NO',
-      commands: r.commands.join(', ') || '-',
+      sdk: r.sdk ?? '-',
+      simulated: r.sdk ? (r.simulator ? 'yes' : 'NO') : '-',
+      commands: r.sdk ? r.commands.join(', ') || '-' : `not implemented: ${r.reason}`,
     })),
     format,
   );
+  const inSdk = rows.filter((r) => r.sdk).length;
   const served = rows.filter((r) => r.simulator).length;
   const used = rows.filter((r) => r.commands.length).length;
   process.stdout.write(
-    `\n${rows.length} endpoints; ${rows.length} in the SDK; ${served} served by the simulator; ${used} used by commands\n`,
+    `\n${rows.length} endpoints; ${inSdk} in the SDK; ${served} served by the simulator; ${used} used by commands; ` +
+      `${rows.length - inSdk} left out, each with its reason\n`,
   );
 }
