@@ -113,6 +113,7 @@ export class SinkWorker {
     this.#writer = await this.module.create(new URL(this.config.url), {
       name: this.config.name,
       format: this.config.format,
+      log: this.#log,
     });
     this.#store.sinks.set(this.config.name, publicConfig(this.config));
     this.#setRetryState(0, null);
