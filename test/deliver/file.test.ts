@@ -2,9 +2,11 @@
 // sink cuts it when it opens the file again, then appends, so the file always parses as NDJSON, and
 // the torn record is delivered again because its offset never moved (at least once). Real files, a
 // real store and the real offset worker; the crash itself is in file-crash.test.ts (kill -9 of dtc).
+import { execFile } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ingestRecords } from '../../src/collect/ingest.ts';
@@ -116,4 +118,41 @@ describe('file sink: whole lines only', () => {
       expect(readFileSync(p, 'utf8')).toBe(`${content.slice(0, want)}{"next":true}\n`);
     }
   });
+
+  // A real failed append: the child's file size limit (ulimit -f, 64 KiB) stops a batch part way, as a
+  // full disk would (Node ignores SIGXFSZ, so the write fails with EFBIG after a short write).
+  it.skipIf(process.platform !== 'linux')(
+    'cuts a failed append back to whole lines before the retry',
+    async () => {
+      const { store, dir } = await tempStore('dtc-file-efbig-');
+      await store.close();
+      const out = join(dir, 'out.ndjson');
+      const script = join(dir, 'append.mjs');
+      writeFileSync(
+        script,
+        `const { fileSink } = await import(process.env.SRC);
+const w = await fileSink.create(new URL('file://' + process.env.OUT), { name: 'f', format: 'json' });
+const item = (n, len) => ({ seq: n, key: 'k' + n, version: 1, instance: 'i', family: 'f', severity: 1,
+  time: 0, body: JSON.stringify({ n, pad: 'x'.repeat(len) }), format: 'json' });
+const said = [];
+await w.write([item(1, 100), item(2, 100)]);
+try { await w.write([item(3, 30000), item(4, 90000)]); said.push('accepted'); }
+catch (e) { said.push(e.name, e.action, e.message); }
+await w.write([item(5, 100)]);
+await w.close();
+console.log(JSON.stringify(said));
+`,
+      );
+      const { stdout } = await promisify(execFile)(
+        'bash',
+        ['-c', 'ulimit -f 64 && exec "$0" --import tsx "$1"', process.execPath, script],
+        { env: { ...process.env, SRC: resolve('src/deliver/file.ts'), OUT: out } },
+      );
+      const [name, action, message] = JSON.parse(stdout) as string[];
+      expect({ name, action }).toEqual({ name: 'SinkError', action: 'retry' });
+      expect(message).toMatch(/EFBIG/);
+      // The refused batch left nothing behind; the next batch follows the whole lines.
+      expect(parseLines(out).map((d) => (d as unknown as { n: number }).n)).toEqual([1, 2, 5]);
+    },
+  );
 });
