@@ -34,6 +34,18 @@ function createDeliverMetrics(registry: Registry) {
       labelNames: ['sink'] as const,
       registers,
     }),
+    retryAttempts: new Gauge({
+      name: 'dtc_sink_retry_attempts',
+      help: 'Consecutive failed attempts at the batch in flight (0 when delivering normally)',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    nextAttempt: new Gauge({
+      name: 'dtc_sink_next_attempt_timestamp_seconds',
+      help: 'When a backing-off sink next tries its failed batch (Unix time, s); 0 when not backing off',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
     syslogLines: new Counter({
       name: 'dtc_syslog_lines_total',
       help: 'Syslog lines by listener and outcome (received, stored, duplicate, rejected, dropped)',

@@ -23,6 +23,27 @@ export function backoffMs(p: RetryPolicy, attempt: number, random: () => number 
   return Math.round(cap * (0.5 + random() / 2));
 }
 
+/** The longest a `Retry-After` is obeyed, unless the policy's maximum backoff is longer. */
+export const RETRY_AFTER_CAP_MS = 300_000;
+
+/**
+ * How long to wait before retry `attempt` (1 = first retry): the jittered backoff, or the destination's
+ * `Retry-After` when that is longer. A `Retry-After` never shortens the backoff (`Retry-After: 0` from a
+ * target that is down would otherwise mean a request per failure), and is capped at
+ * max(RETRY_AFTER_CAP_MS, maxBackoffSeconds) so a misconfigured header cannot stall a sink for days.
+ */
+export function retryWaitMs(
+  p: RetryPolicy,
+  attempt: number,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number {
+  const backoff = backoffMs(p, attempt, random);
+  if (retryAfterMs === undefined) return backoff;
+  const cap = Math.max(RETRY_AFTER_CAP_MS, p.maxBackoffSeconds * 1000);
+  return Math.max(backoff, Math.min(Math.ceil(retryAfterMs), cap));
+}
+
 /** What to do with an HTTP status (the table is the policy; tests read it). */
 export function httpAction(status: number): FailureAction | 'ok' {
   if (status >= 200 && status < 300) return 'ok';

@@ -32,6 +32,8 @@ export interface SinkContext {
   format: Format;
   /** Where the stdout sink writes (tests swap it). */
   stdout?: NodeJS.WritableStream;
+  /** For what the operator should hear about (a file sink cutting a torn line). */
+  log?: { warn(msg: string, data?: Record<string, unknown>): void };
 }
 
 /** What the worker should do with a failure. */

@@ -2,13 +2,15 @@
 // filters, renders, delivers, and moves the offset only after the destination accepted the batch.
 // Filtered-out rows move it too. Failures are retried with backoff; the offset never skips a row that
 // was neither accepted nor dead-lettered, so delivery is at least once and in sequence order.
+// New data wakes an idle worker at once but never a backing-off one: the wait after a failure is the
+// larger of the backoff and the destination's Retry-After, and only stop() cuts it short.
 import type { Registry } from 'prom-client';
 import { type Detection, type Format, render } from '../normalize/index.ts';
 import type { DetectionRow, SinkOffset, Store } from '../store/index.ts';
 import { redactUrl } from './http.ts';
 import { type DeliverMetrics, deliverMetrics } from './metrics.ts';
 import { sinkModuleFor } from './registry.ts';
-import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY, type RetryPolicy, retryWaitMs } from './retry.ts';
 import { BatchError, SinkError, type SinkItem, type SinkModule, type SinkWriter } from './types.ts';
 
 export interface SinkFilter {
@@ -80,7 +82,14 @@ export class SinkWorker {
   #m: DeliverMetrics;
   #writer?: SinkWriter;
   #stopping = false;
+  /** Ends the current sleep: set while idle (notify() may call it) or backing off (only stop() may). */
   #wake?: () => void;
+  /** The current sleep is a backoff: new data must not end it. */
+  #backingOff = false;
+  /** Failed attempts at the batch in flight (0 when the last attempt succeeded). */
+  #failedAttempts = 0;
+  /** When the next attempt at a failed batch is due (epoch ms), or null when not backing off. */
+  #nextAttemptAt: number | null = null;
   #done?: Promise<void>;
   /** stop() gave up waiting: the loop must not touch the store again (it may be closed by now). */
   #abandoned = false;
@@ -104,16 +113,21 @@ export class SinkWorker {
     this.#writer = await this.module.create(new URL(this.config.url), {
       name: this.config.name,
       format: this.config.format,
+      log: this.#log,
     });
     this.#store.sinks.set(this.config.name, publicConfig(this.config));
+    this.#setRetryState(0, null);
     this.#done = this.#run().catch((err) => {
       this.#log.warn(`sink[${this.config.name}]: stopped on an unexpected error: ${(err as Error).message}`);
     });
   }
 
-  /** New rows were stored: look now instead of at the next idle tick. */
+  /**
+   * New rows were stored: look now instead of at the next idle tick. A worker backing off after a
+   * failure keeps waiting: the destination said it cannot take data, and more data does not change that.
+   */
   notify(): void {
-    this.#wake?.();
+    if (!this.#backingOff) this.#wake?.();
   }
 
   /** Finishes the batch in flight (its offset is saved if accepted), then stops. */
@@ -131,7 +145,8 @@ export class SinkWorker {
     await this.#writer?.close().catch(() => {});
   }
 
-  #sleep(ms: number): Promise<void> {
+  #sleep(ms: number, backoff = false): Promise<void> {
+    this.#backingOff = backoff;
     return new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
       function done() {
@@ -141,7 +156,16 @@ export class SinkWorker {
       this.#wake = done;
     }).then(() => {
       this.#wake = undefined;
+      this.#backingOff = false;
     });
+  }
+
+  #setRetryState(failedAttempts: number, nextAttemptAt: number | null): void {
+    this.#failedAttempts = failedAttempts;
+    this.#nextAttemptAt = nextAttemptAt;
+    const sink = this.config.name;
+    this.#m.retryAttempts.set({ sink }, failedAttempts);
+    this.#m.nextAttempt.set({ sink }, nextAttemptAt === null ? 0 : nextAttemptAt / 1000);
   }
 
   #gauges(offset: number): void {
@@ -207,6 +231,7 @@ export class SinkWorker {
           if (this.#abandoned) return; // accepted after stop() gave up: it replays after restart
           this.#m.sent.inc({ sink: name }, pending.length);
           pending = [];
+          if (attempt) this.#setRetryState(0, null);
         } catch (err) {
           if (this.#abandoned) return;
           this.#m.errors.inc({ sink: name });
@@ -232,9 +257,13 @@ export class SinkWorker {
           }
           const msg = (err as Error).message;
           this.#store.sinkOffsets.recordError(name, msg);
-          if (!pending.length) break;
+          if (!pending.length) {
+            if (attempt) this.#setRetryState(0, null);
+            break;
+          }
           attempt++;
-          wait = Math.min(wait ?? backoffMs(this.#retry, attempt), this.#retry.maxBackoffSeconds * 1000);
+          wait = retryWaitMs(this.#retry, attempt, wait);
+          this.#setRetryState(attempt, Date.now() + wait);
           if (attempt === 1 || attempt % 10 === 0)
             this.#log.warn(
               `sink[${name}]: delivery failed (attempt ${attempt}), retrying in ${wait} ms: ${msg}`,
@@ -243,7 +272,7 @@ export class SinkWorker {
               },
             );
           if (this.#stopping) break; // the in-flight batch failed: keep the offset, replay after restart
-          await this.#sleep(wait);
+          await this.#sleep(wait, true);
           if (this.#stopping) break;
         }
       }
@@ -268,6 +297,10 @@ export class SinkWorker {
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt ?? null,
       updatedAt: s?.updatedAt ?? null,
+      /** Consecutive failed attempts at the batch in flight; 0 when delivering normally. */
+      failedAttempts: this.#failedAttempts,
+      /** When the next attempt at a failed batch is due (epoch ms); null when not backing off. */
+      nextAttemptAt: this.#nextAttemptAt,
     };
   }
 }
