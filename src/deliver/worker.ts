@@ -316,6 +316,10 @@ export interface SinkStatus {
   lastError: string | null;
   lastErrorAt: number | null;
   updatedAt: number | null;
+  /** Failed attempts in a row (0 when the last one succeeded). */
+  failedAttempts: number;
+  /** When the next attempt after a failure is due, epoch ms; null when none is waiting. */
+  nextAttemptAt: number | null;
 }
 
 /** All sinks of a service. */

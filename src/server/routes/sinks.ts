@@ -13,6 +13,10 @@ const Sink = Type.Object(
     offset: Type.Integer(),
     lag: Type.Integer(),
     lastError: Type.Union([Type.String(), Type.Null()]),
+    failedAttempts: Type.Integer({ description: 'failed attempts in a row' }),
+    nextAttemptAt: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'when the next attempt after a failure is due (epoch ms)',
+    }),
   },
   { additionalProperties: true },
 );
