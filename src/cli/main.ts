@@ -4,6 +4,7 @@
 // and `dtc cmd list` never load the store, the HTTP server or the simulator.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAccess } from './access.ts';
 import { registerCall } from './call.ts';
 import { addCatalogCommands, registerCmd } from './cmd.ts';
 import { registerCompletion } from './completion.ts';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerEndpoints(program);
   registerCmd(program);
   registerSink(program);
+  registerAccess(program);
   registerMcp(program);
   registerCompletion(program);
   return program;

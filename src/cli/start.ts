@@ -21,8 +21,9 @@ export function registerStart(program: Command): void {
       'receive Darktrace syslog over TLS on this port (with --tls-key, --tls-cert)',
     )
     .option('--syslog-host <address>', 'address the syslog listeners bind (default 127.0.0.1)')
-    .option('--tls-key <file>', 'PEM private key for --syslog-tls')
-    .option('--tls-cert <file>', 'PEM certificate for --syslog-tls')
+    .option('--tls-key <file>', 'PEM private key: HTTPS for the API, and --syslog-tls')
+    .option('--tls-cert <file>', 'PEM certificate: HTTPS for the API, and --syslog-tls')
+    .option('--insecure-http', 'allow plain HTTP when --host is beyond loopback (a TLS proxy in front)')
     .option(
       '--sink <format:destination>',
       'deliver detections, e.g. ecs:file:///var/log/dt.ndjson, cef:syslog+tcp://127.0.0.1:5514, json:https://siem.example/hook, ecs:elasticsearch://127.0.0.1:9200/darktrace, ocsf:nats://127.0.0.1:4222/darktrace (repeatable)',

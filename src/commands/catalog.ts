@@ -1,5 +1,6 @@
 // The command catalog: every Darktrace action a SOC runs, declared once. The CLI (`dtc cmd`), the HTTP
 // API (`/api/commands`, OpenAPI) and the console all read this table. Handlers make SDK calls only.
+import type { Role } from '../auth/roles.ts';
 import type { DarktraceClient } from '../darktrace/index.ts';
 import type { SearchQueryInput } from '../darktrace/search.ts';
 import type { AntigenaActionType, Device, Model, ModelBreach, TagEntity } from '../darktrace/types.ts';
@@ -10,6 +11,11 @@ export type Params = Record<string, any>;
 export interface CommandDef {
   /** kebab-case. */
   name: string;
+  /**
+   * The weakest role that may run it (src/auth/roles.ts): analyst for look-ups, acknowledgements,
+   * comments and tags; responder for RESPOND actions, PCAPs and what changes the appliance's response.
+   */
+  role: Role;
   /** Other names that run it (the `darktrace-…` names SOAR users know). */
   aliases: string[];
   description: string;
@@ -260,6 +266,7 @@ export const commands: CommandDef[] = [
   // ── model breaches ──
   {
     name: 'acknowledge',
+    role: 'analyst',
     aliases: ['darktrace-acknowledge', 'acknowledge-breaches'],
     description: 'Acknowledge model breaches',
     params: [breachIds],
@@ -273,6 +280,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'unacknowledge',
+    role: 'analyst',
     aliases: ['darktrace-unacknowledge', 'unacknowledge-breaches'],
     description: 'Unacknowledge model breaches',
     params: [breachIds],
@@ -286,6 +294,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'add-comments',
+    role: 'analyst',
     aliases: ['darktrace-post-comment', 'add-comment'],
     description: 'Add a comment to model breaches',
     params: [
@@ -308,6 +317,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-comments',
+    role: 'analyst',
     aliases: ['darktrace-get-comments'],
     description: 'Comments on model breaches, oldest first',
     params: [breachIds],
@@ -325,6 +335,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-breaches',
+    role: 'analyst',
     aliases: ['darktrace-get-model-breach', 'get-breach'],
     description: 'Model breaches by ID, acknowledged ones included',
     params: [breachIds],
@@ -339,6 +350,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'search-breaches',
+    role: 'analyst',
     aliases: ['darktrace-search-model-breaches'],
     description: 'Search model breaches; without parameters, the latest 100 unacknowledged',
     params: [
@@ -392,6 +404,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'fetch-events',
+    role: 'analyst',
     aliases: ['darktrace-fetch-events', 'fetch-event'],
     description:
       'Model breaches in [start − tolerance, end] with the fields a SOAR maps; without parameters up to 100 from the last year',
@@ -448,6 +461,7 @@ export const commands: CommandDef[] = [
   // ── AI Analyst ──
   {
     name: 'get-ai-analyst-incident-event',
+    role: 'analyst',
     aliases: ['darktrace-get-ai-analyst-incident-event'],
     description: 'One AI Analyst incident event',
     params: [eventId],
@@ -467,6 +481,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-comments-for-ai-analyst-incident-event',
+    role: 'analyst',
     aliases: ['darktrace-get-comments-for-ai-analyst-incident-event'],
     description: 'Comments on an AI Analyst incident event, oldest first',
     params: [eventId],
@@ -478,6 +493,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'post-comment-to-ai-analyst-incident-event',
+    role: 'analyst',
     aliases: ['darktrace-post-comment-to-ai-analyst-incident-event'],
     description: 'Comment on an AI Analyst incident event',
     params: [
@@ -495,6 +511,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'acknowledge-ai-analyst-incident-event',
+    role: 'analyst',
     aliases: ['darktrace-acknowledge-ai-analyst-incident-event'],
     description: 'Acknowledge AI Analyst incident events',
     params: [eventIds],
@@ -508,6 +525,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'unacknowledge-ai-analyst-incident-event',
+    role: 'analyst',
     aliases: ['darktrace-unacknowledge-ai-analyst-incident-event'],
     description: 'Unacknowledge AI Analyst incident events',
     params: [eventIds],
@@ -521,6 +539,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-ai-analyst-incident-group-from-event-id',
+    role: 'analyst',
     aliases: ['darktrace-get-ai-analyst-incident-group-from-event-id'],
     description: 'The AI Analyst incident (group) that holds an event',
     params: [eventId],
@@ -536,6 +555,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'search-ai-analyst-incident-events',
+    role: 'analyst',
     aliases: ['darktrace-search-ai-analyst-incident-events'],
     description:
       'AI Analyst incident events by time, minimum score and acknowledgement (default the last 7 days)',
@@ -582,6 +602,7 @@ export const commands: CommandDef[] = [
 
   {
     name: 'list-ai-analyst-investigations',
+    role: 'analyst',
     aliases: ['darktrace-list-ai-analyst-investigations'],
     description: 'AI Analyst investigations, all or one, with their state',
     params: [start, end, { name: 'investigationId', type: 'string', description: 'only this investigation' }],
@@ -603,6 +624,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'start-ai-analyst-investigation',
+    role: 'analyst',
     aliases: ['darktrace-start-ai-analyst-investigation', 'investigate-device'],
     description: 'Ask AI Analyst to investigate a device around a time (default now)',
     params: [
@@ -634,6 +656,7 @@ export const commands: CommandDef[] = [
   // ── RESPOND ──
   {
     name: 'create-actions',
+    role: 'responder',
     aliases: ['darktrace-create-actions', 'create-action'],
     description: 'Create a manual RESPOND action on devices',
     params: [
@@ -690,6 +713,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-actions',
+    role: 'analyst',
     aliases: ['darktrace-list-actions'],
     description: 'RESPOND actions: active ones and those that expired in the last 14 days, or a window',
     params: [
@@ -722,6 +746,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'activate-action',
+    role: 'responder',
     aliases: ['darktrace-activate-action', 'confirm-action'],
     description: 'Activate a RESPOND action that needs confirming (or reactivate an expired one)',
     params: [
@@ -736,6 +761,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'extend-action',
+    role: 'responder',
     aliases: ['darktrace-extend-action'],
     description: 'Set the remaining duration of a RESPOND action (a new length, not an increment)',
     params: [
@@ -756,6 +782,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'clear-action',
+    role: 'responder',
     aliases: ['darktrace-clear-action'],
     description: 'Clear (stop) a RESPOND action',
     params: [codeid, reason],
@@ -768,6 +795,7 @@ export const commands: CommandDef[] = [
   // ── PCAP ──
   {
     name: 'create-pcap',
+    role: 'responder',
     aliases: ['darktrace-create-pcap'],
     description: 'Request a packet capture of at most 30 minutes (default the last 10 minutes)',
     params: [
@@ -829,6 +857,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-pcaps',
+    role: 'responder',
     aliases: ['darktrace-list-pcaps'],
     description: 'PCAP requests and their state',
     params: [],
@@ -839,6 +868,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'download-pcap',
+    role: 'responder',
     aliases: ['darktrace-download-pcap'],
     description:
       'Download a finished capture; the bytes are returned base64-encoded (dtc cmd writes them to the file given by --out-file)',
@@ -877,6 +907,7 @@ export const commands: CommandDef[] = [
   // ── devices and network ──
   {
     name: 'list-devices',
+    role: 'analyst',
     aliases: ['darktrace-list-devices'],
     description: 'Devices seen recently (default 7 days), sorted by device ID',
     params: [seenSince('week')],
@@ -895,6 +926,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-device-summary',
+    role: 'analyst',
     aliases: ['darktrace-get-device-summary'],
     description:
       'Everything about devices: the device, similar devices, details, device info, model breaches',
@@ -909,6 +941,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-device-info',
+    role: 'analyst',
     aliases: ['darktrace-get-device-connection-info', 'get-device-connection-info'],
     description: 'Connection or data volume graphs of a device',
     params: [
@@ -938,6 +971,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-device-metric-data',
+    role: 'analyst',
     aliases: ['darktrace-get-device-metric-data'],
     description: 'Time series of metrics for a device (default the last 10 hours)',
     params: [
@@ -966,6 +1000,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-device-tags',
+    role: 'analyst',
     aliases: ['darktrace-get-tags-for-device', 'get-tags-of-devices'],
     description: 'Tags on devices (the tags each device carries; see get-tagged-devices for the reverse)',
     params: [deviceIds],
@@ -979,6 +1014,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'tag-devices',
+    role: 'analyst',
     aliases: ['darktrace-post-tag-to-device', 'tag-device'],
     description: 'Put tags on devices, optionally for a duration',
     params: [
@@ -1005,6 +1041,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'untag-devices',
+    role: 'analyst',
     aliases: ['darktrace-delete-tag-from-device', 'remove-device-tags'],
     description: 'Remove tags from devices',
     params: [
@@ -1025,6 +1062,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-similar-devices',
+    role: 'analyst',
     aliases: ['darktrace-get-similar-devices'],
     description: 'Devices that behave like a device',
     params: [
@@ -1038,6 +1076,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-subnets',
+    role: 'analyst',
     aliases: ['darktrace-list-subnets'],
     description: 'Subnets seen (at most 6 months back)',
     params: [seenSince('month')],
@@ -1054,6 +1093,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-external-endpoint-details',
+    role: 'analyst',
     aliases: ['darktrace-get-external-endpoint-details', 'get-endpoint-details'],
     description: 'What the appliance knows about an external IPv4, IPv6 or hostname',
     params: [
@@ -1089,6 +1129,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-details',
+    role: 'analyst',
     aliases: ['darktrace-get-model-breach-connections', 'darktrace-get-details'],
     description: 'Connections, notices and history of a device, a breach or a message (at least one)',
     params: [
@@ -1135,6 +1176,7 @@ export const commands: CommandDef[] = [
 
   {
     name: 'get-tagged-devices',
+    role: 'analyst',
     aliases: ['darktrace-get-tagged-devices', 'list-tagged-devices'],
     description: 'Devices carrying a tag, with their details and when the tag expires on each',
     params: [{ name: 'tag', type: 'string', required: true, description: 'tag name', example: 'Admin' }],
@@ -1163,6 +1205,7 @@ export const commands: CommandDef[] = [
   // ── Advanced Search ──
   {
     name: 'advanced-search',
+    role: 'analyst',
     aliases: ['darktrace-advanced-search', 'search-advanced'],
     description: 'Run an Advanced Search query over a window (default the last hour)',
     params: [searchQuery, start, end, searchSize, searchOffset],
@@ -1189,6 +1232,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'advanced-search-analyze',
+    role: 'analyst',
     aliases: ['darktrace-run-advanced-search-analysis', 'advanced-search-analysis'],
     description: 'Analyze a field over an Advanced Search query: terms, mean, trend or score',
     params: [
@@ -1225,6 +1269,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'advanced-search-graph',
+    role: 'analyst',
     aliases: ['darktrace-advanced-search-graph'],
     description: 'A histogram of an Advanced Search query: count (or mean) per interval',
     params: [
@@ -1267,6 +1312,7 @@ export const commands: CommandDef[] = [
   // ── intel feed (watched domains) ──
   {
     name: 'list-intel-feed-sources',
+    role: 'analyst',
     aliases: ['darktrace-list-intel-feed-sources', 'list-watched-list-sources'],
     description: 'The sources of the watched-domain list',
     params: [],
@@ -1277,6 +1323,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-intel-feed',
+    role: 'analyst',
     aliases: ['darktrace-list-intel-feed', 'list-watched-list', 'darktrace-get-watched-list'],
     description: 'Watched domains and IPs, with description, expiry and strength (all sources, or one)',
     params: [{ name: 'source', type: 'string', description: 'only this source', example: 'Default' }],
@@ -1290,6 +1337,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'add-to-watched-list',
+    role: 'responder',
     aliases: ['darktrace-post-to-watched-list', 'add-intel-feed-entries'],
     description: 'Add domains or IPs to the watched list, with a description, an expiry and a source',
     params: [
@@ -1334,6 +1382,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'remove-from-watched-list',
+    role: 'responder',
     aliases: ['darktrace-remove-from-watched-list', 'remove-intel-feed-entries'],
     description: 'Remove domains or IPs from the watched list',
     params: [watchedEntries, { name: 'source', type: 'string', description: 'only from this source' }],
@@ -1353,6 +1402,7 @@ export const commands: CommandDef[] = [
   // ── models and reference data ──
   {
     name: 'get-models',
+    role: 'analyst',
     aliases: ['darktrace-get-model', 'get-model'],
     description: 'Model definitions by UUID (all when none given)',
     params: [
@@ -1378,6 +1428,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-model-components',
+    role: 'analyst',
     aliases: ['darktrace-get-model-component', 'get-model-component'],
     description: 'Model components by ID',
     params: [
@@ -1399,6 +1450,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-filter-types',
+    role: 'analyst',
     aliases: ['darktrace-list-filter-types'],
     description: 'Filter types usable in model components',
     params: [],
@@ -1409,6 +1461,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-metrics',
+    role: 'analyst',
     aliases: ['darktrace-list-metrics'],
     description: 'Metrics the appliance computes',
     params: [],
@@ -1419,6 +1472,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'get-enumerated-types',
+    role: 'analyst',
     aliases: ['darktrace-get-enums', 'get-enums'],
     description: `Enumerated types: ${Object.keys(ENUM_TYPES).join(', ')} (all when none given)`,
     params: [
@@ -1441,6 +1495,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'list-tags',
+    role: 'analyst',
     aliases: ['darktrace-list-tags'],
     description: 'Tags, all or by name (case-insensitive)',
     params: [{ name: 'names', type: 'string[]', description: 'tag names', example: ['Admin'] }],
@@ -1458,6 +1513,7 @@ export const commands: CommandDef[] = [
   // ── Darktrace /EMAIL ──
   {
     name: 'get-email',
+    role: 'analyst',
     aliases: ['darktrace-email-get-email'],
     description:
       'Darktrace /EMAIL messages by uuid: sender, subject, score, recipients with status and actions',
@@ -1473,6 +1529,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'hold-email',
+    role: 'responder',
     aliases: ['darktrace-email-hold-email'],
     description: 'Hold messages (for the given recipients, or every recipient)',
     params: [emailUuids, emailRecipients],
@@ -1486,6 +1543,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'release-email',
+    role: 'responder',
     aliases: ['darktrace-email-release-email'],
     description: 'Release held messages (for the given recipients, or every recipient)',
     params: [emailUuids, emailRecipients],
@@ -1499,6 +1557,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'search-emails',
+    role: 'analyst',
     aliases: ['darktrace-email-search-emails'],
     description: 'Darktrace /EMAIL messages in a window (default the last 24 hours), newest first',
     params: [
@@ -1537,6 +1596,7 @@ export const commands: CommandDef[] = [
   // ── the appliance ──
   {
     name: 'get-status',
+    role: 'analyst',
     aliases: ['darktrace-get-status', 'status'],
     description: 'Appliance health: version, load, probes, licence',
     params: [],
@@ -1547,6 +1607,7 @@ export const commands: CommandDef[] = [
   },
   {
     name: 'test-connection',
+    role: 'analyst',
     aliases: ['darktrace-test-connection', 'test'],
     description: 'Check the URL, the token pair and the clock against the appliance',
     params: [],

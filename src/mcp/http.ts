@@ -2,6 +2,7 @@
 // fresh server and transport for each POST, answered with plain JSON), so nothing is kept between
 // requests and any API process can answer. The SDK loads on the first request, not at `dtc start`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../server/authenticate.ts';
 import type { Store } from '../store/index.ts';
 
 export interface McpRouteOptions {
@@ -62,10 +63,8 @@ export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): voi
       },
     },
     handler: async (req, reply) => {
-      // Authentication plugs in here: the access-control issue adds the same check the /api routes get
-      // (a preHandler establishing the caller), whose principal replaces x-dtc-user / the address below
-      // in the audit trail, and whose role decides which tools are listed and callable (by commandEffect:
-      // read, write, destructive).
+      // The caller is authenticated like every /api route (a viewer at least); its role decides which
+      // command tools are listed and callable, and its label goes to the audit trail.
       const refused = crossSiteRefusal(req, o.host);
       if (refused) return rpcError(reply, 403, refused);
       if (req.method !== 'POST') {
@@ -84,7 +83,8 @@ export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): voi
       const server = createMcpServer({
         store: o.store,
         transport: 'http',
-        principal: String(req.headers['x-dtc-user'] ?? req.ip),
+        principal: principalOf(req).label,
+        role: principalOf(req).role,
       });
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

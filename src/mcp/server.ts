@@ -9,6 +9,7 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Role } from '../auth/roles.ts';
 import type { Logger } from '../darktrace/index.ts';
 import type { Store } from '../store/index.ts';
 import { callTool, listTools } from './tools.ts';
@@ -24,8 +25,10 @@ export interface McpServerOptions {
    * the client's name when the session's initialisation reached this server (stdio; not stateless HTTP).
    */
   transport: 'stdio' | 'http';
-  /** The OS user (stdio) or the HTTP caller (its x-dtc-user or address, until authentication lands). */
+  /** The OS user (stdio) or the authenticated HTTP caller (`alice`, `alice (key 1a2b3c4d)`). */
   principal: string;
+  /** The HTTP caller's role: tools it may not call are not listed and refuse to run. */
+  role?: Role;
   logger?: Logger;
 }
 
@@ -45,10 +48,10 @@ export function createMcpServer(o: McpServerOptions): Server {
     const client = server.getClientVersion()?.name;
     return `mcp:${o.transport}:${o.principal}${client ? ` (${client})` : ''}`;
   };
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(o.store) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(o.store, o.role) }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const result = await callTool(
-      { store: o.store, who, logger: o.logger },
+      { store: o.store, who, logger: o.logger, role: o.role },
       req.params.name,
       req.params.arguments ?? {},
     );

@@ -4,6 +4,7 @@
 // detail. Calls go through the code the HTTP API uses (runOnInstance, detectionQuery, searchDetections),
 // so validation, results and the audit trail are the same on every face.
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { type Role, roleAtLeast } from '../auth/roles.ts';
 import {
   type CommandDef,
   type CommandResult,
@@ -40,6 +41,8 @@ export interface ToolContext {
   who: () => string;
   /** Where the SDK's warnings go (clock skew and the like). */
   logger?: Logger;
+  /** The caller's role over HTTP; stdio (the data directory's owner) has none and may call every tool. */
+  role?: Role;
 }
 
 const asObjectSchema = (s: Record<string, unknown>) => s as ObjectSchema;
@@ -99,10 +102,11 @@ const detectionTools = (): Tool[] => [
   },
 ];
 
-/** Every tool, from the catalog as it is now. */
-export function listTools(store: Store): Tool[] {
+/** Every tool the role may call, from the catalog as it is now (all of them without a role: stdio). */
+export function listTools(store: Store, role?: Role): Tool[] {
   const instances = store.instances.list().map((i) => i.name);
-  const tools = [...commands.map((c) => commandTool(c, instances)), ...detectionTools()];
+  const allowed = commands.filter((c) => !role || roleAtLeast(role, c.role));
+  const tools = [...allowed.map((c) => commandTool(c, instances)), ...detectionTools()];
   const seen = new Set<string>();
   for (const t of tools) {
     if (seen.has(t.name)) throw new Error(`two MCP tools are named "${t.name}"`);
@@ -191,5 +195,10 @@ export async function callTool(
   }
   // Exact catalog names only: the tool list is the contract, aliases are for SOAR playbooks.
   const def = commands.find((c) => c.name === name);
+  if (def && ctx.role && !roleAtLeast(ctx.role, def.role))
+    return {
+      isError: true,
+      content: [{ type: 'text', text: `${name} needs the ${def.role} role; this caller is ${ctx.role}` }],
+    };
   return def ? callCommand(ctx, def, args) : undefined;
 }

@@ -2,9 +2,9 @@
 // the server from starting (so a new route cannot ship unguarded). Roles are cumulative: each one may
 // do what the ones before it may.
 import type { FastifyInstance } from 'fastify';
+import type { Role } from '../auth/roles.ts';
 
-export const ROLES = ['viewer', 'analyst', 'responder', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role, roleAtLeast } from '../auth/roles.ts';
 /** `public`: anyone who reaches the API (health for load balancers, the login form). */
 export type Access = 'public' | Role;
 
@@ -13,8 +13,6 @@ declare module 'fastify' {
     access?: Access;
   }
 }
-
-export const roleAtLeast = (have: Role, need: Role) => ROLES.indexOf(have) >= ROLES.indexOf(need);
 
 export interface RouteEntry {
   method: string;

@@ -3,17 +3,23 @@
 // routes (@fastify/swagger) and served at /api/openapi.json. Errors come from one table (errors.ts).
 // Limits (body size and depth, timeouts, parameter length) are set here, so one request cannot stop
 // the service. No answer carries a secret: instance rows never hold the private token.
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import type { AccessControl } from '../auth/index.ts';
 import type { InstanceStatus } from '../collect/collector.ts';
 import type { ConnectionCheckResult } from '../collect/health.ts';
 import type { SinkStatus } from '../deliver/worker.ts';
 import type { Metrics } from '../service/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { type RouteEntry, routeTable } from './access.ts';
+import { registerAuthentication } from './authenticate.ts';
 import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.ts';
+import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { detectionRoutes } from './routes/detections.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -22,6 +28,13 @@ import { sinkRoutes } from './routes/sinks.ts';
 
 export interface ApiDeps {
   store: Store;
+  /** Who may do what: every route but the public ones needs an API key or a session. */
+  access: AccessControl;
+  /** PEM key and certificate: the API is served over HTTPS (session cookies are then Secure). */
+  https?: { key: Buffer | string; cert: Buffer | string };
+  tls?: boolean;
+  /** Requests a minute per identity (or per address before sign-in); default 1,200. */
+  rateLimitPerMinute?: number;
   collector: { status(): InstanceStatus[]; check?(name: string): Promise<ConnectionCheckResult | undefined> };
   metrics: Metrics;
   /** The sinks' status (absent: no sink routes have anything to show). */
@@ -51,6 +64,7 @@ export type Api = FastifyInstance & { routeTable: RouteEntry[] };
 export function buildApi(deps: ApiDeps): Api {
   const app = Fastify({
     logger: false,
+    ...(deps.https ? { https: deps.https } : {}),
     bodyLimit: LIMITS.bodyBytes,
     routerOptions: { maxParamLength: LIMITS.paramLength },
     requestTimeout: LIMITS.requestTimeoutMs,
@@ -83,6 +97,8 @@ export function buildApi(deps: ApiDeps): Api {
     }
   });
 
+  app.register(helmet, { global: true });
+  app.register(cookie);
   if (deps.allowedHosts) {
     const allowed = new Set(deps.allowedHosts.map((h) => h.toLowerCase()));
     // A page on another site can reach a loopback API through DNS rebinding; its Host names that site.
@@ -96,6 +112,20 @@ export function buildApi(deps: ApiDeps): Api {
     });
   }
 
+  registerAuthentication(app, deps.access);
+  // After authentication (preHandler), so the limit counts per identity rather than per address.
+  app.register(rateLimit, {
+    max: deps.rateLimitPerMinute ?? 1200,
+    timeWindow: 60_000,
+    hook: 'preHandler',
+    keyGenerator: (req) => req.principal?.label ?? req.ip,
+    errorResponseBuilder: (_req, ctx) =>
+      new ApiError(
+        'rate_limited',
+        `more than ${ctx.max} requests a minute: slow down (retry in ${Math.ceil(ctx.ttl / 1000)} s)`,
+      ),
+  });
+
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -108,6 +138,7 @@ export function buildApi(deps: ApiDeps): Api {
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
   });
 
+  app.register(authRoutes, { access: deps.access, store: deps.store, tls: !!(deps.tls || deps.https) });
   app.register(healthRoutes, { deps });
   app.register(instanceRoutes, { deps });
   app.register(detectionRoutes, { deps });

@@ -94,8 +94,14 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65_535).default(8080),
       /** Host header names the API answers to when it listens beyond loopback (DNS rebinding guard). */
       allowedHosts: z.array(z.string().min(1).toLowerCase()).min(1).optional(),
+      /** HTTPS for the API (PEM files); required to listen beyond loopback unless insecureHttp. */
+      tls: z.strictObject({ keyFile: z.string(), certFile: z.string() }).optional(),
+      /** Accept plain HTTP beyond loopback (behind a TLS-terminating proxy, say). */
+      insecureHttp: z.boolean().default(false),
+      /** Requests a minute per identity. */
+      rateLimitPerMinute: z.number().int().min(1).default(1200),
     })
-    .default({ host: '127.0.0.1', port: 8080 }),
+    .default({ host: '127.0.0.1', port: 8080, insecureHttp: false, rateLimitPerMinute: 1200 }),
   collector: z
     .strictObject({
       overlapMinutes: z.number().min(0).default(10),

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { AccessControl } from '../auth/index.ts';
 import { Collector, type InstanceRecord } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } from '../collect/syslog.ts';
@@ -45,6 +46,11 @@ export interface ServiceOptions {
   sinks?: SinkConfig[];
   /** The demo's ECS file sink (default true when the demo runs). */
   demoSink?: boolean;
+  /** HTTPS for the API (and the default certificate of --syslog-tls). */
+  tlsKeyFile?: string;
+  tlsCertFile?: string;
+  /** Listen beyond loopback over plain HTTP (refused otherwise). */
+  insecureHttp?: boolean;
 }
 
 export interface Service {
@@ -59,6 +65,9 @@ export interface Service {
   syslog?: SyslogReceiver;
   /** The demo's ECS NDJSON file, when the demo runs. */
   demoSinkFile?: string;
+  access: AccessControl;
+  /** Where a first start wrote the bootstrap admin's password and API key. */
+  bootstrap?: { passwordFile: string; keyFile: string };
   stop(): Promise<void>;
 }
 
@@ -89,8 +98,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     if (tcpPort !== undefined) listeners.push({ protocol: 'tcp', port: tcpPort, host: slHost });
     if (udpPort !== undefined) listeners.push({ protocol: 'udp', port: udpPort, host: slHost });
     if (tlsPort !== undefined) {
-      const keyFile = so.tlsKeyFile ?? sc?.tls?.keyFile;
-      const certFile = so.tlsCertFile ?? sc?.tls?.certFile;
+      const keyFile = so.tlsKeyFile ?? o.tlsKeyFile ?? sc?.tls?.keyFile;
+      const certFile = so.tlsCertFile ?? o.tlsCertFile ?? sc?.tls?.certFile;
       // A TLS port from the config file without its files is refused by validateConfig; this is the flag's case.
       if (!keyFile || !certFile)
         throw new Error(
@@ -106,6 +115,20 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     }
     const port = o.port ?? config.api.port;
     const host = o.host ?? config.api.host;
+    const apiKeyFile = o.tlsKeyFile ?? config.api.tls?.keyFile;
+    const apiCertFile = o.tlsCertFile ?? config.api.tls?.certFile;
+    if (!!apiKeyFile !== !!apiCertFile)
+      throw new Error('HTTPS for the API needs both --tls-key and --tls-cert');
+    const https =
+      apiKeyFile && apiCertFile
+        ? { key: readFileSync(apiKeyFile), cert: readFileSync(apiCertFile) }
+        : undefined;
+    // Beyond loopback, passwords, session cookies and API keys would cross the network in the clear.
+    if (!LOOPBACK.includes(host) && !https && !(o.insecureHttp ?? config.api.insecureHttp))
+      throw new Error(
+        `the API would listen on ${host} without TLS: give --tls-cert and --tls-key (or api.tls in the config), ` +
+          'or --insecure-http when a TLS proxy sits in front',
+      );
     // Every port is checked before any poller or sink runs, so a taken one fails the start cleanly.
     await checkPortsFree([
       { protocol: 'tcp', host, port, what: 'the API port', option: '--port' },
@@ -229,8 +252,19 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     );
     cleanup.unshift(() => collector.stop());
 
+    const access = new AccessControl(store);
+    const bootstrap = await access.bootstrap(dataDir);
+    if (bootstrap)
+      log.warn(
+        `first start: created the user "admin" (password in ${bootstrap.passwordFile}) and an admin API key ` +
+          `(in ${bootstrap.keyFile}); change the password with \`dtc user passwd admin\``,
+      );
     const api = buildApi({
       store,
+      access,
+      https,
+      tls: !!https,
+      rateLimitPerMinute: config.api.rateLimitPerMinute,
       collector,
       metrics,
       deliverer,
@@ -240,13 +274,10 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : config.api.allowedHosts,
       extend: (app) => registerMcpRoutes(app, { store, host }),
     });
-    if (!LOOPBACK.includes(host)) {
-      // The API runs commands (acknowledge, quarantine) and has no authentication of its own.
+    if (!LOOPBACK.includes(host) && !https)
       log.warn(
-        `the HTTP API listens on ${host}, beyond this host, and has no authentication: anyone who reaches it can ` +
-          'run Darktrace commands. Put an authenticating reverse proxy in front, or bind to 127.0.0.1',
+        `the HTTP API listens on ${host} over plain HTTP (--insecure-http): keep a TLS proxy in front of it`,
       );
-    }
     await api.listen({ port, host }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         throw new Error(
@@ -257,7 +288,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     });
     cleanup.unshift(() => api.close());
     const addr = api.server.address();
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+    const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr ? addr.port : port}`;
     collector.start();
 
     let syslog: SyslogReceiver | undefined;
@@ -287,6 +318,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       deliverer,
       syslog,
       demoSinkFile,
+      access,
+      bootstrap,
       stop: () => {
         stopping ??= (async () => {
           try {

@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
+import { type Identities, identities } from './identities.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.ts';
@@ -27,6 +28,7 @@ import {
   SyncExecutor,
 } from './sqlite.ts';
 
+export type { ApiKeyRow, Grant, Identities, SessionRow, UserRow } from './identities.ts';
 export type { SecretErrorCode } from './secrets.ts';
 export { SECRET_KEY_ENV, SecretError } from './secrets.ts';
 
@@ -307,6 +309,8 @@ export interface Store {
     /** Newest first. */
     list(instance: string, limit?: number): ConnectionCheck[];
   };
+  /** Users, API keys, grants and sessions (hashes only; src/auth/ makes and checks them). */
+  identities: Identities;
   commandRuns: {
     add(r: CommandRunInput): number;
     /** Newest first. */
@@ -1008,6 +1012,12 @@ class SqliteStore implements Store {
           error: r.error,
         })),
   };
+
+  get identities(): Identities {
+    this.#identities ??= identities(this.#k, this.#x);
+    return this.#identities;
+  }
+  #identities?: Identities;
 
   commandRuns: Store['commandRuns'] = {
     add: (r) =>

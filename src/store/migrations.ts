@@ -162,6 +162,46 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('detection_heads').addColumn('description_id', 'integer').execute();
     },
   },
+  // Identities for access control: users, API keys (digests only), role grants per tenant, sessions.
+  '0005_identities': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('password_hash', 'text')
+        .addColumn('source', 'text', (c) => c.notNull().defaultTo('local'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('grants')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('grants_pk', ['subject', 'tenant'])
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('digest', 'text', (c) => c.primaryKey())
+        .addColumn('user', 'text', (c) => c.notNull())
+        .addColumn('csrf', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

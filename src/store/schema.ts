@@ -120,6 +120,40 @@ export interface CommandRunsTable {
   summary: string | null;
 }
 
+export interface UsersTable {
+  name: string;
+  password_hash: string | null;
+  source: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  owner: string;
+  digest: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface GrantsTable {
+  subject: string;
+  tenant: string;
+  role: string;
+}
+
+export interface SessionsTable {
+  digest: string;
+  user: string;
+  csrf: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DB {
   instances: InstancesTable;
   cursors: CursorsTable;
@@ -131,4 +165,8 @@ export interface DB {
   dead_letters: DeadLettersTable;
   connection_checks: ConnectionChecksTable;
   command_runs: CommandRunsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  grants: GrantsTable;
+  sessions: SessionsTable;
 }

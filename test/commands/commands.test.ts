@@ -3,7 +3,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessControl } from '../../src/auth/index.ts';
 import {
   type CommandResult,
   commands,
@@ -729,12 +731,20 @@ describe('over HTTP and the CLI', () => {
   let store: Store;
   let app: ReturnType<typeof buildApi>;
   let dataDir: string;
+  let key: string;
+  // Every request as alice, a responder, with her API key.
+  const call = (o: InjectOptions): Promise<LightMyRequestResponse> =>
+    app.inject({ ...o, headers: { authorization: `Bearer ${key}`, ...(o.headers ?? {}) } });
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'dtc-cmd-'));
     store = await openStore({ dataDir });
     store.instances.add({ name: 'lab', url: sim.url, publicToken: PUB, privateToken: PRIV });
+    const access = new AccessControl(store);
+    await access.addUser('alice', 'alice-password-123', 'responder');
+    key = access.createApiKey({ owner: 'alice', name: 'test', role: 'responder' }).key;
     app = buildApi({
       store,
+      access,
       collector: { status: () => [] },
       metrics: createMetrics(),
     });
@@ -745,10 +755,10 @@ describe('over HTTP and the CLI', () => {
   });
 
   it('serves the catalog and an OpenAPI document generated from it', async () => {
-    const list = (await app.inject({ url: '/api/commands' })).json();
+    const list = (await call({ url: '/api/commands' })).json();
     expect(list.map((c: any) => c.name)).toEqual(commands.map((c) => c.name));
     expect(list.find((c: any) => c.name === 'create-pcap').parameters.required).toEqual(['sourceIp']);
-    const doc = (await app.inject({ url: '/api/openapi.json' })).json();
+    const doc = (await call({ url: '/api/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     // One documented path per command (aliases are served but not listed again).
     expect(Object.keys(doc.paths).filter((p) => p.includes('/commands/'))).toHaveLength(commands.length);
@@ -757,28 +767,27 @@ describe('over HTTP and the CLI', () => {
   });
 
   it('runs a command on a stored instance, records it in the audit table, answers 400/404/502', async () => {
-    const r = await app.inject({
+    const r = await call({
       method: 'POST',
       url: '/api/instances/lab/commands/acknowledge',
-      headers: { 'x-dtc-user': 'alice' },
       payload: { breachIds: [breaches[20].pbid, 987654321] },
     });
     expect(r.statusCode).toBe(200);
     expect(r.json().outcome).toBe('Partially Successful');
     const runs = store.commandRuns.list(5);
     expect(runs[0]).toMatchObject({
-      who: 'alice',
+      who: expect.stringMatching(/^alice \(key [0-9a-f]{8}\)$/),
       instance: 'lab',
       command: 'acknowledge',
       outcome: 'Partially Successful',
     });
-    const alias = await app.inject({
+    const alias = await call({
       method: 'POST',
       url: '/api/instances/lab/commands/darktrace-get-status',
       payload: {},
     });
     expect(alias.json().outcome).toBe('Successful');
-    const invalid = await app.inject({
+    const invalid = await call({
       method: 'POST',
       url: '/api/instances/lab/commands/create-pcap',
       payload: { sourceIp: '1.2.3.4', start: '2h' },
@@ -786,19 +795,19 @@ describe('over HTTP and the CLI', () => {
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json()).toMatchObject({ parameter: 'end' });
     expect(
-      (await app.inject({ method: 'POST', url: '/api/instances/nope/commands/get-status', payload: {} }))
+      (await call({ method: 'POST', url: '/api/instances/nope/commands/get-status', payload: {} }))
         .statusCode,
     ).toBe(404);
     expect(
-      (await app.inject({ method: 'POST', url: '/api/instances/lab/commands/nope', payload: {} })).statusCode,
+      (await call({ method: 'POST', url: '/api/instances/lab/commands/nope', payload: {} })).statusCode,
     ).toBe(404);
-    const failed = await app.inject({
+    const failed = await call({
       method: 'POST',
       url: '/api/instances/lab/commands/get-ai-analyst-incident-event',
       payload: { eventId: 'x' },
     });
     expect(failed.statusCode).toBe(502);
-    expect(JSON.stringify((await app.inject({ url: '/api/command-runs' })).json())).not.toContain(PRIV);
+    expect(JSON.stringify((await call({ url: '/api/command-runs' })).json())).not.toContain(PRIV);
   });
 
   it('dtc cmd: JSON when piped, exit 0/1/2, a file for download-pcap', async () => {

@@ -3,7 +3,7 @@
 // data directory. The tools come from the catalog; commands act on the simulator; detection search reads
 // what the collector stored; errors name the argument; the audit trail says the run came via MCP.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,11 @@ let breaches: ModelBreach[];
 /** Detections searched up to this time, so the live stream cannot change a page between two reads. */
 let until: number;
 
-const getJson = async (path: string) => (await fetch(`${api}${path}`)).json() as Promise<any>;
+// The bootstrap admin's API key, read once the service has started.
+let apiKey = '';
+const auth = () => ({ authorization: `Bearer ${apiKey}` });
+const getJson = async (path: string) =>
+  (await fetch(`${api}${path}`, { headers: auth() })).json() as Promise<any>;
 
 async function waitFor<T>(f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -104,6 +108,7 @@ beforeAll(async () => {
     serviceErr += d;
   });
   api = await waitFor(async () => /API:\s+(http:\/\/\S+)/.exec(serviceErr)?.[1]);
+  apiKey = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
   // The collector's first poll stores the simulator's history.
   await waitFor(async () => {
     const d = await getJson('/api/detections?instance=lab&limit=1');
@@ -122,7 +127,9 @@ describe('MCP over streamable HTTP on the running service', () => {
   let client: Client;
   beforeAll(async () => {
     client = new Client({ name: 'mcp-http-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${api}/mcp`)));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${api}/mcp`), { requestInit: { headers: auth() } }),
+    );
   });
   afterAll(() => client?.close());
 
@@ -178,7 +185,7 @@ describe('MCP over streamable HTTP on the running service', () => {
     ]);
     // Stateless HTTP: each request is its own session, so the client's name (sent once, at
     // initialisation) is not known when the tool runs; stdio records it.
-    expect(runs[0].who).toBe('mcp:http:127.0.0.1');
+    expect(runs[0].who).toMatch(/^mcp:http:admin \(key [0-9a-f]{8}\)$/);
     expect(runs[0].params).toEqual({ breachIds: [a.pbid, b.pbid, 987654321] });
   });
 
@@ -244,6 +251,7 @@ describe('MCP over streamable HTTP on the running service', () => {
             headers: {
               'content-type': 'application/json',
               accept: 'application/json, text/event-stream',
+              ...auth(),
               ...headers,
             },
           },
@@ -268,7 +276,7 @@ describe('MCP over streamable HTTP on the running service', () => {
     const origin = await post({ origin: 'https://attacker.example' });
     expect(origin.status).toBe(403);
     expect((await post({ origin: 'http://localhost:3000' })).status).toBe(200);
-    const get = await fetch(`${api}/mcp`, { headers: { accept: 'text/event-stream' } });
+    const get = await fetch(`${api}/mcp`, { headers: { accept: 'text/event-stream', ...auth() } });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
     expect((await getJson('/api/openapi.json')).paths['/mcp'].post.summary).toMatch(/Model Context Protocol/);

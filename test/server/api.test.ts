@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessControl } from '../../src/auth/index.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
 import { ERRORS } from '../../src/server/errors.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
@@ -24,6 +25,14 @@ describe('HTTP API', () => {
   let store: Store;
   let app: Api;
   let base: string;
+  let access: AccessControl;
+  let key: string;
+  // Requests as an admin; the access rules themselves are tested in auth.test.ts.
+  const fetch = (url: string, init: RequestInit = {}) =>
+    globalThis.fetch(url, {
+      ...init,
+      headers: { authorization: `Bearer ${key}`, ...(init.headers as object) },
+    });
 
   beforeAll(async () => {
     store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'dtc-api-')), secretKey: KEY, env: {} });
@@ -49,8 +58,12 @@ describe('HTTP API', () => {
       }
       store.appendDetections(batch);
     }
+    access = new AccessControl(store);
+    await access.addUser('root', 'root-password-123', 'admin');
+    key = access.createApiKey({ owner: 'root', name: 'test', role: 'admin' }).key;
     app = buildApi({
       store,
+      access,
       collector: { status: () => [] },
       metrics: createMetrics(),
       allowedHosts: ['127.0.0.1', 'localhost'],
@@ -67,7 +80,7 @@ describe('HTTP API', () => {
     const missing = app.routeTable.filter((r) => !r.hasResponseSchema).map((r) => `${r.method} ${r.url}`);
     expect(missing).toEqual([]);
     // A new route without config.access cannot even be registered.
-    const bare = buildApi({ store, collector: { status: () => [] }, metrics: createMetrics() });
+    const bare = buildApi({ store, access, collector: { status: () => [] }, metrics: createMetrics() });
     expect(() => bare.get('/api/unguarded', async () => 'x')).toThrow(/declares no config.access/);
   });
 

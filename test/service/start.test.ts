@@ -46,7 +46,14 @@ async function waitFor<T>(f: () => Promise<T | undefined>, ms = 30_000): Promise
   }
 }
 
-const getJson = async (url: string) => (await fetch(url)).json() as Promise<any>;
+// The API key a first start wrote for the bootstrap admin; every API call below sends it.
+let apiKey = '';
+const useKeyOf = (dataDir: string) => {
+  apiKey = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
+};
+const api = (url: string, init: RequestInit = {}) =>
+  fetch(url, { ...init, headers: { authorization: `Bearer ${apiKey}`, ...(init.headers as object) } });
+const getJson = async (url: string) => (await api(url)).json() as Promise<any>;
 const stop = (child: ChildProcess) => child.kill('SIGTERM');
 
 describe('dtc start', () => {
@@ -54,6 +61,12 @@ describe('dtc start', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'dtc-start-'));
     const first = start(['--data-dir', dataDir]);
     const url = await first.apiUrl();
+    // A first start makes the admin, with its password and an API key in 0600 files, and says where.
+    expect(first.err()).toContain(`password in ${join(dataDir, 'admin-password')}`);
+    for (const f of ['admin-password', 'admin-api-key'])
+      expect(statSync(join(dataDir, f)).mode & 0o777).toBe(0o600);
+    expect((await fetch(`${url}/api/detections`)).status).toBe(401);
+    useKeyOf(dataDir);
     expect(first.err()).toMatch(/"demo" is SIMULATED/);
     expect(first.err()).toMatch(/dtc instance add/);
     expect(first.err()).toContain(dataDir);
@@ -77,12 +90,12 @@ describe('dtc start', () => {
     expect(JSON.stringify(instances)).not.toContain('demo-private-token');
     const health = await getJson(`${url}/healthz`);
     expect(health.status).toBe('ok');
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await api(`${url}/metrics`)).text();
     expect(metrics).toMatch(/dtc_records_fetched_total\{instance="demo",stream="modelbreaches"\} \d+/);
     const detail = await getJson(`${url}/api/detections/${found.items[0].seq}`);
     expect(detail.versions.length).toBeGreaterThanOrEqual(1);
-    expect((await fetch(`${url}/api/detections?severity=9`)).status).toBe(400);
-    expect((await fetch(`${url}/api/detections?from=yesterday`)).status).toBe(400);
+    expect((await api(`${url}/api/detections?severity=9`)).status).toBe(400);
+    expect((await api(`${url}/api/detections?from=yesterday`)).status).toBe(400);
     expect(first.out()).toMatch(
       /darktrace\[demo\]: fetched \d+ model breaches, \d+ AI Analyst events \(\d+ new, \d+ updated\)/,
     );
@@ -136,6 +149,7 @@ describe('dtc start', () => {
     const r = start(['--config', file, '--data-dir', dir], { LAB_PRIVATE: 'cfg-priv' });
     try {
       const url = await r.apiUrl();
+      useKeyOf(dir);
       const d = await waitFor(async () => {
         const x = await getJson(`${url}/api/detections?instance=lab&limit=1`);
         return x.total > 0 ? x : undefined;
@@ -144,7 +158,7 @@ describe('dtc start', () => {
       const instances = await getJson(`${url}/api/instances`);
       expect(instances.map((i: { name: string }) => i.name)).toEqual(['lab']);
       expect(r.err()).not.toMatch(/SIMULATED/);
-      const check = await (await fetch(`${url}/api/instances/lab/test`, { method: 'POST' })).json();
+      const check = await (await api(`${url}/api/instances/lab/test`, { method: 'POST' })).json();
       expect(check).toMatchObject({ ok: true, version: expect.any(String) });
       const lab = await getJson(`${url}/api/instances/lab`);
       expect(lab.connectionChecks[0]).toMatchObject({ ok: true });

@@ -1,4 +1,5 @@
 // The work behind `dtc start` (declared in ../start.ts).
+import { join } from 'node:path';
 import { defaultSinkName, parseSinkFlag } from '../../deliver/registry.ts';
 import type { SinkConfig } from '../../deliver/worker.ts';
 import { createLogger } from '../../service/logger.ts';
@@ -16,6 +17,7 @@ export interface StartFlags {
   syslogHost?: string;
   tlsKey?: string;
   tlsCert?: string;
+  insecureHttp?: boolean;
   sink?: string[];
 }
 
@@ -44,6 +46,9 @@ export async function runStart(flags: StartFlags): Promise<void> {
     demo: flags.demo,
     log,
     sinks,
+    tlsKeyFile: flags.tlsKey,
+    tlsCertFile: flags.tlsCert,
+    insecureHttp: flags.insecureHttp,
     syslog: {
       tcpPort: portOf(flags.syslogTcp, '--syslog-tcp'),
       udpPort: portOf(flags.syslogUdp, '--syslog-udp'),
@@ -57,6 +62,8 @@ export async function runStart(flags: StartFlags): Promise<void> {
     `darktrace-hub is running`,
     `  API:        ${service.url}  (try ${service.url}/api/detections and ${service.url}/healthz)`,
     `  data:       ${service.dataDir}`,
+    `  sign in:    user admin, password in ${join(service.dataDir, 'admin-password')}; API key in ${join(service.dataDir, 'admin-api-key')}`,
+    `              (curl -H "Authorization: Bearer $(cat ${join(service.dataDir, 'admin-api-key')})" ${service.url}/api/detections)`,
   ];
   for (const l of service.syslog?.listeners ?? [])
     lines.push(`  syslog:     ${l.protocol}://${l.host}:${l.port}`);

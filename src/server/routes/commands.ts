@@ -4,7 +4,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
-  type CommandDef,
   type CommandResult,
   commandResultSchema,
   commands,
@@ -14,12 +13,13 @@ import {
   runOnInstance,
   UnknownInstanceError,
 } from '../../commands/index.ts';
-import type { Access } from '../access.ts';
 import type { ApiDeps } from '../app.ts';
+import { principalOf } from '../authenticate.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 const CatalogEntry = Type.Object({
   name: Type.String(),
+  role: Type.String({ description: 'the weakest role that may run it' }),
   aliases: Type.Array(Type.String()),
   description: Type.String(),
   parameters: Type.Object({}, { additionalProperties: true, description: 'JSON Schema of the body' }),
@@ -27,9 +27,6 @@ const CatalogEntry = Type.Object({
 });
 
 const Result = Type.Unsafe<CommandResult>(commandResultSchema());
-
-/** The role a command needs; the catalog's word when it has one. */
-const accessOf = (c: CommandDef): Access => (c as { role?: Access }).role ?? 'responder';
 
 export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(
@@ -45,6 +42,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async
     async () =>
       commands.map((c) => ({
         name: c.name,
+        role: c.role,
         aliases: c.aliases,
         description: c.description,
         parameters: jsonSchema(c.params),
@@ -57,7 +55,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async
       app.post(
         `/api/instances/:name/commands/${name}`,
         {
-          config: { access: accessOf(c) },
+          config: { access: c.role },
           // A command without required parameters may be POSTed without a body.
           preValidation: async (req) => {
             req.body ??= {};
@@ -84,7 +82,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async
               instance: req.params.name,
               command: c,
               raw: req.body,
-              who: String(req.headers['x-dtc-user'] ?? `api:${req.ip}`),
+              who: principalOf(req).label,
             });
             return reply.status(result.outcome === 'Failed' ? 502 : 200).send(result);
           } catch (err) {

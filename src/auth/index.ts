@@ -1,0 +1,267 @@
+// Access control: who a request is (an API key, or a console session made by logging in) and what role
+// it holds. Users and keys get their roles through grants (per tenant; `*` today), the store keeps only
+// hashes, and a first start with no user creates `admin` with a random password in a 0600 file.
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiKeyRow, Store } from '../store/index.ts';
+import { isRole, ROLES, type Role } from './roles.ts';
+import {
+  digest,
+  hashPassword,
+  looksLikeApiKey,
+  MIN_PASSWORD,
+  newApiKey,
+  newSession,
+  randomPassword,
+  verifyPassword,
+} from './secrets.ts';
+
+export { isRole, ROLES, type Role };
+
+export interface Principal {
+  /** How the request proved who it is. */
+  via: 'api-key' | 'session';
+  /** The user (for a key, the user who created it). */
+  user: string;
+  role: Role;
+  /** The API key's id, when `via` is api-key. */
+  keyId?: string;
+  /** The session's CSRF token, when `via` is session. */
+  csrf?: string;
+  /** For the audit trail: `alice`, `alice (key 1a2b3c4d)`. */
+  label: string;
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly code:
+      | 'unauthenticated'
+      | 'forbidden'
+      | 'rate_limited'
+      | 'invalid_parameter'
+      | 'not_found'
+      | 'conflict',
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const SESSION_TTL_MS = 12 * 3_600_000;
+const THROTTLE = { failures: 5, perAddress: 20, windowMs: 15 * 60_000 };
+
+export class AccessControl {
+  readonly #store: Store;
+  readonly #failures = new Map<string, number[]>();
+  readonly #sessionTtlMs: number;
+
+  constructor(store: Store, o: { sessionTtlMs?: number } = {}) {
+    this.#store = store;
+    this.#sessionTtlMs = o.sessionTtlMs ?? SESSION_TTL_MS;
+  }
+
+  get #id() {
+    return this.#store.identities;
+  }
+
+  /** The strongest role any grant gives the subject (tenant `*` until tenants exist). */
+  roleOf(subject: string): Role | undefined {
+    const roles = this.#id.grants
+      .of(subject)
+      .map((g) => g.role)
+      .filter(isRole);
+    return roles.sort((a, b) => ROLES.indexOf(b) - ROLES.indexOf(a))[0];
+  }
+
+  // ── users ──
+  async addUser(name: string, password: string, role: Role): Promise<void> {
+    if (!NAME.test(name))
+      throw new AuthError(
+        'invalid_parameter',
+        `user name "${name}": use letters, digits and . _ @ - (at most 64)`,
+      );
+    checkPassword(password);
+    if (this.#id.users.get(name)) throw new AuthError('conflict', `a user named "${name}" exists already`);
+    this.#id.users.add({ name, passwordHash: await hashPassword(password) });
+    this.#id.grants.set(`user:${name}`, role);
+  }
+
+  async setPassword(name: string, password: string): Promise<void> {
+    checkPassword(password);
+    if (!this.#id.users.setPassword(name, await hashPassword(password)))
+      throw new AuthError('not_found', `no user named "${name}"`);
+  }
+
+  setRole(name: string, role: Role): void {
+    if (!this.#id.users.get(name)) throw new AuthError('not_found', `no user named "${name}"`);
+    this.#id.grants.set(`user:${name}`, role);
+  }
+
+  removeUser(name: string): void {
+    const admins = this.listUsers().filter((u) => u.role === 'admin');
+    if (admins.length === 1 && admins[0].name === name)
+      throw new AuthError('conflict', `"${name}" is the last admin: make another user admin first`);
+    if (!this.#id.users.remove(name)) throw new AuthError('not_found', `no user named "${name}"`);
+  }
+
+  listUsers(): { name: string; role: Role | null; source: string; createdAt: number; updatedAt: number }[] {
+    return this.#id.users.list().map((u) => ({
+      name: u.name,
+      role: this.roleOf(`user:${u.name}`) ?? null,
+      source: u.source,
+      createdAt: u.createdAt,
+      updatedAt: u.updatedAt,
+    }));
+  }
+
+  // ── API keys ──
+  /** The key is in the answer once; afterwards only its prefix is known. */
+  createApiKey(o: { owner: string; name: string; role: Role; expiresAt?: number | null }): ApiKeyRow & {
+    key: string;
+    role: Role;
+  } {
+    const ownerRole = this.roleOf(`user:${o.owner}`);
+    if (!ownerRole) throw new AuthError('not_found', `no user named "${o.owner}" with a role`);
+    if (ROLES.indexOf(o.role) > ROLES.indexOf(ownerRole))
+      throw new AuthError('forbidden', `a ${ownerRole} cannot create a key with the ${o.role} role`);
+    if (o.expiresAt != null && o.expiresAt <= Date.now())
+      throw new AuthError('invalid_parameter', 'the expiry is in the past');
+    const k = newApiKey();
+    this.#id.apiKeys.add({
+      id: k.id,
+      name: o.name,
+      prefix: k.prefix,
+      owner: o.owner,
+      digest: k.digest,
+      expiresAt: o.expiresAt ?? null,
+    });
+    this.#id.grants.set(`key:${k.id}`, o.role);
+    const row = this.#id.apiKeys.list().find((r) => r.id === k.id)!;
+    return { ...row, key: k.key, role: o.role };
+  }
+
+  listApiKeys(): (ApiKeyRow & { role: Role | null })[] {
+    return this.#id.apiKeys.list().map((k) => ({ ...k, role: this.roleOf(`key:${k.id}`) ?? null }));
+  }
+
+  revokeApiKey(idOrPrefix: string): void {
+    const id = idOrPrefix.replace(/^dtc_/, '').slice(0, 8);
+    if (!this.#id.apiKeys.revoke(id, Date.now()))
+      throw new AuthError('not_found', `no active API key ${idOrPrefix}`);
+  }
+
+  /** The principal behind `Authorization: Bearer <key>`, or an AuthError saying what is wrong. */
+  authenticateKey(key: string): Principal {
+    if (!looksLikeApiKey(key))
+      throw new AuthError('unauthenticated', 'the bearer token is not a dtc API key (dtc_<id>_<secret>)');
+    const now = Date.now();
+    const row = this.#id.apiKeys.findByDigest(digest(key), now);
+    const role = row && this.roleOf(`key:${row.id}`);
+    if (!row || !role)
+      throw new AuthError(
+        'unauthenticated',
+        'the API key is unknown, revoked or expired: create another with `dtc apikey create`',
+      );
+    // The owner's own role still bounds the key: a demoted user's keys lose power with them.
+    const ownerRole = this.roleOf(`user:${row.owner}`);
+    const effective = ownerRole && ROLES.indexOf(ownerRole) < ROLES.indexOf(role) ? ownerRole : role;
+    if (!ownerRole)
+      throw new AuthError('unauthenticated', 'the API key belongs to a user who no longer exists');
+    if (!row.lastUsedAt || now - row.lastUsedAt > 60_000) this.#id.apiKeys.touch(row.id, now);
+    return {
+      via: 'api-key',
+      user: row.owner,
+      role: effective,
+      keyId: row.id,
+      label: `${row.owner} (key ${row.id})`,
+    };
+  }
+
+  // ── sessions ──
+  /** Checks the password (throttled per user and per address) and opens a session. */
+  async login(
+    name: string,
+    password: string,
+    address: string,
+  ): Promise<{ sessionId: string; principal: Principal; expiresAt: number }> {
+    this.#throttle(name, address);
+    const user = this.#id.users.get(name);
+    const ok = await verifyPassword(password, user?.passwordHash ?? null);
+    const role = ok ? this.roleOf(`user:${name}`) : undefined;
+    if (!ok || !role) {
+      this.#fail(name, address);
+      throw new AuthError('unauthenticated', 'wrong user name or password');
+    }
+    this.#failures.delete(`u:${name}|${address}`);
+    const s = newSession();
+    const expiresAt = Date.now() + this.#sessionTtlMs;
+    this.#id.sessions.add({ digest: s.digest, user: name, csrf: s.csrf, expiresAt });
+    this.#id.sessions.prune(Date.now());
+    return {
+      sessionId: s.id,
+      expiresAt,
+      principal: { via: 'session', user: name, role, csrf: s.csrf, label: name },
+    };
+  }
+
+  session(sessionId: string): Principal | undefined {
+    const s = this.#id.sessions.find(digest(sessionId), Date.now());
+    const role = s && this.roleOf(`user:${s.user}`);
+    if (!s || !role) return undefined;
+    return { via: 'session', user: s.user, role, csrf: s.csrf, label: s.user };
+  }
+
+  logout(sessionId: string): void {
+    this.#id.sessions.remove(digest(sessionId));
+  }
+
+  #throttle(name: string, address: string) {
+    const now = Date.now();
+    for (const [key, limit] of [
+      [`u:${name}|${address}`, THROTTLE.failures],
+      [`a:${address}`, THROTTLE.perAddress],
+    ] as const) {
+      const recent = (this.#failures.get(key) ?? []).filter((t) => now - t < THROTTLE.windowMs);
+      this.#failures.set(key, recent);
+      if (recent.length >= limit) {
+        const retry = Math.ceil((recent[0] + THROTTLE.windowMs - now) / 1000);
+        throw new AuthError('rate_limited', `too many failed logins: try again in ${retry} s`, retry);
+      }
+    }
+  }
+
+  #fail(name: string, address: string) {
+    const now = Date.now();
+    for (const key of [`u:${name}|${address}`, `a:${address}`])
+      this.#failures.set(key, [...(this.#failures.get(key) ?? []), now]);
+  }
+
+  /**
+   * A first start with no user: `admin` with a random password, and an admin API key, each in a 0600
+   * file of the data directory (as Grafana and Jenkins do), so the demo works with no other step.
+   */
+  async bootstrap(dataDir: string): Promise<{ passwordFile: string; keyFile: string } | undefined> {
+    if (this.#id.users.count() > 0) return undefined;
+    const passwordFile = join(dataDir, 'admin-password');
+    const keyFile = join(dataDir, 'admin-api-key');
+    const password = randomPassword();
+    await this.addUser('admin', password, 'admin');
+    const key = this.createApiKey({ owner: 'admin', name: 'bootstrap', role: 'admin' });
+    for (const [file, text] of [
+      [passwordFile, password],
+      [keyFile, key.key],
+    ]) {
+      writeFileSync(file, `${text}\n`, { mode: 0o600 });
+      chmodSync(file, 0o600); // a file left from an earlier data directory keeps its old mode otherwise
+    }
+    return { passwordFile, keyFile };
+  }
+}
+
+function checkPassword(password: string) {
+  if (password.length < MIN_PASSWORD)
+    throw new AuthError('invalid_parameter', `the password needs at least ${MIN_PASSWORD} characters`);
+}

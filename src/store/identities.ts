@@ -1,0 +1,233 @@
+// Users, API keys, role grants and console sessions. The store keeps only hashes (passwords as scrypt
+// strings, API keys and session ids as SHA-256 digests); src/auth/ makes and checks them. A grant gives
+// a subject (`user:<name>` or `key:<id>`) a role within a tenant; `*` is every tenant, and today's
+// single-site install grants there.
+import type { Kysely } from 'kysely';
+import type { DB } from './schema.ts';
+import type { SyncExecutor } from './sqlite.ts';
+
+export interface UserRow {
+  name: string;
+  passwordHash: string | null;
+  /** Where the identity comes from: `local` (a password) or `oidc` (single sign-on). */
+  source: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  /** The key's first characters, shown in lists so a person recognises it (`dtc_ab12cd34`). */
+  prefix: string;
+  /** Who created it (a user name), for the audit trail. */
+  owner: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface Grant {
+  subject: string;
+  tenant: string;
+  role: string;
+}
+
+export interface SessionRow {
+  user: string;
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Identities {
+  users: {
+    add(u: { name: string; passwordHash: string | null; source?: string }): void;
+    get(name: string): UserRow | undefined;
+    list(): UserRow[];
+    setPassword(name: string, passwordHash: string): boolean;
+    /** Removes the user, its grants, its sessions and its API keys. */
+    remove(name: string): boolean;
+    count(): number;
+  };
+  apiKeys: {
+    add(k: {
+      id: string;
+      name: string;
+      prefix: string;
+      owner: string;
+      digest: string;
+      expiresAt: number | null;
+    }): void;
+    /** The key whose digest this is, unrevoked and unexpired at `now`. */
+    findByDigest(digest: string, now: number): ApiKeyRow | undefined;
+    list(): ApiKeyRow[];
+    touch(id: string, at: number): void;
+    revoke(id: string, at: number): boolean;
+  };
+  grants: {
+    set(subject: string, role: string, tenant?: string): void;
+    of(subject: string): Grant[];
+  };
+  sessions: {
+    add(s: { digest: string; user: string; csrf: string; expiresAt: number }): void;
+    find(digest: string, now: number): SessionRow | undefined;
+    remove(digest: string): void;
+    /** Drops expired sessions; returns how many. */
+    prune(now: number): number;
+  };
+}
+
+export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
+  const userOf = (r: {
+    name: string;
+    password_hash: string | null;
+    source: string;
+    created_at: number;
+    updated_at: number;
+  }): UserRow => ({
+    name: r.name,
+    passwordHash: r.password_hash,
+    source: r.source,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+  const keyOf = (r: {
+    id: string;
+    name: string;
+    prefix: string;
+    owner: string;
+    created_at: number;
+    expires_at: number | null;
+    last_used_at: number | null;
+    revoked_at: number | null;
+  }): ApiKeyRow => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    owner: r.owner,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  });
+  const keyCols = [
+    'id',
+    'name',
+    'prefix',
+    'owner',
+    'created_at',
+    'expires_at',
+    'last_used_at',
+    'revoked_at',
+  ] as const;
+  return {
+    users: {
+      add: (u) => {
+        const now = Date.now();
+        x.run(
+          k.insertInto('users').values({
+            name: u.name,
+            password_hash: u.passwordHash,
+            source: u.source ?? 'local',
+            created_at: now,
+            updated_at: now,
+          }),
+        );
+      },
+      get: (name) => {
+        const r = x.first(k.selectFrom('users').selectAll().where('name', '=', name));
+        return r && userOf(r);
+      },
+      list: () => x.all(k.selectFrom('users').selectAll().orderBy('name')).map(userOf),
+      setPassword: (name, hash) =>
+        x.run(
+          k
+            .updateTable('users')
+            .set({ password_hash: hash, updated_at: Date.now() })
+            .where('name', '=', name),
+        ).changes > 0,
+      remove: (name) =>
+        x.transaction(() => {
+          const keys = x
+            .all(k.selectFrom('api_keys').select('id').where('owner', '=', name))
+            .map((r) => r.id);
+          const subjects = [`user:${name}`, ...keys.map((id) => `key:${id}`)];
+          x.run(k.deleteFrom('grants').where('subject', 'in', subjects));
+          x.run(k.deleteFrom('api_keys').where('owner', '=', name));
+          x.run(k.deleteFrom('sessions').where('user', '=', name));
+          return x.run(k.deleteFrom('users').where('name', '=', name)).changes > 0;
+        }),
+      count: () =>
+        Number(x.first(k.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0),
+    },
+    apiKeys: {
+      add: (key) =>
+        void x.run(
+          k.insertInto('api_keys').values({
+            id: key.id,
+            name: key.name,
+            prefix: key.prefix,
+            owner: key.owner,
+            digest: key.digest,
+            created_at: Date.now(),
+            expires_at: key.expiresAt,
+            last_used_at: null,
+            revoked_at: null,
+          }),
+        ),
+      findByDigest: (digest, now) => {
+        const r = x.first(
+          k
+            .selectFrom('api_keys')
+            .select(keyCols)
+            .where('digest', '=', digest)
+            .where('revoked_at', 'is', null)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])),
+        );
+        return r && keyOf(r);
+      },
+      list: () => x.all(k.selectFrom('api_keys').select(keyCols).orderBy('created_at')).map(keyOf),
+      touch: (id, at) => void x.run(k.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id)),
+      revoke: (id, at) =>
+        x.run(
+          k
+            .updateTable('api_keys')
+            .set({ revoked_at: at })
+            .where('id', '=', id)
+            .where('revoked_at', 'is', null),
+        ).changes > 0,
+    },
+    grants: {
+      set: (subject, role, tenant = '*') =>
+        void x.run(
+          k
+            .insertInto('grants')
+            .values({ subject, tenant, role })
+            .onConflict((oc) => oc.columns(['subject', 'tenant']).doUpdateSet({ role })),
+        ),
+      of: (subject) => x.all(k.selectFrom('grants').selectAll().where('subject', '=', subject)),
+    },
+    sessions: {
+      add: (s) =>
+        void x.run(
+          k.insertInto('sessions').values({
+            digest: s.digest,
+            user: s.user,
+            csrf: s.csrf,
+            created_at: Date.now(),
+            expires_at: s.expiresAt,
+          }),
+        ),
+      find: (digest, now) => {
+        const r = x.first(
+          k.selectFrom('sessions').selectAll().where('digest', '=', digest).where('expires_at', '>', now),
+        );
+        return r && { user: r.user, csrf: r.csrf, createdAt: r.created_at, expiresAt: r.expires_at };
+      },
+      remove: (digest) => void x.run(k.deleteFrom('sessions').where('digest', '=', digest)),
+      prune: (now) => x.run(k.deleteFrom('sessions').where('expires_at', '<=', now)).changes,
+    },
+  };
+}

@@ -1,0 +1,358 @@
+// Access control over the whole API, generated from the route table: for every route, no credentials →
+// 401, the role just below the route's → 403, the route's own role → its success answer (a route with no
+// sample request below fails the suite, so a new route cannot ship untested). Then sessions: the cookie's
+// attributes, CSRF on every state-changing request made with it, login throttling, keys that expire,
+// are revoked or lose power with their owner, and an audit trail that records identities, not headers.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessControl } from '../../src/auth/index.ts';
+import { ROLES, type Role } from '../../src/auth/roles.ts';
+import { checkConnection } from '../../src/collect/health.ts';
+import { commands } from '../../src/commands/index.ts';
+import { Deliverer } from '../../src/deliver/worker.ts';
+import { registerMcpRoutes } from '../../src/mcp/http.ts';
+import { type Api, buildApi } from '../../src/server/app.ts';
+import { createMetrics } from '../../src/service/metrics.ts';
+import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { det, KEY } from '../store/helpers.ts';
+
+const PASSWORD = 'correct-horse-battery';
+const quiet = { info() {}, warn() {}, error() {} };
+
+let sim: Simulator;
+let store: Store;
+let access: AccessControl;
+let app: Api;
+const keys = {} as Record<Role, string>;
+let n = 0;
+const unique = (p: string) => `${p}${++n}`;
+
+const as = (key: string | undefined, o: InjectOptions): Promise<LightMyRequestResponse> =>
+  app.inject({ ...o, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(o.headers ?? {}) } });
+
+beforeAll(async () => {
+  sim = await startSimulator({
+    publicToken: 'pub',
+    privateToken: 'priv',
+    seed: 3,
+    history: { count: 20, days: 1 },
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'dtc-auth-'));
+  store = await openStore({ dataDir, secretKey: KEY, env: {} });
+  store.instances.add({ name: 'lab', url: sim.url, publicToken: 'pub', privateToken: 'priv' });
+  store.appendDetections([det('1', 'a')]);
+  access = new AccessControl(store);
+  for (const role of ROLES) {
+    await access.addUser(role, PASSWORD, role);
+    keys[role] = access.createApiKey({ owner: role, name: 'test', role }).key;
+  }
+  const deliverer = new Deliverer(
+    store,
+    [{ name: 'out', format: 'json', url: `file://${join(dataDir, 'out.ndjson')}` }],
+    { log: quiet, registry: new Registry() },
+  );
+  app = buildApi({
+    store,
+    access,
+    deliverer,
+    collector: {
+      status: () => [],
+      check: async (name) =>
+        name === 'lab'
+          ? checkConnection({ url: sim.url, publicToken: 'pub', privateToken: 'priv' })
+          : undefined,
+    },
+    metrics: createMetrics(),
+    extend: (a) => registerMcpRoutes(a, { store, host: '127.0.0.1' }),
+  });
+  await app.ready();
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  await store?.close();
+  await sim?.close();
+});
+
+type Sample = { request: () => Promise<InjectOptions> | InjectOptions; ok: number };
+const json = (method: string, url: string, payload?: unknown): InjectOptions => ({
+  method: method as InjectOptions['method'],
+  url,
+  ...(payload === undefined ? {} : { payload: payload as object }),
+});
+const rpc = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+const mcpHeaders = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
+
+/** A request that succeeds for the right role, per route (`METHOD url` as registered). */
+const samples: Record<string, Sample> = {
+  'GET /healthz': { request: () => json('GET', '/healthz'), ok: 200 },
+  'GET /metrics': { request: () => json('GET', '/metrics'), ok: 200 },
+  'GET /api/openapi.json': { request: () => json('GET', '/api/openapi.json'), ok: 200 },
+  'POST /api/auth/login': {
+    request: () => json('POST', '/api/auth/login', { user: 'viewer', password: PASSWORD }),
+    ok: 200,
+  },
+  'POST /api/auth/logout': { request: () => json('POST', '/api/auth/logout'), ok: 204 },
+  'GET /api/auth/me': { request: () => json('GET', '/api/auth/me'), ok: 200 },
+  'GET /api/users': { request: () => json('GET', '/api/users'), ok: 200 },
+  'POST /api/users': {
+    request: () => json('POST', '/api/users', { name: unique('u'), password: PASSWORD, role: 'viewer' }),
+    ok: 201,
+  },
+  'PUT /api/users/:name/role': {
+    request: async () => {
+      const name = unique('r');
+      await access.addUser(name, PASSWORD, 'viewer');
+      return json('PUT', `/api/users/${name}/role`, { role: 'analyst' });
+    },
+    ok: 200,
+  },
+  // Each role changes its own password (to the same one, so the other samples keep working).
+  'PUT /api/users/:name/password': {
+    request: () => json('PUT', '/api/users/viewer/password', { password: PASSWORD }),
+    ok: 204,
+  },
+  'DELETE /api/users/:name': {
+    request: async () => {
+      const name = unique('d');
+      await access.addUser(name, PASSWORD, 'viewer');
+      return json('DELETE', `/api/users/${name}`);
+    },
+    ok: 204,
+  },
+  'GET /api/apikeys': { request: () => json('GET', '/api/apikeys'), ok: 200 },
+  'POST /api/apikeys': {
+    request: () => json('POST', '/api/apikeys', { name: 'k', role: 'viewer' }),
+    ok: 201,
+  },
+  'DELETE /api/apikeys/:id': {
+    request: () =>
+      json('DELETE', `/api/apikeys/${access.createApiKey({ owner: 'admin', name: 'x', role: 'viewer' }).id}`),
+    ok: 204,
+  },
+  'GET /api/instances': { request: () => json('GET', '/api/instances'), ok: 200 },
+  'GET /api/instances/:name': { request: () => json('GET', '/api/instances/lab'), ok: 200 },
+  'POST /api/instances/:name/test': { request: () => json('POST', '/api/instances/lab/test'), ok: 200 },
+  'GET /api/detections': { request: () => json('GET', '/api/detections'), ok: 200 },
+  'GET /api/detections/:id': { request: () => json('GET', '/api/detections/1'), ok: 200 },
+  'GET /api/commands': { request: () => json('GET', '/api/commands'), ok: 200 },
+  'GET /api/command-runs': { request: () => json('GET', '/api/command-runs'), ok: 200 },
+  'POST /api/instances/:name/commands/:command': {
+    request: () => json('POST', '/api/instances/lab/commands/no-such-command', {}),
+    ok: 404,
+  },
+  'GET /api/sinks': { request: () => json('GET', '/api/sinks'), ok: 200 },
+  'GET /api/sinks/:name': { request: () => json('GET', '/api/sinks/out'), ok: 200 },
+  'POST /mcp': { request: () => ({ ...json('POST', '/mcp', rpc), headers: mcpHeaders }), ok: 200 },
+  'GET /mcp': { request: () => json('GET', '/mcp'), ok: 405 },
+  'DELETE /mcp': { request: () => json('DELETE', '/mcp'), ok: 405 },
+};
+// Every command (and alias) route: the simplest call that works.
+for (const c of commands) {
+  const body = c.name === 'get-status' ? {} : undefined;
+  for (const name of [c.name, ...c.aliases])
+    samples[`POST /api/instances/:name/commands/${name}`] = {
+      request: () => json('POST', `/api/instances/lab/commands/${name}`, body ?? {}),
+      // A command's empty body is refused by its own schema (400) unless it needs nothing; either way
+      // the request got past access control. get-status really runs on the simulator.
+      ok: c.name === 'get-status' ? 200 : -1,
+    };
+}
+
+/** The access each route must declare: a weakened declaration fails here, not in production. */
+const expectedAccess: Record<string, string> = {
+  'GET /healthz': 'public',
+  'GET /api/openapi.json': 'public',
+  'POST /api/auth/login': 'public',
+  'GET /api/users': 'admin',
+  'POST /api/users': 'admin',
+  'PUT /api/users/:name/role': 'admin',
+  'DELETE /api/users/:name': 'admin',
+  'GET /api/apikeys': 'admin',
+  'POST /api/apikeys': 'admin',
+  'DELETE /api/apikeys/:id': 'admin',
+  'POST /api/instances/:name/test': 'admin',
+};
+
+describe('access control, generated from the route table', () => {
+  it('declares the expected role on every route: admin for identities, the catalog’s for commands', () => {
+    const wrong = app.routeTable
+      .map((r) => {
+        const cmd = /\/commands\/([a-z0-9-]+)$/.exec(r.url)?.[1];
+        const def = cmd && commands.find((c) => c.name === cmd || c.aliases.includes(cmd));
+        const want = def ? def.role : (expectedAccess[`${r.method} ${r.url}`] ?? 'viewer');
+        return r.access === want ? undefined : `${r.method} ${r.url}: ${r.access}, expected ${want}`;
+      })
+      .filter(Boolean);
+    expect(wrong).toEqual([]);
+  });
+
+  it('has a sample request for every route, so a new route cannot go untested', () => {
+    const missing = app.routeTable.map((r) => `${r.method} ${r.url}`).filter((k) => !samples[k]);
+    expect(missing).toEqual([]);
+  });
+
+  it('answers 401 without credentials, 403 to the role below, and succeeds for the route’s role', async () => {
+    const failures: string[] = [];
+    for (const r of app.routeTable) {
+      const route = `${r.method} ${r.url}`;
+      const sample = samples[route];
+      if (r.access !== 'public') {
+        const anon = await as(undefined, await sample.request());
+        if (anon.statusCode !== 401) failures.push(`${route} anonymous → ${anon.statusCode}`);
+        const below = ROLES[ROLES.indexOf(r.access) - 1];
+        if (below) {
+          const denied = await as(keys[below], await sample.request());
+          if (denied.statusCode !== 403) failures.push(`${route} as ${below} → ${denied.statusCode}`);
+        }
+      }
+      const role = r.access === 'public' ? 'viewer' : r.access;
+      const res = await as(keys[role], await sample.request());
+      const good =
+        sample.ok === -1
+          ? res.statusCode < 500 && ![401, 403].includes(res.statusCode)
+          : res.statusCode === sample.ok;
+      if (!good) failures.push(`${route} as ${role} → ${res.statusCode} ${res.body.slice(0, 160)}`);
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it('lets a command’s declared role run it and no one below', async () => {
+    const ack = commands.find((c) => c.name === 'acknowledge')!;
+    const quarantine = commands.find((c) => c.name === 'create-actions')!;
+    expect([ack.role, quarantine.role]).toEqual(['analyst', 'responder']);
+    const body = { deviceIds: [1], action: 'quarantine', duration: 60, reason: 'test' };
+    const denied = await as(keys.analyst, json('POST', '/api/instances/lab/commands/create-actions', body));
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().message).toBe(
+      'analyst (key ' + keys.analyst.slice(4, 12) + ') is analyst; this needs responder',
+    );
+    const tools = await as(keys.analyst, { ...json('POST', '/mcp', rpc), headers: mcpHeaders });
+    const names = tools.json().result.tools.map((t: { name: string }) => t.name);
+    expect(names).toContain('acknowledge');
+    expect(names).not.toContain('create-actions');
+  });
+});
+
+describe('sessions', () => {
+  const login = async (user = 'analyst', password = PASSWORD, ip = '127.0.0.1') => {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { user, password },
+      remoteAddress: ip,
+    });
+    const cookie = r.cookies.find((c) => c.name === 'dtc_session');
+    return { r, cookie, csrf: r.statusCode === 200 ? (r.json().csrfToken as string) : '' };
+  };
+
+  it('sets an HttpOnly, SameSite=Strict cookie and needs the CSRF token on every change made with it', async () => {
+    const { cookie, csrf } = await login();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    const headers = { cookie: `dtc_session=${cookie!.value}` };
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).json()).toMatchObject({
+      user: 'analyst',
+      role: 'analyst',
+      via: 'session',
+    });
+    const before = store.commandRuns.list(1000).length;
+    const url = '/api/instances/lab/commands/add-comments';
+    // A cross-site form, a text/plain body and a bodyless POST: all carry the cookie, none the token.
+    const refused = [
+      await app.inject({
+        method: 'POST',
+        url,
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'breachIds=1&comment=x',
+      }),
+      await app.inject({
+        method: 'POST',
+        url,
+        headers: { ...headers, 'content-type': 'text/plain' },
+        payload: '{"breachIds":[1],"comment":"x"}',
+      }),
+      await app.inject({ method: 'POST', url: '/api/instances/lab/test', headers }),
+      await app.inject({ method: 'POST', url: '/api/auth/logout', headers }),
+    ];
+    expect(refused.map((r) => r.statusCode)).toEqual([403, 403, 403, 403]);
+    expect(refused[0].json().message).toMatch(/CSRF token/);
+    expect(store.commandRuns.list(1000).length).toBe(before);
+    // With the token, the same session acts, and the audit trail names the user.
+    const pbid = (await sim.state()).breaches.newestPbid;
+    const ok = await app.inject({
+      method: 'POST',
+      url,
+      headers: { ...headers, 'x-csrf-token': csrf, 'x-dtc-user': 'mallory' },
+      payload: { breachIds: [pbid], comment: 'from the console' },
+    });
+    expect(ok.statusCode).toBeLessThan(500);
+    expect(store.commandRuns.list(1)[0].who).toBe('analyst');
+    const out = await app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { ...headers, 'x-csrf-token': csrf },
+    });
+    expect(out.statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers })).statusCode).toBe(401);
+  });
+
+  it('throttles failed logins per user and address, even for the right password', async () => {
+    await access.addUser('target', PASSWORD, 'viewer');
+    for (let i = 0; i < 5; i++)
+      expect((await login('target', 'wrong-password!', '10.9.9.9')).r.statusCode).toBe(401);
+    const locked = await login('target', PASSWORD, '10.9.9.9');
+    expect(locked.r.statusCode).toBe(429);
+    expect(Number(locked.r.headers['retry-after'])).toBeGreaterThan(0);
+    // Another address is not locked out by someone else's guessing.
+    expect((await login('target', PASSWORD, '10.9.9.10')).r.statusCode).toBe(200);
+  });
+});
+
+describe('API keys', () => {
+  it('refuses a revoked or expired key, and a key never outranks its owner', async () => {
+    await access.addUser('carol', PASSWORD, 'responder');
+    const k = access.createApiKey({ owner: 'carol', name: 'soar', role: 'responder' });
+    const runAs = (key: string) => as(key, json('POST', '/api/instances/lab/commands/create-actions', {}));
+    expect((await runAs(k.key)).statusCode).toBe(400); // past access control, refused by the schema
+    access.setRole('carol', 'analyst');
+    expect((await runAs(k.key)).statusCode).toBe(403);
+    access.revokeApiKey(k.prefix);
+    const revoked = await as(k.key, json('GET', '/api/detections'));
+    expect(revoked.statusCode).toBe(401);
+    expect(revoked.json().message).toMatch(/unknown, revoked or expired/);
+    const soon = access.createApiKey({
+      owner: 'carol',
+      name: 'brief',
+      role: 'viewer',
+      expiresAt: Date.now() + 150,
+    });
+    expect((await as(soon.key, json('GET', '/api/detections'))).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await as(soon.key, json('GET', '/api/detections'))).statusCode).toBe(401);
+    expect((await as('not-a-key', json('GET', '/api/detections'))).json().message).toMatch(
+      /not a dtc API key/,
+    );
+    expect(() => access.createApiKey({ owner: 'carol', name: 'x', role: 'admin' })).toThrow(
+      /cannot create a key/,
+    );
+  });
+
+  it('shows a key once: listings carry its prefix, never the key or its digest', async () => {
+    const created = await as(
+      keys.admin,
+      json('POST', '/api/apikeys', { name: 'shown-once', role: 'viewer' }),
+    );
+    const key = created.json().key as string;
+    expect(key).toMatch(/^dtc_[0-9a-f]{8}_/);
+    const list = await as(keys.admin, json('GET', '/api/apikeys'));
+    expect(list.body).not.toContain(key);
+    expect(list.body).not.toContain(key.slice(13));
+    expect(list.json().find((k: { prefix: string }) => key.startsWith(k.prefix))).toMatchObject({
+      name: 'shown-once',
+    });
+  });
+});
