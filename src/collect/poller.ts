@@ -207,7 +207,8 @@ export class InstancePoller {
       minScore: 0,
       concurrency: 2,
       recheckUnavailableMs: 3_600_000,
-      ...o,
+      // An option given as undefined takes its default.
+      ...(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as PollerOptions),
       prepare:
         o.prepare ??
         (async (stream, w, signal) => {
