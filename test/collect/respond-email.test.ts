@@ -13,6 +13,7 @@ import { Collector } from '../../src/collect/collector.ts';
 import { gaps, parseCursor } from '../../src/collect/cursor.ts';
 import { storeIngest } from '../../src/collect/ingest.ts';
 import { InstancePoller } from '../../src/collect/poller.ts';
+import { PreparePool } from '../../src/collect/prepare-pool.ts';
 import { startSyslogReceiver } from '../../src/collect/syslog.ts';
 import { DarktraceClient } from '../../src/darktrace/index.ts';
 import { detectionOf } from '../../src/deliver/worker.ts';
@@ -476,6 +477,45 @@ describe('RESPOND and /EMAIL from syslog, into every format', () => {
       expect(parseCef(render(d, 'cef')).ext.act).toBe(rec.state);
       expect(readLeef(render(d, 'leef')).attrs.respondState).toBe(rec.state);
     });
+  });
+});
+
+describe('backfill through the worker pool', () => {
+  it('fetches RESPOND actions and e-mails on worker threads, and skips /EMAIL where it is not served', async () => {
+    const s = await sim({ seed: 5, history: { count: 100, days: 1 }, email: { basePaths: [] } });
+    const full = await sim({ seed: 5, history: { count: 100, days: 1 } });
+    const store = await newStore();
+    const run = async (url: string, instance: string) => {
+      const creds = { url, publicToken: 'p', privateToken: 's', retries: 1, retryBaseMs: 5 };
+      const pool = new PreparePool(creds, instance, 2, silent);
+      cleanups.push(() => pool.close());
+      const poller = new InstancePoller({
+        instance,
+        client: client(url),
+        ingest: storeIngest(store),
+        log: silent,
+        lookbackMs: DAY,
+        maxWindowMs: 6 * 3_600_000,
+        prepare: pool.prepare,
+        concurrency: 3,
+      });
+      return poller.backfill(Date.now() - 15 * DAY);
+    };
+    const ok = await run(full.url, 'full');
+    expect(ok.respond.fetched).toBeGreaterThan(0);
+    expect(ok.email.new).toBe(
+      store.searchDetections({ instance: 'full', family: 'email_alert', limit: 1 }).total,
+    );
+    expect(ok.email.new).toBeGreaterThanOrEqual(40);
+    expect(
+      store.searchDetections({ instance: 'full', family: 'respond_action', limit: 1 }).total,
+    ).toBeGreaterThan(0);
+    const bare = await run(s.url, 'bare');
+    expect(bare.modelbreaches.new).toBeGreaterThan(0);
+    expect(bare.email.unavailable?.reason).toMatch(
+      /^the appliance does not serve it \(.*redirected to \/login/,
+    );
+    expect(store.cursors.get('bare', 'email')).toBeUndefined();
   });
 });
 
