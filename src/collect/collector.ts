@@ -3,7 +3,7 @@
 // their current window (an unfinished window is simply fetched again next time).
 import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
 import { type ConnectionCheckResult, checkConnection } from './health.ts';
-import { InstancePoller, type PollReport } from './poller.ts';
+import { InstancePoller, type PollReport, STREAMS, type StreamName } from './poller.ts';
 import type { Ingest, PollLogger } from './types.ts';
 
 export interface InstanceRecord {
@@ -25,6 +25,19 @@ export interface InstanceRecord {
 
 export type InstanceState = 'starting' | 'ok' | 'degraded' | 'failing' | 'disabled';
 
+/** One stream of an instance after its last poll. */
+export interface StreamStatus {
+  /**
+   * `ok`: polled; `failing`: the last poll of it failed (the instance is degraded or failing);
+   * `unavailable`: the appliance does not serve it to this token (no RESPOND, no /EMAIL): not polled,
+   * not an error, asked again at `checkAgainAt`.
+   */
+  state: 'ok' | 'failing' | 'unavailable';
+  /** The error, or why it is unavailable, in plain words. */
+  reason?: string;
+  checkAgainAt?: string;
+}
+
 export interface InstanceStatus {
   name: string;
   state: InstanceState;
@@ -37,7 +50,17 @@ export interface InstanceStatus {
   nextPollAt?: string;
   /** The last scheduled connection check, when the instance has a schedule. */
   lastCheck?: ConnectionCheckResult;
-  totals: { modelBreaches: number; aiAnalyst: number; new: number; updated: number; rejected: number };
+  /** Per stream (modelbreaches, aianalyst, respond, email), after the first poll. */
+  streams: Partial<Record<StreamName, StreamStatus>>;
+  totals: {
+    modelBreaches: number;
+    aiAnalyst: number;
+    respondActions: number;
+    emails: number;
+    new: number;
+    updated: number;
+    rejected: number;
+  };
 }
 
 export interface CollectorOptions {
@@ -46,6 +69,8 @@ export interface CollectorOptions {
   overlapMs?: number;
   updateHorizonMs?: number;
   maxWindowMs?: number;
+  /** How long a stream the appliance does not serve goes unasked (default 1 h). */
+  recheckUnavailableMs?: number;
   /** First retry delay after a failed poll (default 15 s); doubles up to the poll interval. */
   backoffBaseMs?: number;
   clientOptions?: Partial<DarktraceClientOptions>;
@@ -118,7 +143,11 @@ export class Collector {
   }
 
   status(): InstanceStatus[] {
-    return [...this.#entries.values()].map((e) => ({ ...e.status, totals: { ...e.status.totals } }));
+    return [...this.#entries.values()].map((e) => ({
+      ...e.status,
+      streams: structuredClone(e.status.streams),
+      totals: { ...e.status.totals },
+    }));
   }
 
   /** Polls an instance now (or as soon as its current poll ends) and resolves with the report. */
@@ -135,7 +164,16 @@ export class Collector {
       state: record.enabled ? 'starting' : 'disabled',
       simulated: !!record.simulated,
       consecutiveFailures: 0,
-      totals: previous?.totals ?? { modelBreaches: 0, aiAnalyst: 0, new: 0, updated: 0, rejected: 0 },
+      streams: {},
+      totals: previous?.totals ?? {
+        modelBreaches: 0,
+        aiAnalyst: 0,
+        respondActions: 0,
+        emails: 0,
+        new: 0,
+        updated: 0,
+        rejected: 0,
+      },
     };
     const entry: Entry = { record, status };
     if (!record.enabled) return entry;
@@ -166,6 +204,7 @@ export class Collector {
       maxWindowMs: this.#o.maxWindowMs,
       maxItemsPerPoll: record.maxItemsPerPoll,
       minScore: record.minScore,
+      recheckUnavailableMs: this.#o.recheckUnavailableMs,
     });
     return entry;
   }
@@ -206,14 +245,31 @@ export class Collector {
   #record(e: Entry, report: PollReport) {
     const s = e.status;
     const streams = Object.values(report.streams);
-    const errors = streams.map((r) => r.error).filter((x): x is Error => !!x);
+    // A stream the appliance does not serve is neither a success nor a failure: it is left out.
+    const polled = streams.filter((r) => !r.unavailable);
+    const errors = polled.map((r) => r.error).filter((x): x is Error => !!x);
     s.lastPollAt = iso(report.finishedAt);
     s.totals.modelBreaches += report.streams.modelbreaches?.fetched ?? 0;
     s.totals.aiAnalyst += report.streams.aianalyst?.fetched ?? 0;
+    s.totals.respondActions += report.streams.respond?.fetched ?? 0;
+    s.totals.emails += report.streams.email?.fetched ?? 0;
     for (const r of streams) {
       s.totals.new += r.new;
       s.totals.updated += r.updated;
       s.totals.rejected += r.rejected;
+    }
+    for (const spec of STREAMS) {
+      const r = report.streams[spec.name];
+      if (!r) continue;
+      s.streams[spec.name] = r.unavailable
+        ? {
+            state: 'unavailable',
+            reason: r.unavailable.reason,
+            checkAgainAt: iso(r.unavailable.checkAgainAt),
+          }
+        : r.error
+          ? { state: 'failing', reason: plainWords(r.error) }
+          : { state: 'ok' };
     }
     if (errors.length === 0) {
       s.state = 'ok';
@@ -223,7 +279,7 @@ export class Collector {
     }
     s.lastError = plainWords(errors[0]);
     s.lastErrorAt = s.lastPollAt;
-    if (errors.length === streams.length) {
+    if (errors.length === polled.length) {
       s.state = 'failing';
       s.consecutiveFailures++;
     } else {

@@ -1,5 +1,6 @@
 // Polls one Darktrace instance: model breaches (windowed on creationTime, so a breach created late is
-// never missed) and AI Analyst incident events. Each stream keeps a durable cursor of finished windows;
+// never missed), AI Analyst incident events, RESPOND actions and /EMAIL messages. Each stream keeps a
+// durable cursor of finished windows;
 // a poll fetches the gaps plus a re-read of the recent past (overlap, and a horizon for changes such as
 // acknowledgements, comments and group scores), splits them so no response is unbounded, stores each
 // window, and only then marks it finished. The store drops what it already has by key and hash.
@@ -17,10 +18,19 @@ import {
 import { type PreparedBatch, prepareRecords } from './ingest.ts';
 import type { Ingest, PollLogger } from './types.ts';
 
+export type StreamName = 'modelbreaches' | 'aianalyst' | 'respond' | 'email';
+
 export interface StreamSpec {
-  name: 'modelbreaches' | 'aianalyst';
-  /** As said in the log line: "model breaches", "AI Analyst events". */
+  name: StreamName;
+  /** As said in the log line: "model breaches", "AI Analyst events", "RESPOND actions", "e-mail alerts". */
   label: string;
+  /** As said in a request: "GET /antigena". */
+  request: string;
+  /**
+   * A product the appliance may not have (RESPOND, /EMAIL): when it answers that it does not serve the
+   * stream (404, 403, or neither /EMAIL base path), the stream is unavailable, not failing.
+   */
+  optional?: boolean;
   fetch(
     client: DarktraceClient,
     w: TimeWindow,
@@ -34,6 +44,7 @@ export const STREAMS: readonly StreamSpec[] = [
   {
     name: 'modelbreaches',
     label: 'model breaches',
+    request: 'GET /modelbreaches',
     fetch: (c, w, o, signal) =>
       c.modelBreaches.list(
         {
@@ -53,6 +64,7 @@ export const STREAMS: readonly StreamSpec[] = [
   {
     name: 'aianalyst',
     label: 'AI Analyst events',
+    request: 'GET /aianalyst/incidentevents',
     fetch: (c, w, _o, signal) =>
       c.aiAnalyst.incidentEvents(
         {
@@ -65,7 +77,46 @@ export const STREAMS: readonly StreamSpec[] = [
         { signal },
       ),
   },
+  {
+    // Every action in force or with a state change in the window, cleared ones and history included.
+    // An action is listed again in each window it spans; the store keeps a version only when its state
+    // (state, user, reason, expiry, history length) changed. Several changes between two polls arrive as
+    // one version, the latest, with every change in its history.
+    name: 'respond',
+    label: 'RESPOND actions',
+    request: 'GET /antigena',
+    optional: true,
+    fetch: (c, w, _o, signal) => c.respondActions({ starttime: w.start, endtime: w.end - 1 }, { signal }),
+  },
+  {
+    // Messages by arrival (`dtime_unix`, half-open in the SDK). A hold or a release does not move a
+    // message's time, so only the update-horizon re-read sees it. The instance's minScore (a breach
+    // score, 0–1) does not apply: every message is stored, sinks filter by severity.
+    name: 'email',
+    label: 'e-mail alerts',
+    request: 'POST /agemail/…/emails/search',
+    optional: true,
+    fetch: (c, w, _o, signal) => c.searchEmails({ starttime: w.start, endtime: w.end }, { signal }),
+  },
 ];
+
+/**
+ * Why an optional stream is not served to this token, in plain words, or undefined when the error is a
+ * real one. Reads the error's name and status, so an error rebuilt from a worker thread reads the same.
+ * `tokenWorks`: another stream of the same appliance answered, so a redirect to /login means the route
+ * is not there (neither /EMAIL base path), not that the public token is wrong.
+ */
+export function notServed(err: unknown, tokenWorks: boolean): string | undefined {
+  const e = err as { name?: string; status?: number; message?: string };
+  const words = e.message ?? String(err);
+  if (e.name === 'DarktraceNotFoundError' || e.status === 404)
+    return `the appliance has no such route (${words})`;
+  if (e.name === 'DarktracePermissionError' || e.status === 403)
+    return `the token's user may not read it (${words})`;
+  if (e.name === 'DarktraceAuthError' && e.status === 302 && tokenWorks)
+    return `the appliance does not serve it (${words})`;
+  return undefined;
+}
 
 export interface PollerOptions {
   instance: string;
@@ -91,6 +142,8 @@ export interface PollerOptions {
   prepare?: PrepareWindow;
   /** Windows in flight at once (default 2). */
   concurrency?: number;
+  /** How long an unavailable stream (no RESPOND, no /EMAIL) goes unasked, ms (default 1 h). */
+  recheckUnavailableMs?: number;
 }
 
 export interface Prepared {
@@ -107,12 +160,24 @@ export interface StreamReport {
   duplicates: number;
   rejected: number;
   error?: DarktraceError | Error;
+  /** The appliance does not serve this stream to this token: not polled, and not an error. */
+  unavailable?: Unavailable;
+}
+
+export interface Unavailable {
+  /** Why, in plain words. */
+  reason: string;
+  /** When it was first found unavailable (ms). */
+  since: number;
+  /** When a poll asks again (ms). */
+  checkAgainAt: number;
 }
 
 export interface PollReport {
   startedAt: number;
   finishedAt: number;
-  streams: Record<StreamSpec['name'], StreamReport>;
+  /** Every stream, unless the poll was stopped before it came. */
+  streams: Record<StreamName, StreamReport>;
 }
 
 interface StoredCursor extends CursorState {
@@ -127,6 +192,8 @@ export class InstancePoller {
   #o: Required<Omit<PollerOptions, 'minScore' | 'prepare'>> & { minScore: number; prepare: PrepareWindow };
   /** Current window span per stream, adapted to how much each response holds. */
   #span = new Map<string, number>();
+  /** Optional streams this appliance does not serve, until they are asked again. */
+  #unavailable = new Map<StreamName, Unavailable>();
 
   constructor(o: PollerOptions) {
     this.instance = o.instance;
@@ -139,7 +206,9 @@ export class InstancePoller {
       now: Date.now,
       minScore: 0,
       concurrency: 2,
-      ...o,
+      recheckUnavailableMs: 3_600_000,
+      // An option given as undefined takes its default.
+      ...(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as PollerOptions),
       prepare:
         o.prepare ??
         (async (stream, w, signal) => {
@@ -165,6 +234,11 @@ export class InstancePoller {
     for (const stream of STREAMS) {
       const report = blank();
       streams[stream.name] = report;
+      const off = this.#unavailable.get(stream.name);
+      if (off && startedAt < off.checkAgainAt) {
+        report.unavailable = { ...off };
+        continue;
+      }
       try {
         const cursor = this.#cursor(stream.name);
         const origin = cursor.origin ?? startedAt - this.#o.lookbackMs;
@@ -183,19 +257,61 @@ export class InstancePoller {
         if (!signal?.aborted && report.fetched < this.#o.maxItemsPerPoll) {
           await this.#fetchWindows(stream, reread, origin, report, signal);
         }
+        if (off && !signal?.aborted) this.#available(stream);
       } catch (err) {
-        report.error = err as Error;
+        const tokenWorks = Object.values(streams).some((r) => r !== report && !r.error && !r.unavailable);
+        const why = stream.optional ? notServed(err, tokenWorks) : undefined;
+        if (why) report.unavailable = this.#markUnavailable(stream, why, startedAt);
+        else report.error = err as Error;
       }
       if (signal?.aborted) break;
     }
-    const b = streams.modelbreaches ?? blank();
-    const a = streams.aianalyst ?? blank();
+    const polled = STREAMS.filter((s) => streams[s.name] && !streams[s.name].unavailable);
+    const missing = STREAMS.filter((s) => streams[s.name]?.unavailable).map((s) => s.label);
+    const sum = (k: 'new' | 'updated') => polled.reduce((n, s) => n + (streams[s.name]?.[k] ?? 0), 0);
     this.#o.log.info(
-      `darktrace[${this.instance}]: fetched ${b.fetched} model breaches, ${a.fetched} AI Analyst events ` +
-        `(${b.new + a.new} new, ${b.updated + a.updated} updated)`,
-      { instance: this.instance, breaches: b, aianalyst: a },
+      `darktrace[${this.instance}]: fetched ${polled.map((s) => `${streams[s.name]?.fetched} ${s.label}`).join(', ')} ` +
+        `(${sum('new')} new, ${sum('updated')} updated${missing.length ? `; not available here: ${missing.join(', ')}` : ''})`,
+      {
+        instance: this.instance,
+        breaches: streams.modelbreaches,
+        aianalyst: streams.aianalyst,
+        respond: streams.respond,
+        email: streams.email,
+      },
     );
     return { startedAt, finishedAt: this.#o.now(), streams };
+  }
+
+  /** The optional streams this appliance does not serve, with why and when they are asked again. */
+  unavailable(): Partial<Record<StreamName, Unavailable>> {
+    return Object.fromEntries([...this.#unavailable].map(([k, v]) => [k, { ...v }]));
+  }
+
+  #markUnavailable(stream: StreamSpec, reason: string, at: number): Unavailable {
+    const before = this.#unavailable.get(stream.name);
+    const u: Unavailable = {
+      reason,
+      since: before?.since ?? at,
+      checkAgainAt: at + this.#o.recheckUnavailableMs,
+    };
+    this.#unavailable.set(stream.name, u);
+    // Said once; asking again later and finding it still missing is not news.
+    if (!before)
+      this.#o.log.warn(
+        `darktrace[${this.instance}]: ${stream.label} are not available here, so they are not polled: ${reason}. ` +
+          `Asking again every ${duration(this.#o.recheckUnavailableMs)}`,
+        { instance: this.instance, stream: stream.name },
+      );
+    return { ...u };
+  }
+
+  #available(stream: StreamSpec) {
+    this.#unavailable.delete(stream.name);
+    this.#o.log.info(`darktrace[${this.instance}]: ${stream.label} are available now and polled again`, {
+      instance: this.instance,
+      stream: stream.name,
+    });
   }
 
   /**
@@ -205,7 +321,7 @@ export class InstancePoller {
   async backfill(
     since: number,
     opts: {
-      streams?: StreamSpec['name'][];
+      streams?: StreamName[];
       signal?: AbortSignal;
       progress?: (p: { stream: string; done: number; total: number; items: number }) => void;
     } = {},
@@ -226,14 +342,22 @@ export class InstancePoller {
           items: report.fetched,
         });
       tick();
-      await this.#fetchWindows(stream, gaps(cursor, since, until), origin, report, opts.signal, tick, true);
+      try {
+        await this.#fetchWindows(stream, gaps(cursor, since, until), origin, report, opts.signal, tick, true);
+      } catch (err) {
+        // A product the appliance lacks is skipped (and said); any other error stops the backfill.
+        const tokenWorks = Object.values(out).some((r) => r !== report && !r.unavailable);
+        const why = stream.optional ? notServed(err, tokenWorks) : undefined;
+        if (!why) throw err;
+        report.unavailable = this.#markUnavailable(stream, why, this.#o.now());
+      }
       if (opts.signal?.aborted) break;
     }
     return out;
   }
 
   /** Progress of a stream over [since, now): finished ms out of the total. */
-  progress(stream: StreamSpec['name'], since: number): { done: number; total: number } {
+  progress(stream: StreamName, since: number): { done: number; total: number } {
     const now = this.#o.now();
     return { done: covered(this.#cursor(stream), since, now), total: now - since };
   }
@@ -305,6 +429,11 @@ export class InstancePoller {
     else if (n < target / 4 && current < this.#o.maxWindowMs)
       this.#span.set(stream, Math.min(this.#o.maxWindowMs, current * 2));
   }
+}
+
+/** "60 min", "90 s". */
+function duration(ms: number): string {
+  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
 /** Adds one window to a sorted list of disjoint windows, merging overlaps. */
