@@ -69,7 +69,10 @@ describe('config', () => {
         { ...good.instances[0], privateToken: '${NOPE}', colour: 'blue' },
         { name: 'lab', url: '${LAB_URL}', publicToken: 'p', privateToken: '${ALSO_UNSET}-${DT_PRIV}' },
       ],
-      sinks: [{ name: 'a', format: 'ecs', url: 'stdout:' }, { name: 'a', format: 'ecs', url: 'stdout:' }],
+      sinks: [
+        { name: 'a', format: 'ecs', url: 'stdout:' },
+        { name: 'a', format: 'ecs', url: 'stdout:' },
+      ],
     };
     let message = '';
     try {
