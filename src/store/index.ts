@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
+import type { StoreHealth } from './errors.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
 import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.ts';
@@ -25,8 +26,11 @@ import {
   param,
   type SqliteDb,
   SyncExecutor,
+  storeIoError,
 } from './sqlite.ts';
 
+export type { StoreHealth, StoreIoCode } from './errors.ts';
+export { isRetryableStoreError, StoreIoError } from './errors.ts';
 export type { SecretErrorCode } from './secrets.ts';
 export { SECRET_KEY_ENV, SecretError } from './secrets.ts';
 
@@ -312,6 +316,14 @@ export interface Store {
     /** Newest first. */
     list(limit?: number, opts?: { instance?: string }): CommandRun[];
   };
+  /**
+   * Whether the store can write now. A write that fails for the disk or the file (full, read-only,
+   * corrupt) throws a StoreIoError naming the file and the fix, and marks the store unwritable until a
+   * write succeeds again.
+   */
+  health(): StoreHealth;
+  /** Called when writability changes (to unwritable, to another failure, or back to writable). */
+  onHealthChange(listener: (h: StoreHealth) => void): () => void;
   /** Applied migrations, oldest first. */
   migrations(): { name: string; executedAt: string }[];
   close(): Promise<void>;
@@ -351,7 +363,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     await migrateToLatest(kysely);
   } catch (err) {
     db.close();
-    throw err;
+    throw storeIoError(err, path) ?? err;
   }
   // The key is loaded on first use: a store that never touches a secret (search, a sink) needs no key.
   let key = opts.secretKey;
@@ -508,13 +520,16 @@ class SqliteStore implements Store {
   };
   /** Description text → id: descriptions repeat (one per model), so most lookups end here. */
   readonly #descriptions = new Map<string, number>();
+  readonly #healthListeners = new Set<(h: StoreHealth) => void>();
   #closed = false;
 
   constructor(path: string, db: SqliteDb, kysely: Kysely<DB>, key: () => Buffer) {
     this.path = path;
     this.#db = db;
     this.#k = kysely;
-    this.#x = new SyncExecutor(db);
+    this.#x = new SyncExecutor(db, path, (h) => {
+      for (const l of this.#healthListeners) l(h);
+    });
     this.#key = key;
     this.#fts = ftsStatements(db);
 
@@ -1026,6 +1041,15 @@ class SqliteStore implements Store {
       return this.#x.all(q).map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }));
     },
   };
+
+  health(): StoreHealth {
+    return { ...this.#x.health };
+  }
+
+  onHealthChange(listener: (h: StoreHealth) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
 
   migrations(): { name: string; executedAt: string }[] {
     const k = this.#k.withTables<{ [MIGRATION_TABLE]: { name: string; timestamp: string } }>();
