@@ -21,6 +21,7 @@ import type {
 } from './syslog.ts';
 
 const port = parentPort!;
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 const cfg = workerData as SyslogWorkerData;
 const post = (m: ToMain) => port.postMessage(m);
 
@@ -109,6 +110,10 @@ function flush(): void {
     frameRejects = [];
     counts = {};
   }
+  // Drops with nothing queued (the store is refusing, the queue is full): counted now, not with the
+  // next batch, which may be a while.
+  if (Object.keys(counts).length) post({ t: 'counts', counts });
+  counts = {};
   queue = [];
   publish();
 }
@@ -117,6 +122,7 @@ function enqueue(line: string, peer: string, proto: string, sock?: Socket): void
   count(proto, 'received');
   if (!sock && queue.length + inFlight >= cfg.maxQueue) {
     count(proto, 'dropped');
+    timer ??= setTimeout(flush, cfg.maxDelayMs);
     return;
   }
   queue.push({ line, peer, proto });
@@ -140,7 +146,12 @@ async function listen(): Promise<SyslogListener[]> {
   for (const l of cfg.listeners) {
     const host = l.host ?? '127.0.0.1';
     if (l.protocol === 'udp') {
-      const sock: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      // A larger receive buffer rides out bursts while this thread is busy normalising (the kernel
+      // caps it at net.core.rmem_max; what it still drops is counted from /proc/net/udp).
+      const sock: UdpSocket = createSocket({
+        type: host.includes(':') ? 'udp6' : 'udp4',
+        recvBufferSize: UDP_RECV_BUFFER,
+      });
       sock.on('message', (msg, rinfo) => {
         let s = msg.toString('utf8');
         while (s.endsWith('\n') || s.endsWith('\r')) s = s.slice(0, -1);
