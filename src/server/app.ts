@@ -14,6 +14,8 @@ export interface ApiStore {
   instances: { list(): { name: string }[] };
   maxSeq(): number;
   deadLetters: { count(): number };
+  /** Whether the store can write, and if not why (full disk, read-only, damaged). */
+  health?(): { writable: boolean; code?: string; reason?: string; since?: number };
   connectionChecks: { list(instance: string, limit?: number): unknown[] };
 }
 
@@ -60,8 +62,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/healthz', async () => {
     const st = deps.collector.status();
     const failing = st.filter((s) => s.state === 'failing').length;
+    const health = deps.store.health?.() ?? { writable: true };
     return {
-      status: failing && failing === st.length ? 'failing' : failing ? 'degraded' : 'ok',
+      status: failing && failing === st.length ? 'failing' : failing || !health.writable ? 'degraded' : 'ok',
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       instances: Object.fromEntries(
         ['ok', 'degraded', 'failing', 'disabled', 'starting'].map((k) => [
@@ -69,7 +72,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           st.filter((s) => s.state === k).length,
         ]),
       ),
-      store: { sequence: deps.store.maxSeq(), deadLetters: deps.store.deadLetters.count() },
+      store: { sequence: deps.store.maxSeq(), deadLetters: deps.store.deadLetters.count(), ...health },
       ...deps.about,
     };
   });

@@ -19,7 +19,7 @@ import { type Config, loadConfigFile, validateConfig } from './config.ts';
 import { instanceInput, instanceRecord } from './instances.ts';
 import { lockDataDir } from './lock.ts';
 import type { ServiceLogger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics, storeGauge } from './metrics.ts';
 import { checkPortsFree } from './ports.ts';
 
 export interface ServiceOptions {
@@ -158,6 +158,20 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     }
 
     const metrics = createMetrics();
+    // A store that cannot write (full disk, read-only, damaged) is said once when it starts and once
+    // when it ends; meanwhile syslog holds and pauses, pollers refetch, sinks wait (each retries).
+    store.onHealthChange((h) => {
+      if (!h.writable)
+        log.error(
+          `store: cannot write: ${h.reason}. Syslog input is held and its TCP senders paused, polls and sinks retry`,
+          { code: h.code },
+        );
+      else
+        log.info(
+          `store: writing again${h.since ? ` after ${Math.round((Date.now() - h.since) / 1000)} s` : ''}; held input is being stored`,
+        );
+    });
+    storeGauge(metrics, store);
 
     // Sinks: the config file's, then the command line's, then the demo's file for `tail -f`.
     const sinks: SinkConfig[] = [...config.sinks, ...(o.sinks ?? [])];
@@ -205,13 +219,20 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       updateHorizonMs: config.collector.updateHorizonHours * 3_600_000,
       maxWindowMs: config.collector.maxWindowMinutes * 60_000,
       onCheck(instance, r) {
-        store.connectionChecks.add({
-          instance,
-          ok: r.ok,
-          latencyMs: r.latencyMs,
-          error: r.error ?? null,
-          at: Date.parse(r.at),
-        });
+        // Called from a timer: a store that cannot write must not turn this into an unhandled rejection.
+        try {
+          store.connectionChecks.add({
+            instance,
+            ok: r.ok,
+            latencyMs: r.latencyMs,
+            error: r.error ?? null,
+            at: Date.parse(r.at),
+          });
+        } catch (err) {
+          log.warn(
+            `instance ${instance}: the connection check's result was not recorded: ${(err as Error).message}`,
+          );
+        }
       },
       onPoll(instance, report) {
         metrics.pollDuration.observe({ instance }, (report.finishedAt - report.startedAt) / 1000);

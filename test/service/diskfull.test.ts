@@ -1,0 +1,122 @@
+// The service on a full disk: /healthz and /metrics say the store cannot write and why, the log says so
+// once, syslog input is held, a sink waits instead of stopping, and everything resumes when space returns.
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ServiceLogger } from '../../src/service/logger.ts';
+import { startService } from '../../src/service/service.ts';
+import { breachLine, waitFor } from '../deliver/helpers.ts';
+import { mountTmpfs } from '../helpers/tmpfs.ts';
+
+function fill(dir: string): string {
+  const path = join(dir, 'filler');
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(256 * 1024);
+  for (const size of [chunk.length, 4096, 1]) {
+    try {
+      for (;;) writeSync(fd, chunk, 0, size);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    }
+  }
+  closeSync(fd);
+  return path;
+}
+
+function captureLogger(lines: string[]): ServiceLogger {
+  const at = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
+  const l: ServiceLogger = {
+    debug: () => {},
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => l,
+  };
+  return l;
+}
+
+describe('dtc start on a full disk', () => {
+  const fs = mountTmpfs('48m', 'the service full-disk test');
+  const other = mountTmpfs('16m', 'the service full-disk test (sink)');
+  afterAll(() => {
+    fs?.unmount();
+    other?.unmount();
+  });
+
+  it.skipIf(!fs || !other)(
+    'reports the store unwritable in /healthz and /metrics, holds syslog, keeps the sink, and recovers',
+    async () => {
+      const logs: string[] = [];
+      const sinkFile = join(other!.dir, 'out.ndjson');
+      const svc = await startService({
+        dataDir: join(fs!.dir, 'data'),
+        port: 0,
+        demo: false,
+        log: captureLogger(logs),
+        env: { DTC_SECRET_KEY: 'a'.repeat(64) },
+        syslog: { tcpPort: 0 },
+        sinks: [{ name: 'file', format: 'json', url: pathToFileURL(sinkFile).href }],
+      });
+      try {
+        const health = async () => (await fetch(`${svc.url}/healthz`)).json() as Promise<any>;
+        expect((await health()).store).toMatchObject({ writable: true });
+        const filler = fill(fs!.dir);
+        const N = 3000;
+        const port = svc.syslog!.listeners[0].port;
+        const sock = connect({ host: '127.0.0.1', port });
+        sock.on('error', () => {});
+        sock.end(Array.from({ length: N }, (_, i) => `${breachLine(i + 1)}\n`).join(''));
+
+        const h = await waitFor(
+          async () => {
+            const x = await health();
+            return x.store.writable === false ? x : undefined;
+          },
+          20_000,
+          'healthz says unwritable',
+        );
+        expect(h.status).toBe('degraded');
+        expect(h.store).toMatchObject({ writable: false, code: 'disk_full', since: expect.any(Number) });
+        expect(h.store.reason).toContain(join(fs!.dir, 'data', 'dtc.sqlite'));
+        expect(h.store.reason).toMatch(/free space/);
+        const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+        expect(metrics).toMatch(/^dtc_store_writable\{code="disk_full"\} 0$/m);
+        expect(logs.filter((l) => l.startsWith('error store: cannot write'))).toHaveLength(1);
+        // The API keeps answering reads meanwhile.
+        expect((await fetch(`${svc.url}/api/detections?limit=1`)).status).toBe(200);
+
+        unlinkSync(filler);
+        await waitFor(() => (svc.store.countKeys() === N ? true : undefined), 60_000, 'every line stored');
+        const after = await health();
+        expect(after.store).toMatchObject({ writable: true });
+        expect(after.store.reason).toBeUndefined();
+        expect(after.status).toBe('ok');
+        expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(
+          /^dtc_store_writable\{code=""\} 1$/m,
+        );
+        expect(logs.some((l) => l.startsWith('info store: writing again'))).toBe(true);
+        // The sink waited out the outage and delivered everything (at least once).
+        await waitFor(
+          () => {
+            const ids = new Set(
+              readFileSync(sinkFile, 'utf8')
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l).id ?? JSON.parse(l).key),
+            );
+            return ids.size >= N ? true : undefined;
+          },
+          60_000,
+          'sink delivered all',
+        );
+        expect(logs.some((l) => /sink\[file\]: stopped/.test(l))).toBe(false);
+        sock.destroy();
+      } finally {
+        await svc.stop();
+      }
+    },
+    120_000,
+  );
+});
