@@ -9,7 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { deliverMetrics } from '../deliver/metrics.ts';
 import { StoreIoError } from '../store/errors.ts';
 import { startWorker } from '../util/worker.ts';
@@ -21,6 +21,8 @@ export { Deframer } from './deframe.ts';
 /** While the store cannot write, held batches are retried after this long, doubling up to the max. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5000;
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 export interface SyslogListenerConfig {
   protocol: 'tcp' | 'udp' | 'tls';
@@ -34,10 +36,11 @@ export interface SyslogListenerConfig {
 export interface SyslogReceiverOptions {
   store: IngestStore;
   listeners: SyslogListenerConfig[];
-  /** Source address or syslog hostname → instance name. */
+  /**
+   * Trusted senders: source address or CIDR → the instance whose detections their lines may update.
+   * Lines from anyone else are stored under `syslog:<hostname>` (or `syslog:<address>`): see trust.ts.
+   */
   instanceMap?: Record<string, string>;
-  /** Instance when neither the map nor a syslog hostname names one. */
-  defaultInstance?: string;
   registry?: Registry;
   maxBatch?: number;
   maxDelayMs?: number;
@@ -45,6 +48,13 @@ export interface SyslogReceiverOptions {
   maxQueue?: number;
   /** Longest accepted message, bytes. */
   maxMessageBytes?: number;
+  /**
+   * Open TCP/TLS connections per listener from senders not bound in `instanceMap` (default 1000);
+   * more are closed at once and counted. Bound senders are never refused.
+   */
+  maxConnections?: number;
+  /** A TCP/TLS connection that sends nothing for this long is closed (default 600 s; 0 = never). */
+  idleTimeoutMs?: number;
   onStored?(r: IngestResult, instance: string): void;
   log?: {
     warn(msg: string, data?: Record<string, unknown>): void;
@@ -74,15 +84,18 @@ export interface SyslogReceiver {
 export interface SyslogWorkerData {
   listeners: SyslogListenerConfig[];
   instanceMap: Record<string, string>;
-  defaultInstance: string;
   maxBatch: number;
   maxDelayMs: number;
   maxQueue: number;
   maxMessageBytes?: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
   /** Written by the worker: lines queued, lines posted but not yet stored, paused sockets, seqlock. */
   stats: Int32Array;
 }
 
+/** TCP/TLS connections per listener protocol since the last report; `open` is the number open now. */
+export type ConnCounts = Record<string, { accepted: number; refused: number; idle: number; open: number }>;
 /** Lines received and dropped (UDP past the limit) per listener protocol since the last batch. */
 export type Counts = Record<string, { received: number; dropped: number }>;
 export interface FrameReject {
@@ -103,6 +116,7 @@ export type ToMain =
   | { t: 'failed'; message: string; code?: string }
   | { t: 'batch'; lines: number; groups: SyslogBatchGroup[]; frameRejects: FrameReject[]; counts: Counts }
   | { t: 'counts'; counts: Counts }
+  | { t: 'conns'; counts: ConnCounts }
   | { t: 'flushed'; id: number }
   | { t: 'closed' }
   | { t: 'warn'; message: string };
@@ -135,6 +149,28 @@ export function udpKernelDrops(ports: number[]): number {
   return n;
 }
 
+/** Connection counts: what the cap refused and the idle timeout closed, and what is open. */
+function connectionMetrics(registry: Registry) {
+  const existing = registry.getSingleMetric('dtc_syslog_connections_total');
+  const connections =
+    (existing as Counter<'listener' | 'outcome'> | undefined) ??
+    new Counter({
+      name: 'dtc_syslog_connections_total',
+      help: 'Syslog TCP/TLS connections: accepted, refused (over syslog.maxConnections), idle_closed (syslog.idleTimeoutSeconds)',
+      labelNames: ['listener', 'outcome'] as const,
+      registers: [registry],
+    });
+  const open =
+    (registry.getSingleMetric('dtc_syslog_open_connections') as Gauge<'listener'> | undefined) ??
+    new Gauge({
+      name: 'dtc_syslog_open_connections',
+      help: 'Syslog TCP/TLS connections open now',
+      labelNames: ['listener'] as const,
+      registers: [registry],
+    });
+  return { connections, open };
+}
+
 /** Each registry's UDP ports, read when the kernel-drops gauge is collected. */
 const udpPortsOf = new WeakMap<Registry, () => number[]>();
 function udpDropsGauge(registry: Registry, ports: () => number[]): void {
@@ -152,15 +188,17 @@ function udpDropsGauge(registry: Registry, ports: () => number[]): void {
 
 export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<SyslogReceiver> {
   const m = o.registry ? deliverMetrics(o.registry) : undefined;
+  const cm = o.registry ? connectionMetrics(o.registry) : undefined;
   const stats = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const data: SyslogWorkerData = {
     listeners: o.listeners,
     instanceMap: o.instanceMap ?? {},
-    defaultInstance: o.defaultInstance ?? 'syslog',
     maxBatch: o.maxBatch ?? 500,
     maxDelayMs: o.maxDelayMs ?? 50,
     maxQueue: o.maxQueue ?? 10_000,
     maxMessageBytes: o.maxMessageBytes,
+    maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    idleTimeoutMs: o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     stats,
   };
   // Batches received and not yet stored, in receive order, with flush requests between them. While the
@@ -315,6 +353,14 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
             break;
           case 'counts':
             tally(msg.counts);
+            break;
+          case 'conns':
+            for (const [proto, c] of Object.entries(msg.counts)) {
+              cm?.connections.inc({ listener: proto, outcome: 'accepted' }, c.accepted);
+              cm?.connections.inc({ listener: proto, outcome: 'refused' }, c.refused);
+              cm?.connections.inc({ listener: proto, outcome: 'idle_closed' }, c.idle);
+              cm?.open.set({ listener: proto }, c.open);
+            }
             break;
           case 'listening':
             listening = true;

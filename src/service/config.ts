@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseSource } from '../collect/trust.ts';
 import { sinkModuleFor } from '../deliver/registry.ts';
 import { FORMATS } from '../normalize/index.ts';
 import { FAMILIES } from '../normalize/model.ts';
@@ -52,10 +53,41 @@ export const syslogSchema = z.strictObject({
   udpPort: port.optional(),
   tlsPort: port.optional(),
   tls: z.strictObject({ keyFile: z.string(), certFile: z.string() }).optional(),
-  /** Source address or syslog hostname → instance name. */
-  instances: z.record(z.string(), z.string().regex(NAME, 'letters, digits, - and _ only')).default({}),
-  /** Instance for lines with neither a mapped address nor a syslog hostname. */
-  defaultInstance: z.string().regex(NAME, 'letters, digits, - and _ only').default('syslog'),
+  /**
+   * Trusted senders: source address or CIDR → instance. Only their lines may update that instance's
+   * detections; anyone else's are stored under `syslog:<hostname>` (see src/collect/trust.ts).
+   */
+  instances: z
+    .record(z.string(), z.string().regex(NAME, 'letters, digits, - and _ only'))
+    .superRefine((m, ctx) => {
+      for (const key of Object.keys(m))
+        if (!parseSource(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message:
+              'must be a sender address or CIDR (10.0.0.5, 10.0.1.0/24, fd00::5): a syslog hostname is ' +
+              'whatever the sender writes, so it cannot vouch for an instance; lines are stored under syslog:<hostname> without being mapped',
+          });
+    })
+    .default({}),
+  /** Refused: see the message. */
+  defaultInstance: z
+    .unknown()
+    .optional()
+    .refine((v) => v === undefined, {
+      message:
+        'is no longer used: lines from senders not in syslog.instances are stored under syslog:<hostname> ' +
+        "(or syslog:<address>); bind the sender's address in syslog.instances to store its lines under an instance",
+    }),
+  /** Open TCP/TLS connections per listener from senders not in `instances`; more are refused. */
+  maxConnections: z.number().int().min(1).max(1_000_000).default(1000),
+  /** A TCP/TLS connection silent this long is closed (0 = never). */
+  idleTimeoutSeconds: z
+    .number()
+    .min(0)
+    .max(86_400 * 7)
+    .default(600),
 });
 
 export const sinkSchema = z.strictObject({

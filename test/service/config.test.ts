@@ -56,6 +56,16 @@ describe('config', () => {
     ],
     ['a duplicate name', { instances: [good.instances[0], good.instances[0]] }, /"prod" is used twice/],
     ['a wrong type', { api: { port: 'eighty' } }, /api\.port: /],
+    [
+      'a syslog hostname as a trusted sender',
+      { syslog: { instances: { '10.0.0.5': 'prod', 'dt-lab.corp': 'lab', '10.0.0.0/33': 'x' } } },
+      /syslog\.instances\.dt-lab\.corp: must be a sender address or CIDR .*\n {2}- syslog\.instances\.10\.0\.0\.0\/33: must be/,
+    ],
+    [
+      'the old syslog.defaultInstance',
+      { syslog: { defaultInstance: 'prod' } },
+      /syslog\.defaultInstance: is no longer used: .*syslog:<hostname>/,
+    ],
   ];
   it.each(bad)('refuses %s, naming the field', (_, raw, message) => {
     expect(() => validateConfig(raw, env)).toThrow(ConfigError);
