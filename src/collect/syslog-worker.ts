@@ -67,14 +67,16 @@ const instanceResolver = (peer: string) => {
 // Connections per listener protocol: accepted, refused (over the cap), closed for idling; open now.
 let conns: ConnCounts = {};
 const openConns: Record<string, number> = {};
-let connTimer: NodeJS.Timeout | undefined;
+let connReportDue = false;
 const countConn = (proto: string, what: 'accepted' | 'refused' | 'idle', delta = 1) => {
   conns[proto] ??= { accepted: 0, refused: 0, idle: 0, open: 0 };
   conns[proto][what] += delta;
   conns[proto].open = openConns[proto] ?? 0;
   // At most one message a second, however fast connections come and go.
-  connTimer ??= setTimeout(() => {
-    connTimer = undefined;
+  if (connReportDue) return;
+  connReportDue = true;
+  setTimeout(() => {
+    connReportDue = false;
     for (const [p, c] of Object.entries(conns)) c.open = openConns[p] ?? 0;
     post({ t: 'conns', counts: conns });
     conns = {};
