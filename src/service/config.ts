@@ -136,6 +136,14 @@ export const configSchema = z.strictObject({
   instances: z.array(instanceSchema).default([]),
   syslog: syslogSchema.optional(),
   sinks: z.array(sinkSchema).default([]),
+  /** What is kept of records that could not be understood or delivered. */
+  deadLetters: z
+    .strictObject({
+      maxAgeDays: z.number().min(0).max(3650).default(30),
+      maxMegabytes: z.number().min(0).max(1_000_000).default(100),
+      excerptBytes: z.number().int().min(0).max(1_048_576).default(4096),
+    })
+    .default({ maxAgeDays: 30, maxMegabytes: 100, excerptBytes: 4096 }),
 });
 
 export type InstanceConfig = z.infer<typeof instanceSchema>;

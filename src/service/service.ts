@@ -116,8 +116,25 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         option: `--syslog-${l.protocol}`,
       })),
     ]);
-    const store = await openStore({ dataDir });
+    const dl = config.deadLetters;
+    const store = await openStore({
+      dataDir,
+      deadLetters: {
+        maxAgeMs: dl.maxAgeDays * 86_400_000,
+        maxBytes: dl.maxMegabytes * 1024 * 1024,
+        excerptBytes: dl.excerptBytes,
+      },
+    });
     cleanup.push(() => store.close());
+    // Adding dead letters prunes too; this catches the age limit when none arrive.
+    const pruneTimer = setInterval(() => {
+      try {
+        store.deadLetters.prune();
+      } catch (err) {
+        log.warn(`store: pruning dead letters failed: ${(err as Error).message}`);
+      }
+    }, 3_600_000).unref();
+    cleanup.unshift(() => clearInterval(pruneTimer));
     // Instances declared in the config file are the source of truth for those names.
     for (const i of config.instances) {
       const row = instanceInput(i);

@@ -305,6 +305,10 @@ export interface Store {
     /** Newest first. */
     list(limit?: number, offset?: number): DeadLetter[];
     count(): number;
+    /** The table's size as retention counts it (payload, reason, source and 64 bytes a row). */
+    bytes(): number;
+    /** Deletes what is past the age and size limits now (adding also does, the age at most once a minute). */
+    prune(now?: number): { deleted: number };
   };
   connectionChecks: {
     add(c: ConnectionCheckInput): number;
@@ -340,7 +344,27 @@ export type OpenStoreOptions = (
   secretKey?: Buffer;
   /** Where DTC_SECRET_KEY is read from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** How much of the dead-letter table is kept; see DEAD_LETTER_DEFAULTS. */
+  deadLetters?: Partial<DeadLetterRetention>;
 };
+
+export interface DeadLetterRetention {
+  /** Dead letters older than this are deleted (ms; 0 = kept whatever their age). */
+  maxAgeMs: number;
+  /** The oldest are deleted while the table holds more than this (bytes, roughly; 0 = no limit). */
+  maxBytes: number;
+  /** The most of a rejected record kept (characters); the rest is cut, with its length noted. */
+  excerptBytes: number;
+}
+
+export const DEAD_LETTER_DEFAULTS: DeadLetterRetention = {
+  maxAgeMs: 30 * 86_400_000,
+  maxBytes: 100 * 1024 * 1024,
+  excerptBytes: 4096,
+};
+
+/** How often, at most, adding dead letters also deletes the expired ones. */
+const AGE_PRUNE_EVERY_MS = 60_000;
 
 // ─── Implementation ───────────────────────────────────────────────────────────────────────────────
 
@@ -371,7 +395,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     key ??= resolveSecretKey({ keyDir, env: opts.env });
     return key;
   };
-  return new SqliteStore(path, db, kysely, secretKey);
+  return new SqliteStore(path, db, kysely, secretKey, { ...DEAD_LETTER_DEFAULTS, ...opts.deadLetters });
 }
 
 const DETECTION_COLUMNS = [
@@ -523,8 +547,20 @@ class SqliteStore implements Store {
   readonly #healthListeners = new Set<(h: StoreHealth) => void>();
   #closed = false;
 
-  constructor(path: string, db: SqliteDb, kysely: Kysely<DB>, key: () => Buffer) {
+  readonly #retention: DeadLetterRetention;
+  /** The dead-letter table's size (sum of `size`), read once, then kept up to date here. */
+  #dlBytes: number | undefined;
+  #dlPrunedAt = 0;
+
+  constructor(
+    path: string,
+    db: SqliteDb,
+    kysely: Kysely<DB>,
+    key: () => Buffer,
+    retention: DeadLetterRetention = DEAD_LETTER_DEFAULTS,
+  ) {
     this.path = path;
+    this.#retention = retention;
     this.#db = db;
     this.#k = kysely;
     this.#x = new SyncExecutor(db, path, (h) => {
@@ -964,31 +1000,127 @@ class SqliteStore implements Store {
   // ── dead letters, connection checks, command runs ──
 
   deadLetters: Store['deadLetters'] = {
-    add: (d) =>
-      this.#x.run(
-        this.#k.insertInto('dead_letters').values({
-          at: d.at ?? Date.now(),
-          source: d.source,
-          instance: d.instance ?? null,
-          reason: d.reason,
-          payload: d.payload,
-        }),
-      ).lastInsertRowid,
+    add: (d) => this.#deadLetterTx(() => this.#addDeadLetters([d])),
     addAll: (ds) => {
-      if (!ds.length) return;
-      this.#x.transaction(() => {
-        for (const d of ds) this.deadLetters.add(d);
-      });
+      if (ds.length) this.#deadLetterTx(() => this.#addDeadLetters(ds));
     },
     list: (limit = 100, offset = 0) =>
       this.#x.all(
-        this.#k.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(limit).offset(offset),
+        this.#k
+          .selectFrom('dead_letters')
+          .select(['id', 'at', 'source', 'instance', 'reason', 'payload'])
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .offset(offset),
       ),
     count: () =>
       Number(
         this.#x.first(this.#k.selectFrom('dead_letters').select((eb) => eb.fn.countAll().as('n')))?.n ?? 0,
       ),
+    bytes: () => this.#deadLetterBytes(),
+    prune: (now = Date.now()) => this.#deadLetterTx(() => this.#pruneDeadLetters(now, true)),
   };
+
+  /** A transaction over dead letters: rolled back, the running size is read again next time. */
+  #deadLetterTx<T>(fn: () => T): T {
+    try {
+      return this.#x.transaction(fn);
+    } catch (err) {
+      this.#dlBytes = undefined;
+      throw err;
+    }
+  }
+
+  #deadLetterBytes(): number {
+    this.#dlBytes ??= Number(
+      this.#x.first(this.#k.selectFrom('dead_letters').select((eb) => eb.fn.sum<number>('size').as('n')))
+        ?.n ?? 0,
+    );
+    return this.#dlBytes;
+  }
+
+  /** Inside a transaction: the rows (excerpts of their payloads), then what retention says to delete. */
+  #addDeadLetters(ds: DeadLetterInput[]): number {
+    const { excerptBytes } = this.#retention;
+    let id = 0;
+    let added = 0;
+    for (const d of ds) {
+      const payload =
+        excerptBytes > 0 && d.payload.length > excerptBytes
+          ? `${d.payload.slice(0, excerptBytes)}… [${d.payload.length - excerptBytes} more characters not kept]`
+          : d.payload;
+      const reason = d.reason.length > 2000 ? `${d.reason.slice(0, 2000)}…` : d.reason;
+      const size = payload.length + reason.length + d.source.length + 64;
+      id = this.#x.run(
+        this.#k.insertInto('dead_letters').values({
+          at: d.at ?? Date.now(),
+          source: d.source,
+          instance: d.instance ?? null,
+          reason,
+          payload,
+          size,
+        }),
+      ).lastInsertRowid;
+      added += size;
+    }
+    this.#dlBytes = this.#deadLetterBytes() + added;
+    this.#pruneDeadLetters(Date.now(), false);
+    return id;
+  }
+
+  /**
+   * Deletes dead letters past the age limit (at most once a minute unless `force`) and the oldest while
+   * the table is over its size limit. The file does not shrink; its free pages are reused.
+   */
+  #pruneDeadLetters(now: number, force: boolean): { deleted: number } {
+    const { maxAgeMs, maxBytes } = this.#retention;
+    let deleted = 0;
+    if (maxAgeMs > 0 && (force || now - this.#dlPrunedAt >= AGE_PRUNE_EVERY_MS)) {
+      this.#dlPrunedAt = now;
+      this.#dlBytes = undefined; // read the total again: another process may have added some
+      const cutoff = now - maxAgeMs;
+      const gone = this.#x.first(
+        this.#k
+          .selectFrom('dead_letters')
+          .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
+          .where('at', '<', cutoff),
+      );
+      if (gone && Number(gone.n) > 0) {
+        this.#x.run(this.#k.deleteFrom('dead_letters').where('at', '<', cutoff));
+        deleted += Number(gone.n);
+        this.#dlBytes = this.#deadLetterBytes() - Number(gone.bytes ?? 0);
+      }
+    }
+    if (maxBytes > 0 && this.#deadLetterBytes() > maxBytes) {
+      // Down to 90 % of the budget, oldest first, so that pruning does not run on every add.
+      let excess = this.#deadLetterBytes() - Math.floor(maxBytes * 0.9);
+      let cutoffId = 0;
+      let freed = 0;
+      let n = 0;
+      while (excess > 0) {
+        const rows = this.#x.all(
+          this.#k
+            .selectFrom('dead_letters')
+            .select(['id', 'size'])
+            .where('id', '>', cutoffId)
+            .orderBy('id')
+            .limit(1000),
+        );
+        if (!rows.length) break;
+        for (const r of rows) {
+          cutoffId = r.id;
+          excess -= r.size;
+          freed += r.size;
+          n++;
+          if (excess <= 0) break;
+        }
+      }
+      this.#x.run(this.#k.deleteFrom('dead_letters').where('id', '<=', cutoffId));
+      deleted += n;
+      this.#dlBytes = this.#deadLetterBytes() - freed;
+    }
+    return { deleted };
+  }
 
   connectionChecks: Store['connectionChecks'] = {
     add: (c) =>

@@ -162,6 +162,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('detection_heads').addColumn('description_id', 'integer').execute();
     },
   },
+  // Dead-letter retention: by age (an index on `at`) and by total size (each row's `size`).
+  '0004_dead_letter_retention': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('dead_letters')
+        .addColumn('size', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`UPDATE dead_letters SET size = length(payload) + length(reason) + length(source) + 64`.execute(
+        db,
+      );
+      await db.schema.createIndex('dead_letters_at').on('dead_letters').column('at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -98,6 +98,8 @@ export interface DeadLettersTable {
   instance: string | null;
   reason: string;
   payload: string;
+  /** Bytes this row costs, roughly (payload, reason, source and overhead): the retention budget's unit. */
+  size: Generated<number>;
 }
 
 export interface ConnectionChecksTable {
