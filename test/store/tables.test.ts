@@ -47,7 +47,13 @@ describe('store: cursors, sinks, dead letters, checks, command runs', () => {
       payload: '<13>hello',
       at: t0 + 1,
     });
-    s.deadLetters.add({ source: 'poll:demo', instance: 'demo', reason: 'no pbid', payload: '{}', at: t0 + 2 });
+    s.deadLetters.add({
+      source: 'poll:demo',
+      instance: 'demo',
+      reason: 'no pbid',
+      payload: '{}',
+      at: t0 + 2,
+    });
     expect(s.deadLetters.count()).toBe(2);
     expect(s.deadLetters.list(10).map((d) => [d.source, d.instance, d.reason, d.at])).toEqual([
       ['poll:demo', 'demo', 'no pbid', t0 + 2],
