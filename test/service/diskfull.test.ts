@@ -5,8 +5,13 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { storeIngest } from '../../src/collect/ingest.ts';
+import { InstancePoller } from '../../src/collect/poller.ts';
+import { DarktraceClient } from '../../src/darktrace/index.ts';
 import type { ServiceLogger } from '../../src/service/logger.ts';
 import { startService } from '../../src/service/service.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
+import { openStore } from '../../src/store/index.ts';
 import { breachLine, waitFor } from '../deliver/helpers.ts';
 import { mountTmpfs } from '../helpers/tmpfs.ts';
 
@@ -115,6 +120,61 @@ describe('dtc start on a full disk', () => {
         sock.destroy();
       } finally {
         await svc.stop();
+      }
+    },
+    120_000,
+  );
+
+  it.skipIf(!fs)(
+    'a poll on a full disk fails with the reason, stores nothing half, and the next one catches up',
+    async () => {
+      const sim = await startSimulator({
+        publicToken: 'pub',
+        privateToken: 'priv',
+        seed: 3,
+        history: { count: 2000, days: 1 },
+      });
+      const store = await openStore({ dataDir: join(fs!.dir, 'poll'), secretKey: Buffer.alloc(32, 2) });
+      const client = new DarktraceClient({
+        url: sim.url,
+        publicToken: 'pub',
+        privateToken: 'priv',
+        retryBaseMs: 5,
+      });
+      try {
+        const silent = { info: () => {}, warn: () => {}, error: () => {} };
+        const poller = new InstancePoller({
+          instance: 'lab',
+          client,
+          ingest: storeIngest(store),
+          log: silent,
+          lookbackMs: 2 * 86_400_000,
+        });
+        const filler = fill(fs!.dir);
+        const failed = await poller.pollOnce();
+        const err = failed.streams.modelbreaches?.error;
+        expect(err?.message).toMatch(/the disk holding the database .*poll\/dtc\.sqlite is full.*free space/);
+        expect(store.health()).toMatchObject({ writable: false, code: 'disk_full' });
+        const partial = store.countKeys();
+        unlinkSync(filler);
+        const ok = await poller.pollOnce();
+        expect(ok.streams.modelbreaches?.error).toBeUndefined();
+        expect(store.health()).toEqual({ writable: true });
+        // Everything the appliance has for the look-back is in, once: windows that failed were not marked done.
+        const all = await client.modelBreaches.list({
+          starttime: Date.now() - 2 * 86_400_000,
+          endtime: Date.now(),
+          creationtime: true,
+          includeacknowledged: true,
+        });
+        expect(store.searchDetections({ instance: 'lab', family: 'model_breach', limit: 0 }).total).toBe(
+          new Set(all.map((b) => b.pbid)).size,
+        );
+        expect(store.countKeys()).toBeGreaterThan(partial);
+      } finally {
+        await client.close();
+        await store.close();
+        await sim.close();
       }
     },
     120_000,
