@@ -274,6 +274,8 @@ export interface Store {
     remove(name: string): boolean;
     /** The decrypted private token, for the poller only. Never log it, never return it from the API. */
     privateToken(name: string): string;
+    /** The proxy URL with its password decrypted, for the poller only; listings show `****` instead. */
+    proxyUrl(name: string): string | null;
   };
   cursors: {
     get(instance: string, stream: string): unknown | undefined;
@@ -395,7 +397,17 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     key ??= resolveSecretKey({ keyDir, env: opts.env });
     return key;
   };
-  return new SqliteStore(path, db, kysely, secretKey, { ...DEAD_LETTER_DEFAULTS, ...opts.deadLetters });
+  const store = new SqliteStore(path, db, kysely, secretKey, {
+    ...DEAD_LETTER_DEFAULTS,
+    ...opts.deadLetters,
+  });
+  try {
+    store.encryptLegacySecrets();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
 }
 
 const DETECTION_COLUMNS = [
@@ -465,6 +477,31 @@ const toDetection = (
 
 type InstanceDbRow = Omit<Selectable<InstancesTable>, 'id' | 'private_token_enc'>;
 
+/** What listings show for a stored proxy password. */
+export const REDACTED_PASSWORD = '****';
+
+/** A proxy URL split into the URL without its password and the password ('' when none). */
+function splitProxy(proxy: string): { url: string; password: string } {
+  let u: URL;
+  try {
+    u = new URL(proxy);
+  } catch {
+    return { url: proxy, password: '' }; // not a URL: validated elsewhere, stored as given
+  }
+  if (!u.password) return { url: proxy, password: '' };
+  const password = decodeURIComponent(u.password);
+  u.password = '';
+  return { url: u.href, password };
+}
+
+/** The proxy URL as listings show it: the password, when there is one, as `****`. */
+function shownProxy(url: string | null, hasPassword: boolean): string | null {
+  if (!url || !hasPassword) return url;
+  const u = new URL(url);
+  u.password = REDACTED_PASSWORD;
+  return u.href;
+}
+
 const INSTANCE_COLUMNS = [
   'name',
   'url',
@@ -475,6 +512,7 @@ const INSTANCE_COLUMNS = [
   'max_items_per_poll',
   'tls',
   'proxy',
+  'proxy_password_enc',
   'enabled',
   'check_interval_min',
   'simulated',
@@ -493,7 +531,7 @@ const toInstance = (r: InstanceDbRow): Instance => {
     minScore: r.min_score,
     maxItemsPerPoll: r.max_items_per_poll,
     tls: { insecure: tls.insecure === true, caFile: tls.caFile ?? null },
-    proxy: r.proxy,
+    proxy: shownProxy(r.proxy, r.proxy_password_enc !== null),
     enabled: r.enabled === 1,
     checkIntervalMin: r.check_interval_min,
     simulated: r.simulated === 1,
@@ -515,6 +553,7 @@ const redact = (v: unknown, depth = 0): unknown => {
 };
 
 const tokenAad = (name: string) => `dtc:instance:${name}:private_token`;
+const proxyAad = (name: string) => `dtc:instance:${name}:proxy_password`;
 const tokenFix = (name: string) =>
   `re-enter the token with \`dtc instance update ${name} --private-token ...\``;
 
@@ -829,7 +868,7 @@ class SqliteStore implements Store {
           min_score: i.minScore ?? null,
           max_items_per_poll: i.maxItemsPerPoll ?? null,
           tls: JSON.stringify({ insecure: i.tls?.insecure === true, caFile: i.tls?.caFile ?? null }),
-          proxy: i.proxy ?? null,
+          ...this.#proxyColumns(i.name, i.proxy ?? null),
           enabled: i.enabled === false ? 0 : 1,
           check_interval_min: i.checkIntervalMin ?? null,
           simulated: i.simulated ? 1 : 0,
@@ -867,7 +906,12 @@ class SqliteStore implements Store {
       if (patch.minScore !== undefined) set.min_score = patch.minScore;
       if (patch.maxItemsPerPoll !== undefined) set.max_items_per_poll = patch.maxItemsPerPoll;
       if (patch.tls !== undefined) set.tls = JSON.stringify({ ...cur.tls, ...patch.tls });
-      if (patch.proxy !== undefined) set.proxy = patch.proxy;
+      if (patch.proxy !== undefined) {
+        // The URL a listing showed (password `****`) keeps the stored password.
+        const p = patch.proxy;
+        if (p !== null && splitProxy(p).password === REDACTED_PASSWORD) set.proxy = splitProxy(p).url;
+        else Object.assign(set, this.#proxyColumns(name, p));
+      }
       if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
       if (patch.checkIntervalMin !== undefined) set.check_interval_min = patch.checkIntervalMin;
       if (patch.simulated !== undefined) set.simulated = patch.simulated ? 1 : 0;
@@ -887,6 +931,24 @@ class SqliteStore implements Store {
         this.#x.run(this.#k.deleteFrom('connection_checks').where('instance', '=', name));
         return r.changes > 0;
       }),
+
+    proxyUrl: (name) => {
+      const r = this.#x.first(
+        this.#k.selectFrom('instances').select(['proxy', 'proxy_password_enc']).where('name', '=', name),
+      );
+      if (!r) throw new StoreError('not_found', `no instance named "${name}"`);
+      if (!r.proxy || r.proxy_password_enc === null) return r.proxy;
+      const password = decryptSecret(
+        this.#key(),
+        r.proxy_password_enc,
+        proxyAad(name),
+        `the proxy password of instance ${name}`,
+        `re-enter the proxy URL with \`dtc instance update ${name} --proxy ...\``,
+      );
+      const u = new URL(r.proxy);
+      u.password = encodeURIComponent(password);
+      return u.href;
+    },
 
     privateToken: (name) => {
       const r = this.#x.first(
@@ -1173,6 +1235,40 @@ class SqliteStore implements Store {
       return this.#x.all(q).map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }));
     },
   };
+
+  /** The columns for a proxy URL: the URL without its password, and the password encrypted. */
+  #proxyColumns(
+    name: string,
+    proxy: string | null,
+  ): { proxy: string | null; proxy_password_enc: string | null } {
+    if (proxy === null) return { proxy: null, proxy_password_enc: null };
+    const { url, password } = splitProxy(proxy);
+    return {
+      proxy: url,
+      proxy_password_enc: password ? encryptSecret(this.#key(), password, proxyAad(name)) : null,
+    };
+  }
+
+  /**
+   * Moves proxy passwords stored in plain text (before migration 0005) into their encrypted column.
+   * Loads the key only when there is one to move.
+   */
+  encryptLegacySecrets(): number {
+    const rows = this.#x
+      .all(this.#k.selectFrom('instances').select(['name', 'proxy']).where('proxy_password_enc', 'is', null))
+      .filter((r) => r.proxy && splitProxy(r.proxy).password);
+    if (!rows.length) return 0;
+    this.#x.transaction(() => {
+      for (const r of rows)
+        this.#x.run(
+          this.#k
+            .updateTable('instances')
+            .set(this.#proxyColumns(r.name, r.proxy))
+            .where('name', '=', r.name),
+        );
+    });
+    return rows.length;
+  }
 
   health(): StoreHealth {
     return { ...this.#x.health };

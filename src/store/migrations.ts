@@ -175,6 +175,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('dead_letters_at').on('dead_letters').column('at').execute();
     },
   },
+  // Proxy passwords leave the plaintext `proxy` column; openStore moves existing ones (it has the key).
+  '0005_proxy_password': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('instances').addColumn('proxy_password_enc', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
