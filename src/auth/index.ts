@@ -170,7 +170,11 @@ export class AccessControl {
     const effective = ownerRole && ROLES.indexOf(ownerRole) < ROLES.indexOf(role) ? ownerRole : role;
     if (!ownerRole)
       throw new AuthError('unauthenticated', 'the API key belongs to a user who no longer exists');
-    if (!row.lastUsedAt || now - row.lastUsedAt > 60_000) this.#id.apiKeys.touch(row.id, now);
+    // Best effort: a store that cannot write (full disk) must not lock every key out.
+    if (!row.lastUsedAt || now - row.lastUsedAt > 60_000)
+      try {
+        this.#id.apiKeys.touch(row.id, now);
+      } catch {}
     return {
       via: 'api-key',
       user: row.owner,

@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Deframer } from './deframe.ts';
 import { prepareRecords } from './ingest.ts';
 import type {
+  ConnCounts,
   Counts,
   FrameReject,
   SyslogBatchGroup,
@@ -19,8 +20,10 @@ import type {
   ToMain,
   ToWorker,
 } from './syslog.ts';
+import { trustMap, untrustedInstance } from './trust.ts';
 
 const port = parentPort!;
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 const cfg = workerData as SyslogWorkerData;
 const post = (m: ToMain) => port.postMessage(m);
 
@@ -49,13 +52,38 @@ const count = (proto: string, outcome: 'received' | 'dropped') => {
   counts[proto][outcome]++;
 };
 const addressOf = (peer: string) => peer.slice(0, peer.lastIndexOf(':'));
+const trustedFor = trustMap(cfg.instanceMap);
 
-/** The sender's instance: the map by source address, else by syslog hostname, else the hostname itself. */
+/**
+ * The line's instance: the one its source address is trusted for (syslog.instances), whatever its
+ * hostname says; otherwise an instance of its own, `syslog:<hostname>` (see trust.ts).
+ */
 const instanceResolver = (peer: string) => {
-  const byAddr = cfg.instanceMap[addressOf(peer)];
-  return (host: string | undefined): string =>
-    byAddr ?? ((host && (cfg.instanceMap[host] ?? host)) || cfg.defaultInstance);
+  const address = addressOf(peer);
+  const trusted = trustedFor(address);
+  return (host: string | undefined): string => trusted ?? untrustedInstance(host, address);
 };
+
+// Connections per listener protocol: accepted, refused (over the cap), closed for idling; open now.
+let conns: ConnCounts = {};
+const openConns: Record<string, number> = {};
+let connReportDue = false;
+const countConn = (proto: string, what: 'accepted' | 'refused' | 'idle', delta = 1) => {
+  conns[proto] ??= { accepted: 0, refused: 0, idle: 0, open: 0 };
+  conns[proto][what] += delta;
+  conns[proto].open = openConns[proto] ?? 0;
+  // At most one message a second, however fast connections come and go.
+  if (connReportDue) return;
+  connReportDue = true;
+  setTimeout(() => {
+    connReportDue = false;
+    for (const [p, c] of Object.entries(conns)) c.open = openConns[p] ?? 0;
+    post({ t: 'conns', counts: conns });
+    conns = {};
+  }, 1000).unref();
+};
+let lastRefusalWarning = 0;
+const untrustedOpen: Record<string, number> = {};
 
 const resumeIfRoom = () => {
   if (queue.length + inFlight >= cfg.maxQueue) return;
@@ -98,7 +126,7 @@ function flush(): void {
       };
       for (const row of prepared.rows) group(row.instance).rows.push(row);
       if (prepared.rejects.length) {
-        const addressed = cfg.instanceMap[addressOf(peer)] ?? null;
+        const addressed = trustedFor(addressOf(peer)) ?? null;
         for (const r of prepared.rejects) r.instance = addressed;
         group(resolve(undefined)).rejects.push(...prepared.rejects);
       }
@@ -109,6 +137,10 @@ function flush(): void {
     frameRejects = [];
     counts = {};
   }
+  // Drops with nothing queued (the store is refusing, the queue is full): counted now, not with the
+  // next batch, which may be a while.
+  if (Object.keys(counts).length) post({ t: 'counts', counts });
+  counts = {};
   queue = [];
   publish();
 }
@@ -117,6 +149,7 @@ function enqueue(line: string, peer: string, proto: string, sock?: Socket): void
   count(proto, 'received');
   if (!sock && queue.length + inFlight >= cfg.maxQueue) {
     count(proto, 'dropped');
+    timer ??= setTimeout(flush, cfg.maxDelayMs);
     return;
   }
   queue.push({ line, peer, proto });
@@ -133,14 +166,39 @@ function enqueue(line: string, peer: string, proto: string, sock?: Socket): void
 }
 
 const servers: { close(): Promise<void> }[] = [];
-const sockets = new Set<Socket>();
+/** Open TCP/TLS connections and when each last received data (ms). */
+const sockets = new Map<Socket, { last: number; proto: string; end: () => void }>();
+
+// Idle connections are closed: each holds a file descriptor, and enough of them (about 21,000) once
+// left the process unable to open anything else, the HTTP API included. A paused socket is not idle:
+// it is waiting for the store. Swept a few times per timeout rather than one timer per socket.
+const idleSweep =
+  cfg.idleTimeoutMs > 0
+    ? setInterval(
+        () => {
+          const cutoff = Date.now() - cfg.idleTimeoutMs;
+          for (const [sock, st] of sockets) {
+            if (st.last > cutoff || paused.has(sock)) continue;
+            st.end(); // a partial last line is framed as it is, as at a normal end
+            sock.destroy();
+            countConn(st.proto, 'idle');
+          }
+        },
+        Math.max(50, Math.min(cfg.idleTimeoutMs / 4, 10_000)),
+      ).unref()
+    : undefined;
 
 async function listen(): Promise<SyslogListener[]> {
   const listeners: SyslogListener[] = [];
   for (const l of cfg.listeners) {
     const host = l.host ?? '127.0.0.1';
     if (l.protocol === 'udp') {
-      const sock: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      // A larger receive buffer rides out bursts while this thread is busy normalising (the kernel
+      // caps it at net.core.rmem_max; what it still drops is counted from /proc/net/udp).
+      const sock: UdpSocket = createSocket({
+        type: host.includes(':') ? 'udp6' : 'udp4',
+        recvBufferSize: UDP_RECV_BUFFER,
+      });
       sock.on('message', (msg, rinfo) => {
         let s = msg.toString('utf8');
         while (s.endsWith('\n') || s.endsWith('\r')) s = s.slice(0, -1);
@@ -159,15 +217,36 @@ async function listen(): Promise<SyslogListener[]> {
       continue;
     }
     const onConn = (sock: Socket) => {
-      sockets.add(sock);
       const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+      const proto = l.protocol;
+      // The cap counts untrusted connections only: a flood of strangers cannot lock out the appliances
+      // bound in syslog.instances (nor exhaust the process's file descriptors).
+      const trusted = trustedFor(sock.remoteAddress ?? '') !== undefined;
+      if (!trusted && (untrustedOpen[proto] ?? 0) >= cfg.maxConnections) {
+        sock.destroy();
+        countConn(proto, 'refused');
+        if (Date.now() - lastRefusalWarning > 60_000) {
+          lastRefusalWarning = Date.now();
+          post({
+            t: 'warn',
+            message:
+              `syslog ${proto}: refused a connection from ${peer}: ${cfg.maxConnections} connections from senders ` +
+              'not in syslog.instances are open (syslog.maxConnections); refusals are counted in ' +
+              'dtc_syslog_connections_total{outcome="refused"} (this warning at most once a minute)',
+          });
+        }
+        return;
+      }
+      if (!trusted) untrustedOpen[proto] = (untrustedOpen[proto] ?? 0) + 1;
+      openConns[proto] = (openConns[proto] ?? 0) + 1;
+      countConn(proto, 'accepted');
       const d = new Deframer(
-        (line) => enqueue(line, peer, l.protocol, sock),
+        (line) => enqueue(line, peer, proto, sock),
         (reason, sample) => {
           frameRejects.push({
-            proto: l.protocol,
+            proto,
             peer,
-            instance: cfg.instanceMap[addressOf(peer)] ?? null,
+            instance: trustedFor(addressOf(peer)) ?? null,
             reason,
             sample,
           });
@@ -175,11 +254,24 @@ async function listen(): Promise<SyslogListener[]> {
         },
         cfg.maxMessageBytes,
       );
-      sock.on('data', (c: Buffer) => d.push(c));
-      sock.on('end', () => d.end());
+      let ended = false;
+      const end = () => {
+        if (!ended) d.end();
+        ended = true;
+      };
+      const st = { last: Date.now(), proto, end };
+      sockets.set(sock, st);
+      sock.on('data', (c: Buffer) => {
+        st.last = Date.now();
+        d.push(c);
+      });
+      sock.on('end', end);
       sock.on('error', () => {}); // a peer resetting is routine; the other connections carry on
       sock.on('close', () => {
         sockets.delete(sock);
+        openConns[proto]--;
+        if (!trusted) untrustedOpen[proto]--;
+        countConn(proto, 'accepted', 0);
         if (paused.delete(sock)) publish();
       });
     };
@@ -204,10 +296,11 @@ async function listen(): Promise<SyslogListener[]> {
 }
 
 async function close(): Promise<void> {
+  if (idleSweep) clearInterval(idleSweep);
   const closing = servers.map((s) => s.close());
-  for (const s of sockets) s.end();
+  for (const s of sockets.keys()) s.end();
   setTimeout(() => {
-    for (const s of sockets) s.destroy();
+    for (const s of sockets.keys()) s.destroy();
   }, 1000).unref();
   await Promise.all(closing);
   flush();

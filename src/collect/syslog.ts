@@ -6,14 +6,23 @@
 // is dead-lettered with its reason and the listener carries on. Backpressure: past a bounded number of
 // lines queued or not yet stored, TCP sockets are paused until batches are stored (UDP has no flow
 // control: the overflow is counted as dropped).
+
+import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { deliverMetrics } from '../deliver/metrics.ts';
+import { StoreIoError } from '../store/errors.ts';
 import { startWorker } from '../util/worker.ts';
 import { type IngestStore, type PreparedBatch, storePrepared } from './ingest.ts';
 import type { IngestResult } from './types.ts';
 
 export { Deframer } from './deframe.ts';
+
+/** While the store cannot write, held batches are retried after this long, doubling up to the max. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5000;
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 export interface SyslogListenerConfig {
   protocol: 'tcp' | 'udp' | 'tls';
@@ -27,10 +36,11 @@ export interface SyslogListenerConfig {
 export interface SyslogReceiverOptions {
   store: IngestStore;
   listeners: SyslogListenerConfig[];
-  /** Source address or syslog hostname → instance name. */
+  /**
+   * Trusted senders: source address or CIDR → the instance whose detections their lines may update.
+   * Lines from anyone else are stored under `syslog:<hostname>` (or `syslog:<address>`): see trust.ts.
+   */
   instanceMap?: Record<string, string>;
-  /** Instance when neither the map nor a syslog hostname names one. */
-  defaultInstance?: string;
   registry?: Registry;
   maxBatch?: number;
   maxDelayMs?: number;
@@ -38,8 +48,18 @@ export interface SyslogReceiverOptions {
   maxQueue?: number;
   /** Longest accepted message, bytes. */
   maxMessageBytes?: number;
+  /**
+   * Open TCP/TLS connections per listener from senders not bound in `instanceMap` (default 1000);
+   * more are closed at once and counted. Bound senders are never refused.
+   */
+  maxConnections?: number;
+  /** A TCP/TLS connection that sends nothing for this long is closed (default 600 s; 0 = never). */
+  idleTimeoutMs?: number;
   onStored?(r: IngestResult, instance: string): void;
-  log?: { warn(msg: string, data?: Record<string, unknown>): void };
+  log?: {
+    warn(msg: string, data?: Record<string, unknown>): void;
+    info?(msg: string, data?: Record<string, unknown>): void;
+  };
   /** How the listening half's thread is started (the tests keep a handle on it to kill it). */
   startWorker?: (data: SyslogWorkerData) => Worker;
 }
@@ -64,15 +84,18 @@ export interface SyslogReceiver {
 export interface SyslogWorkerData {
   listeners: SyslogListenerConfig[];
   instanceMap: Record<string, string>;
-  defaultInstance: string;
   maxBatch: number;
   maxDelayMs: number;
   maxQueue: number;
   maxMessageBytes?: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
   /** Written by the worker: lines queued, lines posted but not yet stored, paused sockets, seqlock. */
   stats: Int32Array;
 }
 
+/** TCP/TLS connections per listener protocol since the last report; `open` is the number open now. */
+export type ConnCounts = Record<string, { accepted: number; refused: number; idle: number; open: number }>;
 /** Lines received and dropped (UDP past the limit) per listener protocol since the last batch. */
 export type Counts = Record<string, { received: number; dropped: number }>;
 export interface FrameReject {
@@ -92,6 +115,8 @@ export type ToMain =
   | { t: 'listening'; listeners: SyslogListener[] }
   | { t: 'failed'; message: string; code?: string }
   | { t: 'batch'; lines: number; groups: SyslogBatchGroup[]; frameRejects: FrameReject[]; counts: Counts }
+  | { t: 'counts'; counts: Counts }
+  | { t: 'conns'; counts: ConnCounts }
   | { t: 'flushed'; id: number }
   | { t: 'closed' }
   | { t: 'warn'; message: string };
@@ -100,47 +125,186 @@ export type ToWorker = { t: 'stored'; lines: number } | { t: 'flush'; id: number
 
 // ─── The main thread's half ──────────────────────────────────────────────────────────────────────
 
+/**
+ * Datagrams the kernel dropped for the UDP sockets bound to `ports` because their receive buffers
+ * were full (the `drops` column of /proc/net/udp and udp6, Linux only; 0 elsewhere). These never reach
+ * the receiver, so only the kernel can count them.
+ */
+export function udpKernelDrops(ports: number[]): number {
+  let n = 0;
+  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 13) continue;
+      const port = Number.parseInt(cols[1].slice(cols[1].lastIndexOf(':') + 1), 16);
+      if (ports.includes(port)) n += Number(cols[cols.length - 1]) || 0;
+    }
+  }
+  return n;
+}
+
+/** Connection counts: what the cap refused and the idle timeout closed, and what is open. */
+function connectionMetrics(registry: Registry) {
+  const existing = registry.getSingleMetric('dtc_syslog_connections_total');
+  const connections =
+    (existing as Counter<'listener' | 'outcome'> | undefined) ??
+    new Counter({
+      name: 'dtc_syslog_connections_total',
+      help: 'Syslog TCP/TLS connections: accepted, refused (over syslog.maxConnections), idle_closed (syslog.idleTimeoutSeconds)',
+      labelNames: ['listener', 'outcome'] as const,
+      registers: [registry],
+    });
+  const open =
+    (registry.getSingleMetric('dtc_syslog_open_connections') as Gauge<'listener'> | undefined) ??
+    new Gauge({
+      name: 'dtc_syslog_open_connections',
+      help: 'Syslog TCP/TLS connections open now',
+      labelNames: ['listener'] as const,
+      registers: [registry],
+    });
+  return { connections, open };
+}
+
+/** Each registry's UDP ports, read when the kernel-drops gauge is collected. */
+const udpPortsOf = new WeakMap<Registry, () => number[]>();
+function udpDropsGauge(registry: Registry, ports: () => number[]): void {
+  udpPortsOf.set(registry, ports);
+  if (registry.getSingleMetric('dtc_syslog_udp_kernel_drops')) return;
+  new Gauge({
+    name: 'dtc_syslog_udp_kernel_drops',
+    help: 'Syslog UDP datagrams the kernel dropped because the receive buffer was full (Linux /proc/net/udp), since the listener opened',
+    registers: [registry],
+    collect() {
+      this.set(udpKernelDrops(udpPortsOf.get(registry)?.() ?? []));
+    },
+  });
+}
+
 export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<SyslogReceiver> {
   const m = o.registry ? deliverMetrics(o.registry) : undefined;
+  const cm = o.registry ? connectionMetrics(o.registry) : undefined;
   const stats = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const data: SyslogWorkerData = {
     listeners: o.listeners,
     instanceMap: o.instanceMap ?? {},
-    defaultInstance: o.defaultInstance ?? 'syslog',
     maxBatch: o.maxBatch ?? 500,
     maxDelayMs: o.maxDelayMs ?? 50,
     maxQueue: o.maxQueue ?? 10_000,
     maxMessageBytes: o.maxMessageBytes,
+    maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    idleTimeoutMs: o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     stats,
   };
-  const store = (msg: Extract<ToMain, { t: 'batch' }>) => {
-    for (const [proto, c] of Object.entries(msg.counts)) {
-      m?.syslogLines.inc({ listener: proto, outcome: 'received' }, c.received);
-      if (c.dropped) m?.syslogLines.inc({ listener: proto, outcome: 'dropped' }, c.dropped);
+  // Batches received and not yet stored, in receive order, with flush requests between them. While the
+  // store cannot write (disk full, read-only, locked), the first is retried with backoff and the rest
+  // wait behind it: the worker is told a batch is stored only once it is, so its count of unstored
+  // lines stays high, its TCP/TLS sockets stay paused (senders are slowed, not dropped) and UDP
+  // overflow is counted as dropped. Memory stays bounded by maxQueue lines.
+  type Batch = Extract<ToMain, { t: 'batch' }>;
+  type Job =
+    | { t: 'batch'; msg: Batch; from: Worker; deadLettered: boolean; group: number }
+    | { t: 'flush'; done: () => void };
+  const held: Job[] = [];
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = RETRY_MIN_MS;
+  let blockedSince: number | undefined;
+  let blockedAttempts = 0;
+  const heldLines = () => held.reduce((n, j) => n + (j.t === 'batch' ? j.msg.lines : 0), 0);
+
+  /** Stores what is left of one batch; each step is one transaction, done once even when retried. */
+  const storeBatch = (j: Extract<Job, { t: 'batch' }>) => {
+    const msg = j.msg;
+    if (!j.deadLettered) {
+      o.store.deadLetters.addAll(
+        msg.frameRejects.map((f) => ({
+          source: `syslog:${f.proto} ${f.peer}`,
+          instance: f.instance,
+          reason: f.reason,
+          payload: f.sample,
+        })),
+      );
+      j.deadLettered = true;
+      for (const f of msg.frameRejects) m?.syslogLines.inc({ listener: f.proto, outcome: 'rejected' });
     }
-    for (const f of msg.frameRejects) m?.syslogLines.inc({ listener: f.proto, outcome: 'rejected' });
-    o.store.deadLetters.addAll(
-      msg.frameRejects.map((f) => ({
-        source: `syslog:${f.proto} ${f.peer}`,
-        instance: f.instance,
-        reason: f.reason,
-        payload: f.sample,
-      })),
-    );
-    for (const g of msg.groups) {
+    for (; j.group < msg.groups.length; j.group++) {
+      const g = msg.groups[j.group];
+      let r: IngestResult;
       try {
-        const r = storePrepared(o.store, g.batch);
-        m?.syslogLines.inc({ listener: g.proto, outcome: 'stored' }, r.new + r.updated);
-        if (r.duplicates) m?.syslogLines.inc({ listener: g.proto, outcome: 'duplicate' }, r.duplicates);
-        if (r.rejected) m?.syslogLines.inc({ listener: g.proto, outcome: 'rejected' }, r.rejected);
-        o.onStored?.(r, g.instance);
+        r = storePrepared(o.store, g.batch);
       } catch (err) {
-        // The store itself failed (disk full, locked): say so loudly; these lines are lost to the receiver.
+        if (err instanceof StoreIoError) throw err; // the disk or the file: wait and retry
+        // Anything else is a bug in these rows, not a state of the store: retrying cannot help.
         const n = g.batch.rows.length + g.batch.rejects.length;
         o.log?.warn(`syslog: storing ${n} lines failed: ${(err as Error).message}`);
         m?.syslogLines.inc({ listener: g.proto, outcome: 'dropped' }, n);
+        continue;
       }
+      m?.syslogLines.inc({ listener: g.proto, outcome: 'stored' }, r.new + r.updated);
+      if (r.duplicates) m?.syslogLines.inc({ listener: g.proto, outcome: 'duplicate' }, r.duplicates);
+      if (r.rejected) m?.syslogLines.inc({ listener: g.proto, outcome: 'rejected' }, r.rejected);
+      o.onStored?.(r, g.instance);
     }
+  };
+
+  /** Stores held batches in order until done or the store refuses; then tries again later. */
+  const drain = () => {
+    if (retryTimer) return; // a retry is scheduled: keep the order
+    while (held.length) {
+      const j = held[0];
+      if (j.t === 'batch') {
+        try {
+          storeBatch(j);
+        } catch (err) {
+          blockedAttempts++;
+          if (blockedSince === undefined) {
+            blockedSince = Date.now();
+            o.log?.warn(
+              `syslog: the store cannot write, so ${heldLines()} received lines are held and TCP/TLS ` +
+                'senders are paused (UDP datagrams beyond the queue are dropped and counted) until it can; ' +
+                `retrying: ${(err as Error).message}`,
+              { code: (err as StoreIoError).code },
+            );
+          }
+          retryTimer = setTimeout(() => {
+            retryTimer = undefined;
+            drain();
+          }, retryMs);
+          retryTimer.unref();
+          retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+          return;
+        }
+        // Receive order: the worker counts these lines unstored until told (see syslog-worker.ts).
+        if (j.from === worker) j.from.postMessage({ t: 'stored', lines: j.msg.lines } satisfies ToWorker);
+      } else j.done();
+      held.shift();
+    }
+    if (blockedSince !== undefined) {
+      o.log?.info?.(
+        `syslog: the store writes again; the held lines are stored after ${Math.round((Date.now() - blockedSince) / 1000)} s ` +
+          `(${blockedAttempts} attempts); TCP/TLS senders resume`,
+      );
+      blockedSince = undefined;
+      blockedAttempts = 0;
+    }
+    retryMs = RETRY_MIN_MS;
+  };
+
+  const tally = (counts: Counts) => {
+    for (const [proto, c] of Object.entries(counts)) {
+      if (c.received) m?.syslogLines.inc({ listener: proto, outcome: 'received' }, c.received);
+      if (c.dropped) m?.syslogLines.inc({ listener: proto, outcome: 'dropped' }, c.dropped);
+    }
+  };
+  const receive = (msg: Batch, from: Worker) => {
+    tally(msg.counts);
+    held.push({ t: 'batch', msg, from, deadLettered: false, group: 0 });
+    drain();
   };
 
   let nextFlush = 1;
@@ -154,6 +318,18 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
   const releaseFlushes = () => {
     for (const f of flushes.values()) f();
     flushes.clear();
+  };
+  /** At close: one last try; what the store still refuses is lost, and said so. */
+  const finish = () => {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+    drain();
+    if (retryTimer) clearTimeout(retryTimer);
+    const lost = heldLines();
+    if (lost)
+      o.log?.warn(`syslog: stopping with ${lost} received lines the store could not write: they are lost`);
+    for (const j of held) if (j.t === 'flush') j.done();
+    held.length = 0;
   };
   const stop = () => {
     stopped = true;
@@ -171,10 +347,20 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
       w.on('message', (msg: ToMain) => {
         switch (msg.t) {
           case 'batch':
-            // Messages arrive in the order the worker posted them: storing each on arrival keeps
-            // receive order. The worker counts these lines in flight until told they are stored.
-            store(msg);
-            w.postMessage({ t: 'stored', lines: msg.lines } satisfies ToWorker);
+            // Messages arrive in the order the worker posted them: storing (or holding) each on
+            // arrival keeps receive order.
+            receive(msg, w);
+            break;
+          case 'counts':
+            tally(msg.counts);
+            break;
+          case 'conns':
+            for (const [proto, c] of Object.entries(msg.counts)) {
+              cm?.connections.inc({ listener: proto, outcome: 'accepted' }, c.accepted);
+              cm?.connections.inc({ listener: proto, outcome: 'refused' }, c.refused);
+              cm?.connections.inc({ listener: proto, outcome: 'idle_closed' }, c.idle);
+              cm?.open.set({ listener: proto }, c.open);
+            }
             break;
           case 'listening':
             listening = true;
@@ -183,11 +369,18 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
           case 'failed':
             reject(Object.assign(new Error(msg.message), { code: msg.code }));
             break;
-          case 'flushed':
-            flushes.get(msg.id)?.();
+          case 'flushed': {
+            // Resolved once every batch posted before it is stored, not merely received.
+            const done = flushes.get(msg.id);
             flushes.delete(msg.id);
+            if (done) {
+              held.push({ t: 'flush', done });
+              drain();
+            }
             break;
+          }
           case 'closed':
+            finish();
             stop();
             break;
           case 'warn':
@@ -231,6 +424,8 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
   };
 
   bound = await spawn(o.listeners);
+  if (o.registry)
+    udpDropsGauge(o.registry, () => bound.filter((l) => l.protocol === 'udp').map((l) => l.port));
 
   return {
     get listeners() {

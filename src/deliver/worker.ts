@@ -6,6 +6,7 @@
 // larger of the backoff and the destination's Retry-After, and only stop() cuts it short.
 import type { Registry } from 'prom-client';
 import { type Detection, type Format, render } from '../normalize/index.ts';
+import { StoreIoError } from '../store/errors.ts';
 import type { DetectionRow, SinkOffset, Store } from '../store/index.ts';
 import { redactUrl } from './http.ts';
 import { type DeliverMetrics, deliverMetrics } from './metrics.ts';
@@ -73,6 +74,8 @@ export function publicConfig(c: SinkConfig) {
 
 const IDLE_MS = 500;
 const STOP_TIMEOUT_MS = 15_000;
+/** While the store cannot write (its offset), a sink looks again this often. */
+const STORE_RETRY_MS = 2000;
 
 export class SinkWorker {
   readonly config: SinkConfig;
@@ -117,7 +120,21 @@ export class SinkWorker {
     });
     this.#store.sinks.set(this.config.name, publicConfig(this.config));
     this.#setRetryState(0, null);
-    this.#done = this.#run().catch((err) => {
+    // The store cannot write (full disk, read-only): wait and go on from the saved offset, which
+    // replays the batch in flight (at least once). Anything else stops this sink, loudly.
+    let warned = false;
+    const run = async (): Promise<void> => {
+      try {
+        await this.#run();
+      } catch (err) {
+        if (!(err instanceof StoreIoError) || this.#stopping) throw err;
+        if (!warned) this.#log.warn(`sink[${this.config.name}]: waiting for the store: ${err.message}`);
+        warned = true;
+        await this.#sleep(STORE_RETRY_MS, true);
+        return run();
+      }
+    };
+    this.#done = run().catch((err) => {
       this.#log.warn(`sink[${this.config.name}]: stopped on an unexpected error: ${(err as Error).message}`);
     });
   }

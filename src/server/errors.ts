@@ -3,6 +3,7 @@
 // branches on `code` and shows `message`.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { StoreIoError } from '../store/errors.ts';
 
 export const ERRORS = {
   invalid_request: { status: 400, error: 'Bad Request' },
@@ -83,6 +84,8 @@ export function registerErrorHandling(app: FastifyInstance, log?: { error(m: str
   app.setErrorHandler((err: FastifyError & { code?: string }, req, reply) => {
     if (err instanceof ApiError)
       return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.parameter));
+    // The store cannot write (full disk, read-only, damaged): say so and what to do; it is not a bug.
+    if (err instanceof StoreIoError) return reply.status(503).send(errorBody('unavailable', err.message));
     const code = codeOf(err);
     if (code === 'internal') {
       // The cause stays in the log; the caller learns only that it was ours.

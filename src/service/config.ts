@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseSource } from '../collect/trust.ts';
 import { sinkModuleFor } from '../deliver/registry.ts';
 import { FORMATS } from '../normalize/index.ts';
 import { FAMILIES } from '../normalize/model.ts';
@@ -52,10 +53,41 @@ export const syslogSchema = z.strictObject({
   udpPort: port.optional(),
   tlsPort: port.optional(),
   tls: z.strictObject({ keyFile: z.string(), certFile: z.string() }).optional(),
-  /** Source address or syslog hostname → instance name. */
-  instances: z.record(z.string(), z.string().regex(NAME, 'letters, digits, - and _ only')).default({}),
-  /** Instance for lines with neither a mapped address nor a syslog hostname. */
-  defaultInstance: z.string().regex(NAME, 'letters, digits, - and _ only').default('syslog'),
+  /**
+   * Trusted senders: source address or CIDR → instance. Only their lines may update that instance's
+   * detections; anyone else's are stored under `syslog:<hostname>` (see src/collect/trust.ts).
+   */
+  instances: z
+    .record(z.string(), z.string().regex(NAME, 'letters, digits, - and _ only'))
+    .superRefine((m, ctx) => {
+      for (const key of Object.keys(m))
+        if (!parseSource(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message:
+              'must be a sender address or CIDR (10.0.0.5, 10.0.1.0/24, fd00::5): a syslog hostname is ' +
+              'whatever the sender writes, so it cannot vouch for an instance; lines are stored under syslog:<hostname> without being mapped',
+          });
+    })
+    .default({}),
+  /** Refused: see the message. */
+  defaultInstance: z
+    .unknown()
+    .optional()
+    .refine((v) => v === undefined, {
+      message:
+        'is no longer used: lines from senders not in syslog.instances are stored under syslog:<hostname> ' +
+        "(or syslog:<address>); bind the sender's address in syslog.instances to store its lines under an instance",
+    }),
+  /** Open TCP/TLS connections per listener from senders not in `instances`; more are refused. */
+  maxConnections: z.number().int().min(1).max(1_000_000).default(1000),
+  /** A TCP/TLS connection silent this long is closed (0 = never). */
+  idleTimeoutSeconds: z
+    .number()
+    .min(0)
+    .max(86_400 * 7)
+    .default(600),
 });
 
 export const sinkSchema = z.strictObject({
@@ -112,6 +144,14 @@ export const configSchema = z.strictObject({
   instances: z.array(instanceSchema).default([]),
   syslog: syslogSchema.optional(),
   sinks: z.array(sinkSchema).default([]),
+  /** What is kept of records that could not be understood or delivered. */
+  deadLetters: z
+    .strictObject({
+      maxAgeDays: z.number().min(0).max(3650).default(30),
+      maxMegabytes: z.number().min(0).max(1_000_000).default(100),
+      excerptBytes: z.number().int().min(0).max(1_048_576).default(4096),
+    })
+    .default({ maxAgeDays: 30, maxMegabytes: 100, excerptBytes: 4096 }),
 });
 
 export type InstanceConfig = z.infer<typeof instanceSchema>;
@@ -123,22 +163,39 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Replaces `${VAR}` in every string with the environment's value; a missing variable is an error. */
-function resolveEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]): unknown {
+/**
+ * Replaces `${VAR}` in every string with the environment's value. A missing variable does not stop the
+ * walk: its field is recorded in `missing` (path → message) so that it is reported along with every
+ * other error in the file, and the value is left as written.
+ */
+function resolveEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  path: string[],
+  missing: Map<string, string>,
+): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const unset: string[] = [];
+    const out = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
       const v = env[name];
       if (v === undefined) {
-        throw new ConfigError(
-          `${fieldPath(path)}: environment variable ${name} is not set (referenced as \${${name}})`,
-        );
+        unset.push(name);
+        return whole;
       }
       return v;
     });
+    if (unset.length)
+      missing.set(
+        fieldPath(path),
+        unset.map((n) => `environment variable ${n} is not set (referenced as \${${n}})`).join('; '),
+      );
+    return out;
   }
-  if (Array.isArray(value)) return value.map((v, i) => resolveEnv(v, env, [...path, String(i)]));
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnv(v, env, [...path, String(i)], missing));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnv(v, env, [...path, k])]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveEnv(v, env, [...path, k], missing)]),
+    );
   }
   return value;
 }
@@ -159,36 +216,41 @@ export function validateConfig(
   env: NodeJS.ProcessEnv = process.env,
   source = 'config',
 ): Config {
-  const resolved = resolveEnv(raw ?? {}, env, []);
+  const missing = new Map<string, string>();
+  const resolved = resolveEnv(raw ?? {}, env, [], missing);
   const result = configSchema.safeParse(resolved);
+  // Every error at once: the unset variables, then what the schema refuses. A field whose variable is
+  // unset is reported for that alone (its unresolved text may also fail the schema: noise).
+  const lines = [...missing].map(([where, msg]) => `${where}: ${msg}`);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
+    for (const issue of result.error.issues) {
       const where = fieldPath(issue.path);
+      if (missing.has(where)) continue;
       if (issue.code === 'unrecognized_keys') {
-        return `${where === '(top level)' ? '' : `${where}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+        lines.push(
+          `${where === '(top level)' ? '' : `${where}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+        );
+      } else if (issue.code === 'invalid_type' && issue.input === undefined)
+        lines.push(`${where}: is required`);
+      else lines.push(`${where}: ${issue.message}`);
+    }
+  }
+  if (result.success) {
+    const seen = (what: string, items: { name: string }[]) => {
+      const names = new Set<string>();
+      for (const [i, x] of items.entries()) {
+        if (names.has(x.name)) lines.push(`${what}[${i}].name: "${x.name}" is used twice`);
+        names.add(x.name);
       }
-      if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;
-      return `${where}: ${issue.message}`;
-    });
+    };
+    seen('instances', result.data.instances);
+    seen('sinks', result.data.sinks);
+    const sl = result.data.syslog;
+    if (sl?.tlsPort !== undefined && !sl.tls)
+      lines.push('syslog.tls: is required with syslog.tlsPort (keyFile, certFile)');
+  }
+  if (lines.length || !result.success)
     throw new ConfigError(`${source} is invalid:\n  - ${lines.join('\n  - ')}`);
-  }
-  const names = new Set<string>();
-  for (const [i, inst] of result.data.instances.entries()) {
-    if (names.has(inst.name))
-      throw new ConfigError(`${source} is invalid:\n  - instances[${i}].name: "${inst.name}" is used twice`);
-    names.add(inst.name);
-  }
-  const sinkNames = new Set<string>();
-  for (const [i, s] of result.data.sinks.entries()) {
-    if (sinkNames.has(s.name))
-      throw new ConfigError(`${source} is invalid:\n  - sinks[${i}].name: "${s.name}" is used twice`);
-    sinkNames.add(s.name);
-  }
-  const sl = result.data.syslog;
-  if (sl?.tlsPort !== undefined && !sl.tls)
-    throw new ConfigError(
-      `${source} is invalid:\n  - syslog.tls: is required with syslog.tlsPort (keyFile, certFile)`,
-    );
   return result.data;
 }
 

@@ -3,7 +3,7 @@ import type { InstanceRecord } from '../collect/collector.ts';
 import type { InstanceInput, Store } from '../store/index.ts';
 import type { InstanceConfig } from './config.ts';
 
-/** The collector's view of a stored instance, with its private token decrypted (never logged). */
+/** The collector's view of a stored instance, with its private token and proxy password decrypted (never logged). */
 export function instanceRecord(store: Store, name: string): InstanceRecord | undefined {
   const i = store.instances.get(name);
   if (!i) return undefined;
@@ -17,7 +17,7 @@ export function instanceRecord(store: Store, name: string): InstanceRecord | und
     minScore: i.minScore ?? 0,
     maxItemsPerPoll: i.maxItemsPerPoll ?? 50_000,
     tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? undefined },
-    proxy: i.proxy ?? undefined,
+    proxy: store.instances.proxyUrl(name) ?? undefined,
     enabled: i.enabled,
     simulated: i.simulated,
     checkIntervalMinutes: i.checkIntervalMin ?? undefined,

@@ -49,3 +49,18 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** `dtc_store_writable`: 1 while the store writes, 0 while it refuses (full disk, read-only, damaged). */
+export function storeGauge(m: Metrics, store: { health(): { writable: boolean; code?: string } }): void {
+  new Gauge({
+    name: 'dtc_store_writable',
+    help: '1 when the store can write, 0 while it cannot (code: disk_full, read_only, corrupt, io); see /healthz for the reason',
+    labelNames: ['code'] as const,
+    registers: [m.registry],
+    collect() {
+      const h = store.health();
+      this.reset();
+      this.set({ code: h.code ?? '' }, h.writable ? 1 : 0);
+    },
+  });
+}

@@ -19,7 +19,7 @@ import { type Config, loadConfigFile, validateConfig } from './config.ts';
 import { instanceInput, instanceRecord } from './instances.ts';
 import { lockDataDir } from './lock.ts';
 import type { ServiceLogger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics, storeGauge } from './metrics.ts';
 import { checkPortsFree } from './ports.ts';
 
 export interface ServiceOptions {
@@ -140,8 +140,25 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         option: `--syslog-${l.protocol}`,
       })),
     ]);
-    const store = await openStore({ dataDir });
+    const dl = config.deadLetters;
+    const store = await openStore({
+      dataDir,
+      deadLetters: {
+        maxAgeMs: dl.maxAgeDays * 86_400_000,
+        maxBytes: dl.maxMegabytes * 1024 * 1024,
+        excerptBytes: dl.excerptBytes,
+      },
+    });
     cleanup.push(() => store.close());
+    // Adding dead letters prunes too; this catches the age limit when none arrive.
+    const pruneTimer = setInterval(() => {
+      try {
+        store.deadLetters.prune();
+      } catch (err) {
+        log.warn(`store: pruning dead letters failed: ${(err as Error).message}`);
+      }
+    }, 3_600_000).unref();
+    cleanup.unshift(() => clearInterval(pruneTimer));
     // Instances declared in the config file are the source of truth for those names.
     for (const i of config.instances) {
       const row = instanceInput(i);
@@ -182,6 +199,20 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     }
 
     const metrics = createMetrics();
+    // A store that cannot write (full disk, read-only, damaged) is said once when it starts and once
+    // when it ends; meanwhile syslog holds and pauses, pollers refetch, sinks wait (each retries).
+    store.onHealthChange((h) => {
+      if (!h.writable)
+        log.error(
+          `store: cannot write: ${h.reason}. Syslog input is held and its TCP senders paused, polls and sinks retry`,
+          { code: h.code },
+        );
+      else
+        log.info(
+          `store: writing again${h.since ? ` after ${Math.round((Date.now() - h.since) / 1000)} s` : ''}; held input is being stored`,
+        );
+    });
+    storeGauge(metrics, store);
 
     // Sinks: the config file's, then the command line's, then the demo's file for `tail -f`.
     const sinks: SinkConfig[] = [...config.sinks, ...(o.sinks ?? [])];
@@ -229,13 +260,20 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       updateHorizonMs: config.collector.updateHorizonHours * 3_600_000,
       maxWindowMs: config.collector.maxWindowMinutes * 60_000,
       onCheck(instance, r) {
-        store.connectionChecks.add({
-          instance,
-          ok: r.ok,
-          latencyMs: r.latencyMs,
-          error: r.error ?? null,
-          at: Date.parse(r.at),
-        });
+        // Called from a timer: a store that cannot write must not turn this into an unhandled rejection.
+        try {
+          store.connectionChecks.add({
+            instance,
+            ok: r.ok,
+            latencyMs: r.latencyMs,
+            error: r.error ?? null,
+            at: Date.parse(r.at),
+          });
+        } catch (err) {
+          log.warn(
+            `instance ${instance}: the connection check's result was not recorded: ${(err as Error).message}`,
+          );
+        }
       },
       onPoll(instance, report) {
         metrics.pollDuration.observe({ instance }, (report.finishedAt - report.startedAt) / 1000);
@@ -297,7 +335,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         store,
         listeners,
         instanceMap: sc?.instances,
-        defaultInstance: sc?.defaultInstance,
+        maxConnections: sc?.maxConnections,
+        idleTimeoutMs: sc ? sc.idleTimeoutSeconds * 1000 : undefined,
         registry: metrics.registry,
         log,
         onStored: (r, instance) => stored(instance, 'syslog', r),

@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely, Selectable } from 'kysely';
 import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
+import type { StoreHealth } from './errors.ts';
 import { type Identities, identities } from './identities.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
@@ -26,8 +27,11 @@ import {
   param,
   type SqliteDb,
   SyncExecutor,
+  storeIoError,
 } from './sqlite.ts';
 
+export type { StoreHealth, StoreIoCode } from './errors.ts';
+export { isRetryableStoreError, StoreIoError } from './errors.ts';
 export type { ApiKeyRow, Grant, Identities, SessionRow, UserRow } from './identities.ts';
 export type { SecretErrorCode } from './secrets.ts';
 export { SECRET_KEY_ENV, SecretError } from './secrets.ts';
@@ -272,6 +276,8 @@ export interface Store {
     remove(name: string): boolean;
     /** The decrypted private token, for the poller only. Never log it, never return it from the API. */
     privateToken(name: string): string;
+    /** The proxy URL with its password decrypted, for the poller only; listings show `****` instead. */
+    proxyUrl(name: string): string | null;
   };
   cursors: {
     get(instance: string, stream: string): unknown | undefined;
@@ -303,6 +309,10 @@ export interface Store {
     /** Newest first. */
     list(limit?: number, offset?: number): DeadLetter[];
     count(): number;
+    /** The table's size as retention counts it (payload, reason, source and 64 bytes a row). */
+    bytes(): number;
+    /** Deletes what is past the age and size limits now (adding also does, the age at most once a minute). */
+    prune(now?: number): { deleted: number };
   };
   connectionChecks: {
     add(c: ConnectionCheckInput): number;
@@ -316,6 +326,14 @@ export interface Store {
     /** Newest first. */
     list(limit?: number, opts?: { instance?: string }): CommandRun[];
   };
+  /**
+   * Whether the store can write now. A write that fails for the disk or the file (full, read-only,
+   * corrupt) throws a StoreIoError naming the file and the fix, and marks the store unwritable until a
+   * write succeeds again.
+   */
+  health(): StoreHealth;
+  /** Called when writability changes (to unwritable, to another failure, or back to writable). */
+  onHealthChange(listener: (h: StoreHealth) => void): () => void;
   /** Applied migrations, oldest first. */
   migrations(): { name: string; executedAt: string }[];
   close(): Promise<void>;
@@ -332,7 +350,27 @@ export type OpenStoreOptions = (
   secretKey?: Buffer;
   /** Where DTC_SECRET_KEY is read from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** How much of the dead-letter table is kept; see DEAD_LETTER_DEFAULTS. */
+  deadLetters?: Partial<DeadLetterRetention>;
 };
+
+export interface DeadLetterRetention {
+  /** Dead letters older than this are deleted (ms; 0 = kept whatever their age). */
+  maxAgeMs: number;
+  /** The oldest are deleted while the table holds more than this (bytes, roughly; 0 = no limit). */
+  maxBytes: number;
+  /** The most of a rejected record kept (characters); the rest is cut, with its length noted. */
+  excerptBytes: number;
+}
+
+export const DEAD_LETTER_DEFAULTS: DeadLetterRetention = {
+  maxAgeMs: 30 * 86_400_000,
+  maxBytes: 100 * 1024 * 1024,
+  excerptBytes: 4096,
+};
+
+/** How often, at most, adding dead letters also deletes the expired ones. */
+const AGE_PRUNE_EVERY_MS = 60_000;
 
 // ─── Implementation ───────────────────────────────────────────────────────────────────────────────
 
@@ -355,7 +393,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     await migrateToLatest(kysely);
   } catch (err) {
     db.close();
-    throw err;
+    throw storeIoError(err, path) ?? err;
   }
   // The key is loaded on first use: a store that never touches a secret (search, a sink) needs no key.
   let key = opts.secretKey;
@@ -363,7 +401,17 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     key ??= resolveSecretKey({ keyDir, env: opts.env });
     return key;
   };
-  return new SqliteStore(path, db, kysely, secretKey);
+  const store = new SqliteStore(path, db, kysely, secretKey, {
+    ...DEAD_LETTER_DEFAULTS,
+    ...opts.deadLetters,
+  });
+  try {
+    store.encryptLegacySecrets();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
 }
 
 const DETECTION_COLUMNS = [
@@ -435,6 +483,31 @@ const toDetection = (
 
 type InstanceDbRow = Omit<Selectable<InstancesTable>, 'id' | 'private_token_enc'>;
 
+/** What listings show for a stored proxy password. */
+export const REDACTED_PASSWORD = '****';
+
+/** A proxy URL split into the URL without its password and the password ('' when none). */
+function splitProxy(proxy: string): { url: string; password: string } {
+  let u: URL;
+  try {
+    u = new URL(proxy);
+  } catch {
+    return { url: proxy, password: '' }; // not a URL: validated elsewhere, stored as given
+  }
+  if (!u.password) return { url: proxy, password: '' };
+  const password = decodeURIComponent(u.password);
+  u.password = '';
+  return { url: u.href, password };
+}
+
+/** The proxy URL as listings show it: the password, when there is one, as `****`. */
+function shownProxy(url: string | null, hasPassword: boolean): string | null {
+  if (!url || !hasPassword) return url;
+  const u = new URL(url);
+  u.password = REDACTED_PASSWORD;
+  return u.href;
+}
+
 const INSTANCE_COLUMNS = [
   'name',
   'url',
@@ -445,6 +518,7 @@ const INSTANCE_COLUMNS = [
   'max_items_per_poll',
   'tls',
   'proxy',
+  'proxy_password_enc',
   'enabled',
   'check_interval_min',
   'simulated',
@@ -463,7 +537,7 @@ const toInstance = (r: InstanceDbRow): Instance => {
     minScore: r.min_score,
     maxItemsPerPoll: r.max_items_per_poll,
     tls: { insecure: tls.insecure === true, caFile: tls.caFile ?? null },
-    proxy: r.proxy,
+    proxy: shownProxy(r.proxy, r.proxy_password_enc !== null),
     enabled: r.enabled === 1,
     checkIntervalMin: r.check_interval_min,
     simulated: r.simulated === 1,
@@ -485,6 +559,7 @@ const redact = (v: unknown, depth = 0): unknown => {
 };
 
 const tokenAad = (name: string) => `dtc:instance:${name}:private_token`;
+const proxyAad = (name: string) => `dtc:instance:${name}:proxy_password`;
 const tokenFix = (name: string) =>
   `re-enter the token with \`dtc instance update ${name} --private-token ...\``;
 
@@ -514,13 +589,28 @@ class SqliteStore implements Store {
   };
   /** Description text → id: descriptions repeat (one per model), so most lookups end here. */
   readonly #descriptions = new Map<string, number>();
+  readonly #healthListeners = new Set<(h: StoreHealth) => void>();
   #closed = false;
 
-  constructor(path: string, db: SqliteDb, kysely: Kysely<DB>, key: () => Buffer) {
+  readonly #retention: DeadLetterRetention;
+  /** The dead-letter table's size (sum of `size`), read once, then kept up to date here. */
+  #dlBytes: number | undefined;
+  #dlPrunedAt = 0;
+
+  constructor(
+    path: string,
+    db: SqliteDb,
+    kysely: Kysely<DB>,
+    key: () => Buffer,
+    retention: DeadLetterRetention = DEAD_LETTER_DEFAULTS,
+  ) {
     this.path = path;
+    this.#retention = retention;
     this.#db = db;
     this.#k = kysely;
-    this.#x = new SyncExecutor(db);
+    this.#x = new SyncExecutor(db, path, (h) => {
+      for (const l of this.#healthListeners) l(h);
+    });
     this.#key = key;
     this.#fts = ftsStatements(db);
 
@@ -784,7 +874,7 @@ class SqliteStore implements Store {
           min_score: i.minScore ?? null,
           max_items_per_poll: i.maxItemsPerPoll ?? null,
           tls: JSON.stringify({ insecure: i.tls?.insecure === true, caFile: i.tls?.caFile ?? null }),
-          proxy: i.proxy ?? null,
+          ...this.#proxyColumns(i.name, i.proxy ?? null),
           enabled: i.enabled === false ? 0 : 1,
           check_interval_min: i.checkIntervalMin ?? null,
           simulated: i.simulated ? 1 : 0,
@@ -822,7 +912,12 @@ class SqliteStore implements Store {
       if (patch.minScore !== undefined) set.min_score = patch.minScore;
       if (patch.maxItemsPerPoll !== undefined) set.max_items_per_poll = patch.maxItemsPerPoll;
       if (patch.tls !== undefined) set.tls = JSON.stringify({ ...cur.tls, ...patch.tls });
-      if (patch.proxy !== undefined) set.proxy = patch.proxy;
+      if (patch.proxy !== undefined) {
+        // The URL a listing showed (password `****`) keeps the stored password.
+        const p = patch.proxy;
+        if (p !== null && splitProxy(p).password === REDACTED_PASSWORD) set.proxy = splitProxy(p).url;
+        else Object.assign(set, this.#proxyColumns(name, p));
+      }
       if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
       if (patch.checkIntervalMin !== undefined) set.check_interval_min = patch.checkIntervalMin;
       if (patch.simulated !== undefined) set.simulated = patch.simulated ? 1 : 0;
@@ -842,6 +937,24 @@ class SqliteStore implements Store {
         this.#x.run(this.#k.deleteFrom('connection_checks').where('instance', '=', name));
         return r.changes > 0;
       }),
+
+    proxyUrl: (name) => {
+      const r = this.#x.first(
+        this.#k.selectFrom('instances').select(['proxy', 'proxy_password_enc']).where('name', '=', name),
+      );
+      if (!r) throw new StoreError('not_found', `no instance named "${name}"`);
+      if (!r.proxy || r.proxy_password_enc === null) return r.proxy;
+      const password = decryptSecret(
+        this.#key(),
+        r.proxy_password_enc,
+        proxyAad(name),
+        `the proxy password of instance ${name}`,
+        `re-enter the proxy URL with \`dtc instance update ${name} --proxy ...\``,
+      );
+      const u = new URL(r.proxy);
+      u.password = encodeURIComponent(password);
+      return u.href;
+    },
 
     privateToken: (name) => {
       const r = this.#x.first(
@@ -955,31 +1068,127 @@ class SqliteStore implements Store {
   // ── dead letters, connection checks, command runs ──
 
   deadLetters: Store['deadLetters'] = {
-    add: (d) =>
-      this.#x.run(
-        this.#k.insertInto('dead_letters').values({
-          at: d.at ?? Date.now(),
-          source: d.source,
-          instance: d.instance ?? null,
-          reason: d.reason,
-          payload: d.payload,
-        }),
-      ).lastInsertRowid,
+    add: (d) => this.#deadLetterTx(() => this.#addDeadLetters([d])),
     addAll: (ds) => {
-      if (!ds.length) return;
-      this.#x.transaction(() => {
-        for (const d of ds) this.deadLetters.add(d);
-      });
+      if (ds.length) this.#deadLetterTx(() => this.#addDeadLetters(ds));
     },
     list: (limit = 100, offset = 0) =>
       this.#x.all(
-        this.#k.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(limit).offset(offset),
+        this.#k
+          .selectFrom('dead_letters')
+          .select(['id', 'at', 'source', 'instance', 'reason', 'payload'])
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .offset(offset),
       ),
     count: () =>
       Number(
         this.#x.first(this.#k.selectFrom('dead_letters').select((eb) => eb.fn.countAll().as('n')))?.n ?? 0,
       ),
+    bytes: () => this.#deadLetterBytes(),
+    prune: (now = Date.now()) => this.#deadLetterTx(() => this.#pruneDeadLetters(now, true)),
   };
+
+  /** A transaction over dead letters: rolled back, the running size is read again next time. */
+  #deadLetterTx<T>(fn: () => T): T {
+    try {
+      return this.#x.transaction(fn);
+    } catch (err) {
+      this.#dlBytes = undefined;
+      throw err;
+    }
+  }
+
+  #deadLetterBytes(): number {
+    this.#dlBytes ??= Number(
+      this.#x.first(this.#k.selectFrom('dead_letters').select((eb) => eb.fn.sum<number>('size').as('n')))
+        ?.n ?? 0,
+    );
+    return this.#dlBytes;
+  }
+
+  /** Inside a transaction: the rows (excerpts of their payloads), then what retention says to delete. */
+  #addDeadLetters(ds: DeadLetterInput[]): number {
+    const { excerptBytes } = this.#retention;
+    let id = 0;
+    let added = 0;
+    for (const d of ds) {
+      const payload =
+        excerptBytes > 0 && d.payload.length > excerptBytes
+          ? `${d.payload.slice(0, excerptBytes)}… [${d.payload.length - excerptBytes} more characters not kept]`
+          : d.payload;
+      const reason = d.reason.length > 2000 ? `${d.reason.slice(0, 2000)}…` : d.reason;
+      const size = payload.length + reason.length + d.source.length + 64;
+      id = this.#x.run(
+        this.#k.insertInto('dead_letters').values({
+          at: d.at ?? Date.now(),
+          source: d.source,
+          instance: d.instance ?? null,
+          reason,
+          payload,
+          size,
+        }),
+      ).lastInsertRowid;
+      added += size;
+    }
+    this.#dlBytes = this.#deadLetterBytes() + added;
+    this.#pruneDeadLetters(Date.now(), false);
+    return id;
+  }
+
+  /**
+   * Deletes dead letters past the age limit (at most once a minute unless `force`) and the oldest while
+   * the table is over its size limit. The file does not shrink; its free pages are reused.
+   */
+  #pruneDeadLetters(now: number, force: boolean): { deleted: number } {
+    const { maxAgeMs, maxBytes } = this.#retention;
+    let deleted = 0;
+    if (maxAgeMs > 0 && (force || now - this.#dlPrunedAt >= AGE_PRUNE_EVERY_MS)) {
+      this.#dlPrunedAt = now;
+      this.#dlBytes = undefined; // read the total again: another process may have added some
+      const cutoff = now - maxAgeMs;
+      const gone = this.#x.first(
+        this.#k
+          .selectFrom('dead_letters')
+          .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
+          .where('at', '<', cutoff),
+      );
+      if (gone && Number(gone.n) > 0) {
+        this.#x.run(this.#k.deleteFrom('dead_letters').where('at', '<', cutoff));
+        deleted += Number(gone.n);
+        this.#dlBytes = this.#deadLetterBytes() - Number(gone.bytes ?? 0);
+      }
+    }
+    if (maxBytes > 0 && this.#deadLetterBytes() > maxBytes) {
+      // Down to 90 % of the budget, oldest first, so that pruning does not run on every add.
+      let excess = this.#deadLetterBytes() - Math.floor(maxBytes * 0.9);
+      let cutoffId = 0;
+      let freed = 0;
+      let n = 0;
+      while (excess > 0) {
+        const rows = this.#x.all(
+          this.#k
+            .selectFrom('dead_letters')
+            .select(['id', 'size'])
+            .where('id', '>', cutoffId)
+            .orderBy('id')
+            .limit(1000),
+        );
+        if (!rows.length) break;
+        for (const r of rows) {
+          cutoffId = r.id;
+          excess -= r.size;
+          freed += r.size;
+          n++;
+          if (excess <= 0) break;
+        }
+      }
+      this.#x.run(this.#k.deleteFrom('dead_letters').where('id', '<=', cutoffId));
+      deleted += n;
+      this.#dlBytes = this.#deadLetterBytes() - freed;
+    }
+    return { deleted };
+  }
 
   connectionChecks: Store['connectionChecks'] = {
     add: (c) =>
@@ -1038,6 +1247,49 @@ class SqliteStore implements Store {
       return this.#x.all(q).map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }));
     },
   };
+
+  /** The columns for a proxy URL: the URL without its password, and the password encrypted. */
+  #proxyColumns(
+    name: string,
+    proxy: string | null,
+  ): { proxy: string | null; proxy_password_enc: string | null } {
+    if (proxy === null) return { proxy: null, proxy_password_enc: null };
+    const { url, password } = splitProxy(proxy);
+    return {
+      proxy: url,
+      proxy_password_enc: password ? encryptSecret(this.#key(), password, proxyAad(name)) : null,
+    };
+  }
+
+  /**
+   * Moves proxy passwords stored in plain text (before migration 0005) into their encrypted column.
+   * Loads the key only when there is one to move.
+   */
+  encryptLegacySecrets(): number {
+    const rows = this.#x
+      .all(this.#k.selectFrom('instances').select(['name', 'proxy']).where('proxy_password_enc', 'is', null))
+      .filter((r) => r.proxy && splitProxy(r.proxy).password);
+    if (!rows.length) return 0;
+    this.#x.transaction(() => {
+      for (const r of rows)
+        this.#x.run(
+          this.#k
+            .updateTable('instances')
+            .set(this.#proxyColumns(r.name, r.proxy))
+            .where('name', '=', r.name),
+        );
+    });
+    return rows.length;
+  }
+
+  health(): StoreHealth {
+    return { ...this.#x.health };
+  }
+
+  onHealthChange(listener: (h: StoreHealth) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
 
   migrations(): { name: string; executedAt: string }[] {
     const k = this.#k.withTables<{ [MIGRATION_TABLE]: { name: string; timestamp: string } }>();

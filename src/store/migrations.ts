@@ -162,8 +162,27 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('detection_heads').addColumn('description_id', 'integer').execute();
     },
   },
+  // Dead-letter retention: by age (an index on `at`) and by total size (each row's `size`).
+  '0004_dead_letter_retention': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('dead_letters')
+        .addColumn('size', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`UPDATE dead_letters SET size = length(payload) + length(reason) + length(source) + 64`.execute(
+        db,
+      );
+      await db.schema.createIndex('dead_letters_at').on('dead_letters').column('at').execute();
+    },
+  },
+  // Proxy passwords leave the plaintext `proxy` column; openStore moves existing ones (it has the key).
+  '0005_proxy_password': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('instances').addColumn('proxy_password_enc', 'text').execute();
+    },
+  },
   // Identities for access control: users, API keys (digests only), role grants per tenant, sessions.
-  '0005_identities': {
+  '0006_identities': {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('users')

@@ -15,7 +15,10 @@ export interface InstancesTable {
   max_items_per_poll: number | null;
   /** JSON `{ insecure: boolean, caFile: string | null }`. */
   tls: string;
+  /** The proxy URL without its password (which is in proxy_password_enc). */
   proxy: string | null;
+  /** The proxy URL's password, encrypted like the private token; null when it has none. */
+  proxy_password_enc: string | null;
   enabled: Generated<number>;
   check_interval_min: number | null;
   simulated: Generated<number>;
@@ -98,6 +101,8 @@ export interface DeadLettersTable {
   instance: string | null;
   reason: string;
   payload: string;
+  /** Bytes this row costs, roughly (payload, reason, source and overhead): the retention budget's unit. */
+  size: Generated<number>;
 }
 
 export interface ConnectionChecksTable {

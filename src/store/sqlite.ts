@@ -7,7 +7,7 @@
 // Why a synchronous executor: better-sqlite3 is synchronous, and the Store API is too (the pollers call
 // it inside a batch). Kysely's own execute() is always async, so queries are *built and compiled* by
 // Kysely and *run* here on cached prepared statements. Migrations go through Kysely's Migrator as usual.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -19,26 +19,139 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
+import { type StoreHealth, StoreIoError } from './errors.ts';
 import type { DB } from './schema.ts';
 
 export type SqliteDb = Database.Database;
 
+/**
+ * Creates the database file 0600 before SQLite does (it would use the umask, usually 0644): it holds
+ * every detection and the encrypted tokens. SQLite gives its -wal and -shm files the mode of the
+ * database file. A file or companion left readable by others by an older version is tightened.
+ */
+function privateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(f) && statSync(f).mode & 0o077) chmodSync(f, statSync(f).mode & 0o700);
+    } catch {
+      // Not ours to change (another owner, a read-only filesystem): opening says what is wrong, if anything.
+    }
+  }
+}
+
 /** Opens the file with the settings an append log with one writer and many readers wants. */
 export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const db = new Database(path);
-  // 16 KB pages (new files only; an existing file keeps its size): a detection row is 1–4 KB, and
-  // bigger pages mean fewer page writes per committed batch (appends about a quarter faster in bench:store).
-  db.pragma('page_size = 16384');
-  // WAL: readers (API, sinks) never block the writer (pollers). NORMAL is durable across process
-  // crashes in WAL mode; only an OS crash can lose the last commits, which the pollers re-fetch.
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  // Another process (a `dtc` command beside the service) may hold the write lock for a batch.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+  let db: SqliteDb | undefined;
+  try {
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      privateFile(path);
+    }
+    db = new Database(path);
+    // 16 KB pages (new files only; an existing file keeps its size): a detection row is 1–4 KB, and
+    // bigger pages mean fewer page writes per committed batch (appends about a quarter faster in bench:store).
+    db.pragma('page_size = 16384');
+    // WAL: readers (API, sinks) never block the writer (pollers). NORMAL is durable across process
+    // crashes in WAL mode; only an OS crash can lose the last commits, which the pollers re-fetch.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Another process (a `dtc` command beside the service) may hold the write lock for a batch.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db?.close();
+    throw storeIoError(err, path) ?? err;
+  }
   const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
   return { db, kysely };
+}
+
+// ─── Errors that name the file and say what to do ─────────────────────────────────────────────────
+
+/** The SQLite or system error code in `err` or its causes (the Migrator wraps what it catches). */
+function errorCode(err: unknown): { code: string; message: string } | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(SQLITE_|E[A-Z]+$)/.test(code))
+      return { code, message: (e as Error).message };
+  }
+  return undefined;
+}
+
+/** True when the filesystem holding `path` has no space left for an unprivileged writer. */
+function diskFull(path: string): boolean {
+  try {
+    const s = statfsSync(dirname(path));
+    return s.bavail * s.bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Turns what better-sqlite3 or the filesystem threw into a StoreIoError naming the file and the fix;
+ * undefined for anything else (a constraint, a bug), which the caller rethrows as it is.
+ */
+export function storeIoError(err: unknown, path: string): StoreIoError | undefined {
+  if (err instanceof StoreIoError) return err;
+  const c = errorCode(err);
+  if (!c) return undefined;
+  const dir = dirname(path);
+  const what = `${c.code}: ${c.message}`;
+  const make = (code: StoreIoError['code'], message: string, retryable: boolean) =>
+    new StoreIoError(code, path, message, retryable, { cause: err });
+  const full = () =>
+    make(
+      'disk_full',
+      `the disk holding the database ${path} is full (${what}): free space on that filesystem ` +
+        `(df -h ${dir}); writing resumes by itself once there is room, nothing is dropped meanwhile`,
+      true,
+    );
+  if (c.code === 'SQLITE_FULL' || c.code === 'ENOSPC' || c.code === 'EDQUOT') return full();
+  if (c.code.startsWith('SQLITE_CORRUPT') || c.code === 'SQLITE_NOTADB')
+    return make(
+      'corrupt',
+      `the database ${path} is damaged (${what}): stop dtc, move it aside with its -wal and -shm files ` +
+        `(mv ${path} ${path}.damaged), then restore it from a backup or start again with an empty one ` +
+        '(the pollers refetch their look-back, sinks deliver again from the start)',
+      false,
+    );
+  if (c.code.startsWith('SQLITE_READONLY') || c.code === 'EROFS' || c.code === 'EACCES' || c.code === 'EPERM')
+    return make(
+      'read_only',
+      `the database ${path} cannot be written (${what}): give the user running dtc write access to it, ` +
+        `its -wal and -shm files and the directory ${dir} (chown/chmod), or remount the filesystem read-write`,
+      false,
+    );
+  if (c.code.startsWith('SQLITE_CANTOPEN') || c.code === 'ENOENT' || c.code === 'ENOTDIR')
+    return make(
+      'cannot_open',
+      `the database ${path} cannot be opened (${what}): check that ${dir} exists and that the user ` +
+        'running dtc may read and write it',
+      false,
+    );
+  if (c.code.startsWith('SQLITE_BUSY') || c.code.startsWith('SQLITE_LOCKED'))
+    return make(
+      'busy',
+      `the database ${path} is locked by another process (${what}): it is retried; if it persists, ` +
+        'stop the other dtc command using this data directory',
+      true,
+    );
+  if (c.code.startsWith('SQLITE_IOERR') || c.code === 'EIO') {
+    // A full disk sometimes surfaces as an I/O error (growing the -shm file, a short write).
+    if (diskFull(path)) return full();
+    return make(
+      'io',
+      `reading or writing the database ${path} failed (${what}): check the disk (dmesg, df -h ${dir}); it is retried`,
+      true,
+    );
+  }
+  return undefined;
 }
 
 /** Runs before close: lets SQLite refresh its planner statistics when they are stale. Best effort. */
@@ -139,10 +252,40 @@ export const param = (name: string): any => new Param(name);
 
 export class SyncExecutor {
   readonly #db: SqliteDb;
+  readonly #path: string;
   readonly #cache = new Map<string, Database.Statement>();
+  /** Whether the last write committed; written here, read through the store's health(). */
+  readonly health: StoreHealth = { writable: true };
+  readonly #onHealth: (h: StoreHealth) => void;
 
-  constructor(db: SqliteDb) {
+  constructor(db: SqliteDb, path = db.name, onHealth: (h: StoreHealth) => void = () => {}) {
     this.#db = db;
+    this.#path = path;
+    this.#onHealth = onHealth;
+  }
+
+  /** Maps a failure to a StoreIoError and, for a write, records that the store cannot write. */
+  #fail(err: unknown, write: boolean): never {
+    const e = storeIoError(err, this.#path);
+    if (!e) throw err;
+    if (write && e.code !== 'busy' && (this.health.writable || this.health.code !== e.code)) {
+      this.health.writable = false;
+      this.health.code = e.code;
+      this.health.reason = e.message;
+      this.health.since ??= Date.now();
+      this.#onHealth({ ...this.health });
+    }
+    throw e;
+  }
+
+  #wrote(): void {
+    if (this.health.writable) return;
+    this.health.writable = true;
+    const was = { ...this.health };
+    delete this.health.code;
+    delete this.health.reason;
+    delete this.health.since;
+    this.#onHealth({ writable: true, since: was.since });
   }
 
   #stmt(sqlText: string): Database.Statement {
@@ -158,18 +301,31 @@ export class SyncExecutor {
 
   all<R>(q: Compilable<R>): R[] {
     const c = q.compile();
-    return this.#stmt(c.sql).all(...c.parameters.map(bindable)) as R[];
+    try {
+      return this.#stmt(c.sql).all(...c.parameters.map(bindable)) as R[];
+    } catch (err) {
+      this.#fail(err, false);
+    }
   }
 
   first<R>(q: Compilable<R>): R | undefined {
     const c = q.compile();
-    return this.#stmt(c.sql).get(...c.parameters.map(bindable)) as R | undefined;
+    try {
+      return this.#stmt(c.sql).get(...c.parameters.map(bindable)) as R | undefined;
+    } catch (err) {
+      this.#fail(err, false);
+    }
   }
 
   run(q: Compilable<unknown>): { changes: number; lastInsertRowid: number } {
     const c = q.compile();
-    const r = this.#stmt(c.sql).run(...c.parameters.map(bindable));
-    return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+    try {
+      const r = this.#stmt(c.sql).run(...c.parameters.map(bindable));
+      if (!this.#db.inTransaction) this.#wrote();
+      return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+    } catch (err) {
+      this.#fail(err, true);
+    }
   }
 
   /**
@@ -191,6 +347,7 @@ export class SyncExecutor {
       }
       return args;
     };
+    // Prepared statements run inside transaction(), which maps and records their failures.
     return {
       all: (p) => stmt.all(bind(p)) as R[],
       first: (p) => stmt.get(bind(p)) as R | undefined,
@@ -203,7 +360,14 @@ export class SyncExecutor {
 
   /** BEGIN IMMEDIATE: take the write lock up front so two writers queue instead of deadlocking. */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    let r: T;
+    try {
+      r = this.#db.transaction(fn).immediate();
+    } catch (err) {
+      this.#fail(err, true);
+    }
+    this.#wrote();
+    return r;
   }
 }
 

@@ -80,10 +80,11 @@ describe('dtc start --syslog-* --sink', () => {
         15_000,
         'three ECS lines',
       );
+      // No sender is bound in syslog.instances: each line is kept under syslog:<its hostname>.
       expect(lines.map((l) => [l.observer?.name ?? l.event.provider, l.event.id])).toEqual([
-        ['dt-tls', '1'],
-        ['dt-tls', '2'],
-        ['dt-udp', '3'],
+        ['syslog:dt-tls', '1'],
+        ['syslog:dt-tls', '2'],
+        ['syslog:dt-udp', '3'],
       ]);
       const list = await run('node', ['bin/dtc.js', 'sink', 'list', '--data-dir', dir]);
       expect(JSON.parse(list.stdout)).toEqual([

@@ -21,7 +21,12 @@ describe('sink and syslog config', () => {
       },
       { HEC: 's3cret' },
     );
-    expect(c.syslog).toMatchObject({ host: '127.0.0.1', tcpPort: 5514, defaultInstance: 'syslog' });
+    expect(c.syslog).toMatchObject({
+      host: '127.0.0.1',
+      tcpPort: 5514,
+      maxConnections: 1000,
+      idleTimeoutSeconds: 600,
+    });
     expect(c.sinks[0]).toMatchObject({
       url: 'splunk+https://splunk:8088?token=s3cret',
       batchSize: 500,

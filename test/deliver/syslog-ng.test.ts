@@ -206,6 +206,8 @@ describe('syslog+tls sink → our TLS receiver', () => {
     const rx = await startSyslogReceiver({
       store: dst,
       listeners: [{ protocol: 'tls', port: 0, key: tls.good.key, cert: tls.good.cert }],
+      // The sender is bound to its instance: only then do its lines store under that instance's keys.
+      instanceMap: { '127.0.0.1': 'dt-lab' },
     });
     try {
       const port = rx.listeners[0].port;

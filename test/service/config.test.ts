@@ -56,10 +56,58 @@ describe('config', () => {
     ],
     ['a duplicate name', { instances: [good.instances[0], good.instances[0]] }, /"prod" is used twice/],
     ['a wrong type', { api: { port: 'eighty' } }, /api\.port: /],
+    [
+      'a syslog hostname as a trusted sender',
+      { syslog: { instances: { '10.0.0.5': 'prod', 'dt-lab.corp': 'lab', '10.0.0.0/33': 'x' } } },
+      /syslog\.instances\.dt-lab\.corp: must be a sender address or CIDR .*\n {2}- syslog\.instances\.10\.0\.0\.0\/33: must be/,
+    ],
+    [
+      'the old syslog.defaultInstance',
+      { syslog: { defaultInstance: 'prod' } },
+      /syslog\.defaultInstance: is no longer used: .*syslog:<hostname>/,
+    ],
   ];
   it.each(bad)('refuses %s, naming the field', (_, raw, message) => {
     expect(() => validateConfig(raw, env)).toThrow(ConfigError);
     expect(() => validateConfig(raw, env)).toThrow(message);
+  });
+
+  it('reports an unset ${ENV} along with every other error in the file', () => {
+    const raw = {
+      api: { port: 'eighty' },
+      instances: [
+        { ...good.instances[0], privateToken: '${NOPE}', colour: 'blue' },
+        { name: 'lab', url: '${LAB_URL}', publicToken: 'p', privateToken: '${ALSO_UNSET}-${DT_PRIV}' },
+      ],
+      sinks: [
+        { name: 'a', format: 'ecs', url: 'stdout:' },
+        { name: 'a', format: 'ecs', url: 'stdout:' },
+      ],
+    };
+    let message = '';
+    try {
+      validateConfig(raw, env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n').slice(1);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  - instances[0].privateToken: environment variable NOPE is not set (referenced as ${NOPE})',
+        '  - instances[1].url: environment variable LAB_URL is not set (referenced as ${LAB_URL})',
+        '  - instances[1].privateToken: environment variable ALSO_UNSET is not set (referenced as ${ALSO_UNSET})',
+        '  - instances[0]: unknown key "colour"',
+        expect.stringMatching(/^ {2}- api\.port: /),
+      ]),
+    );
+    // The unresolved ${LAB_URL} is not also reported as a bad URL: one line per cause.
+    expect(message).not.toMatch(/instances\[1\]\.url: must be/);
+    expect(lines).toHaveLength(5);
+    // Duplicates are found once the rest is valid, and reported together.
+    expect(() =>
+      validateConfig({ instances: [good.instances[0], good.instances[0]], sinks: raw.sinks }, env),
+    ).toThrow(/instances\[1\]\.name: "prod" is used twice\n {2}- sinks\[1\]\.name: "a" is used twice/);
   });
 
   it('reads YAML files and names the file in errors', () => {

@@ -97,7 +97,7 @@ describe('dtc start', () => {
     expect((await api(`${url}/api/detections?severity=9`)).status).toBe(400);
     expect((await api(`${url}/api/detections?from=yesterday`)).status).toBe(400);
     expect(first.out()).toMatch(
-      /darktrace\[demo\]: fetched \d+ model breaches, \d+ AI Analyst events \(\d+ new, \d+ updated\)/,
+      /darktrace\[demo\]: fetched \d+ model breaches, \d+ AI Analyst events, \d+ RESPOND actions, \d+ e-mail alerts \(\d+ new, \d+ updated/,
     );
     expect(first.out() + first.err()).not.toContain('demo-private-token');
 

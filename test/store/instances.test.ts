@@ -210,4 +210,47 @@ describe('store: secret key', () => {
     expect(decryptSecret(KEY, y, 'aad', 'it', 'fix it')).toBe('same');
     expect(() => decryptSecret(KEY, 'garbage', 'aad', 'the token', 'fix it')).toThrow(/not a v1 ciphertext/);
   });
+
+  it('stores a proxy password encrypted, shows it as ****, and moves an old plaintext one', async () => {
+    const dir = t.dir();
+    const PW = 'proxy-pw-93kd!@x';
+    const s = await t.open({ dataDir: dir, secretKey: KEY });
+    s.instances.add({ ...demo, proxy: `http://alice:${encodeURIComponent(PW)}@proxy.corp:3128` });
+    s.instances.add({ ...demo, name: 'lab', proxy: 'http://proxy.corp:3128' });
+    expect(s.instances.get('prod')!.proxy).toBe('http://alice:****@proxy.corp:3128/');
+    expect(s.instances.get('lab')!.proxy).toBe('http://proxy.corp:3128');
+    expect(JSON.stringify(s.instances.list())).not.toContain('proxy-pw');
+    expect(decodeURIComponent(new URL(s.instances.proxyUrl('prod')!).password)).toBe(PW);
+    expect(s.instances.proxyUrl('lab')).toBe('http://proxy.corp:3128');
+    // Re-submitting what a listing showed keeps the password; a new URL replaces it.
+    s.instances.update('prod', { proxy: 'http://alice:****@proxy2.corp:3128/' });
+    expect(s.instances.proxyUrl('prod')).toMatch(/^http:\/\/alice:proxy-pw-93kd!%40x@proxy2\.corp:3128\/$/);
+    s.instances.update('prod', { proxy: null });
+    expect(s.instances.proxyUrl('prod')).toBeNull();
+    s.instances.update('prod', { proxy: `http://alice:${encodeURIComponent(PW)}@proxy.corp:3128` });
+    await t.close(s);
+    const file = join(dir, 'dtc.sqlite');
+    for (const f of [file, `${file}-wal`]) {
+      const bytes = (() => {
+        try {
+          return readFileSync(f, 'latin1');
+        } catch {
+          return '';
+        }
+      })();
+      expect(bytes.includes('proxy-pw'), f).toBe(false);
+    }
+
+    // A database written before passwords were encrypted: moved on open.
+    const raw = new Database(file);
+    raw
+      .prepare('UPDATE instances SET proxy = ?, proxy_password_enc = NULL WHERE name = ?')
+      .run('http://bob:legacy-secret@proxy.corp:3128', 'lab');
+    raw.close();
+    const again = await t.open({ dataDir: dir, secretKey: KEY });
+    expect(again.instances.get('lab')!.proxy).toBe('http://bob:****@proxy.corp:3128/');
+    expect(again.instances.proxyUrl('lab')).toBe('http://bob:legacy-secret@proxy.corp:3128/');
+    await t.close(again);
+    expect(readFileSync(file, 'latin1').includes('legacy-secret')).toBe(false);
+  });
 });

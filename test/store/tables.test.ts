@@ -40,17 +40,24 @@ describe('store: cursors, sinks, dead letters, checks, command runs', () => {
 
   it('dead letters keep what, why and when, newest first', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    const t0 = Date.now(); // recent: older ones would be past the retention age and deleted
     s.deadLetters.add({
       source: 'syslog:tcp 127.0.0.1',
       reason: 'unknown family',
       payload: '<13>hello',
-      at: 1,
+      at: t0 + 1,
     });
-    s.deadLetters.add({ source: 'poll:demo', instance: 'demo', reason: 'no pbid', payload: '{}', at: 2 });
+    s.deadLetters.add({
+      source: 'poll:demo',
+      instance: 'demo',
+      reason: 'no pbid',
+      payload: '{}',
+      at: t0 + 2,
+    });
     expect(s.deadLetters.count()).toBe(2);
     expect(s.deadLetters.list(10).map((d) => [d.source, d.instance, d.reason, d.at])).toEqual([
-      ['poll:demo', 'demo', 'no pbid', 2],
-      ['syslog:tcp 127.0.0.1', null, 'unknown family', 1],
+      ['poll:demo', 'demo', 'no pbid', t0 + 2],
+      ['syslog:tcp 127.0.0.1', null, 'unknown family', t0 + 1],
     ]);
     expect(s.deadLetters.list(1, 1)[0].payload).toBe('<13>hello');
   });

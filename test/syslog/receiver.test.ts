@@ -6,12 +6,14 @@ import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestRecords } from '../../src/collect/ingest.ts';
 import {
   Deframer,
   type SyslogReceiver,
   startSyslogReceiver,
   startSyslogWorker,
 } from '../../src/collect/syslog.ts';
+import { untrustedInstance } from '../../src/collect/trust.ts';
 import { normalize } from '../../src/normalize/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { breachLine, fixtureSyslogLines, tempStore, waitFor } from '../deliver/helpers.ts';
@@ -62,8 +64,15 @@ function sendUdp(port: number, lines: string[]): Promise<void> {
 }
 
 const keysOf = (store: Store) => store.readLog(0, 100_000).map((r) => r.key);
-const expectedKeys = (lines: string[], instance?: string) =>
-  [...new Set(lines.map((l) => normalize(l, { instance, source: 'syslog' }).uid))].sort();
+/** Keys as an untrusted sender's lines get them: under `syslog:<hostname>`. */
+const expectedKeys = (lines: string[]) =>
+  [
+    ...new Set(
+      lines.map(
+        (l) => normalize(l, { instance: (h) => untrustedInstance(h, '127.0.0.1'), source: 'syslog' }).uid,
+      ),
+    ),
+  ].sort();
 
 describe('syslog receiver', () => {
   let tls: TlsMaterial;
@@ -119,25 +128,66 @@ describe('syslog receiver', () => {
         `${via} lines stored`,
       );
       expect([...new Set(got)].sort(), via).toEqual(want);
-      // The syslog hostname names the instance when nothing maps it.
+      // An unbound sender's lines are kept under syslog:<its hostname>, never a configured instance.
       expect(new Set(store.readLog(0, 1000).map((r) => r.instance)), via).toEqual(
-        new Set(['example.cloud.darktrace.com']),
+        new Set(['syslog:example.cloud.darktrace.com']),
       );
       expect(store.deadLetters.count(), via).toBe(0);
     }
   });
 
-  it('maps the sender to an instance by source address or by hostname, else the default', async () => {
+  it('maps a bound sender address (or CIDR) to its instance; anyone else is syslog:<hostname>', async () => {
     const byAddr = await start({ instanceMap: { '127.0.0.1': 'lab' } });
     await sendTcp(byAddr.tcp, lf([breachLine(1, 'dt-a'), breachLine(2, 'dt-b')]));
     await waitFor(() => byAddr.store.maxSeq() === 2);
     expect(byAddr.store.readLog(0, 10).map((r) => r.instance)).toEqual(['lab', 'lab']);
 
-    const byHost = await start({ instanceMap: { 'dt-a': 'prod' } });
+    const byRange = await start({ instanceMap: { '10.0.0.0/8': 'other', '127.0.0.0/8': 'lab' } });
+    await sendUdp(byRange.udp, [breachLine(1, 'dt-a')]);
+    await waitFor(() => byRange.store.maxSeq() === 1);
+    expect(byRange.store.readLog(0, 10).map((r) => r.instance)).toEqual(['lab']);
+
+    const unbound = await start({ instanceMap: { '10.0.0.5': 'prod' } });
     const noHost = `<165>1 2026-11-23T10:00:00Z - darktrace - - - ${breachLine(3).split(' - - - ')[1]}`;
-    await sendTcp(byHost.tcp, lf([breachLine(1, 'dt-a'), breachLine(2, 'dt-b'), noHost]));
-    await waitFor(() => byHost.store.maxSeq() === 3);
-    expect(byHost.store.readLog(0, 10).map((r) => r.instance)).toEqual(['prod', 'dt-b', 'syslog']);
+    await sendTcp(unbound.tcp, lf([breachLine(1, 'prod'), breachLine(2, 'dt/b'), noHost]));
+    await waitFor(() => unbound.store.maxSeq() === 3);
+    expect(unbound.store.readLog(0, 10).map((r) => r.instance)).toEqual([
+      'syslog:prod',
+      'syslog:dt_b',
+      'syslog:127.0.0.1',
+    ]);
+  });
+
+  it('never lets an unbound sender forge a new version of a polled detection', async () => {
+    const { store, tcp } = await start({ instanceMap: { '10.0.0.5': 'prod' } });
+    // Breach 77 of instance prod, as its poller stored it: not acknowledged.
+    const polled = JSON.parse(breachLine(77, 'prod').split(' - - - ')[1]);
+    ingestRecords(store, 'prod', 'poll:prod', [{ ...polled, acknowledged: false }]);
+    const before = store.getDetection('prod/model_breach/77')!;
+    expect(before).toMatchObject({ version: 1, acknowledged: false });
+    // The forgery: the polled instance's name as hostname, the same breach ID, "acknowledged".
+    const forged = breachLine(77, 'prod').replace('{', '{"acknowledged":true,');
+    await sendTcp(tcp, lf([forged]));
+    await waitFor(() => store.maxSeq() === 2);
+    const after = store.getDetection('prod/model_breach/77')!;
+    expect(after).toMatchObject({ version: 1, acknowledged: false, seq: before.seq });
+    expect(store.searchDetections({ instance: 'prod' }).total).toBe(1);
+    // It is kept, as its own record, where a sink filtering on instance prod never sees it.
+    expect(store.getDetection('syslog:prod/model_breach/77')).toMatchObject({
+      instance: 'syslog:prod',
+      version: 1,
+      acknowledged: true,
+    });
+
+    // The same line from the bound address would update it: that is the appliance itself.
+    const trusted = await start({ instanceMap: { '127.0.0.1': 'prod' } });
+    ingestRecords(trusted.store, 'prod', 'poll:prod', [{ ...polled, acknowledged: false }]);
+    await sendTcp(trusted.tcp, lf([forged]));
+    await waitFor(() => trusted.store.maxSeq() === 2);
+    expect(trusted.store.getDetection('prod/model_breach/77')).toMatchObject({
+      version: 2,
+      acknowledged: true,
+    });
   });
 
   it('keeps storing good lines through a malformed flood and dead-letters each bad one with a reason', async () => {
@@ -166,7 +216,7 @@ describe('syslog receiver', () => {
       15_000,
       'flood',
     );
-    expect(store.readLog(0, 1000).map((r) => r.instance)).toEqual(good.map(() => 'flood-host'));
+    expect(store.readLog(0, 1000).map((r) => r.instance)).toEqual(good.map(() => 'syslog:flood-host'));
     const dl = store.deadLetters.list(10_000);
     expect(dl).toHaveLength(n + 12);
     for (const d of dl) {

@@ -33,11 +33,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
     async () => {
       const st = deps.collector.status();
       const failing = st.filter((s) => s.state === 'failing').length;
+      // A store that cannot write (full disk, read-only, damaged) degrades the service: input waits.
+      const health = deps.store.health();
       return {
-        status: failing && failing === st.length ? 'failing' : failing ? 'degraded' : 'ok',
+        status:
+          failing && failing === st.length ? 'failing' : failing || !health.writable ? 'degraded' : 'ok',
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         instances: Object.fromEntries(STATES.map((k) => [k, st.filter((s) => s.state === k).length])),
-        store: { sequence: deps.store.maxSeq(), deadLetters: deps.store.deadLetters.count() },
+        store: { sequence: deps.store.maxSeq(), deadLetters: deps.store.deadLetters.count(), ...health },
         ...deps.about,
       };
     },
