@@ -25,11 +25,24 @@ export type SyslogFormat = 'rfc5424' | 'rfc3164';
 export const EMAIL_ALERT_SCORE = 50;
 
 /**
- * A RESPOND state change as a syslog record: `iris-event-type: antigena_state_change`, `model` the model
- * *name* (a string, "" for a manual action) and `pbid` the triggering breach or 0 for a manual action;
- * `state` is the change (created, activated, confirmed, extended, reactivated, cleared, expired),
- * `username`/`reason` who made it and why, `time` when; the action's own fields follow (§8.1).
+ * A RESPOND state change as a syslog record, in the shape Darktrace's own handlers read:
+ * `iris-event-type: antigena_state_change`, `action` the change verb (CREATE, ACTIVATE, CONFIRM, EXTEND,
+ * REACTIVATE_CLEARED, CLEAR, EXPIRE), `action_family`, `inhibitor` what is done ("Quarantine device"),
+ * `model` the model *name* (a string, "" for a manual action) and `pbid` the triggering breach or 0 for
+ * a manual action; `username`/`reason` who made the change and why, `time` when; then the action's own
+ * fields (§8.1), its kind as `inhibitor_type`.
  */
+/** The history's state names → the syslog change verbs. */
+const VERBS: Record<string, string> = {
+  created: 'CREATE',
+  activated: 'ACTIVATE',
+  confirmed: 'CONFIRM',
+  extended: 'EXTEND',
+  reactivated: 'REACTIVATE_CLEARED',
+  cleared: 'CLEAR',
+  expired: 'EXPIRE',
+};
+
 export function respondRecord(
   a: AntigenaAction,
   h: NonNullable<AntigenaAction['history']>[number],
@@ -41,12 +54,13 @@ export function respondRecord(
     pbid: a.pbid ?? 0,
     modeluuid: a.modeluuid,
     codeid: a.codeid,
-    state: h.action,
+    action: VERBS[h.action] ?? h.action.toUpperCase(),
+    action_family: h.family ?? 'NETWORK',
+    inhibitor: a.label,
+    inhibitor_type: a.action,
     username: h.username,
     reason: h.reason,
     time: h.time,
-    action: a.action,
-    label: a.label,
     detail: a.detail,
     manual: a.manual,
     triggerer: a.triggerer,

@@ -154,20 +154,15 @@ describe('syslog output', () => {
       expect(r['iris-event-type']).toBe('antigena_state_change');
       expect(typeof r.model).toBe('string');
       expect(typeof r.pbid).toBe('number');
-      expect([
-        'created',
-        'activated',
-        'confirmed',
-        'extended',
-        'reactivated',
-        'cleared',
-        'expired',
-      ]).toContain(r.state);
+      expect(['CREATE', 'ACTIVATE', 'CONFIRM', 'EXTEND', 'REACTIVATE_CLEARED', 'CLEAR', 'EXPIRE']).toContain(
+        r.action,
+      );
+      expect(typeof r.inhibitor).toBe('string');
     }
-    const created = respond.find((r) => r.state === 'created' && r.pbid !== 0)!;
+    const created = respond.find((r) => r.action === 'CREATE' && r.pbid !== 0)!;
     expect(created).toMatchObject({ username: 'Antigena', automated: true });
     expect((created.device as { did: number }).did).toBe(created.did);
-    const byPerson = respond.find((r) => r.state === 'confirmed')!;
+    const byPerson = respond.find((r) => r.action === 'CONFIRM')!;
     expect(byPerson.automated).toBe(false);
     // Each record matches a history entry of the action as /antigena lists it.
     const api = await dt.respondActions({ starttime: t0, endtime: t0 + 3 * HOUR });

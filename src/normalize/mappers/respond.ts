@@ -105,7 +105,7 @@ export function mapRespond(raw: Obj, instance: string): Detection {
     str(raw.inhibitor_type) ??
     (label ? (KINDS[label.toLowerCase()] ?? label) : 'unknown');
   const state: RespondState = syslog
-    ? (stateOf(raw.action) ?? 'unknown')
+    ? (stateOf(raw.action) ?? stateOf(raw.state) ?? 'unknown')
     : apiState(raw, last, expires, updated);
 
   const triggerer = obj(raw.triggerer);
