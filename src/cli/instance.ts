@@ -86,7 +86,11 @@ export function registerInstance(program: Command): void {
       .description('fetch the history of an instance into the store, resuming where a previous run stopped')
       .requiredOption('--instance <name>', 'instance name')
       .option('--since <time>', 'how far back: 30d, 12h, an ISO time or epoch ms', '7d')
-      .option('--streams <list>', 'modelbreaches,aianalyst', 'modelbreaches,aianalyst')
+      .option(
+        '--streams <list>',
+        'which to fetch: modelbreaches, aianalyst, respond (RESPOND actions), email (/EMAIL messages)',
+        'modelbreaches,aianalyst,respond,email',
+      )
       .option('--stats', 'add the run time and peak memory to the summary')
       .option('--workers <n>', 'worker threads that fetch and normalise windows (0 = none)', '2'),
   ).action(async (f: BackfillFlags) => (await load()).backfill(f));

@@ -3,7 +3,7 @@
 import cliProgress from 'cli-progress';
 import { checkConnection } from '../../collect/health.ts';
 import { storeIngest } from '../../collect/ingest.ts';
-import { InstancePoller, STREAMS } from '../../collect/poller.ts';
+import { InstancePoller, STREAMS, type StreamSpec } from '../../collect/poller.ts';
 import { PreparePool } from '../../collect/prepare-pool.ts';
 import { DarktraceClient } from '../../darktrace/index.ts';
 import { instanceSchema } from '../../service/config.ts';
@@ -166,19 +166,12 @@ export const backfill = (f: BackfillFlags) =>
       .map((s) => s.trim());
     for (const s of streams) {
       if (!STREAMS.some((x) => x.name === s))
-        throw new Error(`--streams: unknown stream "${s}" (modelbreaches, aianalyst)`);
+        throw new Error(`--streams: unknown stream "${s}" (${STREAMS.map((x) => x.name).join(', ')})`);
     }
     const workers = Number(f.workers);
     if (!Number.isInteger(workers) || workers < 0 || workers > 16)
       throw new Error(`--workers must be 0 to 16, got "${f.workers}"`);
-    const summary = await runBackfill(
-      store,
-      rec,
-      since,
-      streams as ('modelbreaches' | 'aianalyst')[],
-      !!f.stats,
-      workers,
-    );
+    const summary = await runBackfill(store, rec, since, streams as StreamSpec['name'][], !!f.stats, workers);
     await print(f, summary);
   });
 
@@ -186,7 +179,7 @@ async function runBackfill(
   store: Store,
   rec: NonNullable<ReturnType<typeof instanceRecord>>,
   since: number,
-  streams: ('modelbreaches' | 'aianalyst')[],
+  streams: StreamSpec['name'][],
   stats: boolean,
   workers: number,
 ): Promise<Record<string, unknown>> {
