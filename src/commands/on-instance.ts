@@ -29,6 +29,8 @@ export interface RunOnInstance {
   /** Who ran it, for the audit table: `alice`, `api:127.0.0.1`, `mcp:stdio:alice`. */
   who: string;
   logger?: Logger;
+  /** Items one multi-item call may carry (default MAX_ITEMS, 500). */
+  maxItems?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function runOnInstance(store: Store, o: RunOnInstance): Promise<Com
       o.instance,
       store.instances.list().map((i) => i.name),
     );
-  const params = prepareParams(o.command, o.raw);
+  const params = prepareParams(o.command, o.raw, Date.now(), { maxItems: o.maxItems });
   const client = new DarktraceClient({ ...rec, logger: o.logger ?? silent });
   try {
     const result = await runCommand(o.command, client, params);

@@ -69,12 +69,23 @@ export function commandResultSchema(failure: Record<string, unknown> = failureSc
 }
 
 /** Coerces and validates; throws ParamError naming the parameter and the rule. */
+/** Items one multi-item call may carry: each is an appliance request, so 2,000 IDs would be 2,000 calls. */
+export const MAX_ITEMS = 500;
+
 export function prepareParams(
   def: CommandDef,
   raw: Record<string, unknown>,
   now = Date.now(),
+  o: { maxItems?: number } = {},
 ): Record<string, unknown> {
   const p = coerceParams(def.params, raw, now);
+  const max = o.maxItems ?? MAX_ITEMS;
+  const items = def.each ? p[def.each.param] : undefined;
+  if (Array.isArray(items) && items.length > max)
+    throw new ParamError(
+      def.each!.param,
+      `at most ${max} items per call, got ${items.length}: split them over several calls`,
+    );
   def.validate?.(p);
   return p;
 }

@@ -9,6 +9,8 @@ export interface McpRouteOptions {
   store: Store;
   /** The address the API listens on; on a loopback address, /mcp answers loopback names only. */
   host: string;
+  /** Items one multi-item command call may carry. */
+  maxItems?: number;
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -85,6 +87,7 @@ export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): voi
         transport: 'http',
         principal: principalOf(req).label,
         role: principalOf(req).role,
+        maxItems: o.maxItems,
       });
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

@@ -29,6 +29,8 @@ export interface McpServerOptions {
   principal: string;
   /** The HTTP caller's role: tools it may not call are not listed and refuse to run. */
   role?: Role;
+  /** Items one multi-item command call may carry. */
+  maxItems?: number;
   logger?: Logger;
 }
 
@@ -51,7 +53,7 @@ export function createMcpServer(o: McpServerOptions): Server {
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(o.store, o.role) }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const result = await callTool(
-      { store: o.store, who, logger: o.logger, role: o.role },
+      { store: o.store, who, logger: o.logger, role: o.role, maxItems: o.maxItems },
       req.params.name,
       req.params.arguments ?? {},
     );

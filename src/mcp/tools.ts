@@ -43,6 +43,8 @@ export interface ToolContext {
   logger?: Logger;
   /** The caller's role over HTTP; stdio (the data directory's owner) has none and may call every tool. */
   role?: Role;
+  /** Items one multi-item command call may carry. */
+  maxItems?: number;
 }
 
 const asObjectSchema = (s: Record<string, unknown>) => s as ObjectSchema;
@@ -156,6 +158,7 @@ async function callCommand(
       raw,
       who: ctx.who(),
       logger: ctx.logger,
+      maxItems: ctx.maxItems,
     });
   } catch (err) {
     if (err instanceof UnknownInstanceError) return invalid(INSTANCE_ARG, err.message);

@@ -33,6 +33,8 @@ export interface ApiDeps {
   /** PEM key and certificate: the API is served over HTTPS (session cookies are then Secure). */
   https?: { key: Buffer | string; cert: Buffer | string };
   tls?: boolean;
+  /** Items one multi-item command call may carry (default 500). */
+  maxCommandItems?: number;
   /** Requests a minute per identity (or per address before sign-in); default 1,200. */
   rateLimitPerMinute?: number;
   collector: { status(): InstanceStatus[]; check?(name: string): Promise<ConnectionCheckResult | undefined> };

@@ -134,6 +134,12 @@ export const configSchema = z.strictObject({
       rateLimitPerMinute: z.number().int().min(1).default(1200),
     })
     .default({ host: '127.0.0.1', port: 8080, insecureHttp: false, rateLimitPerMinute: 1200 }),
+  commands: z
+    .strictObject({
+      /** Items one multi-item command call may carry (acknowledge 2,000 IDs = 2,000 appliance calls). */
+      maxItems: z.number().int().min(1).max(100_000).default(500),
+    })
+    .default({ maxItems: 500 }),
   collector: z
     .strictObject({
       overlapMinutes: z.number().min(0).default(10),

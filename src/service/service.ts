@@ -303,6 +303,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       https,
       tls: !!https,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
+      maxCommandItems: config.commands.maxItems,
       collector,
       metrics,
       deliverer,
@@ -310,7 +311,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
       // On loopback the API answers loopback names only (DNS rebinding); elsewhere, the configured names.
       allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : config.api.allowedHosts,
-      extend: (app) => registerMcpRoutes(app, { store, host }),
+      extend: (app) => registerMcpRoutes(app, { store, host, maxItems: config.commands.maxItems }),
     });
     if (!LOOPBACK.includes(host) && !https)
       log.warn(

@@ -766,6 +766,29 @@ describe('over HTTP and the CLI', () => {
     expect(pcap.requestBody.content['application/json'].schema.required).toEqual(['sourceIp']);
   });
 
+  it('refuses more than 500 items in one call before any appliance request', async () => {
+    const before = store.commandRuns.list(1000).length;
+    const ids = Array.from({ length: 2000 }, (_, i) => i + 1);
+    const r = await call({
+      method: 'POST',
+      url: '/api/instances/lab/commands/acknowledge',
+      payload: { breachIds: ids },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({
+      code: 'invalid_parameter',
+      parameter: 'breachIds',
+      message: 'breachIds: at most 500 items per call, got 2000: split them over several calls',
+    });
+    expect(store.commandRuns.list(1000).length).toBe(before);
+    const ok = await call({
+      method: 'POST',
+      url: '/api/instances/lab/commands/get-breaches',
+      payload: { breachIds: ids.slice(0, 3) },
+    });
+    expect(ok.statusCode).not.toBe(400);
+  });
+
   it('runs a command on a stored instance, records it in the audit table, answers 400/404/502', async () => {
     const r = await call({
       method: 'POST',

@@ -83,6 +83,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async
               command: c,
               raw: req.body,
               who: principalOf(req).label,
+              maxItems: deps.maxCommandItems,
             });
             return reply.status(result.outcome === 'Failed' ? 502 : 200).send(result);
           } catch (err) {
