@@ -46,6 +46,8 @@ export interface ApiDeps {
   /** Host header names the API answers to (port excluded); absent: any. */
   allowedHosts?: string[];
   log?: { error(m: string): void };
+  /** Tighter limits (tests); the defaults are LIMITS. */
+  limits?: Partial<Limits>;
   /** Registers more routes on the same server (each needs `config.access`). */
   extend?: (app: FastifyInstance) => void;
 }
@@ -58,26 +60,32 @@ export const LIMITS = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
+  /** A connection that sends nothing for this long is closed (a half-sent request holds a socket). */
+  idleTimeoutMs: 60_000,
   maxConnections: 10_000,
-} as const;
+};
+
+export type Limits = typeof LIMITS;
 
 export type Api = FastifyInstance & { routeTable: RouteEntry[] };
 
 export function buildApi(deps: ApiDeps): Api {
+  const limits = { ...LIMITS, ...deps.limits };
   const app = Fastify({
     logger: false,
     ...(deps.https ? { https: deps.https } : {}),
-    bodyLimit: LIMITS.bodyBytes,
-    routerOptions: { maxParamLength: LIMITS.paramLength },
-    requestTimeout: LIMITS.requestTimeoutMs,
-    keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+    bodyLimit: limits.bodyBytes,
+    routerOptions: { maxParamLength: limits.paramLength },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
     // A URL the router cannot even decode is the caller's mistake, answered in the one error shape.
     frameworkErrors: (err, _req, reply) =>
       (reply as unknown as FastifyReply).status(400).send(errorBody('invalid_request', err.message)),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.server.headersTimeout = LIMITS.headersTimeoutMs;
-  app.server.maxConnections = LIMITS.maxConnections;
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.maxConnections = limits.maxConnections;
   const table = routeTable(app);
   registerErrorHandling(app, deps.log);
   app.addSchema(ErrorBody);
@@ -88,9 +96,9 @@ export function buildApi(deps: ApiDeps): Api {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (!text.trim()) return done(null, undefined);
-    if (jsonDepth(text) > LIMITS.jsonDepth)
+    if (jsonDepth(text) > limits.jsonDepth)
       return done(
-        new ApiError('invalid_request', `the JSON body nests deeper than ${LIMITS.jsonDepth} levels`),
+        new ApiError('invalid_request', `the JSON body nests deeper than ${limits.jsonDepth} levels`),
       );
     try {
       done(null, JSON.parse(text));

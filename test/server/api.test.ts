@@ -217,4 +217,53 @@ describe('HTTP API', () => {
     const alone = await timed('/healthz');
     expect(alone.ms).toBeLessThan(100);
   });
+
+  it('keeps answering with 3,000 half-sent requests open, and closes them when they go quiet', async () => {
+    const { connect } = await import('node:net');
+    const tight = buildApi({
+      store,
+      access,
+      collector: { status: () => [] },
+      metrics: createMetrics(),
+      limits: { idleTimeoutMs: 3000, headersTimeoutMs: 3000 },
+    });
+    const url = await tight.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(url);
+    const sockets: import('node:net').Socket[] = [];
+    let closed = 0;
+    try {
+      await Promise.all(
+        Array.from(
+          { length: 3000 },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const s = connect({ host: '127.0.0.1', port: Number(port) }, () => {
+                // A request line and one header, then nothing: the server waits for the rest.
+                s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+                resolve();
+              });
+              s.on('error', reject);
+              s.on('close', () => closed++);
+              sockets.push(s);
+            }),
+        ),
+      );
+      const times: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        const r = await globalThis.fetch(`${url}/healthz`);
+        expect(r.status).toBe(200);
+        await r.json();
+        times.push(performance.now() - t0);
+      }
+      expect(Math.max(...times)).toBeLessThan(500);
+      // Quiet for the idle timeout: the server closes every one of them.
+      const until = Date.now() + 15_000;
+      while (closed < 3000 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      expect(closed).toBe(3000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await tight.close();
+    }
+  }, 60_000);
 });
