@@ -225,7 +225,7 @@ describe('HTTP API', () => {
       access,
       collector: { status: () => [] },
       metrics: createMetrics(),
-      limits: { idleTimeoutMs: 3000, headersTimeoutMs: 3000 },
+      limits: { idleTimeoutMs: 8000, headersTimeoutMs: 8000 },
     });
     const url = await tight.listen({ port: 0, host: '127.0.0.1' });
     const { port } = new URL(url);
@@ -256,14 +256,16 @@ describe('HTTP API', () => {
         await r.json();
         times.push(performance.now() - t0);
       }
-      expect(Math.max(...times)).toBeLessThan(500);
+      // Answered long before the half-sent requests time out (a loaded CI machine is slow, not stuck).
+      expect(Math.max(...times)).toBeLessThan(4000);
+      expect(closed).toBe(0);
       // Quiet for the idle timeout: the server closes every one of them.
-      const until = Date.now() + 15_000;
+      const until = Date.now() + 30_000;
       while (closed < 3000 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
       expect(closed).toBe(3000);
     } finally {
       for (const s of sockets) s.destroy();
       await tight.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
