@@ -2,7 +2,7 @@
 // TCP, into a real SQLite store and out through every renderer: each state change or hold a new
 // version, an appliance without RESPOND or /EMAIL not degraded, and a round trip of every polled family
 // into independent readers (ECS 8.11 field definitions, OCSF 1.3.0 classes, the CEF and LEEF readers).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -21,7 +21,18 @@ import { type Detection, FORMATS, normalize, parseCef, render } from '../../src/
 import { SEVERITY_TO_10 } from '../../src/normalize/severity.ts';
 import { type SimulatorOptions, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { fixturesDir } from '../helpers/fixtures.ts';
 import { checkEcs, checkOcsf, readLeef } from '../normalize/schema.ts';
+
+/** The OCSF class each family renders to. */
+const OCSF_CLASS: Record<string, number> = {
+  model_breach: 2004,
+  ai_analyst: 2004,
+  system_status: 2004,
+  audit: 6003,
+  respond_action: 7001,
+  email_alert: 4009,
+};
 
 const nsyslog = createRequire(import.meta.url)('nsyslog-parser') as (s: string) => any;
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
@@ -558,14 +569,9 @@ describe('round trip per polled family: simulator → poller → store → each 
       const d = detectionOf(row);
       for (const p of checkEcs(JSON.parse(render(d, 'ecs')))) problems.push(`${d.uid} ecs ${p}`);
       const ocsf = JSON.parse(render(d, 'ocsf'));
-      // The OCSF definitions we hold are those of the RESPOND and e-mail classes; breaches and AI
-      // Analyst events (Detection Finding 2004) are checked for their class and type ids only.
-      if (row.family === 'respond_action' || row.family === 'email_alert')
-        for (const p of checkOcsf(ocsf)) problems.push(`${d.uid} ocsf ${p}`);
-      else {
-        expect(ocsf.class_uid).toBe(2004);
-        expect(ocsf.type_uid).toBe(ocsf.class_uid * 100 + ocsf.activity_id);
-      }
+      // Every family against its OCSF 1.3.0 class: attributes, types, requirements, enums, constraints.
+      for (const p of checkOcsf(ocsf)) problems.push(`${d.uid} ocsf ${p}`);
+      expect(ocsf.class_uid).toBe(OCSF_CLASS[row.family]);
       expect(ocsf.metadata.uid ?? ocsf.finding_info?.uid ?? ocsf.metadata.correlation_uid).toBeDefined();
 
       const cefLine = render(d, 'cef');
@@ -594,5 +600,65 @@ describe('round trip per polled family: simulator → poller → store → each 
       'respond_action',
     ]);
     for (const n of families.values()) expect(n).toBeGreaterThanOrEqual(5);
+  });
+
+  // The simulator emits neither system status alerts nor audit entries (an appliance only pushes them
+  // as syslog), so these two families start from real lines: Elastic's system status fixtures and an
+  // audit line, pushed over TCP into the receiver and the store, then read back like the others.
+  it('system status alerts and audit entries: syslog → store → each renderer → an independent reader', async () => {
+    const dir = join(fixturesDir, 'elastic');
+    const lines = readdirSync(dir)
+      .filter((f) => f.startsWith('system_status_alert-') && f.endsWith('.log'))
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+      .filter((l) => l.trim());
+    lines.push(
+      '<86>Apr 01 14:30:23 dt.example darktrace_audit {"username":"jsmith","method":"POST","endpoint":"/login","ip":"10.72.62.2","status":302,"description":"Failed login"}',
+      '<86>Apr 01 14:31:02 dt.example darktrace_audit {"username":"amy","method":"DELETE","endpoint":"/antigena/4213","ip":"10.72.62.9","status":200,"description":"Cleared action"}',
+    );
+    const store = await newStore();
+    let stored = 0;
+    const rx = await startSyslogReceiver({
+      store,
+      listeners: [{ protocol: 'tcp', port: 0, host: '127.0.0.1' }],
+      onStored: (r) => {
+        stored += r.new + r.updated + r.duplicates + r.rejected;
+      },
+    });
+    cleanups.push(() => rx.close());
+    const sock = connect(rx.listeners[0].port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    sock.end(`${lines.join('\n')}\n`);
+    for (let i = 0; i < 400 && stored < lines.length; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(stored).toBe(lines.length);
+    expect(store.deadLetters.count()).toBe(0);
+
+    const rows = store.readLog(0, 1_000_000);
+    const problems: string[] = [];
+    for (const row of rows) {
+      const d = detectionOf(row);
+      for (const p of checkEcs(JSON.parse(render(d, 'ecs')))) problems.push(`${d.uid} ecs ${p}`);
+      const ocsf = JSON.parse(render(d, 'ocsf'));
+      for (const p of checkOcsf(ocsf)) problems.push(`${d.uid} ocsf ${p}`);
+      expect(ocsf.class_uid).toBe(OCSF_CLASS[row.family]);
+      expect(ocsf.time).toBe(d.time);
+      const cef = parseCef(render(d, 'cef'));
+      expect(cef.ext).toMatchObject({ externalId: row.nativeId, cs6: row.key, deviceFacility: row.family });
+      expect(cef.severity).toBe(String(SEVERITY_TO_10[row.severity]));
+      const leef = readLeef(render(d, 'leef'));
+      expect(leef.attrs).toMatchObject({ externalId: row.nativeId, family: row.family, dtcKey: row.key });
+    }
+    expect(problems).toEqual([]);
+    expect(new Set(rows.map((r) => r.family))).toEqual(new Set(['system_status', 'audit']));
+    const audit = rows
+      .filter((r) => r.family === 'audit')
+      .map((r) => JSON.parse(render(detectionOf(r), 'ocsf')));
+    expect(audit.map((o) => [o.activity_id, o.actor.user.name, o.api.operation, o.src_endpoint.ip])).toEqual([
+      [1, 'jsmith', 'POST', '10.72.62.2'],
+      [4, 'amy', 'DELETE', '10.72.62.9'],
+    ]);
+    const status = rows.filter((r) => r.family === 'system_status');
+    expect(status.length).toBeGreaterThanOrEqual(2);
+    for (const r of status)
+      expect(JSON.parse(render(detectionOf(r), 'ocsf')).finding_info.uid).toBe(r.nativeId);
   });
 });

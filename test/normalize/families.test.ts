@@ -486,16 +486,25 @@ describe('round trip: every family, every renderer, an independent reader', () =
     expect(problems).toEqual([]);
   });
 
-  it('OCSF: RESPOND and /EMAIL events validate against the OCSF 1.3.0 classes', () => {
+  it('OCSF: every family validates against its OCSF 1.3.0 class (attributes, types, requirements, enums)', () => {
     const problems: string[] = [];
-    let n = 0;
+    const classes = new Map<string, Set<number>>();
     for (const d of all) {
-      if (d.key.family !== 'respond_action' && d.key.family !== 'email_alert') continue;
-      n++;
-      for (const p of checkOcsf(JSON.parse(render(d, 'ocsf')))) problems.push(`${d.uid} ${p}`);
+      const o = JSON.parse(render(d, 'ocsf'));
+      if (!classes.has(d.key.family)) classes.set(d.key.family, new Set());
+      classes.get(d.key.family)!.add(o.class_uid);
+      for (const p of checkOcsf(o)) problems.push(`${d.uid} ${p}`);
     }
-    expect(n).toBeGreaterThanOrEqual(14);
     expect(problems).toEqual([]);
+    // Each family is checked against the class its renderer picks, all four classes in play.
+    expect(Object.fromEntries([...classes].map(([f, c]) => [f, [...c]]))).toEqual({
+      model_breach: [2004],
+      ai_analyst: [2004],
+      system_status: [2004],
+      audit: [6003],
+      respond_action: [7001],
+      email_alert: [4009],
+    });
   });
 
   it('CEF and LEEF read back to the canonical values (spec readers and nsyslog-parser)', () => {
@@ -551,5 +560,79 @@ describe('the schema checks reject what they should', () => {
     expect(problems.some((p) => p.startsWith('email.from: wants an e-mail address'))).toBe(true);
     expect(problems.some((p) => p.startsWith('activity_id: not one of'))).toBe(true);
     expect(problems).toContain('type_uid: must be class_uid × 100 + activity_id');
+  });
+  it('OCSF: a Detection Finding fails on each rule — unknown attribute, each type, required, enum, constraint', () => {
+    const d = normalize(elasticLine('model_breach_alert-test-model-breach-alert.log', 3));
+    expect(checkOcsf(toOcsf(d))).toEqual([]);
+    const bad = (edit: (o: any) => void): string[] => {
+      const o = toOcsf(d);
+      edit(o);
+      return checkOcsf(o);
+    };
+    const one = (edit: (o: any) => void, want: string | RegExp) => {
+      const p = bad(edit);
+      expect(p, p.join('; ')).toHaveLength(1);
+      if (typeof want === 'string') expect(p[0]).toBe(want);
+      else expect(p[0]).toMatch(want);
+    };
+    // unknown attributes, at the top and inside objects (1.4 attributes are unknown in 1.3.0)
+    one((o) => (o.is_alert = true), 'is_alert: not an attribute here in OCSF 1.3.0');
+    one(
+      (o) => (o.finding_info.related_events = [{ uid: '9', title: 'x' }]),
+      /^finding_info\.related_events\[0\]\.title: not an attribute/,
+    );
+    one((o) => (o.device.vendor_name = 'Acme'), 'device.vendor_name: not an attribute here in OCSF 1.3.0');
+    // types: string, integer, long, timestamp, boolean, port, object, array and its converse
+    one((o) => (o.finding_info.title = 5), /^finding_info\.title: wants a string/);
+    one((o) => (o.risk_score = 87.5), /^risk_score: integer_t wants an integer/);
+    one((o) => (o.duration = '5s'), /^duration: long_t wants an integer/);
+    one((o) => (o.time = '2022-07-11T13:04:08Z'), /^time: timestamp_t wants an integer/);
+    one((o) => (o.device.is_managed = 'yes'), /^device\.is_managed: wants a boolean/);
+    one(
+      (o) => (o.evidences[0].dst_endpoint.port = 70000),
+      /^evidences\[0\]\.dst_endpoint\.port: wants a port number/,
+    );
+    one((o) => (o.finding_info.analytic = 'Beaconing'), /^finding_info\.analytic: wants a analytic object/);
+    one((o) => (o.finding_info.types = 'Model Breach'), 'finding_info.types: wants an array');
+    one((o) => (o.finding_info.title = ['a', 'b']), 'finding_info.title: wants one value, not an array');
+    // required attributes (finding_info.title is required in 1.3.0, relaxed in 1.4)
+    one((o) => delete o.finding_info.uid, 'finding_info.uid: required');
+    one((o) => delete o.finding_info.title, 'finding_info.title: required');
+    one((o) => delete o.finding_info.analytic.type_id, 'finding_info.analytic.type_id: required');
+    // enums of *_id attributes (5 Archived is a 1.4 finding status)
+    one((o) => (o.status_id = 5), /^status_id: not one of 0, 1, 2, 3, 4, 99/);
+    one((o) => (o.risk_level_id = 7), /^risk_level_id: not one of/);
+    one((o) => (o.finding_info.analytic.type_id = 12), /^finding_info\.analytic\.type_id: not one of/);
+    one((o) => (o.observables[0].type_id = 31), /^observables\[0\]\.type_id: not one of/);
+    // at_least_one constraints
+    one(
+      (o) => (o.evidences[0].dst_endpoint = { port: 443 }),
+      /^evidences\[0\]\.dst_endpoint: network_endpoint wants at least one of ip, uid, name, hostname/,
+    );
+    one(
+      (o) => (o.finding_info.attacks = [{ version: '15' }]),
+      /^finding_info\.attacks\[0\]: attack wants at least one of tactic/,
+    );
+    // a class that is not in the subset
+    expect(bad((o) => (o.class_uid = 2001))).toEqual(['class_uid 2001: not a class in the subset']);
+  });
+
+  it('OCSF: an API Activity (audit) fails without its required actor, api and source', () => {
+    const d = normalize(
+      `Apr 01 14:30:23 dt.example darktrace_audit {"username":"jsmith","method":"POST","endpoint":"/login","ip":"10.72.62.2","status":302}`,
+    );
+    const o = toOcsf(d);
+    expect(checkOcsf(o)).toEqual([]);
+    delete o.actor;
+    delete o.api.operation;
+    o.src_endpoint = {};
+    o.activity_id = 5;
+    o.type_uid = 600305;
+    expect(checkOcsf(o)).toEqual([
+      'actor: required',
+      expect.stringMatching(/^activity_id: not one of 0, 1, 2, 3, 4, 99/),
+      'api.operation: required',
+      expect.stringMatching(/^src_endpoint: network_endpoint wants at least one of ip/),
+    ]);
   });
 });

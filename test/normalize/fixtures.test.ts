@@ -1,6 +1,14 @@
 // Every fixture record normalises and renders in every format, and the canonical values are right.
 import { describe, expect, it } from 'vitest';
-import { type Detection, FORMATS, normalize, parseCef, render, toEcs } from '../../src/normalize/index.ts';
+import {
+  type Detection,
+  FORMATS,
+  normalize,
+  parseCef,
+  render,
+  toEcs,
+  toOcsf,
+} from '../../src/normalize/index.ts';
 import {
   elasticConfigBodies,
   elasticLine,
@@ -119,6 +127,31 @@ describe('model breaches', () => {
     expect(ecs.threat.technique.id).toEqual(['T1200']);
     expect(ecs.destination.ip).toBe('81.2.69.144');
     expect(ecs.http.request.method).toBe('GET');
+    // OCSF 1.3 evidences have no http_request: the method is kept under unmapped, the rest in place.
+    const o = toOcsf(d);
+    expect(o.evidences[0]).toEqual({
+      src_endpoint: { ip: '81.2.69.192', hostname: undefined, port: undefined, uid: '7' },
+      dst_endpoint: {
+        ip: '81.2.69.144',
+        hostname: 'localhost.local',
+        port: undefined,
+        autonomous_system: undefined,
+      },
+      url: undefined,
+      actor: undefined,
+    });
+    expect(o.unmapped.darktrace.evidence).toEqual({
+      tls_ja3: undefined,
+      http_methods: ['GET'],
+      user_agents: undefined,
+    });
+    expect(o.finding_info.attacks).toEqual([
+      {
+        tactic: undefined,
+        technique: { uid: 'T1200', name: 'Hardware Additions Mitigation' },
+        version: '15',
+      },
+    ]);
   });
 
   it('JA3, ASN, host and the AI Analyst link', () => {
@@ -134,6 +167,24 @@ describe('model breaches', () => {
     expect(ecs.tls.client.ja3).toBe('5d41402abc4b2a76b9719d911017c592');
     expect(ecs.destination.as).toEqual({ number: 12345, organization: { name: 'LOCAL-02' } });
     expect(ecs.rule.ruleset).toEqual(['AP: C2 Comms']);
+    // OCSF 1.3 evidences have no tls (1.4): the JA3 hash stays under unmapped and as a Hash observable;
+    // the AS number and name are on the destination endpoint.
+    const o = JSON.parse(render(d, 'ocsf'));
+    expect(o.evidences[0].tls).toBeUndefined();
+    expect(o.evidences[0].dst_endpoint).toEqual({
+      ip: '81.2.69.192',
+      hostname: 'example.com',
+      autonomous_system: { number: 12345, name: 'LOCAL-02' },
+    });
+    expect(o.unmapped.darktrace.evidence).toEqual({ tls_ja3: ['5d41402abc4b2a76b9719d911017c592'] });
+    expect(o.observables).toContainEqual({
+      name: 'tls.ja3_hash.value',
+      type_id: 8,
+      type: 'Hash',
+      value: '5d41402abc4b2a76b9719d911017c592',
+    });
+    expect(o.is_alert).toBeUndefined();
+    expect(o.unmapped.darktrace.is_alert).toBe(true);
   });
 
   it('acknowledged: object with time, with username only, and false', () => {
@@ -180,8 +231,17 @@ describe('model breaches', () => {
     const ocsf = JSON.parse(render(d, 'ocsf'));
     expect(ocsf.finding_info.attacks).toEqual([
       { tactic: { uid: 'TA0010', name: 'exfiltration' }, technique: { uid: 'T1041' }, version: '15' },
-      { tactic: { uid: 'TA0010', name: 'exfiltration' }, technique: { uid: 'T1567.002' }, version: '15' },
+      {
+        tactic: { uid: 'TA0010', name: 'exfiltration' },
+        technique: { uid: 'T1567' },
+        sub_technique: { uid: 'T1567.002' },
+        version: '15',
+      },
     ]);
+    // The hardware vendor has no OCSF 1.3 device attribute (device.vendor_name is 1.4).
+    expect(ocsf.device.vendor_name).toBeUndefined();
+    expect(ocsf.unmapped.darktrace.device_vendor).toBe(d.devices[0].vendor);
+    expect(d.devices[0].vendor).toBe('Some Vendor');
   });
 
   it('nested defeats, sid -6, acknowledged object', () => {
@@ -284,7 +344,15 @@ describe('AI Analyst events', () => {
     expect(d.observables.destinationPorts).toEqual([22]);
     const ocsf = JSON.parse(render(d, 'ocsf'));
     expect(ocsf.class_uid).toBe(2004);
-    expect(ocsf.finding_info.related_events[0]).toMatchObject({ uid: '1234', type: 'Model Breach' });
+    // OCSF 1.3 related events are an id and a type; the model name and time are kept under unmapped.
+    expect(ocsf.finding_info.related_events).toEqual([{ uid: '1234', type: 'Model Breach' }]);
+    expect(ocsf.unmapped.darktrace.related_breaches).toEqual([
+      {
+        pbid: 1234,
+        model_name: 'Unusual Activity / Unusual Activity from Re-Activated Device',
+        time: 1627997157000,
+      },
+    ]);
     expect(ocsf.finding_info.analytic.type_id).toBe(4);
   });
 
@@ -343,7 +411,12 @@ describe('system status alerts', () => {
     const first = normalize(raw);
     expect(later.key).toEqual(first.key);
     expect(later.hash).not.toBe(first.hash);
-    expect(JSON.parse(render(later, 'ocsf'))).toMatchObject({ activity_id: 3, status_id: 4 });
+    const closed = JSON.parse(render(later, 'ocsf'));
+    expect(closed).toMatchObject({ activity_id: 3, status_id: 4, status: 'Resolved' });
+    // is_alert is OCSF 1.4: a closed system alert is no longer an alertable signal, said under unmapped.
+    expect(closed.is_alert).toBeUndefined();
+    expect(closed.unmapped.darktrace.is_alert).toBe(false);
+    expect(JSON.parse(render(first, 'ocsf')).unmapped.darktrace.is_alert).toBe(true);
     expect(toEcs(later).event.kind).toBe('event');
   });
 });

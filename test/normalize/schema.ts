@@ -140,6 +140,8 @@ interface OcsfSubset {
     }
   >;
   objects: Record<string, Record<string, OcsfAttr>>;
+  /** Object constraints of the schema: at least one of the listed attributes must be present. */
+  constraints: Record<string, { at_least_one: string[] }>;
 }
 
 const ocsf = JSON.parse(
@@ -166,6 +168,9 @@ function ocsfValue(p: string, a: OcsfAttr, v: unknown, out: string[]): void {
       return;
     }
     ocsfObject(`${p}.`, def, v as Record<string, unknown>, out);
+    const one = ocsf.constraints[name]?.at_least_one;
+    if (one && !one.some((k) => (v as Record<string, unknown>)[k] !== undefined))
+      out.push(`${p}: ${name} wants at least one of ${one.join(', ')}`);
     return;
   }
   switch (a.type) {
@@ -198,6 +203,12 @@ function ocsfValue(p: string, a: OcsfAttr, v: unknown, out: string[]): void {
     case 'mac_t':
       if (typeof v !== 'string' || !MAC.test(v)) {
         bad('wants a MAC address');
+        return;
+      }
+      break;
+    case 'port_t':
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535) {
+        bad('wants a port number (0-65535)');
         return;
       }
       break;

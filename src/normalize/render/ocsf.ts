@@ -36,7 +36,12 @@ function osOf(name: string): Doc {
   return { name, type_id: id, type };
 }
 
-function device(d: DeviceInfo): Doc {
+/**
+ * OCSF device object. The hardware vendor has no device attribute in 1.3 (`device.vendor_name` came in
+ * 1.4), so it is only written where the device is already unmapped data (`vendor`), and otherwise
+ * kept as `unmapped.darktrace.device_vendor`.
+ */
+function device(d: DeviceInfo, vendor = false): Doc {
   const ty = d.type ? DEVICE_TYPES[d.type.toLowerCase()] : undefined;
   return {
     uid: d.id !== undefined ? String(d.id) : undefined,
@@ -47,7 +52,7 @@ function device(d: DeviceInfo): Doc {
     type_id: ty ? ty[0] : d.type ? 99 : 0,
     type: ty ? ty[1] : (d.typeLabel ?? d.type ?? 'Unknown'),
     os: d.os ? osOf(d.os) : undefined,
-    vendor_name: d.vendor,
+    vendor_name: vendor ? d.vendor : undefined,
     subnet_uid: d.subnetId !== undefined ? String(d.subnetId) : undefined,
     first_seen_time: d.firstSeen,
     last_seen_time: d.lastSeen,
@@ -103,18 +108,10 @@ function evidences(det: Detection): Doc[] | undefined {
         }
       : undefined;
   const asn = o.asns[0];
+  // OCSF 1.3 evidences have a URL but no TLS or HTTP request (both came in 1.4): the JA3 hashes, HTTP
+  // methods and user agents are kept under unmapped.darktrace.evidence (see unmappedEvidence).
   const extras: Doc = {
-    tls: o.ja3.length ? { ja3_hash: { algorithm_id: 1, algorithm: 'MD5', value: o.ja3[0] } } : undefined,
-    http_request:
-      o.uris.length || o.userAgents.length || o.httpMethods.length
-        ? {
-            url: o.uris.length
-              ? { url_string: o.uris[0], path: o.uris[0].startsWith('/') ? o.uris[0] : undefined }
-              : undefined,
-            user_agent: o.userAgents[0],
-            http_method: o.httpMethods[0],
-          }
-        : undefined,
+    url: o.uris.length ? urlOf(o.uris[0]) : undefined,
     actor: o.users.length ? { user: { name: o.users[0] } } : undefined,
   };
   const n = Math.max(o.destinationIps.length, o.destinationHosts.length, 1);
@@ -132,7 +129,7 @@ function evidences(det: Detection): Doc[] | undefined {
             autonomous_system: i === 0 && asn ? { number: asn.number, name: asn.name } : undefined,
           }
         : undefined;
-    if (!dst && !src && i === 0 && !extras.tls && !extras.http_request && !extras.actor) return undefined;
+    if (!dst && !src && i === 0 && !extras.url && !extras.actor) return undefined;
     out.push(
       i === 0
         ? { src_endpoint: src, dst_endpoint: dst, ...extras }
@@ -140,6 +137,23 @@ function evidences(det: Detection): Doc[] | undefined {
     );
   }
   return out;
+}
+
+/** A URL as OCSF's url object: the whole string when it parses as a URL, the path when it is one. */
+function urlOf(u: string): Doc {
+  if (u.startsWith('/')) return { path: u };
+  return URL.canParse(u) ? { url_string: u } : { path: u };
+}
+
+/** What Darktrace says of the connections that OCSF 1.3 evidences have no attribute for. */
+function unmappedEvidence(d: Detection): Doc | undefined {
+  const o = d.observables;
+  if (!o.ja3.length && !o.httpMethods.length && !o.userAgents.length) return undefined;
+  return {
+    tls_ja3: o.ja3.length ? o.ja3 : undefined,
+    http_methods: o.httpMethods.length ? o.httpMethods : undefined,
+    user_agents: o.userAgents.length ? o.userAgents : undefined,
+  };
 }
 
 function metadata(d: Detection): Doc {
@@ -163,6 +177,7 @@ function unmapped(d: Detection): Doc {
       severity_label: d.severityLabel,
       scores: d.scores,
       state: d.state,
+      device_vendor: d.devices[0]?.vendor,
       [d.key.family]: d.vendor,
     },
   };
@@ -328,15 +343,28 @@ export function toOcsf(d: Detection): Doc {
   const statusId = resolved ? 4 : d.activity === 'update' ? 2 : 1;
   const a = d.analytic;
   const related: Doc[] = [];
-  for (const b of d.related.breaches)
-    related.push({ uid: String(b.pbid), type: 'Model Breach', title: b.modelName, time: b.time });
+  // OCSF 1.3 related events carry an id and a type only (title and times came in 1.4): the breach's
+  // model name and time stay under unmapped.darktrace.related_breaches.
+  for (const b of d.related.breaches) related.push({ uid: String(b.pbid), type: 'Model Breach' });
   for (const id of d.related.incidents) related.push({ uid: id, type: 'AI Analyst Incident Event' });
   const attacks: Doc[] = [];
   // OCSF attaches one tactic and/or one technique per attack entry. With a single tactic, every
   // technique belongs to it; with several, Darktrace does not say which goes where, so they stay apart.
   const only = d.tactics.length === 1 ? { uid: d.tactics[0].id, name: d.tactics[0].name } : undefined;
-  for (const x of d.techniques)
-    attacks.push({ tactic: only, technique: { uid: x.id, name: x.name }, version: '15' });
+  // A sub-technique id (T1567.002) goes in sub_technique, its parent technique's id in technique.
+  for (const x of d.techniques) {
+    const dot = x.id.indexOf('.');
+    attacks.push(
+      dot > 0
+        ? {
+            tactic: only,
+            technique: { uid: x.id.slice(0, dot) },
+            sub_technique: { uid: x.id, name: x.name },
+            version: '15',
+          }
+        : { tactic: only, technique: { uid: x.id, name: x.name }, version: '15' },
+    );
+  }
   if (!only || d.techniques.length === 0)
     for (const x of d.tactics) attacks.push({ tactic: { uid: x.id, name: x.name }, version: '15' });
   const types = [
@@ -348,6 +376,7 @@ export function toOcsf(d: Detection): Doc {
   ];
   if (d.category) types.push(d.category);
   const riskLevel = d.severity > 0 ? d.severity - 1 : undefined;
+  const base = unmapped(d);
   return {
     activity_id: act,
     activity_name: actName,
@@ -365,7 +394,6 @@ export function toOcsf(d: Detection): Doc {
     status_id: statusId,
     status: statusId === 4 ? 'Resolved' : statusId === 2 ? 'In Progress' : 'New',
     message: d.title,
-    is_alert: fam !== 'system_status' || !closed,
     risk_score: d.scores.normalized !== undefined ? Math.round(d.scores.normalized) : undefined,
     risk_level_id: riskLevel,
     risk_level:
@@ -400,8 +428,17 @@ export function toOcsf(d: Detection): Doc {
     observables: observables(d),
     metadata: metadata(d),
     unmapped: {
-      ...unmapped(d),
-      devices: d.devices.length > 1 ? d.devices.slice(1).map(device) : undefined,
+      ...base,
+      darktrace: {
+        ...base.darktrace,
+        // is_alert is a 1.4 attribute; the signal is kept for consumers that read it.
+        is_alert: fam !== 'system_status' || !closed,
+        evidence: unmappedEvidence(d),
+        related_breaches: d.related.breaches.length
+          ? d.related.breaches.map((b) => ({ pbid: b.pbid, model_name: b.modelName, time: b.time }))
+          : undefined,
+      },
+      devices: d.devices.length > 1 ? d.devices.slice(1).map((x) => device(x, true)) : undefined,
     },
   };
 }
