@@ -356,3 +356,32 @@ describe('API keys', () => {
     });
   });
 });
+
+describe('rate limits', () => {
+  it('limits each identity on its own, with a 429 in the error shape', async () => {
+    const limited = buildApi({
+      store,
+      access,
+      collector: { status: () => [] },
+      metrics: createMetrics(),
+      rateLimitPerMinute: 5,
+    });
+    try {
+      const get = (key: string) =>
+        limited.inject({
+          method: 'GET',
+          url: '/api/detections',
+          headers: { authorization: `Bearer ${key}` },
+        });
+      for (let i = 0; i < 5; i++) expect((await get(keys.viewer)).statusCode).toBe(200);
+      const over = await get(keys.viewer);
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toMatchObject({ code: 'rate_limited', statusCode: 429 });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      // Another identity still gets in.
+      expect((await get(keys.analyst)).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

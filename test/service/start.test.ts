@@ -246,3 +246,57 @@ describe('one service per data directory', () => {
     }
   }, 60_000);
 });
+
+describe('the API over HTTPS, and beyond loopback', () => {
+  it('serves HTTPS with --tls-key/--tls-cert, and refuses plain HTTP beyond loopback unless --insecure-http', async () => {
+    const { makeTlsMaterial } = await import('../helpers/tls.ts');
+    const tls = makeTlsMaterial();
+    const dir = mkdtempSync(join(tmpdir(), 'dtc-https-'));
+    writeFileSync(join(dir, 'key.pem'), tls.good.key);
+    writeFileSync(join(dir, 'cert.pem'), tls.good.cert);
+    const s = start([
+      '--data-dir',
+      join(dir, 'a'),
+      '--tls-key',
+      join(dir, 'key.pem'),
+      '--tls-cert',
+      join(dir, 'cert.pem'),
+    ]);
+    try {
+      const url = await waitFor(async () => /API:\s+(https:\/\/\S+)/.exec(s.err())?.[1]);
+      const { Agent, fetch: ufetch } = await import('undici');
+      const dispatcher = new Agent({ connect: { ca: tls.caCert } });
+      const health = await ufetch(`${url}/healthz`, { dispatcher });
+      expect(health.status).toBe(200);
+      expect(health.headers.get('strict-transport-security')).toMatch(/max-age/);
+      const login = await ufetch(`${url}/api/auth/login`, {
+        dispatcher,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          user: 'admin',
+          password: readFileSync(join(dir, 'a', 'admin-password'), 'utf8').trim(),
+        }),
+      });
+      expect(login.status).toBe(200);
+      // Over TLS the session cookie is Secure.
+      expect(login.headers.get('set-cookie')).toMatch(/HttpOnly; .*Secure|Secure; .*HttpOnly/);
+    } finally {
+      stop(s.child);
+      await s.exited;
+    }
+    const open = start(['--data-dir', join(dir, 'b'), '--host', '0.0.0.0']);
+    expect((await open.exited).code).toBe(1);
+    expect(open.err()).toMatch(
+      /the API would listen on 0\.0\.0\.0 without TLS: give --tls-cert and --tls-key/,
+    );
+    const insecure = start(['--data-dir', join(dir, 'c'), '--host', '0.0.0.0', '--insecure-http']);
+    try {
+      await insecure.apiUrl();
+      expect(insecure.out() + insecure.err()).toMatch(/plain HTTP \(--insecure-http\)/);
+    } finally {
+      stop(insecure.child);
+      await insecure.exited;
+    }
+  }, 60_000);
+});
