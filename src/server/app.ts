@@ -23,7 +23,7 @@ import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { detectionRoutes } from './routes/detections.ts';
 import { healthRoutes } from './routes/health.ts';
-import { instanceRoutes } from './routes/instances.ts';
+import { instanceRoutes, manageInstanceRoutes } from './routes/instances.ts';
 import { sinkRoutes } from './routes/sinks.ts';
 
 export interface ApiDeps {
@@ -46,6 +46,13 @@ export interface ApiDeps {
   /** Host header names the API answers to (port excluded); absent: any. */
   allowedHosts?: string[];
   log?: { error(m: string): void };
+  /** Instance management: how the running service applies a change, and which instances are read-only. */
+  manage?: {
+    /** Re-reads the stored instances into the collector (pollers started, restarted or stopped). */
+    instancesChanged(): Promise<void>;
+    /** The config file an instance is declared in (read-only here), if any. */
+    declaredIn?(name: string): string | undefined;
+  };
   /** Tighter limits (tests); the defaults are LIMITS. */
   limits?: Partial<Limits>;
   /** Registers more routes on the same server (each needs `config.access`). */
@@ -151,6 +158,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.register(authRoutes, { access: deps.access, store: deps.store, tls: !!(deps.tls || deps.https) });
   app.register(healthRoutes, { deps });
   app.register(instanceRoutes, { deps });
+  app.register(manageInstanceRoutes, { deps });
   app.register(detectionRoutes, { deps });
   app.register(commandRoutes, { deps });
   app.register(sinkRoutes, { deps });

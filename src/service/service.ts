@@ -281,14 +281,18 @@ export async function startService(o: ServiceOptions): Promise<Service> {
           if (r.error) metrics.pollErrors.inc({ instance, stream });
       },
     });
-    await collector.setInstances(
-      store.instances
-        .list()
-        .map((i) => instanceRecord(store, i.name))
-        .filter((r): r is InstanceRecord => !!r)
-        .map((r) => (r.simulated && !simulator ? { ...r, enabled: false } : r)),
-    );
+    // The stored instances into the collector: at start, and again whenever the API changes one.
+    const applyInstances = () =>
+      collector.setInstances(
+        store.instances
+          .list()
+          .map((i) => instanceRecord(store, i.name))
+          .filter((r): r is InstanceRecord => !!r)
+          .map((r) => (r.simulated && !simulator ? { ...r, enabled: false } : r)),
+      );
+    await applyInstances();
     cleanup.unshift(() => collector.stop());
+    const declaredInstances = new Set(config.instances.map((i) => i.name));
 
     const access = new AccessControl(store);
     const bootstrap = await access.bootstrap(dataDir);
@@ -304,6 +308,10 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       tls: !!https,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
       maxCommandItems: config.commands.maxItems,
+      manage: {
+        instancesChanged: applyInstances,
+        declaredIn: (name) => (declaredInstances.has(name) ? (o.configFile ?? 'the config file') : undefined),
+      },
       collector,
       metrics,
       deliverer,

@@ -2,7 +2,13 @@
 // connection test on demand. No answer ever carries a private token, not even encrypted.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { z } from 'zod';
+import { checkConnection } from '../../collect/health.ts';
+import { type InstanceConfig, instanceSchema } from '../../service/config.ts';
+import { instanceInput, instanceRecord } from '../../service/instances.ts';
+import type { Store } from '../../store/index.ts';
 import type { ApiDeps } from '../app.ts';
+import { principalOf } from '../authenticate.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 const Name = Type.Object({
@@ -29,6 +35,13 @@ export const Instance = Type.Object(
     enabled: Type.Boolean(),
     simulated: Type.Boolean(),
     status: Status,
+    source: Type.Optional(
+      Type.String({
+        enum: ['config', 'store'],
+        description: 'config: declared in the config file, read-only here',
+      }),
+    ),
+    configFile: Type.Optional(Type.String()),
   },
   { additionalProperties: true, description: 'an instance; never its private token' },
 );
@@ -41,9 +54,13 @@ const Check = Type.Object(
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const instances = () => {
     const status = new Map(deps.collector.status().map((s) => [s.name, s]));
-    return deps.store.instances
-      .list()
-      .map((row) => ({ ...row, status: status.get(row.name) ?? { name: row.name, state: 'disabled' } }));
+    return deps.store.instances.list().map((row) => ({
+      ...row,
+      status: status.get(row.name) ?? { name: row.name, state: 'disabled' },
+      // Declared in the config file: read-only through the API.
+      source: deps.manage?.declaredIn?.(row.name) ? 'config' : 'store',
+      configFile: deps.manage?.declaredIn?.(row.name),
+    }));
   };
   const notFound = (name: string) => new ApiError('not_found', `no instance named "${name}"`);
 
@@ -99,6 +116,193 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asyn
       const result = await deps.collector.check?.(req.params.name);
       if (!result) throw notFound(req.params.name);
       return result;
+    },
+  );
+};
+
+/** The instance schema (src/service/config.ts) as JSON Schema: one declaration for the file, the CLI and here. */
+function bodySchema(partial: boolean): Record<string, unknown> {
+  const s = z.toJSONSchema(instanceSchema, { io: 'input', target: 'draft-7' }) as Record<string, any>;
+  delete s.$schema;
+  if (!partial) return s;
+  const strip = (o: Record<string, any>) => {
+    delete o.default;
+    for (const v of Object.values(o.properties ?? {})) strip(v as Record<string, any>);
+  };
+  strip(s);
+  delete s.required;
+  delete s.properties.name;
+  return s;
+}
+
+/** A stored instance in the config file's shape, secrets included (never returned). */
+function asConfig(store: Store, name: string): Record<string, unknown> | undefined {
+  const r = instanceRecord(store, name);
+  if (!r) return undefined;
+  return {
+    name: r.name,
+    url: r.url,
+    publicToken: r.publicToken,
+    privateToken: r.privateToken,
+    pollIntervalSeconds: r.pollIntervalSeconds,
+    lookbackHours: r.lookbackHours,
+    minScore: r.minScore,
+    maxItemsPerPoll: r.maxItemsPerPoll,
+    tls: { insecure: r.tls?.insecure ?? false, ...(r.tls?.caFile ? { caFile: r.tls.caFile } : {}) },
+    ...(r.proxy ? { proxy: r.proxy } : {}),
+    enabled: r.enabled,
+    ...(r.checkIntervalMinutes ? { checkIntervalMinutes: r.checkIntervalMinutes } : {}),
+  };
+}
+
+/** Validates with the one instance schema; the first problem becomes a 400 naming the field. */
+function parseInstance(raw: unknown): InstanceConfig {
+  const r = instanceSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue.path.join('.') || 'body';
+  throw new ApiError('invalid_parameter', `${field}: ${issue.message}`, String(issue.path[0] ?? 'body'));
+}
+
+const TestQuery = Type.Object(
+  {
+    test: Type.Boolean({
+      default: true,
+      description: 'test the connection first; nothing is saved if it fails',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Managing instances (admin): create, change, enable or disable, and delete, applied to the running
+ * collector at once. A change that touches the connection is tested before it is saved, unless
+ * `?test=false`; instances declared in the config file are read-only here.
+ */
+export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
+  const store = deps.store;
+  const applied = async () => deps.manage?.instancesChanged();
+  const readOnly = (name: string) => {
+    const file = deps.manage?.declaredIn?.(name);
+    if (file)
+      throw new ApiError(
+        'conflict',
+        `instance "${name}" is declared in ${file}: change it there and restart`,
+      );
+  };
+  const test = async (cfg: InstanceConfig) => {
+    const result = await checkConnection({
+      url: cfg.url,
+      publicToken: cfg.publicToken,
+      privateToken: cfg.privateToken,
+      tls: cfg.tls,
+      proxy: cfg.proxy,
+    });
+    if (!result.ok)
+      throw new ApiError('connection_failed', `connection test failed, nothing saved: ${result.error}`);
+    return result;
+  };
+  const view = (name: string) => {
+    const status = deps.collector.status().find((s) => s.name === name) ?? { name, state: 'disabled' };
+    return {
+      ...store.instances.get(name)!,
+      status,
+      source: deps.manage?.declaredIn?.(name) ? 'config' : 'store',
+    };
+  };
+
+  app.post(
+    '/api/instances',
+    {
+      config: { access: 'admin' },
+      schema: {
+        summary: 'Add an instance (tested first); its poller starts at once',
+        tags: ['instances'],
+        querystring: TestQuery,
+        body: Type.Unsafe<Record<string, unknown>>(bodySchema(false)),
+        response: { 201: Instance, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const cfg = parseInstance(req.body);
+      if (store.instances.get(cfg.name))
+        throw new ApiError('conflict', `an instance named "${cfg.name}" exists`);
+      if (req.query.test) await test(cfg);
+      store.instances.add(instanceInput(cfg));
+      store.commandRuns.add({
+        who: principalOf(req).label,
+        instance: cfg.name,
+        command: 'instance.add',
+        params: { url: cfg.url, tested: req.query.test },
+        outcome: 'Successful',
+      });
+      await applied();
+      return reply.status(201).send(view(cfg.name));
+    },
+  );
+
+  app.patch(
+    '/api/instances/:name',
+    {
+      config: { access: 'admin' },
+      schema: {
+        summary:
+          'Change an instance (enable/disable, tokens, interval, …); a connection change is tested first',
+        tags: ['instances'],
+        params: Name,
+        querystring: TestQuery,
+        body: Type.Unsafe<Record<string, unknown>>(bodySchema(true)),
+        response: { 200: Instance, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (req) => {
+      const name = req.params.name;
+      const current = asConfig(store, name);
+      if (!current) throw new ApiError('not_found', `no instance named "${name}"`);
+      readOnly(name);
+      const cfg = parseInstance({ ...current, ...(req.body as object), name });
+      const connection = ['url', 'publicToken', 'privateToken', 'tls', 'proxy'] as const;
+      const changed = connection.some((k) => JSON.stringify(cfg[k]) !== JSON.stringify(current[k]));
+      if (changed && cfg.enabled && req.query.test) await test(cfg);
+      const { name: _n, ...patch } = instanceInput(cfg);
+      store.instances.update(name, patch);
+      store.commandRuns.add({
+        who: principalOf(req).label,
+        instance: name,
+        command: 'instance.update',
+        params: { fields: Object.keys(req.body as object) },
+        outcome: 'Successful',
+      });
+      await applied();
+      return view(name);
+    },
+  );
+
+  app.delete(
+    '/api/instances/:name',
+    {
+      config: { access: 'admin' },
+      schema: {
+        summary: 'Delete an instance: its poller stops; what it stored stays',
+        tags: ['instances'],
+        params: Name,
+        response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const name = req.params.name;
+      if (!store.instances.get(name)) throw new ApiError('not_found', `no instance named "${name}"`);
+      readOnly(name);
+      store.instances.remove(name);
+      store.commandRuns.add({
+        who: principalOf(req).label,
+        instance: name,
+        command: 'instance.remove',
+        params: {},
+        outcome: 'Successful',
+      });
+      await applied();
+      return reply.status(204).send(null);
     },
   );
 };
