@@ -35,7 +35,7 @@ export function redactUrlText(url: string, extra: readonly string[] = []): strin
 
 /**
  * The secret values a URL carries, in every spelling a message might show them (as written in the
- * URL and decoded), longest first. Values shorter than 4 characters are left out: replacing `a` in
+ * URL, decoded, and as a Basic authorization), longest first. Values shorter than 4 characters are left out: replacing `a` in
  * every message would hide more than it protects, and no real credential is that short.
  */
 export function secretValuesOf(url: string, extra: readonly string[] = []): string[] {
@@ -50,6 +50,9 @@ export function secretValuesOf(url: string, extra: readonly string[] = []): stri
   else if (u.username) raw.push(u.username);
   for (const [k, v] of u.searchParams) if (SECRET_NAME.test(k) || extra.includes(k)) raw.push(v);
   const all = new Set<string>();
+  // The Authorization header a sink makes of them (Basic base64(user:password)), which a server may echo.
+  if (u.password)
+    all.add(Buffer.from(`${safeDecode(u.username)}:${safeDecode(u.password)}`).toString('base64'));
   for (const v of raw) {
     for (const form of [v, safeDecode(v), encodeURIComponent(safeDecode(v))])
       if (form.length >= 4) all.add(form);
