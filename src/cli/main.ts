@@ -12,6 +12,7 @@ import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
 import { registerMcp } from './mcp.ts';
 import { registerNormalize } from './normalize.ts';
+import { registerSecrets } from './secrets.ts';
 import { registerSimulator } from './simulator.ts';
 import { registerSink } from './sink.ts';
 import { registerStart } from './start.ts';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerCmd(program);
   registerSink(program);
   registerAccess(program);
+  registerSecrets(program);
   registerMcp(program);
   registerCompletion(program);
   return program;

@@ -2,6 +2,7 @@
 // LEEF as strings). Any 2xx accepts the whole batch; see retry.ts for the rest. Also the HTTP pieces
 // the Splunk and Elasticsearch sinks share: POST, TLS options, redaction.
 import { Agent, type Dispatcher, fetch } from 'undici';
+import { redactUrl } from '../util/redact.ts';
 import { httpError } from './retry.ts';
 import { sinkTls, TLS_FIELDS } from './tls.ts';
 import { SinkError, type SinkItem, type SinkModule } from './types.ts';
@@ -64,14 +65,8 @@ export function basicAuth(url: URL): string {
   return `Basic ${Buffer.from(pair).toString('base64')}`;
 }
 
-/** Strips credentials from a URL for messages and listings. */
-export function redactUrl(u: URL): string {
-  const c = new URL(u.href);
-  if (c.password) c.password = 'redacted';
-  for (const k of [...c.searchParams.keys()])
-    if (/token|secret|password|key/i.test(k)) c.searchParams.set(k, 'redacted');
-  return c.href;
-}
+/** Strips credentials from a URL for messages and listings (see src/util/redact.ts). */
+export { redactUrl } from '../util/redact.ts';
 
 export const webhookSink: SinkModule = {
   type: 'webhook',

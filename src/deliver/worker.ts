@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { type Detection, type Format, render } from '../normalize/index.ts';
 import { StoreIoError } from '../store/errors.ts';
 import type { DetectionRow, SinkOffset, Store } from '../store/index.ts';
-import { redactUrl } from './http.ts';
+import { redactUrlText, scrubSecrets, secretValuesOf } from '../util/redact.ts';
 import { type DeliverMetrics, deliverMetrics } from './metrics.ts';
 import { sinkModuleFor } from './registry.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryWaitMs } from './retry.ts';
@@ -63,13 +63,19 @@ export function passes(row: DetectionRow, f: SinkFilter | undefined): boolean {
   return true;
 }
 
-/** The sink config as shown by `dtc sink list` and the API: secrets in the URL redacted. */
+/** The names of the URL fields a sink module marks secret (beyond those named like one). */
+const secretFields = (url: string): string[] => {
+  const m = sinkModuleFor(url);
+  return typeof m === 'string' ? [] : m.fields.filter((f) => f.secret).map((f) => f.name);
+};
+
+/**
+ * The sink config as shown by `dtc sink list`, the API and the store: credentials in the URL redacted.
+ * This is also all the store keeps: a sink's credentials come from the config file or the command line
+ * at every start, so the database never needs them (see src/deliver/README.md, "Credentials").
+ */
 export function publicConfig(c: SinkConfig) {
-  let url = c.url;
-  try {
-    url = redactUrl(new URL(c.url));
-  } catch {}
-  return { ...c, url };
+  return { ...c, url: redactUrlText(c.url, secretFields(c.url)) };
 }
 
 const IDLE_MS = 500;
@@ -98,6 +104,8 @@ export class SinkWorker {
   #abandoned = false;
   #retry: RetryPolicy;
   #batchSize: number;
+  /** The credentials in the sink URL: scrubbed from every message this worker logs or stores. */
+  #secrets: string[];
   inFlight = false;
 
   constructor(store: DeliverStore, config: SinkConfig, deps: { log: WorkerLog; registry: Registry }) {
@@ -110,14 +118,26 @@ export class SinkWorker {
     this.#m = deliverMetrics(deps.registry);
     this.#retry = { ...DEFAULT_RETRY, ...config.retry };
     this.#batchSize = config.batchSize ?? 500;
+    this.#secrets = secretValuesOf(config.url, secretFields(config.url));
+  }
+
+  /** A message with the sink's credentials taken out (a server may echo a token, a library a URL). */
+  #scrub(msg: string): string {
+    return scrubSecrets(msg, this.#secrets);
   }
 
   async start(): Promise<void> {
-    this.#writer = await this.module.create(new URL(this.config.url), {
-      name: this.config.name,
-      format: this.config.format,
-      log: this.#log,
-    });
+    try {
+      this.#writer = await this.module.create(new URL(this.config.url), {
+        name: this.config.name,
+        format: this.config.format,
+        log: this.#log,
+      });
+    } catch (err) {
+      const e = err as Error;
+      if (e.message) e.message = this.#scrub(e.message);
+      throw e;
+    }
     this.#store.sinks.set(this.config.name, publicConfig(this.config));
     this.#setRetryState(0, null);
     // The store cannot write (full disk, read-only): wait and go on from the saved offset, which
@@ -128,14 +148,17 @@ export class SinkWorker {
         await this.#run();
       } catch (err) {
         if (!(err instanceof StoreIoError) || this.#stopping) throw err;
-        if (!warned) this.#log.warn(`sink[${this.config.name}]: waiting for the store: ${err.message}`);
+        if (!warned)
+          this.#log.warn(`sink[${this.config.name}]: waiting for the store: ${this.#scrub(err.message)}`);
         warned = true;
         await this.#sleep(STORE_RETRY_MS, true);
         return run();
       }
     };
     this.#done = run().catch((err) => {
-      this.#log.warn(`sink[${this.config.name}]: stopped on an unexpected error: ${(err as Error).message}`);
+      this.#log.warn(
+        `sink[${this.config.name}]: stopped on an unexpected error: ${this.#scrub((err as Error).message)}`,
+      );
     });
   }
 
@@ -197,7 +220,7 @@ export class SinkWorker {
     this.#store.deadLetters.add({
       source: `sink:${name}`,
       instance: item.instance,
-      reason: `refused by the destination: ${reason}`.slice(0, 2000),
+      reason: this.#scrub(`refused by the destination: ${reason}`).slice(0, 2000),
       payload: JSON.stringify({ seq: item.seq, key: item.key }),
     });
   }
@@ -272,7 +295,7 @@ export class SinkWorker {
           } else if (err instanceof SinkError) {
             wait = err.retryAfterMs;
           }
-          const msg = (err as Error).message;
+          const msg = this.#scrub((err as Error).message);
           this.#store.sinkOffsets.recordError(name, msg);
           if (!pending.length) {
             if (attempt) this.#setRetryState(0, null);

@@ -10,13 +10,26 @@
 // skips a row that commits later. (A PostgreSQL store must keep that promise another way.)
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Kysely, Selectable } from 'kysely';
+import type { Compilable, Kysely, Selectable } from 'kysely';
 import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
+import { redactUrlText } from '../util/redact.ts';
 import type { StoreHealth } from './errors.ts';
 import { type Identities, identities } from './identities.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
-import { decryptSecret, encryptSecret, resolveSecretKey } from './secrets.ts';
+import {
+  decryptSecret,
+  encryptSecret,
+  KeyRing,
+  keyId,
+  keyIdOf,
+  PREVIOUS_KEYS_FILE_NAME,
+  type RingKey,
+  readPreviousKeys,
+  resolveCurrentKey,
+  type WrappedKey,
+  wrapKey,
+} from './secrets.ts';
 import {
   type FtsStatements,
   ftsMatch,
@@ -33,8 +46,8 @@ import {
 export type { StoreHealth, StoreIoCode } from './errors.ts';
 export { isRetryableStoreError, StoreIoError } from './errors.ts';
 export type { ApiKeyRow, Grant, Identities, SessionRow, UserRow } from './identities.ts';
-export type { SecretErrorCode } from './secrets.ts';
-export { SECRET_KEY_ENV, SecretError } from './secrets.ts';
+export type { RingKey, SecretErrorCode } from './secrets.ts';
+export { NEW_SECRET_KEY_ENV, SECRET_KEY_ENV, SecretError } from './secrets.ts';
 
 export const DB_FILE_NAME = 'dtc.sqlite';
 
@@ -230,6 +243,15 @@ export interface CommandRun {
   summary: string | null;
 }
 
+/** One stored secret, as `dtc secrets status` shows it. */
+export interface StoredSecret {
+  kind: 'private_token' | 'proxy_password';
+  /** The instance it belongs to. */
+  owner: string;
+  /** The key it was made with; null for a value from before key ids (read with the current key). */
+  keyId: string | null;
+}
+
 export type StoreErrorCode = 'exists' | 'not_found' | 'invalid';
 
 /** A request the store cannot satisfy (duplicate name, unknown instance, bad value): the caller's 4xx. */
@@ -321,6 +343,28 @@ export interface Store {
   };
   /** Users, API keys, grants and sessions (hashes only; src/auth/ makes and checks them). */
   identities: Identities;
+  /** The encrypted secrets (private tokens, proxy passwords) and the keys they are made with. */
+  secrets: {
+    /** Every stored secret and the id of the key it was made with: never a value, not even encrypted. */
+    list(): StoredSecret[];
+    /** The key new secrets are encrypted with, bytes included: for rotation only, never print it. */
+    currentKey(): RingKey;
+    /** Decrypts every stored secret; throws the first one no key opens (naming it and the fix). */
+    verify(): number;
+    /** The keys this process holds (current first), read again from their sources. */
+    keys(): { id: string; source: string; current: boolean }[];
+    /**
+     * Re-encrypts every stored secret under `to` (default: the current key) in one transaction, after
+     * checking that every one decrypts; with `wrapUnder`, also keeps `to` in the store wrapped under
+     * that key (see KeyRing). Deleted content is overwritten and the WAL checkpointed, so no copy made
+     * under an older key stays in the database files. Returns how many were re-encrypted.
+     */
+    reencrypt(opts?: { to?: RingKey; wrapUnder?: RingKey }): { reencrypted: number; checkpointed: boolean };
+    /** Keys kept wrapped in the store (by id, and the key each is wrapped under). */
+    wrappedKeys(): { id: string; wrappedBy: string; createdAt: number }[];
+    /** Deletes the wrapped keys (overwriting them); returns how many. */
+    dropWrappedKeys(): number;
+  };
   commandRuns: {
     add(r: CommandRunInput): number;
     /** Newest first. */
@@ -395,13 +439,19 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     db.close();
     throw storeIoError(err, path) ?? err;
   }
-  // The key is loaded on first use: a store that never touches a secret (search, a sink) needs no key.
-  let key = opts.secretKey;
-  const secretKey = () => {
-    key ??= resolveSecretKey({ keyDir, env: opts.env });
-    return key;
-  };
-  const store = new SqliteStore(path, db, kysely, secretKey, {
+  // The keys are loaded on first use: a store that never touches a secret (search, a sink) needs none.
+  // They are read again whenever a value names a key the ring lacks (see KeyRing), so a rotation by
+  // another process (`dtc secrets rotate`) never stops this one.
+  let store: SqliteStore | undefined;
+  const given = opts.secretKey;
+  const ring = new KeyRing(() => ({
+    current: given
+      ? { id: keyId(given), key: given, source: 'the key given to the store' }
+      : resolveCurrentKey({ keyDir, env: opts.env }),
+    previous: keyDir ? readPreviousKeys(join(keyDir, PREVIOUS_KEYS_FILE_NAME)) : [],
+    wrapped: store?.storedKeys() ?? [],
+  }));
+  store = new SqliteStore(path, db, kysely, ring, {
     ...DEAD_LETTER_DEFAULTS,
     ...opts.deadLetters,
   });
@@ -547,6 +597,19 @@ const toInstance = (r: InstanceDbRow): Instance => {
 };
 
 const SECRET_PARAM = /token|secret|password|passwd|api[-_]?key|authorization|credential/i;
+
+/** A sink config as the store keeps it: URLs with their credentials redacted, secret-named keys dropped. */
+const scrubConfig = (v: unknown, depth = 0): unknown => {
+  if (typeof v === 'string') return /^[a-z][a-z0-9+.-]*:/i.test(v) ? redactUrlText(v) : v;
+  if (depth > 8 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => scrubConfig(x, depth + 1));
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>).map(([k, x]) => [
+      k,
+      SECRET_PARAM.test(k) && x != null && x !== '' ? '[REDACTED]' : scrubConfig(x, depth + 1),
+    ]),
+  );
+};
 const redact = (v: unknown, depth = 0): unknown => {
   if (depth > 8 || v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map((x) => redact(x, depth + 1));
@@ -557,6 +620,32 @@ const redact = (v: unknown, depth = 0): unknown => {
     ]),
   );
 };
+
+interface SecretColumn {
+  kind: StoredSecret['kind'];
+  column: 'private_token_enc' | 'proxy_password_enc';
+  aad(owner: string): string;
+  describe(owner: string): string;
+  fix(owner: string): string;
+}
+
+/** Every encrypted column of the store. A new one goes here, and rotation and status cover it. */
+const SECRET_COLUMNS: SecretColumn[] = [
+  {
+    kind: 'private_token',
+    column: 'private_token_enc',
+    aad: (n) => tokenAad(n),
+    describe: (n) => `the private token of instance ${n}`,
+    fix: (n) => tokenFix(n),
+  },
+  {
+    kind: 'proxy_password',
+    column: 'proxy_password_enc',
+    aad: (n) => proxyAad(n),
+    describe: (n) => `the proxy password of instance ${n}`,
+    fix: (n) => `re-enter the proxy URL with \`dtc instance update ${n} --proxy ...\``,
+  },
+];
 
 const tokenAad = (name: string) => `dtc:instance:${name}:private_token`;
 const proxyAad = (name: string) => `dtc:instance:${name}:proxy_password`;
@@ -578,7 +667,7 @@ class SqliteStore implements Store {
   readonly #db: SqliteDb;
   readonly #k: Kysely<DB>;
   readonly #x: SyncExecutor;
-  readonly #key: () => Buffer;
+  readonly #ring: KeyRing;
   readonly #fts: FtsStatements;
   readonly #append: {
     head: (key: string) => { seq: number; version: number; hash: string } | undefined;
@@ -601,7 +690,7 @@ class SqliteStore implements Store {
     path: string,
     db: SqliteDb,
     kysely: Kysely<DB>,
-    key: () => Buffer,
+    ring: KeyRing,
     retention: DeadLetterRetention = DEAD_LETTER_DEFAULTS,
   ) {
     this.path = path;
@@ -611,7 +700,7 @@ class SqliteStore implements Store {
     this.#x = new SyncExecutor(db, path, (h) => {
       for (const l of this.#healthListeners) l(h);
     });
-    this.#key = key;
+    this.#ring = ring;
     this.#fts = ftsStatements(db);
 
     // The hot path: compiled once from Kysely builders, then run as prepared statements.
@@ -863,12 +952,12 @@ class SqliteStore implements Store {
       }
       if (this.instances.get(i.name)) throw new StoreError('exists', `instance "${i.name}" already exists`);
       const now = Date.now();
-      this.#x.run(
+      this.#secureRun(
         this.#k.insertInto('instances').values({
           name: i.name,
           url: i.url,
           public_token: i.publicToken,
-          private_token_enc: encryptSecret(this.#key(), i.privateToken, tokenAad(i.name)),
+          private_token_enc: encryptSecret(this.#ring, i.privateToken, tokenAad(i.name)),
           poll_interval_s: int(i.pollIntervalS ?? 300, 'pollIntervalS', 1),
           lookback_s: int(i.lookbackS ?? 86_400, 'lookbackS'),
           min_score: i.minScore ?? null,
@@ -904,7 +993,7 @@ class SqliteStore implements Store {
       if (patch.url !== undefined) set.url = patch.url;
       if (patch.publicToken !== undefined) set.public_token = patch.publicToken;
       if (patch.privateToken !== undefined) {
-        set.private_token_enc = encryptSecret(this.#key(), patch.privateToken, tokenAad(name));
+        set.private_token_enc = encryptSecret(this.#ring, patch.privateToken, tokenAad(name));
       }
       if (patch.pollIntervalS !== undefined)
         set.poll_interval_s = int(patch.pollIntervalS, 'pollIntervalS', 1);
@@ -921,7 +1010,7 @@ class SqliteStore implements Store {
       if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
       if (patch.checkIntervalMin !== undefined) set.check_interval_min = patch.checkIntervalMin;
       if (patch.simulated !== undefined) set.simulated = patch.simulated ? 1 : 0;
-      this.#x.run(
+      this.#secureRun(
         this.#k
           .updateTable('instances')
           .set(set as any)
@@ -932,7 +1021,7 @@ class SqliteStore implements Store {
 
     remove: (name) =>
       this.#x.transaction(() => {
-        const r = this.#x.run(this.#k.deleteFrom('instances').where('name', '=', name));
+        const r = this.#secureRun(this.#k.deleteFrom('instances').where('name', '=', name));
         this.#x.run(this.#k.deleteFrom('cursors').where('instance', '=', name));
         this.#x.run(this.#k.deleteFrom('connection_checks').where('instance', '=', name));
         return r.changes > 0;
@@ -945,7 +1034,7 @@ class SqliteStore implements Store {
       if (!r) throw new StoreError('not_found', `no instance named "${name}"`);
       if (!r.proxy || r.proxy_password_enc === null) return r.proxy;
       const password = decryptSecret(
-        this.#key(),
+        this.#ring,
         r.proxy_password_enc,
         proxyAad(name),
         `the proxy password of instance ${name}`,
@@ -962,7 +1051,7 @@ class SqliteStore implements Store {
       );
       if (!r) throw new StoreError('not_found', `no instance named "${name}"`);
       return decryptSecret(
-        this.#key(),
+        this.#ring,
         r.private_token_enc,
         tokenAad(name),
         `the private token of instance ${name}`,
@@ -1012,7 +1101,10 @@ class SqliteStore implements Store {
 
   sinks: Store['sinks'] = {
     set: (name, config) => {
-      const json = JSON.stringify(config) ?? 'null';
+      // Credentials never reach the database: a sink's come from the config file or the command line
+      // at every start, so the store keeps only what listings show (callers redact already; this is
+      // the second line).
+      const json = JSON.stringify(scrubConfig(config)) ?? 'null';
       this.#x.run(
         this.#k
           .insertInto('sinks')
@@ -1248,6 +1340,116 @@ class SqliteStore implements Store {
     },
   };
 
+  /**
+   * A write to a table that holds secrets, with SQLite's secure_delete on: the row's previous bytes
+   * (an older ciphertext, perhaps under a retired key) are overwritten, not left in the page's free space.
+   */
+  #secureRun(q: Compilable<unknown>): { changes: number; lastInsertRowid: number } {
+    this.#db.pragma('secure_delete = ON');
+    try {
+      return this.#x.run(q);
+    } finally {
+      this.#db.pragma('secure_delete = OFF');
+    }
+  }
+
+  /** The keys kept wrapped in the store (for the key ring). */
+  storedKeys(): WrappedKey[] {
+    return this.#x.all(this.#k.selectFrom('secret_keys').select(['id', 'wrapped']).orderBy('created_at'));
+  }
+
+  /** Every encrypted column, with what it protects: the one list rotation and status read. */
+  #secretRows(): { col: SecretColumn; owner: string; value: string }[] {
+    const out: { col: SecretColumn; owner: string; value: string }[] = [];
+    for (const col of SECRET_COLUMNS)
+      for (const r of this.#x.all(
+        this.#k
+          .selectFrom('instances')
+          .select(['name', col.column])
+          .where(col.column, 'is not', null)
+          .orderBy('name'),
+      ))
+        out.push({ col, owner: r.name, value: (r as Record<string, string>)[col.column] });
+    return out;
+  }
+
+  secrets: Store['secrets'] = {
+    list: () =>
+      this.#secretRows().map((r) => ({ kind: r.col.kind, owner: r.owner, keyId: keyIdOf(r.value) ?? null })),
+    currentKey: () => this.#ring.current(),
+    verify: () => {
+      this.#ring.reload();
+      const rows = this.#secretRows();
+      for (const r of rows)
+        decryptSecret(this.#ring, r.value, r.col.aad(r.owner), r.col.describe(r.owner), r.col.fix(r.owner));
+      return rows.length;
+    },
+    keys: () => {
+      this.#ring.reload();
+      return this.#ring.keys().map((k, i) => ({ id: k.id, source: k.source, current: i === 0 }));
+    },
+    reencrypt: (opts = {}) => {
+      const to = opts.to ?? this.#ring.current();
+      let n = 0;
+      this.#db.pragma('secure_delete = ON');
+      try {
+        this.#x.transaction(() => {
+          // Decrypt everything first: one that no key opens stops the rotation before anything changes.
+          const plain = this.#secretRows().map((r) => ({
+            ...r,
+            text: decryptSecret(
+              this.#ring,
+              r.value,
+              r.col.aad(r.owner),
+              r.col.describe(r.owner),
+              r.col.fix(r.owner),
+            ),
+          }));
+          for (const r of plain) {
+            this.#x.run(
+              this.#k
+                .updateTable('instances')
+                .set({ [r.col.column]: encryptSecret(to, r.text, r.col.aad(r.owner)) } as any)
+                .where('name', '=', r.owner),
+            );
+            n++;
+          }
+          if (opts.wrapUnder) {
+            const w = wrapKey(opts.wrapUnder, to);
+            this.#x.run(
+              this.#k
+                .insertInto('secret_keys')
+                .values({ id: w.id, wrapped: w.wrapped, created_at: Date.now() })
+                .onConflict((oc) => oc.column('id').doUpdateSet({ wrapped: w.wrapped })),
+            );
+          }
+        });
+      } finally {
+        this.#db.pragma('secure_delete = OFF');
+      }
+      return { reencrypted: n, checkpointed: this.#checkpoint() };
+    },
+    wrappedKeys: () =>
+      this.#x
+        .all(this.#k.selectFrom('secret_keys').selectAll().orderBy('created_at'))
+        .map((r) => ({ id: r.id, wrappedBy: keyIdOf(r.wrapped) ?? '?', createdAt: Number(r.created_at) })),
+    dropWrappedKeys: () => {
+      const n = this.#secureRun(this.#k.deleteFrom('secret_keys')).changes;
+      this.#checkpoint();
+      return n;
+    },
+  };
+
+  /**
+   * Copies the WAL into the database file and truncates it, so the old page images (which hold the
+   * values just replaced) leave the -wal file. Waits (busy timeout) for readers; false when one held on.
+   */
+  #checkpoint(): boolean {
+    if (this.path === ':memory:') return true;
+    const [r] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return r?.busy === 0;
+  }
+
   /** The columns for a proxy URL: the URL without its password, and the password encrypted. */
   #proxyColumns(
     name: string,
@@ -1257,7 +1459,7 @@ class SqliteStore implements Store {
     const { url, password } = splitProxy(proxy);
     return {
       proxy: url,
-      proxy_password_enc: password ? encryptSecret(this.#key(), password, proxyAad(name)) : null,
+      proxy_password_enc: password ? encryptSecret(this.#ring, password, proxyAad(name)) : null,
     };
   }
 
@@ -1266,13 +1468,19 @@ class SqliteStore implements Store {
    * Loads the key only when there is one to move.
    */
   encryptLegacySecrets(): number {
+    // Sink configs stored by an older version, whose redaction missed some credentials.
+    for (const r of this.#x.all(this.#k.selectFrom('sinks').select(['name', 'config']))) {
+      const clean = JSON.stringify(scrubConfig(JSON.parse(r.config)));
+      if (clean !== r.config)
+        this.#secureRun(this.#k.updateTable('sinks').set({ config: clean }).where('name', '=', r.name));
+    }
     const rows = this.#x
       .all(this.#k.selectFrom('instances').select(['name', 'proxy']).where('proxy_password_enc', 'is', null))
       .filter((r) => r.proxy && splitProxy(r.proxy).password);
     if (!rows.length) return 0;
     this.#x.transaction(() => {
       for (const r of rows)
-        this.#x.run(
+        this.#secureRun(
           this.#k
             .updateTable('instances')
             .set(this.#proxyColumns(r.name, r.proxy))

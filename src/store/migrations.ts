@@ -221,6 +221,17 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Key rotation: keys wrapped under their predecessor while a service may still run with the old one.
+  '0007_secret_keys': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('secret_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('wrapped', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -7,7 +7,7 @@ export interface InstancesTable {
   name: string;
   url: string;
   public_token: string;
-  /** `v1:<iv>:<tag>:<ct>`, AES-256-GCM; see secrets.ts. Never selected by listings. */
+  /** `v2:<key id>:<iv>:<tag>:<ct>` (or `v1:` from before key ids), AES-256-GCM; see secrets.ts. Never selected by listings. */
   private_token_enc: string;
   poll_interval_s: Generated<number>;
   lookback_s: Generated<number>;
@@ -159,6 +159,19 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/**
+ * A newer secret key wrapped (encrypted) under the key before it, written by a rotation whose old key
+ * came from DTC_SECRET_KEY, so a service still running with the old value can read the new values.
+ * Deleted by `dtc secrets rotate --finish`.
+ */
+export interface SecretKeysTable {
+  /** The wrapped key's id. */
+  id: string;
+  /** `v2:<wrapping key id>:...`: the key's hex, encrypted like a secret. */
+  wrapped: string;
+  created_at: number;
+}
+
 export interface DB {
   instances: InstancesTable;
   cursors: CursorsTable;
@@ -174,4 +187,5 @@ export interface DB {
   api_keys: ApiKeysTable;
   grants: GrantsTable;
   sessions: SessionsTable;
+  secret_keys: SecretKeysTable;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SecretError, StoreError } from '../../src/store/index.ts';
-import { decryptSecret, encryptSecret, parseSecretKey } from '../../src/store/secrets.ts';
+import { decryptSecret, encryptSecret, keyId, parseSecretKey } from '../../src/store/secrets.ts';
 import { KEY, useTempStores } from './helpers.ts';
 
 const TOKEN = 'PRIVATE-7f3a9c-do-not-leak';
@@ -86,13 +86,15 @@ describe('store: instances', () => {
     s.instances.add(demo);
     const shown = JSON.stringify([s.instances.list(), s.instances.get('prod')]);
     expect(shown).not.toContain(TOKEN);
-    expect(shown).not.toMatch(/private|v1:/i);
+    expect(shown).not.toMatch(/private|v[12]:/i);
 
     const db = new Database(s.path, { readonly: true });
     const row = db.prepare("SELECT * FROM instances WHERE name = 'prod'").get() as Record<string, unknown>;
     db.close();
     expect(JSON.stringify(row)).not.toContain(TOKEN);
-    expect(String(row.private_token_enc)).toMatch(/^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+    expect(String(row.private_token_enc)).toMatch(
+      /^v2:[0-9a-f]{16}:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/,
+    );
     // The whole file, WAL included, holds no plaintext token.
     for (const f of [s.path, `${s.path}-wal`]) {
       try {
@@ -129,10 +131,13 @@ describe('store: instances', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(SecretError);
-    expect((err as SecretError).code).toBe('wrong_key');
+    // The value names its key, so the error says which key is missing and where keys come from.
+    expect((err as SecretError).code).toBe('unknown_key');
     expect((err as Error).message).toBe(
-      'the private token of instance prod cannot be decrypted: the secret key changed; set DTC_SECRET_KEY to the key ' +
-        'used before or re-enter the token with `dtc instance update prod --private-token ...`',
+      `the private token of instance prod was encrypted with key ${keyId(KEY)}, which this process does not ` +
+        `have (it has ${keyId(Buffer.alloc(32, 9))} (the key given to the store)); set DTC_SECRET_KEY to that key, ` +
+        'or put it in secret.key.previous in the data directory, or re-enter the token with ' +
+        '`dtc instance update prod --private-token ...`',
     );
   });
 
@@ -206,9 +211,12 @@ describe('store: secret key', () => {
     const x = encryptSecret(KEY, 'same', 'aad');
     const y = encryptSecret(KEY, 'same', 'aad');
     expect(x).not.toBe(y);
-    expect(Buffer.from(x.split(':')[1], 'base64')).toHaveLength(12);
+    expect(x.split(':')[1]).toBe(keyId(KEY)); // the key it was made with
+    expect(Buffer.from(x.split(':')[2], 'base64')).toHaveLength(12);
     expect(decryptSecret(KEY, y, 'aad', 'it', 'fix it')).toBe('same');
-    expect(() => decryptSecret(KEY, 'garbage', 'aad', 'the token', 'fix it')).toThrow(/not a v1 ciphertext/);
+    expect(() => decryptSecret(KEY, 'garbage', 'aad', 'the token', 'fix it')).toThrow(
+      'the token is not a ciphertext dtc made (corrupted store?); fix it',
+    );
   });
 
   it('stores a proxy password encrypted, shows it as ****, and moves an old plaintext one', async () => {
