@@ -137,6 +137,28 @@ const samples: Record<string, Sample> = {
   'GET /api/instances': { request: () => json('GET', '/api/instances'), ok: 200 },
   'GET /api/instances/:name': { request: () => json('GET', '/api/instances/lab'), ok: 200 },
   'POST /api/instances/:name/test': { request: () => json('POST', '/api/instances/lab/test'), ok: 200 },
+  'POST /api/instances': {
+    request: () =>
+      json('POST', '/api/instances?test=false', {
+        name: unique('i'),
+        url: sim.url,
+        publicToken: 'pub',
+        privateToken: 'priv',
+      }),
+    ok: 201,
+  },
+  'PATCH /api/instances/:name': {
+    request: () => json('PATCH', '/api/instances/lab', { pollIntervalSeconds: 60 }),
+    ok: 200,
+  },
+  'DELETE /api/instances/:name': {
+    request: () => {
+      const name = unique('x');
+      store.instances.add({ name, url: sim.url, publicToken: 'pub', privateToken: 'priv' });
+      return json('DELETE', `/api/instances/${name}`);
+    },
+    ok: 204,
+  },
   'GET /api/detections': { request: () => json('GET', '/api/detections'), ok: 200 },
   'GET /api/detections/:id': { request: () => json('GET', '/api/detections/1'), ok: 200 },
   'GET /api/commands': { request: () => json('GET', '/api/commands'), ok: 200 },
@@ -176,6 +198,9 @@ const expectedAccess: Record<string, string> = {
   'POST /api/apikeys': 'admin',
   'DELETE /api/apikeys/:id': 'admin',
   'POST /api/instances/:name/test': 'admin',
+  'POST /api/instances': 'admin',
+  'PATCH /api/instances/:name': 'admin',
+  'DELETE /api/instances/:name': 'admin',
 };
 
 describe('access control, generated from the route table', () => {

@@ -1,0 +1,139 @@
+// Managing instances through the API on a running service: a wrong private token is refused in words
+// and nothing is saved; a good one starts polling at once; enabling, disabling, changing and deleting
+// apply without a restart; an instance from the config file is read-only.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceLogger } from '../../src/service/logger.ts';
+import { type Service, startService } from '../../src/service/service.ts';
+import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { waitFor } from '../deliver/helpers.ts';
+
+const quiet: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+let sim: Simulator;
+let svc: Service;
+let key: string;
+const api = async (method: string, path: string, body?: unknown) => {
+  const r = await fetch(`${svc.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, json: r.status === 204 ? undefined : ((await r.json()) as any) };
+};
+const state = async (name: string) =>
+  (await api('GET', '/api/instances')).json.find((i: any) => i.name === name)?.status?.state;
+
+beforeAll(async () => {
+  sim = await startSimulator({
+    publicToken: 'lab-pub',
+    privateToken: 'lab-priv',
+    seed: 9,
+    history: { count: 200, days: 1 },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'dtc-manage-'));
+  const config = join(dir, 'dtc.yaml');
+  writeFileSync(
+    config,
+    `instances:\n  - name: fixed\n    url: ${sim.url}\n    publicToken: lab-pub\n    privateToken: lab-priv\n    pollIntervalSeconds: 30\n`,
+  );
+  svc = await startService({
+    dataDir: join(dir, 'data'),
+    port: 0,
+    configFile: config,
+    log: quiet,
+    env: { DTC_SECRET_KEY: 'c'.repeat(64) },
+  });
+  key = readFileSync(svc.bootstrap!.keyFile, 'utf8').trim();
+}, 60_000);
+afterAll(async () => {
+  await svc?.stop();
+  await sim?.close();
+});
+
+describe('instance management over the API', () => {
+  it('refuses a wrong private token in words and saves nothing; a good one polls at once', async () => {
+    const wrong = await api('POST', '/api/instances', {
+      name: 'lab',
+      url: sim.url,
+      publicToken: 'lab-pub',
+      privateToken: 'not-the-token',
+      pollIntervalSeconds: 30,
+    });
+    expect(wrong.status).toBe(422);
+    expect(wrong.json).toMatchObject({ code: 'connection_failed' });
+    expect(wrong.json.message).toMatch(/connection test failed, nothing saved: .*SIGNATURE/i);
+    expect(await state('lab')).toBeUndefined();
+
+    const invalid = await api('POST', '/api/instances', {
+      name: 'Bad Name!',
+      url: 'ftp://x',
+      publicToken: 'a',
+      privateToken: 'b',
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json).toMatchObject({ code: 'invalid_parameter' });
+
+    const added = await api('POST', '/api/instances', {
+      name: 'lab',
+      url: sim.url,
+      publicToken: 'lab-pub',
+      privateToken: 'lab-priv',
+      pollIntervalSeconds: 30,
+    });
+    expect(added.status).toBe(201);
+    expect(added.json).toMatchObject({ name: 'lab', source: 'store', enabled: true });
+    expect(JSON.stringify(added.json)).not.toContain('lab-priv');
+    // The poller started without a restart: detections of the new instance arrive.
+    await waitFor(
+      async () =>
+        (await api('GET', '/api/detections?instance=lab&limit=1')).json.total > 0 ? true : undefined,
+      20_000,
+      'lab polled',
+    );
+    await waitFor(async () => ((await state('lab')) === 'ok' ? true : undefined), 20_000, 'lab ok');
+    expect(
+      (
+        await api('POST', '/api/instances', {
+          name: 'lab',
+          url: sim.url,
+          publicToken: 'x',
+          privateToken: 'y',
+        })
+      ).status,
+    ).toBe(409);
+  }, 60_000);
+
+  it('disables, re-enables, changes and deletes an instance at once', async () => {
+    expect((await api('PATCH', '/api/instances/lab', { enabled: false })).status).toBe(200);
+    expect(await state('lab')).toBe('disabled');
+    expect(
+      (await api('PATCH', '/api/instances/lab', { enabled: true, pollIntervalSeconds: 60 })).json,
+    ).toMatchObject({
+      enabled: true,
+      pollIntervalS: 60,
+    });
+    await waitFor(async () => ((await state('lab')) === 'ok' ? true : undefined), 20_000, 're-enabled');
+    // A connection change is tested first: a wrong token is refused and the old one stays.
+    const bad = await api('PATCH', '/api/instances/lab', { privateToken: 'wrong-again' });
+    expect(bad.status).toBe(422);
+    expect(await state('lab')).toBe('ok');
+    const check = await api('POST', '/api/instances/lab/test');
+    expect(check.json.ok).toBe(true);
+    expect((await api('DELETE', '/api/instances/lab')).status).toBe(204);
+    expect(await state('lab')).toBeUndefined();
+    expect((await api('DELETE', '/api/instances/lab')).status).toBe(404);
+    const runs = (await api('GET', '/api/command-runs?limit=20')).json.map((r: any) => r.command);
+    expect(runs).toEqual(expect.arrayContaining(['instance.add', 'instance.update', 'instance.remove']));
+  }, 60_000);
+
+  it('shows config-file instances as read-only', async () => {
+    const fixed = (await api('GET', '/api/instances')).json.find((i: any) => i.name === 'fixed');
+    expect(fixed).toMatchObject({ source: 'config' });
+    const change = await api('PATCH', '/api/instances/fixed', { enabled: false });
+    expect(change.status).toBe(409);
+    expect(change.json.message).toMatch(/declared in .*dtc\.yaml: change it there/);
+    expect((await api('DELETE', '/api/instances/fixed')).status).toBe(409);
+  });
+});
