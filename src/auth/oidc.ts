@@ -277,12 +277,24 @@ function toAuthError(err: unknown): AuthError {
       'unauthenticated',
       `the OpenID provider refused the sign-in: ${err.error}${err.error_description ? ` (${err.error_description.slice(0, 300)})` : ''}`,
     );
-  if (err instanceof client.ResponseBodyError) {
+  // A refused exchange comes as an error body, or (a wrong client secret, often) as a 401 challenge.
+  const refusal =
+    err instanceof client.ResponseBodyError
+      ? { error: err.error, description: err.error_description }
+      : err instanceof client.WWWAuthenticateChallengeError
+        ? {
+            error: err.cause[0]?.parameters.error ?? `HTTP ${err.status}`,
+            description: err.cause[0]?.parameters.error_description,
+          }
+        : undefined;
+  if (refusal) {
     const hint =
-      err.error === 'invalid_client' ? ': check oidc.clientId, oidc.clientSecret and oidc.clientAuth' : '';
+      refusal.error === 'invalid_client'
+        ? ': check oidc.clientId, oidc.clientSecret and oidc.clientAuth'
+        : '';
     return new AuthError(
       'unauthenticated',
-      `the OpenID provider refused the code exchange: ${err.error}${err.error_description ? ` (${err.error_description.slice(0, 300)})` : ''}${hint}`,
+      `the OpenID provider refused the code exchange: ${refusal.error}${refusal.description ? ` (${refusal.description.slice(0, 300)})` : ''}${hint}`,
     );
   }
   const code = (err as { code?: string }).code;
