@@ -30,7 +30,10 @@ const groups: Record<string, string[]> = {
   bob: ['dtc-analysts', 'everyone'],
   carol: ['everyone'],
   admin: ['dtc-admins'], // the same name as the local bootstrap admin
+  erin: ['dtc-admins'],
 };
+/** A preferred_username other than the login, where one differs. */
+const usernames: Record<string, string> = { erin: 'Erin Example' };
 
 let provider: Server;
 let caFile: string;
@@ -86,7 +89,7 @@ beforeAll(async () => {
             accountId: sub,
             claims: async () => ({
               sub,
-              preferred_username: sub,
+              preferred_username: usernames[sub] ?? sub,
               name: `${sub} (test)`,
               groups: groups[sub],
             }),
@@ -327,6 +330,15 @@ describe('single sign-on by OpenID Connect', () => {
     expect(svc.access.listUsers().map((u) => u.name)).not.toContain('carol');
   });
 
+  it('refuses a name that is not a valid user name here, and says which setting to change', async () => {
+    const s = await signIn('erin');
+    expect(s.res.status).toBe(403);
+    expect(JSON.parse(s.body).message).toBe(
+      'the provider names this user "Erin Example", which is not a valid user name here (letters, digits and . _ @ -, at most 64): choose another name claim (oidc.nameClaim)',
+    );
+    expect(sessionOf(s)).toBeUndefined();
+  });
+
   it('refuses a callback whose state was tampered with, and the code cannot be used after', async () => {
     let original: URL | undefined;
     const s = await signIn('alice', {
@@ -381,6 +393,27 @@ describe('single sign-on by OpenID Connect', () => {
     );
     expect(sessionOf(s)).toBeUndefined();
     expect(svc.access.listUsers().find((u) => u.name === 'admin')?.source).toBe('local');
+  });
+
+  it('takes over a local user only when configured to, which then keeps its password', async () => {
+    await svc.access.addUser('dave', 'a long enough password', 'viewer');
+    await expect(svc.access.signInExternal({ name: 'dave', role: 'admin', source: 'oidc' })).rejects.toThrow(
+      /a local user named "dave" exists here/,
+    );
+    const s = await svc.access.signInExternal({
+      name: 'dave',
+      role: 'admin',
+      source: 'oidc',
+      takeOverLocal: true,
+    });
+    expect(svc.access.session(s.sessionId)).toMatchObject({ user: 'dave', role: 'admin', via: 'session' });
+    expect(svc.access.listUsers().find((u) => u.name === 'dave')).toMatchObject({
+      source: 'local',
+      role: 'admin',
+    });
+    expect((await svc.access.login('dave', 'a long enough password', '127.0.0.1')).principal.role).toBe(
+      'admin',
+    );
   });
 
   it('keeps a single sign-on user password-less: no password login, no password set here', async () => {
