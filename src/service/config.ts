@@ -317,6 +317,14 @@ export function validateConfig(
     const sl = result.data.syslog;
     if (sl?.tlsPort !== undefined && !sl.tls)
       lines.push('syslog.tls: is required with syslog.tlsPort (keyFile, certFile)');
+    // The provider sends browsers back to this URL; a Host the API refuses would end every sign-on there.
+    const { oidc, api } = result.data;
+    const back = oidc?.redirectUrl ?? api.publicUrl;
+    const host = back && new URL(back).hostname.toLowerCase();
+    if (oidc && host && api.allowedHosts && !api.allowedHosts.includes(host))
+      lines.push(
+        `${oidc.redirectUrl ? 'oidc.redirectUrl' : 'api.publicUrl'}: its host ${host} is not in api.allowedHosts, so the API would refuse the sign-on's callback`,
+      );
   }
   if (lines.length || !result.success)
     throw new ConfigError(`${source} is invalid:\n  - ${lines.join('\n  - ')}`);

@@ -518,6 +518,21 @@ describe('the oidc: config section', () => {
     });
     expect(() => validateConfig({ oidc: base })).toThrow(/oidc\.roleMap: maps no claim value to a role/);
     expect(() => validateConfig({ oidc: { ...base, defaultRole: 'viewer' } })).not.toThrow();
+    const api = { host: '0.0.0.0', insecureHttp: true, allowedHosts: ['dtc.example.com'] };
+    const oidc = {
+      ...base,
+      defaultRole: 'viewer',
+      redirectUrl: 'https://other.example.com/api/auth/oidc/callback',
+    };
+    expect(() => validateConfig({ api, oidc })).toThrow(
+      "oidc.redirectUrl: its host other.example.com is not in api.allowedHosts, so the API would refuse the sign-on's callback",
+    );
+    expect(() =>
+      validateConfig({
+        api: { ...api, publicUrl: 'https://dtc.example.com' },
+        oidc: { ...oidc, redirectUrl: undefined },
+      }),
+    ).not.toThrow();
   });
 
   it('names every bad field, and an unset secret variable', () => {
