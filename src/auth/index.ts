@@ -40,7 +40,9 @@ export class AuthError extends Error {
       | 'rate_limited'
       | 'invalid_parameter'
       | 'not_found'
-      | 'conflict',
+      | 'conflict'
+      | 'invalid_request'
+      | 'upstream_failed',
     message: string,
     readonly retryAfterSeconds?: number,
   ) {
@@ -91,6 +93,12 @@ export class AccessControl {
 
   async setPassword(name: string, password: string): Promise<void> {
     checkPassword(password);
+    // A single sign-on user proves who they are at the provider; a password here would be a second door.
+    if (this.#id.users.get(name)?.source === 'oidc')
+      throw new AuthError(
+        'conflict',
+        `"${name}" signs in through the OpenID provider, which keeps their password; none is set here`,
+      );
     if (!this.#id.users.setPassword(name, await hashPassword(password)))
       throw new AuthError('not_found', `no user named "${name}"`);
   }
@@ -200,6 +208,39 @@ export class AccessControl {
       throw new AuthError('unauthenticated', 'wrong user name or password');
     }
     this.#failures.delete(`u:${name}|${address}`);
+    return this.#openSession(name, role);
+  }
+
+  /**
+   * A person an identity provider vouched for (single sign-on): creates the user on first sign-in (no
+   * password, `source` oidc), sets its role from the provider's claims on every sign-in, and opens a
+   * session as a password login does. A local user of the same name is not taken over unless allowed.
+   */
+  async signInExternal(o: {
+    name: string;
+    role: Role;
+    source: 'oidc';
+    takeOverLocal?: boolean;
+  }): Promise<{ sessionId: string; principal: Principal; expiresAt: number }> {
+    if (!NAME.test(o.name))
+      throw new AuthError(
+        'forbidden',
+        `the provider names this user "${o.name.slice(0, 80)}", which is not a valid user name here ` +
+          '(letters, digits and . _ @ -, at most 64): choose another name claim (oidc.nameClaim)',
+      );
+    const user = this.#id.users.get(o.name);
+    if (user && user.source !== o.source && !o.takeOverLocal)
+      throw new AuthError(
+        'forbidden',
+        `a ${user.source} user named "${o.name}" exists here, and a sign-on does not take it over: ` +
+          `remove it (\`dtc user remove ${o.name}\`) or set oidc.takeOverLocalUsers: true`,
+      );
+    if (!user) this.#id.users.add({ name: o.name, passwordHash: null, source: o.source });
+    this.#id.grants.set(`user:${o.name}`, o.role);
+    return this.#openSession(o.name, o.role);
+  }
+
+  #openSession(name: string, role: Role): { sessionId: string; principal: Principal; expiresAt: number } {
     const s = newSession();
     const expiresAt = Date.now() + this.#sessionTtlMs;
     this.#id.sessions.add({ digest: s.digest, user: name, csrf: s.csrf, expiresAt });

@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { AccessControl } from '../auth/index.ts';
+import type { OidcLogin } from '../auth/oidc.ts';
 import type { InstanceStatus } from '../collect/collector.ts';
 import type { ConnectionCheckResult } from '../collect/health.ts';
 import type { SinkStatus } from '../deliver/worker.ts';
@@ -24,12 +25,15 @@ import { commandRoutes } from './routes/commands.ts';
 import { detectionRoutes } from './routes/detections.ts';
 import { healthRoutes } from './routes/health.ts';
 import { instanceRoutes, manageInstanceRoutes } from './routes/instances.ts';
+import { oidcRoutes } from './routes/oidc.ts';
 import { sinkRoutes } from './routes/sinks.ts';
 
 export interface ApiDeps {
   store: Store;
   /** Who may do what: every route but the public ones needs an API key or a session. */
   access: AccessControl;
+  /** Single sign-on by OpenID Connect, when configured (its routes answer 404 otherwise). */
+  oidc?: OidcLogin;
   /** PEM key and certificate: the API is served over HTTPS (session cookies are then Secure). */
   https?: { key: Buffer | string; cert: Buffer | string };
   tls?: boolean;
@@ -156,6 +160,7 @@ export function buildApi(deps: ApiDeps): Api {
   });
 
   app.register(authRoutes, { access: deps.access, store: deps.store, tls: !!(deps.tls || deps.https) });
+  app.register(oidcRoutes, { oidc: deps.oidc, store: deps.store, tls: !!(deps.tls || deps.https) });
   app.register(healthRoutes, { deps });
   app.register(instanceRoutes, { deps });
   app.register(manageInstanceRoutes, { deps });

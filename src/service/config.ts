@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ROLES } from '../auth/roles.ts';
 import { parseSource } from '../collect/trust.ts';
 import { sinkModuleFor } from '../deliver/registry.ts';
 import { FORMATS } from '../normalize/index.ts';
@@ -118,6 +119,64 @@ export const sinkSchema = z.strictObject({
     .default({ initialBackoffSeconds: 0.5, maxBackoffSeconds: 30, multiplier: 2 }),
 });
 
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * Single sign-on by OpenID Connect. The client secret is a `${ENV}` reference in practice; it is never
+ * logged nor returned. Who may sign in, and as what, comes from one claim through `roleMap`.
+ */
+export const oidcSchema = z
+  .strictObject({
+    /** The provider's issuer; its metadata is read from `<issuer>/.well-known/openid-configuration`. */
+    issuer: z.string().refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname));
+        } catch {
+          return false;
+        }
+      },
+      {
+        message:
+          'must be an https URL such as https://login.example.com/realms/soc (http only for a provider on this machine)',
+      },
+    ),
+    clientId: z.string().min(1, 'is empty'),
+    clientSecret: z.string().min(1, 'is empty'),
+    /** How the client authenticates at the token endpoint. */
+    clientAuth: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    /** Registered at the provider; default `<api.publicUrl or the API's address>/api/auth/oidc/callback`. */
+    redirectUrl: url.optional(),
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope is one word'))
+      .default(['openid', 'profile', 'email']),
+    /** The claim with the person's groups or roles: `groups`, `roles`, `realm_access.roles`, a URL. */
+    roleClaim: z.string().min(1).default('groups'),
+    /** Claim value → role (viewer, analyst, responder, admin); the strongest match wins. */
+    roleMap: z
+      .record(z.string().min(1), z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }))
+      .default({}),
+    /** The role of someone none of whose values is mapped; absent: they are refused. */
+    defaultRole: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }).optional(),
+    /** The claim that names the user here (shown in lists and the audit trail). */
+    nameClaim: z.string().min(1).default('preferred_username'),
+    /** Let a sign-on use a local (password) user of the same name; otherwise it is refused. */
+    takeOverLocalUsers: z.boolean().default(false),
+    /** A private CA for the provider's certificate. */
+    tls: z.strictObject({ caFile: z.string() }).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (!Object.keys(o.roleMap).length && !o.defaultRole)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roleMap'],
+        message:
+          'maps no claim value to a role and there is no defaultRole, so no one could sign in: ' +
+          'add e.g. { dtc-admins: admin, dtc-analysts: analyst }',
+      });
+  });
+
 export const configSchema = z.strictObject({
   dataDir: z.string().optional(),
   api: z
@@ -132,6 +191,8 @@ export const configSchema = z.strictObject({
       insecureHttp: z.boolean().default(false),
       /** Requests a minute per identity. */
       rateLimitPerMinute: z.number().int().min(1).default(1200),
+      /** The URL people reach the API at, when it differs from its address (a proxy in front). */
+      publicUrl: url.optional(),
     })
     .default({ host: '127.0.0.1', port: 8080, insecureHttp: false, rateLimitPerMinute: 1200 }),
   commands: z
@@ -150,6 +211,7 @@ export const configSchema = z.strictObject({
   instances: z.array(instanceSchema).default([]),
   syslog: syslogSchema.optional(),
   sinks: z.array(sinkSchema).default([]),
+  oidc: oidcSchema.optional(),
   /** What is kept of records that could not be understood or delivered. */
   deadLetters: z
     .strictObject({
@@ -164,6 +226,7 @@ export type InstanceConfig = z.infer<typeof instanceSchema>;
 export type Config = z.infer<typeof configSchema>;
 export type SyslogConfig = z.infer<typeof syslogSchema>;
 export type SinkConfigEntry = z.infer<typeof sinkSchema>;
+export type OidcConfig = z.infer<typeof oidcSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -254,6 +317,14 @@ export function validateConfig(
     const sl = result.data.syslog;
     if (sl?.tlsPort !== undefined && !sl.tls)
       lines.push('syslog.tls: is required with syslog.tlsPort (keyFile, certFile)');
+    // The provider sends browsers back to this URL; a Host the API refuses would end every sign-on there.
+    const { oidc, api } = result.data;
+    const back = oidc?.redirectUrl ?? api.publicUrl;
+    const host = back && new URL(back).hostname.toLowerCase();
+    if (oidc && host && api.allowedHosts && !api.allowedHosts.includes(host))
+      lines.push(
+        `${oidc.redirectUrl ? 'oidc.redirectUrl' : 'api.publicUrl'}: its host ${host} is not in api.allowedHosts, so the API would refuse the sign-on's callback`,
+      );
   }
   if (lines.length || !result.success)
     throw new ConfigError(`${source} is invalid:\n  - ${lines.join('\n  - ')}`);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AccessControl } from '../auth/index.ts';
+import { OidcLogin } from '../auth/oidc.ts';
 import { Collector, type InstanceRecord } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } from '../collect/syslog.ts';
@@ -301,9 +302,35 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         `first start: created the user "admin" (password in ${bootstrap.passwordFile}) and an admin API key ` +
           `(in ${bootstrap.keyFile}); change the password with \`dtc user passwd admin\``,
       );
+    // Single sign-on: the provider is asked for its metadata on the first login (and now, to say early
+    // when it cannot be reached); password logins and API keys work whatever it answers.
+    let apiUrl = '';
+    const oc = config.oidc;
+    // Beyond loopback the address the API binds (0.0.0.0, say) is not one a browser can be sent back to.
+    if (oc && !oc.redirectUrl && !config.api.publicUrl && !LOOPBACK.includes(host))
+      throw new Error(
+        `single sign-on needs oidc.redirectUrl (or api.publicUrl) when the API listens on ${host}: ` +
+          'the URL browsers reach the API at, as registered at the OpenID provider',
+      );
+    const oidc = oc
+      ? new OidcLogin(
+          {
+            ...oc,
+            ca: oc.tls?.caFile ? readCaFile(oc.tls.caFile) : undefined,
+            redirectUrl:
+              oc.redirectUrl ??
+              (config.api.publicUrl
+                ? new URL('/api/auth/oidc/callback', config.api.publicUrl).href
+                : undefined),
+          },
+          access,
+          { apiUrl: () => apiUrl, log },
+        )
+      : undefined;
     const api = buildApi({
       store,
       access,
+      oidc,
       https,
       tls: !!https,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
@@ -336,6 +363,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     cleanup.unshift(() => api.close());
     const addr = api.server.address();
     const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+    apiUrl = url;
+    if (oidc) {
+      log.info(`single sign-on: OpenID provider ${oidc.issuer}, redirect URL ${oidc.redirectUri}`);
+      oidc
+        .discover()
+        .catch((err: Error) => log.warn(`single sign-on: ${err.message}; it is tried again at each sign-in`));
+    }
     collector.start();
 
     let syslog: SyslogReceiver | undefined;
@@ -384,5 +418,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     for (const f of cleanup) await Promise.resolve(f()).catch(() => {});
     lock.release();
     throw err;
+  }
+}
+
+function readCaFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`oidc.tls.caFile: cannot read ${file}: ${(err as Error).message}`);
   }
 }

@@ -97,6 +97,12 @@ const samples: Record<string, Sample> = {
     ok: 200,
   },
   'POST /api/auth/logout': { request: () => json('POST', '/api/auth/logout'), ok: 204 },
+  // Single sign-on is not configured here: both routes say so (test/server/oidc.test.ts signs in).
+  'GET /api/auth/oidc/login': { request: () => json('GET', '/api/auth/oidc/login'), ok: 404 },
+  'GET /api/auth/oidc/callback': {
+    request: () => json('GET', '/api/auth/oidc/callback?code=x&state=y'),
+    ok: 404,
+  },
   'GET /api/auth/me': { request: () => json('GET', '/api/auth/me'), ok: 200 },
   'GET /api/users': { request: () => json('GET', '/api/users'), ok: 200 },
   'POST /api/users': {
@@ -190,6 +196,8 @@ const expectedAccess: Record<string, string> = {
   'GET /healthz': 'public',
   'GET /api/openapi.json': 'public',
   'POST /api/auth/login': 'public',
+  'GET /api/auth/oidc/login': 'public',
+  'GET /api/auth/oidc/callback': 'public',
   'GET /api/users': 'admin',
   'POST /api/users': 'admin',
   'PUT /api/users/:name/role': 'admin',
