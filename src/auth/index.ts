@@ -91,6 +91,11 @@ export class AccessControl {
     this.#id.grants.set(`user:${name}`, role);
   }
 
+  /** Whether the password is the user's (for a change made by the user themself). */
+  async checkPassword(name: string, password: string): Promise<boolean> {
+    return verifyPassword(password, this.#id.users.get(name)?.passwordHash ?? null);
+  }
+
   async setPassword(name: string, password: string): Promise<void> {
     checkPassword(password);
     // A single sign-on user proves who they are at the provider; a password here would be a second door.
@@ -99,12 +104,17 @@ export class AccessControl {
         'conflict',
         `"${name}" signs in through the OpenID provider, which keeps their password; none is set here`,
       );
+    // Every session of the user ends: whoever held one with the old password is out.
+    this.#id.sessions.removeUser(name);
     if (!this.#id.users.setPassword(name, await hashPassword(password)))
       throw new AuthError('not_found', `no user named "${name}"`);
   }
 
   setRole(name: string, role: Role): void {
     if (!this.#id.users.get(name)) throw new AuthError('not_found', `no user named "${name}"`);
+    const admins = this.listUsers().filter((u) => u.role === 'admin');
+    if (role !== 'admin' && admins.length === 1 && admins[0].name === name)
+      throw new AuthError('conflict', `"${name}" is the last admin: make another user admin first`);
     this.#id.grants.set(`user:${name}`, role);
   }
 
@@ -200,14 +210,16 @@ export class AccessControl {
     address: string,
   ): Promise<{ sessionId: string; principal: Principal; expiresAt: number }> {
     this.#throttle(name, address);
+    // Counted as a failure before the slow check, so parallel guesses cannot all pass the throttle;
+    // a success takes it back.
+    const attempt = this.#fail(name, address);
     const user = this.#id.users.get(name);
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
     const role = ok ? this.roleOf(`user:${name}`) : undefined;
-    if (!ok || !role) {
-      this.#fail(name, address);
-      throw new AuthError('unauthenticated', 'wrong user name or password');
-    }
+    if (!ok || !role) throw new AuthError('unauthenticated', 'wrong user name or password');
     this.#failures.delete(`u:${name}|${address}`);
+    const perAddress = this.#failures.get(`a:${address}`);
+    perAddress?.splice(perAddress.lastIndexOf(attempt), 1);
     return this.#openSession(name, role);
   }
 
@@ -278,31 +290,34 @@ export class AccessControl {
     }
   }
 
-  #fail(name: string, address: string) {
+  #fail(name: string, address: string): number {
     const now = Date.now();
     for (const key of [`u:${name}|${address}`, `a:${address}`])
       this.#failures.set(key, [...(this.#failures.get(key) ?? []), now]);
+    return now;
   }
 
   /**
    * A first start with no user: `admin` with a random password, and an admin API key, each in a 0600
    * file of the data directory (as Grafana and Jenkins do), so the demo works with no other step.
    */
-  async bootstrap(dataDir: string): Promise<{ passwordFile: string; keyFile: string } | undefined> {
+  async bootstrap(
+    dataDir: string,
+  ): Promise<{ passwordFile: string; keyFile: string; keyPrefix: string } | undefined> {
     if (this.#id.users.count() > 0) return undefined;
     const passwordFile = join(dataDir, 'admin-password');
     const keyFile = join(dataDir, 'admin-api-key');
-    const password = randomPassword();
-    await this.addUser('admin', password, 'admin');
-    const key = this.createApiKey({ owner: 'admin', name: 'bootstrap', role: 'admin' });
-    for (const [file, text] of [
-      [passwordFile, password],
-      [keyFile, key.key],
-    ]) {
+    const write = (file: string, text: string) => {
       writeFileSync(file, `${text}\n`, { mode: 0o600 });
       chmodSync(file, 0o600); // a file left from an earlier data directory keeps its old mode otherwise
-    }
-    return { passwordFile, keyFile };
+    };
+    // The password file first: if the directory cannot take it, no admin exists whose password is lost.
+    const password = randomPassword();
+    write(passwordFile, password);
+    await this.addUser('admin', password, 'admin');
+    const key = this.createApiKey({ owner: 'admin', name: 'bootstrap', role: 'admin' });
+    write(keyFile, key.key);
+    return { passwordFile, keyFile, keyPrefix: key.prefix };
   }
 }
 

@@ -25,6 +25,10 @@ export function registerStart(program: Command): void {
     .option('--tls-cert <file>', 'PEM certificate: HTTPS for the API, and --syslog-tls')
     .option('--insecure-http', 'allow plain HTTP when --host is beyond loopback (a TLS proxy in front)')
     .option(
+      '--allowed-hosts <names>',
+      'beyond loopback: the host names clients reach the API by (comma-separated)',
+    )
+    .option(
       '--sink <format:destination>',
       'deliver detections, e.g. ecs:file:///var/log/dt.ndjson, cef:syslog+tcp://127.0.0.1:5514, json:https://siem.example/hook, ecs:elasticsearch://127.0.0.1:9200/darktrace, ocsf:nats://127.0.0.1:4222/darktrace (repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],

@@ -108,7 +108,7 @@ export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): voi
           reply.raw.end(
             JSON.stringify({
               jsonrpc: '2.0',
-              error: { code: -32603, message: `internal error: ${(err as Error).message}` },
+              error: { code: -32603, message: 'internal error: see the service log' },
               id: null,
             }),
           );

@@ -52,6 +52,8 @@ export interface ServiceOptions {
   tlsCertFile?: string;
   /** Listen beyond loopback over plain HTTP (refused otherwise). */
   insecureHttp?: boolean;
+  /** Host header names the API answers to beyond loopback (overrides api.allowedHosts). */
+  allowedHosts?: string[];
 }
 
 export interface Service {
@@ -68,7 +70,7 @@ export interface Service {
   demoSinkFile?: string;
   access: AccessControl;
   /** Where a first start wrote the bootstrap admin's password and API key. */
-  bootstrap?: { passwordFile: string; keyFile: string };
+  bootstrap?: { passwordFile: string; keyFile: string; keyPrefix: string };
   stop(): Promise<void>;
 }
 
@@ -125,6 +127,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         ? { key: readFileSync(apiKeyFile), cert: readFileSync(apiCertFile) }
         : undefined;
     // Beyond loopback, passwords, session cookies and API keys would cross the network in the clear.
+    const allowedHosts = o.allowedHosts ?? config.api.allowedHosts;
+    // Beyond loopback a DNS-rebinding page could reach the API under any name: the names are required.
+    if (!LOOPBACK.includes(host) && !allowedHosts?.length)
+      throw new Error(
+        `the API would listen on ${host}: say which names clients reach it by, with --allowed-hosts ` +
+          'dtc.example.com,10.0.0.5 (or api.allowedHosts in the config)',
+      );
     if (!LOOPBACK.includes(host) && !https && !(o.insecureHttp ?? config.api.insecureHttp))
       throw new Error(
         `the API would listen on ${host} without TLS: give --tls-cert and --tls-key (or api.tls in the config), ` +
@@ -300,7 +309,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     if (bootstrap)
       log.warn(
         `first start: created the user "admin" (password in ${bootstrap.passwordFile}) and an admin API key ` +
-          `(in ${bootstrap.keyFile}); change the password with \`dtc user passwd admin\``,
+          `(in ${bootstrap.keyFile}); change the password with \`dtc user passwd admin\`, and once you have ` +
+          `keys of your own revoke this one with \`dtc apikey revoke ${bootstrap.keyPrefix}\``,
       );
     // Single sign-on: the provider is asked for its metadata on the first login (and now, to say early
     // when it cannot be reached); password logins and API keys work whatever it answers.
@@ -345,7 +355,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       log,
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
       // On loopback the API answers loopback names only (DNS rebinding); elsewhere, the configured names.
-      allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : config.api.allowedHosts,
+      allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : allowedHosts,
       extend: (app) => registerMcpRoutes(app, { store, host, maxItems: config.commands.maxItems }),
     });
     if (!LOOPBACK.includes(host) && !https)

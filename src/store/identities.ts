@@ -74,6 +74,8 @@ export interface Identities {
     add(s: { digest: string; user: string; csrf: string; expiresAt: number }): void;
     find(digest: string, now: number): SessionRow | undefined;
     remove(digest: string): void;
+    /** Ends every session of a user (a password change, a removal). */
+    removeUser(user: string): void;
     /** Drops expired sessions; returns how many. */
     prune(now: number): number;
   };
@@ -227,6 +229,7 @@ export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
         return r && { user: r.user, csrf: r.csrf, createdAt: r.created_at, expiresAt: r.expires_at };
       },
       remove: (digest) => void x.run(k.deleteFrom('sessions').where('digest', '=', digest)),
+      removeUser: (user) => void x.run(k.deleteFrom('sessions').where('user', '=', user)),
       prune: (now) => x.run(k.deleteFrom('sessions').where('expires_at', '<=', now)).changes,
     },
   };

@@ -32,6 +32,24 @@ const keys = {} as Record<Role, string>;
 let n = 0;
 const unique = (p: string) => `${p}${++n}`;
 
+/** Signs in as the role's user and sends the request with the session cookie and its CSRF token. */
+async function asSession(role: Role, o: InjectOptions): Promise<LightMyRequestResponse> {
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { user: role, password: PASSWORD },
+  });
+  const cookie = login.cookies.find((c) => c.name === 'dtc_session')!;
+  return app.inject({
+    ...o,
+    headers: {
+      cookie: `dtc_session=${cookie.value}`,
+      'x-csrf-token': login.json().csrfToken,
+      ...(o.headers ?? {}),
+    },
+  });
+}
+
 const as = (key: string | undefined, o: InjectOptions): Promise<LightMyRequestResponse> =>
   app.inject({ ...o, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(o.headers ?? {}) } });
 
@@ -78,7 +96,8 @@ afterAll(async () => {
   await sim?.close();
 });
 
-type Sample = { request: () => Promise<InjectOptions> | InjectOptions; ok: number };
+/** `session`: the route acts only for a signed-in person, so the success case uses a session, not a key. */
+type Sample = { request: () => Promise<InjectOptions> | InjectOptions; ok: number; session?: boolean };
 const json = (method: string, url: string, payload?: unknown): InjectOptions => ({
   method: method as InjectOptions['method'],
   url,
@@ -117,10 +136,15 @@ const samples: Record<string, Sample> = {
     },
     ok: 200,
   },
-  // Each role changes its own password (to the same one, so the other samples keep working).
   'PUT /api/users/:name/password': {
-    request: () => json('PUT', '/api/users/viewer/password', { password: PASSWORD }),
+    request: () => json('PUT', `/api/users/${unique('p')}/password`, { password: PASSWORD }),
+    ok: 404,
+  },
+  // Your own password: from a session only (see session below), with the current one.
+  'PUT /api/auth/password': {
+    request: () => json('PUT', '/api/auth/password', { currentPassword: PASSWORD, password: PASSWORD }),
     ok: 204,
+    session: true,
   },
   'DELETE /api/users/:name': {
     request: async () => {
@@ -202,6 +226,7 @@ const expectedAccess: Record<string, string> = {
   'POST /api/users': 'admin',
   'PUT /api/users/:name/role': 'admin',
   'DELETE /api/users/:name': 'admin',
+  'PUT /api/users/:name/password': 'admin',
   'GET /api/apikeys': 'admin',
   'POST /api/apikeys': 'admin',
   'DELETE /api/apikeys/:id': 'admin',
@@ -244,7 +269,9 @@ describe('access control, generated from the route table', () => {
         }
       }
       const role = r.access === 'public' ? 'viewer' : r.access;
-      const res = await as(keys[role], await sample.request());
+      const res = sample.session
+        ? await asSession(role, await sample.request())
+        : await as(keys[role], await sample.request());
       const good =
         sample.ok === -1
           ? res.statusCode < 500 && ![401, 403].includes(res.statusCode)
@@ -308,7 +335,7 @@ describe('sessions', () => {
         headers: { ...headers, 'content-type': 'text/plain' },
         payload: '{"breachIds":[1],"comment":"x"}',
       }),
-      await app.inject({ method: 'POST', url: '/api/instances/lab/test', headers }),
+      await app.inject({ method: 'POST', url: '/api/instances/lab/commands/get-status', headers }),
       await app.inject({ method: 'POST', url: '/api/auth/logout', headers }),
     ];
     expect(refused.map((r) => r.statusCode)).toEqual([403, 403, 403, 403]);
@@ -416,5 +443,73 @@ describe('rate limits', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('passwords and the last admin', () => {
+  it('lets a key change no password, a person only their own with the current one, and ends old sessions', async () => {
+    await access.addUser('dana', PASSWORD, 'analyst');
+    const danaKey = access.createApiKey({ owner: 'dana', name: 'k', role: 'viewer' }).key;
+    // With a key, even the owner's own password is out of reach; another user's needs an admin.
+    const byKey = await as(
+      danaKey,
+      json('PUT', '/api/auth/password', { currentPassword: PASSWORD, password: 'x'.repeat(20) }),
+    );
+    expect(byKey.statusCode).toBe(403);
+    expect(
+      (await as(keys.analyst, json('PUT', '/api/users/dana/password', { password: 'y'.repeat(20) })))
+        .statusCode,
+    ).toBe(403);
+    const login = async (password: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { user: 'dana', password },
+        remoteAddress: '10.1.1.1',
+      });
+    const first = await login(PASSWORD);
+    const second = await login(PASSWORD);
+    const cookieOf = (r: LightMyRequestResponse) =>
+      `dtc_session=${r.cookies.find((c) => c.name === 'dtc_session')!.value}`;
+    const change = (current: string) =>
+      app.inject({
+        method: 'PUT',
+        url: '/api/auth/password',
+        headers: { cookie: cookieOf(first), 'x-csrf-token': first.json().csrfToken },
+        payload: { currentPassword: current, password: 'dana-new-password' },
+      });
+    expect((await change('wrong-current-password')).statusCode).toBe(403);
+    expect((await change(PASSWORD)).statusCode).toBe(204);
+    // The other session (someone who had the old password) is out.
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: cookieOf(second) } }))
+        .statusCode,
+    ).toBe(401);
+    expect((await login('dana-new-password')).statusCode).toBe(200);
+  });
+
+  it('keeps the throttle when guesses arrive in parallel', async () => {
+    await access.addUser('erin', PASSWORD, 'viewer');
+    const tries = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { user: 'erin', password: i === 29 ? PASSWORD : `guess-number-${i}` },
+          remoteAddress: '10.2.2.2',
+        }),
+      ),
+    );
+    const codes = tries.map((t) => t.statusCode);
+    expect(codes.filter((c) => c === 401).length).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(25);
+    expect(codes[29]).not.toBe(200);
+  });
+
+  it('refuses to demote or remove the last admin', async () => {
+    const demote = await as(keys.admin, json('PUT', '/api/users/admin/role', { role: 'viewer' }));
+    expect(demote.statusCode).toBe(409);
+    expect(demote.json().message).toMatch(/last admin/);
+    expect((await as(keys.admin, json('DELETE', '/api/users/admin'))).statusCode).toBe(409);
   });
 });

@@ -18,6 +18,7 @@ export interface StartFlags {
   tlsKey?: string;
   tlsCert?: string;
   insecureHttp?: boolean;
+  allowedHosts?: string;
   sink?: string[];
 }
 
@@ -49,6 +50,10 @@ export async function runStart(flags: StartFlags): Promise<void> {
     tlsKeyFile: flags.tlsKey,
     tlsCertFile: flags.tlsCert,
     insecureHttp: flags.insecureHttp,
+    allowedHosts: flags.allowedHosts
+      ?.split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     syslog: {
       tcpPort: portOf(flags.syslogTcp, '--syslog-tcp'),
       udpPort: portOf(flags.syslogUdp, '--syslog-udp'),

@@ -188,12 +188,42 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.put(
-    '/api/users/:name/password',
+    '/api/auth/password',
     {
-      // Any signed-in user may change their own password; an admin may change anyone's.
+      // Your own password, from a signed-in session, with the current one: an API key acts for its owner
+      // with less power and must never become the owner's password.
       config: { access: 'viewer' },
       schema: {
-        summary: "Change a user's password (your own, or anyone's as admin)",
+        summary: 'Change your own password (from a session, giving the current one); other sessions end',
+        tags: ['auth'],
+        body: Type.Object(
+          {
+            currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...Errors },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      if (p.via !== 'session')
+        throw new ApiError('forbidden', 'change a password from a signed-in session, not with an API key');
+      if (!(await access.checkPassword(p.user, req.body.currentPassword)))
+        throw new ApiError('forbidden', 'the current password is wrong');
+      await guard(() => access.setPassword(p.user, req.body.password));
+      audit(p.label, 'user.passwd', { name: p.user });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.put(
+    '/api/users/:name/password',
+    {
+      config: { access: 'admin' },
+      schema: {
+        summary: "Set a user's password (admin); the user's sessions end",
         tags: ['auth'],
         params: UserName,
         body: Type.Object(
@@ -204,11 +234,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const p = principalOf(req);
-      if (p.user !== req.params.name && p.role !== 'admin')
-        throw new ApiError('forbidden', 'only an admin may change another user’s password');
       await guard(() => access.setPassword(req.params.name, req.body.password));
-      audit(p.label, 'user.passwd', { name: req.params.name });
+      audit(principalOf(req).label, 'user.passwd', { name: req.params.name });
       return reply.status(204).send(null);
     },
   );

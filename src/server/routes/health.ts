@@ -30,7 +30,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
         response: { 200: Health },
       },
     },
-    async () => {
+    async (req) => {
       const st = deps.collector.status();
       const failing = st.filter((s) => s.state === 'failing').length;
       // A store that cannot write (full disk, read-only, damaged) degrades the service: input waits.
@@ -41,7 +41,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         instances: Object.fromEntries(STATES.map((k) => [k, st.filter((s) => s.state === k).length])),
         store: { sequence: deps.store.maxSeq(), deadLetters: deps.store.deadLetters.count(), ...health },
-        ...deps.about,
+        // Where the data lives and the demo's simulator: for signed-in callers only.
+        ...(req.principal ? deps.about : {}),
       };
     },
   );
