@@ -37,6 +37,8 @@ export interface ApiDeps {
   /** PEM key and certificate: the API is served over HTTPS (session cookies are then Secure). */
   https?: { key: Buffer | string; cert: Buffer | string };
   tls?: boolean;
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs); default none. */
+  trustProxy?: string[];
   /** Items one multi-item command call may carry (default 500). */
   maxCommandItems?: number;
   /** Requests a minute per identity (or per address before sign-in); default 1,200. */
@@ -84,6 +86,7 @@ export function buildApi(deps: ApiDeps): Api {
   const limits = { ...LIMITS, ...deps.limits };
   const app = Fastify({
     logger: false,
+    ...(deps.trustProxy?.length ? { trustProxy: deps.trustProxy } : {}),
     ...(deps.https ? { https: deps.https } : {}),
     bodyLimit: limits.bodyBytes,
     routerOptions: { maxParamLength: limits.paramLength },

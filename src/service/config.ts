@@ -191,10 +191,21 @@ export const configSchema = z.strictObject({
       insecureHttp: z.boolean().default(false),
       /** Requests a minute per identity. */
       rateLimitPerMinute: z.number().int().min(1).default(1200),
+      /**
+       * Proxies whose X-Forwarded-For to believe (addresses or CIDRs), so throttles and limits see each
+       * client rather than the proxy. Empty: none.
+       */
+      trustProxy: z.array(z.string().min(1)).default([]),
       /** The URL people reach the API at, when it differs from its address (a proxy in front). */
       publicUrl: url.optional(),
     })
-    .default({ host: '127.0.0.1', port: 8080, insecureHttp: false, rateLimitPerMinute: 1200 }),
+    .default({
+      host: '127.0.0.1',
+      port: 8080,
+      insecureHttp: false,
+      rateLimitPerMinute: 1200,
+      trustProxy: [],
+    }),
   commands: z
     .strictObject({
       /** Items one multi-item command call may carry (acknowledge 2,000 IDs = 2,000 appliance calls). */

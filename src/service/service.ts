@@ -344,6 +344,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       https,
       tls: !!https,
       rateLimitPerMinute: config.api.rateLimitPerMinute,
+      trustProxy: config.api.trustProxy,
       maxCommandItems: config.commands.maxItems,
       manage: {
         instancesChanged: applyInstances,

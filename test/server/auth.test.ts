@@ -513,3 +513,31 @@ describe('passwords and the last admin', () => {
     expect((await as(keys.admin, json('DELETE', '/api/users/admin'))).statusCode).toBe(409);
   });
 });
+
+describe('behind a trusted proxy', () => {
+  it('throttles each client address from X-Forwarded-For, not the proxy as one', async () => {
+    const proxied = buildApi({
+      store,
+      access,
+      collector: { status: () => [] },
+      metrics: createMetrics(),
+      trustProxy: ['127.0.0.1'],
+    });
+    try {
+      await access.addUser('frank', PASSWORD, 'viewer');
+      const login = (client: string, password: string) =>
+        proxied.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { user: 'frank', password },
+          headers: { 'x-forwarded-for': client },
+        });
+      for (let i = 0; i < 5; i++)
+        expect((await login('10.3.3.3', `wrong-password-${i}`)).statusCode).toBe(401);
+      expect((await login('10.3.3.3', PASSWORD)).statusCode).toBe(429);
+      expect((await login('10.3.3.4', PASSWORD)).statusCode).toBe(200);
+    } finally {
+      await proxied.close();
+    }
+  });
+});

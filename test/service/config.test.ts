@@ -23,7 +23,13 @@ describe('config', () => {
       enabled: true,
       tls: { insecure: false },
     });
-    expect(c.api).toEqual({ host: '127.0.0.1', port: 8080, insecureHttp: false, rateLimitPerMinute: 1200 });
+    expect(c.api).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      insecureHttp: false,
+      rateLimitPerMinute: 1200,
+      trustProxy: [],
+    });
     expect(c.collector.overlapMinutes).toBe(10);
   });
 
