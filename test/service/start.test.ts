@@ -285,12 +285,23 @@ describe('the API over HTTPS, and beyond loopback', () => {
       stop(s.child);
       await s.exited;
     }
-    const open = start(['--data-dir', join(dir, 'b'), '--host', '0.0.0.0']);
+    const nameless = start(['--data-dir', join(dir, 'b'), '--host', '0.0.0.0']);
+    expect((await nameless.exited).code).toBe(1);
+    expect(nameless.err()).toMatch(/say which names clients reach it by, with --allowed-hosts/);
+    const open = start(['--data-dir', join(dir, 'b'), '--host', '0.0.0.0', '--allowed-hosts', '127.0.0.1']);
     expect((await open.exited).code).toBe(1);
     expect(open.err()).toMatch(
       /the API would listen on 0\.0\.0\.0 without TLS: give --tls-cert and --tls-key/,
     );
-    const insecure = start(['--data-dir', join(dir, 'c'), '--host', '0.0.0.0', '--insecure-http']);
+    const insecure = start([
+      '--data-dir',
+      join(dir, 'c'),
+      '--host',
+      '0.0.0.0',
+      '--insecure-http',
+      '--allowed-hosts',
+      '127.0.0.1',
+    ]);
     try {
       await insecure.apiUrl();
       expect(insecure.out() + insecure.err()).toMatch(/plain HTTP \(--insecure-http\)/);
