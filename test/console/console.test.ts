@@ -104,9 +104,10 @@ const a11y: Record<string, string[]> = {};
 async function checkPage(page: Page, name: string) {
   for (const theme of THEMES) {
     await page.emulateMedia({ colorScheme: theme });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(50);
     a11y[`${name} (${theme})`] = await axe(page);
-    await page.screenshot({ path: join(OUT, `${name}-${theme}.png`), fullPage: false });
+    await page.screenshot({ path: join(OUT, `${name}-${theme}.png`), fullPage: true });
   }
 }
 

@@ -89,7 +89,7 @@ function SearchBar(props: { search: Search; onSearch: (s: Search) => void; insta
           value={text}
           onChange={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => e.key === 'Escape' && e.currentTarget.blur()}
-          placeholder="Search: words match title, description, hosts and IPs as prefixes (press / )"
+          placeholder="Search titles, descriptions, hosts and IPs (press /)"
         />
       </label>
       <label>
