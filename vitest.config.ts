@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs in-process (normaliser, SDK, store, simulator, commands, config) and is what
-// CI also runs on Node 24; `integration` spawns `dtc`, syslog-ng, nats-server and the packed package.
+// Two projects: `unit` runs in-process (normaliser, SDK, store, simulator, commands, config, the console's
+// own logic) and is what CI also runs on Node 24; `integration` spawns `dtc`, syslog-ng, nats-server,
+// Chromium (the console's browser tests) and the packed package.
 const unit = [
   'test/normalize/**/*.test.ts',
   'test/darktrace/**/*.test.ts',
@@ -10,6 +11,7 @@ const unit = [
   'test/commands/**/*.test.ts',
   'test/service/config.test.ts',
   'test/service/time.test.ts',
+  'web/test/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -22,6 +22,7 @@ import { registerAuthentication } from './authenticate.ts';
 import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.ts';
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { detectionRoutes } from './routes/detections.ts';
 import { healthRoutes } from './routes/health.ts';
 import { instanceRoutes, manageInstanceRoutes } from './routes/instances.ts';
@@ -61,6 +62,8 @@ export interface ApiDeps {
   };
   /** Tighter limits (tests); the defaults are LIMITS. */
   limits?: Partial<Limits>;
+  /** Where the built console is (default: dist/console beside the compiled server). */
+  consoleDir?: string;
   /** Registers more routes on the same server (each needs `config.access`). */
   extend?: (app: FastifyInstance) => void;
 }
@@ -170,6 +173,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.register(detectionRoutes, { deps });
   app.register(commandRoutes, { deps });
   app.register(sinkRoutes, { deps });
+  app.register(consoleRoutes, { dir: deps.consoleDir, tls: !!(deps.tls || deps.https) });
   app.get(
     '/api/openapi.json',
     {

@@ -14,6 +14,7 @@ export const ERRORS = {
   method_not_allowed: { status: 405, error: 'Method Not Allowed' },
   conflict: { status: 409, error: 'Conflict' },
   connection_failed: { status: 422, error: 'Unprocessable Entity' },
+  not_renderable: { status: 422, error: 'Unprocessable Entity' },
   payload_too_large: { status: 413, error: 'Payload Too Large' },
   unsupported_media_type: { status: 415, error: 'Unsupported Media Type' },
   rate_limited: { status: 429, error: 'Too Many Requests' },

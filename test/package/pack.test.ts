@@ -50,9 +50,12 @@ describe('the packed package', () => {
       'dist/darktrace/index.d.ts',
       'bin/dtc.js',
       'LICENSE',
+      'dist/console/index.html',
     ])
       expect(files).toContain(f);
     expect(files.some((f) => f.endsWith('.js.map'))).toBe(true);
+    // The console is built in: `dtc start` serves it with nothing fetched at run time.
+    expect(files.some((f) => /^dist\/console\/assets\/index-[\w-]+\.js$/.test(f))).toBe(true);
     const unwanted = files.filter((f) =>
       /^(test|bench|\.ci|node_modules)\/|^(biome\.json|tsconfig.*\.json|vitest\.config\.ts)$/.test(f),
     );

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessControl } from '../../src/auth/index.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
 import { ERRORS } from '../../src/server/errors.ts';
+import { CONSOLE_ROUTES } from '../../src/server/routes/console.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
 import type { Store } from '../../src/store/index.ts';
 import { openStore } from '../../src/store/index.ts';
@@ -98,6 +99,8 @@ describe('HTTP API', () => {
     );
     const served = app.routeTable
       .filter((r) => !r.url.endsWith(':command') && r.url !== '/api/openapi.json')
+      // The console's pages and files are not the API (test/console/ covers them).
+      .filter((r) => !CONSOLE_ROUTES.includes(r.url))
       .filter((r) => !/commands\/darktrace-/.test(r.url) || documented.has(`${r.method} ${r.url}`));
     const aliases = new Set(
       (await (await fetch(`${base}/api/commands`)).json()).flatMap((c: { aliases: string[] }) => c.aliases),

@@ -3,7 +3,7 @@
 // sample request below fails the suite, so a new route cannot ship untested). Then sessions: the cookie's
 // attributes, CSRF on every state-changing request made with it, login throttling, keys that expire,
 // are revoked or lose power with their owner, and an audit trail that records identities, not headers.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -61,6 +61,11 @@ beforeAll(async () => {
     history: { count: 20, days: 1 },
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'dtc-auth-'));
+  // A console build of two files: the routes serve whatever `npm run build` made (test/console/ loads the real one).
+  const consoleDir = join(dataDir, 'console');
+  mkdirSync(join(consoleDir, 'assets'), { recursive: true });
+  writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
+  writeFileSync(join(consoleDir, 'assets', 'app-0123abcd.js'), 'export {};');
   store = await openStore({ dataDir, secretKey: KEY, env: {} });
   store.instances.add({ name: 'lab', url: sim.url, publicToken: 'pub', privateToken: 'priv' });
   store.appendDetections([det('1', 'a')]);
@@ -86,6 +91,7 @@ beforeAll(async () => {
           : undefined,
     },
     metrics: createMetrics(),
+    consoleDir,
     extend: (a) => registerMcpRoutes(a, { store, host: '127.0.0.1' }),
   });
   await app.ready();
@@ -191,6 +197,16 @@ const samples: Record<string, Sample> = {
   },
   'GET /api/detections': { request: () => json('GET', '/api/detections'), ok: 200 },
   'GET /api/detections/:id': { request: () => json('GET', '/api/detections/1'), ok: 200 },
+  'GET /api/detections/:id/render/:format': {
+    request: () => json('GET', '/api/detections/1/render/cef'),
+    ok: 200,
+  },
+  // The console: its pages and built files are public (the page signs in through the API).
+  'GET /': { request: () => json('GET', '/'), ok: 200 },
+  'GET /instances': { request: () => json('GET', '/instances'), ok: 200 },
+  'GET /detections': { request: () => json('GET', '/detections'), ok: 200 },
+  'GET /detections/*': { request: () => json('GET', '/detections/lab%2Fmodel_breach%2F1'), ok: 200 },
+  'GET /assets/*': { request: () => json('GET', '/assets/app-0123abcd.js'), ok: 200 },
   'GET /api/commands': { request: () => json('GET', '/api/commands'), ok: 200 },
   'GET /api/command-runs': { request: () => json('GET', '/api/command-runs'), ok: 200 },
   'POST /api/instances/:name/commands/:command': {
@@ -220,6 +236,11 @@ const expectedAccess: Record<string, string> = {
   'GET /healthz': 'public',
   'GET /api/openapi.json': 'public',
   'POST /api/auth/login': 'public',
+  'GET /': 'public',
+  'GET /instances': 'public',
+  'GET /detections': 'public',
+  'GET /detections/*': 'public',
+  'GET /assets/*': 'public',
   'GET /api/auth/oidc/login': 'public',
   'GET /api/auth/oidc/callback': 'public',
   'GET /api/users': 'admin',

@@ -4,6 +4,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ParamError, type ParamSpec } from '../../commands/params.ts';
+import { detectionOf } from '../../deliver/worker.ts';
+import { FORMATS, render } from '../../normalize/index.ts';
 import type { ApiDeps } from '../app.ts';
 import { detectionFilters, detectionQuery, findDetection, searchDetections } from '../detections.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
@@ -113,6 +115,41 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asy
       const d = findDetection(deps.store, req.params.id);
       if (!d) throw new ApiError('not_found', `no detection ${req.params.id}`);
       return d;
+    },
+  );
+
+  app.get(
+    '/api/detections/:id/render/:format',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        summary:
+          'The latest version of a detection rendered as a sink would send it (ECS, OCSF, CEF, LEEF, JSON)',
+        tags: ['detections'],
+        params: Type.Object({
+          id: Type.String({ minLength: 1, maxLength: 1000 }),
+          format: Type.String({ enum: [...FORMATS] }),
+        }),
+        response: {
+          200: Type.Object({
+            key: Type.String(),
+            version: Type.Integer(),
+            format: Type.String({ enum: [...FORMATS] }),
+            text: Type.String({ description: 'one line: JSON for ecs/ocsf/json, the CEF or LEEF line' }),
+          }),
+          400: ErrorBody,
+          404: ErrorBody,
+          422: ErrorBody,
+        },
+      },
+    },
+    async (req) => {
+      const d = findDetection(deps.store, req.params.id);
+      if (!d) throw new ApiError('not_found', `no detection ${req.params.id}`);
+      const format = req.params.format as (typeof FORMATS)[number];
+      if (!d.canonical)
+        throw new ApiError('not_renderable', d.problem ?? 'the normaliser cannot read this stored record');
+      return { key: d.key, version: d.version, format, text: render(detectionOf(d), format) };
     },
   );
 };
