@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 // Runs one poller per enabled instance on its own schedule, keeps each instance's status in plain words,
 // backs off on errors, and stops cleanly: on stop, no new poll starts and the polls in flight end after
 // their current window (an unfinished window is simply fetched again next time).
@@ -98,6 +99,8 @@ export class Collector {
   #started = false;
 
   constructor(o: CollectorOptions) {
+    // One signal stops every poll in flight: each request of each instance listens to it.
+    setMaxListeners(10_000, this.#abort.signal);
     this.#o = o;
   }
 
