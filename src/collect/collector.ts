@@ -1,7 +1,7 @@
-import { setMaxListeners } from 'node:events';
 // Runs one poller per enabled instance on its own schedule, keeps each instance's status in plain words,
 // backs off on errors, and stops cleanly: on stop, no new poll starts and the polls in flight end after
 // their current window (an unfinished window is simply fetched again next time).
+import { setMaxListeners } from 'node:events';
 import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
 import { type ConnectionCheckResult, checkConnection } from './health.ts';
 import { InstancePoller, type PollReport, STREAMS, type StreamName } from './poller.ts';
