@@ -24,6 +24,7 @@ import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { detectionRoutes } from './routes/detections.ts';
+import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { instanceRoutes, manageInstanceRoutes } from './routes/instances.ts';
 import { oidcRoutes } from './routes/oidc.ts';
@@ -173,6 +174,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.register(detectionRoutes, { deps });
   app.register(commandRoutes, { deps });
   app.register(sinkRoutes, { deps });
+  app.register(eventRoutes, { deps });
   app.register(consoleRoutes, { dir: deps.consoleDir, tls: !!(deps.tls || deps.https) });
   app.get(
     '/api/openapi.json',

@@ -214,6 +214,8 @@ const samples: Record<string, Sample> = {
     ok: 404,
   },
   'GET /api/sinks': { request: () => json('GET', '/api/sinks'), ok: 200 },
+  // A stream: the answer is checked on its headers, then the stream is dropped.
+  'GET /api/events': { request: () => ({ ...json('GET', '/api/events'), payloadAsStream: true }), ok: 200 },
   'GET /api/sinks/:name': { request: () => json('GET', '/api/sinks/out'), ok: 200 },
   'POST /mcp': { request: () => ({ ...json('POST', '/mcp', rpc), headers: mcpHeaders }), ok: 200 },
   'GET /mcp': { request: () => json('GET', '/mcp'), ok: 405 },
@@ -297,7 +299,11 @@ describe('access control, generated from the route table', () => {
         sample.ok === -1
           ? res.statusCode < 500 && ![401, 403].includes(res.statusCode)
           : res.statusCode === sample.ok;
-      if (!good) failures.push(`${route} as ${role} → ${res.statusCode} ${res.body.slice(0, 160)}`);
+      if (!good)
+        failures.push(
+          `${route} as ${role} → ${res.statusCode} ${(res as { body?: string }).body?.slice(0, 160) ?? ''}`,
+        );
+      (res as unknown as { stream?: () => { destroy(): void } }).stream?.().destroy();
     }
     expect(failures).toEqual([]);
   }, 120_000);
