@@ -194,3 +194,29 @@ export function squash(s: string): string {
   }
   return out;
 }
+
+/**
+ * Deepest nesting the normaliser accepts in a record. Darktrace's own go about ten levels deep; a record
+ * nested thousands deep parses, but JSON.stringify (the JSON renderer, the API's answers) then overflows
+ * the stack on it, so it is refused at the door instead of being stored and failing every reader.
+ */
+export const MAX_RECORD_DEPTH = 64;
+
+/**
+ * True when a parsed value nests objects and arrays deeper than `max`. JSON.parse takes any depth; the
+ * walk stops at `max`, so its own recursion stays shallow.
+ */
+export function tooDeep(v: unknown, max = MAX_RECORD_DEPTH, depth = 1): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== null && typeof x === 'object' && tooDeep(x, max, depth + 1)) return true;
+    }
+  } else
+    for (const k in v as Obj) {
+      const x = (v as Obj)[k];
+      if (x !== null && typeof x === 'object' && tooDeep(x, max, depth + 1)) return true;
+    }
+  return false;
+}

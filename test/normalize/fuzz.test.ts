@@ -168,6 +168,21 @@ describe('fuzz', () => {
     }
   });
 
+  it('a record nested thousands deep is refused at the door, not stored to overflow every renderer', () => {
+    // Found by `npm run fuzz`: a syslog line with a 4,899-deep value parsed, then render(d, 'json')
+    // (and any JSON answer carrying the record) threw "Maximum call stack size exceeded".
+    const line = texts.find((t) => t.startsWith('<') && t.includes('"pbid"'))!;
+    const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+    const bad = line.replace('"pbid":', `"extra":${deep(5000)},"pbid":`);
+    expect(() => normalizeUnchecked(bad)).toThrow(NormalizeError);
+    expect(() => normalizeUnchecked(bad)).toThrow(/nests deeper than 64 levels/);
+    const obj = JSON.parse(line.slice(line.indexOf('{')));
+    expect(() => normalizeUnchecked({ ...obj, extra: JSON.parse(deep(5000)) })).toThrow(/nests deeper/);
+    // Ordinary nesting, and brackets inside strings, still map and render.
+    expect(check(line.replace('"pbid":', `"extra":${deep(20)},"s":"${'['.repeat(200)}","pbid":`))).toBe('ok');
+    expect(check({ ...obj, extra: JSON.parse(deep(20)) })).toBe('ok');
+  });
+
   it('non-records are rejected with a reason, never thrown otherwise', () => {
     for (const v of [
       '',
