@@ -49,6 +49,9 @@ export interface NormalizeOptions {
 
 function linkFor(d: Detection, base: string): string | undefined {
   const b = base.endsWith('/') ? base.slice(0, -1) : base;
+  // An id that is not well-formed Unicode (a lone surrogate from a "\ud800" escape) has no URL form:
+  // encodeURIComponent throws on it. Such a record gets no link rather than an error.
+  if (/[\ud800-\udfff]/u.test(d.key.id)) return undefined;
   const id = encodeURIComponent(d.key.id);
   switch (d.key.family) {
     case 'model_breach':
