@@ -16,8 +16,8 @@
 // with each culprit saved under the output directory so that it can become a test.
 //
 // Run: npm run fuzz. Scale: DTC_FUZZ_SEED (default random, printed), DTC_FUZZ_NORMALIZE (inputs
-// in-process, 900000), DTC_FUZZ_CLI (lines through the CLI, 4000), DTC_FUZZ_TCP (syslog TCP lines,
-// 60000), DTC_FUZZ_UDP (datagrams, 20000), DTC_FUZZ_HTTP (requests, 30000), DTC_FUZZ_OUT (where
+// in-process, 800000), DTC_FUZZ_CLI (lines through the CLI, 4000), DTC_FUZZ_TCP (syslog TCP lines,
+// 120000), DTC_FUZZ_UDP (datagrams, 30000), DTC_FUZZ_HTTP (requests, 60000), DTC_FUZZ_OUT (where
 // culprits go; default a new temporary directory).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -33,11 +33,11 @@ import { XSOAR_RECORD_FILES, xsoarRecords } from '../../test/normalize/helpers.t
 import { int, mulberry32, mutateLine, mutateText, mutateValue, nest, ODD, pick, type Rng } from './mutate.ts';
 
 const SEED = Number(process.env.DTC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const N_NORMALIZE = Number(process.env.DTC_FUZZ_NORMALIZE ?? 900_000);
+const N_NORMALIZE = Number(process.env.DTC_FUZZ_NORMALIZE ?? 800_000);
 const N_CLI = Number(process.env.DTC_FUZZ_CLI ?? 4000);
-const N_TCP = Number(process.env.DTC_FUZZ_TCP ?? 60_000);
-const N_UDP = Number(process.env.DTC_FUZZ_UDP ?? 20_000);
-const N_HTTP = Number(process.env.DTC_FUZZ_HTTP ?? 30_000);
+const N_TCP = Number(process.env.DTC_FUZZ_TCP ?? 120_000);
+const N_UDP = Number(process.env.DTC_FUZZ_UDP ?? 30_000);
+const N_HTTP = Number(process.env.DTC_FUZZ_HTTP ?? 60_000);
 const OUT = process.env.DTC_FUZZ_OUT ?? mkdtempSync(join(tmpdir(), 'dtc-fuzz-'));
 /** Bounds: one normalisation, one HTTP answer, one canary line stored, one CLI run. */
 const HANG_NORMALIZE_MS = 2000;
@@ -837,7 +837,7 @@ async function phaseHttp(r: Rng, svc: Service, pool: Http): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < N_HTTP && svc.child.exitCode === null) {
-      next++;
+      const nth = ++next;
       const q = makeRequest(r, svc, routes, ids);
       recent.push(q);
       if (recent.length > 100) recent.shift();
@@ -884,7 +884,7 @@ async function phaseHttp(r: Rng, svc: Service, pool: Http): Promise<void> {
         else if (e.code === 'ECONNRESET' || e.code === 'EPIPE') note('http', 'connection_closed_by_server');
         else note('http', `client_error_${e.code ?? e.name}`);
       }
-      if (next % 10_000 === 0) log(`fuzz: http ${next}/${N_HTTP}`);
+      if (nth % 20_000 === 0) log(`fuzz: http ${nth}/${N_HTTP}`);
     }
   };
   await Promise.all(Array.from({ length: 12 }, worker));
