@@ -4,6 +4,15 @@ import { isIP } from 'node:net';
 
 export type Obj = Record<string, unknown>;
 
+/**
+ * A lookup table keyed by untrusted text, without a prototype: `table.constructor` or `table.__proto__`
+ * would otherwise be Object's own (found by the fuzz: a RESPOND line with `"action": "constructor"`
+ * made the CEF renderer throw on a function where it expected a string).
+ */
+export function lookup<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,9 +1,11 @@
 // Property tests: random mutations of the fixtures (dropped keys, wrong types, truncated JSON, huge
 // strings, odd Unicode) never make the normaliser throw anything but NormalizeError, and whatever it
 // returns renders in every format. Seeded, so a failure replays; DTC_FUZZ_SEED / DTC_FUZZ_RUNS override.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FORMATS, NormalizeError, normalizeUnchecked, render } from '../../src/normalize/index.ts';
-import { elasticLines, XSOAR_RECORD_FILES, xsoarRecords } from './helpers.ts';
+import { elasticLines, fixturesDir, XSOAR_RECORD_FILES, xsoarRecords } from './helpers.ts';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -181,6 +183,22 @@ describe('fuzz', () => {
     // Ordinary nesting, and brackets inside strings, still map and render.
     expect(check(line.replace('"pbid":', `"extra":${deep(20)},"s":"${'['.repeat(200)}","pbid":`))).toBe('ok');
     expect(check({ ...obj, extra: JSON.parse(deep(20)) })).toBe('ok');
+  });
+
+  it("names of Object's own properties in lookups (constructor, __proto__, toString) are only text", () => {
+    // Found by `npm run fuzz`: a RESPOND line with "action": "constructor" looked up Object's
+    // constructor in a plain-object table and the CEF renderer threw on it.
+    const respond = readFileSync(join(fixturesDir, 'constructed', 'respond-syslog.log'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"action":"CONFIRM"'))!;
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(check(respond.replace('"action":"CONFIRM"', `"action":"${word}"`))).toBe('ok');
+      expect(check(respond.replace('"inhibitor":"', `"inhibitor":"${word}`))).toBe('ok');
+      expect(check(respond.replace('"inhibitor":"Quarantine device"', `"inhibitor":"${word}"`))).toBe('ok');
+      const breach = texts.find((t) => t.includes('"comparatorType":"display"')) ?? texts[0];
+      expect(check(breach.replace(/"filterType":"[^"]*"/, `"filterType":"${word}"`))).toBe('ok');
+      expect(check(`CEF:0|Darktrace|DCIP|6|100|t|5|cs1Label=${word} cs1=x ${word}=y`)).not.toBe(undefined);
+    }
   });
 
   it('non-records are rejected with a reason, never thrown otherwise', () => {
