@@ -296,7 +296,10 @@ async function main(): Promise<number> {
   let unexpected = 0;
   const t0 = Date.now();
   for (let k = 1; k <= KILLS; k++) {
-    const life = 300 + Math.floor(rand() * (MAX_RUN_MS - 300));
+    // A third of the kills land anywhere from the spawn on (often during start-up: opening the store,
+    // migrating, the first poll); the rest at a random moment after the service said it is running.
+    const early = rand() < 1 / 3;
+    const life = early ? Math.floor(rand() * 4000) : 200 + Math.floor(rand() * (MAX_RUN_MS - 200));
     const run = dtcStart(config, dataDir);
     const started = Date.now();
     let ready = false;
@@ -304,7 +307,10 @@ async function main(): Promise<number> {
       ready = ok;
       if (ok) sender.start(syslogPort);
     });
-    const outcome = await Promise.race([run.exited.then(() => 'exited' as const), sleep(life)]);
+    const outcome = await Promise.race([
+      run.exited.then(() => 'exited' as const),
+      early ? sleep(life) : Promise.race([run.ready, sleep(60_000)]).then(() => sleep(life)),
+    ]);
     if (outcome === 'exited') {
       unexpected++;
       log(`soak: run ${k} exited by itself before its kill:\n${run.stderr().slice(-2000)}`);
