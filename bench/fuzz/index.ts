@@ -325,30 +325,37 @@ class Http {
           f();
         }
       };
+      let req: ReturnType<typeof httpRequest> | undefined;
       const timer = setTimeout(() => {
         finish(() => reject(Object.assign(new Error('no answer'), { code: 'HANG' })));
-        req.destroy();
+        req?.destroy();
       }, ms);
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: this.port,
-          method: q.method,
-          path: q.path,
-          headers: q.headers,
-          agent: this.agent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () =>
-            finish(() =>
-              resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-            ),
-          );
-          res.on('error', (e) => finish(() => reject(e)));
-        },
-      );
+      try {
+        req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: this.port,
+            method: q.method,
+            path: q.path,
+            headers: q.headers,
+            agent: this.agent,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () =>
+              finish(() =>
+                resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+              ),
+            );
+            res.on('error', (e) => finish(() => reject(e)));
+          },
+        );
+      } catch (err) {
+        // Node refuses to send it (a bad header value, method or path): the request never left.
+        finish(() => reject(err));
+        return;
+      }
       req.on('error', (e) => finish(() => reject(e)));
       req.end(q.body);
     });
