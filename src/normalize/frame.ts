@@ -3,7 +3,7 @@
 // regex: it is the hot path of `dtc normalize` and of the syslog receiver.
 import { NormalizeError } from './errors.ts';
 import type { Family, SyslogHeader } from './model.ts';
-import type { Obj } from './util.ts';
+import { lookup, type Obj } from './util.ts';
 
 export interface Framed {
   kind: 'json' | 'cef';
@@ -280,7 +280,7 @@ export function parseCef(line: string): CefRecord {
     } else i++;
   }
   if (fields.length < 7) throw new NormalizeError('bad_cef', `CEF header has ${fields.length} of 7 fields`);
-  const ext: Record<string, string> = {};
+  const ext: Record<string, string> = lookup();
   const s = line.slice(start);
   // Key boundaries: an unescaped '=' preceded by a run of key characters that starts the string or
   // follows a space. A value runs to the space before the next key.

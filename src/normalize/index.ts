@@ -16,7 +16,7 @@ import { renderEcs, toEcs } from './render/ecs.ts';
 import { renderJson } from './render/json.ts';
 import { renderLeef } from './render/leef.ts';
 import { renderOcsf, toOcsf } from './render/ocsf.ts';
-import { isObj, type Obj } from './util.ts';
+import { isObj, MAX_RECORD_DEPTH, type Obj, tooDeep } from './util.ts';
 
 export { NormalizeError, type NormalizeReason } from './errors.ts';
 export { FORMATS, type Format } from './formats.ts';
@@ -49,6 +49,9 @@ export interface NormalizeOptions {
 
 function linkFor(d: Detection, base: string): string | undefined {
   const b = base.endsWith('/') ? base.slice(0, -1) : base;
+  // An id that is not well-formed Unicode (a lone surrogate from a "\ud800" escape) has no URL form:
+  // encodeURIComponent throws on it. Such a record gets no link rather than an error.
+  if (/[\ud800-\udfff]/u.test(d.key.id)) return undefined;
   const id = encodeURIComponent(d.key.id);
   switch (d.key.family) {
     case 'model_breach':
@@ -136,6 +139,8 @@ function instanceOf(opts: NormalizeOptions, hostname: string | undefined): strin
 /** `normalize` without the safety net: what the fuzz tests drive, so a mapper bug is seen as one. */
 export function normalizeUnchecked(input: string | object, opts: NormalizeOptions = {}): Detection {
   if (typeof input !== 'string') {
+    if (tooDeep(input))
+      throw new NormalizeError('not_a_record', `the record nests deeper than ${MAX_RECORD_DEPTH} levels`);
     const d = mapRecord(input, instanceOf(opts, undefined));
     d.origin = { source: opts.source ?? 'api', format: 'json' };
     return d;
@@ -155,6 +160,8 @@ export function normalizeUnchecked(input: string | object, opts: NormalizeOption
   } catch (err) {
     throw new NormalizeError('bad_json', `invalid JSON: ${(err as Error).message}`);
   }
+  if (tooDeep(parsed))
+    throw new NormalizeError('bad_json', `the JSON nests deeper than ${MAX_RECORD_DEPTH} levels`);
   d = mapRecord(parsed, instance, f.syslog?.rfc ? f.syslog : undefined);
   if (!f.syslog?.rfc) d.origin = { source: opts.source ?? 'unknown', format: 'json', syslog: f.syslog };
   if (opts.source && !f.syslog?.rfc) d.origin.source = opts.source;

@@ -1,8 +1,9 @@
 // MITRE ATT&CK enterprise tactics by the short names Darktrace uses (`mitreTactics`,
 // `model.mitre.tactics`), so outputs can carry the TA id beside the name.
 import type { Tactic } from './model.ts';
+import { lookup } from './util.ts';
 
-const TACTIC_IDS: Record<string, string> = {
+const TACTIC_IDS: Record<string, string> = lookup({
   reconnaissance: 'TA0043',
   'resource-development': 'TA0042',
   'initial-access': 'TA0001',
@@ -21,9 +22,9 @@ const TACTIC_IDS: Record<string, string> = {
   'inhibit-response-function': 'TA0107',
   'impair-process-control': 'TA0106',
   evasion: 'TA0103',
-};
+});
 
-const TACTIC_NAMES: Record<string, string> = {};
+const TACTIC_NAMES: Record<string, string> = lookup();
 for (const [name, id] of Object.entries(TACTIC_IDS)) TACTIC_NAMES[id] = name;
 
 /** "Privilege Escalation", "privilege-escalation" or "TA0004" → {id, name}. */

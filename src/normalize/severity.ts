@@ -1,6 +1,7 @@
 // The one severity table. Every family lands on the OCSF 0–5 scale with a label; the raw inputs are
 // kept beside it in Detection.scores. The table is documented in ./README.md (keep them in step).
 import type { SeverityId, SeverityLabel } from './model.ts';
+import { lookup } from './util.ts';
 
 export const SEVERITY_LABELS: readonly SeverityLabel[] = [
   'Unknown',
@@ -12,18 +13,18 @@ export const SEVERITY_LABELS: readonly SeverityLabel[] = [
 ];
 
 // Darktrace's behaviour categories, as the base level; a high score raises it one step.
-const CATEGORY_BASE: Record<string, SeverityId> = {
+const CATEGORY_BASE: Record<string, SeverityId> = lookup({
   critical: 4,
   suspicious: 3,
   compliance: 2,
   informational: 1,
-};
-const CATEGORY_CAP: Record<string, SeverityId> = {
+});
+const CATEGORY_CAP: Record<string, SeverityId> = lookup({
   critical: 5,
   suspicious: 4,
   compliance: 2, // compliance is policy, not threat: a score never makes it urgent
   informational: 2,
-};
+});
 
 function fromCategory(category: string, high: boolean): SeverityId | undefined {
   const base = CATEGORY_BASE[category];

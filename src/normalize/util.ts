@@ -4,6 +4,15 @@ import { isIP } from 'node:net';
 
 export type Obj = Record<string, unknown>;
 
+/**
+ * A lookup table keyed by untrusted text, without a prototype: `table.constructor` or `table.__proto__`
+ * would otherwise be Object's own (found by the fuzz: a RESPOND line with `"action": "constructor"`
+ * made the CEF renderer throw on a function where it expected a string).
+ */
+export function lookup<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -193,4 +202,30 @@ export function squash(s: string): string {
     out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : s[i];
   }
   return out;
+}
+
+/**
+ * Deepest nesting the normaliser accepts in a record. Darktrace's own go about ten levels deep; a record
+ * nested thousands deep parses, but JSON.stringify (the JSON renderer, the API's answers) then overflows
+ * the stack on it, so it is refused at the door instead of being stored and failing every reader.
+ */
+export const MAX_RECORD_DEPTH = 64;
+
+/**
+ * True when a parsed value nests objects and arrays deeper than `max`. JSON.parse takes any depth; the
+ * walk stops at `max`, so its own recursion stays shallow.
+ */
+export function tooDeep(v: unknown, max = MAX_RECORD_DEPTH, depth = 1): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== null && typeof x === 'object' && tooDeep(x, max, depth + 1)) return true;
+    }
+  } else
+    for (const k in v as Obj) {
+      const x = (v as Obj)[k];
+      if (x !== null && typeof x === 'object' && tooDeep(x, max, depth + 1)) return true;
+    }
+  return false;
 }

@@ -141,6 +141,15 @@ export function buildApi(deps: ApiDeps): Api {
   }
 
   registerAuthentication(app, deps.access);
+  // ajv coerces a query value such as 1e309 to Infinity and lets it past `integer` and `maximum`
+  // (found by `npm run fuzz`: /api/command-runs?limit=1e309 reached SQLite and answered 500).
+  app.addHook('preHandler', async (req) => {
+    for (const part of [req.query, req.params])
+      if (part && typeof part === 'object')
+        for (const [k, v] of Object.entries(part))
+          if (typeof v === 'number' && !Number.isFinite(v))
+            throw new ApiError('invalid_parameter', `parameter "${k}" must be a finite number`, k);
+  });
   // After authentication (preHandler), so the limit counts per identity rather than per address.
   app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 1200,

@@ -16,6 +16,7 @@ import {
   type Expression,
   Kysely,
   type SqlBool,
+  SqliteAdapter,
   SqliteDialect,
   sql,
 } from 'kysely';
@@ -44,6 +45,23 @@ function privateFile(path: string): void {
   }
 }
 
+/**
+ * SQLite runs schema changes inside transactions, but Kysely's adapter says it cannot, so its Migrator
+ * would apply a migration statement by statement: a process killed in the middle (kill -9 during a
+ * first start) left a half-migrated file that no later start could open ("duplicate column name").
+ * Saying so makes the Migrator run the pending migrations, and their records, in one transaction.
+ */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+class TransactionalSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalSqliteAdapter();
+  }
+}
+
 /** Opens the file with the settings an append log with one writer and many readers wants. */
 export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
   let db: SqliteDb | undefined;
@@ -67,7 +85,7 @@ export function openSqlite(path: string): { db: SqliteDb; kysely: Kysely<DB> } {
     db?.close();
     throw storeIoError(err, path) ?? err;
   }
-  const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: db }) });
+  const kysely = new Kysely<DB>({ dialect: new TransactionalSqliteDialect({ database: db }) });
   return { db, kysely };
 }
 

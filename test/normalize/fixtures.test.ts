@@ -282,6 +282,14 @@ describe('model breaches', () => {
     expect(r3164.url).toBeUndefined(); // empty breachUrl
     const linked = normalize(elasticLine(MB_SYSLOG, 4), { baseUrl: 'https://dt.example.com/' });
     expect(linked.url).toBe('https://dt.example.com/#modelbreach/123');
+    // Found by `npm run fuzz`: an id with a lone surrogate made the link's encodeURIComponent throw, so
+    // the whole record failed ("internal error: URI malformed"); it now maps, without a link.
+    const [event] = elasticLines().filter((l) => l.file === AIA_TEST);
+    const odd = JSON.parse(event.text);
+    odd.id = 'x\ud800';
+    const unlinked = normalize(odd, { instance: 'lab', baseUrl: 'https://dt.example.com' });
+    expect(unlinked.key.id).toBe('x\ud800');
+    expect(unlinked.url).toBeUndefined();
     expect(iso(r3164.time)).toBe('2022-08-05T09:34:46.317Z');
     const bare = normalize(elasticLine(MB_TEST, 5));
     expect(bare.origin.syslog).toMatchObject({ rfc: 0, appname: 'darktrace' });

@@ -1,9 +1,11 @@
 // Property tests: random mutations of the fixtures (dropped keys, wrong types, truncated JSON, huge
 // strings, odd Unicode) never make the normaliser throw anything but NormalizeError, and whatever it
 // returns renders in every format. Seeded, so a failure replays; DTC_FUZZ_SEED / DTC_FUZZ_RUNS override.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FORMATS, NormalizeError, normalizeUnchecked, render } from '../../src/normalize/index.ts';
-import { elasticLines, XSOAR_RECORD_FILES, xsoarRecords } from './helpers.ts';
+import { elasticLines, fixturesDir, XSOAR_RECORD_FILES, xsoarRecords } from './helpers.ts';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -165,6 +167,37 @@ describe('fuzz', () => {
     for (let i = 0; i < 300; i++) {
       const m = mutate(records[i % records.length], r);
       check(JSON.stringify(m));
+    }
+  });
+
+  it('a record nested thousands deep is refused at the door, not stored to overflow every renderer', () => {
+    // Found by `npm run fuzz`: a syslog line with a 4,899-deep value parsed, then render(d, 'json')
+    // (and any JSON answer carrying the record) threw "Maximum call stack size exceeded".
+    const line = texts.find((t) => t.startsWith('<') && t.includes('"pbid"'))!;
+    const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+    const bad = line.replace('"pbid":', `"extra":${deep(5000)},"pbid":`);
+    expect(() => normalizeUnchecked(bad)).toThrow(NormalizeError);
+    expect(() => normalizeUnchecked(bad)).toThrow(/nests deeper than 64 levels/);
+    const obj = JSON.parse(line.slice(line.indexOf('{')));
+    expect(() => normalizeUnchecked({ ...obj, extra: JSON.parse(deep(5000)) })).toThrow(/nests deeper/);
+    // Ordinary nesting, and brackets inside strings, still map and render.
+    expect(check(line.replace('"pbid":', `"extra":${deep(20)},"s":"${'['.repeat(200)}","pbid":`))).toBe('ok');
+    expect(check({ ...obj, extra: JSON.parse(deep(20)) })).toBe('ok');
+  });
+
+  it("names of Object's own properties in lookups (constructor, __proto__, toString) are only text", () => {
+    // Found by `npm run fuzz`: a RESPOND line with "action": "constructor" looked up Object's
+    // constructor in a plain-object table and the CEF renderer threw on it.
+    const respond = readFileSync(join(fixturesDir, 'constructed', 'respond-syslog.log'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"action":"CONFIRM"'))!;
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(check(respond.replace('"action":"CONFIRM"', `"action":"${word}"`))).toBe('ok');
+      expect(check(respond.replace('"inhibitor":"', `"inhibitor":"${word}`))).toBe('ok');
+      expect(check(respond.replace('"inhibitor":"Quarantine device"', `"inhibitor":"${word}"`))).toBe('ok');
+      const breach = texts.find((t) => t.includes('"comparatorType":"display"')) ?? texts[0];
+      expect(check(breach.replace(/"filterType":"[^"]*"/, `"filterType":"${word}"`))).toBe('ok');
+      expect(check(`CEF:0|Darktrace|DCIP|6|100|t|5|cs1Label=${word} cs1=x ${word}=y`)).not.toBe(undefined);
     }
   });
 

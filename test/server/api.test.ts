@@ -117,6 +117,10 @@ describe('HTTP API', () => {
       ['/api/detections/%E0%A4%A', undefined, 400, 'invalid_request'],
       ['/api/detections?limit=-1', undefined, 400, 'invalid_parameter'],
       ['/api/detections?limit=100000', undefined, 400, 'invalid_parameter'],
+      // Found by `npm run fuzz`: a number beyond a double (Infinity once coerced) answered 500.
+      ['/api/command-runs?limit=1e309', undefined, 400, 'invalid_parameter'],
+      ['/api/detections?limit=1e309', undefined, 400, 'invalid_parameter'],
+      ['/api/detections?offset=-1e309', undefined, 400, 'invalid_parameter'],
       ['/api/detections?offset=100000000', undefined, 400, 'invalid_parameter'],
       ['/api/detections?colour=red', undefined, 400, 'invalid_parameter'],
       ['/api/detections?severity=9', undefined, 400, 'invalid_parameter'],

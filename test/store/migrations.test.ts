@@ -101,6 +101,31 @@ describe('store migrations', () => {
     expect(cols).not.toContain('canonical');
   });
 
+  it('apply nothing of a migration that fails half-way, so the next open can still run it', async () => {
+    // What kill -9 during a first start did (found by `npm run soak`): 0002 added `source`, died before
+    // recording itself, and every later open failed with "duplicate column name: source". Here the
+    // failure is made deterministic: an index on `canonical` makes 0002's last statement (the drop) fail.
+    const dir = t.dir();
+    const path = join(dir, 'dtc.sqlite');
+    const db = new Database(path);
+    const k = new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
+    await migrateToLatest(k, '0001_initial');
+    await k.destroy();
+    const before = new Database(path);
+    before.exec('CREATE INDEX blocks_the_drop ON detections (canonical)');
+    before.close();
+    await expect(t.open({ dataDir: dir, secretKey: KEY })).rejects.toThrow(/0002_derive_canonical failed/);
+    const after = new Database(path);
+    const cols = (after.pragma('table_info(detections)') as { name: string }[]).map((c) => c.name);
+    const done = after.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all() as { name: string }[];
+    expect(cols).not.toContain('source');
+    expect(done.map((r) => r.name)).toEqual(['0001_initial']);
+    after.exec('DROP INDEX blocks_the_drop');
+    after.close();
+    const s = await t.open({ dataDir: dir, secretKey: KEY });
+    expect(s.migrations().map((m) => m.name)).toEqual(MIGRATION_NAMES);
+  });
+
   it('create the data directory with mode 0700', async () => {
     const dir = join(t.dir(), 'nested', 'data');
     await t.open({ dataDir: dir, secretKey: KEY });

@@ -12,6 +12,7 @@ import {
   bool,
   cleanIp,
   int,
+  lookup,
   lower,
   num,
   type Obj,
@@ -33,7 +34,7 @@ function port(list: number[], v: string): void {
 
 // Display-filter types → where their value goes. Keys are squashed (lower case, no spaces): appliance
 // versions write `Destination IP` and `DestinationIP`, `Connection hostname` and `Connectionhostname`.
-const DISPLAY: Record<string, Put> = {
+const DISPLAY: Record<string, Put> = lookup({
   destinationip: (o, v) => add(o.destinationIps, cleanIp(v)),
   sourceip: (o, v) => add(o.sourceIps, cleanIp(v)),
   connectionhostname: (o, v) => add(o.destinationHosts, v),
@@ -68,7 +69,7 @@ const DISPLAY: Record<string, Put> = {
     const n = num(v);
     if (n !== undefined) o.bytesOut = (o.bytesOut ?? 0) + n;
   },
-};
+});
 
 function ackOf(v: unknown): { acknowledged: boolean; by?: string; at?: number } {
   const o = obj(v);

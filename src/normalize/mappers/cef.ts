@@ -8,7 +8,7 @@ import { isTechniqueId, tactic } from '../mitre.ts';
 import type { Detection, DeviceInfo, Family, SeverityId } from '../model.ts';
 import { emptyObservables, emptyRelated, FAMILIES } from '../model.ts';
 import { SEVERITY_LABELS } from '../severity.ts';
-import { add, cleanIp, int, num, parseAsn, toMillis } from '../util.ts';
+import { add, cleanIp, int, lookup, num, parseAsn, toMillis } from '../util.ts';
 import { contentHash, recordId } from './common.ts';
 
 function sev10(v: string): SeverityId {
@@ -53,7 +53,7 @@ function hostPort(v: string | undefined): [string | undefined, number | undefine
 export function mapCef(c: CefRecord, instance: string): Detection {
   const e = c.ext;
   // Custom string/number slots by their labels: cs1Label=darktraceUrl cs1=https://…
-  const labelled: Record<string, string> = {};
+  const labelled: Record<string, string> = lookup();
   for (const k of Object.keys(e)) {
     if (k.endsWith('Label')) {
       const slot = k.slice(0, -5);

@@ -8,11 +8,11 @@
 import type { Detection, RespondAction, RespondState } from '../model.ts';
 import { emptyObservables, emptyRelated } from '../model.ts';
 import { respondSeverity, SEVERITY_LABELS } from '../severity.ts';
-import { add, arr, bool, cleanIp, int, num, type Obj, obj, str, toMillis } from '../util.ts';
+import { add, arr, bool, cleanIp, int, lookup, num, type Obj, obj, str, toMillis } from '../util.ts';
 import { contentHash, mapDevice, recordId } from './common.ts';
 
 // Syslog change verbs → the state the action is in after them.
-const CHANGES: Record<string, RespondState> = {
+const CHANGES: Record<string, RespondState> = lookup({
   create: 'created',
   created: 'created',
   confirm: 'confirmed',
@@ -29,10 +29,10 @@ const CHANGES: Record<string, RespondState> = {
   reactivated: 'reactivated',
   reactivate_cleared: 'reactivated',
   reactivate_expired: 'reactivated',
-};
+});
 
 // Darktrace's labels (the syslog `inhibitor`, the API `label`) → the API's action kinds.
-const KINDS: Record<string, string> = {
+const KINDS: Record<string, string> = lookup({
   'quarantine device': 'quarantine',
   'block matching connections': 'connection',
   'enforce pattern of life': 'pol',
@@ -41,7 +41,7 @@ const KINDS: Record<string, string> = {
   'block outgoing traffic': 'quarantineOutgoing',
   'quarantine incoming traffic': 'quarantineIncoming',
   'block incoming traffic': 'quarantineIncoming',
-};
+});
 
 function stateOf(v: unknown): RespondState | undefined {
   const s = str(v);
