@@ -31,6 +31,8 @@ beforeAll(async () => {
     privateToken: 'lab-priv',
     seed: 9,
     history: { count: 200, days: 1 },
+    // A token pair whose user may read the status but not model breaches.
+    tokens: [{ publicToken: 'ro-pub', privateToken: 'ro-priv', denied: ['/modelbreaches'] }],
   });
   const dir = mkdtempSync(join(tmpdir(), 'dtc-manage-'));
   const config = join(dir, 'dtc.yaml');
@@ -64,6 +66,18 @@ describe('instance management over the API', () => {
     expect(wrong.status).toBe(422);
     expect(wrong.json).toMatchObject({ code: 'connection_failed' });
     expect(wrong.json.message).toMatch(/connection test failed, nothing saved: .*SIGNATURE/i);
+    // Each step of the check: reached over plain http, the signature refused in words, the rest not checked.
+    expect(wrong.json.steps).toEqual([
+      {
+        step: 'reachable',
+        ok: true,
+        reason: expect.stringMatching(/^127\.0\.0\.1:\d+ answered \(\d+ ms\)$/),
+      },
+      { step: 'tls', ok: true, reason: 'not used: the URL is plain http' },
+      { step: 'signature', ok: false, reason: 'signature rejected: check the private token' },
+      { step: 'clock', ok: false, skipped: true, reason: 'not checked: signature failed' },
+      { step: 'permissions', ok: false, skipped: true, reason: 'not checked: signature failed' },
+    ]);
     expect(await state('lab')).toBeUndefined();
 
     const invalid = await api('POST', '/api/instances', {
@@ -118,15 +132,59 @@ describe('instance management over the API', () => {
     // A connection change is tested first: a wrong token is refused and the old one stays.
     const bad = await api('PATCH', '/api/instances/lab', { privateToken: 'wrong-again' });
     expect(bad.status).toBe(422);
+    expect(bad.json.steps.find((s: any) => s.step === 'signature').reason).toBe(
+      'signature rejected: check the private token',
+    );
     expect(await state('lab')).toBe('ok');
     const check = await api('POST', '/api/instances/lab/test');
     expect(check.json.ok).toBe(true);
+    expect(check.json.steps.map((s: any) => [s.step, s.ok])).toEqual([
+      ['reachable', true],
+      ['tls', true],
+      ['signature', true],
+      ['clock', true],
+      ['permissions', true],
+    ]);
     expect((await api('DELETE', '/api/instances/lab')).status).toBe(204);
     expect(await state('lab')).toBeUndefined();
     expect((await api('DELETE', '/api/instances/lab')).status).toBe(404);
     const runs = (await api('GET', '/api/command-runs?limit=20')).json.map((r: any) => r.command);
     expect(runs).toEqual(expect.arrayContaining(['instance.add', 'instance.update', 'instance.remove']));
   }, 60_000);
+
+  it('says which step of a connection test failed: unreachable, permissions', async () => {
+    const closed = await api('POST', '/api/instances', {
+      name: 'nowhere',
+      url: 'http://127.0.0.1:9',
+      publicToken: 'a',
+      privateToken: 'b',
+    });
+    expect(closed.status).toBe(422);
+    expect(closed.json.steps[0]).toEqual({
+      step: 'reachable',
+      ok: false,
+      reason: expect.stringMatching(/^127\.0\.0\.1:9 cannot be reached \(ECONNREFUSED\): check the URL/),
+    });
+    expect(closed.json.steps.slice(1).every((s: any) => s.skipped && !s.ok)).toBe(true);
+    const denied = await api('POST', '/api/instances', {
+      name: 'readonly',
+      url: sim.url,
+      publicToken: 'ro-pub',
+      privateToken: 'ro-priv',
+    });
+    expect(denied.status).toBe(422);
+    expect(denied.json.steps.map((s: any) => [s.step, s.ok])).toEqual([
+      ['reachable', true],
+      ['tls', true],
+      ['signature', true],
+      ['clock', true],
+      ['permissions', false],
+    ]);
+    expect(denied.json.steps[4].reason).toBe(
+      "the token's user may not call /modelbreaches: grant it the permission in Threat Visualizer",
+    );
+    expect((await api('GET', '/api/instances')).json.map((i: any) => i.name)).not.toContain('readonly');
+  });
 
   it('shows config-file instances as read-only', async () => {
     const fixed = (await api('GET', '/api/instances')).json.find((i: any) => i.name === 'fixed');
