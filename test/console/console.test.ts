@@ -193,7 +193,7 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     const page = await ctx.newPage();
     await signIn(page, 'admin', adminPassword);
     await page.getByRole('button', { name: 'Add instance' }).click();
-    const form = page.locator('form.add-instance');
+    const form = page.locator('form.instance-form');
     await form.getByLabel('Name').fill('lab');
     await form.getByLabel('URL').fill(sim.url);
     await form.getByLabel('Public token').fill('lab-public');
@@ -204,13 +204,80 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await expect
       .poll(() => form.getByRole('alert').textContent(), { timeout: 20_000 })
       .toMatch(/^connection test failed, nothing saved: .*signature/i);
+    // Each check with a tick or the reason: reached, no TLS over http, the signature refused in words.
+    const steps = form.getByRole('list', { name: 'Connection test' });
+    expect(
+      await steps.locator('li').evaluateAll((li) => li.map((l) => l.getAttribute('data-result'))),
+    ).toEqual(['passed', 'passed', 'failed', 'not checked', 'not checked']);
+    expect(await steps.locator('li[data-step="signature"]').textContent()).toBe(
+      '✗Signature failedsignature rejected: check the private token',
+    );
     expect((await apiAsAdmin('/api/instances/lab')).status).toBe(404);
     await form.getByLabel('Private token').fill('lab-private');
     await form.getByRole('button', { name: 'Test and save' }).click();
     const lab = page.locator('li[data-instance="lab"]');
     await lab.locator('.state[data-state="ok"]').waitFor({ timeout: 30_000 });
     expect(await lab.getByRole('switch', { name: 'Enabled' }).isChecked()).toBe(true);
+    // Test on the tile: every check passes.
+    await lab.getByRole('button', { name: 'Test' }).click();
+    const checks = lab.getByRole('list', { name: 'Connection test of lab' });
+    await checks.waitFor({ timeout: 20_000 });
+    expect(await checks.locator('li[data-result="passed"]').count()).toBe(5);
+    expect(await checks.locator('li[data-step="signature"] .reason').textContent()).toBe(
+      'signature accepted',
+    );
     await checkPage(page, 'instances');
+
+    // Edit: the form shows every setting; a wrong private token is refused and nothing changes; a new
+    // interval alone is saved (an empty private token keeps the stored one).
+    await lab.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.locator('form.instance-form');
+    expect(await edit.getByLabel('URL').inputValue()).toBe(sim.url);
+    expect(await edit.getByLabel('Public token').inputValue()).toBe('lab-public');
+    expect(await edit.getByLabel('Private token').inputValue()).toBe('');
+    expect(await edit.getByLabel('First fetch looks back (hours)').inputValue()).toBe('24');
+    expect(await edit.getByLabel('TLS').inputValue()).toBe('verify');
+    await edit.getByLabel('Private token').fill('wrong-again');
+    await edit.getByRole('button', { name: 'Test and save changes' }).click();
+    await edit
+      .getByRole('list', { name: 'Connection test' })
+      .locator('li[data-step="signature"][data-result="failed"]')
+      .waitFor({ timeout: 20_000 });
+    await checkPage(page, 'instance-edit');
+    await edit.getByLabel('Private token').fill('');
+    await edit.getByLabel('Poll every (seconds)').fill('12');
+    await edit.getByLabel('Maximum per poll').fill('2000');
+    await edit.getByRole('button', { name: 'Test and save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    const saved = await (await apiAsAdmin('/api/instances/lab')).json();
+    expect(saved).toMatchObject({ pollIntervalS: 12, maxItemsPerPoll: 2000, url: sim.url });
+    await expect
+      .poll(async () => (await apiAsAdmin('/api/instances/lab/test', { method: 'POST' })).status)
+      .toBe(200);
+    expect((await (await apiAsAdmin('/api/instances/lab/test', { method: 'POST' })).json()).ok).toBe(true);
+    const runs = await (await apiAsAdmin('/api/command-runs?limit=5')).json();
+    expect(runs.find((r: { command: string }) => r.command === 'instance.update').params).toEqual({
+      fields: ['pollIntervalSeconds', 'maxItemsPerPoll'],
+    });
+    await ctx.close();
+  }, 60_000);
+
+  it('shows a breach injected into the appliance at the top of the open Detections page, without a reload', async () => {
+    const ctx = await context('light');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    await page.goto(`${url}/detections?instance=lab&family=model_breach`);
+    await page.locator('table[aria-label="Detections"] tbody tr[data-key]').first().waitFor();
+    // Connected to the event stream: the page does not poll, so only the stream can bring the breach.
+    await page.locator('.live[data-live="true"]').waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { stayed: boolean }).stayed = true;
+    });
+    const breach = sim.injectBreach();
+    const row = page.locator(`tr[data-key="lab/model_breach/${breach.pbid}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.getAttribute('aria-rowindex')).toBe('2');
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
     await ctx.close();
   }, 60_000);
 
@@ -325,7 +392,7 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
   }, 60_000);
 
   it('has no serious or critical accessibility violation on any page, and no script or CSP error', () => {
-    expect(Object.keys(a11y).length).toBe(12);
+    expect(Object.keys(a11y).length).toBe(14);
     expect(Object.entries(a11y).filter(([, v]) => v.length)).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -6,6 +6,7 @@ import { ApiError, api, setCsrfToken, whenSignedOut } from './api/client.ts';
 import { installKeyboard } from './keyboard.ts';
 import { KEYS } from './lib/keys.ts';
 import { keyFromPath } from './lib/search.ts';
+import { startLive, useLive } from './live.ts';
 import { DetectionPage } from './pages/detection.tsx';
 import { DetectionsPage } from './pages/detections.tsx';
 import { InstancesPage } from './pages/instances.tsx';
@@ -36,10 +37,12 @@ function Shell() {
   const qc = useQueryClient();
   const [theme, toggleTheme] = useTheme();
   const help = useRef<HTMLDialogElement>(null);
+  const live = useLive();
 
   useEffect(() => {
     if (path === '/') navigate('/instances', { replace: true });
   }, [path]);
+  useEffect(() => startLive(qc), [qc]);
   useEffect(
     () =>
       installKeyboard({
@@ -87,6 +90,16 @@ function Shell() {
           {link('/detections', 'Detections', page !== 'instances')}
         </nav>
         <span className="spacer" />
+        <span
+          className="live"
+          data-live={live}
+          title={
+            live ? 'Updates arrive as they happen' : 'The live stream is reconnecting: pages poll meanwhile'
+          }
+        >
+          <span className="dot" aria-hidden="true" />
+          {live ? 'Live' : 'Reconnecting…'}
+        </span>
         <span className="who">
           {me.user} <span className="role">{me.role}</span>
         </span>

@@ -154,6 +154,8 @@ function bodySchema(partial: boolean): Record<string, unknown> {
   strip(s);
   delete s.required;
   delete s.properties.name;
+  // A change may remove the proxy.
+  s.properties.proxy = { anyOf: [s.properties.proxy, { type: 'null' }], description: 'null: no proxy' };
   return s;
 }
 
@@ -286,7 +288,10 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
       const current = asConfig(store, name);
       if (!current) throw new ApiError('not_found', `no instance named "${name}"`);
       readOnly(name);
-      const cfg = parseInstance({ ...current, ...(req.body as object), name });
+      const body = req.body as Record<string, unknown>;
+      const merged: Record<string, unknown> = { ...current, ...body, name };
+      if (body.proxy === null) delete merged.proxy;
+      const cfg = parseInstance(merged);
       const connection = ['url', 'publicToken', 'privateToken', 'tls', 'proxy'] as const;
       const changed = connection.some((k) => JSON.stringify(cfg[k]) !== JSON.stringify(current[k]));
       const failed = changed && cfg.enabled && req.query.test ? await test(cfg) : undefined;
