@@ -1,9 +1,10 @@
 // Managing instances through the API on a running service: a wrong private token is refused in words
 // and nothing is saved; a good one starts polling at once; enabling, disabling, changing and deleting
 // apply without a restart; an instance from the config file is read-only.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceLogger } from '../../src/service/logger.ts';
 import { type Service, startService } from '../../src/service/service.ts';
@@ -14,6 +15,7 @@ const quiet: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {}, chi
 let sim: Simulator;
 let svc: Service;
 let key: string;
+let sinkFile: string;
 const api = async (method: string, path: string, body?: unknown) => {
   const r = await fetch(`${svc.url}${path}`, {
     method,
@@ -40,10 +42,12 @@ beforeAll(async () => {
     config,
     `instances:\n  - name: fixed\n    url: ${sim.url}\n    publicToken: lab-pub\n    privateToken: lab-priv\n    pollIntervalSeconds: 30\n`,
   );
+  sinkFile = join(dir, 'out.ndjson');
   svc = await startService({
     dataDir: join(dir, 'data'),
     port: 0,
     configFile: config,
+    sinks: [{ name: 'out', format: 'json', url: pathToFileURL(sinkFile).href }],
     log: quiet,
     env: { DTC_SECRET_KEY: 'c'.repeat(64) },
   });
@@ -194,4 +198,50 @@ describe('instance management over the API', () => {
     expect(change.json.message).toMatch(/declared in .*dtc\.yaml: change it there/);
     expect((await api('DELETE', '/api/instances/fixed')).status).toBe(409);
   });
+});
+
+describe('sink replay over the API', () => {
+  const lines = () =>
+    existsSync(sinkFile) ? readFileSync(sinkFile, 'utf8').split('\n').filter(Boolean).length : 0;
+  const sink = async () => (await api('GET', '/api/sinks/out')).json;
+
+  it('moves a sink to a time or a sequence number, redelivers from there, and audits it', async () => {
+    // Everything the config-file instance stored has been delivered.
+    await waitFor(
+      async () => ((await sink()).lag === 0 && lines() > 0 ? true : undefined),
+      30_000,
+      'delivered',
+    );
+    const delivered = lines();
+    const max = (await sink()).offset;
+
+    const back = await api('POST', '/api/sinks/out/reset', { to: '1h' });
+    expect(back.status).toBe(200);
+    expect(back.json).toEqual({ name: 'out', before: max, offset: 0, lag: max });
+    // Replayed: every stored row is written again.
+    await waitFor(async () => (lines() >= delivered + max ? true : undefined), 30_000, 'replayed');
+    await waitFor(async () => ((await sink()).lag === 0 ? true : undefined), 30_000, 'caught up');
+
+    const bySeq = await api('POST', '/api/sinks/out/reset', { to: 5 });
+    expect(bySeq.json).toMatchObject({ offset: 5 });
+    const future = await api('POST', '/api/sinks/out/reset', {
+      to: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(future.json.offset).toBeGreaterThanOrEqual(max);
+
+    const bad = await api('POST', '/api/sinks/out/reset', { to: 'yesterday' });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ code: 'invalid_parameter', parameter: 'to' });
+    expect(bad.json.message).toMatch(/^"yesterday" is not a time: use ISO 8601/);
+    const beyond = await api('POST', '/api/sinks/out/reset', { to: 9_999_999 });
+    expect(beyond.status).toBe(400);
+    expect(beyond.json.message).toMatch(/^sequence 9999999 is beyond the newest stored/);
+    expect((await api('POST', '/api/sinks/nope/reset', { to: 0 })).status).toBe(404);
+
+    const runs = (await api('GET', '/api/command-runs?limit=50')).json.filter(
+      (r: any) => r.command === 'sink.reset',
+    );
+    expect(runs.map((r: any) => r.params.to)).toEqual(expect.arrayContaining(['1h', '5']));
+    expect(runs.find((r: any) => r.params.to === '1h').summary).toBe(`sink out: offset ${max} → 0`);
+  }, 90_000);
 });
