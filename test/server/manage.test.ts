@@ -140,6 +140,12 @@ describe('instance management over the API', () => {
       'signature rejected: check the private token',
     );
     expect(await state('lab')).toBe('ok');
+    // A proxy can be set (untested here: nothing listens there) and removed again with null.
+    expect(
+      (await api('PATCH', '/api/instances/lab?test=false', { proxy: 'http://127.0.0.1:59998' })).json.proxy,
+    ).toBe('http://127.0.0.1:59998');
+    const cleared = await api('PATCH', '/api/instances/lab', { proxy: null });
+    expect(cleared.json.proxy).toBeNull();
     const check = await api('POST', '/api/instances/lab/test');
     expect(check.json.ok).toBe(true);
     expect(check.json.steps.map((s: any) => [s.step, s.ok])).toEqual([

@@ -11,6 +11,7 @@ import { DetectionPage } from './pages/detection.tsx';
 import { DetectionsPage } from './pages/detections.tsx';
 import { InstancesPage } from './pages/instances.tsx';
 import { SignIn } from './pages/signin.tsx';
+import { SinksPage } from './pages/sinks.tsx';
 import { navigate, useLocation } from './router.ts';
 import { MeContext, useMe } from './session.ts';
 import { useTheme } from './theme.ts';
@@ -63,7 +64,13 @@ function Shell() {
   };
 
   const key = keyFromPath(path);
-  const page = path.startsWith('/detections') ? (key ? 'detection' : 'detections') : 'instances';
+  const page = path.startsWith('/detections')
+    ? key
+      ? 'detection'
+      : 'detections'
+    : path.startsWith('/sinks')
+      ? 'sinks'
+      : 'instances';
   const link = (to: string, label: string, current: boolean) => (
     <a
       href={to}
@@ -87,7 +94,8 @@ function Shell() {
         <span className="brand">darktrace-hub</span>
         <nav aria-label="Pages">
           {link('/instances', 'Instances', page === 'instances')}
-          {link('/detections', 'Detections', page !== 'instances')}
+          {link('/detections', 'Detections', page === 'detections' || page === 'detection')}
+          {link('/sinks', 'Sinks', page === 'sinks')}
         </nav>
         <span className="spacer" />
         <span
@@ -122,6 +130,7 @@ function Shell() {
         {page === 'instances' && <InstancesPage />}
         {page === 'detections' && <DetectionsPage />}
         {page === 'detection' && <DetectionPage id={key!} />}
+        {page === 'sinks' && <SinksPage />}
       </main>
       <dialog ref={help} className="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard</h2>

@@ -155,7 +155,10 @@ function bodySchema(partial: boolean): Record<string, unknown> {
   delete s.required;
   delete s.properties.name;
   // A change may remove the proxy.
-  s.properties.proxy = { anyOf: [s.properties.proxy, { type: 'null' }], description: 'null: no proxy' };
+  s.properties.proxy = {
+    anyOf: [s.properties.proxy, { type: 'null' }],
+    description: 'null: no proxy any more',
+  };
   return s;
 }
 
@@ -290,7 +293,8 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
       readOnly(name);
       const body = req.body as Record<string, unknown>;
       const merged: Record<string, unknown> = { ...current, ...body, name };
-      if (body.proxy === null) delete merged.proxy;
+      // null (or "", which is what ajv's type coercion makes of null here) removes the proxy.
+      if (body.proxy === null || body.proxy === '') delete merged.proxy;
       const cfg = parseInstance(merged);
       const connection = ['url', 'publicToken', 'privateToken', 'tls', 'proxy'] as const;
       const changed = connection.some((k) => JSON.stringify(cfg[k]) !== JSON.stringify(current[k]));

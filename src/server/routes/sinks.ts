@@ -88,8 +88,7 @@ export const sinkRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (a
     },
     async (req) => {
       const { name } = req.params;
-      if (!list().some((x) => x.name === name))
-        throw new ApiError('not_found', `no sink named "${name}"`);
+      if (!list().some((x) => x.name === name)) throw new ApiError('not_found', `no sink named "${name}"`);
       const to = String(req.body.to);
       let offset: number;
       try {

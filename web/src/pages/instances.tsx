@@ -279,9 +279,7 @@ function InstanceForm(props: { instance?: Instance; admin: boolean; onDone: () =
           <label>
             Proxy
             <input {...field('proxy')} type="url" placeholder="http://proxy.example.com:3128" />
-            <span className="hint">
-              empty: none; a password shown as **** must be typed again to change it
-            </span>
+            <span className="hint">empty: none; a password shown as **** is kept</span>
           </label>
         </div>
       </fieldset>
