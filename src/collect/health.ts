@@ -92,14 +92,19 @@ export function classifyCheckError(err: unknown, url: string): { step: CheckStep
 
 /** The five steps given the step that failed (none: all passed). */
 function stepsFor(
-  url: string,
+  opts: Opts,
   failed: { step: CheckStepName; reason: string } | undefined,
   latencyMs: number,
 ): CheckStep[] {
+  const url = opts.url;
   const https = url.toLowerCase().startsWith('https:');
   const passed: Record<CheckStepName, string> = {
     reachable: `${hostOf(url)} answered (${latencyMs} ms)`,
-    tls: https ? 'certificate accepted' : 'not used: the URL is plain http',
+    tls: !https
+      ? 'not used: the URL is plain http'
+      : opts.tls?.insecure
+        ? 'encrypted, but the certificate is not verified (insecure by choice)'
+        : 'certificate verified',
     signature: 'signature accepted',
     clock: 'within 30 minutes of the appliance',
     permissions: 'may read the status and model breaches',
@@ -137,14 +142,14 @@ export async function checkConnection(opts: Opts): Promise<ConnectionCheckResult
     const latencyMs = Date.now() - started;
     // What a poll reads first: model breaches, over a window of one minute (usually empty).
     await client.modelBreaches.list({ starttime: started - 60_000, endtime: started, minscore: 1 });
-    return {
-      ok: true,
-      at,
-      latencyMs,
-      version: status.version,
-      hostname: status.hostname,
-      steps: stepsFor(opts.url, undefined, latencyMs),
-    };
+    const steps = stepsFor(opts, undefined, latencyMs);
+    // The appliance refused our date once and the client re-signed with the appliance's time.
+    const skewS = Math.round(client.clockOffsetMs / 1000);
+    if (skewS)
+      steps[3].reason =
+        `the appliance's clock is about ${Math.abs(skewS)} s ${skewS > 0 ? 'ahead of' : 'behind'} this host's: ` +
+        "requests are signed with the appliance's time; synchronise this host with NTP";
+    return { ok: true, at, latencyMs, version: status.version, hostname: status.hostname, steps };
   } catch (err) {
     const latencyMs = Date.now() - started;
     return {
@@ -152,7 +157,7 @@ export async function checkConnection(opts: Opts): Promise<ConnectionCheckResult
       at,
       latencyMs,
       error: (err as Error).message,
-      steps: stepsFor(opts.url, classifyCheckError(err, opts.url), latencyMs),
+      steps: stepsFor(opts, classifyCheckError(err, opts.url), latencyMs),
     };
   } finally {
     await client?.close();

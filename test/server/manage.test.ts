@@ -10,6 +10,7 @@ import type { ServiceLogger } from '../../src/service/logger.ts';
 import { type Service, startService } from '../../src/service/service.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { waitFor } from '../deliver/helpers.ts';
+import { makeTlsMaterial } from '../helpers/tls.ts';
 
 const quiet: ServiceLogger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 let sim: Simulator;
@@ -195,6 +196,55 @@ describe('instance management over the API', () => {
     );
     expect((await api('GET', '/api/instances')).json.map((i: any) => i.name)).not.toContain('readonly');
   });
+
+  it('says when TLS is not trusted, and when the clocks differ', async () => {
+    // An appliance over HTTPS with a self-signed certificate, whose clock is two hours ahead.
+    const tls = makeTlsMaterial();
+    const far = await startSimulator({
+      publicToken: 'far-pub',
+      privateToken: 'far-priv',
+      tls: tls.selfSigned,
+      faults: { clockSkewSeconds: 7200 },
+    });
+    try {
+      const body = { name: 'far', url: far.url, publicToken: 'far-pub', privateToken: 'far-priv' };
+      const untrusted = await api('POST', '/api/instances', body);
+      expect(untrusted.status).toBe(422);
+      expect(untrusted.json.steps.slice(0, 2)).toEqual([
+        { step: 'reachable', ok: true, reason: expect.stringMatching(/ answered \(\d+ ms\)$/) },
+        {
+          step: 'tls',
+          ok: false,
+          reason:
+            'TLS failed: the certificate is self-signed: give its CA file, or allow an insecure connection',
+        },
+      ]);
+      // Insecure by choice: encrypted, not verified. The appliance refuses our date once; the client signs
+      // with the appliance's time from then on, and the clock step says so.
+      const added = await api('POST', '/api/instances', { ...body, tls: { insecure: true } });
+      expect(added.status).toBe(201);
+      const check = await api('POST', '/api/instances/far/test');
+      expect(check.json.ok).toBe(true);
+      expect(check.json.steps.slice(1, 4)).toEqual([
+        {
+          step: 'tls',
+          ok: true,
+          reason: 'encrypted, but the certificate is not verified (insecure by choice)',
+        },
+        { step: 'signature', ok: true, reason: 'signature accepted' },
+        {
+          step: 'clock',
+          ok: true,
+          reason: expect.stringMatching(
+            /^the appliance's clock is about 7\d{3} s ahead of this host's: requests are signed with the appliance's time; synchronise this host with NTP$/,
+          ),
+        },
+      ]);
+      expect((await api('DELETE', '/api/instances/far')).status).toBe(204);
+    } finally {
+      await far.close();
+    }
+  }, 30_000);
 
   it('shows config-file instances as read-only', async () => {
     const fixed = (await api('GET', '/api/instances')).json.find((i: any) => i.name === 'fixed');
