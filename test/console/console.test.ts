@@ -4,7 +4,7 @@
 // to the service, and the acknowledgement to the simulated appliance. Every page is checked with axe-core
 // in both themes and photographed into test-output/console/ (git-ignored).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -55,6 +55,29 @@ const apiAsAdmin = async (path: string, init: RequestInit = {}) =>
       ...(init.headers as object),
     },
   });
+
+/** A real `dtc start` on a fresh data directory: its URL and its bootstrap admin's password and key. */
+async function startDtc(extra: string[]) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dtc-console-'));
+  const proc = spawn('node', ['bin/dtc.js', 'start', '--port', '0', '--data-dir', dataDir, ...extra], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
+  let err = '';
+  proc.stderr!.on('data', (d) => {
+    err += d;
+  });
+  proc.stdout!.resume();
+  const at = await waitFor(async () => /API:\s+(http:\/\/\S+)/.exec(err)?.[1]);
+  return {
+    proc,
+    dataDir,
+    url: at,
+    adminPassword: readFileSync(join(dataDir, 'admin-password'), 'utf8').trim(),
+    adminKey: readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim(),
+  };
+}
 
 /** A browser context in a theme; every CSP report, script error and failed request is recorded. */
 async function context(theme: (typeof THEMES)[number]): Promise<BrowserContext> {
@@ -120,23 +143,13 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
       seed: 5,
       history: { count: 60, days: 1 },
     });
-    const dataDir = mkdtempSync(join(tmpdir(), 'dtc-console-'));
     // Beside the demo's file sink, a sink that cannot deliver (nothing listens there), with credentials.
     const hook = 'json:https://hook:s3cret@127.0.0.1:59999/in';
-    const args = ['--port', '0', '--data-dir', dataDir, '--sink', hook];
-    dtc = spawn('node', ['bin/dtc.js', 'start', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: 'true' },
-    });
-    let err = '';
-    dtc.stderr!.on('data', (d) => {
-      err += d;
-    });
-    dtc.stdout!.resume();
-    url = await waitFor(async () => /API:\s+(http:\/\/\S+)/.exec(err)?.[1]);
-    adminPassword = readFileSync(join(dataDir, 'admin-password'), 'utf8').trim();
-    adminKey = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
+    const started = await startDtc(['--sink', hook]);
+    dtc = started.proc;
+    url = started.url;
+    adminPassword = started.adminPassword;
+    adminKey = started.adminKey;
     const viewer = await apiAsAdmin('/api/users', {
       method: 'POST',
       body: JSON.stringify({ name: VIEWER.user, password: VIEWER.password, role: 'viewer' }),
@@ -431,8 +444,46 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await ctx.close();
   }, 60_000);
 
+  it('shows an instance from the config file read-only, with the file it comes from', async () => {
+    // Its own service: with an instance in a config file there is no demo, which the other tests use.
+    const dir = mkdtempSync(join(tmpdir(), 'dtc-console-config-'));
+    const configFile = join(dir, 'dtc.yaml');
+    writeFileSync(
+      configFile,
+      `instances:\n  - name: fixed\n    url: ${sim.url}\n    publicToken: lab-public\n    privateToken: lab-private\n    pollIntervalSeconds: 300\n`,
+    );
+    const other = await startDtc(['--config', configFile]);
+    try {
+      const ctx = await context('light');
+      const page = await ctx.newPage();
+      await page.goto(`${other.url}/instances`);
+      await page.getByLabel('User').fill('admin');
+      await page.getByLabel('Password').fill(other.adminPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const fixed = page.locator('li[data-instance="fixed"]');
+      await fixed.waitFor();
+      expect(await fixed.getByRole('switch', { name: 'Enabled' }).isDisabled()).toBe(true);
+      await fixed.getByRole('button', { name: 'Settings' }).click();
+      const settings = page.locator('form.instance-form');
+      await settings.getByRole('heading', { name: 'Settings of fixed' }).waitFor();
+      expect(await settings.locator('.hint').first().textContent()).toBe(
+        `Declared in ${configFile}: read-only here; change it there and restart.`,
+      );
+      expect(await settings.getByLabel('URL').inputValue()).toBe(sim.url);
+      expect(await settings.getByLabel('Poll every (seconds)').inputValue()).toBe('300');
+      expect(await settings.getByLabel('Poll every (seconds)').isDisabled()).toBe(true);
+      expect(await settings.getByRole('button', { name: /save/i }).count()).toBe(0);
+      await checkPage(page, 'instance-settings');
+      await settings.getByRole('button', { name: 'Close' }).click();
+      await settings.waitFor({ state: 'detached' });
+      await ctx.close();
+    } finally {
+      other.proc.kill('SIGTERM');
+    }
+  }, 60_000);
+
   it('has no serious or critical accessibility violation on any page, and no script or CSP error', () => {
-    expect(Object.keys(a11y).length).toBe(16);
+    expect(Object.keys(a11y).length).toBe(18);
     expect(Object.entries(a11y).filter(([, v]) => v.length)).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -235,12 +235,14 @@ function InstanceForm(props: { instance?: Instance; admin: boolean; onDone: () =
               type="password"
               required={!instance}
               autoComplete="new-password"
-              placeholder={instance ? 'unchanged' : undefined}
+              placeholder={instance ? (readOnly ? 'stored, never shown' : 'unchanged') : undefined}
             />
             <span className="hint">
-              {instance
-                ? 'write-only: leave empty to keep the stored one'
-                : 'write-only: stored encrypted, never shown again'}
+              {readOnly
+                ? 'write-only'
+                : instance
+                  ? 'write-only: leave empty to keep the stored one'
+                  : 'write-only: stored encrypted, never shown again'}
             </span>
           </label>
           <label>
@@ -279,7 +281,7 @@ function InstanceForm(props: { instance?: Instance; admin: boolean; onDone: () =
           <label>
             Proxy
             <input {...field('proxy')} type="url" placeholder="http://proxy.example.com:3128" />
-            <span className="hint">empty: none; a password shown as **** is kept</span>
+            {!readOnly && <span className="hint">empty: none; a password shown as **** is kept</span>}
           </label>
         </div>
       </fieldset>
