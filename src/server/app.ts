@@ -48,7 +48,7 @@ export interface ApiDeps {
   collector: { status(): InstanceStatus[]; check?(name: string): Promise<ConnectionCheckResult | undefined> };
   metrics: Metrics;
   /** The sinks' status (absent: no sink routes have anything to show). */
-  deliverer?: { status(): SinkStatus[] };
+  deliverer?: { status(): SinkStatus[]; notify?(): void };
   /** Extra facts for /healthz (data directory, simulated demo, ...). */
   about?: Record<string, unknown>;
   /** Host header names the API answers to (port excluded); absent: any. */

@@ -4,7 +4,7 @@
 // to the service, and the acknowledgement to the simulated appliance. Every page is checked with axe-core
 // in both themes and photographed into test-output/console/ (git-ignored).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -55,6 +55,29 @@ const apiAsAdmin = async (path: string, init: RequestInit = {}) =>
       ...(init.headers as object),
     },
   });
+
+/** A real `dtc start` on a fresh data directory: its URL and its bootstrap admin's password and key. */
+async function startDtc(extra: string[]) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dtc-console-'));
+  const proc = spawn('node', ['bin/dtc.js', 'start', '--port', '0', '--data-dir', dataDir, ...extra], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
+  let err = '';
+  proc.stderr!.on('data', (d) => {
+    err += d;
+  });
+  proc.stdout!.resume();
+  const at = await waitFor(async () => /API:\s+(http:\/\/\S+)/.exec(err)?.[1]);
+  return {
+    proc,
+    dataDir,
+    url: at,
+    adminPassword: readFileSync(join(dataDir, 'admin-password'), 'utf8').trim(),
+    adminKey: readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim(),
+  };
+}
 
 /** A browser context in a theme; every CSP report, script error and failed request is recorded. */
 async function context(theme: (typeof THEMES)[number]): Promise<BrowserContext> {
@@ -120,20 +143,13 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
       seed: 5,
       history: { count: 60, days: 1 },
     });
-    const dataDir = mkdtempSync(join(tmpdir(), 'dtc-console-'));
-    dtc = spawn('node', ['bin/dtc.js', 'start', '--port', '0', '--data-dir', dataDir], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: 'true' },
-    });
-    let err = '';
-    dtc.stderr!.on('data', (d) => {
-      err += d;
-    });
-    dtc.stdout!.resume();
-    url = await waitFor(async () => /API:\s+(http:\/\/\S+)/.exec(err)?.[1]);
-    adminPassword = readFileSync(join(dataDir, 'admin-password'), 'utf8').trim();
-    adminKey = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
+    // Beside the demo's file sink, a sink that cannot deliver (nothing listens there), with credentials.
+    const hook = 'json:https://hook:s3cret@127.0.0.1:59999/in';
+    const started = await startDtc(['--sink', hook]);
+    dtc = started.proc;
+    url = started.url;
+    adminPassword = started.adminPassword;
+    adminKey = started.adminKey;
     const viewer = await apiAsAdmin('/api/users', {
       method: 'POST',
       body: JSON.stringify({ name: VIEWER.user, password: VIEWER.password, role: 'viewer' }),
@@ -193,7 +209,7 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     const page = await ctx.newPage();
     await signIn(page, 'admin', adminPassword);
     await page.getByRole('button', { name: 'Add instance' }).click();
-    const form = page.locator('form.add-instance');
+    const form = page.locator('form.instance-form');
     await form.getByLabel('Name').fill('lab');
     await form.getByLabel('URL').fill(sim.url);
     await form.getByLabel('Public token').fill('lab-public');
@@ -204,13 +220,80 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await expect
       .poll(() => form.getByRole('alert').textContent(), { timeout: 20_000 })
       .toMatch(/^connection test failed, nothing saved: .*signature/i);
+    // Each check with a tick or the reason: reached, no TLS over http, the signature refused in words.
+    const steps = form.getByRole('list', { name: 'Connection test' });
+    expect(
+      await steps.locator('li').evaluateAll((li) => li.map((l) => l.getAttribute('data-result'))),
+    ).toEqual(['passed', 'passed', 'failed', 'not checked', 'not checked']);
+    expect(await steps.locator('li[data-step="signature"]').textContent()).toBe(
+      '✗Signature failedsignature rejected: check the private token',
+    );
     expect((await apiAsAdmin('/api/instances/lab')).status).toBe(404);
     await form.getByLabel('Private token').fill('lab-private');
     await form.getByRole('button', { name: 'Test and save' }).click();
     const lab = page.locator('li[data-instance="lab"]');
     await lab.locator('.state[data-state="ok"]').waitFor({ timeout: 30_000 });
     expect(await lab.getByRole('switch', { name: 'Enabled' }).isChecked()).toBe(true);
+    // Test on the tile: every check passes.
+    await lab.getByRole('button', { name: 'Test' }).click();
+    const checks = lab.getByRole('list', { name: 'Connection test of lab' });
+    await checks.waitFor({ timeout: 20_000 });
+    expect(await checks.locator('li[data-result="passed"]').count()).toBe(5);
+    expect(await checks.locator('li[data-step="signature"] .reason').textContent()).toBe(
+      'signature accepted',
+    );
     await checkPage(page, 'instances');
+
+    // Edit: the form shows every setting; a wrong private token is refused and nothing changes; a new
+    // interval alone is saved (an empty private token keeps the stored one).
+    await lab.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.locator('form.instance-form');
+    expect(await edit.getByLabel('URL').inputValue()).toBe(sim.url);
+    expect(await edit.getByLabel('Public token').inputValue()).toBe('lab-public');
+    expect(await edit.getByLabel('Private token').inputValue()).toBe('');
+    expect(await edit.getByLabel('First fetch looks back (hours)').inputValue()).toBe('24');
+    expect(await edit.getByLabel('TLS').inputValue()).toBe('verify');
+    await edit.getByLabel('Private token').fill('wrong-again');
+    await edit.getByRole('button', { name: 'Test and save changes' }).click();
+    await edit
+      .getByRole('list', { name: 'Connection test' })
+      .locator('li[data-step="signature"][data-result="failed"]')
+      .waitFor({ timeout: 20_000 });
+    await checkPage(page, 'instance-edit');
+    await edit.getByLabel('Private token').fill('');
+    await edit.getByLabel('Poll every (seconds)').fill('12');
+    await edit.getByLabel('Maximum per poll').fill('2000');
+    await edit.getByRole('button', { name: 'Test and save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    const saved = await (await apiAsAdmin('/api/instances/lab')).json();
+    expect(saved).toMatchObject({ pollIntervalS: 12, maxItemsPerPoll: 2000, url: sim.url });
+    await expect
+      .poll(async () => (await apiAsAdmin('/api/instances/lab/test', { method: 'POST' })).status)
+      .toBe(200);
+    expect((await (await apiAsAdmin('/api/instances/lab/test', { method: 'POST' })).json()).ok).toBe(true);
+    const runs = await (await apiAsAdmin('/api/command-runs?limit=5')).json();
+    expect(runs.find((r: { command: string }) => r.command === 'instance.update').params).toEqual({
+      fields: ['pollIntervalSeconds', 'maxItemsPerPoll'],
+    });
+    await ctx.close();
+  }, 60_000);
+
+  it('shows a breach injected into the appliance at the top of the open Detections page, without a reload', async () => {
+    const ctx = await context('light');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    await page.goto(`${url}/detections?instance=lab&family=model_breach`);
+    await page.locator('table[aria-label="Detections"] tbody tr[data-key]').first().waitFor();
+    // Connected to the event stream: the page does not poll, so only the stream can bring the breach.
+    await page.locator('.live[data-live="true"]').waitFor();
+    await page.evaluate(() => {
+      (window as unknown as { stayed: boolean }).stayed = true;
+    });
+    const breach = sim.injectBreach();
+    const row = page.locator(`tr[data-key="lab/model_breach/${breach.pbid}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.getAttribute('aria-rowindex')).toBe('2');
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
     await ctx.close();
   }, 60_000);
 
@@ -272,6 +355,39 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await ctx.close();
   }, 90_000);
 
+  it('lists the sinks (a failing one with its error, credentials redacted) and replays one from a time', async () => {
+    const ctx = await context('light');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    await page.getByRole('link', { name: 'Sinks' }).click();
+    const demo = page.locator('tr[data-sink="demo-ecs-file"]');
+    await demo.waitFor();
+    await expect.poll(() => demo.locator('.lag').textContent(), { timeout: 30_000 }).toBe('0');
+    const failing = page.locator('tr[data-sink]').filter({ hasText: '127.0.0.1:59999' });
+    await failing.locator('.last-error').waitFor({ timeout: 30_000 });
+    expect(await failing.locator('.url').textContent()).not.toContain('s3cret');
+    await checkPage(page, 'sinks');
+    const offset = Number((await demo.locator('.offset').textContent())!.replace(/,/g, ''));
+    expect(offset).toBeGreaterThan(0);
+    await page.getByLabel('Sink', { exact: true }).selectOption('demo-ecs-file');
+    await page.getByLabel('From').fill('1d');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toMatch(/^demo-ecs-file: offset [\d,]+ → 0; [\d,]+ to deliver again\.$/);
+    const runs = await (await apiAsAdmin('/api/command-runs?limit=10')).json();
+    expect(runs.find((r: { command: string }) => r.command === 'sink.reset')).toMatchObject({
+      who: 'admin',
+      params: { sink: 'demo-ecs-file', to: '1d', offset: 0 },
+    });
+    // Delivered again, seen on the page without a reload.
+    await expect.poll(() => demo.locator('.lag').textContent(), { timeout: 30_000 }).toBe('0');
+    expect(Number((await demo.locator('.offset').textContent())!.replace(/,/g, ''))).toBeGreaterThanOrEqual(
+      offset,
+    );
+    await ctx.close();
+  }, 60_000);
+
   it('shows a viewer no Acknowledge button, and the API refuses the viewer anyway', async () => {
     const ctx = await context('dark');
     const page = await ctx.newPage();
@@ -293,6 +409,10 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
       return { status: r.status, message: (await r.json()).message };
     });
     expect(tried).toEqual({ status: 403, message: 'vera is viewer; this needs analyst' });
+    // Sinks: seen, not replayed.
+    await page.getByRole('link', { name: 'Sinks' }).click();
+    await page.locator('tr[data-sink="demo-ecs-file"]').waitFor();
+    expect(await page.getByRole('button', { name: 'Replay' }).count()).toBe(0);
     await ctx.close();
   }, 60_000);
 
@@ -324,8 +444,46 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await ctx.close();
   }, 60_000);
 
+  it('shows an instance from the config file read-only, with the file it comes from', async () => {
+    // Its own service: with an instance in a config file there is no demo, which the other tests use.
+    const dir = mkdtempSync(join(tmpdir(), 'dtc-console-config-'));
+    const configFile = join(dir, 'dtc.yaml');
+    writeFileSync(
+      configFile,
+      `instances:\n  - name: fixed\n    url: ${sim.url}\n    publicToken: lab-public\n    privateToken: lab-private\n    pollIntervalSeconds: 300\n`,
+    );
+    const other = await startDtc(['--config', configFile]);
+    try {
+      const ctx = await context('light');
+      const page = await ctx.newPage();
+      await page.goto(`${other.url}/instances`);
+      await page.getByLabel('User').fill('admin');
+      await page.getByLabel('Password').fill(other.adminPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const fixed = page.locator('li[data-instance="fixed"]');
+      await fixed.waitFor();
+      expect(await fixed.getByRole('switch', { name: 'Enabled' }).isDisabled()).toBe(true);
+      await fixed.getByRole('button', { name: 'Settings' }).click();
+      const settings = page.locator('form.instance-form');
+      await settings.getByRole('heading', { name: 'Settings of fixed' }).waitFor();
+      expect(await settings.locator('.hint').first().textContent()).toBe(
+        `Declared in ${configFile}: read-only here; change it there and restart.`,
+      );
+      expect(await settings.getByLabel('URL').inputValue()).toBe(sim.url);
+      expect(await settings.getByLabel('Poll every (seconds)').inputValue()).toBe('300');
+      expect(await settings.getByLabel('Poll every (seconds)').isDisabled()).toBe(true);
+      expect(await settings.getByRole('button', { name: /save/i }).count()).toBe(0);
+      await checkPage(page, 'instance-settings');
+      await settings.getByRole('button', { name: 'Close' }).click();
+      await settings.waitFor({ state: 'detached' });
+      await ctx.close();
+    } finally {
+      other.proc.kill('SIGTERM');
+    }
+  }, 60_000);
+
   it('has no serious or critical accessibility violation on any page, and no script or CSP error', () => {
-    expect(Object.keys(a11y).length).toBe(12);
+    expect(Object.keys(a11y).length).toBe(18);
     expect(Object.entries(a11y).filter(([, v]) => v.length)).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -205,6 +205,7 @@ const samples: Record<string, Sample> = {
   'GET /': { request: () => json('GET', '/'), ok: 200 },
   'GET /instances': { request: () => json('GET', '/instances'), ok: 200 },
   'GET /detections': { request: () => json('GET', '/detections'), ok: 200 },
+  'GET /sinks': { request: () => json('GET', '/sinks'), ok: 200 },
   'GET /detections/*': { request: () => json('GET', '/detections/lab%2Fmodel_breach%2F1'), ok: 200 },
   'GET /assets/*': { request: () => json('GET', '/assets/app-0123abcd.js'), ok: 200 },
   'GET /api/commands': { request: () => json('GET', '/api/commands'), ok: 200 },
@@ -217,6 +218,7 @@ const samples: Record<string, Sample> = {
   // A stream: the answer is checked on its headers, then the stream is dropped.
   'GET /api/events': { request: () => ({ ...json('GET', '/api/events'), payloadAsStream: true }), ok: 200 },
   'GET /api/sinks/:name': { request: () => json('GET', '/api/sinks/out'), ok: 200 },
+  'POST /api/sinks/:name/reset': { request: () => json('POST', '/api/sinks/out/reset', { to: 0 }), ok: 200 },
   'POST /mcp': { request: () => ({ ...json('POST', '/mcp', rpc), headers: mcpHeaders }), ok: 200 },
   'GET /mcp': { request: () => json('GET', '/mcp'), ok: 405 },
   'DELETE /mcp': { request: () => json('DELETE', '/mcp'), ok: 405 },
@@ -257,6 +259,8 @@ const expectedAccess: Record<string, string> = {
   'POST /api/instances': 'admin',
   'PATCH /api/instances/:name': 'admin',
   'DELETE /api/instances/:name': 'admin',
+  'POST /api/sinks/:name/reset': 'admin',
+  'GET /sinks': 'public',
 };
 
 describe('access control, generated from the route table', () => {

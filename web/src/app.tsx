@@ -6,10 +6,12 @@ import { ApiError, api, setCsrfToken, whenSignedOut } from './api/client.ts';
 import { installKeyboard } from './keyboard.ts';
 import { KEYS } from './lib/keys.ts';
 import { keyFromPath } from './lib/search.ts';
+import { startLive, useLive } from './live.ts';
 import { DetectionPage } from './pages/detection.tsx';
 import { DetectionsPage } from './pages/detections.tsx';
 import { InstancesPage } from './pages/instances.tsx';
 import { SignIn } from './pages/signin.tsx';
+import { SinksPage } from './pages/sinks.tsx';
 import { navigate, useLocation } from './router.ts';
 import { MeContext, useMe } from './session.ts';
 import { useTheme } from './theme.ts';
@@ -36,10 +38,12 @@ function Shell() {
   const qc = useQueryClient();
   const [theme, toggleTheme] = useTheme();
   const help = useRef<HTMLDialogElement>(null);
+  const live = useLive();
 
   useEffect(() => {
     if (path === '/') navigate('/instances', { replace: true });
   }, [path]);
+  useEffect(() => startLive(qc), [qc]);
   useEffect(
     () =>
       installKeyboard({
@@ -60,7 +64,13 @@ function Shell() {
   };
 
   const key = keyFromPath(path);
-  const page = path.startsWith('/detections') ? (key ? 'detection' : 'detections') : 'instances';
+  const page = path.startsWith('/detections')
+    ? key
+      ? 'detection'
+      : 'detections'
+    : path.startsWith('/sinks')
+      ? 'sinks'
+      : 'instances';
   const link = (to: string, label: string, current: boolean) => (
     <a
       href={to}
@@ -84,9 +94,20 @@ function Shell() {
         <span className="brand">darktrace-hub</span>
         <nav aria-label="Pages">
           {link('/instances', 'Instances', page === 'instances')}
-          {link('/detections', 'Detections', page !== 'instances')}
+          {link('/detections', 'Detections', page === 'detections' || page === 'detection')}
+          {link('/sinks', 'Sinks', page === 'sinks')}
         </nav>
         <span className="spacer" />
+        <span
+          className="live"
+          data-live={live}
+          title={
+            live ? 'Updates arrive as they happen' : 'The live stream is reconnecting: pages poll meanwhile'
+          }
+        >
+          <span className="dot" aria-hidden="true" />
+          {live ? 'Live' : 'Reconnecting…'}
+        </span>
         <span className="who">
           {me.user} <span className="role">{me.role}</span>
         </span>
@@ -109,6 +130,7 @@ function Shell() {
         {page === 'instances' && <InstancesPage />}
         {page === 'detections' && <DetectionsPage />}
         {page === 'detection' && <DetectionPage id={key!} />}
+        {page === 'sinks' && <SinksPage />}
       </main>
       <dialog ref={help} className="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard</h2>

@@ -1,27 +1,11 @@
 // The work behind `dtc sink …` (declared in ../sink.ts), loaded only when one of them runs.
+import { offsetFor } from '../../deliver/offsets.ts';
 import type { Store } from '../../store/index.ts';
-import { parseTime } from '../../util/time.ts';
 import { type OutputFlags, outputFormat, printData } from '../output.ts';
 import { withStore } from '../store.ts';
 
 export interface SinkFlags extends OutputFlags {
   dataDir: string;
-}
-
-/**
- * The offset that replays everything stored at or after `t`: the smallest x whose next row was stored
- * at or after t (the log is in commit order, so createdAt grows with seq). Binary search, O(log n) reads.
- */
-export function offsetForTime(store: Pick<Store, 'readLog' | 'maxSeq'>, t: number): number {
-  let lo = 0;
-  let hi = store.maxSeq();
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const row = store.readLog(mid, 1, { content: false })[0];
-    if (!row || row.createdAt >= t) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function noSuchSink(store: Store, name: string): Error {
@@ -67,7 +51,7 @@ export const remove = (name: string, f: SinkFlags) =>
 export const reset = (name: string, f: SinkFlags & { to: string }) =>
   withStore(f.dataDir, (store) => {
     if (!store.sinks.get(name)) throw noSuchSink(store, name);
-    const to = /^\d{1,10}$/.test(f.to.trim()) ? Number(f.to) : offsetForTime(store, parseTime(f.to));
+    const to = offsetFor(store, f.to);
     const before = store.sinkOffsets.get(name);
     store.sinkOffsets.set(name, to);
     process.stdout.write(`sink ${name}: offset ${before} → ${to} (next delivery starts after seq ${to})\n`);

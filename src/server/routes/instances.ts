@@ -3,13 +3,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { z } from 'zod';
-import { checkConnection } from '../../collect/health.ts';
+import { CHECK_STEPS, checkConnection } from '../../collect/health.ts';
 import { type InstanceConfig, instanceSchema } from '../../service/config.ts';
 import { instanceInput, instanceRecord } from '../../service/instances.ts';
 import type { Store } from '../../store/index.ts';
 import type { ApiDeps } from '../app.ts';
 import { principalOf } from '../authenticate.ts';
-import { ApiError, ErrorBody } from '../errors.ts';
+import { ApiError, ErrorBody, errorBody } from '../errors.ts';
 
 const Name = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200, description: 'instance name' }),
@@ -46,9 +46,31 @@ export const Instance = Type.Object(
   { additionalProperties: true, description: 'an instance; never its private token' },
 );
 
+const CheckStep = Type.Object(
+  {
+    step: Type.String({ enum: [...CHECK_STEPS] }),
+    ok: Type.Boolean(),
+    skipped: Type.Optional(Type.Boolean({ description: 'not checked: an earlier step failed' })),
+    reason: Type.String({ description: 'what was found, in plain words' }),
+  },
+  { additionalProperties: false },
+);
+
 const Check = Type.Object(
-  { ok: Type.Boolean(), latencyMs: Type.Optional(Type.Union([Type.Number(), Type.Null()])) },
+  {
+    ok: Type.Boolean(),
+    latencyMs: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    steps: Type.Optional(
+      Type.Array(CheckStep, { description: 'reachable, tls, signature, clock, permissions, in order' }),
+    ),
+  },
   { additionalProperties: true },
+);
+
+/** A 422 from a failed connection test: the error body plus each step of the check. */
+const ConnectionFailed = Type.Object(
+  { ...ErrorBody.properties, steps: Type.Array(CheckStep) },
+  { description: 'the connection test failed; nothing was saved' },
 );
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
@@ -132,6 +154,11 @@ function bodySchema(partial: boolean): Record<string, unknown> {
   strip(s);
   delete s.required;
   delete s.properties.name;
+  // A change may remove the proxy.
+  s.properties.proxy = {
+    anyOf: [s.properties.proxy, { type: 'null' }],
+    description: 'null: no proxy any more',
+  };
   return s;
 }
 
@@ -190,6 +217,7 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
         `instance "${name}" is declared in ${file}: change it there and restart`,
       );
   };
+  /** Tests a connection; the 422 body (with each step) when it fails, undefined when it passes. */
   const test = async (cfg: InstanceConfig) => {
     const result = await checkConnection({
       url: cfg.url,
@@ -198,9 +226,11 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
       tls: cfg.tls,
       proxy: cfg.proxy,
     });
-    if (!result.ok)
-      throw new ApiError('connection_failed', `connection test failed, nothing saved: ${result.error}`);
-    return result;
+    if (result.ok) return undefined;
+    return {
+      ...errorBody('connection_failed', `connection test failed, nothing saved: ${result.error}`),
+      steps: result.steps,
+    };
   };
   const view = (name: string) => {
     const status = deps.collector.status().find((s) => s.name === name) ?? { name, state: 'disabled' };
@@ -220,14 +250,15 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
         tags: ['instances'],
         querystring: TestQuery,
         body: Type.Unsafe<Record<string, unknown>>(bodySchema(false)),
-        response: { 201: Instance, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: { 201: Instance, 400: ErrorBody, 409: ErrorBody, 422: ConnectionFailed },
       },
     },
     async (req, reply) => {
       const cfg = parseInstance(req.body);
       if (store.instances.get(cfg.name))
         throw new ApiError('conflict', `an instance named "${cfg.name}" exists`);
-      if (req.query.test) await test(cfg);
+      const failed = req.query.test ? await test(cfg) : undefined;
+      if (failed) return reply.status(422).send(failed);
       store.instances.add(instanceInput(cfg));
       store.commandRuns.add({
         who: principalOf(req).label,
@@ -252,18 +283,23 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
         params: Name,
         querystring: TestQuery,
         body: Type.Unsafe<Record<string, unknown>>(bodySchema(true)),
-        response: { 200: Instance, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: { 200: Instance, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ConnectionFailed },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const name = req.params.name;
       const current = asConfig(store, name);
       if (!current) throw new ApiError('not_found', `no instance named "${name}"`);
       readOnly(name);
-      const cfg = parseInstance({ ...current, ...(req.body as object), name });
+      const body = req.body as Record<string, unknown>;
+      const merged: Record<string, unknown> = { ...current, ...body, name };
+      // null (or "", which is what ajv's type coercion makes of null here) removes the proxy.
+      if (body.proxy === null || body.proxy === '') delete merged.proxy;
+      const cfg = parseInstance(merged);
       const connection = ['url', 'publicToken', 'privateToken', 'tls', 'proxy'] as const;
       const changed = connection.some((k) => JSON.stringify(cfg[k]) !== JSON.stringify(current[k]));
-      if (changed && cfg.enabled && req.query.test) await test(cfg);
+      const failed = changed && cfg.enabled && req.query.test ? await test(cfg) : undefined;
+      if (failed) return reply.status(422).send(failed);
       const { name: _n, ...patch } = instanceInput(cfg);
       store.instances.update(name, patch);
       store.commandRuns.add({

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly parameter?: string,
+    /** The whole error body (some carry more than the message, e.g. a failed test's steps). */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -58,6 +60,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       e.code ?? 'http',
       e.message ?? `the service answered ${res.status} ${res.statusText}`,
       e.parameter,
+      body,
     );
   }
   return body as T;

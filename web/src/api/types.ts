@@ -21,6 +21,10 @@ export type InstanceInput = NonNullable<
 export type InstancePatch = NonNullable<
   paths['/api/instances/{name}']['patch']['requestBody']
 >['content']['application/json'];
+export type Sink = Json<paths['/api/sinks']['get']['responses'][200]>[number];
+export type ConnectionCheck = Json<paths['/api/instances/{name}/test']['post']['responses'][200]>;
+export type CheckStep = NonNullable<ConnectionCheck['steps']>[number];
+export type SinkReset = Json<paths['/api/sinks/{name}/reset']['post']['responses'][200]>;
 export type SearchQuery = NonNullable<paths['/api/detections']['get']['parameters']['query']>;
 export type SearchResult = Json<paths['/api/detections']['get']['responses'][200]>;
 export type DetectionRow = SearchResult['items'][number];

@@ -17,6 +17,7 @@ import {
   searchToUrl,
   withFilter,
 } from '../lib/search.ts';
+import { useFallbackPoll } from '../live.ts';
 import { navigate, useLocation } from '../router.ts';
 
 const PAGE = 200;
@@ -36,7 +37,8 @@ export function DetectionsPage() {
       const loaded = all.reduce((n, p) => n + p.items.length, 0);
       return loaded < last.total && last.items.length > 0 ? loaded : undefined;
     },
-    refetchInterval: 15_000,
+    // New detections arrive on the event stream (which refetches this search); poll only while it is down.
+    refetchInterval: useFallbackPoll(15_000),
   });
   const rows = results.data?.pages.flatMap((p) => p.items) ?? [];
   const total = results.data?.pages[0]?.total ?? 0;

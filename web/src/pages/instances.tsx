@@ -1,33 +1,49 @@
 // Instances: a tile each with its state in colour and words, the last successful poll and the last
-// error as the collector worded it; admins get the Enabled switch and the Add form (tested by the API
-// before anything is saved).
+// error as the collector worded it, kept current by the event stream. Admins get the Enabled switch,
+// a Test button (each check with a tick or the reason), and the settings form to add or edit an
+// instance (tested by the API before anything is saved; an edit sends only what changed). Instances
+// from the config file show their settings read-only, with the file they come from.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../api/client.ts';
-import type { Instance, InstanceInput } from '../api/types.ts';
+import { ApiError, api } from '../api/client.ts';
+import type { CheckStep, ConnectionCheck, Instance } from '../api/types.ts';
 import { ago, interval, isoTime, stateWords } from '../lib/format.ts';
+import { formValues, type InstanceFormValues, type TlsMode, toInput, toPatch } from '../lib/instance-form.ts';
+import { useFallbackPoll } from '../live.ts';
 import { can, useSignedIn } from '../session.ts';
+
+const path = (name: string) => `/api/instances/${encodeURIComponent(name)}`;
 
 export function InstancesPage() {
   const me = useSignedIn();
   const admin = can(me.role, 'admin');
-  const [adding, setAdding] = useState(false);
+  // null: the Add form; a name: that instance's settings.
+  const [editing, setEditing] = useState<string | null | undefined>(undefined);
   const list = useQuery({
     queryKey: ['instances'],
     queryFn: () => api<Instance[]>('/api/instances'),
-    refetchInterval: 3_000,
+    // Status changes arrive on the event stream; poll only while it is down.
+    refetchInterval: useFallbackPoll(3_000),
   });
+  const edited = editing ? list.data?.find((i) => i.name === editing) : undefined;
   return (
     <>
       <div className="page-head">
         <h1>Instances</h1>
-        {admin && !adding && (
-          <button type="button" onClick={() => setAdding(true)}>
+        {admin && editing === undefined && (
+          <button type="button" onClick={() => setEditing(null)}>
             Add instance
           </button>
         )}
       </div>
-      {adding && <AddInstance onDone={() => setAdding(false)} />}
+      {editing !== undefined && (editing === null || edited) && (
+        <InstanceForm
+          key={editing ?? ''}
+          instance={edited}
+          admin={admin}
+          onDone={() => setEditing(undefined)}
+        />
+      )}
       {list.error && (
         <p className="error" role="alert">
           {list.error.message}
@@ -36,20 +52,22 @@ export function InstancesPage() {
       {list.data?.length === 0 && <p>No instance yet{admin ? ': add one.' : '.'}</p>}
       <ul className="tiles" aria-label="Instances">
         {list.data?.map((i) => (
-          <Tile key={i.name} instance={i} admin={admin} />
+          <Tile key={i.name} instance={i} admin={admin} onEdit={() => setEditing(i.name)} />
         ))}
       </ul>
     </>
   );
 }
 
-function Tile({ instance: i, admin }: { instance: Instance; admin: boolean }) {
+function Tile({ instance: i, admin, onEdit }: { instance: Instance; admin: boolean; onEdit: () => void }) {
   const qc = useQueryClient();
   const { word, meaning } = stateWords(i);
   const toggle = useMutation({
-    mutationFn: (enabled: boolean) =>
-      api<Instance>(`/api/instances/${encodeURIComponent(i.name)}`, { method: 'PATCH', body: { enabled } }),
+    mutationFn: (enabled: boolean) => api<Instance>(path(i.name), { method: 'PATCH', body: { enabled } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['instances'] }),
+  });
+  const test = useMutation({
+    mutationFn: () => api<ConnectionCheck>(`${path(i.name)}/test`, { method: 'POST' }),
   });
   const state = i.enabled ? i.status.state : 'disabled';
   const readOnly = i.source === 'config';
@@ -79,85 +97,212 @@ function Tile({ instance: i, admin }: { instance: Instance; admin: boolean }) {
       </dl>
       {i.simulated && <p className="note">Simulated: fed by the embedded demo appliance.</p>}
       {readOnly && <p className="note">Declared in {i.configFile ?? 'the config file'}: change it there.</p>}
-      <label className="switch">
-        <input
-          type="checkbox"
-          role="switch"
-          aria-checked={i.enabled}
-          checked={i.enabled}
-          disabled={!admin || readOnly || toggle.isPending}
-          onChange={(e) => toggle.mutate(e.currentTarget.checked)}
-        />
-        Enabled
-      </label>
-      {toggle.error && (
+      <div className="tile-actions">
+        <label className="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            aria-checked={i.enabled}
+            checked={i.enabled}
+            disabled={!admin || readOnly || toggle.isPending}
+            onChange={(e) => toggle.mutate(e.currentTarget.checked)}
+          />
+          Enabled
+        </label>
+        <span className="spacer" />
+        {admin && (
+          <button type="button" className="ghost" onClick={() => test.mutate()} disabled={test.isPending}>
+            {test.isPending ? 'Testing…' : 'Test'}
+          </button>
+        )}
+        {admin && !i.simulated && (
+          <button type="button" className="ghost" onClick={onEdit}>
+            {readOnly ? 'Settings' : 'Edit'}
+          </button>
+        )}
+      </div>
+      {test.data?.steps && <Steps steps={test.data.steps} label={`Connection test of ${i.name}`} />}
+      {(toggle.error ?? test.error) && (
         <p className="error" role="alert">
-          {toggle.error.message}
+          {(toggle.error ?? test.error)?.message}
         </p>
       )}
     </li>
   );
 }
 
-function AddInstance({ onDone }: { onDone: () => void }) {
+const STEP_NAMES: Record<CheckStep['step'], string> = {
+  reachable: 'Reachable',
+  tls: 'TLS',
+  signature: 'Signature',
+  clock: 'Clock',
+  permissions: 'Permissions',
+};
+
+/** Each check of a connection test: a tick, a cross or a dash (not checked), and the reason. */
+export function Steps({ steps, label }: { steps: CheckStep[]; label: string }) {
+  return (
+    <ul className="steps" aria-label={label}>
+      {steps.map((s) => {
+        const mark = s.ok ? 'passed' : s.skipped ? 'not checked' : 'failed';
+        return (
+          <li key={s.step} data-step={s.step} data-result={mark}>
+            <span className="mark" aria-hidden="true">
+              {s.ok ? '✓' : s.skipped ? '–' : '✗'}
+            </span>
+            <span className="step-name">
+              {STEP_NAMES[s.step]}
+              <span className="sr-only"> {mark}</span>
+            </span>
+            <span className="reason">{s.reason}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function InstanceForm(props: { instance?: Instance; admin: boolean; onDone: () => void }) {
+  const { instance } = props;
   const qc = useQueryClient();
-  const add = useMutation({
-    mutationFn: (body: InstanceInput) => api<Instance>('/api/instances', { method: 'POST', body }),
+  const [initial] = useState(() => formValues(instance));
+  const [v, setV] = useState(initial);
+  const readOnly = instance?.source === 'config' || !props.admin;
+  const save = useMutation({
+    mutationFn: async () => {
+      if (!instance) return api<Instance>('/api/instances', { method: 'POST', body: toInput(v) });
+      const patch = toPatch(initial, v);
+      if (!Object.keys(patch).length) return instance;
+      return api<Instance>(path(instance.name), { method: 'PATCH', body: patch });
+    },
     onSuccess: async () => {
       await qc.invalidateQueries({ queryKey: ['instances'] });
-      onDone();
+      props.onDone();
     },
   });
-  const submit = (e: React.FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const text = (k: string) => String(f.get(k) ?? '').trim();
-    add.mutate({
-      name: text('name'),
-      url: text('url'),
-      publicToken: text('publicToken'),
-      privateToken: String(f.get('privateToken') ?? ''),
-      pollIntervalSeconds: Number(text('pollIntervalSeconds') || 300),
-    } as InstanceInput);
-  };
+  const failedSteps =
+    save.error instanceof ApiError
+      ? (save.error.body as { steps?: CheckStep[] } | undefined)?.steps
+      : undefined;
+  const field = (k: keyof InstanceFormValues) => ({
+    name: k,
+    value: v[k],
+    onChange: (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+      setV({ ...v, [k]: e.currentTarget.value }),
+  });
+  const title = instance ? `${readOnly ? 'Settings of' : 'Edit'} ${instance.name}` : 'Add an instance';
   return (
-    <form className="panel add-instance" onSubmit={submit} aria-labelledby="add-title">
-      <h2 id="add-title">Add an instance</h2>
-      <p className="hint">The connection is tested first: nothing is saved unless the appliance answers.</p>
-      <div className="grid-form">
-        <label>
-          Name
-          <input name="name" required />
-        </label>
-        <label>
-          URL
-          <input name="url" type="url" required placeholder="https://dt.example.com" />
-        </label>
-        <label>
-          Public token
-          <input name="publicToken" required autoComplete="off" />
-        </label>
-        <label>
-          Private token
-          <input name="privateToken" type="password" required autoComplete="new-password" />
-          <span className="hint">write-only: stored encrypted, never shown again</span>
-        </label>
-        <label>
-          Poll every (seconds)
-          <input name="pollIntervalSeconds" type="number" min={10} max={86400} defaultValue={300} />
-        </label>
-      </div>
-      {add.error && (
-        <p className="error" role="alert">
-          {add.error.message}
+    <form
+      className="panel instance-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+      aria-labelledby="form-title"
+    >
+      <h2 id="form-title">{title}</h2>
+      {instance?.source === 'config' ? (
+        <p className="hint">
+          Declared in <code>{instance.configFile ?? 'the config file'}</code>: read-only here; change it there
+          and restart.
+        </p>
+      ) : (
+        <p className="hint">
+          A change of the connection is tested first: nothing is saved unless the appliance answers.
         </p>
       )}
+      <fieldset disabled={readOnly}>
+        <legend className="sr-only">Settings</legend>
+        <div className="grid-form">
+          {!instance && (
+            <label>
+              Name
+              <input {...field('name')} required />
+            </label>
+          )}
+          <label>
+            URL
+            <input {...field('url')} type="url" required placeholder="https://dt.example.com" />
+          </label>
+          <label>
+            Public token
+            <input {...field('publicToken')} required autoComplete="off" />
+          </label>
+          <label>
+            Private token
+            <input
+              {...field('privateToken')}
+              type="password"
+              required={!instance}
+              autoComplete="new-password"
+              placeholder={instance ? (readOnly ? 'stored, never shown' : 'unchanged') : undefined}
+            />
+            <span className="hint">
+              {readOnly
+                ? 'write-only'
+                : instance
+                  ? 'write-only: leave empty to keep the stored one'
+                  : 'write-only: stored encrypted, never shown again'}
+            </span>
+          </label>
+          <label>
+            Poll every (seconds)
+            <input {...field('pollIntervalSeconds')} type="number" min={10} max={86400} required />
+          </label>
+          <label>
+            First fetch looks back (hours)
+            <input {...field('lookbackHours')} type="number" min={0} max={8760} step="any" required />
+          </label>
+          <label>
+            Minimum score (0 to 1)
+            <input {...field('minScore')} type="number" min={0} max={1} step={0.01} required />
+          </label>
+          <label>
+            Maximum per poll
+            <input {...field('maxItemsPerPoll')} type="number" min={100} max={1000000} required />
+          </label>
+          <label>
+            TLS
+            <select
+              {...field('tlsMode')}
+              onChange={(e) => setV({ ...v, tlsMode: e.currentTarget.value as TlsMode })}
+            >
+              <option value="verify">Verify with the system's CAs</option>
+              <option value="ca">Verify with a CA file</option>
+              <option value="insecure">Insecure: do not verify</option>
+            </select>
+          </label>
+          {v.tlsMode === 'ca' && (
+            <label>
+              CA file
+              <input {...field('caFile')} required placeholder="/etc/ssl/darktrace-ca.pem" />
+            </label>
+          )}
+          <label>
+            Proxy
+            <input {...field('proxy')} type="url" placeholder="http://proxy.example.com:3128" />
+            {!readOnly && <span className="hint">empty: none; a password shown as **** is kept</span>}
+          </label>
+        </div>
+      </fieldset>
+      {save.error && (
+        <p className="error" role="alert">
+          {save.error.message}
+        </p>
+      )}
+      {failedSteps && <Steps steps={failedSteps} label="Connection test" />}
       <div className="actions">
-        <button type="submit" disabled={add.isPending}>
-          {add.isPending ? 'Testing the connection…' : 'Test and save'}
-        </button>
-        <button type="button" className="ghost" onClick={onDone}>
-          Cancel
+        {!readOnly && (
+          <button type="submit" disabled={save.isPending}>
+            {save.isPending
+              ? 'Testing the connection…'
+              : instance
+                ? 'Test and save changes'
+                : 'Test and save'}
+          </button>
+        )}
+        <button type="button" className="ghost" onClick={props.onDone}>
+          {readOnly ? 'Close' : 'Cancel'}
         </button>
       </div>
     </form>
