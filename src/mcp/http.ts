@@ -11,6 +11,8 @@ export interface McpRouteOptions {
   host: string;
   /** Items one multi-item command call may carry. */
   maxItems?: number;
+  /** Where an internal error's cause goes (the caller only learns that it was ours). */
+  log?: { error(m: string): void };
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -103,6 +105,7 @@ export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): voi
         await server.connect(transport);
         await transport.handleRequest(req.raw, reply.raw, req.body);
       } catch (err) {
+        o.log?.error(`/mcp: ${(err as Error).stack ?? String(err)}`);
         if (!reply.raw.headersSent) {
           reply.raw.writeHead(500, { 'content-type': 'application/json' });
           reply.raw.end(
