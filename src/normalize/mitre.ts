@@ -1,7 +1,8 @@
 // MITRE ATT&CK enterprise tactics by the short names Darktrace uses (`mitreTactics`,
 // `model.mitre.tactics`), so outputs can carry the TA id beside the name.
+
+import { lookup } from './lookup.ts';
 import type { Tactic } from './model.ts';
-import { lookup } from './util.ts';
 
 const TACTIC_IDS: Record<string, string> = lookup({
   reconnaissance: 'TA0043',

@@ -1,7 +1,8 @@
 // The one severity table. Every family lands on the OCSF 0–5 scale with a label; the raw inputs are
 // kept beside it in Detection.scores. The table is documented in ./README.md (keep them in step).
+
+import { lookup } from './lookup.ts';
 import type { SeverityId, SeverityLabel } from './model.ts';
-import { lookup } from './util.ts';
 
 export const SEVERITY_LABELS: readonly SeverityLabel[] = [
   'Unknown',

@@ -2,16 +2,9 @@
 // `undefined` for anything it cannot use rather than throwing, so one odd field never costs the alert.
 import { isIP } from 'node:net';
 
-export type Obj = Record<string, unknown>;
+export { lookup } from './lookup.ts';
 
-/**
- * A lookup table keyed by untrusted text, without a prototype: `table.constructor` or `table.__proto__`
- * would otherwise be Object's own (found by the fuzz: a RESPOND line with `"action": "constructor"`
- * made the CEF renderer throw on a function where it expected a string).
- */
-export function lookup<T>(entries: Record<string, T> = {}): Record<string, T> {
-  return Object.assign(Object.create(null) as Record<string, T>, entries);
-}
+export type Obj = Record<string, unknown>;
 
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
