@@ -66,6 +66,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const lines = [
     `darktrace-hub is running`,
     `  API:        ${service.url}  (try ${service.url}/api/detections and ${service.url}/healthz)`,
+    `  console:    ${service.url}/  (in a browser)`,
     `  data:       ${service.dataDir}`,
     `  sign in:    user admin, password in ${join(service.dataDir, 'admin-password')}; API key in ${join(service.dataDir, 'admin-api-key')}`,
     `              (curl -H "Authorization: Bearer $(cat ${join(service.dataDir, 'admin-api-key')})" ${service.url}/api/detections)`,
