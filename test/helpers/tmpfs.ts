@@ -2,7 +2,7 @@
 // CAP_SYS_ADMIN): without it the tests are skipped with one line saying so; under CI=true that is a
 // failure instead, so CI always runs them.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,4 +37,20 @@ export function mountTmpfs(size: string, what: string): Tmpfs | undefined {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Fills the filesystem holding `dir` to the last byte with one file; deleting it gives the space back. */
+export function fill(dir: string): string {
+  const path = join(dir, 'filler');
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(256 * 1024);
+  for (const size of [chunk.length, 4096, 1]) {
+    try {
+      for (;;) writeSync(fd, chunk, 0, size);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    }
+  }
+  closeSync(fd);
+  return path;
 }

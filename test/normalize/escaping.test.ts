@@ -11,6 +11,7 @@ import { cefHeaderEscape, cefValueEscape } from '../../src/normalize/render/cef.
 import { leefHeaderEscape, leefValueEscape } from '../../src/normalize/render/leef.ts';
 import { SEVERITY_TO_10 } from '../../src/normalize/severity.ts';
 import { elasticLines, XSOAR_RECORD_FILES, xsoarRecords } from './helpers.ts';
+import { readLeef } from './schema.ts';
 
 const nsyslog = createRequire(import.meta.url)('nsyslog-parser') as (s: string) => any;
 
@@ -154,41 +155,6 @@ describe('CEF escaping (spec)', () => {
     expect(parseCef(render(d, 'cef')).ext.msg.length).toBe(1023);
   });
 });
-
-/** A LEEF 2.0 reader written from the spec: header on unescaped pipes, pairs on the declared delimiter. */
-function readLeef(line: string): { header: string[]; attrs: Record<string, string> } {
-  const header: string[] = [];
-  let cur = '';
-  let i = 0;
-  for (; i < line.length && header.length < 6; i++) {
-    const c = line[i];
-    if (c === '\\') cur += line[++i];
-    else if (c === '|') {
-      header.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  const delim = header[5];
-  const attrs: Record<string, string> = {};
-  const pairs: string[] = [];
-  cur = '';
-  for (; i < line.length; i++) {
-    const c = line[i];
-    if (c === '\\') {
-      const n = line[++i];
-      cur += n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n;
-    } else if (c === delim) {
-      pairs.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  pairs.push(cur);
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    attrs[p.slice(0, eq)] = p.slice(eq + 1);
-  }
-  return { header, attrs };
-}
 
 describe('LEEF escaping (spec)', () => {
   it('header: backslash and pipe escaped, line breaks become spaces', () => {

@@ -1,6 +1,6 @@
 // The service on a full disk: /healthz and /metrics say the store cannot write and why, the log says so
 // once, syslog input is held, a sink waits instead of stopping, and everything resumes when space returns.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,27 +13,12 @@ import { startService } from '../../src/service/service.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { breachLine, waitFor } from '../deliver/helpers.ts';
-import { mountTmpfs } from '../helpers/tmpfs.ts';
+import { fill, mountTmpfs } from '../helpers/tmpfs.ts';
 
 /** The bootstrap admin's API key, as a first start wrote it. */
 const authOf = (svc: { bootstrap?: { keyFile: string } }) => ({
   headers: { authorization: `Bearer ${readFileSync(svc.bootstrap!.keyFile, 'utf8').trim()}` },
 });
-
-function fill(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(256 * 1024);
-  for (const size of [chunk.length, 4096, 1]) {
-    try {
-      for (;;) writeSync(fd, chunk, 0, size);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-    }
-  }
-  closeSync(fd);
-  return path;
-}
 
 function captureLogger(lines: string[]): ServiceLogger {
   const at = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);

@@ -2,7 +2,7 @@
 // receiver holds what it read, pauses its TCP senders (they are slowed, not dropped), counts the UDP
 // datagrams it cannot queue, retries, and once space returns every TCP line sent is in the store.
 import { createSocket } from 'node:dgram';
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -10,22 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startSyslogReceiver } from '../../src/collect/syslog.ts';
 import { openStore } from '../../src/store/index.ts';
 import { breachLine, waitFor } from '../deliver/helpers.ts';
-import { mountTmpfs } from '../helpers/tmpfs.ts';
-
-function fill(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(256 * 1024);
-  for (const size of [chunk.length, 4096, 1]) {
-    try {
-      for (;;) writeSync(fd, chunk, 0, size);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-    }
-  }
-  closeSync(fd);
-  return path;
-}
+import { fill, mountTmpfs } from '../helpers/tmpfs.ts';
 
 const metric = async (r: Registry, listener: string, outcome: string) => {
   const m = (await r.getSingleMetric('dtc_syslog_lines_total')?.get())?.values ?? [];
