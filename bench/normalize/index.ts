@@ -4,7 +4,8 @@
 //   floor  JSON.parse(payload) + JSON.stringify(result)
 //   ecs    normalize(line) → ECS JSON string
 //   ocsf   normalize(line) → OCSF JSON string
-// Each pass runs ROUNDS times, interleaved, and the best round counts. Last line: `ratio ecs=<x> ocsf=<y>`.
+// Each pass runs ROUNDS (≥ 3) times, interleaved; each round gives a ratio against the floor of the same
+// round, and the median of those counts. Last line: `ratio ecs=<x> ocsf=<y>`.
 // Run: npm run bench:normalize  (DTC_BENCH_LINES, DTC_BENCH_ROUNDS, DTC_FIXTURES override)
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { fixturesDir, XSOAR_RECORD_FILES } from '../../test/normalize/helpers.ts
 
 const fixtures = fixturesDir;
 const LINES = Math.max(200_000, Number(process.env.DTC_BENCH_LINES ?? 200_000));
-const ROUNDS = Number(process.env.DTC_BENCH_ROUNDS ?? 3);
+const ROUNDS = Math.max(3, Number(process.env.DTC_BENCH_ROUNDS ?? 3));
 
 interface Template {
   prefix: string; // syslog header or app-name prefix, '' for raw JSON
@@ -61,33 +62,39 @@ function buildCorpus(): string[] {
 interface Pass {
   label: string;
   fn: (line: string) => string;
-  best: number;
+  seconds: number[]; // one per round
   bytes: number;
 }
 
-function once(p: Pass, lines: string[]): void {
+function once(p: Pass, lines: string[]): number {
   let bytes = 0;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < lines.length; i++) bytes += p.fn(lines[i]).length;
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (s < p.best) p.best = s;
+  p.seconds.push(s);
   p.bytes = bytes;
+  return s;
 }
 
-function report(p: Pass, n: number): number {
-  const rate = n / p.best;
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function report(p: Pass, n: number): void {
+  const rate = n / median(p.seconds);
   console.log(
     `${p.label.padEnd(28)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} events/s  ` +
-      `(${p.best.toFixed(2)} s for ${n.toLocaleString('en-US')} lines, ${(p.bytes / 1e6).toFixed(0)} MB out)`,
+      `(median ${median(p.seconds).toFixed(2)} s for ${n.toLocaleString('en-US')} lines, ${(p.bytes / 1e6).toFixed(0)} MB out)`,
   );
-  return rate;
 }
 
 const corpus = buildCorpus();
 const inBytes = corpus.reduce((n, l) => n + l.length, 0);
 console.log(
   `corpus: ${corpus.length.toLocaleString('en-US')} lines, ${(inBytes / 1e6).toFixed(0)} MB, ` +
-    `node ${process.version}, best of ${ROUNDS}`,
+    `node ${process.version}, median of ${ROUNDS} rounds`,
 );
 
 // Warm the JIT on a slice so the first timed pass is not the compile pass.
@@ -99,27 +106,34 @@ for (const l of warm) {
 }
 
 // Rounds are interleaved (floor, ECS, OCSF, floor, …) so that load from anything else on the machine
-// falls on all three passes alike; the best round of each counts.
+// falls on all three passes alike; each round's ratios are taken against that round's floor.
 const passes: Pass[] = [
   {
     label: 'JSON.parse+JSON.stringify',
     fn: (l) => JSON.stringify(JSON.parse(l.slice(l.indexOf('{')))),
-    best: Number.POSITIVE_INFINITY,
+    seconds: [],
     bytes: 0,
   },
   {
     label: 'normalize → ECS',
     fn: (l) => render(normalize(l), 'ecs'),
-    best: Number.POSITIVE_INFINITY,
+    seconds: [],
     bytes: 0,
   },
   {
     label: 'normalize → OCSF',
     fn: (l) => render(normalize(l), 'ocsf'),
-    best: Number.POSITIVE_INFINITY,
+    seconds: [],
     bytes: 0,
   },
 ];
-for (let r = 0; r < ROUNDS; r++) for (const p of passes) once(p, corpus);
-const [floor, ecs, ocsf] = passes.map((p) => report(p, corpus.length));
-console.log(`ratio ecs=${(ecs / floor).toFixed(2)} ocsf=${(ocsf / floor).toFixed(2)}`);
+const ecsRatios: number[] = [];
+const ocsfRatios: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const [floor, ecs, ocsf] = passes.map((p) => once(p, corpus));
+  ecsRatios.push(floor / ecs);
+  ocsfRatios.push(floor / ocsf);
+  console.log(`round ${r + 1}: ecs=${(floor / ecs).toFixed(2)} ocsf=${(floor / ocsf).toFixed(2)}`);
+}
+for (const p of passes) report(p, corpus.length);
+console.log(`ratio ecs=${median(ecsRatios).toFixed(2)} ocsf=${median(ocsfRatios).toFixed(2)}`);
