@@ -75,16 +75,49 @@ export function toMillis(v: unknown): number | undefined {
   return n <= MAX_MS ? n : undefined;
 }
 
-// One detection repeats the same instant (time, first/last seen); toISOString is not free.
-let lastMs = Number.NaN;
-let lastIso = '';
+// Two-digit forms of 0–99, for building ISO 8601 strings without a Date.
+const TWO: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
 
+// The date part of the last day formatted: a detection's times mostly fall on one day.
+let lastDay = Number.NaN;
+let lastDate = '';
+
+/**
+ * `new Date(ms).toISOString()`, computed by hand for whole milliseconds in years 1970–9999 (every time
+ * the mappers accept): the Date round trip was the largest single cost of rendering ECS. Anything else
+ * goes through Date, so an out-of-range time still throws its RangeError.
+ */
 export function iso(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
+  if (!(ms >= 0 && ms <= MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / 86_400_000);
+  let rest = ms - day * 86_400_000;
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDate = civilDate(day);
   }
-  return lastIso;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = Math.floor(rest / 1000);
+  const milli = rest - s * 1000;
+  return `${lastDate}${TWO[h]}:${TWO[m]}:${TWO[s]}.${milli < 100 ? (milli < 10 ? '00' : '0') : ''}${milli}Z`;
+}
+
+/** Days since 1970-01-01 → `YYYY-MM-DDT` (proleptic Gregorian, the days-to-civil algorithm). */
+function civilDate(days: number): string {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[d]}T`;
 }
 
 /** An IP address, with any CIDR suffix (`175.16.199.1/24`) or IPv6 brackets removed; else undefined. */

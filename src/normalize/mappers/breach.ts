@@ -71,6 +71,20 @@ const DISPLAY: Record<string, Put> = lookup({
   },
 });
 
+// Display-filter types as written → their DISPLAY entry (null: none). An appliance writes a few dozen
+// distinct types; the cache spares squashing each one per breach, and is emptied if input floods it.
+const displayCache = new Map<string, Put | null>();
+
+function displayPut(type: string): Put | null {
+  let put = displayCache.get(type);
+  if (put === undefined) {
+    if (displayCache.size >= 1024) displayCache.clear();
+    put = DISPLAY[squash(type)] ?? null;
+    displayCache.set(type, put);
+  }
+  return put;
+}
+
 function ackOf(v: unknown): { acknowledged: boolean; by?: string; at?: number } {
   const o = obj(v);
   if (o) {
@@ -167,7 +181,7 @@ export function mapBreach(raw: Obj, instance: string): Detection {
       const value = str(obj(tf.trigger)?.value);
       if (type === undefined || value === undefined) continue;
       display.push({ type, value });
-      const put = DISPLAY[squash(type)];
+      const put = displayPut(type);
       if (put) put(observables, value);
     }
   }

@@ -5,6 +5,7 @@
 // Key map: ../README.md.
 import type { Detection } from '../model.ts';
 import { SEVERITY_TO_10 } from '../severity.ts';
+import { iso } from '../util.ts';
 import { cefHeaderEscape } from './cef.ts';
 import { asnText, nameOf, PRODUCT_VERSION, round, signatureOf, sourceHost, sourceIp } from './common.ts';
 
@@ -41,7 +42,7 @@ export function renderLeef(d: Detection): string {
   };
   const time = d.time ?? d.created;
   if (time !== undefined) {
-    put('devTime', new Date(time).toISOString());
+    put('devTime', iso(time));
     put('devTimeFormat', "yyyy-MM-dd'T'HH:mm:ss.SSSX");
   }
   put('cat', d.dtCategory ?? d.category ?? d.key.family);
@@ -84,8 +85,8 @@ export function renderLeef(d: Detection): string {
     put('respondAction', rsp.action);
     put('respondState', rsp.state);
     put('reason', rsp.reason);
-    if (rsp.start !== undefined) put('start', new Date(rsp.start).toISOString());
-    if (rsp.expires !== undefined) put('expires', new Date(rsp.expires).toISOString());
+    if (rsp.start !== undefined) put('start', iso(rsp.start));
+    if (rsp.expires !== undefined) put('expires', iso(rsp.expires));
     put('pbid', d.related.breaches[0]?.pbid);
   }
   const em = d.email;
