@@ -29,8 +29,18 @@ import { join } from 'node:path';
 import { FORMATS, type Format, NormalizeError, normalize, render } from '../../src/normalize/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { fixturesDir, repoRoot } from '../../test/helpers/fixtures.ts';
+import {
+  int,
+  mulberry32,
+  mutateLine,
+  mutateText,
+  mutateValue,
+  nest,
+  ODD,
+  pick,
+  type Rng,
+} from '../../test/helpers/mutate.ts';
 import { XSOAR_RECORD_FILES, xsoarRecords } from '../../test/normalize/helpers.ts';
-import { int, mulberry32, mutateLine, mutateText, mutateValue, nest, ODD, pick, type Rng } from './mutate.ts';
 
 const SEED = Number(process.env.DTC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const N_NORMALIZE = Number(process.env.DTC_FUZZ_NORMALIZE ?? 800_000);

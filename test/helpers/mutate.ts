@@ -1,5 +1,6 @@
-// The fuzz's randomness and mutators: a seeded PRNG, and mutations of real Darktrace payloads (text and
-// structure) and of JSON bodies. Everything is a function of the PRNG, so a seed replays a run.
+// Fuzz randomness and mutators, shared by `npm run fuzz` (bench/fuzz) and the normaliser's fuzz test: a
+// seeded PRNG, and mutations of real Darktrace payloads (text and structure) and of JSON bodies.
+// Everything is a function of the PRNG, so a seed replays a run.
 
 export type Rng = () => number;
 
@@ -32,6 +33,7 @@ export const ODD = [
   '|',
   '=',
   '\t',
+  '\r\n\t',
   '${jndi:x}',
   'SaaS::',
   'SaaS::Office365: ',
