@@ -235,26 +235,15 @@ function isKeyChar(c: number): boolean {
   );
 }
 
-function unescapeHeader(s: string): string {
-  if (!s.includes('\\')) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\' && i + 1 < s.length) {
-      out += s[++i];
-    } else out += c;
-  }
-  return out;
-}
-
-function unescapeValue(s: string): string {
+/** Drops each escaping backslash; in extension values (`controls`), `\n` `\r` `\t` become the characters. */
+function unescapeCef(s: string, controls: boolean): string {
   if (!s.includes('\\')) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === '\\' && i + 1 < s.length) {
       const n = s[++i];
-      out += n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n;
+      out += !controls ? n : n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n;
     } else out += c;
   }
   return out;
@@ -275,7 +264,7 @@ export function parseCef(line: string): CefRecord {
     const c = line.charCodeAt(i);
     if (c === 92) i += 2;
     else if (c === 124) {
-      fields.push(unescapeHeader(line.slice(start, i)));
+      fields.push(unescapeCef(line.slice(start, i), false));
       start = ++i;
     } else i++;
   }
@@ -296,7 +285,7 @@ export function parseCef(line: string): CefRecord {
     const vEnd = n + 1 < keys.length ? keys[n + 1][0] - 1 : s.length;
     let v = s.slice(eq + 1, Math.max(eq + 1, vEnd));
     if (n + 1 === keys.length) v = v.trimEnd();
-    ext[s.slice(ks, eq)] = unescapeValue(v);
+    ext[s.slice(ks, eq)] = unescapeCef(v, true);
   }
   return {
     version: fields[0],

@@ -6,6 +6,7 @@ import { SEVERITY_TO_10 } from '../severity.ts';
 import {
   actionOf,
   asnText,
+  escaper,
   nameOf,
   PRODUCT_VERSION,
   round,
@@ -14,40 +15,11 @@ import {
   sourceIp,
 } from './common.ts';
 
-function needsEscape(s: string, header: boolean): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92 || c === 10 || c === 13 || (header ? c === 124 : c === 61)) return true;
-  }
-  return false;
-}
+/** Header: `\` and `|` backslash-escaped, line breaks as spaces. */
+export const cefHeaderEscape = escaper({ '\\': '\\\\', '|': '\\|', '\n': ' ', '\r': ' ' });
 
-export function cefHeaderEscape(s: string): string {
-  if (!needsEscape(s, true)) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\') out += '\\\\';
-    else if (c === '|') out += '\\|';
-    else if (c === '\n' || c === '\r') out += ' ';
-    else out += c;
-  }
-  return out;
-}
-
-export function cefValueEscape(s: string): string {
-  if (!needsEscape(s, false)) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\') out += '\\\\';
-    else if (c === '=') out += '\\=';
-    else if (c === '\n') out += '\\n';
-    else if (c === '\r') out += '\\r';
-    else out += c;
-  }
-  return out;
-}
+/** Extension values: `\` and `=` backslash-escaped, CR/LF as `\r` / `\n`; pipes stay as they are. */
+export const cefValueEscape = escaper({ '\\': '\\\\', '=': '\\=', '\n': '\\n', '\r': '\\r' });
 
 /** CEF caps msg at 1023 characters. */
 const MSG_MAX = 1023;

@@ -7,31 +7,24 @@ import type { Detection } from '../model.ts';
 import { SEVERITY_TO_10 } from '../severity.ts';
 import { iso } from '../util.ts';
 import { cefHeaderEscape } from './cef.ts';
-import { asnText, nameOf, PRODUCT_VERSION, round, signatureOf, sourceHost, sourceIp } from './common.ts';
+import {
+  asnText,
+  escaper,
+  nameOf,
+  PRODUCT_VERSION,
+  round,
+  signatureOf,
+  sourceHost,
+  sourceIp,
+} from './common.ts';
 
 export const LEEF_DELIMITER = '^';
 
 /** LEEF's header rules are CEF's: `\` and `|` escaped, line breaks as spaces. */
 export const leefHeaderEscape = cefHeaderEscape;
 
-export function leefValueEscape(s: string): string {
-  let plain = true;
-  for (let i = 0; i < s.length && plain; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92 || c === 94 || c === 10 || c === 13 || c === 9) plain = false;
-  }
-  if (plain) return s;
-  let out = '';
-  for (const c of s) {
-    if (c === '\\') out += '\\\\';
-    else if (c === '^') out += '\\^';
-    else if (c === '\n') out += '\\n';
-    else if (c === '\r') out += '\\r';
-    else if (c === '\t') out += '\\t';
-    else out += c;
-  }
-  return out;
-}
+/** Values: `\` and `^` backslash-escaped, CR/LF/TAB as `\r` / `\n` / `\t`. */
+export const leefValueEscape = escaper({ '\\': '\\\\', '^': '\\^', '\n': '\\n', '\r': '\\r', '\t': '\\t' });
 
 export function renderLeef(d: Detection): string {
   const o = d.observables;
