@@ -29,6 +29,7 @@ import { DarktraceClient } from '../../src/darktrace/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { fixturesDir, repoRoot } from '../../test/helpers/fixtures.ts';
+import { mulberry32 } from '../../test/helpers/mutate.ts';
 
 const SEED = Number(process.env.DTC_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = Number(process.env.DTC_SOAK_KILLS ?? 30);
@@ -40,16 +41,6 @@ const DRAIN_MS = Number(process.env.DTC_SOAK_DRAIN_S ?? 180) * 1000;
 const SYSLOG_PBID_BASE = 1_000_000_000;
 const TRUSTED_SENDER = '127.0.0.2';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(SEED);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

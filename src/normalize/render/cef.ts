@@ -6,7 +6,6 @@ import { SEVERITY_TO_10 } from '../severity.ts';
 import {
   actionOf,
   asnText,
-  escaper,
   nameOf,
   PRODUCT_VERSION,
   round,
@@ -14,6 +13,7 @@ import {
   sourceHost,
   sourceIp,
 } from './common.ts';
+import { escaper } from './escape.ts';
 
 /** Header: `\` and `|` backslash-escaped, line breaks as spaces. */
 export const cefHeaderEscape = escaper({ '\\': '\\\\', '|': '\\|', '\n': ' ', '\r': ' ' });

@@ -7,16 +7,8 @@ import type { Detection } from '../model.ts';
 import { SEVERITY_TO_10 } from '../severity.ts';
 import { iso } from '../util.ts';
 import { cefHeaderEscape } from './cef.ts';
-import {
-  asnText,
-  escaper,
-  nameOf,
-  PRODUCT_VERSION,
-  round,
-  signatureOf,
-  sourceHost,
-  sourceIp,
-} from './common.ts';
+import { asnText, nameOf, PRODUCT_VERSION, round, signatureOf, sourceHost, sourceIp } from './common.ts';
+import { escaper } from './escape.ts';
 
 export const LEEF_DELIMITER = '^';
 
