@@ -113,6 +113,9 @@ export function readRow(cells: Record<string, string>, line: number): ImportRow 
     addTags: list(v('add_tags')),
     removeTags: list(v('remove_tags')),
   };
+  // The tag commands take a comma-separated list, so a comma would split one tag into two.
+  const comma = [...row.addTags, ...row.removeTags].find((t) => t.includes(','));
+  if (comma) throw new Error(`tag "${comma}" has a comma, which the tag commands read as two tags`);
   const both = row.addTags.filter((t) => row.removeTags.includes(t));
   if (both.length) throw new Error(`tag ${both.join(', ')} is both added and removed`);
   const priority = v('priority');
@@ -129,70 +132,85 @@ export function readRow(cells: Record<string, string>, line: number): ImportRow 
   return row;
 }
 
+/** Header cells as column names; throws ImportFileError when a row could not be matched or a name is unknown. */
+function readHeader(header: string[]): string[] {
+  const names = header.map((h) => {
+    const n = h.trim().toLowerCase();
+    return ALIASES[n] ?? n;
+  });
+  const unknown = names.filter((n) => !KNOWN.has(n));
+  if (unknown.length)
+    throw new ImportFileError(
+      `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} ` +
+        `in the header (line 1); the import reads ${[...KNOWN].join(', ')}`,
+    );
+  if (!names.some((n) => (MATCH_COLUMNS as readonly string[]).includes(n)))
+    throw new ImportFileError(
+      `the header (line 1) has none of ${MATCH_COLUMNS.join(', ')}: rows cannot be matched`,
+    );
+  return names;
+}
+
 /**
  * Parses the CSV into rows, one at a time. A record that cannot be read (wrong number of cells, a bad
- * value) comes out as an error with its line; a bad header throws ImportFileError before any row.
+ * value, broken quoting) comes out as an error with its line; a bad header throws ImportFileError
+ * before any row.
  */
 export async function* readImportCsv(
   input: Readable,
 ): AsyncGenerator<{ row: ImportRow } | { line: number; error: string }> {
-  let width = 0;
   const parser = input.pipe(
+    // relax_quotes keeps a stray quote as text instead of reading the rest of the file as one cell;
+    // the cell is then refused below, so the bad row is reported and the rows after it still count.
     parse({
       bom: true,
       info: true,
       skip_empty_lines: true,
       relax_column_count: true,
+      relax_quotes: true,
       skip_records_with_error: true,
-      columns: (header: string[]) => {
-        const names = header.map((h) => {
-          const n = h.trim().toLowerCase();
-          return ALIASES[n] ?? n;
-        });
-        const unknown = names.filter((n) => !KNOWN.has(n));
-        if (unknown.length)
-          throw new ImportFileError(
-            `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} ` +
-              `in the header (line 1); the import reads ${[...KNOWN].join(', ')}`,
-          );
-        if (!names.some((n) => (MATCH_COLUMNS as readonly string[]).includes(n)))
-          throw new ImportFileError(
-            `the header (line 1) has none of ${MATCH_COLUMNS.join(', ')}: rows cannot be matched`,
-          );
-        width = names.length;
-        return names;
-      },
     }),
   );
   const skipped: { line: number; error: string }[] = [];
-  parser.on('skip', (err: CsvError) => skipped.push({ line: Number(err.lines) || 0, error: err.message }));
+  parser.on('skip', (err: CsvError) =>
+    skipped.push({ line: Number(err.lines) || 0, error: `this row cannot be read: ${err.message}` }),
+  );
+  let names: string[] | undefined;
   try {
-    for await (const rec of parser as AsyncIterable<{
-      record: Record<string, string>;
-      info: { lines: number; error?: unknown; columns?: unknown };
-      raw?: string;
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
     }>) {
-      while (skipped.length) yield skipped.shift()!;
-      const line = rec.info.lines;
-      const cells = Object.values(rec.record).length;
-      const given = (rec.info as { invalid_field_length?: number }).invalid_field_length;
-      if (given || cells !== width) {
+      const line = info.lines;
+      // The parser reports a skipped record as soon as it reads it, maybe ahead of records still queued.
+      while (skipped.length && skipped[0].line < line) yield skipped.shift()!;
+      if (!names) {
+        names = readHeader(record);
+        continue;
+      }
+      if (record.length !== names.length) {
         yield {
           line,
-          error: `this row does not have the header's ${width} cells: check its commas and quotes`,
+          error: `this row has ${record.length} cells and the header ${names.length}: check its commas and quotes`,
+        };
+        continue;
+      }
+      const stray = record.findIndex((c) => c.trimStart().startsWith('"'));
+      if (stray >= 0) {
+        yield {
+          line,
+          error: `cell ${stray + 1} (${names[stray]}) has a stray quote: quote the whole cell and double the quotes in it`,
         };
         continue;
       }
       try {
-        yield { row: readRow(rec.record, line) };
+        yield { row: readRow(Object.fromEntries(names.map((n, i) => [n, record[i]])), line) };
       } catch (e) {
         yield { line, error: (e as Error).message };
       }
     }
   } catch (e) {
     if (e instanceof ImportFileError) throw e;
-    const cause = (e as { cause?: unknown }).cause;
-    if (cause instanceof ImportFileError) throw cause;
     const err = e as CsvError;
     yield { line: Number(err.lines) || 0, error: `the file cannot be read past here: ${err.message}` };
   }
