@@ -3,10 +3,10 @@
 // waits when the reader is slow (the generator only asks for the next page when pulled).
 import { stringify } from 'csv-stringify/sync';
 import type { DarktraceClient } from '../darktrace/index.ts';
+import type { ExportFormat } from './config.ts';
 import { ASSET_COLUMNS, type AssetRow, type ReadOptions, readDevices } from './inventory.ts';
 
-export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat } from './config.ts';
 
 /** Separator of list cells (IPs, tags) in CSV; JSON Lines keeps arrays. */
 export const LIST_SEPARATOR = ';';
