@@ -70,9 +70,14 @@ export const assetRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
         throw e;
       }
       const lines = exportLines(sources, { format, since });
-      let first: IteratorResult<string>;
+      // The CSV header comes before any request: read on to the first device (or the end).
+      const head: string[] = [];
       try {
-        first = await lines.next();
+        for (let want = format === 'csv' ? 2 : 1; head.length < want; ) {
+          const r = await lines.next();
+          if (r.done) break;
+          head.push(r.value);
+        }
       } catch (e) {
         await sources.close();
         if (e instanceof DarktraceError) throw new ApiError('upstream_failed', e.message);
@@ -80,7 +85,7 @@ export const assetRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
       }
       async function* body() {
         try {
-          if (!first.done) yield first.value;
+          yield* head;
           yield* lines;
         } finally {
           await sources.close();
