@@ -1,9 +1,5 @@
 // Asset export and import against the simulator over real sockets: 10,000 devices out as CSV and JSON
-// Lines (each once, fields as the appliance has them, read back by a CSV parser), incremental runs,
-// and an import with good, unknown, ambiguous and broken rows that a second run finds all unchanged.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,39 +8,22 @@ import { importAssets, type RowResult } from '../../src/assets/import.ts';
 import { openSources, storeTarget } from '../../src/assets/instances.ts';
 import type { AssetRow } from '../../src/assets/inventory.ts';
 import type { Device } from '../../src/darktrace/types.ts';
-import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
 import { seeDevice } from '../../src/simulator/inventory.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
-import { KEY } from '../store/helpers.ts';
+import type { Store } from '../../src/store/index.ts';
+import { useLab } from './helpers.ts';
 
 const DEVICES = 10_000;
+const lab = useLab({ devices: DEVICES, seed: 17 });
 let sim: Simulator;
 let store: Store;
-let dir: string;
-let sources: Awaited<ReturnType<typeof openSources>>;
+let sources: ReturnType<typeof openSources>;
 
-beforeAll(async () => {
-  sim = await startSimulator({
-    publicToken: 'pub',
-    privateToken: 'priv',
-    port: 0,
-    seed: 17,
-    devices: DEVICES,
-    history: { count: 50, days: 1 },
-    ratePerMinute: 0,
-  });
-  dir = mkdtempSync(join(tmpdir(), 'dtc-assets-'));
-  store = await openStore({ dataDir: dir, secretKey: KEY, env: {} });
-  store.instances.add({ name: 'lab', url: sim.url, publicToken: 'pub', privateToken: 'priv' });
+beforeAll(() => {
+  ({ sim, store } = lab);
   sources = openSources(store);
-}, 60_000);
-
-afterAll(async () => {
-  await sources?.close();
-  await store?.close();
-  await sim?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
+afterAll(() => sources?.close());
 
 async function collect(o: Parameters<typeof exportLines>[1], stats?: ExportStats): Promise<string> {
   let out = '';

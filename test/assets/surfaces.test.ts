@@ -1,10 +1,10 @@
 // The asset export and import as people reach them: GET /api/assets on a real API server, `dtc assets`
+
 // (the built binary), and the scheduled export to a file and to an HTTP endpoint, all against the
 // simulator over loopback.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { request } from 'undici';
@@ -14,32 +14,23 @@ import { runScheduledExport } from '../../src/assets/schedule.ts';
 import { AccessControl } from '../../src/auth/index.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
-import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
 import { seeDevice } from '../../src/simulator/inventory.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/index.ts';
 import { runDtc } from '../helpers/dtc.ts';
 import { KEY } from '../store/helpers.ts';
+import { useLab } from './helpers.ts';
 
+const lab = useLab({ devices: 1200, seed: 5 });
 let sim: Simulator;
 let store: Store;
+let dir: string;
 let api: Api;
 let apiUrl: string;
 let key: string;
-let dir: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    publicToken: 'pub',
-    privateToken: 'priv',
-    port: 0,
-    seed: 5,
-    devices: 1200,
-    history: { count: 20, days: 1 },
-    ratePerMinute: 0,
-  });
-  dir = mkdtempSync(join(tmpdir(), 'dtc-assets-'));
-  store = await openStore({ dataDir: dir, secretKey: KEY, env: {} });
-  store.instances.add({ name: 'lab', url: sim.url, publicToken: 'pub', privateToken: 'priv' });
+  ({ sim, store, dir } = lab);
   store.instances.add({
     name: 'broken',
     url: sim.url,
@@ -52,14 +43,8 @@ beforeAll(async () => {
   key = access.createApiKey({ owner: 'viewer', name: 'test', role: 'viewer' }).key;
   api = buildApi({ store, access, collector: { status: () => [] }, metrics: createMetrics() });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await api?.close();
-  await store?.close();
-  await sim?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
+afterAll(() => api?.close());
 
 const get = (path: string) => request(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
