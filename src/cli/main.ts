@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAccess } from './access.ts';
+import { registerAssets } from './assets.ts';
 import { registerCall } from './call.ts';
 import { addCatalogCommands, registerCmd } from './cmd.ts';
 import { registerCompletion } from './completion.ts';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerEndpoints(program);
   registerCmd(program);
   registerSink(program);
+  registerAssets(program);
   registerAccess(program);
   registerSecrets(program);
   registerMcp(program);

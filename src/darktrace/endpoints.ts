@@ -439,6 +439,17 @@ export const endpoints = {
       doc: '§10.1',
       summary: 'Devices seen recently (default 7 days); one object with did=',
     }),
+    update: ep<
+      { did: number; label?: string; priority?: number; type?: number },
+      { response: string; device?: T.Device }
+    >({
+      method: 'POST',
+      path: '/devices',
+      body: 'json',
+      params: ['did', 'label', 'priority', 'type'],
+      doc: '§10.1',
+      summary: 'Change a device’s label, priority (-5..5) or type',
+    }),
     search: ep<
       {
         count?: number;
@@ -778,6 +789,24 @@ export const endpoints = {
       params: ['seensince', 'sid', 'responsedata'],
       doc: '§13',
       summary: 'Subnets seen (seensince at most 6 months)',
+    }),
+    updateSubnet: ep<
+      {
+        sid: number;
+        label?: string;
+        network?: string;
+        dhcp?: Bool;
+        uniqueUsernames?: Bool;
+        uniqueHostnames?: Bool;
+      },
+      T.SuccessResponse
+    >({
+      method: 'POST',
+      path: '/subnets',
+      body: 'json',
+      params: ['sid', 'label', 'network', 'dhcp', 'uniqueUsernames', 'uniqueHostnames'],
+      doc: '§13',
+      summary: 'Change a subnet’s label or settings',
     }),
   },
   system: {

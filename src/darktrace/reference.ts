@@ -85,13 +85,7 @@ export const referenceEndpoints: readonly ReferenceEndpoint[] = [
   { method: 'GET', path: '/pcaps/{filename}', doc: '§9' },
   // §10 devices and traffic
   { method: 'GET', path: '/devices', doc: '§10.1' },
-  {
-    method: 'POST',
-    path: '/devices',
-    doc: '§10.1',
-    reason:
-      'edits a device’s label, priority or type: an administration task no SOC command or SOAR integration here performs',
-  },
+  { method: 'POST', path: '/devices', doc: '§10.1' },
   { method: 'GET', path: '/devicesearch', doc: '§10.2' },
   { method: 'GET', path: '/devicesummary', doc: '§10.3' },
   { method: 'GET', path: '/deviceinfo', doc: '§10.4' },
@@ -134,12 +128,7 @@ export const referenceEndpoints: readonly ReferenceEndpoint[] = [
   { method: 'DELETE', path: '/tags/{tid}/entities/{teid}', doc: '§12' },
   // §13 subnets, status, statistics, intel feed
   { method: 'GET', path: '/subnets', doc: '§13' },
-  {
-    method: 'POST',
-    path: '/subnets',
-    doc: '§13',
-    reason: 'edits a subnet’s label, location and DHCP settings: network administration, not a SOC command',
-  },
+  { method: 'POST', path: '/subnets', doc: '§13' },
   { method: 'GET', path: '/status', doc: '§13' },
   { method: 'GET', path: '/summarystatistics', doc: '§13' },
   { method: 'GET', path: '/intelfeed', doc: '§13' },

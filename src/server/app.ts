@@ -20,6 +20,7 @@ import type { Store } from '../store/index.ts';
 import { type RouteEntry, routeTable } from './access.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.ts';
+import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { consoleRoutes } from './routes/console.ts';
@@ -183,6 +184,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.register(detectionRoutes, { deps });
   app.register(commandRoutes, { deps });
   app.register(sinkRoutes, { deps });
+  app.register(assetRoutes, { deps });
   app.register(eventRoutes, { deps });
   app.register(consoleRoutes, { dir: deps.consoleDir, tls: !!(deps.tls || deps.https) });
   app.get(

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { assetsScheduleSchema } from '../assets/config.ts';
 import { ROLES } from '../auth/roles.ts';
 import { parseSource } from '../collect/trust.ts';
 import { sinkModuleFor } from '../deliver/registry.ts';
@@ -223,6 +224,8 @@ export const configSchema = z.strictObject({
   syslog: syslogSchema.optional(),
   sinks: z.array(sinkSchema).default([]),
   oidc: oidcSchema.optional(),
+  /** The scheduled asset export (src/assets/). */
+  assets: assetsScheduleSchema.optional(),
   /** What is kept of records that could not be understood or delivered. */
   deadLetters: z
     .strictObject({

@@ -382,6 +382,11 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         .catch((err: Error) => log.warn(`single sign-on: ${err.message}; it is tried again at each sign-in`));
     }
     collector.start();
+    if (config.assets) {
+      const { startAssetSchedule } = await import('../assets/schedule.ts');
+      const schedule = startAssetSchedule(store, config.assets, { dataDir, log });
+      cleanup.unshift(() => schedule.stop());
+    }
 
     let syslog: SyslogReceiver | undefined;
     if (listeners.length) {

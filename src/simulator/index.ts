@@ -11,6 +11,7 @@ import { forbidden, permitted, type Refusal, redirect, type SimUser, verify } fr
 import { type BreachCore, Timeline } from './breaches.ts';
 import { EmailStream } from './email.ts';
 import { HttpError, Params, Raw } from './http.ts';
+import { growInventory } from './inventory.ts';
 import { Rng } from './prng.ts';
 import { type Ctx, type Handler, handlers, type SimContext } from './routes.ts';
 import { ApplianceState } from './state.ts';
@@ -41,6 +42,8 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Breaches already there at start, spread over the last `days` (default 2000 over 7 days). */
   history?: { count: number; days: number };
+  /** Devices the appliance knows in all (default: the seeded network, about 330); up to ~65,000 more in a `Campus` subnet. */
+  devices?: number;
   /** Live arrival rate of new breaches after start (default 2 a minute; 0 = none). */
   ratePerMinute?: number;
   /** Upper bound of creationTime - time (default 15 minutes; most lags are seconds). */
@@ -188,6 +191,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const t0 = clock();
   const hostname = opts.hostname ?? 'dt-sim.example.local';
   const world = buildWorld(seed, t0, hostname);
+  if (opts.devices) growInventory(world, opts.devices);
   const history = opts.history ?? { count: 2000, days: 7 };
   const tl = new Timeline(world, {
     seed,

@@ -10,6 +10,7 @@ import { type BreachCore, SALT, type SerializeOptions, type Timeline } from './b
 import type { EmailStream } from './email.ts';
 import { EMAIL_TAGS } from './email.ts';
 import { badRequest, HttpError, notFound, type Params, Raw, timeWindow, trimResponse } from './http.ts';
+import { updateDevice, updateSubnet } from './inventory.ts';
 import { dtTime, h32, u } from './prng.ts';
 import { type ApplianceState, pcapFile } from './state.ts';
 import type { World } from './world.ts';
@@ -781,6 +782,7 @@ export const handlers: Handlers = {
     },
   },
   devices: {
+    update: updateDevice,
     list: (ctx) => {
       const { p, sim, now } = ctx;
       const includeTags = p.bool('includetags', false);
@@ -1159,6 +1161,7 @@ export const handlers: Handlers = {
     },
   },
   network: {
+    updateSubnet,
     subnets: (ctx) => {
       const { p, sim, now } = ctx;
       const seen = parseSeensince(p.str('seensince'));

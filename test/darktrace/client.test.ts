@@ -138,6 +138,7 @@ describe('every catalog method against the simulator', () => {
     'pcaps.download': (c, x) => c.pcaps.download({ filename: x.pcap }),
     'devices.list': (c) => c.devices.list({ seensince: '1hour' }),
     'devices.search': (c) => c.devices.search({ count: 5 }),
+    'devices.update': (c, x) => c.devices.update({ did: x.did, label: 'edited by the SDK test' }),
     'devices.summary': (c, x) => c.devices.summary({ did: x.did }),
     'devices.info': (c, x) => c.devices.info({ did: x.did, datatype: 'co' }),
     'devices.similar': (c, x) => c.devices.similar({ did: x.did, count: 3 }),
@@ -159,6 +160,7 @@ describe('every catalog method against the simulator', () => {
     'tags.tagDevice': (c, x) => c.tags.tagDevice({ did: x.did, tag: 'Admin', duration: 3600 }),
     'tags.untagDevice': (c, x) => c.tags.untagDevice({ did: x.did, tag: 'Admin' }),
     'network.subnets': (c) => c.network.subnets({ seensince: '1day' }),
+    'network.updateSubnet': (c) => c.network.updateSubnet({ sid: 10, label: 'Servers' }),
     'system.status': (c) => c.system.status(),
     'system.summaryStatistics': (c) => c.system.summaryStatistics(),
     'advancedSearch.search': (c) =>
@@ -279,6 +281,14 @@ describe('every catalog method against the simulator', () => {
     expect((results['system.status'] as { version: string }).version).toBeTruthy();
     expect(Array.isArray(results['models.list'])).toBe(true);
     expect((results['devices.search'] as { devices: unknown[] }).devices.length).toBeGreaterThan(0);
+    expect(results['devices.update']).toMatchObject({
+      response: 'SUCCESS',
+      device: { did: x.did, devicelabel: 'edited by the SDK test' },
+    });
+    expect(((await c.devices.list({ did: x.did })) as { devicelabel?: string }).devicelabel).toBe(
+      'edited by the SDK test',
+    );
+    expect(results['network.updateSubnet']).toEqual({ response: 'SUCCESS' });
     const tags = (await c.tags.entities({ did: x.did })) as { name: string }[];
     expect(tags.some((t) => t.name === 'Admin')).toBe(false); // untagged again at the end
     const actions = await c.antigena.list({ includehistory: true });

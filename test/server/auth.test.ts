@@ -129,6 +129,7 @@ const samples: Record<string, Sample> = {
     ok: 404,
   },
   'GET /api/auth/me': { request: () => json('GET', '/api/auth/me'), ok: 200 },
+  'GET /api/assets': { request: () => json('GET', '/api/assets?format=jsonl'), ok: 200 },
   'GET /api/users': { request: () => json('GET', '/api/users'), ok: 200 },
   'POST /api/users': {
     request: () => json('POST', '/api/users', { name: unique('u'), password: PASSWORD, role: 'viewer' }),
@@ -260,6 +261,7 @@ const expectedAccess: Record<string, string> = {
   'PATCH /api/instances/:name': 'admin',
   'DELETE /api/instances/:name': 'admin',
   'POST /api/sinks/:name/reset': 'admin',
+  'GET /api/assets': 'viewer',
   'GET /sinks': 'public',
 };
 
