@@ -232,6 +232,25 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The console's histogram counts heads by time and severity: with severity in the time indexes the
+  // count reads the index alone, not a million table rows. Same leading columns, so every query that
+  // used the old indexes uses these.
+  '0010_console_indexes': {
+    async up(db: Kysely<any>) {
+      await db.schema.dropIndex('detection_heads_time').execute();
+      await db.schema.dropIndex('detection_heads_instance_time').execute();
+      await db.schema
+        .createIndex('detection_heads_time_severity')
+        .on('detection_heads')
+        .columns(['event_time', 'severity'])
+        .execute();
+      await db.schema
+        .createIndex('detection_heads_instance_time_severity')
+        .on('detection_heads')
+        .columns(['instance', 'event_time', 'severity'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

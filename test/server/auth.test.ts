@@ -197,6 +197,10 @@ const samples: Record<string, Sample> = {
   },
   'GET /api/detections': { request: () => json('GET', '/api/detections'), ok: 200 },
   'GET /api/detections/:id': { request: () => json('GET', '/api/detections/1'), ok: 200 },
+  'GET /api/detections/histogram': {
+    request: () => json('GET', '/api/detections/histogram?from=7d&severity=2'),
+    ok: 200,
+  },
   'GET /api/detections/:id/render/:format': {
     request: () => json('GET', '/api/detections/1/render/cef'),
     ok: 200,
@@ -261,6 +265,7 @@ const expectedAccess: Record<string, string> = {
   'DELETE /api/instances/:name': 'admin',
   'POST /api/sinks/:name/reset': 'admin',
   'GET /sinks': 'public',
+  'GET /api/detections/histogram': 'viewer',
 };
 
 describe('access control, generated from the route table', () => {
