@@ -94,37 +94,113 @@ export interface DetectionStats {
    * `target` buckets. Without from/to, the range runs from the oldest match to the newest (or now).
    */
   histogram(q: DetectionQuery, target?: number): Histogram;
+  /** How many detections (latest versions) match the search's filters. */
+  count(q: DetectionQuery): number;
   /** Detections (latest versions) per instance whose event time is at or after `since` (epoch ms). */
   countsSince(since: number): Record<string, number>;
 }
 
-export function detectionStats(k: Kysely<DB>, x: SyncExecutor): DetectionStats {
+/** The hourly counts table of migration 0010, kept by triggers on detection_heads. */
+interface CountsTable {
+  hour: number;
+  instance: string;
+  family: string;
+  severity: number;
+  acknowledged: number;
+  n: number;
+}
+type StatsDB = DB & { detection_counts: CountsTable };
+
+type Row = { b: number; s: number; n: number };
+
+export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats {
+  const k = db as unknown as Kysely<StatsDB>;
   /** The event time of the oldest or newest match: one step along the time index, not a scan. */
   const edge = (base: Heads, dir: 'asc' | 'desc') =>
     x.first(base.select('h.event_time as t').orderBy('h.event_time', dir).limit(1))?.t as number | undefined;
 
+  /** Heads in [lo, hi) by bucket and severity, counted from the heads (their index, for a short range). */
+  const fromHeads = (base: Heads, lo: number, hi: number, start: number, bucketMs: number): Row[] => {
+    let q = base;
+    if (Number.isFinite(lo)) q = q.where('h.event_time', '>=', lo);
+    if (Number.isFinite(hi)) q = q.where('h.event_time', '<', hi);
+    return x.all(
+      q
+        .select([
+          sql<number>`CAST((h.event_time - ${start}) / ${bucketMs} AS INTEGER)`.as('b'),
+          'h.severity as s',
+          (eb) => eb.fn.countAll<number>().as('n'),
+        ])
+        .groupBy(['b', 's']),
+    );
+  };
+
+  /** Whole hours [loH, hiH) by bucket and severity, from the hourly counts. */
+  const fromCounts = (
+    q: DetectionQuery,
+    loH: number,
+    hiH: number,
+    start: number,
+    bucketMs: number,
+  ): Row[] => {
+    let c = k.selectFrom('detection_counts as c');
+    if (Number.isFinite(loH)) c = c.where('c.hour', '>=', loH);
+    if (Number.isFinite(hiH)) c = c.where('c.hour', '<', hiH);
+    if (q.instance !== undefined) c = c.where('c.instance', '=', q.instance);
+    if (q.family !== undefined) c = c.where('c.family', '=', q.family);
+    if (Number.isFinite(q.severity)) c = c.where('c.severity', '>=', q.severity!);
+    if (q.acknowledged !== undefined) c = c.where('c.acknowledged', '=', q.acknowledged ? 1 : 0);
+    return x.all(
+      c
+        .select([
+          sql<number>`CAST((c.hour * ${HOUR} - ${start}) / ${bucketMs} AS INTEGER)`.as('b'),
+          'c.severity as s',
+          (eb) => eb.fn.sum<number>('c.n').as('n'),
+        ])
+        .groupBy(['b', 's']),
+    );
+  };
+
+  /**
+   * Matches in [lo, hi) by bucket and severity. Without text, whole hours come from the hourly counts
+   * and only the partial hours at the edges from the heads; a text search counts its matches.
+   */
+  const counts = (q: DetectionQuery, lo: number, hi: number, start: number, bucketMs: number): Row[] => {
+    const base = headsMatching(db, q);
+    if (!base) return [];
+    const loH = Number.isFinite(lo) ? Math.ceil(lo / HOUR) : -Infinity;
+    const hiH = Number.isFinite(hi) ? Math.floor(hi / HOUR) : Infinity;
+    if (q.q || bucketMs % HOUR !== 0 || loH >= hiH) return fromHeads(base, lo, hi, start, bucketMs);
+    const rows = fromCounts(q, loH, hiH, start, bucketMs);
+    if (Number.isFinite(lo) && loH * HOUR > lo)
+      rows.push(...fromHeads(base, lo, loH * HOUR, start, bucketMs));
+    if (Number.isFinite(hi) && hiH * HOUR < hi)
+      rows.push(...fromHeads(base, hiH * HOUR, hi, start, bucketMs));
+    return rows;
+  };
+
+  /** The search's own range as [lo, hi): its from and to are inclusive. */
+  const range = (q: DetectionQuery) => ({
+    lo: Number.isFinite(q.from) ? q.from! : -Infinity,
+    hi: Number.isFinite(q.to) ? q.to! + 1 : Infinity,
+  });
+
   return {
     histogram(q, target = 60) {
       const now = Date.now();
-      const base = headsMatching(k, q);
+      const base = headsMatching(db, q);
       const from = Number.isFinite(q.from) ? q.from! : ((base && edge(base, 'asc')) ?? now - DAY);
       const to = Number.isFinite(q.to) ? q.to! + 1 : Math.max(now, ((base && edge(base, 'desc')) ?? 0) + 1);
       const bucketMs = bucketWidth(to - from, target);
       const start = Math.floor(from / bucketMs) * bucketMs;
-      const rows = base
-        ? x.all(
-            base
-              .where('h.event_time', '>=', from)
-              .where('h.event_time', '<', to)
-              .select([
-                sql<number>`CAST((h.event_time - ${start}) / ${bucketMs} AS INTEGER)`.as('b'),
-                'h.severity as s',
-                (eb) => eb.fn.countAll<number>().as('n'),
-              ])
-              .groupBy(['b', 's']),
-          )
-        : [];
+      // Filters on the query, range on the histogram's [from, to).
+      const rows = counts({ ...q, from: undefined, to: undefined }, from, to, start, bucketMs);
       return { from, to, bucketMs, buckets: fillBuckets(from, to, bucketMs, rows) };
+    },
+
+    count(q) {
+      const { lo, hi } = range(q);
+      return counts(q, lo, hi, 0, DAY).reduce((n, r) => n + Number(r.n), 0);
     },
 
     countsSince(since) {

@@ -840,7 +840,7 @@ class SqliteStore implements Store {
     const base = headsMatching(this.#k, q);
     if (!base) return { items: [], total: 0 };
 
-    const total = Number(this.#x.first(base.select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);
+    const total = this.detectionStats.count(q);
     if (!limit || offset >= total) return { items: [], total };
     const rows = this.#x.all(
       base

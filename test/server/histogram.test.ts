@@ -80,6 +80,29 @@ describe('GET /api/detections/histogram', () => {
   const sum = (h: { buckets: { counts: number[] }[] }) =>
     h.buckets.reduce((n, b) => n + b.counts.reduce((a, c) => a + c, 0), 0);
 
+  it('counts what was stored, through updates and across partial hours, as the search totals do', async () => {
+    // Counted here from the rows as stored (key 1's second version: lab, severity 5), not by the store.
+    const rows = Array.from({ length: 240 }, (_, i) => ({
+      instance: i === 0 || i % 3 === 0 ? 'lab' : 'prod',
+      t: i === 0 ? now - 1000 : now - i * HOUR - 1000,
+      severity: i === 0 ? 5 : (i % 5) + 1,
+    }));
+    const cases: [string, (r: (typeof rows)[number]) => boolean][] = [
+      ['', () => true],
+      ['severity=4', (r) => r.severity >= 4],
+      ['instance=lab&severity=5', (r) => r.instance === 'lab' && r.severity === 5],
+      [
+        `from=${now - 50.5 * HOUR}&to=${now - 3.25 * HOUR}`,
+        (r) => r.t >= now - 50.5 * HOUR && r.t <= now - 3.25 * HOUR,
+      ],
+    ];
+    for (const [filters, keep] of cases) {
+      const want = rows.filter(keep).length;
+      expect(sum((await get(`/api/detections/histogram?${filters}`)).body), filters).toBe(want);
+      expect((await get(`/api/detections?${filters}&limit=1`)).body.total, filters).toBe(want);
+    }
+  });
+
   it('counts what the search finds, for the same filters', async () => {
     for (const filters of [
       '',
