@@ -210,6 +210,8 @@ const samples: Record<string, Sample> = {
   'GET /instances': { request: () => json('GET', '/instances'), ok: 200 },
   'GET /detections': { request: () => json('GET', '/detections'), ok: 200 },
   'GET /sinks': { request: () => json('GET', '/sinks'), ok: 200 },
+  'GET /incidents': { request: () => json('GET', '/incidents'), ok: 200 },
+  'GET /commands': { request: () => json('GET', '/commands'), ok: 200 },
   'GET /detections/*': { request: () => json('GET', '/detections/lab%2Fmodel_breach%2F1'), ok: 200 },
   'GET /assets/*': { request: () => json('GET', '/assets/app-0123abcd.js'), ok: 200 },
   'GET /api/commands': { request: () => json('GET', '/api/commands'), ok: 200 },
@@ -265,6 +267,8 @@ const expectedAccess: Record<string, string> = {
   'DELETE /api/instances/:name': 'admin',
   'POST /api/sinks/:name/reset': 'admin',
   'GET /sinks': 'public',
+  'GET /incidents': 'public',
+  'GET /commands': 'public',
   'GET /api/detections/histogram': 'viewer',
 };
 
