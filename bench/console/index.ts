@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { AccessControl } from '../../src/auth/index.ts';
 import { buildApi } from '../../src/server/app.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
+import { Rng } from '../../src/simulator/prng.ts';
 import { type DetectionInput, openStore } from '../../src/store/index.ts';
 import { program } from '../../test/helpers/programs.ts';
 
@@ -23,15 +24,10 @@ const DAY = 86_400_000;
 const root = path.resolve(import.meta.dirname, '..', '..');
 const consoleDir = path.join(root, 'dist', 'console');
 
-// Deterministic data (mulberry32).
-let seed = 0x5eed;
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-  return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-};
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+// Deterministic data: the simulator's own generator (mulberry32).
+const rng = new Rng(0x5eed);
+const rnd = () => rng.next();
+const pick = <T>(xs: readonly T[]): T => rng.pick(xs);
 const MODELS = [
   'Anomalous Connection::SMB Enumeration',
   'Compromise::Beaconing Activity To External Rare',

@@ -111,6 +111,16 @@ const Detail = Type.Object(
   { additionalProperties: true, description: 'one detection with its stored versions' },
 );
 
+/** A bad filter is the caller's mistake: a 400 naming the parameter. */
+function withParamErrors<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ParamError) throw new ApiError('invalid_parameter', err.message, err.param);
+    throw err;
+  }
+}
+
 export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(
     '/api/detections',
@@ -123,14 +133,10 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asy
         response: { 200: Search, 400: ErrorBody },
       },
     },
-    async (req) => {
-      try {
-        return searchDetections(deps.store, detectionQuery(req.query as Record<string, unknown>));
-      } catch (err) {
-        if (err instanceof ParamError) throw new ApiError('invalid_parameter', err.message, err.param);
-        throw err;
-      }
-    },
+    async (req) =>
+      withParamErrors(() =>
+        searchDetections(deps.store, detectionQuery(req.query as Record<string, unknown>)),
+      ),
   );
 
   app.get(
@@ -146,12 +152,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asy
     },
     async (req) => {
       const { buckets, ...filters } = req.query as Record<string, unknown>;
-      try {
-        return histogram(deps.store, detectionQuery(filters), Number(buckets ?? 60));
-      } catch (err) {
-        if (err instanceof ParamError) throw new ApiError('invalid_parameter', err.message, err.param);
-        throw err;
-      }
+      return withParamErrors(() => histogram(deps.store, detectionQuery(filters), Number(buckets ?? 60)));
     },
   );
 
