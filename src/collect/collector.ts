@@ -47,6 +47,8 @@ export interface InstanceStatus {
   lastSuccessAt?: string;
   lastError?: string;
   lastErrorAt?: string;
+  /** The last poll errors in plain words, newest first (at most RECENT_ERRORS). */
+  recentErrors?: { at: string; error: string }[];
   consecutiveFailures: number;
   nextPollAt?: string;
   /** The last scheduled connection check, when the instance has a schedule. */
@@ -282,6 +284,7 @@ export class Collector {
     }
     s.lastError = plainWords(errors[0]);
     s.lastErrorAt = s.lastPollAt;
+    s.recentErrors = [{ at: s.lastPollAt, error: s.lastError }, ...(s.recentErrors ?? [])].slice(0, 20);
     if (errors.length === polled.length) {
       s.state = 'failing';
       s.consecutiveFailures++;

@@ -97,16 +97,25 @@ export function detectionQuery(raw: Record<string, unknown>): DetectionQuery {
 
 export type DetectionReader = Pick<Store, 'searchDetections' | 'getDetection'>;
 
-/** The latest version of each matching detection, and how many match. */
-export function searchDetections(store: DetectionReader, query: DetectionQuery) {
+/** A store read over the full-text index: a malformed query is the caller's mistake, not a server fault. */
+function withTextErrors<T>(read: () => T): T {
   try {
-    return store.searchDetections(query);
+    return read();
   } catch (err) {
-    // A malformed full-text query is the caller's mistake, not a server fault.
     if (/fts5|syntax/i.test((err as Error).message))
       throw new ParamError('q', `cannot search for that text: ${(err as Error).message}`);
     throw err;
   }
+}
+
+/** The latest version of each matching detection, and how many match. */
+export function searchDetections(store: DetectionReader, query: DetectionQuery) {
+  return withTextErrors(() => store.searchDetections(query));
+}
+
+/** The matching detections over time by severity, in about `buckets` buckets. */
+export function histogram(store: Pick<Store, 'detectionStats'>, query: DetectionQuery, buckets: number) {
+  return withTextErrors(() => store.detectionStats.histogram(query, buckets));
 }
 
 /** One detection with its versions, by sequence number (all digits) or key; undefined when unknown. */

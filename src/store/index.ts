@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Compilable, Kysely, Selectable } from 'kysely';
 import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
 import { redactUrlText } from '../util/redact.ts';
+import { type DetectionStats, detectionStats, headsMatching } from './detection-stats.ts';
 import type { StoreHealth } from './errors.ts';
 import { type Identities, identities } from './identities.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
@@ -32,8 +33,6 @@ import {
 } from './secrets.ts';
 import {
   type FtsStatements,
-  ftsMatch,
-  ftsQuery,
   ftsStatements,
   openSqlite,
   optimizeOnClose,
@@ -343,6 +342,8 @@ export interface Store {
   };
   /** Users, API keys, grants and sessions (hashes only; src/auth/ makes and checks them). */
   identities: Identities;
+  /** Aggregates for the console: detections over time by severity, per instance since a time. */
+  readonly detectionStats: DetectionStats;
   /** The encrypted secrets (private tokens, proxy passwords) and the keys they are made with. */
   secrets: {
     /** Every stored secret and the id of the key it was made with: never a value, not even encrypted. */
@@ -836,18 +837,10 @@ class SqliteStore implements Store {
   searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number } {
     const limit = Math.min(Math.max(Math.trunc(finite(q.limit, 50)), 0), 1000);
     const offset = Math.max(Math.trunc(finite(q.offset, 0)), 0);
-    const match = q.q ? ftsQuery(q.q) : undefined;
-    if (q.q && !match) return { items: [], total: 0 }; // only punctuation: nothing can match
-    let base = this.#k.selectFrom('detection_heads as h');
-    if (match) base = base.where(ftsMatch('h.seq', 'h.description_id', match));
-    if (q.instance !== undefined) base = base.where('h.instance', '=', q.instance);
-    if (q.family !== undefined) base = base.where('h.family', '=', q.family);
-    if (Number.isFinite(q.severity)) base = base.where('h.severity', '>=', q.severity!);
-    if (Number.isFinite(q.from)) base = base.where('h.event_time', '>=', q.from!);
-    if (Number.isFinite(q.to)) base = base.where('h.event_time', '<=', q.to!);
-    if (q.acknowledged !== undefined) base = base.where('h.acknowledged', '=', q.acknowledged ? 1 : 0);
+    const base = headsMatching(this.#k, q);
+    if (!base) return { items: [], total: 0 };
 
-    const total = Number(this.#x.first(base.select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0);
+    const total = this.detectionStats.count(q);
     if (!limit || offset >= total) return { items: [], total };
     const rows = this.#x.all(
       base
@@ -1313,6 +1306,12 @@ class SqliteStore implements Store {
           error: r.error,
         })),
   };
+
+  get detectionStats(): DetectionStats {
+    this.#stats ??= detectionStats(this.#k, this.#x);
+    return this.#stats;
+  }
+  #stats?: DetectionStats;
 
   get identities(): Identities {
     this.#identities ??= identities(this.#k, this.#x);

@@ -69,7 +69,7 @@ async function startDtc(extra: string[]) {
     err += d;
   });
   proc.stdout!.resume();
-  const at = await waitFor(async () => /API:\s+(http:\/\/\S+)/.exec(err)?.[1]);
+  const at = await waitFor(async () => /API:\s+(http:\/\/\S+)/.exec(err)?.[1], 60_000);
   return {
     proc,
     dataDir,
@@ -243,6 +243,22 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
       'signature accepted',
     );
     await checkPage(page, 'instances');
+    // Its detections of the last 24 hours, as the API counts them, once the first poll has stored some.
+    await expect
+      .poll(async () => (await (await apiAsAdmin('/api/instances/lab')).json()).detections24h, {
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await lab.locator('.recent').textContent())!.replace(/,/g, '')))
+      .toBe((await (await apiAsAdmin('/api/instances/lab')).json()).detections24h);
+    // The health tab: the test just run is in the connection-check history.
+    await lab.getByRole('tab', { name: 'Health' }).click();
+    const history = lab.getByRole('list', { name: 'Connection checks of lab' });
+    await history.locator('li[data-result="passed"]').first().waitFor({ timeout: 15_000 });
+    expect(await lab.getByRole('list', { name: 'Recent poll errors of lab' }).count()).toBe(0);
+    await checkPage(page, 'instance-health');
+    await lab.getByRole('tab', { name: 'Status' }).click();
 
     // Edit: the form shows every setting; a wrong private token is refused and nothing changes; a new
     // interval alone is saved (an empty private token keeps the stored one).
@@ -311,7 +327,7 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await page.getByLabel('Minimum severity').selectOption('3');
     await expect.poll(() => new URL(page.url()).search).toBe(`?q=${word}&severity=3`);
     const rows = page.locator('table[aria-label="Detections"] tbody tr[data-key]');
-    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(0);
     const api = await (await apiAsAdmin(`/api/detections?q=${word}&severity=3&limit=1`)).json();
     await expect
       .poll(() => page.locator('.count').textContent())
@@ -354,6 +370,152 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     expect(await page.locator('.ack-state').textContent()).toBe('yes');
     await ctx.close();
   }, 90_000);
+
+  it('filters by dragging across the chart: the range goes in the URL and the table shows only it', async () => {
+    const ctx = await context('light');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    await page.goto(`${url}/detections?instance=lab`);
+    const rows = page.locator('table[aria-label="Detections"] tbody tr[data-key]');
+    await rows.first().waitFor();
+    const before = await (await apiAsAdmin('/api/detections?instance=lab&limit=1')).json();
+    const chart = page.locator('.chart-canvas');
+    expect(await chart.getAttribute('aria-label')).toMatch(/detections from .* UTC by severity/);
+    const over = page.locator('.chart-canvas .u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => new URL(page.url()).searchParams.get('to')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const range = new URL(page.url()).searchParams;
+    const from = Date.parse(range.get('from')!);
+    const to = Date.parse(range.get('to')!);
+    expect(to).toBeGreaterThan(from);
+    expect(range.get('instance')).toBe('lab');
+    // The table and its count are the API's answer for that range.
+    const api = await (
+      await apiAsAdmin(
+        `/api/detections?instance=lab&from=${range.get('from')}&to=${range.get('to')}&limit=1000`,
+      )
+    ).json();
+    expect(api.total).toBeLessThan(before.total);
+    await expect
+      .poll(() => page.locator('.count').textContent())
+      .toMatch(new RegExp(`^${api.total} detection`));
+    const times = await rows.locator('.c-time').allTextContents();
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.every((t) => Date.parse(t.replace(' ', 'T')) >= from - 1000)).toBe(true);
+    // The time filter shows the dragged range, and Any time clears it.
+    const time = page.getByLabel('Time range');
+    expect(await time.inputValue()).toBe('custom');
+    await time.selectOption('');
+    await expect.poll(() => new URL(page.url()).search).toBe('?instance=lab');
+    await time.selectOption('24h');
+    await expect.poll(() => new URL(page.url()).search).toBe('?instance=lab&from=24h');
+    await ctx.close();
+  }, 60_000);
+
+  it('shows AI Analyst incidents grouped by incident group, with their events and score', async () => {
+    const ctx = await context('light');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    await page.getByRole('link', { name: 'Incidents' }).click();
+    const events = await (await apiAsAdmin('/api/detections?family=ai_analyst&limit=1000')).json();
+    expect(events.total).toBeGreaterThan(0);
+    const groups = new Set(
+      events.items.map(
+        (e: { key: string; canonical?: { related?: { group?: string } } }) =>
+          e.canonical?.related?.group ?? e.key,
+      ),
+    );
+    await expect.poll(() => page.locator('li.incident').count()).toBe(groups.size);
+    const first = page.locator('li.incident').first();
+    expect(await first.locator('.score').first().textContent()).toMatch(/^\d+%$/);
+    expect(await page.locator('li.incident tbody tr').count()).toBe(events.items.length);
+    await checkPage(page, 'incidents');
+    // An event opens its own page, with the AI Analyst narrative.
+    await first.locator('tbody a').first().click();
+    await page.getByRole('heading', { name: 'AI Analyst narrative' }).waitFor();
+    await ctx.close();
+  }, 60_000);
+
+  it('runs catalog commands from forms generated from their schemas, with the outcome per item and the audit trail', async () => {
+    const ctx = await context('light');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    await page.getByRole('link', { name: 'Commands' }).click();
+    const catalog = await (await apiAsAdmin('/api/commands')).json();
+    await expect
+      .poll(() => page.locator('nav[aria-label="Command catalog"] li').count())
+      .toBe(catalog.length);
+    await page.goto(`${url}/commands?instance=lab&command=acknowledge`);
+    const form = page.locator('form[data-command="acknowledge"]');
+    const some = await (
+      await apiAsAdmin('/api/detections?instance=lab&family=model_breach&acknowledged=false&limit=1')
+    ).json();
+    const pbid = Number(some.items[0].nativeId);
+    await form.getByLabel('breachIds (required)').fill(`${pbid}, 999999999`);
+    await checkPage(page, 'commands');
+    await form.getByRole('button', { name: 'Run acknowledge' }).click();
+    const outcome = form.locator('.outcome');
+    await outcome.waitFor({ timeout: 20_000 });
+    // One breach exists and is acknowledged, the other does not: one tick, one reason.
+    expect(await outcome.getAttribute('data-outcome')).toBe('Partially Successful');
+    const items = outcome.getByRole('list', { name: 'Outcome per item' }).locator('li');
+    expect(await items.evaluateAll((li) => li.map((l) => l.getAttribute('data-ok')))).toEqual([
+      'true',
+      'false',
+    ]);
+    expect(await items.nth(0).textContent()).toContain(`${pbid} done`);
+    expect(await items.nth(1).textContent()).toMatch(/999999999 failed: \S/);
+    // The audit trail shows the run at the top.
+    await expect
+      .poll(() => page.locator('table.audit tbody tr').first().getAttribute('data-command'), {
+        timeout: 20_000,
+      })
+      .toBe('acknowledge');
+    expect(await page.locator('table.audit tbody tr').first().locator('.outcome-cell').textContent()).toBe(
+      'Partially Successful',
+    );
+    // A wrong value is refused in words before anything is sent.
+    await form.getByLabel('breachIds (required)').fill('12, twelve');
+    await form.getByRole('button', { name: 'Run acknowledge' }).click();
+    expect(await form.getByRole('alert').textContent()).toBe('breachIds: "twelve" is not a whole number');
+    await ctx.close();
+  }, 60_000);
+
+  it('acts on a breach: RESPOND on its device and a PCAP, each with its result per item', async () => {
+    const ctx = await context('light');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    const some = await (await apiAsAdmin('/api/detections?instance=lab&family=model_breach&limit=50')).json();
+    const withDevice = some.items.find((d: { canonical?: { devices?: { id?: number; ips: string[] }[] } }) =>
+      d.canonical?.devices?.some((x) => typeof x.id === 'number' && x.ips.length),
+    );
+    await page.goto(`${url}/detections/${encodeURIComponent(withDevice.key)}`);
+    await page.getByRole('heading', { name: 'Observables' }).waitFor();
+    await page.getByRole('heading', { name: 'Components' }).waitFor();
+    await page.getByRole('heading', { name: 'Respond', exact: true }).waitFor();
+    const respond = page.locator('form[data-command="create-actions"]');
+    await respond.getByLabel('action (required)').selectOption('quarantine');
+    await checkPage(page, 'detection-respond');
+    await respond.getByRole('button', { name: 'Start RESPOND action' }).click();
+    const out = respond.locator('.outcome');
+    await out.waitFor({ timeout: 20_000 });
+    const did = withDevice.canonical.devices.find((x: { id?: number }) => typeof x.id === 'number').id;
+    expect(await out.getAttribute('data-outcome')).toBe('Successful');
+    expect(await out.locator('li').first().textContent()).toContain(`${did} done`);
+    const pcap = page.locator('form[data-command="create-pcap"]');
+    await pcap.getByRole('button', { name: 'Request PCAP' }).click();
+    await pcap.locator('.outcome[data-outcome="Successful"]').waitFor({ timeout: 20_000 });
+    const runs = await (await apiAsAdmin('/api/command-runs?limit=5&instance=lab')).json();
+    expect(runs.map((r: { command: string }) => r.command).slice(0, 2)).toEqual([
+      'create-pcap',
+      'create-actions',
+    ]);
+    await ctx.close();
+  }, 60_000);
 
   it('lists the sinks (a failing one with its error, credentials redacted) and replays one from a time', async () => {
     const ctx = await context('light');
@@ -409,6 +571,24 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
       return { status: r.status, message: (await r.json()).message };
     });
     expect(tried).toEqual({ status: 403, message: 'vera is viewer; this needs analyst' });
+    // No comment box and no RESPOND for a viewer; the API refuses RESPOND too.
+    expect(await page.locator('#comment').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Respond', exact: true }).count()).toBe(0);
+    const respond = await page.evaluate(async () => {
+      const me = await (await fetch('/api/auth/me')).json();
+      const r = await fetch('/api/instances/lab/commands/create-actions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ deviceIds: [1], action: 'quarantine' }),
+      });
+      return r.status;
+    });
+    expect(respond).toBe(403);
+    // The Commands page lists a command the viewer may not run, without its form.
+    await page.goto(`${url}/commands?instance=lab&command=create-actions`);
+    await page.getByText('You are viewer: running create-actions needs responder.').waitFor();
+    expect(await page.locator('form.command-form').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Run / }).count()).toBe(0);
     // Sinks: seen, not replayed.
     await page.getByRole('link', { name: 'Sinks' }).click();
     await page.locator('tr[data-sink="demo-ecs-file"]').waitFor();
@@ -416,14 +596,25 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await ctx.close();
   }, 60_000);
 
-  it('triages from the keyboard alone: / to search, j/k to move, Enter to open, a to acknowledge', async () => {
+  it('triages from the keyboard alone: / to search, j/k to move, Enter to open, a to acknowledge, c to comment', async () => {
     const ctx = await context('dark');
     const page = await ctx.newPage();
     await signIn(page, 'admin', adminPassword);
     await page.goto(`${url}/detections?instance=lab&family=model_breach&acknowledged=false`);
     await page.locator('table[aria-label="Detections"] tbody tr[data-key]').first().waitFor();
     await page.keyboard.press('?');
-    await page.getByRole('dialog', { name: 'Keyboard' }).waitFor();
+    const keys = page.getByRole('dialog', { name: 'Keyboard' });
+    await keys.waitFor();
+    expect(await keys.locator('dt').allTextContents()).toEqual([
+      'j',
+      'k',
+      'Enter',
+      'a',
+      'c',
+      '/',
+      '?',
+      'Escape',
+    ]);
     await checkPage(page, 'keys');
     await page.keyboard.press('Escape');
     await page.keyboard.press('/');
@@ -441,8 +632,52 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await page.keyboard.press('a');
     await page.locator('.history tbody tr', { hasText: 'acknowledged' }).first().waitFor({ timeout: 30_000 });
     expect(await page.locator('.ack-state').textContent()).toBe('yes');
+    // c: the comment box; Enter posts it to the appliance, and the comments read back show it.
+    await page.keyboard.press('c');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('comment');
+    await page.keyboard.type('triaged from the keyboard');
+    await page.keyboard.press('Enter');
+    await page.locator('.comments li', { hasText: 'triaged from the keyboard' }).waitFor({ timeout: 20_000 });
+    const pbid = Number(key.split('/')[2]);
+    const dt = new DarktraceClient({ url: sim.url, publicToken: 'lab-public', privateToken: 'lab-private' });
+    const comments = await dt.modelBreaches.comments({ pbid });
+    expect(comments.map((c) => c.message)).toContain('triaged from the keyboard');
     await ctx.close();
   }, 60_000);
+
+  it('turns an instance red with the reason when the appliance revokes its token', async () => {
+    const ctx = await context('dark');
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', adminPassword);
+    const lab = page.locator('li[data-instance="lab"]');
+    await lab.locator('.state[data-state="ok"]').waitFor();
+    sim.setFaults({ revokedTokens: ['lab-public'] });
+    try {
+      // The next poll (every 12 s) is refused: the tile turns failing, in red, with the reason in words.
+      await lab.locator('.state[data-state="failing"]').waitFor({ timeout: 45_000 });
+      const status = (await (await apiAsAdmin('/api/instances/lab')).json()).status;
+      expect(status.lastError).toMatch(/token|login/i);
+      expect(await lab.locator('.last-error').textContent()).toBe(status.lastError);
+      const red = await lab.evaluate((e) => getComputedStyle(e).borderTopColor);
+      const bad = await page.evaluate(() =>
+        getComputedStyle(document.documentElement).getPropertyValue('--bad').trim(),
+      );
+      const rgb = (hex: string) =>
+        `rgb(${[1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+      expect(red).toBe(rgb(bad));
+      // The health tab lists the poll error.
+      await lab.getByRole('tab', { name: 'Health' }).click();
+      const errors = lab.getByRole('list', { name: 'Recent poll errors of lab' });
+      await expect
+        .poll(() => errors.locator('li').first().textContent(), { timeout: 15_000 })
+        .toContain(status.lastError);
+      await checkPage(page, 'instance-revoked');
+    } finally {
+      sim.resetFaults();
+    }
+    await lab.locator('.state[data-state="ok"]').waitFor({ timeout: 60_000 });
+    await ctx.close();
+  }, 120_000);
 
   it('shows an instance from the config file read-only, with the file it comes from', async () => {
     // Its own service: with an instance in a config file there is no demo, which the other tests use.
@@ -480,10 +715,10 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     } finally {
       other.proc.kill('SIGTERM');
     }
-  }, 60_000);
+  }, 120_000);
 
   it('has no serious or critical accessibility violation on any page, and no script or CSP error', () => {
-    expect(Object.keys(a11y).length).toBe(18);
+    expect(Object.keys(a11y).length).toBe(28);
     expect(Object.entries(a11y).filter(([, v]) => v.length)).toEqual([]);
     expect(problems).toEqual([]);
   });

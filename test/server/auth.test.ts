@@ -198,6 +198,10 @@ const samples: Record<string, Sample> = {
   },
   'GET /api/detections': { request: () => json('GET', '/api/detections'), ok: 200 },
   'GET /api/detections/:id': { request: () => json('GET', '/api/detections/1'), ok: 200 },
+  'GET /api/detections/histogram': {
+    request: () => json('GET', '/api/detections/histogram?from=7d&severity=2'),
+    ok: 200,
+  },
   'GET /api/detections/:id/render/:format': {
     request: () => json('GET', '/api/detections/1/render/cef'),
     ok: 200,
@@ -207,6 +211,8 @@ const samples: Record<string, Sample> = {
   'GET /instances': { request: () => json('GET', '/instances'), ok: 200 },
   'GET /detections': { request: () => json('GET', '/detections'), ok: 200 },
   'GET /sinks': { request: () => json('GET', '/sinks'), ok: 200 },
+  'GET /incidents': { request: () => json('GET', '/incidents'), ok: 200 },
+  'GET /commands': { request: () => json('GET', '/commands'), ok: 200 },
   'GET /detections/*': { request: () => json('GET', '/detections/lab%2Fmodel_breach%2F1'), ok: 200 },
   'GET /assets/*': { request: () => json('GET', '/assets/app-0123abcd.js'), ok: 200 },
   'GET /api/commands': { request: () => json('GET', '/api/commands'), ok: 200 },
@@ -263,6 +269,9 @@ const expectedAccess: Record<string, string> = {
   'POST /api/sinks/:name/reset': 'admin',
   'GET /api/assets': 'viewer',
   'GET /sinks': 'public',
+  'GET /incidents': 'public',
+  'GET /commands': 'public',
+  'GET /api/detections/histogram': 'viewer',
 };
 
 describe('access control, generated from the route table', () => {

@@ -7,8 +7,10 @@ import { installKeyboard } from './keyboard.ts';
 import { KEYS } from './lib/keys.ts';
 import { keyFromPath } from './lib/search.ts';
 import { startLive, useLive } from './live.ts';
+import { CommandsPage } from './pages/commands.tsx';
 import { DetectionPage } from './pages/detection.tsx';
 import { DetectionsPage } from './pages/detections.tsx';
+import { IncidentsPage } from './pages/incidents.tsx';
 import { InstancesPage } from './pages/instances.tsx';
 import { SignIn } from './pages/signin.tsx';
 import { SinksPage } from './pages/sinks.tsx';
@@ -70,7 +72,11 @@ function Shell() {
       : 'detections'
     : path.startsWith('/sinks')
       ? 'sinks'
-      : 'instances';
+      : path.startsWith('/incidents')
+        ? 'incidents'
+        : path.startsWith('/commands')
+          ? 'commands'
+          : 'instances';
   const link = (to: string, label: string, current: boolean) => (
     <a
       href={to}
@@ -95,6 +101,8 @@ function Shell() {
         <nav aria-label="Pages">
           {link('/instances', 'Instances', page === 'instances')}
           {link('/detections', 'Detections', page === 'detections' || page === 'detection')}
+          {link('/incidents', 'Incidents', page === 'incidents')}
+          {link('/commands', 'Commands', page === 'commands')}
           {link('/sinks', 'Sinks', page === 'sinks')}
         </nav>
         <span className="spacer" />
@@ -130,6 +138,8 @@ function Shell() {
         {page === 'instances' && <InstancesPage />}
         {page === 'detections' && <DetectionsPage />}
         {page === 'detection' && <DetectionPage id={key!} />}
+        {page === 'incidents' && <IncidentsPage />}
+        {page === 'commands' && <CommandsPage />}
         {page === 'sinks' && <SinksPage />}
       </main>
       <dialog ref={help} className="help" aria-labelledby="help-title">

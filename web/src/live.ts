@@ -56,11 +56,14 @@ export function startLive(qc: QueryClient): () => void {
   let refresh: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
-  // Detections come in bursts (a poll stores many at once): one refetch of the open search per burst.
+  // Detections come in bursts (a poll stores many at once): one refetch per burst of the open search,
+  // its chart, and the instances (their counts of the last 24 h).
   const refreshSearch = () => {
     refresh ??= setTimeout(() => {
       refresh = undefined;
       qc.invalidateQueries({ queryKey: ['detections'] });
+      qc.invalidateQueries({ queryKey: ['histogram'] });
+      qc.invalidateQueries({ queryKey: ['instances'] });
     }, 300);
   };
 
@@ -105,6 +108,8 @@ export function startLive(qc: QueryClient): () => void {
             : i,
         ),
       );
+      // Shown at once above; the rest of the status (the recent poll errors) comes with the list.
+      qc.invalidateQueries({ queryKey: ['instances'] });
     });
     es.addEventListener('sink', (e) => {
       const s = JSON.parse((e as MessageEvent<string>).data) as SinkEvent;

@@ -13,7 +13,15 @@ import { Type } from 'typebox';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 /** The browser app's own routes: each answers the same index.html. */
-export const CONSOLE_PAGES = ['/', '/instances', '/detections', '/detections/*', '/sinks'] as const;
+export const CONSOLE_PAGES = [
+  '/',
+  '/instances',
+  '/detections',
+  '/detections/*',
+  '/incidents',
+  '/commands',
+  '/sinks',
+] as const;
 /** Every console route: pages and built files, left out of the API's OpenAPI document. */
 export const CONSOLE_ROUTES: readonly string[] = [...CONSOLE_PAGES, '/assets/*'];
 

@@ -7,7 +7,13 @@ import { ParamError, type ParamSpec } from '../../commands/params.ts';
 import { detectionOf } from '../../deliver/worker.ts';
 import { FORMATS, render } from '../../normalize/index.ts';
 import type { ApiDeps } from '../app.ts';
-import { detectionFilters, detectionQuery, findDetection, searchDetections } from '../detections.ts';
+import {
+  detectionFilters,
+  detectionQuery,
+  findDetection,
+  histogram,
+  searchDetections,
+} from '../detections.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 /** A query string's JSON Schema from parameter specs: times and free text stay strings. */
@@ -57,6 +63,33 @@ const DetectionRow = Type.Object(
 
 const Search = Type.Object({ items: Type.Array(DetectionRow), total: Type.Integer() });
 
+/** The histogram takes the search's filters (paging aside) and how many buckets to aim for. */
+const histogramParams: ParamSpec[] = [
+  ...detectionFilters.filter((f) => f.name !== 'limit' && f.name !== 'offset'),
+  {
+    name: 'buckets',
+    type: 'integer',
+    min: 1,
+    max: 500,
+    default: 60,
+    description: 'about this many buckets (the width is rounded to a readable one: 1 min … 30 days)',
+  },
+];
+
+const Histogram = Type.Object({
+  from: Type.Integer({ description: 'start of the first bucket’s range, epoch ms (inclusive)' }),
+  to: Type.Integer({ description: 'end of the range, epoch ms (exclusive)' }),
+  bucketMs: Type.Integer({ description: 'width of each bucket' }),
+  buckets: Type.Array(
+    Type.Object({
+      start: Type.Integer({ description: 'epoch ms, aligned to the width (UTC)' }),
+      counts: Type.Array(Type.Integer(), {
+        description: 'detections by severity: [0] unknown, [1] informational … [5] critical',
+      }),
+    }),
+  ),
+});
+
 const Detail = Type.Object(
   {
     ...DetectionRow.properties,
@@ -78,6 +111,16 @@ const Detail = Type.Object(
   { additionalProperties: true, description: 'one detection with its stored versions' },
 );
 
+/** A bad filter is the caller's mistake: a 400 naming the parameter. */
+function withParamErrors<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ParamError) throw new ApiError('invalid_parameter', err.message, err.param);
+    throw err;
+  }
+}
+
 export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get(
     '/api/detections',
@@ -90,13 +133,26 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asy
         response: { 200: Search, 400: ErrorBody },
       },
     },
+    async (req) =>
+      withParamErrors(() =>
+        searchDetections(deps.store, detectionQuery(req.query as Record<string, unknown>)),
+      ),
+  );
+
+  app.get(
+    '/api/detections/histogram',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        summary: 'Detections (the latest version of each) over time by severity, for the search’s filters',
+        tags: ['detections'],
+        querystring: querySchema(histogramParams),
+        response: { 200: Histogram, 400: ErrorBody },
+      },
+    },
     async (req) => {
-      try {
-        return searchDetections(deps.store, detectionQuery(req.query as Record<string, unknown>));
-      } catch (err) {
-        if (err instanceof ParamError) throw new ApiError('invalid_parameter', err.message, err.param);
-        throw err;
-      }
+      const { buckets, ...filters } = req.query as Record<string, unknown>;
+      return withParamErrors(() => histogram(deps.store, detectionQuery(filters), Number(buckets ?? 60)));
     },
   );
 

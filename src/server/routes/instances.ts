@@ -22,6 +22,11 @@ const Status = Type.Object(
     lastPollAt: Type.Optional(Type.String()),
     lastSuccessAt: Type.Optional(Type.String()),
     lastError: Type.Optional(Type.String()),
+    recentErrors: Type.Optional(
+      Type.Array(Type.Object({ at: Type.String(), error: Type.String() }), {
+        description: 'the last poll errors in plain words, newest first',
+      }),
+    ),
   },
   { additionalProperties: true },
 );
@@ -42,6 +47,9 @@ export const Instance = Type.Object(
       }),
     ),
     configFile: Type.Optional(Type.String()),
+    detections24h: Type.Optional(
+      Type.Integer({ description: 'detections (latest versions) with an event time in the last 24 h' }),
+    ),
   },
   { additionalProperties: true, description: 'an instance; never its private token' },
 );
@@ -76,8 +84,10 @@ const ConnectionFailed = Type.Object(
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const instances = () => {
     const status = new Map(deps.collector.status().map((s) => [s.name, s]));
+    const recent = deps.store.detectionStats.countsSince(Date.now() - 86_400_000);
     return deps.store.instances.list().map((row) => ({
       ...row,
+      detections24h: recent[row.name] ?? 0,
       status: status.get(row.name) ?? { name: row.name, state: 'disabled' },
       // Declared in the config file: read-only through the API.
       source: deps.manage?.declaredIn?.(row.name) ? 'config' : 'store',

@@ -1,13 +1,22 @@
 // Keyboard triage: which key does what where. The mapping is pure (a key and where focus is → an
 // action) so it is tested without a browser; the pages carry the actions out.
 
-export type KeyAction = 'next' | 'previous' | 'open' | 'acknowledge' | 'search' | 'help' | 'close';
+export type KeyAction =
+  | 'next'
+  | 'previous'
+  | 'open'
+  | 'acknowledge'
+  | 'comment'
+  | 'search'
+  | 'help'
+  | 'close';
 
 export const KEYS: { key: string; action: KeyAction; does: string }[] = [
   { key: 'j', action: 'next', does: 'next result' },
   { key: 'k', action: 'previous', does: 'previous result' },
   { key: 'Enter', action: 'open', does: 'open the selected detection' },
   { key: 'a', action: 'acknowledge', does: 'acknowledge (open detection, analysts)' },
+  { key: 'c', action: 'comment', does: 'comment on the open detection (analysts)' },
   { key: '/', action: 'search', does: 'focus the search box' },
   { key: '?', action: 'help', does: 'show these keys' },
   { key: 'Escape', action: 'close', does: 'close this list, leave the search box' },

@@ -2,7 +2,7 @@
 // as the API's query string. One parse and one serialisation, both canonical: the same search is always
 // the same URL, whatever order its filters were set in.
 import { FAMILIES, type Family } from '../../../src/normalize/model.ts';
-import type { SearchQuery } from '../api/types.ts';
+import type { HistogramQuery, SearchQuery } from '../api/types.ts';
 
 export { FAMILIES };
 
@@ -16,9 +16,11 @@ export interface Search {
   acknowledged?: boolean;
   /** Event time from: an age (24h, 7d), ISO 8601 or epoch ms, as the API takes it. */
   from?: string;
+  /** Event time to (inclusive), in the same forms. */
+  to?: string;
 }
 
-const ORDER = ['q', 'severity', 'instance', 'family', 'acknowledged', 'from'] as const;
+const ORDER = ['q', 'severity', 'instance', 'family', 'acknowledged', 'from', 'to'] as const;
 
 /** A URL's search (`?q=ransom&severity=4`) read leniently: a value the API would refuse is dropped. */
 export function parseSearch(params: URLSearchParams | string): Search {
@@ -34,8 +36,10 @@ export function parseSearch(params: URLSearchParams | string): Search {
   if (family && (FAMILIES as readonly string[]).includes(family)) s.family = family as Family;
   const ack = p.get('acknowledged');
   if (ack === 'true' || ack === 'false') s.acknowledged = ack === 'true';
-  const from = p.get('from')?.trim();
-  if (from) s.from = from;
+  for (const k of ['from', 'to'] as const) {
+    const v = p.get(k)?.trim();
+    if (v) s[k] = v;
+  }
   return s;
 }
 
@@ -63,8 +67,31 @@ export function searchToApi(s: Search, page: { limit: number; offset: number }):
     limit: page.limit,
     offset: page.offset,
   } as SearchQuery;
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
-  return `/api/detections?${qs}`;
+  return `/api/detections?${queryString(query)}`;
+}
+
+/** The API's histogram of the same search (`/api/detections/histogram?…`): the filters, no paging. */
+export function histogramToApi(s: Search, buckets: number): string {
+  const query: HistogramQuery = { ...Object.fromEntries(pairs(s)), buckets } as HistogramQuery;
+  return `/api/detections/histogram?${queryString(query)}`;
+}
+
+const queryString = (query: object) =>
+  new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+
+/** Time ranges offered beside the search (the API takes any age, ISO time or epoch ms). */
+export const TIME_RANGES = [
+  { from: '1h', label: 'Last hour' },
+  { from: '24h', label: 'Last 24 hours' },
+  { from: '7d', label: 'Last 7 days' },
+  { from: '30d', label: 'Last 30 days' },
+] as const;
+
+/** A range dragged across the chart (epoch ms) as the search's from/to, to the second (UTC). */
+export function withRange(s: Search, from: number, to: number): Search {
+  const iso = (t: number) => new Date(Math.round(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const [a, b] = from <= to ? [from, to] : [to, from];
+  return { ...s, from: iso(a), to: iso(b) };
 }
 
 /** One filter changed (undefined or '' clears it); the rest of the search is kept. */

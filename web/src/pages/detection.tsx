@@ -2,19 +2,23 @@
 // the same detection as each sink format renders it. Analysts acknowledge it here (button or `a`): the
 // command goes to the appliance, and the next poll stores the acknowledged version.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import type {
   AcknowledgeBody,
   Canonical,
+  CatalogEntry,
   CommandResult,
   DetectionDetail,
   DetectionVersion,
   RenderFormat,
   Rendering,
 } from '../api/types.ts';
+import { CommandForm, Outcome } from '../components/command-form.tsx';
 import { useKeys } from '../keyboard.ts';
+import { breachDevice, type CommentCommands, commentCommands } from '../lib/actions.ts';
 import { ago, isoTime, score, severityClass, severityLabel } from '../lib/format.ts';
+import { components, narrative, type Section } from '../lib/narrative.ts';
 import { can, useSignedIn } from '../session.ts';
 
 const FORMATS: RenderFormat[] = ['ecs', 'ocsf', 'cef', 'leef'];
@@ -44,7 +48,15 @@ export function DetectionPage({ id }: { id: string }) {
     },
   });
   const acknowledge = () => mayAck && !d?.acknowledged && !ack.isPending && ack.mutate();
-  useKeys({ acknowledge });
+  const comments = d && can(me.role, 'analyst') ? commentCommands(d) : undefined;
+  const commentBox = useRef<HTMLInputElement>(null);
+  useKeys({
+    acknowledge,
+    comment: () => {
+      commentBox.current?.scrollIntoView({ block: 'center' });
+      commentBox.current?.focus();
+    },
+  });
 
   if (detail.error)
     return (
@@ -154,6 +166,10 @@ export function DetectionPage({ id }: { id: string }) {
       </section>
       {c && <Devices c={c} />}
       {c && <Mitre c={c} />}
+      {c && <ObservablesSection c={c} />}
+      <Story family={d.family} raw={d.raw} />
+      {comments && <Comments instance={d.instance} id={id} commands={comments} box={commentBox} />}
+      {c && can(me.role, 'responder') && <Respond instance={d.instance} d={d} c={c} />}
       <History versions={d.versions} />
       <Renderings id={id} version={d.version} />
       <section aria-labelledby="s-raw">
@@ -298,6 +314,207 @@ function Renderings({ id, version }: { id: string; version: number }) {
           {text ?? 'Loading…'}
         </pre>
       )}
+    </section>
+  );
+}
+
+function ObservablesSection({ c }: { c: Canonical }) {
+  const o = c.observables;
+  const rows: [string, string][] = (
+    [
+      ['Source IPs', o.sourceIps.join(', ')],
+      ['Source hosts', o.sourceHosts.join(', ')],
+      ['Source ports', o.sourcePorts.join(', ')],
+      ['Destination IPs', o.destinationIps.join(', ')],
+      ['Destination hosts', o.destinationHosts.join(', ')],
+      ['Destination ports', o.destinationPorts.join(', ')],
+      ['Related IPs', o.relatedIps.join(', ')],
+      ['Related hosts', o.relatedHosts.join(', ')],
+      ['ASNs', o.asns.map((a) => [a.number && `AS${a.number}`, a.name].filter(Boolean).join(' ')).join(', ')],
+      ['URIs', o.uris.join(', ')],
+      ['User agents', o.userAgents.join(', ')],
+      ['Users', o.users.join(', ')],
+      [
+        'Bytes in / out',
+        o.bytesIn !== undefined || o.bytesOut !== undefined
+          ? `${o.bytesIn ?? '–'} / ${o.bytesOut ?? '–'}`
+          : '',
+      ],
+    ] as [string, string][]
+  ).filter(([, v]) => v);
+  return (
+    <section aria-labelledby="s-observables">
+      <h2 id="s-observables">Observables</h2>
+      {rows.length === 0 ? (
+        <p>None in this record.</p>
+      ) : (
+        <dl className="facts wide observables">
+          {rows.map(([k, v]) => (
+            <div key={k} className="pair">
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </section>
+  );
+}
+
+/** A breach's triggered components, or an AI Analyst event's narrative. */
+function Story({ family, raw }: { family: string; raw: unknown }) {
+  const breach = family === 'model_breach';
+  if (!breach && family !== 'ai_analyst') return null;
+  const sections: Section[] = breach ? components(raw) : narrative(raw);
+  const title = breach ? 'Components' : 'AI Analyst narrative';
+  return (
+    <section aria-labelledby="s-story">
+      <h2 id="s-story">{title}</h2>
+      {sections.length === 0 ? (
+        <p>None in this record.</p>
+      ) : (
+        sections.map((sec, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: sections are in the record's order
+          <div key={i} className="story">
+            <h3>{sec.header}</h3>
+            <dl className="facts wide">
+              {sec.lines.map((l, j) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: lines are in the record's order
+                <div key={j} className="pair">
+                  <dt>{l.key || '–'}</dt>
+                  <dd>{l.value || '–'}</dd>
+                </div>
+              ))}
+            </dl>
+          </div>
+        ))
+      )}
+    </section>
+  );
+}
+
+const runCommand = (instance: string, c: { command: string; body: Record<string, unknown> }) =>
+  api<CommandResult>(`/api/instances/${encodeURIComponent(instance)}/commands/${c.command}`, {
+    method: 'POST',
+    body: c.body,
+  });
+
+/** The detection's comments on the appliance (read through the catalog), and a box to add one (`c`). */
+function Comments(props: {
+  instance: string;
+  id: string;
+  commands: CommentCommands;
+  box: React.RefObject<HTMLInputElement | null>;
+}) {
+  const qc = useQueryClient();
+  const [text, setText] = useState('');
+  const read = useQuery({
+    queryKey: ['comments', props.id],
+    queryFn: () => runCommand(props.instance, props.commands.read),
+  });
+  const add = useMutation({
+    mutationFn: (comment: string) => runCommand(props.instance, props.commands.add(comment)),
+    onSuccess: () => {
+      setText('');
+      qc.invalidateQueries({ queryKey: ['comments', props.id] });
+    },
+  });
+  const list = read.data ? props.commands.comments(read.data) : [];
+  return (
+    <section aria-labelledby="s-comments">
+      <h2 id="s-comments">Comments</h2>
+      {read.error ? (
+        <p className="error">{read.error.message}</p>
+      ) : read.isPending ? (
+        <p>Loading…</p>
+      ) : list.length === 0 ? (
+        <p>No comment yet.</p>
+      ) : (
+        <ol className="comments">
+          {list.map((c, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: comments are listed oldest first, as stored
+            <li key={i}>
+              <span className="muted">
+                {c.username ?? 'someone'}, {isoTime(c.time)}
+              </span>
+              <p>{c.message}</p>
+            </li>
+          ))}
+        </ol>
+      )}
+      <form
+        className="comment-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (text.trim()) add.mutate(text.trim());
+        }}
+      >
+        <label htmlFor="comment">
+          Add a comment <kbd>c</kbd>
+        </label>
+        <input
+          id="comment"
+          ref={props.box}
+          value={text}
+          aria-keyshortcuts="c"
+          onChange={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => e.key === 'Escape' && e.currentTarget.blur()}
+          maxLength={2000}
+        />
+        <button type="submit" disabled={add.isPending || !text.trim()}>
+          {add.isPending ? 'Commenting…' : 'Comment'}
+        </button>
+      </form>
+      {add.error && (
+        <p className="error" role="alert">
+          {add.error.message}
+        </p>
+      )}
+      {add.data && <Outcome result={add.data} />}
+    </section>
+  );
+}
+
+/** RESPOND on the breach's device and a PCAP of its traffic: the catalog's own forms, prefilled. */
+function Respond({ instance, d, c }: { instance: string; d: DetectionDetail; c: Canonical }) {
+  const device = breachDevice(d, c.devices);
+  const catalog = useQuery({ queryKey: ['commands'], queryFn: () => api<CatalogEntry[]>('/api/commands') });
+  if (!device) return null;
+  const find = (name: string) => catalog.data?.find((x) => x.name === name);
+  const respond = find('create-actions');
+  const pcap = find('create-pcap');
+  return (
+    <section aria-labelledby="s-respond">
+      <h2 id="s-respond">Respond</h2>
+      <p className="muted">
+        On device {device.did}
+        {device.ip ? ` (${device.ip})` : ''}, through {instance}.
+      </p>
+      <div className="respond">
+        {respond && (
+          <div>
+            <h3>RESPOND action</h3>
+            <CommandForm
+              command={respond}
+              instance={instance}
+              preset={{ deviceIds: String(device.did), reason: `${d.title} (${d.key})` }}
+              hidden={['deviceIds', 'connections']}
+              submitLabel="Start RESPOND action"
+            />
+          </div>
+        )}
+        {pcap && device.ip && (
+          <div>
+            <h3>Packet capture</h3>
+            <CommandForm
+              command={pcap}
+              instance={instance}
+              preset={{ sourceIp: device.ip }}
+              submitLabel="Request PCAP"
+            />
+          </div>
+        )}
+      </div>
     </section>
   );
 }

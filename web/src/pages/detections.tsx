@@ -5,17 +5,21 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { DetectionRow, Instance, SearchResult } from '../api/types.ts';
+import type { DetectionRow, Histogram, Instance, SearchResult } from '../api/types.ts';
+import { DetectionsChart } from '../components/chart.tsx';
 import { useKeys } from '../keyboard.ts';
 import { isoTime, SEVERITY_LABELS, score, severityClass, severityLabel } from '../lib/format.ts';
 import {
   detectionPath,
   FAMILIES,
+  histogramToApi,
   parseSearch,
   type Search,
   searchToApi,
   searchToUrl,
+  TIME_RANGES,
   withFilter,
+  withRange,
 } from '../lib/search.ts';
 import { useFallbackPoll } from '../live.ts';
 import { navigate, useLocation } from '../router.ts';
@@ -40,6 +44,12 @@ export function DetectionsPage() {
     // New detections arrive on the event stream (which refetches this search); poll only while it is down.
     refetchInterval: useFallbackPoll(15_000),
   });
+  const histogram = useQuery({
+    queryKey: ['histogram', searchToUrl(search)],
+    queryFn: () => api<Histogram>(histogramToApi(search, 90)),
+    refetchInterval: useFallbackPoll(30_000),
+    placeholderData: (previous) => previous,
+  });
   const rows = results.data?.pages.flatMap((p) => p.items) ?? [];
   const total = results.data?.pages[0]?.total ?? 0;
 
@@ -47,6 +57,9 @@ export function DetectionsPage() {
     <>
       <h1 className="sr-only">Detections</h1>
       <SearchBar search={search} onSearch={go} instances={instances.data ?? []} />
+      {histogram.data && (
+        <DetectionsChart histogram={histogram.data} onRange={(from, to) => go(withRange(search, from, to))} />
+      )}
       {results.error ? (
         <p className="error" role="alert">
           {results.error.message}
@@ -156,8 +169,39 @@ function SearchBar(props: { search: Search; onSearch: (s: Search) => void; insta
           <option value="true">Acknowledged</option>
         </select>
       </label>
+      <TimeRange search={search} onSearch={onSearch} />
       <button type="submit">Search</button>
     </form>
+  );
+}
+
+/** The time filter: a preset age, or the range dragged across the chart (shown as it is, clearable). */
+function TimeRange(props: { search: Search; onSearch: (s: Search) => void }) {
+  const { search } = props;
+  const preset = !search.to && TIME_RANGES.some((r) => r.from === search.from);
+  const custom = (search.from || search.to) && !preset;
+  const short = (t?: string) => (t ? t.replace('T', ' ').replace(/:\d\dZ$|Z$/, '') : '…');
+  return (
+    <label>
+      <span className="sr-only">Time range</span>
+      <select
+        name="time"
+        value={custom ? 'custom' : (search.from ?? '')}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          if (v === 'custom') return;
+          props.onSearch({ ...withFilter(withFilter(search, 'to', ''), 'from', v) });
+        }}
+      >
+        <option value="">Any time</option>
+        {TIME_RANGES.map((r) => (
+          <option key={r.from} value={r.from}>
+            {r.label}
+          </option>
+        ))}
+        {custom && <option value="custom">{`${short(search.from)} → ${short(search.to)}`}</option>}
+      </select>
+    </label>
   );
 }
 

@@ -6,7 +6,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
-import type { CheckStep, ConnectionCheck, Instance } from '../api/types.ts';
+import type { CheckStep, ConnectionCheck, Instance, InstanceDetail } from '../api/types.ts';
 import { ago, interval, isoTime, stateWords } from '../lib/format.ts';
 import { formValues, type InstanceFormValues, type TlsMode, toInput, toPatch } from '../lib/instance-form.ts';
 import { useFallbackPoll } from '../live.ts';
@@ -71,6 +71,8 @@ function Tile({ instance: i, admin, onEdit }: { instance: Instance; admin: boole
   });
   const state = i.enabled ? i.status.state : 'disabled';
   const readOnly = i.source === 'config';
+  const [tab, setTab] = useState<'status' | 'health'>('status');
+  const tabId = (t: string) => `tile-${i.name}-${t}`;
   return (
     <li className={`tile state-${state}`} data-instance={i.name}>
       <div className="tile-head">
@@ -81,20 +83,46 @@ function Tile({ instance: i, admin, onEdit }: { instance: Instance; admin: boole
         </span>
       </div>
       <p className="meaning">{meaning}</p>
-      <dl className="facts">
-        <dt>URL</dt>
-        <dd className="url">{i.url}</dd>
-        <dt>Last successful poll</dt>
-        <dd title={isoTime(i.status.lastSuccessAt)}>{ago(i.status.lastSuccessAt)}</dd>
-        <dt>Polls every</dt>
-        <dd>{interval(i.pollIntervalS)}</dd>
-        {i.status.lastError && (
-          <>
-            <dt>Last error</dt>
-            <dd className="last-error">{i.status.lastError}</dd>
-          </>
-        )}
-      </dl>
+      <div className="tile-tabs" role="tablist" aria-label={`${i.name}: status or health`}>
+        {(['status', 'health'] as const).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`${tabId(t)}-tab`}
+            aria-selected={tab === t}
+            aria-controls={tabId(t)}
+            className="ghost"
+            onClick={() => setTab(t)}
+          >
+            {t === 'status' ? 'Status' : 'Health'}
+          </button>
+        ))}
+      </div>
+      {tab === 'health' ? (
+        <div role="tabpanel" id={tabId('health')} aria-labelledby={`${tabId('health')}-tab`}>
+          <Health instance={i} />
+        </div>
+      ) : (
+        <div role="tabpanel" id={tabId('status')} aria-labelledby={`${tabId('status')}-tab`}>
+          <dl className="facts">
+            <dt>URL</dt>
+            <dd className="url">{i.url}</dd>
+            <dt>Last successful poll</dt>
+            <dd title={isoTime(i.status.lastSuccessAt)}>{ago(i.status.lastSuccessAt)}</dd>
+            <dt>Detections, last 24 h</dt>
+            <dd className="recent">{(i.detections24h ?? 0).toLocaleString('en')}</dd>
+            <dt>Polls every</dt>
+            <dd>{interval(i.pollIntervalS)}</dd>
+            {i.status.lastError && (
+              <>
+                <dt>Last error</dt>
+                <dd className="last-error">{i.status.lastError}</dd>
+              </>
+            )}
+          </dl>
+        </div>
+      )}
       {i.simulated && <p className="note">Simulated: fed by the embedded demo appliance.</p>}
       {readOnly && <p className="note">Declared in {i.configFile ?? 'the config file'}: change it there.</p>}
       <div className="tile-actions">
@@ -128,6 +156,62 @@ function Tile({ instance: i, admin, onEdit }: { instance: Instance; admin: boole
         </p>
       )}
     </li>
+  );
+}
+
+/** The connection-check history (scheduled checks and tests) and the recent poll errors, in words. */
+function Health({ instance: i }: { instance: Instance }) {
+  const detail = useQuery({
+    queryKey: ['instance', i.name],
+    queryFn: () => api<InstanceDetail>(path(i.name)),
+    refetchInterval: 10_000,
+  });
+  const checks = detail.data?.connectionChecks ?? [];
+  const errors = i.status.recentErrors ?? [];
+  return (
+    <div className="health">
+      <h3>Recent poll errors</h3>
+      {errors.length === 0 ? (
+        <p className="muted">None since the service started.</p>
+      ) : (
+        <ul className="poll-errors" aria-label={`Recent poll errors of ${i.name}`}>
+          {errors.map((e, n) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: two errors may share a time
+            <li key={n}>
+              <time dateTime={e.at} title={isoTime(e.at)}>
+                {ago(e.at)}
+              </time>{' '}
+              {e.error}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Connection checks</h3>
+      {detail.error ? (
+        <p className="error">{detail.error.message}</p>
+      ) : checks.length === 0 ? (
+        <p className="muted">{detail.isPending ? 'Loading…' : 'No check yet: press Test.'}</p>
+      ) : (
+        <ul className="check-history" aria-label={`Connection checks of ${i.name}`}>
+          {checks.map((c, n) => {
+            const at = (c as { at?: number }).at;
+            const error = (c as { error?: string | null }).error;
+            return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: checks are listed newest first, as stored
+              <li key={n} data-result={c.ok ? 'passed' : 'failed'}>
+                <span className="tick" aria-hidden="true">
+                  {c.ok ? '✓' : '✗'}
+                </span>
+                <time title={isoTime(at)}>{ago(at)}</time>{' '}
+                {c.ok
+                  ? `passed${typeof c.latencyMs === 'number' ? ` in ${Math.round(c.latencyMs)} ms` : ''}`
+                  : `failed: ${error ?? 'no reason recorded'}`}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
   );
 }
 
