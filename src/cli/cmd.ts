@@ -105,10 +105,7 @@ function addCatalogCommand(cmd: Command, def: CommandDef, flagName: (name: strin
 }
 
 async function listCommands(f: OutputFlags): Promise<void> {
-  const [{ commands }, { jsonSchema }] = await Promise.all([
-    import('../commands/catalog.ts'),
-    import('../commands/params.ts'),
-  ]);
+  const { commands, describeCommand } = await import('../commands/catalog.ts');
   const format = outputFormat(f);
   if (format === 'table')
     return printData(
@@ -116,14 +113,5 @@ async function listCommands(f: OutputFlags): Promise<void> {
       format,
       { maxCell: 70 },
     );
-  await printData(
-    commands.map((c) => ({
-      name: c.name,
-      aliases: c.aliases,
-      description: c.description,
-      parameters: jsonSchema(c.params),
-      output: c.output,
-    })),
-    format,
-  );
+  await printData(commands.map(describeCommand), format);
 }

@@ -1,5 +1,13 @@
 // The SOC command catalog and its runner; the CLI, the HTTP API, the MCP tools and the console read it from here.
-export { type CommandDef, commands, eventFields, findCommand, seenSinceValue } from './catalog.ts';
+export {
+  type CommandDef,
+  commands,
+  describeCommand,
+  eventFields,
+  findCommand,
+  seenSinceValue,
+} from './catalog.ts';
+export { command, type ParamValues, param } from './define.ts';
 export { type CommandEffect, commandEffect } from './effect.ts';
 export { type RunOnInstance, runOnInstance, UnknownInstanceError } from './on-instance.ts';
 export {

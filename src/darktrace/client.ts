@@ -87,8 +87,8 @@ export interface RequestOptions {
   retries?: number;
 }
 
-type ParamsOf<E> = E extends Endpoint<infer P, unknown> ? P : never;
-type ResponseOf<E> = E extends Endpoint<Params, infer R> ? R : never;
+type ParamsOf<E> = E extends { readonly __types?: { params: infer P } } ? P : never;
+type ResponseOf<E> = E extends { readonly __types?: { response: infer R } } ? R : never;
 type MethodOf<E> =
   Partial<ParamsOf<E>> extends ParamsOf<E>
     ? (params?: ParamsOf<E>, options?: RequestOptions) => Promise<ResponseOf<E>>

@@ -1,6 +1,17 @@
-// The endpoint catalog: every Threat Visualizer call this product makes, declared once. The SDK's
-// methods (client.ts), the simulator's routes (simulator/routes.ts) and the coverage report
-// (`dtc endpoints`) are all derived from this table, so they cannot drift apart.
+// The endpoint catalog: every Threat Visualizer call this product makes, declared once. Each entry's
+// parameter schema gives both its TypeScript type and the runtime list the request builder accepts
+// (schema.ts). The SDK's methods (client.ts), the simulator's routes (simulator/routes.ts) and the
+// coverage report (`dtc endpoints`) are all derived from this table, so they cannot drift apart.
+import {
+  type Answer,
+  type AnswerOf,
+  binary,
+  json,
+  optional,
+  type ParamShape,
+  type ParamsOf,
+  required,
+} from './schema.ts';
 import type * as T from './types.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
@@ -22,12 +33,14 @@ export interface EndpointSpec {
   /** Path with `{name}` placeholders filled from the parameters of the same name. */
   path: string;
   body: BodyKind;
-  /** The parameters the appliance documents for this call (API doc section in `doc`). */
+  /** Every parameter the call takes (path placeholders included); the request builder refuses others. */
   params: readonly string[];
+  /** The same parameters with whether each is required (the type of each lives in `Endpoint`). */
+  schema: ParamShape;
   summary: string;
   doc: string;
   /** `binary` for PCAP downloads; everything else answers JSON. */
-  returns?: 'json' | 'binary';
+  returns: 'json' | 'binary';
   /**
    * Other paths that serve the same call on some appliance versions (the two /EMAIL base paths, §15).
    * The simulator serves every one; the SDK tries `path` first and falls back to these on a 302 /login.
@@ -36,11 +49,18 @@ export interface EndpointSpec {
 }
 
 /** A catalog entry with its parameter and response types attached (types only, no runtime cost). */
-export interface Endpoint<P extends Params = Params, R = unknown> extends EndpointSpec {
+export interface Endpoint<P = Params, R = unknown> extends EndpointSpec {
+  readonly params: readonly (keyof P & string)[];
   readonly __types?: { params: P; response: R };
 }
 
-const ep = <P extends Params = Params, R = unknown>(spec: EndpointSpec): Endpoint<P, R> => spec;
+/** Declares an entry: the `params` schema becomes the runtime name list and the parameter type. */
+function ep<const S extends ParamShape, A extends Answer>(
+  spec: Omit<EndpointSpec, 'params' | 'schema' | 'returns'> & { params: S; returns: A },
+): Endpoint<ParamsOf<S>, AnswerOf<A>> {
+  const params = Object.keys(spec.params) as (keyof ParamsOf<S> & string)[];
+  return { ...spec, schema: spec.params, params };
+}
 
 /** The two /EMAIL base paths in use (§15): XS-EM's, and the SDK's and the transcribed guide's. */
 export const EMAIL_BASE = '/agemail/api/v1.0';
@@ -48,911 +68,816 @@ export const EMAIL_BASE_EP = '/agemail/api/ep/api/v1.0';
 const email = (rest: string) => ({ path: `${EMAIL_BASE}${rest}`, altPaths: [`${EMAIL_BASE_EP}${rest}`] });
 
 type Bool = boolean | 'true' | 'false';
-type TimeWindow = { starttime?: number; endtime?: number; from?: string; to?: string };
+const num = optional<number>();
+const str = optional<string>();
+const bool = optional<Bool>();
+const responsedata = str;
+const seensince = optional<string | number>();
+const window = { starttime: num, endtime: num, from: str, to: str };
+/** Port and protocol filters shared by /details and /metricdata (§10.7, §10.8). */
+const traffic = {
+  port: num,
+  sourceport: num,
+  destinationport: num,
+  protocol: str,
+  applicationprotocol: str,
+  ddid: num,
+  odid: num,
+};
 
-export interface BreachQuery extends Params, TimeWindow {
-  creationtime?: Bool;
-  minscore?: number;
-  did?: number;
-  pid?: number;
-  pbid?: number | readonly number[];
-  uuid?: string;
-  includeacknowledged?: Bool;
-  includesuppressed?: Bool;
-  expandenums?: Bool;
-  historicmodelonly?: Bool;
-  includebreachurl?: Bool;
-  minimal?: Bool;
-  deviceattop?: Bool;
-  saasonly?: Bool;
-  group?: 'device';
-  responsedata?: string;
-  count?: number;
-}
-
-export interface AiaQuery extends Params, TimeWindow {
-  includeacknowledged?: Bool;
-  includeallpinned?: Bool;
-  includeonlypinned?: Bool;
-  includeincidenteventurl?: Bool;
-  locale?: string;
-  minscore?: number;
-  maxscore?: number;
-  mingroupscore?: number;
-  maxgroupscore?: number;
-  did?: number;
-  sid?: number;
-  groupid?: string;
-  uuid?: string;
-}
-
-const breachParams = [
-  'starttime',
-  'endtime',
-  'from',
-  'to',
-  'creationtime',
-  'minscore',
-  'did',
-  'pid',
-  'pbid',
-  'uuid',
-  'includeacknowledged',
-  'includesuppressed',
-  'expandenums',
-  'historicmodelonly',
-  'includebreachurl',
-  'minimal',
-  'deviceattop',
-  'saasonly',
-  'saasfilter',
-  'group',
-  'responsedata',
-  'count',
-] as const;
-const aiaParams = [
-  'starttime',
-  'endtime',
-  'includeacknowledged',
-  'includeallpinned',
-  'includeonlypinned',
-  'includeincidenteventurl',
-  'locale',
-  'groupcompliance',
-  'groupsuspicious',
-  'groupcritical',
-  'minscore',
-  'maxscore',
-  'mingroupscore',
-  'maxgroupscore',
-  'did',
-  'excludedid',
-  'sid',
-  'excludesid',
-  'saasonly',
-  'groupid',
-  'uuid',
-] as const;
+const breachQuery = {
+  ...window,
+  creationtime: bool,
+  minscore: num,
+  did: num,
+  pid: num,
+  pbid: optional<number | readonly number[]>(),
+  uuid: str,
+  includeacknowledged: bool,
+  includesuppressed: bool,
+  expandenums: bool,
+  historicmodelonly: bool,
+  includebreachurl: bool,
+  minimal: bool,
+  deviceattop: bool,
+  saasonly: bool,
+  /** `office365*`-style wildcard (trailing `*` required); the appliance takes it repeated. */
+  saasfilter: str,
+  group: optional<'device'>(),
+  responsedata,
+  count: num,
+};
+/** §7.1's filters; /aianalyst/groups names the category filters without the `group` prefix (§7.2). */
+const aiaQuery = {
+  starttime: num,
+  endtime: num,
+  includeacknowledged: bool,
+  includeallpinned: bool,
+  includeonlypinned: bool,
+  includeincidenteventurl: bool,
+  locale: str,
+  minscore: num,
+  maxscore: num,
+  mingroupscore: num,
+  maxgroupscore: num,
+  did: num,
+  excludedid: num,
+  sid: num,
+  excludesid: num,
+  master: num,
+  saasonly: bool,
+  groupid: str,
+  uuid: str,
+};
+const uuids = { uuid: required<string | readonly string[]>() };
 
 export const endpoints = {
   modelBreaches: {
-    list: ep<BreachQuery, T.ModelBreach[]>({
+    list: ep({
       method: 'GET',
       path: '/modelbreaches',
       body: 'none',
-      params: breachParams,
+      params: breachQuery,
+      returns: json<T.ModelBreach[]>(),
       doc: '§6.1',
       summary:
         'Search model breaches in a time window (on `time`, or on `creationTime` with creationtime=true)',
     }),
-    get: ep<{ pbid: number } & BreachQuery, T.ModelBreach>({
+    get: ep({
       method: 'GET',
       path: '/modelbreaches/{pbid}',
       body: 'none',
-      params: breachParams,
+      params: { ...breachQuery, pbid: required<number>() },
+      returns: json<T.ModelBreach>(),
       doc: '§6.1',
       summary: 'One model breach by pbid',
     }),
-    acknowledge: ep<{ pbid: number; acknowledge?: 'true' }, T.SuccessResponse>({
+    acknowledge: ep({
       method: 'POST',
       path: '/modelbreaches/{pbid}/acknowledge',
       body: 'form',
-      params: ['acknowledge'],
+      params: { pbid: required<number>(), acknowledge: optional<'true'>() },
+      returns: json<T.SuccessResponse>(),
       doc: '§6.2',
       summary: 'Acknowledge a model breach',
     }),
-    unacknowledge: ep<{ pbid: number; unacknowledge?: 'true' }, T.SuccessResponse>({
+    unacknowledge: ep({
       method: 'POST',
       path: '/modelbreaches/{pbid}/unacknowledge',
       body: 'form',
-      params: ['unacknowledge'],
+      params: { pbid: required<number>(), unacknowledge: optional<'true'>() },
+      returns: json<T.SuccessResponse>(),
       doc: '§6.2',
       summary: 'Unacknowledge a model breach',
     }),
-    comments: ep<{ pbid: number; responsedata?: string }, T.BreachComment[]>({
+    comments: ep({
       method: 'GET',
       path: '/modelbreaches/{pbid}/comments',
       body: 'none',
-      params: ['responsedata'],
+      params: { pbid: required<number>(), responsedata },
+      returns: json<T.BreachComment[]>(),
       doc: '§6.3',
       summary: 'Comments on a model breach',
     }),
-    addComment: ep<{ pbid: number; message: string }, T.BreachComment[] | T.SuccessResponse>({
+    addComment: ep({
       method: 'POST',
       path: '/modelbreaches/{pbid}/comments',
       body: 'json',
-      params: ['message'],
+      params: { pbid: required<number>(), message: required<string>() },
+      returns: json<T.BreachComment[] | T.SuccessResponse>(),
       doc: '§6.3',
       summary: 'Add a comment to a model breach',
     }),
-    searchComments: ep<
-      TimeWindow & { pbid?: number; count?: number; responsedata?: string },
-      T.BreachComment[]
-    >({
+    searchComments: ep({
       method: 'GET',
       path: '/mbcomments',
       body: 'none',
-      params: ['starttime', 'endtime', 'count', 'pbid', 'responsedata'],
+      params: { ...window, count: num, pbid: num, responsedata },
+      returns: json<T.BreachComment[]>(),
       doc: '§6.3',
       summary: 'Model breach comments across breaches, by time window or pbid',
     }),
   },
   aiAnalyst: {
-    incidentEvents: ep<AiaQuery, T.AiaIncidentEvent[]>({
+    incidentEvents: ep({
       method: 'GET',
       path: '/aianalyst/incidentevents',
       body: 'none',
-      params: aiaParams,
+      params: { ...aiaQuery, groupcompliance: bool, groupsuspicious: bool, groupcritical: bool },
+      returns: json<T.AiaIncidentEvent[]>(),
       doc: '§7.1',
       summary: 'AI Analyst incident events (default: the last 7 days, plus pinned ones)',
     }),
-    groups: ep<AiaQuery, T.AiaGroup[]>({
+    groups: ep({
       method: 'GET',
       path: '/aianalyst/groups',
       body: 'none',
-      params: [
-        ...aiaParams.filter((p) => !p.startsWith('group')),
-        'compliance',
-        'suspicious',
-        'critical',
-        'includegroupurl',
-      ],
+      params: { ...aiaQuery, compliance: bool, suspicious: bool, critical: bool, includegroupurl: bool },
+      returns: json<T.AiaGroup[]>(),
       doc: '§7.2',
       summary: 'AI Analyst incident groups; with uuid=<event id>, the group holding that event',
     }),
-    acknowledge: ep<{ uuid: string | readonly string[] }, T.AiaSuccessResponse>({
+    acknowledge: ep({
       method: 'POST',
       path: '/aianalyst/acknowledge',
       body: 'form',
-      params: ['uuid'],
+      params: uuids,
+      returns: json<T.AiaSuccessResponse>(),
       doc: '§7.3',
       summary: 'Acknowledge AI Analyst incident events (comma-separated uuids)',
     }),
-    unacknowledge: ep<{ uuid: string | readonly string[] }, T.AiaSuccessResponse>({
+    unacknowledge: ep({
       method: 'POST',
       path: '/aianalyst/unacknowledge',
       body: 'form',
-      params: ['uuid'],
+      params: uuids,
+      returns: json<T.AiaSuccessResponse>(),
       doc: '§7.3',
       summary: 'Unacknowledge AI Analyst incident events',
     }),
-    pin: ep<{ uuid: string | readonly string[] }, T.AiaSuccessResponse>({
+    pin: ep({
       method: 'POST',
       path: '/aianalyst/pin',
       body: 'form',
-      params: ['uuid'],
+      params: uuids,
+      returns: json<T.AiaSuccessResponse>(),
       doc: '§7.3',
       summary: 'Pin AI Analyst incident events',
     }),
-    unpin: ep<{ uuid: string | readonly string[] }, T.AiaSuccessResponse>({
+    unpin: ep({
       method: 'POST',
       path: '/aianalyst/unpin',
       body: 'form',
-      params: ['uuid'],
+      params: uuids,
+      returns: json<T.AiaSuccessResponse>(),
       doc: '§7.3',
       summary: 'Unpin AI Analyst incident events',
     }),
-    comments: ep<{ incident_id: string; responsedata?: string }, { comments: T.AiaComment[] }>({
+    comments: ep({
       method: 'GET',
       path: '/aianalyst/incident/comments',
       body: 'none',
-      params: ['incident_id', 'responsedata'],
+      params: { incident_id: required<string>(), responsedata },
+      returns: json<{ comments: T.AiaComment[] }>(),
       doc: '§7.4',
       summary: 'Comments on an AI Analyst incident event',
     }),
-    addComment: ep<{ incident_id: string; message: string }, T.AiaSuccessResponse>({
+    addComment: ep({
       method: 'POST',
       path: '/aianalyst/incident/comments',
       body: 'json',
-      params: ['incident_id', 'message'],
+      params: { incident_id: required<string>(), message: required<string>() },
+      returns: json<T.AiaSuccessResponse>(),
       doc: '§7.4',
       summary: 'Comment on an AI Analyst incident event',
     }),
-    investigations: ep<
-      TimeWindow & { investigationId?: string; responsedata?: string },
-      T.AiaInvestigation[]
-    >({
+    investigations: ep({
       method: 'GET',
       path: '/aianalyst/investigations',
       body: 'none',
-      params: ['starttime', 'endtime', 'investigationId', 'responsedata'],
+      params: { starttime: num, endtime: num, investigationId: str, responsedata },
+      returns: json<T.AiaInvestigation[]>(),
       doc: '§7.5',
       summary: 'AI Analyst investigations (times in epoch seconds), all or one by investigationId',
     }),
-    investigate: ep<{ did: number; investigateTime: string }, { investigationId: string }>({
+    investigate: ep({
       method: 'POST',
       path: '/aianalyst/investigations',
       body: 'json',
-      params: ['did', 'investigateTime'],
+      params: { did: required<number>(), investigateTime: required<string>() },
+      returns: json<{ investigationId: string }>(),
       doc: '§7.5',
       summary: 'Start an AI Analyst investigation of a device around a time (epoch seconds as text)',
     }),
   },
   antigena: {
-    list: ep<
-      TimeWindow & {
-        fulldevicedetails?: Bool;
-        includecleared?: Bool;
-        includehistory?: Bool;
-        needconfirming?: Bool;
-        includeconnections?: Bool;
-        pbid?: number;
-        did?: number;
-        responsedata?: string;
-      },
-      T.AntigenaAction[] | { actions: T.AntigenaAction[]; devices?: T.Device[]; connections?: unknown[] }
-    >({
+    list: ep({
       method: 'GET',
       path: '/antigena',
       body: 'none',
-      params: [
-        'fulldevicedetails',
-        'includecleared',
-        'includehistory',
-        'needconfirming',
-        'includeconnections',
-        'starttime',
-        'endtime',
-        'from',
-        'to',
-        'pbid',
-        'did',
-        'responsedata',
-      ],
+      params: {
+        fulldevicedetails: bool,
+        includecleared: bool,
+        includehistory: bool,
+        needconfirming: bool,
+        includeconnections: bool,
+        ...window,
+        pbid: num,
+        did: num,
+        responsedata,
+      },
+      returns: json<
+        T.AntigenaAction[] | { actions: T.AntigenaAction[]; devices?: T.Device[]; connections?: unknown[] }
+      >(),
       doc: '§8.1',
       summary: 'RESPOND actions: active ones and those expired in the last 14 days',
     }),
-    update: ep<
-      { codeid: number; activate?: boolean; clear?: boolean; duration?: number; reason?: string },
-      T.SuccessResponse
-    >({
+    update: ep({
       method: 'POST',
       path: '/antigena',
       body: 'json',
-      params: ['codeid', 'activate', 'clear', 'duration', 'reason'],
+      params: {
+        codeid: required<number>(),
+        activate: optional<boolean>(),
+        clear: optional<boolean>(),
+        duration: num,
+        reason: str,
+      },
+      returns: json<T.SuccessResponse>(),
       doc: '§8.2',
       summary: 'Activate, clear, extend or reactivate a RESPOND action',
     }),
-    create: ep<
-      {
-        did: number;
-        action: T.AntigenaActionType;
-        duration: number;
-        reason?: string;
-        connections?: readonly { src: string; dst: string; port?: number }[];
-      },
-      { codeid: number }
-    >({
+    create: ep({
       method: 'POST',
       path: '/antigena/manual',
       body: 'json',
-      params: ['did', 'action', 'duration', 'reason', 'connections'],
+      params: {
+        did: required<number>(),
+        action: required<T.AntigenaActionType>(),
+        duration: required<number>(),
+        reason: str,
+        connections: optional<readonly { src: string; dst: string; port?: number }[]>(),
+      },
+      returns: json<{ codeid: number }>(),
       doc: '§8.3',
       summary: 'Create a manual RESPOND action on a device',
     }),
-    summary: ep<
-      { starttime?: number; endtime?: number },
-      {
+    summary: ep({
+      method: 'GET',
+      path: '/antigena/summary',
+      body: 'none',
+      params: { starttime: num, endtime: num },
+      returns: json<{
         pendingCount: number;
         activeCount: number;
         pendingActionDevices: number[];
         activeActionDevices: number[];
-      }
-    >({
-      method: 'GET',
-      path: '/antigena/summary',
-      body: 'none',
-      params: ['starttime', 'endtime'],
+      }>(),
       doc: '§8.4',
       summary: 'Counts of pending and active RESPOND actions',
     }),
   },
   pcaps: {
-    list: ep<{ responsedata?: string }, T.Pcap[]>({
+    list: ep({
       method: 'GET',
       path: '/pcaps',
       body: 'none',
-      params: ['responsedata'],
+      params: { responsedata },
+      returns: json<T.Pcap[]>(),
       doc: '§9',
       summary: 'PCAP requests and their state',
     }),
-    create: ep<
-      {
-        ip1: string;
-        ip2?: string;
-        port1?: number;
-        port2?: number;
-        start: number;
-        end: number;
-        protocol?: 'tcp' | 'udp';
-      },
-      T.Pcap
-    >({
+    create: ep({
       method: 'POST',
       path: '/pcaps',
       body: 'json',
-      params: ['ip1', 'ip2', 'port1', 'port2', 'start', 'end', 'protocol'],
+      params: {
+        ip1: required<string>(),
+        ip2: str,
+        port1: num,
+        port2: num,
+        start: required<number>(),
+        end: required<number>(),
+        protocol: optional<'tcp' | 'udp'>(),
+      },
+      returns: json<T.Pcap>(),
       doc: '§9',
       summary: 'Request a packet capture (window at most 30 minutes, times in seconds)',
     }),
-    download: ep<{ filename: string }, Uint8Array>({
+    download: ep({
       method: 'GET',
       path: '/pcaps/{filename}',
       body: 'none',
-      params: [],
+      params: { filename: required<string>() },
+      returns: binary(),
       doc: '§9',
-      returns: 'binary',
       summary: 'Download a finished capture (filename without the /tm/ prefix)',
     }),
   },
   devices: {
-    list: ep<
-      {
-        did?: number;
-        ip?: string;
-        iptime?: number;
-        mac?: string;
-        seensince?: string | number;
-        sid?: number;
-        count?: number;
-        includetags?: Bool;
-        responsedata?: string;
-      },
-      T.Device[] | T.Device
-    >({
+    list: ep({
       method: 'GET',
       path: '/devices',
       body: 'none',
-      params: [
-        'did',
-        'ip',
-        'iptime',
-        'mac',
-        'seensince',
-        'sid',
-        'count',
-        'includetags',
-        'cloudsecurity',
-        'saasfilter',
-        'responsedata',
-      ],
+      params: {
+        did: num,
+        ip: str,
+        iptime: num,
+        mac: str,
+        seensince,
+        sid: num,
+        count: num,
+        includetags: bool,
+        cloudsecurity: bool,
+        /** `office365*`-style wildcard over SaaS users (trailing `*` required). */
+        saasfilter: str,
+        responsedata,
+      },
+      returns: json<T.Device[] | T.Device>(),
       doc: '§10.1',
       summary: 'Devices seen recently (default 7 days); one object with did=',
     }),
-    update: ep<
-      { did: number; label?: string; priority?: number; type?: number },
-      { response: string; device?: T.Device }
-    >({
+    update: ep({
       method: 'POST',
       path: '/devices',
       body: 'json',
-      params: ['did', 'label', 'priority', 'type'],
+      params: { did: required<number>(), label: str, priority: num, type: num },
+      returns: json<{ response: string; device?: T.Device }>(),
       doc: '§10.1',
       summary: 'Change a device’s label, priority (-5..5) or type',
     }),
-    search: ep<
-      {
-        count?: number;
-        orderBy?: string;
-        order?: 'asc' | 'desc';
-        query?: string;
-        offset?: number;
-        seensince?: string | number;
-        responsedata?: string;
-      },
-      { totalCount: number; devices: T.Device[] }
-    >({
+    search: ep({
       method: 'GET',
       path: '/devicesearch',
       body: 'none',
-      params: ['count', 'orderBy', 'order', 'query', 'offset', 'seensince', 'responsedata'],
+      params: {
+        count: num,
+        orderBy: str,
+        order: optional<'asc' | 'desc'>(),
+        query: str,
+        offset: num,
+        seensince,
+        responsedata,
+      },
+      returns: json<{ totalCount: number; devices: T.Device[] }>(),
       doc: '§10.2',
       summary: 'Search devices with paging',
     }),
-    summary: ep<{ did: number }, { data: Record<string, unknown> }>({
+    summary: ep({
       method: 'GET',
       path: '/devicesummary',
       body: 'none',
-      params: ['did'],
+      params: { did: required<number>() },
+      returns: json<{ data: Record<string, unknown> }>(),
       doc: '§10.3',
       summary: 'Everything about one device: itself, similar devices, details, device info, breaches',
     }),
-    info: ep<
-      {
-        did: number;
-        datatype?: 'co' | 'sizeout' | 'sizein';
-        odid?: number;
-        externaldomain?: string;
-        port?: number;
-        fulldevicedetails?: Bool;
-        showallgraphdata?: Bool;
-        similardevices?: number;
-        intervalhours?: number;
-      },
-      { deviceInfo: unknown[]; devices?: T.Device[] }
-    >({
+    info: ep({
       method: 'GET',
       path: '/deviceinfo',
       body: 'none',
-      params: [
-        'did',
-        'datatype',
-        'odid',
-        'externaldomain',
-        'port',
-        'fulldevicedetails',
-        'showallgraphdata',
-        'similardevices',
-        'intervalhours',
-      ],
+      params: {
+        did: required<number>(),
+        datatype: optional<'co' | 'sizeout' | 'sizein'>(),
+        odid: num,
+        externaldomain: str,
+        port: num,
+        fulldevicedetails: bool,
+        showallgraphdata: bool,
+        similardevices: num,
+        intervalhours: num,
+      },
+      returns: json<{ deviceInfo: unknown[]; devices?: T.Device[] }>(),
       doc: '§10.4',
       summary: 'Connection and data volume graphs for a device',
     }),
-    similar: ep<
-      { did: number; count?: number; fulldevicedetails?: Bool; token?: string; responsedata?: string },
-      T.Device[]
-    >({
+    similar: ep({
       method: 'GET',
       path: '/similardevices',
       body: 'none',
-      params: ['did', 'count', 'fulldevicedetails', 'token', 'responsedata'],
+      params: { did: required<number>(), count: num, fulldevicedetails: bool, token: str, responsedata },
+      returns: json<T.Device[]>(),
       doc: '§10.5',
       summary: 'Devices that behave like the given one',
     }),
-    metricData: ep<
-      TimeWindow & {
-        metric: string;
-        did?: number;
-        odid?: number;
-        port?: number;
-        interval?: number;
-        breachtimes?: Bool;
-        fulldevicedetails?: Bool;
-      },
-      T.MetricSeries[]
-    >({
+    metricData: ep({
       method: 'GET',
       path: '/metricdata',
       body: 'none',
-      params: [
-        'metric',
-        'did',
-        'ddid',
-        'odid',
-        'port',
-        'sourceport',
-        'destinationport',
-        'protocol',
-        'applicationprotocol',
-        'starttime',
-        'endtime',
-        'from',
-        'to',
-        'interval',
-        'breachtimes',
-        'fulldevicedetails',
-      ],
+      params: {
+        metric: required<string>(),
+        did: num,
+        ...traffic,
+        ...window,
+        interval: num,
+        breachtimes: bool,
+        fulldevicedetails: bool,
+      },
+      returns: json<T.MetricSeries[]>(),
       doc: '§10.8',
       summary: 'Time series of a metric for a device',
     }),
   },
   details: {
-    get: ep<
-      TimeWindow & {
-        did?: number;
-        pbid?: number;
-        msg?: string;
-        blockedconnections?: string;
-        eventtype?: string;
-        count?: number;
-        port?: number;
-        protocol?: string;
-        applicationprotocol?: string;
-        deduplicate?: Bool;
-        fulldevicedetails?: Bool;
-      },
-      T.DetailRecord[]
-    >({
+    get: ep({
       method: 'GET',
       path: '/details',
       body: 'none',
-      params: [
-        'did',
-        'pbid',
-        'msg',
-        'blockedconnections',
-        'eventtype',
-        'count',
-        'starttime',
-        'endtime',
-        'from',
-        'to',
-        'applicationprotocol',
-        'protocol',
-        'port',
-        'sourceport',
-        'destinationport',
-        'ddid',
-        'odid',
-        'externalhostname',
-        'intext',
-        'uid',
-        'deduplicate',
-        'fulldevicedetails',
-        'responsedata',
-      ],
+      params: {
+        did: num,
+        pbid: num,
+        msg: str,
+        blockedconnections: str,
+        eventtype: str,
+        count: num,
+        ...window,
+        ...traffic,
+        externalhostname: str,
+        intext: optional<'internal' | 'external'>(),
+        uid: str,
+        deduplicate: bool,
+        fulldevicedetails: bool,
+        responsedata,
+      },
+      returns: json<T.DetailRecord[]>(),
       doc: '§10.7',
       summary: 'Connections, notices and history of a device or a breach (a breach first)',
     }),
   },
   endpointDetails: {
-    get: ep<
-      {
-        ip?: string;
-        hostname?: string;
-        additionalinfo?: Bool;
-        devices?: Bool;
-        score?: Bool;
-        responsedata?: string;
-      },
-      T.EndpointDetails
-    >({
+    get: ep({
       method: 'GET',
       path: '/endpointdetails',
       body: 'none',
-      params: ['ip', 'hostname', 'additionalinfo', 'devices', 'score', 'responsedata'],
+      params: { ip: str, hostname: str, additionalinfo: bool, devices: bool, score: bool, responsedata },
+      returns: json<T.EndpointDetails>(),
       doc: '§10.6',
       summary: 'What the appliance knows about an external IP or hostname',
     }),
   },
   models: {
-    list: ep<{ uuid?: string; responsedata?: string }, T.Model[]>({
+    list: ep({
       method: 'GET',
       path: '/models',
       body: 'none',
-      params: ['uuid', 'responsedata'],
+      params: { uuid: str, responsedata },
+      returns: json<T.Model[]>(),
       doc: '§11',
       summary: 'Model definitions (all, or one by uuid)',
     }),
-    components: ep<{ responsedata?: string }, T.Component[]>({
+    components: ep({
       method: 'GET',
       path: '/components',
       body: 'none',
-      params: ['responsedata'],
+      params: { responsedata },
+      returns: json<T.Component[]>(),
       doc: '§11',
       summary: 'Model components',
     }),
-    component: ep<{ cid: number }, T.Component>({
+    component: ep({
       method: 'GET',
       path: '/components/{cid}',
       body: 'none',
-      params: [],
+      params: { cid: required<number>() },
+      returns: json<T.Component>(),
       doc: '§11',
       summary: 'One model component',
     }),
   },
   reference: {
-    enums: ep<{ responsedata?: string }, T.Enums>({
+    enums: ep({
       method: 'GET',
       path: '/enums',
       body: 'none',
-      params: ['responsedata'],
+      params: { responsedata },
+      returns: json<T.Enums>(),
       doc: '§11',
       summary: 'Enumerated types (countries, protocols, device types, vendors, ...)',
     }),
-    filterTypes: ep<{ responsedata?: string }, T.FilterType[]>({
+    filterTypes: ep({
       method: 'GET',
       path: '/filtertypes',
       body: 'none',
-      params: ['responsedata'],
+      params: { responsedata },
+      returns: json<T.FilterType[]>(),
       doc: '§11',
       summary: 'Filter types usable in model components',
     }),
-    metrics: ep<{ responsedata?: string }, T.Metric[]>({
+    metrics: ep({
       method: 'GET',
       path: '/metrics',
       body: 'none',
-      params: ['responsedata'],
+      params: { responsedata },
+      returns: json<T.Metric[]>(),
       doc: '§11',
       summary: 'Metrics',
     }),
-    metric: ep<{ mlid: number }, T.Metric>({
+    metric: ep({
       method: 'GET',
       path: '/metrics/{mlid}',
       body: 'none',
-      params: [],
+      params: { mlid: required<number>() },
+      returns: json<T.Metric>(),
       doc: '§11',
       summary: 'One metric',
     }),
   },
   tags: {
-    list: ep<{ tag?: string; responsedata?: string }, T.Tag[]>({
+    list: ep({
       method: 'GET',
       path: '/tags',
       body: 'none',
-      params: ['tag', 'responsedata'],
+      params: { tag: str, responsedata },
+      returns: json<T.Tag[]>(),
       doc: '§12',
       summary: 'Tags',
     }),
-    create: ep<{ name: string; data: { description?: string; color?: number } }, T.Tag>({
+    create: ep({
       method: 'POST',
       path: '/tags',
       body: 'json',
-      params: ['name', 'data'],
+      params: {
+        name: required<string>(),
+        data: required<{ description?: string; color?: number }>(),
+      },
+      returns: json<T.Tag>(),
       doc: '§12',
       summary: 'Create a tag',
     }),
-    get: ep<{ tid: number; responsedata?: string }, T.Tag>({
+    get: ep({
       method: 'GET',
       path: '/tags/{tid}',
       body: 'none',
-      params: ['responsedata'],
+      params: { tid: required<number>(), responsedata },
+      returns: json<T.Tag>(),
       doc: '§12',
       summary: 'One tag',
     }),
-    remove: ep<{ tid: number }, T.SuccessResponse>({
+    remove: ep({
       method: 'DELETE',
       path: '/tags/{tid}',
       body: 'none',
-      params: [],
+      params: { tid: required<number>() },
+      returns: json<T.SuccessResponse>(),
       doc: '§12',
       summary: 'Delete a tag',
     }),
-    entities: ep<
-      { did?: number; tag?: string; fulldevicedetails?: Bool; responsedata?: string },
-      T.Tag[] | { entities: T.TagEntity[]; devices: T.Device[] } | T.TagEntity[]
-    >({
+    entities: ep({
       method: 'GET',
       path: '/tags/entities',
       body: 'none',
-      params: ['did', 'tag', 'fulldevicedetails', 'responsedata'],
+      params: { did: num, tag: str, fulldevicedetails: bool, responsedata },
+      returns: json<T.Tag[] | { entities: T.TagEntity[]; devices: T.Device[] } | T.TagEntity[]>(),
       doc: '§12',
       summary: 'Tags on a device (did=), or devices with a tag (tag=)',
     }),
-    tagDevice: ep<{ did: number; tag: string; duration?: number }, T.SuccessResponse | { tid: number }>({
+    tagDevice: ep({
       method: 'POST',
       path: '/tags/entities',
       body: 'form',
-      params: ['did', 'tag', 'duration'],
+      params: { did: required<number>(), tag: required<string>(), duration: num },
+      returns: json<T.SuccessResponse | { tid: number }>(),
       doc: '§12',
       summary: 'Tag a device (optionally for a duration in seconds)',
     }),
-    untagDevice: ep<{ did: number; tag: string }, T.SuccessResponse>({
+    untagDevice: ep({
       method: 'DELETE',
       path: '/tags/entities',
       body: 'none',
-      params: ['did', 'tag'],
+      params: { did: required<number>(), tag: required<string>() },
+      returns: json<T.SuccessResponse>(),
       doc: '§12',
       summary: 'Remove a tag from a device',
     }),
-    tagEntities: ep<
-      { tid: number; fulldevicedetails?: Bool; responsedata?: string },
-      T.TagEntity[] | { entities: T.TagEntity[]; devices: T.Device[] }
-    >({
+    tagEntities: ep({
       method: 'GET',
       path: '/tags/{tid}/entities',
       body: 'none',
-      params: ['fulldevicedetails', 'responsedata'],
+      params: { tid: required<number>(), fulldevicedetails: bool, responsedata },
+      returns: json<T.TagEntity[] | { entities: T.TagEntity[]; devices: T.Device[] }>(),
       doc: '§12',
       summary: 'The entities (devices, credentials) carrying a tag, by tag id',
     }),
-    addTagEntities: ep<
-      {
-        tid: number;
-        entityType: 'Device' | 'Credential';
-        entityValue: string | readonly string[];
-        expiryDuration?: number;
-      },
-      T.TagEntity[]
-    >({
+    addTagEntities: ep({
       method: 'POST',
       path: '/tags/{tid}/entities',
       body: 'json',
-      params: ['entityType', 'entityValue', 'expiryDuration'],
+      params: {
+        tid: required<number>(),
+        entityType: required<'Device' | 'Credential'>(),
+        entityValue: required<string | readonly string[]>(),
+        expiryDuration: num,
+      },
+      returns: json<T.TagEntity[]>(),
       doc: '§12',
       summary: 'Put a tag (by id) on devices or credentials, optionally for expiryDuration seconds',
     }),
-    removeTagEntity: ep<{ tid: number; teid: number }, T.SuccessResponse>({
+    removeTagEntity: ep({
       method: 'DELETE',
       path: '/tags/{tid}/entities/{teid}',
       body: 'none',
-      params: [],
+      params: { tid: required<number>(), teid: required<number>() },
+      returns: json<T.SuccessResponse>(),
       doc: '§12',
       summary: 'Remove one entity link from a tag',
     }),
   },
   network: {
-    subnets: ep<{ seensince?: string | number; sid?: number; responsedata?: string }, T.Subnet[]>({
+    subnets: ep({
       method: 'GET',
       path: '/subnets',
       body: 'none',
-      params: ['seensince', 'sid', 'responsedata'],
+      params: { seensince, sid: num, responsedata },
+      returns: json<T.Subnet[]>(),
       doc: '§13',
       summary: 'Subnets seen (seensince at most 6 months)',
     }),
-    updateSubnet: ep<
-      {
-        sid: number;
-        label?: string;
-        network?: string;
-        dhcp?: Bool;
-        uniqueUsernames?: Bool;
-        uniqueHostnames?: Bool;
-      },
-      T.SuccessResponse
-    >({
+    updateSubnet: ep({
       method: 'POST',
       path: '/subnets',
       body: 'json',
-      params: ['sid', 'label', 'network', 'dhcp', 'uniqueUsernames', 'uniqueHostnames'],
+      params: {
+        sid: required<number>(),
+        label: str,
+        network: str,
+        dhcp: bool,
+        uniqueUsernames: bool,
+        uniqueHostnames: bool,
+      },
+      returns: json<T.SuccessResponse>(),
       doc: '§13',
       summary: 'Change a subnet’s label or settings',
     }),
   },
   system: {
-    status: ep<{ includechildren?: Bool; fast?: Bool; responsedata?: string }, T.Status>({
+    status: ep({
       method: 'GET',
       path: '/status',
       body: 'none',
-      params: ['includechildren', 'fast', 'responsedata', 'format'],
+      params: { includechildren: bool, fast: bool, responsedata, format: optional<'json'>() },
+      returns: json<T.Status>(),
       doc: '§13',
       summary: 'Appliance health: version, load, probes, licence',
     }),
-    summaryStatistics: ep<
-      {
-        responsedata?: string;
-        eventtype?: string;
-        endtime?: number;
-        to?: string;
-        hours?: number;
-        csensor?: Bool;
-        mitreTactics?: Bool;
-      },
-      Record<string, unknown>
-    >({
+    summaryStatistics: ep({
       method: 'GET',
       path: '/summarystatistics',
       body: 'none',
-      params: ['responsedata', 'eventtype', 'endtime', 'to', 'hours', 'csensor', 'mitreTactics'],
+      params: {
+        responsedata,
+        eventtype: str,
+        endtime: num,
+        to: str,
+        hours: num,
+        csensor: bool,
+        mitreTactics: bool,
+      },
+      returns: json<Record<string, unknown>>(),
       doc: '§13',
       summary: 'Counts of devices, bandwidth, RESPOND actions',
     }),
   },
   advancedSearch: {
-    search: ep<{ hash: string }, T.AdvancedSearchResult>({
+    search: ep({
       method: 'POST',
       path: '/advancedsearch/api/search',
       body: 'json',
-      params: ['hash'],
+      params: { hash: required<string>() },
+      returns: json<T.AdvancedSearchResult>(),
       doc: '§14',
       summary: 'Advanced Search (the query document, base64-encoded, in `hash`; 6.1+)',
     }),
-    searchGet: ep<{ hash: string }, T.AdvancedSearchResult>({
+    searchGet: ep({
       method: 'GET',
       path: '/advancedsearch/api/search/{hash}',
       body: 'none',
-      params: [],
+      params: { hash: required<string>() },
+      returns: json<T.AdvancedSearchResult>(),
       doc: '§14',
       summary: 'Advanced Search with the base64 query in the path (signed as transmitted, §3.2)',
     }),
-    analyze: ep<
-      { field: string; operation: T.AdvancedSearchOperation; hash: string },
-      T.AdvancedSearchResult
-    >({
+    analyze: ep({
       method: 'GET',
       path: '/advancedsearch/api/analyze/{field}/{operation}/{hash}',
       body: 'none',
-      params: [],
+      params: {
+        field: required<string>(),
+        operation: required<T.AdvancedSearchOperation>(),
+        hash: required<string>(),
+      },
+      returns: json<T.AdvancedSearchResult>(),
       doc: '§14',
       summary: 'Analyze a field over an Advanced Search query: terms, mean, trend or score',
     }),
-    graph: ep<{ mode: 'count' | 'mean'; interval: number; hash: string }, T.AdvancedSearchResult>({
+    graph: ep({
       method: 'GET',
       path: '/advancedsearch/api/graph/{mode}/{interval}/{hash}',
       body: 'none',
-      params: [],
+      params: {
+        mode: required<'count' | 'mean'>(),
+        interval: required<number>(),
+        hash: required<string>(),
+      },
+      returns: json<T.AdvancedSearchResult>(),
       doc: '§14',
       summary: 'A histogram of an Advanced Search query (count or mean per interval ms)',
     }),
   },
   intelFeed: {
-    list: ep<
-      { sources?: Bool; source?: string; fulldetails?: Bool; responsedata?: string },
-      string[] | T.IntelFeedEntry[]
-    >({
+    list: ep({
       method: 'GET',
       path: '/intelfeed',
       body: 'none',
-      params: ['sources', 'source', 'fulldetails', 'responsedata'],
+      params: { sources: bool, source: str, fulldetails: bool, responsedata },
+      returns: json<string[] | T.IntelFeedEntry[]>(),
       doc: '§13',
       summary:
         'The watched-domain list: entries (names, or details with fulldetails=true), or the source names (sources=true)',
     }),
-    update: ep<
-      {
-        addentry?: string;
-        addlist?: string | readonly string[];
-        removeentry?: string;
-        removeall?: Bool;
-        description?: string;
-        source?: string;
-        expiry?: string;
-        hostname?: Bool;
-        iagn?: Bool;
-      },
-      T.IntelFeedUpdateResponse
-    >({
+    update: ep({
       method: 'POST',
       path: '/intelfeed',
       body: 'json',
-      params: [
-        'addentry',
-        'addlist',
-        'removeentry',
-        'removeall',
-        'description',
-        'source',
-        'expiry',
-        'hostname',
-        'iagn',
-      ],
+      params: {
+        addentry: str,
+        addlist: optional<string | readonly string[]>(),
+        removeentry: str,
+        removeall: bool,
+        description: str,
+        source: str,
+        expiry: str,
+        hostname: bool,
+        iagn: bool,
+      },
+      returns: json<T.IntelFeedUpdateResponse>(),
       doc: '§13',
       summary: 'Add or remove watched domains and IPs (description, source, expiry)',
     }),
   },
   email: {
-    get: ep<{ uuid: string; dtime?: number; include_headers?: Bool }, T.Email>({
+    get: ep({
       method: 'GET',
       ...email('/emails/{uuid}'),
       body: 'none',
-      params: ['dtime', 'include_headers'],
+      params: { uuid: required<string>(), dtime: num, include_headers: bool },
+      returns: json<T.Email>(),
       doc: '§15',
       summary: 'One Darktrace /EMAIL message by uuid, with per-recipient summaries and actions',
     }),
-    search: ep<T.EmailSearchBody & Params, T.Email[]>({
+    search: ep({
       method: 'POST',
       ...email('/emails/search'),
       body: 'json',
-      params: ['page', 'itemsPerPage', 'timeFrom', 'timeTo', 'query'],
+      params: {
+        page: num,
+        itemsPerPage: num,
+        timeFrom: num,
+        timeTo: num,
+        query: optional<T.EmailSearchBody['query']>(),
+      },
+      returns: json<T.Email[]>(),
       doc: '§15',
       summary: 'Darktrace /EMAIL messages in a window (epoch seconds), newest first, paged',
     }),
-    action: ep<
-      { uuid: string; action: 'hold' | 'release'; recipients: readonly string[] },
-      T.EmailActionResponse
-    >({
+    action: ep({
       method: 'POST',
       ...email('/emails/{uuid}/action'),
       body: 'json',
-      params: ['action', 'recipients'],
+      params: {
+        uuid: required<string>(),
+        action: required<'hold' | 'release'>(),
+        recipients: required<readonly string[]>(),
+      },
+      returns: json<T.EmailActionResponse>(),
       doc: '§15',
       summary: 'Hold or release a message for some recipients (409 when already held or released)',
     }),
-    tags: ep<Params, T.EmailTag[]>({
+    tags: ep({
       method: 'GET',
       ...email('/resources/tags'),
       body: 'none',
-      params: [],
+      params: {},
+      returns: json<T.EmailTag[]>(),
       doc: '§15',
       summary: 'The /EMAIL tags with their severity (info, warn, critical)',
     }),
@@ -961,13 +886,25 @@ export const endpoints = {
 
 export type Catalog = typeof endpoints;
 export type Family = keyof Catalog;
+/** An endpoint's name as `family.operation`, checked against the catalog. */
+export type EndpointName = { [F in Family]: `${F}.${keyof Catalog[F] & string}` }[Family];
 
 /** Every catalog entry as `family.operation`, in declaration order. */
-export function listEndpoints(): { name: string; family: string; operation: string; spec: EndpointSpec }[] {
-  const out: { name: string; family: string; operation: string; spec: EndpointSpec }[] = [];
+export function listEndpoints(): {
+  name: EndpointName;
+  family: string;
+  operation: string;
+  spec: EndpointSpec;
+}[] {
+  const out: { name: EndpointName; family: string; operation: string; spec: EndpointSpec }[] = [];
   for (const [family, ops] of Object.entries(endpoints)) {
     for (const [operation, spec] of Object.entries(ops)) {
-      out.push({ name: `${family}.${operation}`, family, operation, spec: spec as EndpointSpec });
+      out.push({
+        name: `${family}.${operation}` as EndpointName,
+        family,
+        operation,
+        spec: spec as EndpointSpec,
+      });
     }
   }
   return out;

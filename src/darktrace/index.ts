@@ -6,9 +6,17 @@ export {
   type Logger,
   type RequestOptions,
 } from './client.ts';
-export { type Endpoint, type EndpointSpec, endpoints, listEndpoints, type Params } from './endpoints.ts';
+export {
+  type Endpoint,
+  type EndpointName,
+  type EndpointSpec,
+  endpoints,
+  listEndpoints,
+  type Params,
+} from './endpoints.ts';
 export * from './errors.ts';
 export { buildRequest, type WireRequest } from './request.ts';
+export { type Param, type ParamsOf, UnknownParamError } from './schema.ts';
 export { decodeSearchHash, type SearchQueryInput, searchDocument, searchHash } from './search.ts';
 export { formatDtapiDate, parseDtapiDate, signature, signedTarget } from './signing.ts';
 export type * from './types.ts';

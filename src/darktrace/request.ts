@@ -1,6 +1,7 @@
 // Turns a catalog entry and its parameters into the exact bytes that go on the wire, and the target
 // that gets signed. Kept apart from the transport so the signing rules are testable without a socket.
 import type { EndpointSpec, Params, ParamValue } from './endpoints.ts';
+import { UnknownParamError } from './schema.ts';
 import { signedTarget } from './signing.ts';
 
 export interface WireRequest {
@@ -42,6 +43,10 @@ export function toPairs(params: Params, raw: boolean): string {
 }
 
 export function buildRequest(spec: EndpointSpec, params: Params = {}): WireRequest {
+  for (const name of Object.keys(params)) {
+    if (!spec.params.includes(name))
+      throw new UnknownParamError(name, `${spec.method} ${spec.path}`, spec.params);
+  }
   const rest: Params = { ...params };
   const path = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const v = rest[name];

@@ -4,9 +4,9 @@
 // network, and every breach derived from it, stays the same whatever the inventory size.
 import type { Device, Subnet } from '../darktrace/types.ts';
 import type { Timeline } from './breaches.ts';
+import type { Ctx } from './handlers/context.ts';
 import { badRequest, notFound } from './http.ts';
 import { dtTime, Rng } from './prng.ts';
-import type { Ctx } from './routes.ts';
 import type { World } from './world.ts';
 
 const DAY = 86_400_000;

@@ -21,18 +21,35 @@ import { createMetrics } from '../../src/service/metrics.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { runDtc } from '../helpers/dtc.ts';
+import { RecordingClient } from './recording-client.ts';
 
 const PUB = 'cmd-pub';
 const PRIV = 'cmd-priv';
 let sim: Simulator;
-let dt: DarktraceClient;
+let dt: RecordingClient;
 let breaches: ModelBreach[];
 let events: AiaIncidentEvent[];
 let did: number;
 
-async function run(name: string, raw: Record<string, unknown> = {}, client = dt): Promise<CommandResult> {
+/** Per command, the endpoints its runs called through the recording client. */
+const called = new Map<string, Set<string>>();
+
+async function run(
+  name: string,
+  raw: Record<string, unknown> = {},
+  client: DarktraceClient = dt,
+): Promise<CommandResult> {
   const def = findCommand(name)!;
-  return runCommand(def, client, prepareParams(def, raw));
+  const params = prepareParams(def, raw);
+  if (client !== dt) return runCommand(def, client, params);
+  dt.calls.length = 0;
+  const result = await runCommand(def, dt, params);
+  const undeclared = dt.calls.filter((c) => !def.endpoints.includes(c as never));
+  expect(undeclared, `${def.name} calls endpoints it does not declare`).toEqual([]);
+  const seen = called.get(def.name) ?? new Set();
+  for (const c of dt.calls) seen.add(c);
+  called.set(def.name, seen);
+  return result;
 }
 
 async function ok(name: string, raw: Record<string, unknown> = {}): Promise<any> {
@@ -52,7 +69,7 @@ beforeAll(async () => {
       { publicToken: 'ro-pub', privateToken: 'ro-priv', denied: ['modelBreaches.acknowledge', '/antigena'] },
     ],
   });
-  dt = new DarktraceClient({ url: sim.url, publicToken: PUB, privateToken: PRIV, retryBaseMs: 5 });
+  dt = new RecordingClient({ url: sim.url, publicToken: PUB, privateToken: PRIV, retryBaseMs: 5 });
   breaches = await dt.modelBreaches.list({ deviceattop: true });
   events = await dt.aiAnalyst.incidentEvents();
   did = breaches[0].device!.did;
@@ -606,6 +623,12 @@ describe('every command succeeds against the simulator', () => {
     expect(Object.keys(cases).sort()).toEqual(commands.map((c) => c.name).sort());
   });
   for (const [name, fn] of Object.entries(cases)) it(name, fn);
+  it('called, through the recording client, every endpoint each command declares and no other', () => {
+    const unused = commands.flatMap((c) =>
+      c.endpoints.filter((e) => !called.get(c.name)?.has(e)).map((e) => `${c.name}: ${e}`),
+    );
+    expect(unused, 'declared endpoints no run called').toEqual([]);
+  });
 });
 
 describe('validation before any request', () => {

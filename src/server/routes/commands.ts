@@ -7,6 +7,7 @@ import {
   type CommandResult,
   commandResultSchema,
   commands,
+  describeCommand,
   jsonSchema,
   ParamError,
   paramName,
@@ -39,15 +40,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async
         response: { 200: Type.Array(CatalogEntry) },
       },
     },
-    async () =>
-      commands.map((c) => ({
-        name: c.name,
-        role: c.role,
-        aliases: c.aliases,
-        description: c.description,
-        parameters: jsonSchema(c.params),
-        output: c.output,
-      })),
+    async () => commands.map(describeCommand),
   );
 
   for (const c of commands) {
