@@ -4,25 +4,9 @@
 import { setMaxListeners } from 'node:events';
 import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
 import { type ConnectionCheckResult, checkConnection } from './health.ts';
+import type { InstanceRecord } from './instance.ts';
 import { InstancePoller, type PollReport, STREAMS, type StreamName } from './poller.ts';
 import type { Ingest, PollLogger } from './types.ts';
-
-export interface InstanceRecord {
-  name: string;
-  url: string;
-  publicToken: string;
-  privateToken: string;
-  pollIntervalSeconds: number;
-  lookbackHours: number;
-  minScore: number;
-  maxItemsPerPoll: number;
-  tls: { insecure?: boolean; caFile?: string };
-  proxy?: string;
-  enabled: boolean;
-  simulated?: boolean;
-  /** Run a connection check every N minutes and keep its history (optional). */
-  checkIntervalMinutes?: number;
-}
 
 export type InstanceState = 'starting' | 'ok' | 'degraded' | 'failing' | 'disabled';
 

@@ -5,45 +5,14 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../auth/roles.ts';
+import { instanceSpec } from '../collect/instance.ts';
 import { parseSource } from '../collect/trust.ts';
 import { sinkModuleFor } from '../deliver/registry.ts';
 import { FORMATS } from '../normalize/index.ts';
 import { FAMILIES } from '../normalize/model.ts';
+import { fieldPath, httpUrl, issueLines, NAME } from '../util/spec.ts';
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
-
-const url = z.string().refine(
-  (v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'https:' || u.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http(s) URL such as https://dt.example.com' },
-);
-
-export const instanceSchema = z.strictObject({
-  name: z.string().regex(NAME, 'letters, digits, - and _ only, at most 63 characters'),
-  url,
-  publicToken: z.string().min(1, 'is empty'),
-  privateToken: z.string().min(1, 'is empty'),
-  pollIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
-  lookbackHours: z
-    .number()
-    .min(0)
-    .max(24 * 365)
-    .default(24),
-  minScore: z.number().min(0).max(1).default(0),
-  maxItemsPerPoll: z.number().int().min(100).max(1_000_000).default(50_000),
-  tls: z
-    .strictObject({ insecure: z.boolean().default(false), caFile: z.string().optional() })
-    .default({ insecure: false }),
-  proxy: url.optional(),
-  enabled: z.boolean().default(true),
-  checkIntervalMinutes: z.number().int().min(1).optional(),
-});
+const url = httpUrl();
 
 const port = z.number().int().min(0).max(65_535);
 const SEVERITY_LABELS = ['unknown', 'informational', 'low', 'medium', 'high', 'critical'];
@@ -219,7 +188,7 @@ export const configSchema = z.strictObject({
       maxWindowMinutes: z.number().min(1).default(60),
     })
     .default({ overlapMinutes: 10, updateHorizonHours: 24, maxWindowMinutes: 60 }),
-  instances: z.array(instanceSchema).default([]),
+  instances: z.array(instanceSpec).default([]),
   syslog: syslogSchema.optional(),
   sinks: z.array(sinkSchema).default([]),
   oidc: oidcSchema.optional(),
@@ -233,7 +202,6 @@ export const configSchema = z.strictObject({
     .default({ maxAgeDays: 30, maxMegabytes: 100, excerptBytes: 4096 }),
 });
 
-export type InstanceConfig = z.infer<typeof instanceSchema>;
 export type Config = z.infer<typeof configSchema>;
 export type SyslogConfig = z.infer<typeof syslogSchema>;
 export type SinkConfigEntry = z.infer<typeof sinkSchema>;
@@ -280,16 +248,6 @@ function resolveEnv(
   return value;
 }
 
-function fieldPath(path: (string | number | symbol)[]): string {
-  return path.length
-    ? path
-        .map((p, i) =>
-          typeof p === 'number' || /^\d+$/.test(String(p)) ? `[${String(p)}]` : `${i ? '.' : ''}${String(p)}`,
-        )
-        .join('')
-    : '(top level)';
-}
-
 /** Validates an already-parsed config object; errors name every bad field. */
 export function validateConfig(
   raw: unknown,
@@ -302,19 +260,8 @@ export function validateConfig(
   // Every error at once: the unset variables, then what the schema refuses. A field whose variable is
   // unset is reported for that alone (its unresolved text may also fail the schema: noise).
   const lines = [...missing].map(([where, msg]) => `${where}: ${msg}`);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const where = fieldPath(issue.path);
-      if (missing.has(where)) continue;
-      if (issue.code === 'unrecognized_keys') {
-        lines.push(
-          `${where === '(top level)' ? '' : `${where}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
-        );
-      } else if (issue.code === 'invalid_type' && issue.input === undefined)
-        lines.push(`${where}: is required`);
-      else lines.push(`${where}: ${issue.message}`);
-    }
-  }
+  if (!result.success)
+    lines.push(...issueLines(result.error.issues.filter((i) => !missing.has(fieldPath(i.path)))));
   if (result.success) {
     const seen = (what: string, items: { name: string }[]) => {
       const names = new Set<string>();

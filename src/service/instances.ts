@@ -1,44 +1,36 @@
-// Stored instances as the collector and the commands use them, with the private token decrypted.
-import type { InstanceRecord } from '../collect/collector.ts';
-import type { InstanceInput, Store } from '../store/index.ts';
-import type { InstanceConfig } from './config.ts';
+// Stored instances as the collector and the commands run them: the store's record in the one instance
+// shape (src/collect/instance.ts), with the private token and the proxy password decrypted (never logged).
+import { INSTANCE_DEFAULTS, type InstanceConfig, type InstanceRecord } from '../collect/instance.ts';
+import type { InstancePatch, Store } from '../store/index.ts';
 
-/** The collector's view of a stored instance, with its private token and proxy password decrypted (never logged). */
 export function instanceRecord(store: Store, name: string): InstanceRecord | undefined {
   const i = store.instances.get(name);
   if (!i) return undefined;
+  const proxy = store.instances.proxyUrl(name);
   return {
     name: i.name,
     url: i.url,
     publicToken: i.publicToken,
     privateToken: store.instances.privateToken(name),
-    pollIntervalSeconds: i.pollIntervalS,
-    lookbackHours: i.lookbackS / 3600,
-    minScore: i.minScore ?? 0,
-    maxItemsPerPoll: i.maxItemsPerPoll ?? 50_000,
-    tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? undefined },
-    proxy: store.instances.proxyUrl(name) ?? undefined,
+    pollIntervalSeconds: i.pollIntervalSeconds,
+    lookbackHours: i.lookbackHours,
+    minScore: i.minScore ?? INSTANCE_DEFAULTS.minScore,
+    maxItemsPerPoll: i.maxItemsPerPoll ?? INSTANCE_DEFAULTS.maxItemsPerPoll,
+    tls: { insecure: i.tls.insecure, ...(i.tls.caFile ? { caFile: i.tls.caFile } : {}) },
+    ...(proxy ? { proxy } : {}),
     enabled: i.enabled,
     simulated: i.simulated,
-    checkIntervalMinutes: i.checkIntervalMin ?? undefined,
+    ...(i.checkIntervalMinutes ? { checkIntervalMinutes: i.checkIntervalMinutes } : {}),
   };
 }
 
-/** A validated instance (config file or `dtc instance add`) as the store takes it. */
-export function instanceInput(i: InstanceConfig, simulated = false): InstanceInput {
+/** A whole validated instance as a store patch: a field it leaves out is cleared, not kept. */
+export function replacing(i: InstanceConfig): Required<Omit<InstancePatch, 'simulated'>> {
+  const { name: _name, ...rest } = i;
   return {
-    name: i.name,
-    url: i.url,
-    publicToken: i.publicToken,
-    privateToken: i.privateToken,
-    pollIntervalS: i.pollIntervalSeconds,
-    lookbackS: i.lookbackHours * 3600,
-    minScore: i.minScore,
-    maxItemsPerPoll: i.maxItemsPerPoll,
+    ...rest,
     tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? null },
     proxy: i.proxy ?? null,
-    enabled: i.enabled,
-    checkIntervalMin: i.checkIntervalMinutes ?? null,
-    simulated,
+    checkIntervalMinutes: i.checkIntervalMinutes ?? null,
   };
 }

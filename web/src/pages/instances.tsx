@@ -87,7 +87,7 @@ function Tile({ instance: i, admin, onEdit }: { instance: Instance; admin: boole
         <dt>Last successful poll</dt>
         <dd title={isoTime(i.status.lastSuccessAt)}>{ago(i.status.lastSuccessAt)}</dd>
         <dt>Polls every</dt>
-        <dd>{interval(i.pollIntervalS)}</dd>
+        <dd>{interval(i.pollIntervalSeconds)}</dd>
         {i.status.lastError && (
           <>
             <dt>Last error</dt>
