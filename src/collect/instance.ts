@@ -16,7 +16,7 @@ export const instanceSpec = z.strictObject({
   name: name().describe('a short name, e.g. prod'),
   url: httpUrl().describe('appliance base URL'),
   publicToken: z.string().min(1, 'is empty').describe('API public token'),
-  privateToken: secret(z.string().min(1, 'is empty')).describe('API private token (stored encrypted)'),
+  privateToken: secret(z.string().min(1, 'is empty'), 'API private token (stored encrypted)'),
   pollIntervalSeconds: flag(
     z.number().int().min(10).max(86_400).default(INSTANCE_DEFAULTS.pollIntervalSeconds),
     { flag: 'poll-interval', arg: '<seconds>' },

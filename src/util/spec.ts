@@ -21,13 +21,28 @@ export const httpUrl = () =>
     { message: 'must be an http(s) URL such as https://dt.example.com' },
   );
 
+/** A number that may arrive as text (a URL's query): `"120"` is 120, `"soon"` fails as not a number. */
+export const textNumber = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? Number.NaN : Number(v)) : v), schema);
+
+/** A switch that may arrive as text: true/1 and false/0. */
+export const textBoolean = () =>
+  z.preprocess(
+    (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
+    z.boolean({ error: 'must be true or false' }),
+  );
+
 /** The fields marked secret: never shown, never logged, stored encrypted or not at all. */
 const SECRETS = z.registry<{ secret: true }>();
 
-/** Marks a field secret (the one redaction rule: see `secretKeys`). */
-export function secret<T extends z.ZodType>(schema: T): T {
-  SECRETS.add(schema, { secret: true });
-  return schema;
+/**
+ * Marks a field secret (the one redaction rule: see `secretKeys`). Give the description here: zod's
+ * `.describe()` makes a new schema, which would not carry the mark.
+ */
+export function secret<T extends z.ZodType>(schema: T, description?: string): T {
+  const s = description ? (schema.describe(description) as T) : schema;
+  SECRETS.add(s, { secret: true });
+  return s;
 }
 
 /** The schema under optional/default/nullable/pipe wrappers. */
@@ -38,7 +53,7 @@ export function unwrap(schema: z.ZodType): z.ZodType {
     if (SECRETS.has(s)) return s;
     if (d.type === 'optional' || d.type === 'default' || d.type === 'nullable' || d.type === 'prefault')
       s = d.innerType;
-    else if (d.type === 'pipe') s = d.in;
+    else if (d.type === 'pipe') s = d.in.def.type === 'transform' ? d.out : d.in;
     else return s;
   }
 }
@@ -90,7 +105,7 @@ function typeName(s: z.ZodType): string {
 function defaultOf(s: z.ZodType): unknown {
   let c = s as z.ZodType & { def: Record<string, any> };
   while (c.def.type === 'optional' || c.def.type === 'nullable' || c.def.type === 'pipe')
-    c = c.def.type === 'pipe' ? c.def.in : c.def.innerType;
+    c = c.def.type !== 'pipe' ? c.def.innerType : c.def.in.def.type === 'transform' ? c.def.out : c.def.in;
   return c.def.type === 'default' ? c.def.defaultValue : undefined;
 }
 
