@@ -15,9 +15,11 @@ export const syslogSpec = z.strictObject({
   udpPort: port.optional().describe('UDP port (one message per datagram)'),
   tlsPort: port.optional().describe('TLS port (needs tls)'),
   tls: z
-    .strictObject({ keyFile: z.string(), certFile: z.string() })
-    .optional()
-    .describe("the TLS listener's PEM key and certificate files"),
+    .strictObject({
+      keyFile: z.string().describe("the TLS listener's PEM private key file"),
+      certFile: z.string().describe("the TLS listener's PEM certificate file"),
+    })
+    .optional(),
   /**
    * Trusted senders: source address or CIDR → instance. Only their lines may update that instance's
    * detections; anyone else's are stored under `syslog:<hostname>` (see src/collect/trust.ts).
@@ -37,7 +39,6 @@ export const syslogSpec = z.strictObject({
     })
     .default({})
     .describe('trusted senders: address or CIDR → the instance their lines may update'),
-  /** Refused: see the message. */
   defaultInstance: z
     .unknown()
     .optional()
@@ -45,7 +46,8 @@ export const syslogSpec = z.strictObject({
       message:
         'is no longer used: lines from senders not in syslog.instances are stored under syslog:<hostname> ' +
         "(or syslog:<address>); bind the sender's address in syslog.instances to store its lines under an instance",
-    }),
+    })
+    .describe('refused: bind senders by address in instances'),
   maxConnections: z
     .number()
     .int()

@@ -90,7 +90,7 @@ function typeName(s: z.ZodType): string {
   const u = unwrap(s) as z.ZodType & { def: Record<string, any> };
   switch (u.def.type) {
     case 'enum':
-      return Object.values(u.def.entries as Record<string, string>).join(' \\| ');
+      return Object.values(u.def.entries as Record<string, string>).join(' | ');
     case 'object':
       return 'object';
     case 'array':
@@ -109,19 +109,23 @@ function defaultOf(s: z.ZodType): unknown {
   return c.def.type === 'default' ? c.def.defaultValue : undefined;
 }
 
-/** The options of an object spec, one row each, in declaration order. */
-export function optionRows(schema: z.ZodType): OptionRow[] {
+/** The options of an object spec, one row each, in declaration order; nested objects as `tls.caFile`. */
+export function optionRows(schema: z.ZodType, prefix = ''): OptionRow[] {
   const u = unwrap(schema) as z.ZodType & { def: Record<string, any> };
   if (u.def.type !== 'object') return [];
-  return Object.entries(u.def.shape as Record<string, z.ZodType>).map(([k, v]) => {
+  return Object.entries(u.def.shape as Record<string, z.ZodType>).flatMap(([k, v]) => {
+    if ((unwrap(v) as z.ZodType & { def: Record<string, any> }).def.type === 'object')
+      return optionRows(v, `${prefix}${k}.`);
     const d = defaultOf(v);
-    return {
-      name: k,
-      type: typeName(v),
-      ...(d === undefined ? {} : { default: typeof d === 'object' ? JSON.stringify(d) : String(d) }),
-      description: v.description ?? unwrap(v).description ?? '',
-      secret: isSecret(v),
-    };
+    return [
+      {
+        name: `${prefix}${k}`,
+        type: typeName(v),
+        ...(d === undefined ? {} : { default: typeof d === 'object' ? JSON.stringify(d) : String(d) }),
+        description: v.description ?? unwrap(v).description ?? '',
+        secret: isSecret(v),
+      },
+    ];
   });
 }
 
