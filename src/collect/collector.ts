@@ -137,6 +137,14 @@ export class Collector {
     }));
   }
 
+  /**
+   * The instance's SDK client, the one its poller uses: commands run over HTTP and MCP share it (and its
+   * connection pool). A change of the instance's settings or token makes a new one.
+   */
+  client(name: string): DarktraceClient | undefined {
+    return this.#entries.get(name)?.client;
+  }
+
   /** Polls an instance now (or as soon as its current poll ends) and resolves with the report. */
   async pollNow(name: string): Promise<PollReport | undefined> {
     const e = this.#entries.get(name);
@@ -163,7 +171,7 @@ export class Collector {
       },
     };
     const entry: Entry = { record, status };
-    if (!record.enabled) return entry;
+    // Every instance has its client (and connection pool), disabled or not: commands share it.
     try {
       entry.client = new DarktraceClient({
         url: record.url,
@@ -180,6 +188,7 @@ export class Collector {
       status.lastErrorAt = iso(Date.now());
       return entry;
     }
+    if (!record.enabled) return entry;
     entry.poller = new InstancePoller({
       instance: record.name,
       client: entry.client,

@@ -31,6 +31,8 @@ export interface RunOnInstance {
   logger?: Logger;
   /** Items one multi-item call may carry (default MAX_ITEMS, 500). */
   maxItems?: number;
+  /** The instance's shared client (the collector's); absent, one is made for this run and closed after. */
+  client?: DarktraceClient;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function runOnInstance(store: Store, o: RunOnInstance): Promise<Com
       store.instances.list().map((i) => i.name),
     );
   const params = prepareParams(o.command, o.raw, Date.now(), { maxItems: o.maxItems });
-  const client = new DarktraceClient({ ...rec, logger: o.logger ?? silent });
+  const client = o.client ?? new DarktraceClient({ ...rec, logger: o.logger ?? silent });
   try {
     const result = await runCommand(o.command, client, params);
     store.commandRuns.add({
@@ -58,6 +60,6 @@ export async function runOnInstance(store: Store, o: RunOnInstance): Promise<Com
     });
     return result;
   } finally {
-    await client.close();
+    if (client !== o.client) await client.close();
   }
 }

@@ -14,6 +14,7 @@ import type { AccessControl } from '../auth/index.ts';
 import type { OidcLogin } from '../auth/oidc.ts';
 import type { InstanceStatus } from '../collect/collector.ts';
 import type { ConnectionCheckResult } from '../collect/health.ts';
+import type { DarktraceClient } from '../darktrace/index.ts';
 import type { SinkStatus } from '../deliver/worker.ts';
 import type { Metrics } from '../service/metrics.ts';
 import type { Store } from '../store/index.ts';
@@ -45,7 +46,12 @@ export interface ApiDeps {
   maxCommandItems?: number;
   /** Requests a minute per identity (or per address before sign-in); default 1,200. */
   rateLimitPerMinute?: number;
-  collector: { status(): InstanceStatus[]; check?(name: string): Promise<ConnectionCheckResult | undefined> };
+  collector: {
+    status(): InstanceStatus[];
+    check?(name: string): Promise<ConnectionCheckResult | undefined>;
+    /** The instance's shared SDK client, for commands (absent: each run makes its own). */
+    client?(name: string): DarktraceClient | undefined;
+  };
   metrics: Metrics;
   /** The sinks' status (absent: no sink routes have anything to show). */
   deliverer?: { status(): SinkStatus[]; notify?(): void };

@@ -357,7 +357,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
       // On loopback the API answers loopback names only (DNS rebinding); elsewhere, the configured names.
       allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : allowedHosts,
-      extend: (app) => registerMcpRoutes(app, { store, host, maxItems: config.commands.maxItems, log }),
+      extend: (app) =>
+        registerMcpRoutes(app, {
+          store,
+          host,
+          maxItems: config.commands.maxItems,
+          log,
+          client: (name) => collector.client(name),
+        }),
     });
     if (!LOOPBACK.includes(host) && !https)
       log.warn(

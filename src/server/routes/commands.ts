@@ -84,6 +84,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async
               raw: req.body,
               who: principalOf(req).label,
               maxItems: deps.maxCommandItems,
+              client: deps.collector.client?.(req.params.name),
             });
             return reply.status(result.outcome === 'Failed' ? 502 : 200).send(result);
           } catch (err) {
