@@ -2,18 +2,12 @@
 // the store (the same one `dtc start` uses) and fill their history. Private tokens are write-only.
 // Declarations only; the work is in actions/instance.ts, loaded when one of these runs.
 import { type Command, Option } from 'commander';
-import { instanceSpec } from '../collect/instance.ts';
-import { flagsOf } from '../util/spec.ts';
+import { INSTANCE_FLAGS } from '../collect/instance.ts';
 import type { BackfillFlags, InstanceFlags } from './actions/instance.ts';
 import { dataDirOption } from './options.ts';
 import { addOutputOption } from './output.ts';
 
 const load = () => import('./actions/instance.ts');
-
-/** The spec's flags that `add` and `update` take (the name is `--name` or the argument; `enabled` is --enable/--disable). */
-export const INSTANCE_FLAGS = flagsOf(instanceSpec).filter(
-  (f) => f.path[0] !== 'name' && f.path[0] !== 'enabled',
-);
 
 /** Flags shared by add and update, derived from the instance spec; undefined means "not given". */
 function instanceFlags(cmd: Command, required: boolean): Command {

@@ -2,7 +2,8 @@
 // API and the store all take it. Names carry their unit (`pollIntervalSeconds`, `lookbackHours`), and
 // every default is declared here once.
 import { z } from 'zod';
-import { flag, httpUrl, name, secret } from '../util/spec.ts';
+import type { InstancePatch, Store } from '../store/index.ts';
+import { flag, flagsOf, httpUrl, name, secret } from '../util/spec.ts';
 import { parseDuration } from '../util/time.ts';
 
 export const INSTANCE_DEFAULTS = {
@@ -62,3 +63,41 @@ export type InstanceRecord = Omit<InstanceConfig, 'tls'> & {
   tls: { insecure?: boolean; caFile?: string };
   simulated?: boolean;
 };
+
+/** The spec's flags that `dtc instance add|update` take (the name is `--name` or the argument; `enabled` is --enable/--disable). */
+export const INSTANCE_FLAGS = flagsOf(instanceSpec).filter(
+  (f) => f.path[0] !== 'name' && f.path[0] !== 'enabled',
+);
+
+/** A stored instance in the spec's shape, with its private token and proxy password decrypted (never logged). */
+export function instanceRecord(store: Store, name: string): InstanceRecord | undefined {
+  const i = store.instances.get(name);
+  if (!i) return undefined;
+  const proxy = store.instances.proxyUrl(name);
+  return {
+    name: i.name,
+    url: i.url,
+    publicToken: i.publicToken,
+    privateToken: store.instances.privateToken(name),
+    pollIntervalSeconds: i.pollIntervalSeconds,
+    lookbackHours: i.lookbackHours,
+    minScore: i.minScore ?? INSTANCE_DEFAULTS.minScore,
+    maxItemsPerPoll: i.maxItemsPerPoll ?? INSTANCE_DEFAULTS.maxItemsPerPoll,
+    tls: { insecure: i.tls.insecure, ...(i.tls.caFile ? { caFile: i.tls.caFile } : {}) },
+    ...(proxy ? { proxy } : {}),
+    enabled: i.enabled,
+    simulated: i.simulated,
+    ...(i.checkIntervalMinutes ? { checkIntervalMinutes: i.checkIntervalMinutes } : {}),
+  };
+}
+
+/** A whole validated instance as a store patch: a field it leaves out is cleared, not kept. */
+export function replacing(i: InstanceConfig): Required<Omit<InstancePatch, 'simulated'>> {
+  const { name: _name, ...rest } = i;
+  return {
+    ...rest,
+    tls: { insecure: i.tls.insecure, caFile: i.tls.caFile ?? null },
+    proxy: i.proxy ?? null,
+    checkIntervalMinutes: i.checkIntervalMinutes ?? null,
+  };
+}

@@ -2,8 +2,9 @@
 // table: the one path the HTTP API and the MCP tools share, so a command behaves and is audited the same
 // whichever face started it. (`dtc cmd` also takes --url and tokens with no store, so it runs
 // prepareParams and runCommand itself.)
+
+import { instanceRecord } from '../collect/instance.ts';
 import { DarktraceClient, type Logger } from '../darktrace/index.ts';
-import { instanceRecord } from '../service/instances.ts';
 import type { Store } from '../store/index.ts';
 import type { CommandDef } from './catalog.ts';
 import { type CommandResult, prepareParams, runCommand } from './run.ts';

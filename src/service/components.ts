@@ -31,13 +31,23 @@ export { SINKS };
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
+/** A Markdown table with its columns padded, as a Markdown formatter would leave it. */
+function markdown(head: string[], rows: string[][]): string {
+  const width = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i])).join(' | ')} |`;
+  return [line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
 function table(rows: OptionRow[]): string {
-  const lines = ['| option | type | default | description |', '| --- | --- | --- | --- |'];
-  for (const r of rows)
-    lines.push(
-      `| \`${r.name}\`${r.secret ? ' (secret)' : ''} | ${cell(r.type)} | ${r.default === undefined ? '' : `\`${cell(r.default)}\``} | ${cell(r.description)} |`,
-    );
-  return lines.join('\n');
+  return markdown(
+    ['option', 'type', 'default', 'description'],
+    rows.map((r) => [
+      `\`${r.name}\`${r.secret ? ' (secret)' : ''}`,
+      cell(r.type),
+      r.default === undefined ? '' : `\`${cell(r.default)}\``,
+      cell(r.description),
+    ]),
+  );
 }
 
 /** The README's tables, by marker name: generated from the specs, never written by hand. */
@@ -45,14 +55,15 @@ export function readmeTables(): Record<string, string> {
   const sources = SOURCES.map(
     (s) => `**${s.type}** (\`${s.key}\`): ${s.summary}\n\n${table(optionRows(s.spec))}`,
   ).join('\n\n');
-  const sinkTypes = [
-    '| type | schemes | example | replay |',
-    '| --- | --- | --- | --- |',
-    ...SINKS.map(
-      (m) =>
-        `| ${m.type} | ${m.schemes.map((x) => `\`${x}\``).join(' ')} | \`${cell(m.example)}\` | ${m.idempotent ? 'idempotent' : 'may duplicate'} |`,
-    ),
-  ].join('\n');
+  const sinkTypes = markdown(
+    ['type', 'schemes', 'example', 'replay'],
+    SINKS.map((m) => [
+      m.type,
+      m.schemes.map((x) => `\`${x}\``).join(' '),
+      `\`${cell(m.example)}\``,
+      m.idempotent ? 'idempotent' : 'may duplicate',
+    ]),
+  );
   const sinkOptions = SINKS.filter((m) => optionRows(m.options).length)
     .map((m) => `**${m.type}**: ${m.summary}\n\n${table(optionRows(m.options))}`)
     .join('\n\n');

@@ -10,15 +10,15 @@ import { OidcLogin } from '../auth/oidc.ts';
 import { Collector } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import type { InstanceRecord } from '../collect/instance.ts';
+import { instanceRecord, replacing } from '../collect/instance.ts';
 import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } from '../collect/syslog.ts';
 import type { IngestResult } from '../collect/types.ts';
 import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
 import { registerMcpRoutes } from '../mcp/http.ts';
 import { buildApi } from '../server/app.ts';
-import { type Simulator, startSimulator } from '../simulator/index.ts';
+import type { Simulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
-import { instanceRecord, replacing } from './instances.ts';
 import { lockDataDir } from './lock.ts';
 import type { ServiceLogger } from './logger.ts';
 import { createMetrics, type Metrics, storeGauge } from './metrics.ts';
@@ -179,6 +179,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     let simulator: Simulator | undefined;
     const real = store.instances.list().filter((i) => !i.simulated);
     if (real.length === 0 && o.demo !== false) {
+      // Loaded on demand: the production service never loads the simulator, only the demo does.
+      const { startSimulator } = await import('../simulator/index.ts');
       simulator = await startSimulator({
         publicToken: 'demo-public-token',
         privateToken: 'demo-private-token',

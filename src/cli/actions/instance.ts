@@ -3,14 +3,12 @@
 import cliProgress from 'cli-progress';
 import { checkConnection } from '../../collect/health.ts';
 import { storeIngest } from '../../collect/ingest.ts';
-import { type InstanceConfig, instanceSpec } from '../../collect/instance.ts';
+import { INSTANCE_FLAGS, type InstanceConfig, instanceRecord, instanceSpec } from '../../collect/instance.ts';
 import { InstancePoller, STREAMS, type StreamSpec } from '../../collect/poller.ts';
 import { PreparePool } from '../../collect/prepare-pool.ts';
 import { DarktraceClient } from '../../darktrace/index.ts';
-import { instanceRecord } from '../../service/instances.ts';
 import type { Store } from '../../store/index.ts';
 import { parseTime } from '../../util/time.ts';
-import { INSTANCE_FLAGS } from '../instance.ts';
 import { type OutputFlags, outputFormat, printData } from '../output.ts';
 import { withStore } from '../store.ts';
 

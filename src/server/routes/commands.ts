@@ -13,8 +13,8 @@ import {
   runOnInstance,
   UnknownInstanceError,
 } from '../../commands/index.ts';
-import type { ApiDeps } from '../app.ts';
 import { principalOf } from '../authenticate.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 const CatalogEntry = Type.Object({

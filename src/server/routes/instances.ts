@@ -4,10 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { z } from 'zod';
 import { CHECK_STEPS, checkConnection } from '../../collect/health.ts';
-import { type InstanceConfig, instanceSpec } from '../../collect/instance.ts';
-import { instanceRecord, replacing } from '../../service/instances.ts';
-import type { ApiDeps } from '../app.ts';
+import { type InstanceConfig, instanceRecord, instanceSpec, replacing } from '../../collect/instance.ts';
 import { principalOf } from '../authenticate.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ErrorBody, errorBody } from '../errors.ts';
 
 const Name = Type.Object({
