@@ -1,9 +1,10 @@
 // The stored instances an export reads and an import changes, as SDK clients. Tag changes run as the
 // catalog's tag-devices and untag-devices commands, so they land in the command audit like any other
 // tagging; priority and subnet labels have no command and go straight through the SDK.
+
+import { instanceRecord } from '../collect/instance.ts';
 import { commands, runOnInstance, UnknownInstanceError } from '../commands/index.ts';
 import { DarktraceClient, type Logger } from '../darktrace/index.ts';
-import { instanceRecord } from '../service/instances.ts';
 import type { Store } from '../store/index.ts';
 import type { ExportSource } from './export.ts';
 import type { ImportTarget } from './import.ts';

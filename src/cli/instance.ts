@@ -2,40 +2,29 @@
 // the store (the same one `dtc start` uses) and fill their history. Private tokens are write-only.
 // Declarations only; the work is in actions/instance.ts, loaded when one of these runs.
 import { type Command, Option } from 'commander';
+import { INSTANCE_FLAGS } from '../collect/instance.ts';
 import type { BackfillFlags, InstanceFlags } from './actions/instance.ts';
 import { dataDirOption } from './options.ts';
 import { addOutputOption } from './output.ts';
 
 const load = () => import('./actions/instance.ts');
 
-/** Flags shared by add and update; undefined means "not given". */
+/** Flags shared by add and update, derived from the instance spec; undefined means "not given". */
 function instanceFlags(cmd: Command, required: boolean): Command {
-  const req = (o: Option) => (required ? o.makeOptionMandatory() : o);
-  return (
-    cmd
-      .addOption(req(new Option('--url <url>', 'appliance base URL')))
-      .addOption(req(new Option('--public-token <token>', 'API public token')))
-      // Only `add` reads DTC_PRIVATE_TOKEN: an exported variable must not silently replace a stored token
-      // on an unrelated `update`.
-      .addOption(
-        required
-          ? req(
-              new Option('--private-token <token>', 'API private token (stored encrypted)').env(
-                'DTC_PRIVATE_TOKEN',
-              ),
-            )
-          : new Option('--private-token <token>', 'new API private token (stored encrypted)'),
-      )
-      .option('--poll-interval <seconds>', 'seconds between polls (default 300)')
-      .option('--lookback <duration>', 'first-fetch look-back, e.g. 24h (default 24h)')
-      .option('--min-score <0-1>', 'minimum breach score (default 0)')
-      .option('--max-items <n>', 'maximum records per poll')
-      .option('--insecure', 'skip TLS verification')
-      .option('--ca-file <path>', 'PEM CA bundle for the appliance certificate')
-      .option('--proxy <url>', 'HTTP(S) proxy')
-      .option('--disable', 'keep the instance but do not poll it')
-      .option('--enable', 'poll the instance')
-  );
+  for (const f of INSTANCE_FLAGS) {
+    const text = `${f.flag}${f.arg ? ` ${f.arg}` : ''}`;
+    const help = `${required ? '' : f.path[0] === 'privateToken' ? 'new ' : ''}${f.description}${f.default && f.default !== 'false' ? ` (default ${f.default})` : ''}`;
+    const o = new Option(text, help);
+    const mandatory =
+      required && (f.path[0] === 'url' || f.path[0] === 'publicToken' || f.path[0] === 'privateToken');
+    // Only `add` reads DTC_PRIVATE_TOKEN: an exported variable must not silently replace a stored token
+    // on an unrelated `update`.
+    if (required && f.path[0] === 'privateToken') o.env('DTC_PRIVATE_TOKEN');
+    cmd.addOption(mandatory ? o.makeOptionMandatory() : o);
+  }
+  return cmd
+    .option('--disable', 'keep the instance but do not poll it')
+    .option('--enable', 'poll the instance');
 }
 
 /** The data directory and `-o`, which every instance subcommand that prints a record takes. */

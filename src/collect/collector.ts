@@ -4,25 +4,9 @@
 import { setMaxListeners } from 'node:events';
 import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
 import { type ConnectionCheckResult, checkConnection } from './health.ts';
+import type { InstanceRecord } from './instance.ts';
 import { InstancePoller, type PollReport, STREAMS, type StreamName } from './poller.ts';
 import type { Ingest, PollLogger } from './types.ts';
-
-export interface InstanceRecord {
-  name: string;
-  url: string;
-  publicToken: string;
-  privateToken: string;
-  pollIntervalSeconds: number;
-  lookbackHours: number;
-  minScore: number;
-  maxItemsPerPoll: number;
-  tls: { insecure?: boolean; caFile?: string };
-  proxy?: string;
-  enabled: boolean;
-  simulated?: boolean;
-  /** Run a connection check every N minutes and keep its history (optional). */
-  checkIntervalMinutes?: number;
-}
 
 export type InstanceState = 'starting' | 'ok' | 'degraded' | 'failing' | 'disabled';
 
@@ -155,6 +139,14 @@ export class Collector {
     }));
   }
 
+  /**
+   * The instance's SDK client, the one its poller uses: commands run over HTTP and MCP share it (and its
+   * connection pool). A change of the instance's settings or token makes a new one.
+   */
+  client(name: string): DarktraceClient | undefined {
+    return this.#entries.get(name)?.client;
+  }
+
   /** Polls an instance now (or as soon as its current poll ends) and resolves with the report. */
   async pollNow(name: string): Promise<PollReport | undefined> {
     const e = this.#entries.get(name);
@@ -181,7 +173,7 @@ export class Collector {
       },
     };
     const entry: Entry = { record, status };
-    if (!record.enabled) return entry;
+    // Every instance has its client (and connection pool), disabled or not: commands share it.
     try {
       entry.client = new DarktraceClient({
         url: record.url,
@@ -198,6 +190,7 @@ export class Collector {
       status.lastErrorAt = iso(Date.now());
       return entry;
     }
+    if (!record.enabled) return entry;
     entry.poller = new InstancePoller({
       instance: record.name,
       client: entry.client,

@@ -14,6 +14,7 @@ import { deliverMetrics } from '../deliver/metrics.ts';
 import { StoreIoError } from '../store/errors.ts';
 import { startWorker } from '../util/worker.ts';
 import { type IngestStore, type PreparedBatch, storePrepared } from './ingest.ts';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './listener.ts';
 import type { IngestResult } from './types.ts';
 
 export { Deframer } from './deframe.ts';
@@ -21,8 +22,6 @@ export { Deframer } from './deframe.ts';
 /** While the store cannot write, held batches are retried after this long, doubling up to the max. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5000;
-export const DEFAULT_MAX_CONNECTIONS = 1000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 export interface SyslogListenerConfig {
   protocol: 'tcp' | 'udp' | 'tls';

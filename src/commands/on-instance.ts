@@ -2,8 +2,9 @@
 // table: the one path the HTTP API and the MCP tools share, so a command behaves and is audited the same
 // whichever face started it. (`dtc cmd` also takes --url and tokens with no store, so it runs
 // prepareParams and runCommand itself.)
+
+import { instanceRecord } from '../collect/instance.ts';
 import { DarktraceClient, type Logger } from '../darktrace/index.ts';
-import { instanceRecord } from '../service/instances.ts';
 import type { Store } from '../store/index.ts';
 import type { CommandDef } from './catalog.ts';
 import { type CommandResult, prepareParams, runCommand } from './run.ts';
@@ -31,6 +32,8 @@ export interface RunOnInstance {
   logger?: Logger;
   /** Items one multi-item call may carry (default MAX_ITEMS, 500). */
   maxItems?: number;
+  /** The instance's shared client (the collector's); absent, one is made for this run and closed after. */
+  client?: DarktraceClient;
 }
 
 /**
@@ -45,7 +48,7 @@ export async function runOnInstance(store: Store, o: RunOnInstance): Promise<Com
       store.instances.list().map((i) => i.name),
     );
   const params = prepareParams(o.command, o.raw, Date.now(), { maxItems: o.maxItems });
-  const client = new DarktraceClient({ ...rec, logger: o.logger ?? silent });
+  const client = o.client ?? new DarktraceClient({ ...rec, logger: o.logger ?? silent });
   try {
     const result = await runCommand(o.command, client, params);
     store.commandRuns.add({
@@ -58,6 +61,6 @@ export async function runOnInstance(store: Store, o: RunOnInstance): Promise<Com
     });
     return result;
   } finally {
-    await client.close();
+    if (client !== o.client) await client.close();
   }
 }

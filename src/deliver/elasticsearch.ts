@@ -4,46 +4,46 @@
 // a retryable status (429, 5xx) are retried; items the cluster will never take (mapping errors) go to
 // the dead-letter table.
 
-import { asJson, basicAuth, post, redactUrl, tlsDispatcher } from './http.ts';
+import { z } from 'zod';
+import { redactUrl } from '../util/redact.ts';
+import { secret } from '../util/spec.ts';
+import { asJson, basicAuth, post, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
-import { TLS_FIELDS } from './tls.ts';
-import { BatchError, SinkError, type SinkModule } from './types.ts';
+import { TLS_OPTIONS } from './tls.ts';
+import { BatchError, defineSink, SinkError } from './types.ts';
 
 interface BulkItem {
   status: number;
   error?: { type?: string; reason?: string };
 }
 
-export const elasticsearchSink: SinkModule = {
+export const elasticsearchSink = defineSink({
   type: 'elasticsearch',
   schemes: ['elasticsearch:', 'elasticsearch+http:', 'elasticsearch+https:'],
   summary: 'Elasticsearch/OpenSearch _bulk with _id = the stable key (idempotent replays)',
   example: 'ecs:elasticsearch://127.0.0.1:9200/darktrace',
-  fields: [
-    {
-      name: 'op',
-      description: 'index (replace by _id) or create (data streams; 409 counts as done)',
-      default: 'index',
-    },
-    { name: 'apiKey', description: 'API key (Authorization: ApiKey …)', secret: true },
-    ...TLS_FIELDS,
-  ],
   idempotent: true,
-  create(url) {
+  options: z.strictObject({
+    op: z
+      .enum(['index', 'create'], { error: 'must be index or create' })
+      .default('index')
+      .describe('index (replace by _id) or create (data streams; 409 counts as done)'),
+    apiKey: secret(z.string().min(1), 'API key (Authorization: ApiKey …)').optional(),
+    ...TLS_OPTIONS,
+  }),
+  create(url, o) {
     const index = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''));
     if (!index)
       throw new Error(
         'elasticsearch sink: the URL needs an index, e.g. elasticsearch://127.0.0.1:9200/darktrace',
       );
-    const op = url.searchParams.get('op') ?? 'index';
-    if (op !== 'index' && op !== 'create')
-      throw new Error(`elasticsearch sink: op must be index or create, got "${op}"`);
+    const op = o.op;
     const scheme = url.protocol === 'elasticsearch+https:' ? 'https' : 'http';
     const target = `${scheme}://${url.host}/_bulk`;
     const what = `elasticsearch ${redactUrl(url)}`;
-    const dispatcher = tlsDispatcher(new URL(url.href), what);
+    const dispatcher = tlsDispatcher(o, what);
     const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
-    const apiKey = url.searchParams.get('apiKey');
+    const apiKey = o.apiKey;
     if (apiKey) headers.authorization = `ApiKey ${apiKey}`;
     else if (url.username) headers.authorization = basicAuth(url);
     const bulkAction = `{"${op}":{"_index":${JSON.stringify(index)},"_id":`; // the same for every item
@@ -80,4 +80,4 @@ export const elasticsearchSink: SinkModule = {
       },
     };
   },
-};
+});

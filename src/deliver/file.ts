@@ -9,7 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BatchError, SinkError, type SinkItem, type SinkModule } from './types.ts';
+import { z } from 'zod';
+import { BatchError, defineSink, SinkError, type SinkItem } from './types.ts';
 
 const NL = 0x0a;
 const CHUNK = 64 * 1024;
@@ -60,14 +61,14 @@ export async function openWholeLines(path: string, onCut?: (bytes: number) => vo
   }
 }
 
-export const fileSink: SinkModule = {
+export const fileSink = defineSink({
   type: 'file',
   schemes: ['file:'],
   summary: 'appends one record a line to a local file (fsync per batch; a torn last line is cut on open)',
   example: 'ecs:file:///var/log/darktrace.ndjson',
-  fields: [],
   idempotent: false,
-  create(url, ctx) {
+  options: z.strictObject({}),
+  create(url, _options, ctx) {
     const path = fileURLToPath(url);
     mkdirSync(dirname(path), { recursive: true });
     let fh: FileHandle | undefined;
@@ -112,16 +113,16 @@ export const fileSink: SinkModule = {
       },
     };
   },
-};
+});
 
-export const stdoutSink: SinkModule = {
+export const stdoutSink = defineSink({
   type: 'stdout',
   schemes: ['stdout:'],
   summary: 'writes one record a line to standard output',
   example: 'json:stdout:',
-  fields: [],
   idempotent: false,
-  create(_url, ctx) {
+  options: z.strictObject({}),
+  create(_url, _options, ctx) {
     const out = ctx.stdout ?? process.stdout;
     return {
       write: (items) =>
@@ -129,4 +130,4 @@ export const stdoutSink: SinkModule = {
       async close() {},
     };
   },
-};
+});

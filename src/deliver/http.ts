@@ -2,10 +2,11 @@
 // LEEF as strings). Any 2xx accepts the whole batch; see retry.ts for the rest. Also the HTTP pieces
 // the Splunk and Elasticsearch sinks share: POST, TLS options, redaction.
 import { Agent, type Dispatcher, fetch } from 'undici';
+import { z } from 'zod';
 import { redactUrl } from '../util/redact.ts';
 import { httpError } from './retry.ts';
-import { sinkTls, TLS_FIELDS } from './tls.ts';
-import { SinkError, type SinkItem, type SinkModule } from './types.ts';
+import { sinkTls, TLS_OPTIONS } from './tls.ts';
+import { defineSink, SinkError, type SinkItem } from './types.ts';
 
 export const isJsonFormat = (f: string) => f === 'ecs' || f === 'ocsf' || f === 'json';
 
@@ -14,14 +15,9 @@ export const asJson = (i: SinkItem) => (isJsonFormat(i.format) ? i.body : JSON.s
 
 export const TIMEOUT_MS = 30_000;
 
-/**
- * The connection pool that applies the sink URL's TLS options (see tls.ts), or undefined for the
- * defaults. Takes `ca` and `insecure` off the URL: they are ours, not the destination's.
- */
-export function tlsDispatcher(url: URL, what: string): Dispatcher | undefined {
-  const tls = sinkTls(url.searchParams, what);
-  url.searchParams.delete('ca');
-  url.searchParams.delete('insecure');
+/** The connection pool that applies the sink's TLS options (see tls.ts), or undefined for the defaults. */
+export function tlsDispatcher(o: { ca?: string; insecure?: boolean }, what: string): Dispatcher | undefined {
+  const tls = sinkTls(o, what);
   return tls && new Agent({ connect: { ca: tls.ca, rejectUnauthorized: !tls.insecure } });
 }
 
@@ -65,19 +61,16 @@ export function basicAuth(url: URL): string {
   return `Basic ${Buffer.from(pair).toString('base64')}`;
 }
 
-/** Strips credentials from a URL for messages and listings (see src/util/redact.ts). */
-export { redactUrl } from '../util/redact.ts';
-
-export const webhookSink: SinkModule = {
+export const webhookSink = defineSink({
   type: 'webhook',
   schemes: ['http:', 'https:'],
   summary: 'POSTs each batch as one JSON array',
   example: 'json:https://siem.example/hook',
-  fields: TLS_FIELDS,
   idempotent: false,
-  create(url) {
-    url = new URL(url.href);
-    const dispatcher = tlsDispatcher(url, `webhook ${redactUrl(url)}`);
+  options: z.object(TLS_OPTIONS),
+  keepsQuery: true,
+  create(url, options) {
+    const dispatcher = tlsDispatcher(options, `webhook ${redactUrl(url)}`);
     const target = url.href;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (url.username || url.password) {
@@ -101,4 +94,4 @@ export const webhookSink: SinkModule = {
       };
     }
   },
-};
+});

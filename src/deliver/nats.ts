@@ -2,21 +2,23 @@
 // stored it) and `Nats-Msg-Id` = key@version, so a replay inside the stream's duplicate window is
 // dropped by the server. The stream is created when missing (`?stream=`, default DARKTRACE).
 import type { JetStreamClient, NatsConnection } from 'nats';
-import { SinkError, type SinkModule } from './types.ts';
+import { z } from 'zod';
+import { secret } from '../util/spec.ts';
+import { defineSink, SinkError } from './types.ts';
 
-export const natsSink: SinkModule = {
+export const natsSink = defineSink({
   type: 'nats',
   schemes: ['nats:', 'nats+tls:'],
   summary: 'NATS JetStream publish with acks; Nats-Msg-Id = key@version',
   example: 'ocsf:nats://127.0.0.1:4222/darktrace',
-  fields: [
-    { name: 'stream', description: 'JetStream stream (created when missing)', default: 'DARKTRACE' },
-    { name: 'token', description: 'auth token', secret: true },
-  ],
   idempotent: true,
-  async create(url) {
+  options: z.strictObject({
+    stream: z.string().min(1).default('DARKTRACE').describe('JetStream stream (created when missing)'),
+    token: secret(z.string().min(1), 'auth token').optional(),
+  }),
+  async create(url, o) {
     const subject = decodeURIComponent(url.pathname.replace(/^\/+/, '')).replaceAll('/', '.') || 'darktrace';
-    const stream = url.searchParams.get('stream') ?? 'DARKTRACE';
+    const stream = o.stream;
     const server = `${url.hostname}:${url.port || 4222}`;
     const where = `nats://${server}/${subject}`;
     // Loaded on first use: a service without a NATS sink never pays for the client.
@@ -28,7 +30,7 @@ export const natsSink: SinkModule = {
       try {
         nc = await connect({
           servers: server,
-          token: url.searchParams.get('token') ?? undefined,
+          token: o.token,
           user: url.username ? decodeURIComponent(url.username) : undefined,
           pass: url.password ? decodeURIComponent(url.password) : undefined,
           tls: url.protocol === 'nats+tls:' ? {} : undefined,
@@ -76,4 +78,4 @@ export const natsSink: SinkModule = {
       },
     };
   },
-};
+});

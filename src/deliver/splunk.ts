@@ -6,11 +6,14 @@
 // channel); a batch not confirmed in time is sent again. Replays can duplicate: HEC has no idempotency key.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { redactUrl } from '../util/redact.ts';
+import { secret, textBoolean, textNumber } from '../util/spec.ts';
 import { retryAfterMs } from '../util/time.ts';
-import { asJson, post, redactUrl, tlsDispatcher } from './http.ts';
+import { asJson, post, tlsDispatcher } from './http.ts';
 import { httpError } from './retry.ts';
-import { TLS_FIELDS } from './tls.ts';
-import { BatchError, SinkError, type SinkModule } from './types.ts';
+import { TLS_OPTIONS } from './tls.ts';
+import { BatchError, defineSink, SinkError } from './types.ts';
 
 const ACK_HINT =
   'turn on indexer acknowledgement for this HEC token in Splunk (Settings > Data inputs > HTTP Event Collector) or drop ?ack=true';
@@ -82,45 +85,41 @@ function hecError(
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function positiveSeconds(q: URLSearchParams, name: string, dflt: number): number {
-  const v = q.get(name);
-  if (v === null) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(`splunk sink: ?${name}= must be a number of seconds above 0, got "${v}"`);
-  return n;
-}
+const OPTIONS = z.strictObject({
+  token: secret(z.string({ error: 'is required: the HEC token' }).min(1, 'is empty'), 'HEC token'),
+  index: z.string().min(1).optional().describe("target index (default: the token's)"),
+  sourcetype: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('sourcetype (default: darktrace, darktrace:audit for audit records)'),
+  source: z.string().min(1).default('dtc').describe('source field'),
+  ack: textBoolean()
+    .default(false)
+    .describe('true: a batch is delivered once Splunk confirms it indexed (indexer acknowledgement)'),
+  ackTimeout: textNumber(
+    z.number({ error: 'must be a number of seconds above 0' }).gt(0, 'must be a number of seconds above 0'),
+  )
+    .default(120)
+    .describe('seconds to wait for that confirmation before sending again'),
+  channel: z
+    .string()
+    .regex(GUID, 'must be a GUID')
+    .optional()
+    .describe('HEC request channel, a GUID (default: a new one per start)'),
+  ...TLS_OPTIONS,
+});
 
-export const splunkSink: SinkModule = {
+export const splunkSink = defineSink({
   type: 'splunk',
   schemes: ['splunk:', 'splunk+http:', 'splunk+https:'],
   summary: 'Splunk HTTP Event Collector (/services/collector/event), with indexer acknowledgement',
   example: 'json:splunk+https://splunk.example:8088?token=${HEC_TOKEN}&ack=true',
-  fields: [
-    { name: 'token', description: 'HEC token', secret: true },
-    { name: 'index', description: 'target index', default: 'the token default' },
-    { name: 'sourcetype', description: 'sourcetype', default: 'darktrace (darktrace:audit for audit)' },
-    { name: 'source', description: 'source field', default: 'dtc' },
-    {
-      name: 'ack',
-      description: 'true: a batch is delivered once Splunk confirms it indexed (indexer acknowledgement)',
-      default: 'false',
-    },
-    {
-      name: 'ackTimeout',
-      description: 'seconds to wait for that confirmation before sending again',
-      default: '120',
-    },
-    { name: 'channel', description: 'HEC request channel (a GUID)', default: 'a new one per start' },
-    ...TLS_FIELDS,
-  ],
   idempotent: false,
-  create(url) {
-    const q = url.searchParams;
-    const token = q.get('token');
-    if (!token) throw new Error('splunk sink: the URL needs ?token=<HEC token>');
-    const ack = q.get('ack') === 'true';
-    const ackTimeoutMs = positiveSeconds(q, 'ackTimeout', 120) * 1000;
+  options: OPTIONS,
+  create(url, o) {
+    const { token, ack } = o;
+    const ackTimeoutMs = o.ackTimeout * 1000;
     const scheme = url.protocol === 'splunk+https:' ? 'https' : 'http';
     const path = url.pathname && url.pathname !== '/' ? url.pathname : '/services/collector/event';
     const target = `${scheme}://${url.host}${path}`;
@@ -128,15 +127,14 @@ export const splunkSink: SinkModule = {
     const at = path.indexOf('/services/collector');
     const ackTarget = `${scheme}://${url.host}${at >= 0 ? path.slice(0, at) : ''}/services/collector/ack`;
     const what = `splunk ${redactUrl(url)}`;
-    const dispatcher = tlsDispatcher(new URL(url.href), what);
-    const index = q.get('index');
+    const dispatcher = tlsDispatcher(o, what);
+    const index = o.index;
     // What every event of a family carries, serialised once: `source`, `sourcetype` and `index`.
     const meta = (sourcetype: string) =>
-      `,"source":${JSON.stringify(q.get('source') ?? 'dtc')},"sourcetype":${JSON.stringify(q.get('sourcetype') ?? sourcetype)}${index ? `,"index":${JSON.stringify(index)}` : ''}`;
+      `,"source":${JSON.stringify(o.source)},"sourcetype":${JSON.stringify(o.sourcetype ?? sourcetype)}${index ? `,"index":${JSON.stringify(index)}` : ''}`;
     const eventMeta = meta('darktrace');
     const auditMeta = meta('darktrace:audit');
-    const channel = q.get('channel') ?? randomUUID();
-    if (!GUID.test(channel)) throw new Error(`splunk sink: ?channel= must be a GUID, got "${channel}"`);
+    const channel = o.channel ?? randomUUID();
     // Always on a channel: a token with acknowledgement on refuses requests without one (code 10).
     const headers = {
       authorization: `Splunk ${token}`,
@@ -225,4 +223,4 @@ export const splunkSink: SinkModule = {
       },
     };
   },
-};
+});

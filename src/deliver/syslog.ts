@@ -6,8 +6,10 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { sinkTls, TLS_FIELDS } from './tls.ts';
-import { BatchError, SinkError, type SinkItem, type SinkModule } from './types.ts';
+import { z } from 'zod';
+import { textNumber } from '../util/spec.ts';
+import { sinkTls, TLS_OPTIONS } from './tls.ts';
+import { BatchError, defineSink, SinkError, type SinkItem } from './types.ts';
 
 // OCSF severity 0–5 → syslog severity (0 emergency … 7 debug).
 const SYSLOG_SEVERITY = [6, 6, 5, 4, 3, 2];
@@ -26,41 +28,36 @@ export function formatRfc5424(
   return `<${pri}>1 ${new Date(t).toISOString()} ${host} ${clean(o.app, 48)} - ${clean(i.family, 32)} - ${i.body.replace(/[\r\n]+/g, ' ')}`;
 }
 
-function options(url: URL) {
-  const q = url.searchParams;
-  const facility = Number(q.get('facility') ?? 20); // local4, as Darktrace itself sends
-  if (!Number.isInteger(facility) || facility < 0 || facility > 23)
-    throw new Error(`syslog sink: facility must be 0–23, got "${q.get('facility')}"`);
-  const framing = q.get('framing') ?? 'octet';
-  if (framing !== 'octet' && framing !== 'lf')
-    throw new Error(`syslog sink: framing must be octet or lf, got "${framing}"`);
-  const port = Number(url.port || (url.protocol === 'syslog+tls:' ? 6514 : 514));
-  return {
-    facility,
-    framing,
-    app: q.get('app') ?? 'darktrace',
-    host: q.get('hostname') ?? undefined,
-    port,
-    address: url.hostname.replace(/^\[|\]$/g, ''),
-    tls: sinkTls(q, `syslog sink ${url.host}`),
-  };
-}
+const OPTIONS = z.strictObject({
+  framing: z
+    .enum(['octet', 'lf'], { error: 'must be octet or lf' })
+    .default('octet')
+    .describe('octet (RFC 6587 octet counting) or lf'),
+  facility: textNumber(z.number().int().min(0, 'must be 0–23').max(23, 'must be 0–23'))
+    .default(20)
+    .describe('syslog facility number (20: local4, as Darktrace sends)'),
+  app: z.string().min(1).default('darktrace').describe('APP-NAME'),
+  hostname: z.string().min(1).optional().describe('HOSTNAME field (default: the detection instance)'),
+  ...TLS_OPTIONS,
+});
 
-export const syslogSink: SinkModule = {
+export const syslogSink = defineSink({
   type: 'syslog',
   schemes: ['syslog+tcp:', 'syslog+udp:', 'syslog+tls:', 'syslog:'],
   summary: 'RFC 5424 over TCP (octet counting), UDP or TLS; the rendered record is the MSG part',
   example: 'cef:syslog+tcp://127.0.0.1:5514',
-  fields: [
-    { name: 'framing', description: 'octet (RFC 6587 octet counting) or lf', default: 'octet' },
-    { name: 'facility', description: 'syslog facility number', default: '20 (local4)' },
-    { name: 'app', description: 'APP-NAME', default: 'darktrace' },
-    { name: 'hostname', description: 'HOSTNAME field', default: 'the detection instance' },
-    ...TLS_FIELDS,
-  ],
   idempotent: false,
-  create(url) {
-    const o = options(url);
+  options: OPTIONS,
+  create(url, opts) {
+    const o = {
+      facility: opts.facility,
+      framing: opts.framing,
+      app: opts.app,
+      host: opts.hostname,
+      port: Number(url.port || (url.protocol === 'syslog+tls:' ? 6514 : 514)),
+      address: url.hostname.replace(/^\[|\]$/g, ''),
+      tls: sinkTls(opts, `syslog sink ${url.host}`),
+    };
     const proto = url.protocol === 'syslog:' ? 'syslog+tcp:' : url.protocol;
     const fmt = (i: SinkItem) => formatRfc5424(i, o);
     const where = `${proto.slice(0, -1)}://${o.address}:${o.port}`;
@@ -162,4 +159,4 @@ export const syslogSink: SinkModule = {
       },
     };
   },
-};
+});

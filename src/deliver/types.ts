@@ -1,6 +1,7 @@
 // The sink contract (after Redpanda Connect's batch outputs): a sink gets a batch of rendered items,
 // resolves when the destination accepted all of them, throws a SinkError when it accepted none, and a
 // BatchError naming the items it refused when it accepted some. The worker owns offsets and retries.
+import type { z } from 'zod';
 import type { Format } from '../normalize/index.ts';
 
 /** One stored detection version, rendered for one sink. */
@@ -64,24 +65,30 @@ export class BatchError extends Error {
   }
 }
 
-/** A field of a sink's URL options, for docs, `dtc sink list` and redaction. */
-export interface SpecField {
-  name: string;
-  description: string;
-  default?: string;
-  secret?: boolean;
-}
-
-export interface SinkModule {
+/**
+ * A sink type: what it is, its options (one zod object: defaults, descriptions, secrets marked with
+ * `secret()`), and its factory. Options come from the URL's query (`?token=…`) or the config file's
+ * `options:`; the registry parses both against `options` before `create` sees them.
+ */
+export interface SinkModule<O extends z.ZodObject = z.ZodObject> {
   /** Registry name, e.g. `splunk`. */
   type: string;
   /** URL schemes this module serves (`syslog+tcp:`...). */
   schemes: string[];
+  /** One line for `dtc sink types` and the README. */
   summary: string;
   example: string;
-  /** Query parameters the URL understands. */
-  fields: SpecField[];
-  /** Whether a replay can duplicate at the destination (documented per sink). */
+  /** Whether a replay rewrites the same records at the destination rather than adding copies. */
   idempotent: boolean;
-  create(url: URL, ctx: SinkContext): Promise<SinkWriter> | SinkWriter;
+  options: O;
+  /**
+   * The URL's query parameters other than the options belong to the destination (a webhook's own
+   * parameters); otherwise an unknown parameter is refused.
+   */
+  keepsQuery?: boolean;
+  /** `url` has the options taken off its query. */
+  create(url: URL, options: z.output<O>, ctx: SinkContext): Promise<SinkWriter> | SinkWriter;
 }
+
+/** Declares a sink module with its options' type flowing into `create`. */
+export const defineSink = <O extends z.ZodObject>(m: SinkModule<O>): SinkModule<O> => m;

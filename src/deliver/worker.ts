@@ -8,9 +8,15 @@ import type { Registry } from 'prom-client';
 import { type Detection, type Format, render } from '../normalize/index.ts';
 import { StoreIoError } from '../store/errors.ts';
 import type { DetectionRow, SinkOffset, Store } from '../store/index.ts';
-import { redactUrlText, scrubSecrets, secretValuesOf } from '../util/redact.ts';
 import { type DeliverMetrics, deliverMetrics } from './metrics.ts';
-import { sinkModuleFor } from './registry.ts';
+import {
+  type ParsedSink,
+  parseSink,
+  redactSink,
+  scrubSecrets,
+  sinkProblems,
+  sinkSecretValues,
+} from './registry.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryWaitMs } from './retry.ts';
 import { BatchError, SinkError, type SinkItem, type SinkModule, type SinkWriter } from './types.ts';
 
@@ -25,6 +31,8 @@ export interface SinkConfig {
   name: string;
   format: Format;
   url: string;
+  /** The sink type's options (see its spec), beside or instead of the URL's query. */
+  options?: Record<string, unknown>;
   filter?: SinkFilter;
   batchSize?: number;
   retry?: Partial<RetryPolicy>;
@@ -63,19 +71,14 @@ export function passes(row: DetectionRow, f: SinkFilter | undefined): boolean {
   return true;
 }
 
-/** The names of the URL fields a sink module marks secret (beyond those named like one). */
-const secretFields = (url: string): string[] => {
-  const m = sinkModuleFor(url);
-  return typeof m === 'string' ? [] : m.fields.filter((f) => f.secret).map((f) => f.name);
-};
-
 /**
  * The sink config as shown by `dtc sink list`, the API and the store: credentials in the URL redacted.
  * This is also all the store keeps: a sink's credentials come from the config file or the command line
  * at every start, so the database never needs them (see src/deliver/README.md, "Credentials").
  */
 export function publicConfig(c: SinkConfig) {
-  return { ...c, url: redactUrlText(c.url, secretFields(c.url)) };
+  const { url, options } = redactSink(c.url, c.options);
+  return { ...c, url, ...(c.options ? { options } : {}) };
 }
 
 const IDLE_MS = 500;
@@ -85,7 +88,8 @@ const STORE_RETRY_MS = 2000;
 
 export class SinkWorker {
   readonly config: SinkConfig;
-  readonly module: SinkModule;
+  readonly module: SinkModule<any>;
+  #parsed: ParsedSink;
   #store: DeliverStore;
   #log: WorkerLog;
   #m: DeliverMetrics;
@@ -109,16 +113,20 @@ export class SinkWorker {
   inFlight = false;
 
   constructor(store: DeliverStore, config: SinkConfig, deps: { log: WorkerLog; registry: Registry }) {
-    const m = sinkModuleFor(config.url);
-    if (typeof m === 'string') throw new Error(`sink "${config.name}": ${m}`);
-    this.module = m;
+    const parsed = parseSink(config.url, config.options);
+    if (Array.isArray(parsed)) {
+      const scrub = sinkSecretValues(config.url, config.options);
+      throw new Error(scrubSecrets(`sink "${config.name}": ${sinkProblems(parsed)}`, scrub));
+    }
+    this.#parsed = parsed;
+    this.module = parsed.module;
     this.config = config;
     this.#store = store;
     this.#log = deps.log;
     this.#m = deliverMetrics(deps.registry);
     this.#retry = { ...DEFAULT_RETRY, ...config.retry };
     this.#batchSize = config.batchSize ?? 500;
-    this.#secrets = secretValuesOf(config.url, secretFields(config.url));
+    this.#secrets = sinkSecretValues(config.url, config.options);
   }
 
   /** A message with the sink's credentials taken out (a server may echo a token, a library a URL). */
@@ -128,7 +136,7 @@ export class SinkWorker {
 
   async start(): Promise<void> {
     try {
-      this.#writer = await this.module.create(new URL(this.config.url), {
+      this.#writer = await this.module.create(new URL(this.#parsed.url.href), this.#parsed.options, {
         name: this.config.name,
         format: this.config.format,
         log: this.#log,

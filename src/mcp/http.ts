@@ -1,7 +1,9 @@
 // `/mcp` on the service's HTTP API: the same tools over the streamable HTTP transport, stateless (a
 // fresh server and transport for each POST, answered with plain JSON), so nothing is kept between
 // requests and any API process can answer. The SDK loads on the first request, not at `dtc start`.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DarktraceClient } from '../darktrace/index.ts';
 import { principalOf } from '../server/authenticate.ts';
 import type { Store } from '../store/index.ts';
 
@@ -13,6 +15,8 @@ export interface McpRouteOptions {
   maxItems?: number;
   /** Where an internal error's cause goes (the caller only learns that it was ours). */
   log?: { error(m: string): void };
+  /** The instance's shared SDK client (the collector's). */
+  client?: (instance: string) => DarktraceClient | undefined;
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -90,6 +94,7 @@ export function registerMcpRoutes(app: FastifyInstance, o: McpRouteOptions): voi
         principal: principalOf(req).label,
         role: principalOf(req).role,
         maxItems: o.maxItems,
+        client: o.client,
       });
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

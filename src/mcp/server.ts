@@ -10,7 +10,7 @@ import {
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Role } from '../auth/roles.ts';
-import type { Logger } from '../darktrace/index.ts';
+import type { DarktraceClient, Logger } from '../darktrace/index.ts';
 import type { Store } from '../store/index.ts';
 import { callTool, listTools } from './tools.ts';
 
@@ -32,6 +32,8 @@ export interface McpServerOptions {
   /** Items one multi-item command call may carry. */
   maxItems?: number;
   logger?: Logger;
+  /** The instance's shared SDK client (see ToolContext). */
+  client?: (instance: string) => DarktraceClient | undefined;
 }
 
 const INSTRUCTIONS =
@@ -53,7 +55,7 @@ export function createMcpServer(o: McpServerOptions): Server {
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(o.store, o.role) }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const result = await callTool(
-      { store: o.store, who, logger: o.logger, role: o.role, maxItems: o.maxItems },
+      { store: o.store, who, logger: o.logger, role: o.role, maxItems: o.maxItems, client: o.client },
       req.params.name,
       req.params.arguments ?? {},
     );

@@ -18,7 +18,7 @@ import {
   runOnInstance,
   UnknownInstanceError,
 } from '../commands/index.ts';
-import type { Logger } from '../darktrace/index.ts';
+import type { DarktraceClient, Logger } from '../darktrace/index.ts';
 import {
   detectionDetailParams,
   detectionFilters,
@@ -45,6 +45,8 @@ export interface ToolContext {
   role?: Role;
   /** Items one multi-item command call may carry. */
   maxItems?: number;
+  /** The instance's shared SDK client (the collector's), when the service runs one. */
+  client?: (instance: string) => DarktraceClient | undefined;
 }
 
 const asObjectSchema = (s: Record<string, unknown>) => s as ObjectSchema;
@@ -159,6 +161,7 @@ async function callCommand(
       who: ctx.who(),
       logger: ctx.logger,
       maxItems: ctx.maxItems,
+      client: ctx.client?.(instance),
     });
   } catch (err) {
     if (err instanceof UnknownInstanceError) return invalid(INSTANCE_ARG, err.message);

@@ -10,15 +10,9 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { AccessControl } from '../auth/index.ts';
-import type { OidcLogin } from '../auth/oidc.ts';
-import type { InstanceStatus } from '../collect/collector.ts';
-import type { ConnectionCheckResult } from '../collect/health.ts';
-import type { SinkStatus } from '../deliver/worker.ts';
-import type { Metrics } from '../service/metrics.ts';
-import type { Store } from '../store/index.ts';
 import { type RouteEntry, routeTable } from './access.ts';
 import { registerAuthentication } from './authenticate.ts';
+import { type ApiDeps, LIMITS } from './deps.ts';
 import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -31,59 +25,7 @@ import { instanceRoutes, manageInstanceRoutes } from './routes/instances.ts';
 import { oidcRoutes } from './routes/oidc.ts';
 import { sinkRoutes } from './routes/sinks.ts';
 
-export interface ApiDeps {
-  store: Store;
-  /** Who may do what: every route but the public ones needs an API key or a session. */
-  access: AccessControl;
-  /** Single sign-on by OpenID Connect, when configured (its routes answer 404 otherwise). */
-  oidc?: OidcLogin;
-  /** PEM key and certificate: the API is served over HTTPS (session cookies are then Secure). */
-  https?: { key: Buffer | string; cert: Buffer | string };
-  tls?: boolean;
-  /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs); default none. */
-  trustProxy?: string[];
-  /** Items one multi-item command call may carry (default 500). */
-  maxCommandItems?: number;
-  /** Requests a minute per identity (or per address before sign-in); default 1,200. */
-  rateLimitPerMinute?: number;
-  collector: { status(): InstanceStatus[]; check?(name: string): Promise<ConnectionCheckResult | undefined> };
-  metrics: Metrics;
-  /** The sinks' status (absent: no sink routes have anything to show). */
-  deliverer?: { status(): SinkStatus[]; notify?(): void };
-  /** Extra facts for /healthz (data directory, simulated demo, ...). */
-  about?: Record<string, unknown>;
-  /** Host header names the API answers to (port excluded); absent: any. */
-  allowedHosts?: string[];
-  log?: { error(m: string): void };
-  /** Instance management: how the running service applies a change, and which instances are read-only. */
-  manage?: {
-    /** Re-reads the stored instances into the collector (pollers started, restarted or stopped). */
-    instancesChanged(): Promise<void>;
-    /** The config file an instance is declared in (read-only here), if any. */
-    declaredIn?(name: string): string | undefined;
-  };
-  /** Tighter limits (tests); the defaults are LIMITS. */
-  limits?: Partial<Limits>;
-  /** Where the built console is (default: dist/console beside the compiled server). */
-  consoleDir?: string;
-  /** Registers more routes on the same server (each needs `config.access`). */
-  extend?: (app: FastifyInstance) => void;
-}
-
-export const LIMITS = {
-  bodyBytes: 1 << 20,
-  /** Nesting depth of a JSON body; deeper is refused before parsing. */
-  jsonDepth: 64,
-  paramLength: 1000,
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
-  /** A connection that sends nothing for this long is closed (a half-sent request holds a socket). */
-  idleTimeoutMs: 60_000,
-  maxConnections: 10_000,
-};
-
-export type Limits = typeof LIMITS;
+export { type ApiDeps, LIMITS, type Limits } from './deps.ts';
 
 export type Api = FastifyInstance & { routeTable: RouteEntry[] };
 

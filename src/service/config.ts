@@ -6,119 +6,50 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { assetsScheduleSchema } from '../assets/config.ts';
 import { ROLES } from '../auth/roles.ts';
-import { parseSource } from '../collect/trust.ts';
-import { sinkModuleFor } from '../deliver/registry.ts';
+import { instanceSpec } from '../collect/instance.ts';
+import { syslogSpec } from '../collect/listener.ts';
+import { parseSink, SINKS } from '../deliver/registry.ts';
 import { FORMATS } from '../normalize/index.ts';
 import { FAMILIES } from '../normalize/model.ts';
+import { fieldPath, httpUrl, issueLines, NAME, secret, secretKeys } from '../util/spec.ts';
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+const url = httpUrl();
 
-const url = z.string().refine(
-  (v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'https:' || u.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http(s) URL such as https://dt.example.com' },
-);
-
-export const instanceSchema = z.strictObject({
-  name: z.string().regex(NAME, 'letters, digits, - and _ only, at most 63 characters'),
-  url,
-  publicToken: z.string().min(1, 'is empty'),
-  privateToken: z.string().min(1, 'is empty'),
-  pollIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
-  lookbackHours: z
-    .number()
-    .min(0)
-    .max(24 * 365)
-    .default(24),
-  minScore: z.number().min(0).max(1).default(0),
-  maxItemsPerPoll: z.number().int().min(100).max(1_000_000).default(50_000),
-  tls: z
-    .strictObject({ insecure: z.boolean().default(false), caFile: z.string().optional() })
-    .default({ insecure: false }),
-  proxy: url.optional(),
-  enabled: z.boolean().default(true),
-  checkIntervalMinutes: z.number().int().min(1).optional(),
-});
-
-const port = z.number().int().min(0).max(65_535);
 const SEVERITY_LABELS = ['unknown', 'informational', 'low', 'medium', 'high', 'critical'];
 
-export const syslogSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  tcpPort: port.optional(),
-  udpPort: port.optional(),
-  tlsPort: port.optional(),
-  tls: z.strictObject({ keyFile: z.string(), certFile: z.string() }).optional(),
-  /**
-   * Trusted senders: source address or CIDR → instance. Only their lines may update that instance's
-   * detections; anyone else's are stored under `syslog:<hostname>` (see src/collect/trust.ts).
-   */
-  instances: z
-    .record(z.string(), z.string().regex(NAME, 'letters, digits, - and _ only'))
-    .superRefine((m, ctx) => {
-      for (const key of Object.keys(m))
-        if (!parseSource(key))
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message:
-              'must be a sender address or CIDR (10.0.0.5, 10.0.1.0/24, fd00::5): a syslog hostname is ' +
-              'whatever the sender writes, so it cannot vouch for an instance; lines are stored under syslog:<hostname> without being mapped',
-          });
-    })
-    .default({}),
-  /** Refused: see the message. */
-  defaultInstance: z
-    .unknown()
-    .optional()
-    .refine((v) => v === undefined, {
-      message:
-        'is no longer used: lines from senders not in syslog.instances are stored under syslog:<hostname> ' +
-        "(or syslog:<address>); bind the sender's address in syslog.instances to store its lines under an instance",
-    }),
-  /** Open TCP/TLS connections per listener from senders not in `instances`; more are refused. */
-  maxConnections: z.number().int().min(1).max(1_000_000).default(1000),
-  /** A TCP/TLS connection silent this long is closed (0 = never). */
-  idleTimeoutSeconds: z
-    .number()
-    .min(0)
-    .max(86_400 * 7)
-    .default(600),
-});
-
-export const sinkSchema = z.strictObject({
-  name: z.string().regex(NAME, 'letters, digits, - and _ only, at most 63 characters'),
-  format: z.enum(FORMATS, { message: `must be one of ${FORMATS.join(', ')}` }),
-  url: z.string().superRefine((v, ctx) => {
-    const m = sinkModuleFor(v);
-    if (typeof m === 'string') ctx.addIssue({ code: 'custom', message: m });
-  }),
-  filter: z
-    .strictObject({
-      instances: z.array(z.string()).optional(),
-      families: z.array(z.enum(FAMILIES as [string, ...string[]])).optional(),
-      /** 0–5 or a label (low, medium, high, critical). */
-      minSeverity: z
-        .union([z.number().int().min(0).max(5), z.enum(SEVERITY_LABELS as [string, ...string[]])])
-        .transform((v) => (typeof v === 'number' ? v : SEVERITY_LABELS.indexOf(v)))
-        .optional(),
-    })
-    .default({}),
-  batchSize: z.number().int().min(1).max(10_000).default(500),
-  retry: z
-    .strictObject({
-      initialBackoffSeconds: z.number().min(0.01).max(3600).default(0.5),
-      maxBackoffSeconds: z.number().min(0.01).max(86_400).default(30),
-      multiplier: z.number().min(1).max(10).default(2),
-    })
-    .default({ initialBackoffSeconds: 0.5, maxBackoffSeconds: 30, multiplier: 2 }),
-});
+export const sinkSchema = z
+  .strictObject({
+    name: z.string().regex(NAME, 'letters, digits, - and _ only, at most 63 characters'),
+    format: z.enum(FORMATS, { message: `must be one of ${FORMATS.join(', ')}` }),
+    url: z.string(),
+    /** The sink type's options (see its spec): beside or instead of the URL's query, e.g. a token from ${ENV}. */
+    options: z.record(z.string(), z.unknown()).optional(),
+    filter: z
+      .strictObject({
+        instances: z.array(z.string()).optional(),
+        families: z.array(z.enum(FAMILIES as [string, ...string[]])).optional(),
+        /** 0–5 or a label (low, medium, high, critical). */
+        minSeverity: z
+          .union([z.number().int().min(0).max(5), z.enum(SEVERITY_LABELS as [string, ...string[]])])
+          .transform((v) => (typeof v === 'number' ? v : SEVERITY_LABELS.indexOf(v)))
+          .optional(),
+      })
+      .default({}),
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+    retry: z
+      .strictObject({
+        initialBackoffSeconds: z.number().min(0.01).max(3600).default(0.5),
+        maxBackoffSeconds: z.number().min(0.01).max(86_400).default(30),
+        multiplier: z.number().min(1).max(10).default(2),
+      })
+      .default({ initialBackoffSeconds: 0.5, maxBackoffSeconds: 30, multiplier: 2 }),
+  })
+  // The URL and options against the sink type's own spec, each problem with its path.
+  .superRefine((c, ctx) => {
+    const parsed = parseSink(c.url, c.options);
+    if (Array.isArray(parsed))
+      for (const p of parsed) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  });
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -144,7 +75,7 @@ export const oidcSchema = z
       },
     ),
     clientId: z.string().min(1, 'is empty'),
-    clientSecret: z.string().min(1, 'is empty'),
+    clientSecret: secret(z.string().min(1, 'is empty'), 'the client secret, a ${ENV} reference in practice'),
     /** How the client authenticates at the token endpoint. */
     clientAuth: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
     /** Registered at the provider; default `<api.publicUrl or the API's address>/api/auth/oidc/callback`. */
@@ -220,8 +151,8 @@ export const configSchema = z.strictObject({
       maxWindowMinutes: z.number().min(1).default(60),
     })
     .default({ overlapMinutes: 10, updateHorizonHours: 24, maxWindowMinutes: 60 }),
-  instances: z.array(instanceSchema).default([]),
-  syslog: syslogSchema.optional(),
+  instances: z.array(instanceSpec).default([]),
+  syslog: syslogSpec.optional(),
   sinks: z.array(sinkSchema).default([]),
   oidc: oidcSchema.optional(),
   /** The scheduled asset export (src/assets/). */
@@ -236,9 +167,15 @@ export const configSchema = z.strictObject({
     .default({ maxAgeDays: 30, maxMegabytes: 100, excerptBytes: 4096 }),
 });
 
-export type InstanceConfig = z.infer<typeof instanceSchema>;
 export type Config = z.infer<typeof configSchema>;
-export type SyslogConfig = z.infer<typeof syslogSchema>;
+
+/**
+ * Every field name marked secret in a component's spec (the instance's privateToken, a sink's token or
+ * apiKey, the OIDC clientSecret): the one list the logs redact (see logger.ts).
+ */
+export const SECRET_KEYS: readonly string[] = [
+  ...new Set([...secretKeys(configSchema), ...SINKS.flatMap((m) => secretKeys(m.options))]),
+];
 export type SinkConfigEntry = z.infer<typeof sinkSchema>;
 export type OidcConfig = z.infer<typeof oidcSchema>;
 
@@ -283,16 +220,6 @@ function resolveEnv(
   return value;
 }
 
-function fieldPath(path: (string | number | symbol)[]): string {
-  return path.length
-    ? path
-        .map((p, i) =>
-          typeof p === 'number' || /^\d+$/.test(String(p)) ? `[${String(p)}]` : `${i ? '.' : ''}${String(p)}`,
-        )
-        .join('')
-    : '(top level)';
-}
-
 /** Validates an already-parsed config object; errors name every bad field. */
 export function validateConfig(
   raw: unknown,
@@ -305,19 +232,8 @@ export function validateConfig(
   // Every error at once: the unset variables, then what the schema refuses. A field whose variable is
   // unset is reported for that alone (its unresolved text may also fail the schema: noise).
   const lines = [...missing].map(([where, msg]) => `${where}: ${msg}`);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const where = fieldPath(issue.path);
-      if (missing.has(where)) continue;
-      if (issue.code === 'unrecognized_keys') {
-        lines.push(
-          `${where === '(top level)' ? '' : `${where}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
-        );
-      } else if (issue.code === 'invalid_type' && issue.input === undefined)
-        lines.push(`${where}: is required`);
-      else lines.push(`${where}: ${issue.message}`);
-    }
-  }
+  if (!result.success)
+    lines.push(...issueLines(result.error.issues.filter((i) => !missing.has(fieldPath(i.path)))));
   if (result.success) {
     const seen = (what: string, items: { name: string }[]) => {
       const names = new Set<string>();

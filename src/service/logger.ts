@@ -1,17 +1,11 @@
-// Structured logs: one JSON object a line, human-readable on a terminal. Secrets are redacted by key
-// wherever they appear, as a second line of defence behind never logging them in the first place.
+// Structured logs: one JSON object a line, human-readable on a terminal. The fields the specs mark secret
+// are redacted wherever they appear, as a second line of defence behind never logging them at all.
 import pino from 'pino';
 import type { Logger } from '../darktrace/index.ts';
+import { SECRET_KEYS } from './config.ts';
 
-const REDACT = [
-  'privateToken',
-  'private_token',
-  'privateTokenEnc',
-  'private_token_enc',
-  'secretKey',
-  'password',
-  'token',
-];
+// The fields marked secret in the specs, and a password wherever one appears (URL user info, users).
+const REDACT = [...SECRET_KEYS, 'password'];
 
 export interface ServiceLogger extends Logger {
   child(bindings: Record<string, unknown>): ServiceLogger;

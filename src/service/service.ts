@@ -7,17 +7,18 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AccessControl } from '../auth/index.ts';
 import { OidcLogin } from '../auth/oidc.ts';
-import { Collector, type InstanceRecord } from '../collect/collector.ts';
+import { Collector } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
+import type { InstanceRecord } from '../collect/instance.ts';
+import { instanceRecord, replacing } from '../collect/instance.ts';
 import { type SyslogListenerConfig, type SyslogReceiver, startSyslogReceiver } from '../collect/syslog.ts';
 import type { IngestResult } from '../collect/types.ts';
 import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
 import { registerMcpRoutes } from '../mcp/http.ts';
 import { buildApi } from '../server/app.ts';
-import { type Simulator, startSimulator } from '../simulator/index.ts';
+import type { Simulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
-import { instanceInput, instanceRecord } from './instances.ts';
 import { lockDataDir } from './lock.ts';
 import type { ServiceLogger } from './logger.ts';
 import { createMetrics, type Metrics, storeGauge } from './metrics.ts';
@@ -171,14 +172,15 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     cleanup.unshift(() => clearInterval(pruneTimer));
     // Instances declared in the config file are the source of truth for those names.
     for (const i of config.instances) {
-      const row = instanceInput(i);
-      if (store.instances.get(i.name)) store.instances.update(i.name, row);
-      else store.instances.add(row);
+      if (store.instances.get(i.name)) store.instances.update(i.name, replacing(i));
+      else store.instances.add(i);
     }
 
     let simulator: Simulator | undefined;
     const real = store.instances.list().filter((i) => !i.simulated);
     if (real.length === 0 && o.demo !== false) {
+      // Loaded on demand: the production service never loads the simulator, only the demo does.
+      const { startSimulator } = await import('../simulator/index.ts');
       simulator = await startSimulator({
         publicToken: 'demo-public-token',
         privateToken: 'demo-private-token',
@@ -192,8 +194,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         url: simulator.url,
         publicToken: 'demo-public-token',
         privateToken: 'demo-private-token',
-        pollIntervalS: o.demoPollSeconds ?? 30,
-        lookbackS: 24 * 3600,
+        pollIntervalSeconds: o.demoPollSeconds ?? 30,
+        lookbackHours: 24,
         enabled: true,
         simulated: true,
       };
@@ -357,7 +359,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
       // On loopback the API answers loopback names only (DNS rebinding); elsewhere, the configured names.
       allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : allowedHosts,
-      extend: (app) => registerMcpRoutes(app, { store, host, maxItems: config.commands.maxItems, log }),
+      extend: (app) =>
+        registerMcpRoutes(app, {
+          store,
+          host,
+          maxItems: config.commands.maxItems,
+          log,
+          client: (name) => collector.client(name),
+        }),
     });
     if (!LOOPBACK.includes(host) && !https)
       log.warn(

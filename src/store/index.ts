@@ -146,14 +146,14 @@ export interface Instance {
   name: string;
   url: string;
   publicToken: string;
-  pollIntervalS: number;
-  lookbackS: number;
+  pollIntervalSeconds: number;
+  lookbackHours: number;
   minScore: number | null;
   maxItemsPerPoll: number | null;
   tls: TlsOptions;
   proxy: string | null;
   enabled: boolean;
-  checkIntervalMin: number | null;
+  checkIntervalMinutes: number | null;
   simulated: boolean;
   createdAt: number;
   updatedAt: number;
@@ -164,14 +164,14 @@ export interface InstanceInput {
   url: string;
   publicToken: string;
   privateToken: string;
-  pollIntervalS?: number;
-  lookbackS?: number;
+  pollIntervalSeconds?: number;
+  lookbackHours?: number;
   minScore?: number | null;
   maxItemsPerPoll?: number | null;
   tls?: Partial<TlsOptions>;
   proxy?: string | null;
   enabled?: boolean;
-  checkIntervalMin?: number | null;
+  checkIntervalMinutes?: number | null;
   simulated?: boolean;
 }
 
@@ -583,14 +583,14 @@ const toInstance = (r: InstanceDbRow): Instance => {
     name: r.name,
     url: r.url,
     publicToken: r.public_token,
-    pollIntervalS: r.poll_interval_s,
-    lookbackS: r.lookback_s,
+    pollIntervalSeconds: r.poll_interval_s,
+    lookbackHours: r.lookback_s / 3600,
     minScore: r.min_score,
     maxItemsPerPoll: r.max_items_per_poll,
     tls: { insecure: tls.insecure === true, caFile: tls.caFile ?? null },
     proxy: shownProxy(r.proxy, r.proxy_password_enc !== null),
     enabled: r.enabled === 1,
-    checkIntervalMin: r.check_interval_min,
+    checkIntervalMinutes: r.check_interval_min,
     simulated: r.simulated === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -951,14 +951,14 @@ class SqliteStore implements Store {
           url: i.url,
           public_token: i.publicToken,
           private_token_enc: encryptSecret(this.#ring, i.privateToken, tokenAad(i.name)),
-          poll_interval_s: int(i.pollIntervalS ?? 300, 'pollIntervalS', 1),
-          lookback_s: int(i.lookbackS ?? 86_400, 'lookbackS'),
+          poll_interval_s: int(i.pollIntervalSeconds ?? 300, 'pollIntervalSeconds', 1),
+          lookback_s: int(Math.round((i.lookbackHours ?? 24) * 3600), 'lookbackHours'),
           min_score: i.minScore ?? null,
           max_items_per_poll: i.maxItemsPerPoll ?? null,
           tls: JSON.stringify({ insecure: i.tls?.insecure === true, caFile: i.tls?.caFile ?? null }),
           ...this.#proxyColumns(i.name, i.proxy ?? null),
           enabled: i.enabled === false ? 0 : 1,
-          check_interval_min: i.checkIntervalMin ?? null,
+          check_interval_min: i.checkIntervalMinutes ?? null,
           simulated: i.simulated ? 1 : 0,
           created_at: now,
           updated_at: now,
@@ -988,9 +988,10 @@ class SqliteStore implements Store {
       if (patch.privateToken !== undefined) {
         set.private_token_enc = encryptSecret(this.#ring, patch.privateToken, tokenAad(name));
       }
-      if (patch.pollIntervalS !== undefined)
-        set.poll_interval_s = int(patch.pollIntervalS, 'pollIntervalS', 1);
-      if (patch.lookbackS !== undefined) set.lookback_s = int(patch.lookbackS, 'lookbackS');
+      if (patch.pollIntervalSeconds !== undefined)
+        set.poll_interval_s = int(patch.pollIntervalSeconds, 'pollIntervalSeconds', 1);
+      if (patch.lookbackHours !== undefined)
+        set.lookback_s = int(Math.round(patch.lookbackHours * 3600), 'lookbackHours');
       if (patch.minScore !== undefined) set.min_score = patch.minScore;
       if (patch.maxItemsPerPoll !== undefined) set.max_items_per_poll = patch.maxItemsPerPoll;
       if (patch.tls !== undefined) set.tls = JSON.stringify({ ...cur.tls, ...patch.tls });
@@ -1001,7 +1002,7 @@ class SqliteStore implements Store {
         else Object.assign(set, this.#proxyColumns(name, p));
       }
       if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
-      if (patch.checkIntervalMin !== undefined) set.check_interval_min = patch.checkIntervalMin;
+      if (patch.checkIntervalMinutes !== undefined) set.check_interval_min = patch.checkIntervalMinutes;
       if (patch.simulated !== undefined) set.simulated = patch.simulated ? 1 : 0;
       this.#secureRun(
         this.#k

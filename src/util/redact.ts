@@ -1,58 +1,59 @@
-// Credentials in URLs, for everything that shows or stores a sink destination: what counts as a
-// secret in a URL, the URL with those parts replaced, and the secret values themselves so that a
-// message built from anything else (a server's answer, a client library's error) can be scrubbed too.
-// Shared by src/deliver/ (listings, messages) and src/store/ (which refuses to keep them).
-
-/** Query parameter names whose values are credentials (`token`, `apiKey`, `password`, `sig`, ...). */
-export const SECRET_NAME = /token|secret|passw|^pass$|key|auth|credential|^sig$|signature|session/i;
+// How a secret is hidden, for everything that shows or logs a sink destination or a spec's values.
+// Which fields are secret is declared once, in each component's spec (`secret()` in ./spec.ts); this
+// file only applies that: the URL with those parts replaced, and the secret values themselves so that
+// a message built from anything else (a server's answer, a client library's error) can be scrubbed too.
 
 export const REDACTED = 'redacted';
 
 /**
  * The URL with its credentials replaced by `redacted`: the password, a user name given without a
- * password (NATS and many APIs take a bare token there), and every query parameter whose name says
- * it is a secret (`extra` adds names, e.g. a sink's fields marked secret).
+ * password (NATS and many APIs take a bare token there), the query parameters named in `secret`, and,
+ * with `allQuery`, every query parameter (a webhook's own, whose meaning we cannot know).
  */
-export function redactUrl(u: URL, extra: readonly string[] = []): string {
-  const c = new URL(u.href);
+export function redactUrl(url: URL | string, secret: readonly string[] = [], allQuery = false): string {
+  let c: URL;
+  try {
+    c = new URL(typeof url === 'string' ? url : url.href);
+  } catch {
+    return String(url);
+  }
+  const before = c.href;
   if (c.password) c.password = REDACTED;
   else if (c.username) c.username = REDACTED;
   for (const k of [...new Set(c.searchParams.keys())])
-    if (SECRET_NAME.test(k) || extra.includes(k)) c.searchParams.set(k, REDACTED);
-  return c.href;
+    if (allQuery || secret.includes(k)) c.searchParams.set(k, REDACTED);
+  return c.href === before && typeof url === 'string' ? url : c.href;
 }
 
-/** `redactUrl` for a string: one that is not a URL, or has nothing to redact, comes back as it was. */
-export function redactUrlText(url: string, extra: readonly string[] = []): string {
-  try {
-    const u = new URL(url);
-    const r = redactUrl(u, extra);
-    return r === u.href ? url : r;
-  } catch {
-    return url;
-  }
-}
+/** `redactUrl` for text that may not be a URL: that comes back as it was. */
+export const redactUrlText = (url: string, secret: readonly string[] = []): string => redactUrl(url, secret);
 
 /**
- * The secret values a URL carries, in every spelling a message might show them (as written in the
- * URL, decoded, and as a Basic authorization), longest first. Values shorter than 4 characters are left out: replacing `a` in
- * every message would hide more than it protects, and no real credential is that short.
+ * The secret values a URL (and a sink's secret options) carry, in every spelling a message might show
+ * them (as written in the URL, decoded, and as a Basic authorization), longest first. Values shorter
+ * than 4 characters are left out: replacing `a` in every message would hide more than it protects, and
+ * no real credential is that short.
  */
-export function secretValuesOf(url: string, extra: readonly string[] = []): string[] {
-  let u: URL;
+export function secretValues(
+  url: string,
+  secret: readonly string[] = [],
+  allQuery = false,
+  more: readonly string[] = [],
+): string[] {
+  let u: URL | undefined;
   try {
     u = new URL(url);
-  } catch {
-    return [];
-  }
-  const raw: string[] = [];
-  if (u.password) raw.push(u.password);
-  else if (u.username) raw.push(u.username);
-  for (const [k, v] of u.searchParams) if (SECRET_NAME.test(k) || extra.includes(k)) raw.push(v);
+  } catch {}
+  const raw: string[] = [...more];
   const all = new Set<string>();
-  // The Authorization header a sink makes of them (Basic base64(user:password)), which a server may echo.
-  if (u.password)
-    all.add(Buffer.from(`${safeDecode(u.username)}:${safeDecode(u.password)}`).toString('base64'));
+  if (u) {
+    if (u.password) raw.push(u.password);
+    else if (u.username) raw.push(u.username);
+    for (const [k, v] of u.searchParams) if (allQuery || secret.includes(k)) raw.push(v);
+    // The Authorization header a sink makes of them (Basic base64(user:password)), which a server may echo.
+    if (u.password)
+      all.add(Buffer.from(`${safeDecode(u.username)}:${safeDecode(u.password)}`).toString('base64'));
+  }
   for (const v of raw) {
     for (const form of [v, safeDecode(v), encodeURIComponent(safeDecode(v))])
       if (form.length >= 4) all.add(form);

@@ -47,8 +47,8 @@ describe('dtc instance', () => {
       name: 'lab',
       url: sim.url,
       minScore: 0.3,
-      pollIntervalS: 300,
-      lookbackS: 86400,
+      pollIntervalSeconds: 300,
+      lookbackHours: 24,
     });
     const list = await dtc(['instance', 'list']);
     expect(JSON.parse(list.out).map((i: { name: string }) => i.name)).toEqual(['lab']);
@@ -56,7 +56,7 @@ describe('dtc instance', () => {
     const update = await dtc(['instance', 'update', 'lab', '--poll-interval', '60', '--lookback', '2d'], {
       DTC_PRIVATE_TOKEN: 'some-other-token',
     });
-    expect(JSON.parse(update.out)).toMatchObject({ pollIntervalS: 60, lookbackS: 2 * 86400 });
+    expect(JSON.parse(update.out)).toMatchObject({ pollIntervalSeconds: 60, lookbackHours: 48 });
     const test = await dtc(['instance', 'test', 'lab']);
     expect(test.code).toBe(0);
     expect(JSON.parse(test.out)).toMatchObject({ ok: true, version: expect.any(String) });

@@ -282,7 +282,7 @@ describe.skipIf(!browserPath)('the console in Chromium', () => {
     await edit.getByRole('button', { name: 'Test and save changes' }).click();
     await edit.waitFor({ state: 'detached' });
     const saved = await (await apiAsAdmin('/api/instances/lab')).json();
-    expect(saved).toMatchObject({ pollIntervalS: 12, maxItemsPerPoll: 2000, url: sim.url });
+    expect(saved).toMatchObject({ pollIntervalSeconds: 12, maxItemsPerPoll: 2000, url: sim.url });
     await expect
       .poll(async () => (await apiAsAdmin('/api/instances/lab/test', { method: 'POST' })).status)
       .toBe(200);

@@ -131,7 +131,7 @@ describe('instance management over the API', () => {
       (await api('PATCH', '/api/instances/lab', { enabled: true, pollIntervalSeconds: 60 })).json,
     ).toMatchObject({
       enabled: true,
-      pollIntervalS: 60,
+      pollIntervalSeconds: 60,
     });
     await waitFor(async () => ((await state('lab')) === 'ok' ? true : undefined), 20_000, 're-enabled');
     // A connection change is tested first: a wrong token is refused and the old one stays.

@@ -24,14 +24,14 @@ describe('store: instances', () => {
       name: 'prod',
       url: 'https://dt.example.com',
       publicToken: 'pub-123',
-      pollIntervalS: 300,
-      lookbackS: 86_400,
+      pollIntervalSeconds: 300,
+      lookbackHours: 24,
       minScore: null,
       maxItemsPerPoll: null,
       tls: { insecure: false, caFile: null },
       proxy: null,
       enabled: true,
-      checkIntervalMin: null,
+      checkIntervalMinutes: null,
       simulated: false,
     });
     s.instances.add({
@@ -39,20 +39,20 @@ describe('store: instances', () => {
       name: 'demo',
       simulated: true,
       tls: { insecure: true },
-      checkIntervalMin: 15,
+      checkIntervalMinutes: 15,
     });
     expect(s.instances.list().map((i) => i.name)).toEqual(['demo', 'prod']);
     expect(s.instances.get('demo')).toMatchObject({
       simulated: true,
       tls: { insecure: true, caFile: null },
-      checkIntervalMin: 15,
+      checkIntervalMinutes: 15,
     });
     expect(() => s.instances.add(demo)).toThrow(StoreError);
     expect(() => s.instances.add(demo)).toThrow(/already exists/);
     expect(() => s.instances.add({ ...demo, name: 'bad name/x' })).toThrow(/instance name/);
 
     const u = s.instances.update('prod', {
-      pollIntervalS: 60,
+      pollIntervalSeconds: 60,
       minScore: 0.5,
       maxItemsPerPoll: 1000,
       tls: { caFile: '/etc/dt-ca.pem' },
@@ -60,7 +60,7 @@ describe('store: instances', () => {
       enabled: false,
     });
     expect(u).toMatchObject({
-      pollIntervalS: 60,
+      pollIntervalSeconds: 60,
       minScore: 0.5,
       maxItemsPerPoll: 1000,
       tls: { insecure: false, caFile: '/etc/dt-ca.pem' },
@@ -70,7 +70,7 @@ describe('store: instances', () => {
     });
     expect(u.updatedAt).toBeGreaterThanOrEqual(a.updatedAt);
     expect(() => s.instances.update('nope', { enabled: true })).toThrow(/no instance named "nope"/);
-    expect(() => s.instances.update('prod', { pollIntervalS: 0 })).toThrow(/pollIntervalS/);
+    expect(() => s.instances.update('prod', { pollIntervalSeconds: 0 })).toThrow(/pollIntervalSeconds/);
 
     s.cursors.set('prod', 'breaches', { windows: [] });
     s.connectionChecks.add({ instance: 'prod', ok: true, latencyMs: 12 });

@@ -4,11 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import { instanceRecord } from '../../collect/instance.ts';
 import type { CommandDef } from '../../commands/catalog.ts';
 import { ParamError } from '../../commands/params.ts';
 import { type CommandResult, exitCode, prepareParams, runCommand } from '../../commands/run.ts';
 import { DarktraceClient } from '../../darktrace/index.ts';
-import { instanceRecord } from '../../service/instances.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { clientFromFlags, stderrLogger } from '../connection.ts';
 import type { ConnectionFlags } from '../options.ts';

@@ -3,30 +3,21 @@
 import cliProgress from 'cli-progress';
 import { checkConnection } from '../../collect/health.ts';
 import { storeIngest } from '../../collect/ingest.ts';
+import { INSTANCE_FLAGS, type InstanceConfig, instanceRecord, instanceSpec } from '../../collect/instance.ts';
 import { InstancePoller, STREAMS, type StreamSpec } from '../../collect/poller.ts';
 import { PreparePool } from '../../collect/prepare-pool.ts';
 import { DarktraceClient } from '../../darktrace/index.ts';
-import { instanceSchema } from '../../service/config.ts';
-import { instanceInput, instanceRecord } from '../../service/instances.ts';
 import type { Store } from '../../store/index.ts';
-import { parseDuration, parseTime } from '../../util/time.ts';
+import { parseTime } from '../../util/time.ts';
 import { type OutputFlags, outputFormat, printData } from '../output.ts';
 import { withStore } from '../store.ts';
 
+/** `--poll-interval` and the rest, by commander's attribute names (see INSTANCE_FLAGS). */
 export interface InstanceFlags extends OutputFlags {
   dataDir: string;
-  url?: string;
-  publicToken?: string;
-  privateToken?: string;
-  pollInterval?: string;
-  lookback?: string;
-  minScore?: string;
-  maxItems?: string;
-  insecure?: boolean;
-  caFile?: string;
-  proxy?: string;
   disable?: boolean;
   enable?: boolean;
+  [flag: string]: unknown;
 }
 
 export interface BackfillFlags extends OutputFlags {
@@ -44,8 +35,8 @@ const INSTANCE_COLUMNS = [
   'url',
   'enabled',
   'simulated',
-  'pollIntervalS',
-  'lookbackS',
+  'pollIntervalSeconds',
+  'lookbackHours',
   'minScore',
   'createdAt',
   'updatedAt',
@@ -54,35 +45,36 @@ const INSTANCE_COLUMNS = [
 const print = (f: OutputFlags, data: unknown, columns?: string[]) =>
   printData(data, outputFormat(f), { columns, empty: 'no instances yet (add one with dtc instance add)' });
 
-function patchFromFlags(f: InstanceFlags): Record<string, unknown> {
-  const num = (v: string | undefined, name: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
-    return n;
-  };
-  const patch: Record<string, unknown> = {
-    url: f.url,
-    publicToken: f.publicToken,
-    privateToken: f.privateToken,
-    pollIntervalSeconds: num(f.pollInterval, '--poll-interval'),
-    lookbackHours: f.lookback === undefined ? undefined : parseDuration(f.lookback) / 3_600_000,
-    minScore: num(f.minScore, '--min-score'),
-    maxItemsPerPoll: num(f.maxItems, '--max-items'),
-    tls: f.insecure || f.caFile ? { insecure: !!f.insecure, caFile: f.caFile } : undefined,
-    proxy: f.proxy,
-    enabled: f.disable ? false : f.enable ? true : undefined,
-  };
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The instance fields the flags give, in the spec's shape (tls nested), each parsed as its spec says. */
+function patchFromFlags(f: InstanceFlags): Partial<InstanceConfig> {
+  const patch: Record<string, any> = {};
+  for (const d of INSTANCE_FLAGS) {
+    const text = f[attribute(d.flag)];
+    if (text === undefined) continue;
+    let value: unknown;
+    try {
+      value = d.parse(String(text));
+    } catch (err) {
+      throw new Error(`${d.flag}: ${(err as Error).message}`);
+    }
+    const [head, leaf] = d.path;
+    if (leaf) patch[head] = { ...patch[head], [leaf]: value };
+    else patch[head] = value;
+  }
+  if (f.disable || f.enable) patch.enabled = !f.disable;
+  return patch;
 }
 
-/** Validates with the same schema as the config file, so both paths give the same messages. */
-function validate(candidate: Record<string, unknown>) {
-  const r = instanceSchema.safeParse(candidate);
+/** Validates with the instance spec, as the config file and the API do, naming the flag of each problem. */
+function validate(candidate: Record<string, unknown>): InstanceConfig {
+  const r = instanceSpec.safeParse(candidate);
   if (!r.success) {
-    const lines = r.error.issues.map(
-      (i) => `--${String(i.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`,
-    );
+    const lines = r.error.issues.map((i) => {
+      const d = INSTANCE_FLAGS.find((x) => x.path.join('.') === i.path.join('.'));
+      return `${d?.flag ?? `--${String(i.path[0] ?? '')}`}: ${i.message}`;
+    });
     throw new Error(`invalid instance:\n  - ${lines.join('\n  - ')}`);
   }
   return r.data;
@@ -92,10 +84,9 @@ const noSuch = (name: string) => new Error(`no instance named "${name}": see dtc
 
 export const add = (f: InstanceFlags & { name: string }) =>
   withStore(f.dataDir, async (store) => {
-    if (store.instances.get(f.name))
+    if (store.instances.get(f.name as string))
       throw new Error(`an instance named "${f.name}" exists: use dtc instance update`);
-    const i = validate({ name: f.name, ...patchFromFlags(f) });
-    store.instances.add(instanceInput(i));
+    store.instances.add(validate({ name: f.name, ...patchFromFlags(f) }));
     await print(f, store.instances.get(f.name));
   });
 
@@ -111,26 +102,13 @@ export const show = (name: string, f: InstanceFlags) =>
 
 export const update = (name: string, f: InstanceFlags) =>
   withStore(f.dataDir, async (store) => {
-    const current = store.instances.get(name);
+    const current = instanceRecord(store, name);
     if (!current) throw noSuch(name);
     const patch = patchFromFlags(f);
-    // Validate the merged result; the stored private token stands in when none is given.
-    validate({
-      name,
-      url: current.url,
-      publicToken: current.publicToken,
-      privateToken: 'unchanged',
-      pollIntervalSeconds: current.pollIntervalS,
-      lookbackHours: current.lookbackS / 3600,
-      ...patch,
-    });
-    const { pollIntervalSeconds, lookbackHours, tls, ...rest } = patch as Record<string, any>;
-    store.instances.update(name, {
-      ...rest,
-      ...(pollIntervalSeconds === undefined ? {} : { pollIntervalS: pollIntervalSeconds }),
-      ...(lookbackHours === undefined ? {} : { lookbackS: lookbackHours * 3600 }),
-      ...(tls === undefined ? {} : { tls: { insecure: tls.insecure, caFile: tls.caFile ?? null } }),
-    });
+    const { simulated: _s, ...stored } = current;
+    // Validate the merged result, then save only what the flags changed.
+    validate({ ...stored, ...patch, tls: { ...stored.tls, ...patch.tls } });
+    store.instances.update(name, patch);
     await print(f, store.instances.get(name));
   });
 

@@ -1,5 +1,6 @@
 // The work behind `dtc sink …` (declared in ../sink.ts), loaded only when one of them runs.
 import { offsetFor } from '../../deliver/offsets.ts';
+import { sinkModuleFor } from '../../deliver/registry.ts';
 import type { Store } from '../../store/index.ts';
 import { type OutputFlags, outputFormat, printData } from '../output.ts';
 import { withStore } from '../store.ts';
@@ -19,8 +20,11 @@ export function sinkRows(store: Store) {
   return store.sinks.list().map((s) => {
     const o = offsets.get(s.name);
     const c = s.config as { format?: string; url?: string };
+    const m = c.url ? sinkModuleFor(c.url) : undefined;
     return {
       name: s.name,
+      // The type the registry gives the URL, as the README's sink-types table names it.
+      type: typeof m === 'object' ? m.type : null,
       format: c.format,
       url: c.url,
       offset: o?.seq ?? 0,

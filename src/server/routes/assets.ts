@@ -10,7 +10,7 @@ import { openSources } from '../../assets/instances.ts';
 import { UnknownInstanceError } from '../../commands/index.ts';
 import { DarktraceError } from '../../darktrace/index.ts';
 import { parseTime } from '../../util/time.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson' } as const;

@@ -14,8 +14,8 @@ import {
   runOnInstance,
   UnknownInstanceError,
 } from '../../commands/index.ts';
-import type { ApiDeps } from '../app.ts';
 import { principalOf } from '../authenticate.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 const CatalogEntry = Type.Object({
@@ -77,6 +77,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async
               raw: req.body,
               who: principalOf(req).label,
               maxItems: deps.maxCommandItems,
+              client: deps.collector.client?.(req.params.name),
             });
             return reply.status(result.outcome === 'Failed' ? 502 : 200).send(result);
           } catch (err) {

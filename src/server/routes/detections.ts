@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { ParamError, type ParamSpec } from '../../commands/params.ts';
 import { detectionOf } from '../../deliver/worker.ts';
 import { FORMATS, render } from '../../normalize/index.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import {
   detectionFilters,
   detectionQuery,

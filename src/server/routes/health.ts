@@ -1,7 +1,7 @@
 // GET /healthz: the service's state for load balancers and people; GET /metrics for Prometheus.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 
 const STATES = ['ok', 'degraded', 'failing', 'disabled', 'starting'] as const;
 

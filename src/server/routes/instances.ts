@@ -4,11 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { z } from 'zod';
 import { CHECK_STEPS, checkConnection } from '../../collect/health.ts';
-import { type InstanceConfig, instanceSchema } from '../../service/config.ts';
-import { instanceInput, instanceRecord } from '../../service/instances.ts';
-import type { Store } from '../../store/index.ts';
-import type { ApiDeps } from '../app.ts';
+import { type InstanceConfig, instanceRecord, instanceSpec, replacing } from '../../collect/instance.ts';
 import { principalOf } from '../authenticate.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ErrorBody, errorBody } from '../errors.ts';
 
 const Name = Type.Object({
@@ -36,7 +34,7 @@ export const Instance = Type.Object(
     name: Type.String(),
     url: Type.String(),
     publicToken: Type.String(),
-    pollIntervalS: Type.Integer(),
+    pollIntervalSeconds: Type.Integer(),
     enabled: Type.Boolean(),
     simulated: Type.Boolean(),
     status: Status,
@@ -152,9 +150,9 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asyn
   );
 };
 
-/** The instance schema (src/service/config.ts) as JSON Schema: one declaration for the file, the CLI and here. */
+/** The instance spec (src/collect/instance.ts) as JSON Schema: one declaration for the file, the CLI and here. */
 function bodySchema(partial: boolean): Record<string, unknown> {
-  const s = z.toJSONSchema(instanceSchema, { io: 'input', target: 'draft-7' }) as Record<string, any>;
+  const s = z.toJSONSchema(instanceSpec, { io: 'input', target: 'draft-7' }) as Record<string, any>;
   delete s.$schema;
   if (!partial) return s;
   const strip = (o: Record<string, any>) => {
@@ -172,29 +170,9 @@ function bodySchema(partial: boolean): Record<string, unknown> {
   return s;
 }
 
-/** A stored instance in the config file's shape, secrets included (never returned). */
-function asConfig(store: Store, name: string): Record<string, unknown> | undefined {
-  const r = instanceRecord(store, name);
-  if (!r) return undefined;
-  return {
-    name: r.name,
-    url: r.url,
-    publicToken: r.publicToken,
-    privateToken: r.privateToken,
-    pollIntervalSeconds: r.pollIntervalSeconds,
-    lookbackHours: r.lookbackHours,
-    minScore: r.minScore,
-    maxItemsPerPoll: r.maxItemsPerPoll,
-    tls: { insecure: r.tls?.insecure ?? false, ...(r.tls?.caFile ? { caFile: r.tls.caFile } : {}) },
-    ...(r.proxy ? { proxy: r.proxy } : {}),
-    enabled: r.enabled,
-    ...(r.checkIntervalMinutes ? { checkIntervalMinutes: r.checkIntervalMinutes } : {}),
-  };
-}
-
 /** Validates with the one instance schema; the first problem becomes a 400 naming the field. */
 function parseInstance(raw: unknown): InstanceConfig {
-  const r = instanceSchema.safeParse(raw);
+  const r = instanceSpec.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const field = issue.path.join('.') || 'body';
@@ -269,7 +247,7 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
         throw new ApiError('conflict', `an instance named "${cfg.name}" exists`);
       const failed = req.query.test ? await test(cfg) : undefined;
       if (failed) return reply.status(422).send(failed);
-      store.instances.add(instanceInput(cfg));
+      store.instances.add(cfg);
       store.commandRuns.add({
         who: principalOf(req).label,
         instance: cfg.name,
@@ -298,11 +276,12 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
     },
     async (req, reply) => {
       const name = req.params.name;
-      const current = asConfig(store, name);
+      const current = instanceRecord(store, name);
       if (!current) throw new ApiError('not_found', `no instance named "${name}"`);
       readOnly(name);
       const body = req.body as Record<string, unknown>;
-      const merged: Record<string, unknown> = { ...current, ...body, name };
+      const { simulated: _s, ...stored } = current;
+      const merged: Record<string, unknown> = { ...stored, ...body, name };
       // null (or "", which is what ajv's type coercion makes of null here) removes the proxy.
       if (body.proxy === null || body.proxy === '') delete merged.proxy;
       const cfg = parseInstance(merged);
@@ -310,8 +289,7 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
       const changed = connection.some((k) => JSON.stringify(cfg[k]) !== JSON.stringify(current[k]));
       const failed = changed && cfg.enabled && req.query.test ? await test(cfg) : undefined;
       if (failed) return reply.status(422).send(failed);
-      const { name: _n, ...patch } = instanceInput(cfg);
-      store.instances.update(name, patch);
+      store.instances.update(name, replacing(cfg));
       store.commandRuns.add({
         who: principalOf(req).label,
         instance: name,

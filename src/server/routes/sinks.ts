@@ -3,8 +3,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { offsetFor } from '../../deliver/offsets.ts';
-import type { ApiDeps } from '../app.ts';
 import { principalOf } from '../authenticate.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 const Sink = Type.Object(

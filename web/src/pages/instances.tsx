@@ -113,7 +113,7 @@ function Tile({ instance: i, admin, onEdit }: { instance: Instance; admin: boole
             <dt>Detections, last 24 h</dt>
             <dd className="recent">{(i.detections24h ?? 0).toLocaleString('en')}</dd>
             <dt>Polls every</dt>
-            <dd>{interval(i.pollIntervalS)}</dd>
+            <dd>{interval(i.pollIntervalSeconds)}</dd>
             {i.status.lastError && (
               <>
                 <dt>Last error</dt>
