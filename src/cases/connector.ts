@@ -21,7 +21,7 @@ import { type CaseChange, CaseError, type CaseSystem } from './types.ts';
 export interface CaseConnectorDeps {
   log: WorkerLog;
   /** Where people reach our console (links in cases); the connector's own `publicUrl` wins. */
-  publicUrl?: string;
+  publicUrl?: string | (() => string | undefined);
   /** Items one command call may carry (config commands.maxItems). */
   maxItems?: number;
 }
@@ -58,7 +58,7 @@ export class CaseConnector {
   readonly system: CaseSystem;
   readonly #store: Store;
   readonly #log: WorkerLog;
-  readonly #publicUrl?: string;
+  readonly #publicUrlOf: () => string | undefined;
   readonly #maxItems?: number;
   readonly #secrets: string[];
   #stopping = false;
@@ -73,7 +73,9 @@ export class CaseConnector {
     this.config = config;
     this.#store = store;
     this.#log = deps.log;
-    this.#publicUrl = config.publicUrl ?? deps.publicUrl;
+    const fallback = deps.publicUrl;
+    this.#publicUrlOf = () =>
+      config.publicUrl ?? (typeof fallback === 'function' ? fallback() : fallback) ?? undefined;
     this.#maxItems = deps.maxItems;
     this.#secrets = secretValues(config);
     this.system = system ?? caseSystemModule(config.type).create(config, { name: config.name });
@@ -210,12 +212,15 @@ export class CaseConnector {
     const shared = subject === row.key ? undefined : links.bySubject(name, subject);
     if (shared) {
       const severity = d.severity > shared.severity ? d.severity : undefined;
-      await this.system.update(shared.caseId, { comment: groupEventComment(d, this.#publicUrl), severity });
+      await this.system.update(shared.caseId, {
+        comment: groupEventComment(d, this.#publicUrlOf() || undefined),
+        severity,
+      });
       links.set({ ...shared, detectionKey: row.key, ...state });
       this.#log.info(`case[${name}]: added ${row.key} to case ${shared.caseId} (incident ${group})`);
       return;
     }
-    const ref = await this.system.open(newCase(d, this.#publicUrl, group));
+    const ref = await this.system.open(newCase(d, this.#publicUrlOf() || undefined, group));
     links.set({
       connector: name,
       detectionKey: row.key,

@@ -1,9 +1,10 @@
 // The one table of case systems. Config validation, `dtc case`, the webhook route and the README read
 // it; adding a system is one file and one line here.
+import { jiraSystem } from './jira.ts';
 import { rtSystem } from './rt.ts';
 import type { CaseSystemModule } from './types.ts';
 
-export const CASE_SYSTEMS: readonly CaseSystemModule<any>[] = [rtSystem];
+export const CASE_SYSTEMS: readonly CaseSystemModule<any>[] = [rtSystem, jiraSystem];
 
 export function caseSystemModule(type: string): CaseSystemModule<any> {
   const m = CASE_SYSTEMS.find((s) => s.type === type);

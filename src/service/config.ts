@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ROLES } from '../auth/roles.ts';
+import { caseConnectorSpec } from '../cases/spec.ts';
 import { parseSource } from '../collect/trust.ts';
 import { sinkModuleFor } from '../deliver/registry.ts';
 import { FORMATS } from '../normalize/index.ts';
@@ -222,6 +223,8 @@ export const configSchema = z.strictObject({
   instances: z.array(instanceSchema).default([]),
   syslog: syslogSchema.optional(),
   sinks: z.array(sinkSchema).default([]),
+  /** Case-management connectors (src/cases/): Request Tracker, Jira, ServiceNow. */
+  cases: z.array(caseConnectorSpec).default([]),
   oidc: oidcSchema.optional(),
   /** What is kept of records that could not be understood or delivered. */
   deadLetters: z
@@ -325,6 +328,7 @@ export function validateConfig(
     };
     seen('instances', result.data.instances);
     seen('sinks', result.data.sinks);
+    seen('cases', result.data.cases as { name: string }[]);
     const sl = result.data.syslog;
     if (sl?.tlsPort !== undefined && !sl.tls)
       lines.push('syslog.tls: is required with syslog.tlsPort (keyFile, certFile)');
