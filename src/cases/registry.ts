@@ -2,9 +2,10 @@
 // it; adding a system is one file and one line here.
 import { jiraSystem } from './jira.ts';
 import { rtSystem } from './rt.ts';
+import { serviceNowSystem } from './servicenow.ts';
 import type { CaseSystemModule } from './types.ts';
 
-export const CASE_SYSTEMS: readonly CaseSystemModule<any>[] = [rtSystem, jiraSystem];
+export const CASE_SYSTEMS: readonly CaseSystemModule<any>[] = [rtSystem, jiraSystem, serviceNowSystem];
 
 export function caseSystemModule(type: string): CaseSystemModule<any> {
   const m = CASE_SYSTEMS.find((s) => s.type === type);
