@@ -30,13 +30,15 @@ function parseQuery(q: string): { test: (r: Rec) => boolean; order?: string } | 
   const tests: ((r: Rec) => boolean)[] = [];
   let order: string | undefined;
   for (const part of q.split('^').filter(Boolean)) {
-    let m: RegExpExecArray | null;
-    if ((m = /^ORDERBY(\w+)$/.exec(part))) order = m[1];
-    else if ((m = /^(\w+)IN(.*)$/.exec(part))) {
-      const [f, vs] = [m[1], m[2].split(',')];
+    const orderBy = /^ORDERBY(\w+)$/.exec(part);
+    const inList = /^(\w+)IN(.*)$/.exec(part);
+    const compare = /^(\w+)(>=|>|=)(.*)$/.exec(part);
+    if (orderBy) order = orderBy[1];
+    else if (inList) {
+      const [f, vs] = [inList[1], inList[2].split(',')];
       tests.push((r) => vs.includes(r[f] ?? ''));
-    } else if ((m = /^(\w+)(>=|>|=)(.*)$/.exec(part))) {
-      const [f, op, v] = [m[1], m[2], m[3]];
+    } else if (compare) {
+      const [f, op, v] = [compare[1], compare[2], compare[3]];
       tests.push((r) => (op === '=' ? r[f] === v : op === '>=' ? (r[f] ?? '') >= v : (r[f] ?? '') > v));
     } else return `Invalid query: ${part}`;
   }
