@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAccess } from './access.ts';
 import { registerCall } from './call.ts';
+import { registerCase } from './case.ts';
 import { addCatalogCommands, registerCmd } from './cmd.ts';
 import { registerCompletion } from './completion.ts';
 import { registerEndpoints } from './endpoints.ts';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerEndpoints(program);
   registerCmd(program);
   registerSink(program);
+  registerCase(program);
   registerAccess(program);
   registerSecrets(program);
   registerMcp(program);
