@@ -35,7 +35,7 @@ const RESOLVED = '6';
 const PAGE = 100;
 const JOURNAL = new Set(['comments', 'work_notes']);
 /** Impact and urgency (1 high … 3 low) for severities 0–5. */
-const IMPACT_URGENCY: [number, number][] = [
+export const IMPACT_URGENCY: readonly [number, number][] = [
   [3, 3],
   [3, 3],
   [2, 3],

@@ -24,7 +24,6 @@ beforeAll(async () => {
       '    type: jira',
       `    url: ${jira.url}`,
       '    user: dtc@example.com',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} syntax
       '    token: ${JIRA_TOKEN}',
       '    project: SOC',
       '    webhookSecret: hook-secret-456',

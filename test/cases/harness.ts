@@ -3,11 +3,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, expect } from 'vitest';
+import { CaseConnector } from '../../src/cases/connector.ts';
 import { storeIngest } from '../../src/collect/ingest.ts';
 import { InstancePoller } from '../../src/collect/poller.ts';
 import { DarktraceClient } from '../../src/darktrace/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
 
 export const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -52,4 +54,48 @@ export async function darktrace(cleanups: (() => unknown)[]) {
     return !!b.acknowledged;
   };
   return { sim, store, client, breach, poll, comments, acknowledged };
+}
+
+/** What a test starts, stopped in reverse order after the file's tests. */
+export function cleanupsAfterAll(): (() => unknown)[] {
+  const cleanups: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const f of cleanups.splice(0).reverse()) await f();
+  });
+  return cleanups;
+}
+
+/** A connector's log, kept as lines. */
+export function logLines() {
+  const lines: string[] = [];
+  return { lines, log: { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) } };
+}
+
+/** Posts a webhook body with these signature headers; the HTTP status. */
+export async function postWebhook(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  await r.text();
+  return r.status;
+}
+
+/** A restart (a new connector on the same store) and a replay of the whole log: no case is opened. */
+export async function replayOpensNothing(
+  store: Store,
+  config: never,
+  countCases: () => Promise<number> | number,
+) {
+  const before = await countCases();
+  const again = new CaseConnector(store, config, { log: logLines().log });
+  store.cases.offsets.set(again.name, 0);
+  while ((await again.pass()) > 0);
+  expect(await countCases()).toBe(before);
+  return again;
 }

@@ -3,19 +3,16 @@
 // threshold; Darktrace's acknowledgement resolves it; an analyst's comment and transition come back by
 // webhook; a wrong signature is refused (401, logged); a missed webhook is caught by the poll; our own
 // changes are not echoed; a restart and a replay open no second issue.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaseConnector, CaseConnectors } from '../../src/cases/connector.ts';
 import { hmacSha256 } from '../../src/cases/signature.ts';
 import { jiraSignature } from '../../src/cases/simulators/common.ts';
 import { startJiraSimulator } from '../../src/cases/simulators/jira.ts';
 import { caseConnectorSpec } from '../../src/cases/spec.ts';
-import { darktrace } from './harness.ts';
+import { cleanupsAfterAll, darktrace, logLines, postWebhook, replayOpensNothing } from './harness.ts';
 import { webhookServer } from './webhook-server.ts';
 
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
+const cleanups = cleanupsAfterAll();
 
 const SECRET = 'jira-webhook-secret-1';
 const users = [
@@ -28,8 +25,7 @@ describe('Jira connector (against the Jira simulator)', () => {
     const dt = await darktrace(cleanups);
     const jira = await startJiraSimulator({ users, project: { key: 'SOC', name: 'Security operations' } });
     cleanups.push(() => jira.close());
-    const lines: string[] = [];
-    const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+    const { lines, log } = logLines();
     const config = caseConnectorSpec.parse({
       name: 'soc-jira',
       type: 'jira',
@@ -117,12 +113,9 @@ describe('Jira connector (against the Jira simulator)', () => {
       comment: { id: '999', body: 'forged', author: { emailAddress: 'mallory@example.com' } },
     });
     for (const sig of [`sha256=${hmacSha256('wrong-secret', forged, 'hex')}`, undefined]) {
-      const r = await fetch(hooks.url('soc-jira'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(sig ? { 'x-hub-signature': sig } : {}) },
-        body: forged,
-      });
-      expect(r.status).toBe(401);
+      expect(await postWebhook(hooks.url('soc-jira'), forged, sig ? { 'x-hub-signature': sig } : {})).toBe(
+        401,
+      );
     }
     expect(
       lines.filter((l) => /refused a webhook from 127\.0\.0\.1: the signature is missing or wrong/.test(l)),
@@ -156,10 +149,7 @@ describe('Jira connector (against the Jira simulator)', () => {
 
     // A restart and a replay from offset 0 open no second issue.
     await cases.stop();
-    const again = new CaseConnector(dt.store, config, { log });
-    dt.store.cases.offsets.set('soc-jira', 0);
-    while ((await again.pass()) > 0);
-    expect(jira.issues()).toHaveLength(2);
+    const again = await replayOpensNothing(dt.store, config, () => jira.issues().length);
     expect(JSON.stringify(again.status())).not.toMatch(/jira-token-dtc|jira-webhook-secret-1/);
     expect(lines.join('\n')).not.toMatch(/jira-token-dtc|jira-webhook-secret-1/);
   });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseConnector } from '../../src/cases/connector.ts';
 import { caseConnectorSpec } from '../../src/cases/spec.ts';
-import { darktrace } from './harness.ts';
+import { darktrace, replayOpensNothing } from './harness.ts';
 import { type Rt, rtInstalled, startRt, USERS } from './rt-server.ts';
 
 const installed = rtInstalled();
@@ -117,9 +117,7 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
 
     // A restart (a new connector on the same store) and a replay from offset 0 open no second ticket.
     await c.stop();
-    const again = connector();
-    dt.store.cases.offsets.set('soc-rt', 0);
-    while ((await again.pass()) > 0);
+    const again = await replayOpensNothing(dt.store, config as never, tickets);
     expect(await tickets()).toBe(2);
     expect(await again.poll()).toBe(0);
     expect(again.status()).toMatchObject({ name: 'soc-rt', type: 'rt', cases: 2, lag: 0, lastError: null });

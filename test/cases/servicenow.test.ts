@@ -4,19 +4,17 @@
 // resolution code the data policy wants); an analyst's comment and resolution come back by webhook; a
 // wrong signature is refused (401, logged); a missed webhook is caught by the sys_audit poll; our own
 // work notes are not echoed; a restart and a replay open no second incident.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaseConnector, CaseConnectors } from '../../src/cases/connector.ts';
+import { IMPACT_URGENCY } from '../../src/cases/servicenow.ts';
 import { hmacSha256 } from '../../src/cases/signature.ts';
 import { base64Signature } from '../../src/cases/simulators/common.ts';
 import { startServiceNowSimulator } from '../../src/cases/simulators/servicenow.ts';
 import { caseConnectorSpec } from '../../src/cases/spec.ts';
-import { darktrace } from './harness.ts';
+import { cleanupsAfterAll, darktrace, logLines, postWebhook, replayOpensNothing } from './harness.ts';
 import { webhookServer } from './webhook-server.ts';
 
-const cleanups: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
+const cleanups = cleanupsAfterAll();
 
 const SECRET = 'snow-webhook-secret-1';
 const users = [
@@ -29,8 +27,7 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
     const dt = await darktrace(cleanups);
     const snow = await startServiceNowSimulator({ users });
     cleanups.push(() => snow.close());
-    const lines: string[] = [];
-    const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+    const { lines, log } = logLines();
     const config = caseConnectorSpec.parse({
       name: 'soc-snow',
       type: 'servicenow',
@@ -75,14 +72,7 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
     const idA = dt.store.cases.links.get('soc-snow', a.key)!.caseId;
     const idB = dt.store.cases.links.get('soc-snow', b.key)!.caseId;
     const row = dt.store.getDetection(a.key)!;
-    const [impact, urgency] = [
-      [3, 3],
-      [3, 3],
-      [2, 3],
-      [2, 2],
-      [1, 2],
-      [1, 1],
-    ][row.severity];
+    const [impact, urgency] = IMPACT_URGENCY[row.severity];
     expect(snow.incident(idA)).toMatchObject({
       short_description: `Darktrace: ${row.title}`.slice(0, 160),
       impact: String(impact),
@@ -126,12 +116,9 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
       changes: [{ field: 'comments', new: 'forged' }],
     });
     for (const sig of [hmacSha256('wrong-secret', forged, 'base64'), undefined]) {
-      const r = await fetch(hooks.url('soc-snow'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(sig ? { 'x-servicenow-signature': sig } : {}) },
-        body: forged,
-      });
-      expect(r.status).toBe(401);
+      expect(
+        await postWebhook(hooks.url('soc-snow'), forged, sig ? { 'x-servicenow-signature': sig } : {}),
+      ).toBe(401);
     }
     expect(lines.filter((l) => /refused a webhook from 127\.0\.0\.1/.test(l))).toHaveLength(2);
     expect(await dt.comments(b.pbid)).toHaveLength(1);
@@ -154,10 +141,7 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
 
     // A restart and a replay from offset 0 open no second incident.
     await cases.stop();
-    const again = new CaseConnector(dt.store, config, { log });
-    dt.store.cases.offsets.set('soc-snow', 0);
-    while ((await again.pass()) > 0);
-    expect(snow.incidents()).toHaveLength(2);
+    await replayOpensNothing(dt.store, config, () => snow.incidents().length);
     expect(lines.join('\n')).not.toMatch(/snow-password-dtc|snow-webhook-secret-1/);
   });
 
