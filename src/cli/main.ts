@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAccess } from './access.ts';
 import { registerAssets } from './assets.ts';
 import { registerCall } from './call.ts';
+import { registerCase } from './case.ts';
 import { addCatalogCommands, registerCmd } from './cmd.ts';
 import { registerCompletion } from './completion.ts';
 import { registerEndpoints } from './endpoints.ts';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerCmd(program);
   registerSink(program);
   registerAssets(program);
+  registerCase(program);
   registerAccess(program);
   registerSecrets(program);
   registerMcp(program);

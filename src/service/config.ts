@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { assetsScheduleSchema } from '../assets/config.ts';
 import { ROLES } from '../auth/roles.ts';
+import { caseConnectorSpec } from '../cases/spec.ts';
 import { instanceSpec } from '../collect/instance.ts';
 import { syslogSpec } from '../collect/listener.ts';
 import { parseSink, SINKS } from '../deliver/registry.ts';
@@ -154,6 +155,8 @@ export const configSchema = z.strictObject({
   instances: z.array(instanceSpec).default([]),
   syslog: syslogSpec.optional(),
   sinks: z.array(sinkSchema).default([]),
+  /** Case-management connectors (src/cases/): Request Tracker, Jira, ServiceNow. */
+  cases: z.array(caseConnectorSpec).default([]),
   oidc: oidcSchema.optional(),
   /** The scheduled asset export (src/assets/). */
   assets: assetsScheduleSchema.optional(),
@@ -244,6 +247,7 @@ export function validateConfig(
     };
     seen('instances', result.data.instances);
     seen('sinks', result.data.sinks);
+    seen('cases', result.data.cases as { name: string }[]);
     const sl = result.data.syslog;
     if (sl?.tlsPort !== undefined && !sl.tls)
       lines.push('syslog.tls: is required with syslog.tlsPort (keyFile, certFile)');

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AccessControl } from '../auth/index.ts';
 import { OidcLogin } from '../auth/oidc.ts';
+import { CaseConnectors } from '../cases/connector.ts';
+import type { CaseConnectorConfig } from '../cases/spec.ts';
 import { Collector } from '../collect/collector.ts';
 import { storeIngest } from '../collect/ingest.ts';
 import type { InstanceRecord } from '../collect/instance.ts';
@@ -16,6 +18,7 @@ import type { IngestResult } from '../collect/types.ts';
 import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
 import { registerMcpRoutes } from '../mcp/http.ts';
 import { buildApi } from '../server/app.ts';
+import { registerCaseWebhooks } from '../server/routes/cases.ts';
 import type { Simulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
@@ -66,6 +69,7 @@ export interface Service {
   api: FastifyInstance;
   simulator?: Simulator;
   deliverer: Deliverer;
+  cases: CaseConnectors;
   syslog?: SyslogReceiver;
   /** The demo's ECS NDJSON file, when the demo runs. */
   demoSinkFile?: string;
@@ -247,6 +251,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
           `delivery where it stopped; \`dtc sink remove ${old.name}\` forgets it`,
       );
     const deliverer = new Deliverer(store, sinks, { log, registry: metrics.registry });
+    // Case connectors link to our console: the public URL, else the API's own address once it listens.
+    let apiUrl = '';
+    const cases = new CaseConnectors(store, config.cases as CaseConnectorConfig[], {
+      log,
+      maxItems: config.commands.maxItems,
+      publicUrl: () => config.api.publicUrl ?? apiUrl,
+    });
     await deliverer.start();
     // Stops after the pollers and the receiver (cleanup runs front to back): the in-flight batch finishes.
     cleanup.unshift(() => deliverer.stop());
@@ -257,7 +268,10 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       metrics.stored.inc({ instance, kind: 'updated' }, r.updated);
       metrics.stored.inc({ instance, kind: 'duplicate' }, r.duplicates);
       if (r.rejected) metrics.rejected.inc({ instance, source }, r.rejected);
-      if (r.new || r.updated) deliverer.notify();
+      if (r.new || r.updated) {
+        deliverer.notify();
+        cases.notify();
+      }
     };
     const ingest = storeIngest(store, {
       onStored(instance, stream, r, fetched) {
@@ -316,7 +330,6 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       );
     // Single sign-on: the provider is asked for its metadata on the first login (and now, to say early
     // when it cannot be reached); password logins and API keys work whatever it answers.
-    let apiUrl = '';
     const oc = config.oidc;
     // Beyond loopback the address the API binds (0.0.0.0, say) is not one a browser can be sent back to.
     if (oc && !oc.redirectUrl && !config.api.publicUrl && !LOOPBACK.includes(host))
@@ -359,14 +372,16 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       about: { dataDir, simulated: simulator ? { instance: DEMO_INSTANCE, url: simulator.url } : undefined },
       // On loopback the API answers loopback names only (DNS rebinding); elsewhere, the configured names.
       allowedHosts: LOOPBACK.includes(host) ? ['localhost', '127.0.0.1', '[::1]'] : allowedHosts,
-      extend: (app) =>
+      extend: (app) => {
         registerMcpRoutes(app, {
           store,
           host,
           maxItems: config.commands.maxItems,
           log,
           client: (name) => collector.client(name),
-        }),
+        });
+        registerCaseWebhooks(app, cases);
+      },
     });
     if (!LOOPBACK.includes(host) && !https)
       log.warn(
@@ -396,6 +411,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       const schedule = startAssetSchedule(store, config.assets, { dataDir, log });
       cleanup.unshift(() => schedule.stop());
     }
+    cases.start();
+    cleanup.unshift(() => cases.stop());
 
     let syslog: SyslogReceiver | undefined;
     if (listeners.length) {
@@ -423,6 +440,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       api,
       simulator,
       deliverer,
+      cases,
       syslog,
       demoSinkFile,
       access,

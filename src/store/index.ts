@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Compilable, Kysely, Selectable } from 'kysely';
 import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
 import { redactUrlText } from '../util/redact.ts';
+import { type CaseStore, type CaseTables, caseStore } from './cases.ts';
 import { type DetectionStats, detectionStats, headsMatching } from './detection-stats.ts';
 import type { StoreHealth } from './errors.ts';
 import { type Identities, identities } from './identities.ts';
@@ -344,6 +345,8 @@ export interface Store {
   identities: Identities;
   /** Aggregates for the console: detections over time by severity, per instance since a time. */
   readonly detectionStats: DetectionStats;
+  /** Case-management connectors: detection ↔ case links, offsets, cursors (src/store/cases.ts). */
+  cases: CaseStore;
   /** The encrypted secrets (private tokens, proxy passwords) and the keys they are made with. */
   secrets: {
     /** Every stored secret and the id of the key it was made with: never a value, not even encrypted. */
@@ -1319,6 +1322,12 @@ class SqliteStore implements Store {
     return this.#identities;
   }
   #identities?: Identities;
+
+  get cases(): CaseStore {
+    this.#cases ??= caseStore(this.#k as unknown as Kysely<CaseTables>, this.#x);
+    return this.#cases;
+  }
+  #cases?: CaseStore;
 
   commandRuns: Store['commandRuns'] = {
     add: (r) =>

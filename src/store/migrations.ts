@@ -2,6 +2,7 @@
 // time, so they work the same from a clone, a package or a bundle). Names sort in order: `0001_initial`,
 // `0002_...`. Never edit a migration that has shipped; add the next one.
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { createCaseTables } from './cases.ts';
 import type { DB } from './schema.ts';
 import { createDescriptionFts, createFts, withSerialKey } from './sqlite.ts';
 
@@ -280,6 +281,8 @@ const migrations: Record<string, Migration> = {
         GROUP BY 1, 2, 3, 4, 5`.execute(db);
     },
   },
+  // Case-management connectors (src/cases/): detection ↔ case links, offsets, inbound cursors and events.
+  '0011_cases': { up: createCaseTables },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

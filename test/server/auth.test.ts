@@ -11,11 +11,15 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessControl } from '../../src/auth/index.ts';
 import { ROLES, type Role } from '../../src/auth/roles.ts';
+import { CaseConnectors } from '../../src/cases/connector.ts';
+import { hmacSha256 } from '../../src/cases/signature.ts';
+import { caseConnectorSpec } from '../../src/cases/spec.ts';
 import { checkConnection } from '../../src/collect/health.ts';
 import { commands } from '../../src/commands/index.ts';
 import { Deliverer } from '../../src/deliver/worker.ts';
 import { registerMcpRoutes } from '../../src/mcp/http.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
+import { registerCaseWebhooks } from '../../src/server/routes/cases.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
@@ -23,6 +27,12 @@ import { det, KEY } from '../store/helpers.ts';
 
 const PASSWORD = 'correct-horse-battery';
 const quiet = { info() {}, warn() {}, error() {} };
+const HOOK_SECRET = 'case-webhook-secret';
+const hook = JSON.stringify({
+  webhookEvent: 'comment_created',
+  issue: { key: 'SOC-1' },
+  comment: { id: '1', body: 'x' },
+});
 
 let sim: Simulator;
 let store: Store;
@@ -92,7 +102,20 @@ beforeAll(async () => {
     },
     metrics: createMetrics(),
     consoleDir,
-    extend: (a) => registerMcpRoutes(a, { store, host: '127.0.0.1' }),
+    extend: (a) => {
+      registerMcpRoutes(a, { store, host: '127.0.0.1' });
+      // A Jira connector nothing is linked to: a signed webhook is admitted and changes nothing.
+      const jira = caseConnectorSpec.parse({
+        name: 'jira',
+        type: 'jira',
+        url: 'http://127.0.0.1:9',
+        user: 'dtc',
+        token: 'token',
+        project: 'SOC',
+        webhookSecret: HOOK_SECRET,
+      });
+      registerCaseWebhooks(a, new CaseConnectors(store, [jira as never], { log: quiet }));
+    },
   });
   await app.ready();
 }, 60_000);
@@ -229,6 +252,19 @@ const samples: Record<string, Sample> = {
   'POST /mcp': { request: () => ({ ...json('POST', '/mcp', rpc), headers: mcpHeaders }), ok: 200 },
   'GET /mcp': { request: () => json('GET', '/mcp'), ok: 405 },
   'DELETE /mcp': { request: () => json('DELETE', '/mcp'), ok: 405 },
+  // Public: the shared secret's signature admits it (test/cases/ refuses a wrong one end to end).
+  'POST /api/cases/:name/webhook': {
+    request: () => ({
+      method: 'POST',
+      url: '/api/cases/jira/webhook',
+      payload: hook,
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature': `sha256=${hmacSha256(HOOK_SECRET, hook, 'hex')}`,
+      },
+    }),
+    ok: 200,
+  },
 };
 // Every command (and alias) route: the simplest call that works.
 for (const c of commands) {
@@ -272,6 +308,7 @@ const expectedAccess: Record<string, string> = {
   'GET /incidents': 'public',
   'GET /commands': 'public',
   'GET /api/detections/histogram': 'viewer',
+  'POST /api/cases/:name/webhook': 'public',
 };
 
 describe('access control, generated from the route table', () => {

@@ -1,0 +1,418 @@
+// A case connector: one loop that reads the store's append log from the connector's own offset (like a
+// sink, src/deliver/worker.ts) and opens or updates cases, and one that reads what analysts did in those
+// cases (a poll from a stored cursor, plus webhooks) and carries it to Darktrace through the command
+// layer, audited as `case:<connector>:<case user>`. The detection ↔ case links are stored, so a restart
+// or a replay updates a case instead of opening another; changes made by the connector's own case user
+// are never carried back, and each inbound change is applied once.
+import { findCommand } from '../commands/catalog.ts';
+import { runOnInstance } from '../commands/on-instance.ts';
+import type { ItemResult } from '../commands/run.ts';
+import { DEFAULT_RETRY, retryWaitMs } from '../deliver/retry.ts';
+import { passes, type WorkerLog } from '../deliver/worker.ts';
+import type { Detection } from '../normalize/index.ts';
+import { StoreIoError } from '../store/errors.ts';
+import type { DetectionRow, Store } from '../store/index.ts';
+import { scrubSecrets } from '../util/redact.ts';
+import { caseUpdate, groupEventComment, newCase } from './content.ts';
+import { caseSystemModule } from './registry.ts';
+import { type CaseConnectorConfig, type CaseFilter, publicCaseConfig, secretValues } from './spec.ts';
+import { type CaseChange, CaseError, type CaseSystem } from './types.ts';
+
+export interface CaseConnectorDeps {
+  log: WorkerLog;
+  /** Where people reach our console (links in cases); the connector's own `publicUrl` wins. */
+  publicUrl?: string | (() => string | undefined);
+  /** Items one command call may carry (config commands.maxItems). */
+  maxItems?: number;
+}
+
+/** What one inbound change did in Darktrace. */
+export interface InboundResult {
+  change: CaseChange;
+  /** `applied`, or why not: `own` (the connector's own change), `seen` (applied before), `unlinked`. */
+  outcome: 'applied' | 'own' | 'seen' | 'unlinked' | 'empty';
+  /** Per Darktrace item (pbid or event id) results of the commands run. */
+  items: ItemResult[];
+}
+
+type Canonical = Omit<Detection, 'raw'>;
+
+const IDLE_MS = 500;
+/** Inbound events older than this are forgotten: no poll looks back that far. */
+const EVENT_MEMORY_MS = 30 * 86_400_000;
+
+/** Whether a detection opens (or updates) a case: the sink filter's columns, then score and model. */
+export function keeps(row: DetectionRow, d: Canonical | null | undefined, f: CaseFilter): boolean {
+  if (!passes(row, f)) return false;
+  if (!d) return true; // a record the normaliser refuses is dead-lettered, not silently dropped
+  if (f.minScore !== undefined && (d.scores.normalized ?? 0) < f.minScore) return false;
+  if (f.models?.length) {
+    const name = d.analytic?.name ?? '';
+    if (!f.models.some((m) => name.startsWith(m))) return false;
+  }
+  return true;
+}
+
+export class CaseConnector {
+  readonly config: CaseConnectorConfig;
+  readonly system: CaseSystem;
+  readonly #store: Store;
+  readonly #log: WorkerLog;
+  readonly #publicUrlOf: () => string | undefined;
+  readonly #maxItems?: number;
+  readonly #secrets: string[];
+  #stopping = false;
+  /** Ends the current sleep of each loop (notify wakes the outbound one, stop both). */
+  #wake: { outbound?: () => void; inbound?: () => void } = {};
+  #loops: Promise<void>[] = [];
+  /** Inbound changes are applied one at a time, whether a webhook or the poll brought them. */
+  #inbound: Promise<unknown> = Promise.resolve();
+  #lastPoll: { at: number; error: string | null } | null = null;
+
+  constructor(store: Store, config: CaseConnectorConfig, deps: CaseConnectorDeps, system?: CaseSystem) {
+    this.config = config;
+    this.#store = store;
+    this.#log = deps.log;
+    const fallback = deps.publicUrl;
+    this.#publicUrlOf = () =>
+      config.publicUrl ?? (typeof fallback === 'function' ? fallback() : fallback) ?? undefined;
+    this.#maxItems = deps.maxItems;
+    this.#secrets = secretValues(config);
+    this.system = system ?? caseSystemModule(config.type).create(config, { name: config.name });
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  #scrub(msg: string): string {
+    return scrubSecrets(msg, this.#secrets);
+  }
+
+  start(): void {
+    this.#loops = [
+      this.#loop(() => this.pass(), IDLE_MS, 'outbound'),
+      this.#loop(() => this.poll(), this.config.pollIntervalSeconds * 1000, 'inbound'),
+    ];
+  }
+
+  /** New rows were stored: look now. */
+  notify(): void {
+    this.#wake.outbound?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake.outbound?.();
+    this.#wake.inbound?.();
+    await Promise.all(this.#loops);
+    await this.#inbound.catch(() => {});
+  }
+
+  #sleep(ms: number, loop: 'outbound' | 'inbound'): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const wake = this.#wake;
+      function done() {
+        clearTimeout(t);
+        wake[loop] = undefined;
+        resolve();
+      }
+      wake[loop] = done;
+    });
+  }
+
+  /** Runs `step` until stopped: after work at once, when idle after `idleMs`, after a failure with backoff. */
+  async #loop(step: () => Promise<number>, idleMs: number, what: 'outbound' | 'inbound'): Promise<void> {
+    let attempt = 0;
+    while (!this.#stopping) {
+      try {
+        const n = await step();
+        attempt = 0;
+        if (!n || what === 'inbound') await this.#sleep(idleMs, what);
+      } catch (err) {
+        attempt++;
+        const wait = retryWaitMs(DEFAULT_RETRY, attempt, undefined);
+        const msg = this.#scrub((err as Error).message);
+        if (attempt === 1 || attempt % 10 === 0)
+          this.#log.warn(
+            `case[${this.name}]: ${what} failed (attempt ${attempt}), retrying in ${wait} ms: ${msg}`,
+          );
+        if (!(err instanceof StoreIoError)) this.#recordError(msg);
+        await this.#sleep(what === 'inbound' ? Math.max(wait, idleMs) : wait, what);
+      }
+    }
+  }
+
+  #recordError(msg: string): void {
+    try {
+      this.#store.cases.offsets.recordError(this.name, msg.slice(0, 2000));
+    } catch {
+      // the store cannot write: the loop says so and retries
+    }
+  }
+
+  // ── outbound ──
+
+  /** One pass over the log after the offset: opens or updates cases; returns the rows read. */
+  async pass(): Promise<number> {
+    const name = this.name;
+    const offset = this.#store.cases.offsets.get(name);
+    const f = this.config.filter;
+    const rows = this.#store.readLog(offset, this.config.batchSize, { content: (row) => passes(row, f) });
+    for (const row of rows) {
+      if (this.#stopping) break;
+      if (keeps(row, row.canonical, f)) {
+        try {
+          await this.#outbound(row);
+        } catch (err) {
+          if (err instanceof CaseError && err.retry) throw err; // the offset stays: this row again
+          if (err instanceof StoreIoError) throw err;
+          const msg = this.#scrub((err as Error).message);
+          this.#log.warn(`case[${name}]: ${row.key} v${row.version} dead-lettered: ${msg}`);
+          this.#store.deadLetters.add({
+            source: `case:${name}`,
+            instance: row.instance,
+            reason: `the case system refused it: ${msg}`.slice(0, 2000),
+            payload: JSON.stringify({ seq: row.seq, key: row.key }),
+          });
+        }
+      }
+      this.#store.cases.offsets.set(name, row.seq);
+    }
+    return rows.length;
+  }
+
+  /** The case a detection belongs to: its own, or its AI Analyst incident group's. */
+  #subject(row: DetectionRow, d: Canonical): { subject: string; group?: string } {
+    const group = d.related.group;
+    if (this.config.per === 'incident' && row.family === 'ai_analyst' && group)
+      return { subject: `${row.instance}/incident/${group}`, group };
+    return { subject: row.key };
+  }
+
+  async #outbound(row: DetectionRow): Promise<void> {
+    const d = row.canonical;
+    if (!d) throw new Error(row.problem ?? 'the detection cannot be read');
+    const name = this.name;
+    const links = this.#store.cases.links;
+    const state = { acknowledged: d.state.acknowledged, severity: d.severity };
+    const link = links.get(name, row.key);
+    if (link) {
+      const u = caseUpdate(d, link, { resolveOnAcknowledge: this.config.resolveOnAcknowledge });
+      if (!u) return;
+      await this.system.update(link.caseId, u);
+      links.setState(name, row.key, state);
+      this.#log.info(`case[${name}]: updated case ${link.caseId} for ${row.key} v${row.version}`);
+      return;
+    }
+    // A detection acknowledged before any case existed needs no case.
+    if (d.state.acknowledged) return;
+    const { subject, group } = this.#subject(row, d);
+    const shared = subject === row.key ? undefined : links.bySubject(name, subject);
+    if (shared) {
+      const severity = d.severity > shared.severity ? d.severity : undefined;
+      await this.system.update(shared.caseId, {
+        comment: groupEventComment(d, this.#publicUrlOf() || undefined),
+        severity,
+      });
+      links.set({ ...shared, detectionKey: row.key, ...state });
+      this.#log.info(`case[${name}]: added ${row.key} to case ${shared.caseId} (incident ${group})`);
+      return;
+    }
+    const ref = await this.system.open(newCase(d, this.#publicUrlOf() || undefined, group));
+    links.set({
+      connector: name,
+      detectionKey: row.key,
+      subject,
+      caseId: ref.id,
+      caseUrl: ref.url,
+      ...state,
+    });
+    this.#log.info(`case[${name}]: opened case ${ref.id} for ${row.key}`);
+  }
+
+  // ── inbound ──
+
+  /** One poll of the case system after the stored cursor; returns the changes applied. */
+  poll(): Promise<number> {
+    return this.#serial(async () => {
+      const cases = this.#store.cases;
+      try {
+        const { changes, cursor } = await this.system.changes(cases.cursors.get(this.name));
+        let applied = 0;
+        for (const c of changes) if ((await this.#apply(c)).outcome === 'applied') applied++;
+        cases.cursors.set(this.name, cursor);
+        cases.events.prune(Date.now() - EVENT_MEMORY_MS);
+        this.#lastPoll = { at: Date.now(), error: null };
+        return applied;
+      } catch (err) {
+        this.#lastPoll = { at: Date.now(), error: this.#scrub((err as Error).message) };
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * A webhook request: 401 without the right signature (logged), else its changes applied. A change
+   * the appliance could not take answers 503, so the sender tries again (and the poll would catch it).
+   */
+  async webhook(
+    headers: Record<string, string | string[] | undefined>,
+    rawBody: string,
+    from: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const hook = this.system.webhook;
+    if (!hook) return { status: 404, body: { message: `case connector "${this.name}" takes no webhooks` } };
+    if (!hook.verify(headers, rawBody)) {
+      this.#log.warn(`case[${this.name}]: refused a webhook from ${from}: the signature is missing or wrong`);
+      return {
+        status: 401,
+        body: { message: 'the signature is missing or does not match the shared secret' },
+      };
+    }
+    let changes: CaseChange[];
+    try {
+      changes = hook.parse(JSON.parse(rawBody));
+    } catch (err) {
+      return { status: 400, body: { message: `the webhook body cannot be read: ${(err as Error).message}` } };
+    }
+    try {
+      const results = await this.#serial(async () => {
+        const out: InboundResult[] = [];
+        for (const c of changes) out.push(await this.#apply(c));
+        return out;
+      });
+      return {
+        status: 200,
+        body: { results: results.map((r) => ({ id: r.change.id, outcome: r.outcome, items: r.items })) },
+      };
+    } catch (err) {
+      return { status: 503, body: { message: this.#scrub((err as Error).message) } };
+    }
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#inbound.then(fn, fn);
+    this.#inbound = run.catch(() => {});
+    return run;
+  }
+
+  /** Carries one change to Darktrace; throws (so it is tried again) when the appliance could not take it. */
+  async #apply(c: CaseChange): Promise<InboundResult> {
+    const name = this.name;
+    const cases = this.#store.cases;
+    if (c.author === this.system.self) return { change: c, outcome: 'own', items: [] };
+    if (cases.events.has(name, c.id)) return { change: c, outcome: 'seen', items: [] };
+    const links = cases.links.byCase(name, c.caseId);
+    if (!links.length) return { change: c, outcome: 'unlinked', items: [] };
+    if (c.kind === 'comment' && !c.text?.trim()) {
+      cases.events.add(name, c.id);
+      return { change: c, outcome: 'empty', items: [] };
+    }
+    const items: ItemResult[] = [];
+    const byInstance = new Map<string, typeof links>();
+    for (const l of links) {
+      const instance = l.detectionKey.split('/')[0];
+      byInstance.set(instance, [...(byInstance.get(instance) ?? []), l]);
+    }
+    const who = `case:${name}:${c.author}`;
+    for (const [instance, ls] of byInstance) {
+      const ids = (family: string) =>
+        ls
+          .filter((l) => l.detectionKey.split('/')[1] === family)
+          .map((l) => l.detectionKey.split('/').slice(2).join('/'));
+      const breaches = ids('model_breach').map(Number);
+      const events = ids('ai_analyst');
+      const run = async (command: string, raw: Record<string, unknown>) => {
+        const r = await runOnInstance(this.#store, {
+          instance,
+          command: findCommand(command)!,
+          raw,
+          who,
+          maxItems: this.#maxItems,
+        });
+        if (r.items) items.push(...r.items);
+        else
+          items.push({
+            item: String(raw.eventId),
+            ok: r.outcome === 'Successful',
+            result: r.data,
+            error: r.error,
+          });
+      };
+      if (c.kind === 'comment') {
+        const comment = `${c.author} in case ${c.caseId}: ${c.text!.trim()}`.slice(0, 4000);
+        if (breaches.length) await run('add-comments', { breachIds: breaches, comment });
+        for (const eventId of events)
+          await run('post-comment-to-ai-analyst-incident-event', { eventId, comment });
+      } else {
+        const un = c.kind === 'reopened' ? 'un' : '';
+        if (breaches.length) await run(`${un}acknowledge`, { breachIds: breaches });
+        if (events.length) await run(`${un}acknowledge-ai-analyst-incident-event`, { eventIds: events });
+      }
+    }
+    // The appliance unreachable or failing: try again later rather than lose the analyst's action.
+    const transient = items.filter((i) => !i.ok && (i.error?.status === 0 || (i.error?.status ?? 0) >= 500));
+    if (transient.length)
+      throw new CaseError(
+        `Darktrace did not take ${c.kind} from case ${c.caseId}: ${transient[0].error?.message}`,
+        true,
+      );
+    if (c.kind !== 'comment')
+      for (const l of links)
+        cases.links.setState(name, l.detectionKey, { acknowledged: c.kind === 'resolved' });
+    cases.events.add(name, c.id);
+    const ok = items.filter((i) => i.ok).length;
+    this.#log.info(
+      `case[${name}]: ${c.kind} by ${c.author} in case ${c.caseId} → Darktrace: ${ok} of ${items.length} item(s) done`,
+      { items: items.map((i) => ({ item: i.item, ok: i.ok, error: i.error?.message })) },
+    );
+    return { change: c, outcome: 'applied', items };
+  }
+
+  status() {
+    const s = this.#store.cases.offsets.status(this.name);
+    const offset = s?.seq ?? 0;
+    return {
+      name: this.name,
+      type: this.config.type,
+      per: this.config.per,
+      config: publicCaseConfig(this.config),
+      offset,
+      lag: Math.max(0, this.#store.maxSeq() - offset),
+      cases: this.#store.cases.links.count(this.name),
+      lastError: s?.lastError ?? null,
+      lastErrorAt: s?.lastErrorAt ?? null,
+      inbound: {
+        cursor: this.#store.cases.cursors.get(this.name) ?? null,
+        lastPollAt: this.#lastPoll?.at ?? null,
+        lastPollError: this.#lastPoll?.error ?? null,
+        webhook: !!this.system.webhook,
+      },
+    };
+  }
+}
+
+/** Every connector of a service. */
+export class CaseConnectors {
+  readonly connectors: CaseConnector[];
+  constructor(store: Store, configs: CaseConnectorConfig[], deps: CaseConnectorDeps) {
+    this.connectors = configs.map((c) => new CaseConnector(store, c, deps));
+  }
+  get(name: string): CaseConnector | undefined {
+    return this.connectors.find((c) => c.name === name);
+  }
+  start(): void {
+    for (const c of this.connectors) c.start();
+  }
+  notify(): void {
+    for (const c of this.connectors) c.notify();
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.connectors.map((c) => c.stop()));
+  }
+  status() {
+    return this.connectors.map((c) => c.status());
+  }
+}

@@ -1,0 +1,309 @@
+// What the case-management connectors keep (src/cases/): which case each detection went to, how far
+// each connector has read the append log, its inbound cursor, and the inbound events already applied.
+// The links are what make a restart or a replay update a case instead of opening a second one.
+import { type Kysely, sql } from 'kysely';
+import type { SyncExecutor } from './sqlite.ts';
+
+interface CaseLinksTable {
+  connector: string;
+  /** The detection's stable key (`instance/family/id`). */
+  detection_key: string;
+  /** What the case is for: the detection key, or `instance/incident/<group>` for an incident group. */
+  subject: string;
+  case_id: string;
+  case_url: string | null;
+  /** What the case last said of the detection: 0/1, and its 0–5 severity. */
+  acknowledged: number;
+  severity: number;
+  created_at: number;
+  updated_at: number;
+}
+
+interface CaseOffsetsTable {
+  connector: string;
+  seq: number;
+  last_error: string | null;
+  last_error_at: number | null;
+  updated_at: number;
+}
+
+interface CaseCursorsTable {
+  connector: string;
+  state: string;
+  updated_at: number;
+}
+
+interface CaseEventsTable {
+  connector: string;
+  /** The case system's own id of the change (a transaction, a comment, a webhook's event). */
+  event_id: string;
+  at: number;
+}
+
+export interface CaseTables {
+  case_links: CaseLinksTable;
+  case_offsets: CaseOffsetsTable;
+  case_cursors: CaseCursorsTable;
+  case_events: CaseEventsTable;
+}
+
+/** Migration `0011_cases`. */
+export async function createCaseTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('case_links')
+    .addColumn('connector', 'text', (c) => c.notNull())
+    .addColumn('detection_key', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('case_id', 'text', (c) => c.notNull())
+    .addColumn('case_url', 'text')
+    .addColumn('acknowledged', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('severity', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('case_links_pk', ['connector', 'detection_key'])
+    .execute();
+  await db.schema
+    .createIndex('case_links_subject')
+    .on('case_links')
+    .columns(['connector', 'subject'])
+    .execute();
+  await db.schema.createIndex('case_links_case').on('case_links').columns(['connector', 'case_id']).execute();
+  await db.schema
+    .createTable('case_offsets')
+    .addColumn('connector', 'text', (c) => c.primaryKey())
+    .addColumn('seq', 'bigint', (c) => c.notNull())
+    .addColumn('last_error', 'text')
+    .addColumn('last_error_at', 'bigint')
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('case_cursors')
+    .addColumn('connector', 'text', (c) => c.primaryKey())
+    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('case_events')
+    .addColumn('connector', 'text', (c) => c.notNull())
+    .addColumn('event_id', 'text', (c) => c.notNull())
+    .addColumn('at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('case_events_pk', ['connector', 'event_id'])
+    .execute();
+  await sql`CREATE INDEX case_events_at ON case_events (at)`.execute(db);
+}
+
+export interface CaseLink {
+  connector: string;
+  detectionKey: string;
+  subject: string;
+  caseId: string;
+  caseUrl: string | null;
+  acknowledged: boolean;
+  severity: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CaseOffset {
+  connector: string;
+  seq: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  updatedAt: number;
+}
+
+export interface CaseStore {
+  links: {
+    /** The case a detection went to. */
+    get(connector: string, detectionKey: string): CaseLink | undefined;
+    /** Any detection's link to the case of this subject (an incident group's case is shared). */
+    bySubject(connector: string, subject: string): CaseLink | undefined;
+    /** Every detection in a case. */
+    byCase(connector: string, caseId: string): CaseLink[];
+    /** Creates or replaces a detection's link (and what the case last said of it). */
+    set(l: Omit<CaseLink, 'createdAt' | 'updatedAt'>): void;
+    /** Records what the case now says of the detection (after an update either way). */
+    setState(connector: string, detectionKey: string, s: { acknowledged: boolean; severity?: number }): void;
+    count(connector: string): number;
+  };
+  offsets: {
+    get(connector: string): number;
+    set(connector: string, seq: number): void;
+    status(connector: string): CaseOffset | undefined;
+    recordError(connector: string, error: string): void;
+  };
+  cursors: {
+    get(connector: string): unknown;
+    set(connector: string, state: unknown): void;
+  };
+  events: {
+    /** Whether an inbound event was applied already (a webhook and a poll may both see it). */
+    has(connector: string, eventId: string): boolean;
+    /** Records an inbound event as applied. */
+    add(connector: string, eventId: string): void;
+    /** Forgets what is older than `before` (ms): the poll never looks back that far. */
+    prune(before: number): number;
+  };
+}
+
+type Row = CaseLinksTable;
+const toLink = (r: Row): CaseLink => ({
+  connector: r.connector,
+  detectionKey: r.detection_key,
+  subject: r.subject,
+  caseId: r.case_id,
+  caseUrl: r.case_url,
+  acknowledged: r.acknowledged === 1,
+  severity: r.severity,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
+  const offsetStatus = (connector: string) => {
+    const r = x.first(k.selectFrom('case_offsets').selectAll().where('connector', '=', connector));
+    return r
+      ? {
+          connector,
+          seq: Number(r.seq),
+          lastError: r.last_error,
+          lastErrorAt: r.last_error_at,
+          updatedAt: r.updated_at,
+        }
+      : undefined;
+  };
+  return {
+    links: {
+      get: (connector, key) => {
+        const r = x.first(
+          k
+            .selectFrom('case_links')
+            .selectAll()
+            .where('connector', '=', connector)
+            .where('detection_key', '=', key),
+        );
+        return r && toLink(r);
+      },
+      bySubject: (connector, subject) => {
+        const r = x.first(
+          k
+            .selectFrom('case_links')
+            .selectAll()
+            .where('connector', '=', connector)
+            .where('subject', '=', subject)
+            .limit(1),
+        );
+        return r && toLink(r);
+      },
+      byCase: (connector, caseId) =>
+        x
+          .all(
+            k
+              .selectFrom('case_links')
+              .selectAll()
+              .where('connector', '=', connector)
+              .where('case_id', '=', caseId)
+              .orderBy('created_at'),
+          )
+          .map(toLink),
+      set: (l) => {
+        const now = Date.now();
+        const row = {
+          subject: l.subject,
+          case_id: l.caseId,
+          case_url: l.caseUrl,
+          acknowledged: l.acknowledged ? 1 : 0,
+          severity: l.severity,
+          updated_at: now,
+        };
+        x.run(
+          k
+            .insertInto('case_links')
+            .values({ ...row, connector: l.connector, detection_key: l.detectionKey, created_at: now })
+            .onConflict((oc) => oc.columns(['connector', 'detection_key']).doUpdateSet(row)),
+        );
+      },
+      setState: (connector, key, s) => {
+        x.run(
+          k
+            .updateTable('case_links')
+            .set({
+              acknowledged: s.acknowledged ? 1 : 0,
+              ...(s.severity === undefined ? {} : { severity: s.severity }),
+              updated_at: Date.now(),
+            })
+            .where('connector', '=', connector)
+            .where('detection_key', '=', key),
+        );
+      },
+      count: (connector) =>
+        Number(
+          x.first(
+            k
+              .selectFrom('case_links')
+              .select((eb) => eb.fn.count('case_id').distinct().as('n'))
+              .where('connector', '=', connector),
+          )?.n ?? 0,
+        ),
+    },
+    offsets: {
+      get: (connector) => offsetStatus(connector)?.seq ?? 0,
+      set: (connector, seq) => {
+        const now = Date.now();
+        x.run(
+          k
+            .insertInto('case_offsets')
+            .values({ connector, seq, updated_at: now })
+            .onConflict((oc) => oc.column('connector').doUpdateSet({ seq, updated_at: now })),
+        );
+      },
+      status: offsetStatus,
+      recordError: (connector, error) => {
+        const now = Date.now();
+        x.run(
+          k
+            .insertInto('case_offsets')
+            .values({ connector, seq: 0, updated_at: now, last_error: error, last_error_at: now })
+            .onConflict((oc) =>
+              oc.column('connector').doUpdateSet({ last_error: error, last_error_at: now }),
+            ),
+        );
+      },
+    },
+    cursors: {
+      get: (connector) => {
+        const r = x.first(k.selectFrom('case_cursors').select('state').where('connector', '=', connector));
+        return r ? JSON.parse(r.state) : undefined;
+      },
+      set: (connector, state) => {
+        const now = Date.now();
+        const json = JSON.stringify(state) ?? 'null';
+        x.run(
+          k
+            .insertInto('case_cursors')
+            .values({ connector, state: json, updated_at: now })
+            .onConflict((oc) => oc.column('connector').doUpdateSet({ state: json, updated_at: now })),
+        );
+      },
+    },
+    events: {
+      has: (connector, eventId) =>
+        !!x.first(
+          k
+            .selectFrom('case_events')
+            .select('at')
+            .where('connector', '=', connector)
+            .where('event_id', '=', eventId),
+        ),
+      add: (connector, eventId) => {
+        x.run(
+          k
+            .insertInto('case_events')
+            .values({ connector, event_id: eventId, at: Date.now() })
+            .onConflict((oc) => oc.doNothing()),
+        );
+      },
+      prune: (before) => x.run(k.deleteFrom('case_events').where('at', '<', before)).changes,
+    },
+  };
+}
