@@ -95,14 +95,14 @@ describe('commands print through it', () => {
       'URL',
       'ENABLED',
       'SIMULATED',
-      'POLLINTERVALS',
-      'LOOKBACKS',
+      'POLLINTERVALSECONDS',
+      'LOOKBACKHOURS',
       'MINSCORE',
       'CREATEDAT',
       'UPDATEDAT',
     ]);
     expect(table[1]).toContain(new Date(json[0].createdAt).toISOString());
-    expect(table[1]).toMatch(/^prod +https:\/\/dt\.example\.com +true +false +300 +86400 /);
+    expect(table[1]).toMatch(/^prod +https:\/\/dt\.example\.com +true +false +300 +24 /);
 
     const yaml = await dtc('instance', 'list', '--output', 'yaml');
     expect(parseYaml(yaml.out)).toEqual(json);

@@ -91,8 +91,8 @@ describe('dtc start --syslog-* --sink', () => {
         expect.objectContaining({ name: 'ecs-file', format: 'ecs', offset: 3, lag: 0, lastError: null }),
       ]);
       const table = await run('node', ['bin/dtc.js', 'sink', 'list', '-o', 'table', '--data-dir', dir]);
-      expect(table.stdout).toMatch(/^NAME +FORMAT +URL +OFFSET +LAG +LASTERROR +LASTERRORAT$/m);
-      expect(table.stdout).toMatch(/^ecs-file +ecs +file:\/\/\S+ +3 +0$/m);
+      expect(table.stdout).toMatch(/^NAME +TYPE +FORMAT +URL +OFFSET +LAG +LASTERROR +LASTERRORAT$/m);
+      expect(table.stdout).toMatch(/^ecs-file +file +ecs +file:\/\/\S+ +3 +0$/m);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
