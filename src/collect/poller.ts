@@ -17,6 +17,7 @@ import {
 } from './cursor.ts';
 import { type PreparedBatch, prepareRecords } from './ingest.ts';
 import type { Ingest, PollLogger } from './types.ts';
+import { windowsMs } from './windows.ts';
 
 export type StreamName = 'modelbreaches' | 'aianalyst' | 'respond' | 'email';
 
@@ -159,6 +160,9 @@ export interface StreamReport {
   updated: number;
   duplicates: number;
   rejected: number;
+  /** The text of the records fetched, in bytes; of those understood and handed to the store. */
+  bytes: number;
+  storedBytes: number;
   error?: DarktraceError | Error;
   /** The appliance does not serve this stream to this token: not polled, and not an error. */
   unavailable?: Unavailable;
@@ -185,7 +189,15 @@ interface StoredCursor extends CursorState {
   origin?: number;
 }
 
-const blank = (): StreamReport => ({ fetched: 0, new: 0, updated: 0, duplicates: 0, rejected: 0 });
+const blank = (): StreamReport => ({
+  fetched: 0,
+  new: 0,
+  updated: 0,
+  duplicates: 0,
+  rejected: 0,
+  bytes: 0,
+  storedBytes: 0,
+});
 
 export class InstancePoller {
   readonly instance: string;
@@ -198,9 +210,7 @@ export class InstancePoller {
   constructor(o: PollerOptions) {
     this.instance = o.instance;
     this.#o = {
-      overlapMs: 10 * 60_000,
-      updateHorizonMs: 24 * 3_600_000,
-      maxWindowMs: 3_600_000,
+      ...windowsMs(),
       targetItemsPerWindow: 5_000,
       maxItemsPerPoll: Number.POSITIVE_INFINITY,
       now: Date.now,
@@ -414,6 +424,9 @@ export class InstancePoller {
       report.updated += result.updated;
       report.duplicates += result.duplicates;
       report.rejected += result.rejected;
+      const stored = batch.rows.reduce((n, r) => n + Buffer.byteLength(r.raw), 0);
+      report.storedBytes += stored;
+      report.bytes += batch.rejects.reduce((n, r) => n + Buffer.byteLength(r.payload), stored);
       const done = markFinished(this.#cursor(stream.name), w);
       this.#o.ingest.setCursor(this.instance, stream.name, { origin, windows: done.windows });
       afterWindow?.();

@@ -47,9 +47,10 @@ const publish = () => {
   Atomics.store(cfg.stats, 2, paused.size);
   Atomics.add(cfg.stats, 3, 1);
 };
-const count = (proto: string, outcome: 'received' | 'dropped') => {
-  counts[proto] ??= { received: 0, dropped: 0 };
+const count = (proto: string, outcome: 'received' | 'dropped', bytes = 0) => {
+  counts[proto] ??= { received: 0, dropped: 0, bytes: 0 };
   counts[proto][outcome]++;
+  counts[proto].bytes += bytes;
 };
 const addressOf = (peer: string) => peer.slice(0, peer.lastIndexOf(':'));
 const trustedFor = trustMap(cfg.instanceMap);
@@ -119,16 +120,20 @@ function flush(): void {
       const group = (instance: string) => {
         let g = byInstance.get(instance);
         if (!g) {
-          g = { instance, proto, batch: { rows: [], rejects: [] } };
+          g = { instance, proto, batch: { rows: [], rejects: [] }, bytes: 0 };
           byInstance.set(instance, g);
         }
-        return g.batch;
+        return g;
       };
-      for (const row of prepared.rows) group(row.instance).rows.push(row);
+      for (const row of prepared.rows) {
+        const g = group(row.instance);
+        g.batch.rows.push(row);
+        g.bytes += Buffer.byteLength(row.raw);
+      }
       if (prepared.rejects.length) {
         const addressed = trustedFor(addressOf(peer)) ?? null;
         for (const r of prepared.rejects) r.instance = addressed;
-        group(resolve(undefined)).rejects.push(...prepared.rejects);
+        group(resolve(undefined)).batch.rejects.push(...prepared.rejects);
       }
       groups.push(...byInstance.values());
     }
@@ -146,7 +151,7 @@ function flush(): void {
 }
 
 function enqueue(line: string, peer: string, proto: string, sock?: Socket): void {
-  count(proto, 'received');
+  count(proto, 'received', Buffer.byteLength(line));
   if (!sock && queue.length + inFlight >= cfg.maxQueue) {
     count(proto, 'dropped');
     timer ??= setTimeout(flush, cfg.maxDelayMs);

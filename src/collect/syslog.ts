@@ -9,8 +9,8 @@
 
 import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { deliverMetrics } from '../deliver/metrics.ts';
+import type { Registry } from 'prom-client';
+import { syslogMetrics } from '../metrics/index.ts';
 import { StoreIoError } from '../store/errors.ts';
 import { startWorker } from '../util/worker.ts';
 import { type IngestStore, type PreparedBatch, storePrepared } from './ingest.ts';
@@ -96,7 +96,8 @@ export interface SyslogWorkerData {
 /** TCP/TLS connections per listener protocol since the last report; `open` is the number open now. */
 export type ConnCounts = Record<string, { accepted: number; refused: number; idle: number; open: number }>;
 /** Lines received and dropped (UDP past the limit) per listener protocol since the last batch. */
-export type Counts = Record<string, { received: number; dropped: number }>;
+/** Lines by listener since the last message, and the bytes of those received. */
+export type Counts = Record<string, { received: number; dropped: number; bytes: number }>;
 export interface FrameReject {
   proto: string;
   peer: string;
@@ -108,6 +109,8 @@ export interface SyslogBatchGroup {
   instance: string;
   proto: string;
   batch: PreparedBatch;
+  /** The text of the rows, in bytes (measured on the listening thread, off the writer's). */
+  bytes: number;
 }
 
 export type ToMain =
@@ -148,46 +151,8 @@ export function udpKernelDrops(ports: number[]): number {
   return n;
 }
 
-/** Connection counts: what the cap refused and the idle timeout closed, and what is open. */
-function connectionMetrics(registry: Registry) {
-  const existing = registry.getSingleMetric('dtc_syslog_connections_total');
-  const connections =
-    (existing as Counter<'listener' | 'outcome'> | undefined) ??
-    new Counter({
-      name: 'dtc_syslog_connections_total',
-      help: 'Syslog TCP/TLS connections: accepted, refused (over syslog.maxConnections), idle_closed (syslog.idleTimeoutSeconds)',
-      labelNames: ['listener', 'outcome'] as const,
-      registers: [registry],
-    });
-  const open =
-    (registry.getSingleMetric('dtc_syslog_open_connections') as Gauge<'listener'> | undefined) ??
-    new Gauge({
-      name: 'dtc_syslog_open_connections',
-      help: 'Syslog TCP/TLS connections open now',
-      labelNames: ['listener'] as const,
-      registers: [registry],
-    });
-  return { connections, open };
-}
-
-/** Each registry's UDP ports, read when the kernel-drops gauge is collected. */
-const udpPortsOf = new WeakMap<Registry, () => number[]>();
-function udpDropsGauge(registry: Registry, ports: () => number[]): void {
-  udpPortsOf.set(registry, ports);
-  if (registry.getSingleMetric('dtc_syslog_udp_kernel_drops')) return;
-  new Gauge({
-    name: 'dtc_syslog_udp_kernel_drops',
-    help: 'Syslog UDP datagrams the kernel dropped because the receive buffer was full (Linux /proc/net/udp), since the listener opened',
-    registers: [registry],
-    collect() {
-      this.set(udpKernelDrops(udpPortsOf.get(registry)?.() ?? []));
-    },
-  });
-}
-
 export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<SyslogReceiver> {
-  const m = o.registry ? deliverMetrics(o.registry) : undefined;
-  const cm = o.registry ? connectionMetrics(o.registry) : undefined;
+  const m = o.registry ? syslogMetrics(o.registry) : undefined;
   const stats = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const data: SyslogWorkerData = {
     listeners: o.listeners,
@@ -229,7 +194,8 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
         })),
       );
       j.deadLettered = true;
-      for (const f of msg.frameRejects) m?.syslogLines.inc({ listener: f.proto, outcome: 'rejected' });
+      for (const f of msg.frameRejects) m?.lines.inc({ listener: f.proto, outcome: 'rejected' });
+      m?.contract.discarded('rejected', msg.frameRejects.length);
     }
     for (; j.group < msg.groups.length; j.group++) {
       const g = msg.groups[j.group];
@@ -241,12 +207,19 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
         // Anything else is a bug in these rows, not a state of the store: retrying cannot help.
         const n = g.batch.rows.length + g.batch.rejects.length;
         o.log?.warn(`syslog: storing ${n} lines failed: ${(err as Error).message}`);
-        m?.syslogLines.inc({ listener: g.proto, outcome: 'dropped' }, n);
+        m?.lines.inc({ listener: g.proto, outcome: 'dropped' }, n);
+        m?.contract.error('store_failed');
+        m?.contract.discarded('dropped', n);
         continue;
       }
-      m?.syslogLines.inc({ listener: g.proto, outcome: 'stored' }, r.new + r.updated);
-      if (r.duplicates) m?.syslogLines.inc({ listener: g.proto, outcome: 'duplicate' }, r.duplicates);
-      if (r.rejected) m?.syslogLines.inc({ listener: g.proto, outcome: 'rejected' }, r.rejected);
+      m?.lines.inc({ listener: g.proto, outcome: 'stored' }, r.new + r.updated);
+      if (r.duplicates) m?.lines.inc({ listener: g.proto, outcome: 'duplicate' }, r.duplicates);
+      if (r.rejected) m?.lines.inc({ listener: g.proto, outcome: 'rejected' }, r.rejected);
+      if (m) {
+        m.contract.sent(r.new + r.updated, g.bytes);
+        m.contract.discarded('duplicate', r.duplicates);
+        m.contract.discarded('rejected', r.rejected);
+      }
       o.onStored?.(r, g.instance);
     }
   };
@@ -261,6 +234,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
           storeBatch(j);
         } catch (err) {
           blockedAttempts++;
+          m?.contract.error('store_failed');
           if (blockedSince === undefined) {
             blockedSince = Date.now();
             o.log?.warn(
@@ -296,8 +270,10 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
 
   const tally = (counts: Counts) => {
     for (const [proto, c] of Object.entries(counts)) {
-      if (c.received) m?.syslogLines.inc({ listener: proto, outcome: 'received' }, c.received);
-      if (c.dropped) m?.syslogLines.inc({ listener: proto, outcome: 'dropped' }, c.dropped);
+      if (c.received) m?.lines.inc({ listener: proto, outcome: 'received' }, c.received);
+      if (c.dropped) m?.lines.inc({ listener: proto, outcome: 'dropped' }, c.dropped);
+      m?.contract.received(c.received, c.bytes);
+      m?.contract.discarded('dropped', c.dropped);
     }
   };
   const receive = (msg: Batch, from: Worker) => {
@@ -355,10 +331,10 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
             break;
           case 'conns':
             for (const [proto, c] of Object.entries(msg.counts)) {
-              cm?.connections.inc({ listener: proto, outcome: 'accepted' }, c.accepted);
-              cm?.connections.inc({ listener: proto, outcome: 'refused' }, c.refused);
-              cm?.connections.inc({ listener: proto, outcome: 'idle_closed' }, c.idle);
-              cm?.open.set({ listener: proto }, c.open);
+              m?.connections.inc({ listener: proto, outcome: 'accepted' }, c.accepted);
+              m?.connections.inc({ listener: proto, outcome: 'refused' }, c.refused);
+              m?.connections.inc({ listener: proto, outcome: 'idle_closed' }, c.idle);
+              m?.open.set({ listener: proto }, c.open);
             }
             break;
           case 'listening':
@@ -423,10 +399,9 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
   };
 
   bound = await spawn(o.listeners);
-  if (o.registry)
-    udpDropsGauge(o.registry, () => bound.filter((l) => l.protocol === 'udp').map((l) => l.port));
+  m?.watchUdp(() => bound.filter((l) => l.protocol === 'udp').map((l) => l.port), udpKernelDrops);
 
-  return {
+  const receiver: SyslogReceiver = {
     get listeners() {
       return bound;
     },
@@ -467,6 +442,12 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
       await worker.terminate();
     },
   };
+  // Lines waiting: queued on the listening thread or handed over and not yet stored.
+  m?.contract.buffer(() => {
+    const st = receiver.stats();
+    return st.queued + st.inFlight;
+  });
+  return receiver;
 }
 
 /** Starts the listening half's thread (syslog-worker.ts). */

@@ -5,10 +5,10 @@
 // New data wakes an idle worker at once but never a backing-off one: the wait after a failure is the
 // larger of the backoff and the destination's Retry-After, and only stop() cuts it short.
 import type { Registry } from 'prom-client';
+import { type SinkMetrics, sinkMetrics } from '../metrics/index.ts';
 import { type Detection, type Format, render } from '../normalize/index.ts';
 import { StoreIoError } from '../store/errors.ts';
 import type { DetectionRow, SinkOffset, Store } from '../store/index.ts';
-import { type DeliverMetrics, deliverMetrics } from './metrics.ts';
 import {
   type ParsedSink,
   parseSink,
@@ -17,7 +17,7 @@ import {
   sinkProblems,
   sinkSecretValues,
 } from './registry.ts';
-import { DEFAULT_RETRY, type RetryPolicy, retryWaitMs } from './retry.ts';
+import { DEFAULT_BATCH_SIZE, DEFAULT_RETRY, type RetryPolicy, retryWaitMs } from './retry.ts';
 import { BatchError, SinkError, type SinkItem, type SinkModule, type SinkWriter } from './types.ts';
 
 export interface SinkFilter {
@@ -81,6 +81,9 @@ export function publicConfig(c: SinkConfig) {
   return { ...c, url, ...(c.options ? { options } : {}) };
 }
 
+/** The rendered size of items, for the bytes of the metric contract. */
+const bytesOf = (items: SinkItem[]) => items.reduce((n, i) => n + Buffer.byteLength(i.body), 0);
+
 const IDLE_MS = 500;
 const STOP_TIMEOUT_MS = 15_000;
 /** While the store cannot write (its offset), a sink looks again this often. */
@@ -92,7 +95,7 @@ export class SinkWorker {
   #parsed: ParsedSink;
   #store: DeliverStore;
   #log: WorkerLog;
-  #m: DeliverMetrics;
+  #m: SinkMetrics;
   #writer?: SinkWriter;
   #stopping = false;
   /** Ends the current sleep: set while idle (notify() may call it) or backing off (only stop() may). */
@@ -123,9 +126,9 @@ export class SinkWorker {
     this.config = config;
     this.#store = store;
     this.#log = deps.log;
-    this.#m = deliverMetrics(deps.registry);
+    this.#m = sinkMetrics(deps.registry, parsed.module.type, config.name);
     this.#retry = { ...DEFAULT_RETRY, ...config.retry };
-    this.#batchSize = config.batchSize ?? 500;
+    this.#batchSize = config.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#secrets = sinkSecretValues(config.url, config.options);
   }
 
@@ -211,20 +214,16 @@ export class SinkWorker {
   #setRetryState(failedAttempts: number, nextAttemptAt: number | null): void {
     this.#failedAttempts = failedAttempts;
     this.#nextAttemptAt = nextAttemptAt;
-    const sink = this.config.name;
-    this.#m.retryAttempts.set({ sink }, failedAttempts);
-    this.#m.nextAttempt.set({ sink }, nextAttemptAt === null ? 0 : nextAttemptAt / 1000);
+    this.#m.retry(failedAttempts, nextAttemptAt);
   }
 
   #gauges(offset: number): void {
-    const name = this.config.name;
-    this.#m.offset.set({ sink: name }, offset);
-    this.#m.lag.set({ sink: name }, Math.max(0, this.#store.maxSeq() - offset));
+    this.#m.position(offset, Math.max(0, this.#store.maxSeq() - offset));
   }
 
   #deadLetter(item: SinkItem | DetectionRow, reason: string): void {
     const name = this.config.name;
-    this.#m.filtered.inc({ sink: name, reason: 'refused' });
+    this.#m.discarded('refused', 1);
     this.#store.deadLetters.add({
       source: `sink:${name}`,
       instance: item.instance,
@@ -267,22 +266,24 @@ export class SinkWorker {
             format: this.config.format,
           });
         } catch (err) {
+          this.#m.error('render_failed');
           this.#deadLetter(row, `render ${this.config.format} failed: ${(err as Error).message}`);
         }
       }
-      if (skipped) this.#m.filtered.inc({ sink: name, reason: 'filtered' }, skipped);
+      this.#m.received(rows.length, bytesOf(pending));
+      this.#m.discarded('filtered', skipped);
       this.inFlight = true;
       let attempt = 0;
       while (pending.length) {
         try {
           await this.#writer!.write(pending);
           if (this.#abandoned) return; // accepted after stop() gave up: it replays after restart
-          this.#m.sent.inc({ sink: name }, pending.length);
+          this.#m.sent(pending.length, bytesOf(pending));
           pending = [];
           if (attempt) this.#setRetryState(0, null);
         } catch (err) {
           if (this.#abandoned) return;
-          this.#m.errors.inc({ sink: name });
+          this.#m.error('write_failed');
           let wait: number | undefined;
           if (err instanceof BatchError) {
             const next: SinkItem[] = [];
@@ -295,7 +296,8 @@ export class SinkWorker {
                 if (f.retryAfterMs !== undefined) wait = Math.max(wait ?? 0, f.retryAfterMs);
               }
             });
-            this.#m.sent.inc({ sink: name }, pending.length - err.failed.size);
+            const accepted = pending.filter((_, i) => !err.failed.has(i));
+            this.#m.sent(accepted.length, bytesOf(accepted));
             pending = next;
           } else if (err instanceof SinkError && err.action === 'dead_letter') {
             for (const item of pending) this.#deadLetter(item, err.message);

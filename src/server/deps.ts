@@ -31,7 +31,7 @@ export interface ApiDeps {
     /** The instance's shared SDK client, for commands (absent: each run makes its own). */
     client?(name: string): DarktraceClient | undefined;
   };
-  /** What /metrics reads and sets (the service's registry: src/service/metrics.ts). */
+  /** What /metrics reads and sets (the service's registry: src/metrics/index.ts). */
   metrics: { registry: Registry; storeSeq: Gauge; instanceUp: Gauge<'instance'> };
   /** The sinks' status (absent: no sink routes have anything to show). */
   deliverer?: { status(): SinkStatus[]; notify?(): void };

@@ -16,8 +16,8 @@ import {
 } from '../../src/commands/index.ts';
 import { DarktraceClient } from '../../src/darktrace/index.ts';
 import type { AiaIncidentEvent, ModelBreach } from '../../src/darktrace/types.ts';
+import { createMetrics } from '../../src/metrics/index.ts';
 import { buildApi } from '../../src/server/app.ts';
-import { createMetrics } from '../../src/service/metrics.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { runDtc } from '../helpers/dtc.ts';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessControl } from '../../src/auth/index.ts';
+import { createMetrics } from '../../src/metrics/index.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
-import { createMetrics } from '../../src/service/metrics.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { det, KEY } from '../store/helpers.ts';
 

@@ -14,10 +14,10 @@ import Provider from 'oidc-provider';
 import { Agent, fetch, type Response } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcLogin, type OidcSettings } from '../../src/auth/oidc.ts';
+import { createMetrics } from '../../src/metrics/index.ts';
 import { buildApi } from '../../src/server/app.ts';
 import { validateConfig } from '../../src/service/config.ts';
 import type { ServiceLogger } from '../../src/service/logger.ts';
-import { createMetrics } from '../../src/service/metrics.ts';
 import { type Service, startService } from '../../src/service/service.ts';
 import { makeTlsMaterial } from '../helpers/tls.ts';
 

@@ -91,7 +91,9 @@ describe('dtc start', () => {
     const health = await getJson(`${url}/healthz`);
     expect(health.status).toBe('ok');
     const metrics = await (await api(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/dtc_records_fetched_total\{instance="demo",stream="modelbreaches"\} \d+/);
+    expect(metrics).toMatch(
+      /dtc_component_received_events_total\{component_kind="source",component_type="darktrace",component_id="demo"\} [1-9]\d*/,
+    );
     const detail = await getJson(`${url}/api/detections/${found.items[0].seq}`);
     expect(detail.versions.length).toBeGreaterThanOrEqual(1);
     expect((await api(`${url}/api/detections?severity=9`)).status).toBe(400);

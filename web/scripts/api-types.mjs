@@ -4,8 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { createMetrics } from '../../dist/metrics/index.js';
 import { buildApi } from '../../dist/server/app.js';
-import { createMetrics } from '../../dist/service/metrics.js';
 
 const out = fileURLToPath(new URL('../src/api/schema.gen.ts', import.meta.url));
 // The routes read these only when a request arrives; registering them needs none of it.
