@@ -2,20 +2,40 @@
 // sink shares (after Vector's elasticsearch/retry.rs): 429 and 5xx retry, 401/403/404/408 retry too
 // (a fixed token or route makes them pass, and the offset must not skip past them), other 4xx mean
 // the destination will never take the item: it goes to the dead-letter table.
+import { z } from 'zod';
 import { retryAfterMs } from '../util/time.ts';
 import { type FailureAction, SinkError } from './types.ts';
 
-export interface RetryPolicy {
-  initialBackoffSeconds: number;
-  maxBackoffSeconds: number;
-  multiplier: number;
-}
+/** A sink's `retry:` (the config file's), with its defaults: the one place they are written. */
+export const retrySpec = z.strictObject({
+  initialBackoffSeconds: z
+    .number()
+    .min(0.01)
+    .max(3600)
+    .default(0.5)
+    .describe('first wait after a failure, s'),
+  maxBackoffSeconds: z
+    .number()
+    .min(0.01)
+    .max(86_400)
+    .default(30)
+    .describe('longest wait between attempts, s'),
+  multiplier: z
+    .number()
+    .min(1)
+    .max(10)
+    .default(2)
+    .describe('each wait is this times the one before, up to the max'),
+});
 
-export const DEFAULT_RETRY: RetryPolicy = {
-  initialBackoffSeconds: 0.5,
-  maxBackoffSeconds: 30,
-  multiplier: 2,
-};
+export type RetryPolicy = z.infer<typeof retrySpec>;
+
+export const DEFAULT_RETRY: RetryPolicy = retrySpec.parse({});
+
+/** Detections a sink reads and sends at a time (the config file's `batchSize`). */
+export const batchSizeSpec = z.number().int().min(1).max(10_000).default(500);
+
+export const DEFAULT_BATCH_SIZE: number = batchSizeSpec.parse(undefined);
 
 /** Wait before attempt `attempt` (1 = first retry): the exponential cap with ±50 % jitter. */
 export function backoffMs(p: RetryPolicy, attempt: number, random: () => number = Math.random): number {

@@ -9,23 +9,24 @@ import { startSyslogReceiver } from '../collect/syslog.ts';
 import { SINKS } from '../deliver/registry.ts';
 import { type OptionRow, optionRows } from '../util/spec.ts';
 
-export const SOURCES = [
-  {
-    type: 'darktrace',
-    /** Where the config file declares it. */
-    key: 'instances[]',
-    summary: "polls a Darktrace appliance's API: model breaches, AI Analyst, RESPOND, /EMAIL",
-    spec: instanceSpec,
-    create: (o: ConstructorParameters<typeof Collector>[0]) => new Collector(o),
-  },
-  {
-    type: 'syslog',
-    key: 'syslog',
-    summary: "receives Darktrace's syslog push (JSON, CEF, LEEF) over TCP, UDP and TLS",
-    spec: syslogSpec,
-    create: startSyslogReceiver,
-  },
-] as const;
+export const darktraceSource = {
+  type: 'darktrace',
+  /** Where the config file declares it. */
+  key: 'instances[]',
+  summary: "polls a Darktrace appliance's API: model breaches, AI Analyst, RESPOND, /EMAIL",
+  spec: instanceSpec,
+  create: (o: ConstructorParameters<typeof Collector>[0]) => new Collector(o),
+} as const;
+
+export const syslogSource = {
+  type: 'syslog',
+  key: 'syslog',
+  summary: "receives Darktrace's syslog push (JSON, CEF, LEEF) over TCP, UDP and TLS",
+  spec: syslogSpec,
+  create: startSyslogReceiver,
+} as const;
+
+export const SOURCES = [darktraceSource, syslogSource] as const;
 
 export { SINKS };
 

@@ -9,9 +9,12 @@ import { ROLES } from '../auth/roles.ts';
 import { caseConnectorSpec } from '../cases/spec.ts';
 import { instanceSpec } from '../collect/instance.ts';
 import { syslogSpec } from '../collect/listener.ts';
+import { windowsSpec } from '../collect/windows.ts';
 import { parseSink, SINKS } from '../deliver/registry.ts';
+import { batchSizeSpec, retrySpec } from '../deliver/retry.ts';
 import { FORMATS } from '../normalize/index.ts';
 import { FAMILIES } from '../normalize/model.ts';
+import { apiSpec } from '../server/spec.ts';
 import { fieldPath, httpUrl, issueLines, NAME, secret, secretKeys } from '../util/spec.ts';
 
 const url = httpUrl();
@@ -36,14 +39,8 @@ export const sinkSchema = z
           .optional(),
       })
       .default({}),
-    batchSize: z.number().int().min(1).max(10_000).default(500),
-    retry: z
-      .strictObject({
-        initialBackoffSeconds: z.number().min(0.01).max(3600).default(0.5),
-        maxBackoffSeconds: z.number().min(0.01).max(86_400).default(30),
-        multiplier: z.number().min(1).max(10).default(2),
-      })
-      .default({ initialBackoffSeconds: 0.5, maxBackoffSeconds: 30, multiplier: 2 }),
+    batchSize: batchSizeSpec,
+    retry: retrySpec.prefault({}),
   })
   // The URL and options against the sink type's own spec, each problem with its path.
   .superRefine((c, ctx) => {
@@ -112,46 +109,14 @@ export const oidcSchema = z
 
 export const configSchema = z.strictObject({
   dataDir: z.string().optional(),
-  api: z
-    .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65_535).default(8080),
-      /** Host header names the API answers to when it listens beyond loopback (DNS rebinding guard). */
-      allowedHosts: z.array(z.string().min(1).toLowerCase()).min(1).optional(),
-      /** HTTPS for the API (PEM files); required to listen beyond loopback unless insecureHttp. */
-      tls: z.strictObject({ keyFile: z.string(), certFile: z.string() }).optional(),
-      /** Accept plain HTTP beyond loopback (behind a TLS-terminating proxy, say). */
-      insecureHttp: z.boolean().default(false),
-      /** Requests a minute per identity. */
-      rateLimitPerMinute: z.number().int().min(1).default(1200),
-      /**
-       * Proxies whose X-Forwarded-For to believe (addresses or CIDRs), so throttles and limits see each
-       * client rather than the proxy. Empty: none.
-       */
-      trustProxy: z.array(z.string().min(1)).default([]),
-      /** The URL people reach the API at, when it differs from its address (a proxy in front). */
-      publicUrl: url.optional(),
-    })
-    .default({
-      host: '127.0.0.1',
-      port: 8080,
-      insecureHttp: false,
-      rateLimitPerMinute: 1200,
-      trustProxy: [],
-    }),
+  api: apiSpec.prefault({}),
   commands: z
     .strictObject({
       /** Items one multi-item command call may carry (acknowledge 2,000 IDs = 2,000 appliance calls). */
       maxItems: z.number().int().min(1).max(100_000).default(500),
     })
-    .default({ maxItems: 500 }),
-  collector: z
-    .strictObject({
-      overlapMinutes: z.number().min(0).default(10),
-      updateHorizonHours: z.number().min(0).default(24),
-      maxWindowMinutes: z.number().min(1).default(60),
-    })
-    .default({ overlapMinutes: 10, updateHorizonHours: 24, maxWindowMinutes: 60 }),
+    .prefault({}),
+  collector: windowsSpec.prefault({}),
   instances: z.array(instanceSpec).default([]),
   syslog: syslogSpec.optional(),
   sinks: z.array(sinkSchema).default([]),
@@ -167,7 +132,7 @@ export const configSchema = z.strictObject({
       maxMegabytes: z.number().min(0).max(1_000_000).default(100),
       excerptBytes: z.number().int().min(0).max(1_048_576).default(4096),
     })
-    .default({ maxAgeDays: 30, maxMegabytes: 100, excerptBytes: 4096 }),
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
