@@ -178,6 +178,8 @@ export interface DerivedFlag {
   description: string;
   default?: string;
   secret: boolean;
+  /** The field's own schema: what a parsed value is checked against. */
+  schema: z.ZodType;
   parse(text: string): unknown;
 }
 
@@ -206,6 +208,7 @@ export function flagsOf(schema: z.ZodType, prefix: string[] = []): DerivedFlag[]
         description: row.description,
         ...(row.default === undefined ? {} : { default: row.default }),
         secret: row.secret,
+        schema: v,
         parse: f.parse ?? (kind === 'number' ? number : kind === 'boolean' ? () => true : (t: string) => t),
       },
     ];

@@ -3,34 +3,56 @@ import { join } from 'node:path';
 import { defaultSinkName, parseSinkFlag } from '../../deliver/registry.ts';
 import type { SinkConfig } from '../../deliver/worker.ts';
 import { createLogger } from '../../service/logger.ts';
-import { DEMO_INSTANCE, startService } from '../../service/service.ts';
+import { type ApiPatch, DEMO_INSTANCE, type SyslogPatch, startService } from '../../service/service.ts';
+import { issueLines } from '../../util/spec.ts';
+import { START_SPEC_FLAGS } from '../start.ts';
 
+/** The flags as commander names them: the spec-derived ones (see ../start.ts) and the service's own. */
 export interface StartFlags {
   dataDir?: string;
-  port?: string;
-  host?: string;
   config?: string;
   demo: boolean;
-  syslogTcp?: string;
-  syslogUdp?: string;
-  syslogTls?: string;
-  syslogHost?: string;
-  tlsKey?: string;
-  tlsCert?: string;
-  insecureHttp?: boolean;
-  allowedHosts?: string;
   sink?: string[];
+  [specFlag: string]: string | boolean | string[] | undefined;
+}
+
+const camel = (flag: string) =>
+  flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The spec fields the flags set, `{ api: { port: 0 }, syslog: { tcpPort: 5514 } }`, each value
+ * parsed and checked against its field's schema, so a bad one is refused naming the flag.
+ */
+export function specSettings(flags: StartFlags): { api: ApiPatch; syslog: SyslogPatch } {
+  const out: Record<'api' | 'syslog', Record<string, unknown>> = { api: {}, syslog: {} };
+  for (const f of START_SPEC_FLAGS) {
+    const given = flags[camel(f.flag)];
+    if (given === undefined) continue;
+    let value: unknown;
+    try {
+      value = f.parse(String(given));
+    } catch (err) {
+      throw new Error(`${f.flag}: ${(err as Error).message}`);
+    }
+    const checked = f.schema.safeParse(value);
+    if (!checked.success)
+      throw new Error(
+        `${f.flag}: ${issueLines(checked.error.issues)
+          .join('; ')
+          .replace(/^\(top level\): /, '')}`,
+      );
+    let at = out[f.section];
+    for (const k of f.path.slice(0, -1)) {
+      at[k] ??= {};
+      at = at[k] as Record<string, unknown>;
+    }
+    at[f.path[f.path.length - 1]] = checked.data;
+  }
+  return out as { api: ApiPatch; syslog: SyslogPatch };
 }
 
 export async function runStart(flags: StartFlags): Promise<void> {
-  const portOf = (v: string | undefined, flag: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535)
-      throw new Error(`${flag} must be a port number, got "${v}"`);
-    return n;
-  };
-  const port = portOf(flags.port, '--port');
+  const settings = specSettings(flags);
   const taken = new Set<string>();
   const sinks: SinkConfig[] = (flags.sink ?? []).map((f) => {
     const { format, url } = parseSinkFlag(f);
@@ -41,27 +63,12 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const log = createLogger();
   const service = await startService({
     dataDir: flags.dataDir,
-    port,
-    host: flags.host,
     configFile: flags.config,
     demo: flags.demo,
     log,
     sinks,
-    tlsKeyFile: flags.tlsKey,
-    tlsCertFile: flags.tlsCert,
-    insecureHttp: flags.insecureHttp,
-    allowedHosts: flags.allowedHosts
-      ?.split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean),
-    syslog: {
-      tcpPort: portOf(flags.syslogTcp, '--syslog-tcp'),
-      udpPort: portOf(flags.syslogUdp, '--syslog-udp'),
-      tlsPort: portOf(flags.syslogTls, '--syslog-tls'),
-      host: flags.syslogHost,
-      tlsKeyFile: flags.tlsKey,
-      tlsCertFile: flags.tlsCert,
-    },
+    api: settings.api,
+    syslog: settings.syslog,
   });
   const lines = [
     `darktrace-hub is running`,
