@@ -3,8 +3,9 @@
 // three consecutive blocks form one incident group. Like breaches, events are rebuilt from their
 // index on demand; only changes (ack, pin, score, group, comments) and injected events are stored.
 import type { AiaBreachDevice, AiaComment, AiaGroup, AiaIncidentEvent, Device } from '../darktrace/types.ts';
-import { BLOCK, type BreachCore, EVENT_RATE, SALT, STORIES, type Timeline } from './breaches.ts';
+import { BLOCK, type BreachCore, EVENT_RATE, SALT, type Timeline } from './breaches.ts';
 import { h32, hexOf, u } from './prng.ts';
+import { STORIES } from './stories.ts';
 
 /** An odd multiplier and its inverse modulo 2^24 (Newton's iteration), to scatter block numbers. */
 const MIX = 0x9e3779;

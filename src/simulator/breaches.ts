@@ -8,6 +8,8 @@
 // template for the rest, which is several times faster than building objects and JSON.stringify.
 import type { BreachComment, Device, ModelBreach } from '../darktrace/types.ts';
 import { h32, u } from './prng.ts';
+import { STORIES } from './stories.ts';
+import { TECHNIQUES } from './world/model-templates.ts';
 import type { SimComponent, SimModel, World } from './world.ts';
 
 /** Breaches per AI Analyst block: block b covers keys [b*BLOCK, (b+1)*BLOCK). */
@@ -56,104 +58,6 @@ export interface BreachCore {
   extra?: Record<string, unknown>;
 }
 
-export interface Story {
-  title: string;
-  summariser: string;
-  tactics: string[];
-  phases: number[];
-  category: string;
-  models: string[];
-  saas?: boolean;
-  summary: string;
-}
-
-export const STORIES: Story[] = [
-  {
-    title: 'Possible SSL Command and Control',
-    summariser: 'BeaconSummary',
-    tactics: ['command-and-control'],
-    phases: [5],
-    category: 'critical',
-    models: ['SSL Beaconing', 'Beaconing Activity To External Rare', 'Sustained TCP Beaconing'],
-    summary:
-      'The device {device} was observed making repeated SSL connections to the rare external endpoint {endpoint}.\n\nThough this behaviour could be the result of legitimate software, it could also be a sign of command and control activity by malware.\n\nConsequently, if this activity was not expected, the security team may wish to investigate further.',
-  },
-  {
-    title: 'Possible HTTP Command and Control',
-    summariser: 'HttpC2Summary',
-    tactics: ['command-and-control'],
-    phases: [5],
-    category: 'critical',
-    models: ['HTTP Beaconing', 'New User Agent to IP', 'EXE from Rare External'],
-    summary:
-      'The device {device} was observed making HTTP requests to {endpoint} with an unusual user agent.\n\nThis may indicate command and control communication.',
-  },
-  {
-    title: 'Port Scanning',
-    summariser: 'ScanSummary',
-    tactics: ['discovery'],
-    phases: [4],
-    category: 'suspicious',
-    models: ['Network Scan', 'SMB Enumeration'],
-    summary:
-      'The device {device} was observed making connections to a wide range of internal ports and devices.\n\nThis could be an authorised scanner or a sign of reconnaissance by a compromised machine.',
-  },
-  {
-    title: 'Extensive Unusual SSH Connections',
-    summariser: 'AdminConnSummary',
-    tactics: ['lateral-movement'],
-    phases: [5],
-    category: 'critical',
-    models: ['Extensive Unusual SSH', 'Unusual Admin RDP'],
-    summary:
-      'The device {device} was observed making unusual internal SSH connections to a wide range of devices.\n\nThough this behaviour could be the result of legitimate remote access or administration, it could also be a sign of attempted lateral movement by a compromised machine.\n\nConsequently, if this activity was not expected, the security team may wish to investigate further.',
-  },
-  {
-    title: 'Unusual External Data Transfer',
-    summariser: 'ExfilSummary',
-    tactics: ['exfiltration'],
-    phases: [6],
-    category: 'suspicious',
-    models: ['Data Sent to Rare Domain', 'Uncommon 1 GiB', 'Unusual External Data Transfer'],
-    summary:
-      'The device {device} was observed transferring an unusually large volume of data to {endpoint}.\n\nIf this transfer was not expected, it could be a sign of data exfiltration.',
-  },
-  {
-    title: 'Possible Hijack of Office365 Account',
-    summariser: 'SaasHijackSummary',
-    tactics: ['privilege-escalation'],
-    phases: [3],
-    category: 'critical',
-    models: [
-      'User Added To Admin Group',
-      'Unusual External Source for SaaS',
-      'Multiple Unusual External Sources',
-    ],
-    saas: true,
-    summary:
-      'The SaaS actor {device} was observed making suspicious requests over a configured SaaS service.\n\nThough this behaviour could be the result of legitimate service usage or administration, it could also be a sign of this actor\u2019s account being hijacked by a malicious actor.',
-  },
-  {
-    title: 'Suspicious DNS Activity',
-    summariser: 'DnsSummary',
-    tactics: ['command-and-control'],
-    phases: [5],
-    category: 'suspicious',
-    models: ['DGA Beacon', 'Suspicious Domain', 'Watched Domain'],
-    summary: 'The device {device} was observed looking up unusual domains such as {endpoint}.',
-  },
-  {
-    title: 'Possible Encryption of Files over SMB',
-    summariser: 'RansomwareSummary',
-    tactics: ['impact'],
-    phases: [7],
-    category: 'critical',
-    models: ['Ransom or Offensive Words', 'SMB Enumeration'],
-    summary:
-      'The device {device} was observed writing files with unusual extensions and ransom terms to SMB shares.\n\nThis could be a sign of ransomware activity.',
-  },
-];
-
 export interface TimelineOptions {
   seed: number;
   t0: number;
@@ -180,33 +84,6 @@ export interface Overlay {
 }
 
 const js = (v: unknown): string => JSON.stringify(v);
-
-/** MITRE ATT&CK names of the techniques the generated models use. */
-const TECHNIQUES: Record<string, string> = {
-  T1071: 'Application Layer Protocol',
-  'T1071.001': 'Web Protocols',
-  'T1071.004': 'DNS',
-  T1573: 'Encrypted Channel',
-  T1095: 'Non-Application Layer Protocol',
-  T1105: 'Ingress Tool Transfer',
-  T1036: 'Masquerading',
-  T1041: 'Exfiltration Over C2 Channel',
-  'T1567.002': 'Exfiltration to Cloud Storage',
-  T1048: 'Exfiltration Over Alternative Protocol',
-  'T1568.002': 'Domain Generation Algorithms',
-  T1595: 'Active Scanning',
-  T1046: 'Network Service Discovery',
-  T1135: 'Network Share Discovery',
-  T1486: 'Data Encrypted for Impact',
-  'T1021.001': 'Remote Desktop Protocol',
-  'T1021.004': 'SSH',
-  'T1090.003': 'Multi-hop Proxy',
-  T1219: 'Remote Access Software',
-  'T1552.001': 'Credentials In Files',
-  'T1078.004': 'Cloud Accounts',
-  T1098: 'Account Manipulation',
-  T1078: 'Valid Accounts',
-};
 
 export class Timeline {
   readonly seed: number;
