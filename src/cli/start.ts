@@ -2,29 +2,7 @@
 // service (store, fastify, pollers, sinks) is loaded when the command runs. The API's and the syslog
 // listener's flags, their help and their defaults are derived from those components' specs.
 import { type Command, Option } from 'commander';
-import { syslogSpec } from '../collect/listener.ts';
-import { apiSpec } from '../server/spec.ts';
-import { type DerivedFlag, flagsOf } from '../util/spec.ts';
-import type { StartFlags } from './actions/start.ts';
-
-/** A spec field set by a `dtc start` flag: `api.port`, `syslog.tcpPort`, … */
-export interface StartSpecFlag extends DerivedFlag {
-  section: 'api' | 'syslog';
-}
-
-/**
- * Every flag derived from the specs. One flag may set a field of each (`--tls-key`: HTTPS for the API
- * and the syslog TLS listener's key). `syslog.defaultInstance` is a refused legacy key, not a setting.
- */
-export const START_SPEC_FLAGS: StartSpecFlag[] = [
-  ...flagsOf(apiSpec).map((f) => ({ ...f, section: 'api' as const })),
-  ...flagsOf(syslogSpec)
-    .filter((f) => f.path[0] !== 'defaultInstance')
-    .map((f) => ({ ...f, section: 'syslog' as const })),
-];
-
-/** The flags of `dtc start` that are no spec field: where the service lives and what it runs. */
-export const START_OWN_FLAGS = ['--data-dir', '--config', '--no-demo', '--sink'];
+import { START_SPEC_FLAGS, type StartFlags } from './start-flags.ts';
 
 export function registerStart(program: Command): void {
   const cmd = program

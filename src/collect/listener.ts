@@ -1,7 +1,7 @@
 // The syslog listener source's spec: ports, TLS files, trusted senders and limits, as the config file
 // (`syslog:`) and `dtc start` take them. Defaults are declared here once; src/collect/syslog.ts runs it.
 import { z } from 'zod';
-import { flag, NAME } from '../util/spec.ts';
+import { flag, NAME, tlsFiles } from '../util/spec.ts';
 import { parseSource } from './trust.ts';
 
 export const DEFAULT_MAX_CONNECTIONS = 1000;
@@ -34,17 +34,8 @@ export const syslogSpec = z.strictObject({
     'UDP port (one message per datagram)',
   ),
   tlsPort: flag(port.optional(), { flag: 'syslog-tls', arg: '<port>' }).describe('TLS port (needs tls)'),
-  tls: z
-    .strictObject({
-      // On the command line the API's --tls-key and --tls-cert serve the TLS listener too.
-      keyFile: flag(z.string(), { flag: 'tls-key', arg: '<file>' }).describe(
-        "the TLS listener's PEM private key file",
-      ),
-      certFile: flag(z.string(), { flag: 'tls-cert', arg: '<file>' }).describe(
-        "the TLS listener's PEM certificate file",
-      ),
-    })
-    .optional(),
+  // On the command line the API's --tls-key and --tls-cert serve the TLS listener too.
+  tls: tlsFiles('the syslog TLS listener').optional(),
   /**
    * Trusted senders: source address or CIDR → instance. Only their lines may update that instance's
    * detections; anyone else's are stored under `syslog:<hostname>` (see src/collect/trust.ts).

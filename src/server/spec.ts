@@ -1,7 +1,7 @@
 // The HTTP API's settings: the config file's `api:` and the `dtc start` flags, from this one spec
 // (each field's flag, help text and default are read from it; see src/cli/start.ts).
 import { z } from 'zod';
-import { flag, httpUrl } from '../util/spec.ts';
+import { flag, httpUrl, tlsFiles } from '../util/spec.ts';
 
 /** `a, b ,c` → ['a', 'b', 'c']: a list given as one flag. */
 export const commaList = (t: string) =>
@@ -21,16 +21,7 @@ export const apiSpec = z.strictObject({
   }).describe(
     'beyond loopback: the host names clients reach the API by, comma-separated (a DNS-rebinding guard)',
   ),
-  tls: z
-    .strictObject({
-      keyFile: flag(z.string(), { flag: 'tls-key', arg: '<file>' }).describe(
-        'PEM private key: HTTPS for the API (and the syslog TLS listener)',
-      ),
-      certFile: flag(z.string(), { flag: 'tls-cert', arg: '<file>' }).describe(
-        'PEM certificate: HTTPS for the API (and the syslog TLS listener)',
-      ),
-    })
-    .optional(),
+  tls: tlsFiles('HTTPS for the API (and the syslog TLS listener, from the command line)').optional(),
   insecureHttp: z
     .boolean()
     .default(false)

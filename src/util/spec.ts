@@ -170,6 +170,13 @@ export function flag<T extends z.ZodType>(schema: T, f: FlagSpec): T {
   return schema;
 }
 
+/** A PEM key and certificate pair (`--tls-key`, `--tls-cert` on the command line), for `what`. */
+export const tlsFiles = (what: string) =>
+  z.strictObject({
+    keyFile: flag(z.string(), { flag: 'tls-key', arg: '<file>' }).describe(`PEM private key file: ${what}`),
+    certFile: flag(z.string(), { flag: 'tls-cert', arg: '<file>' }).describe(`PEM certificate file: ${what}`),
+  });
+
 /** One command-line flag derived from a spec field (nested fields are flattened: `tls.caFile` → `--ca-file`). */
 export interface DerivedFlag {
   path: string[];
@@ -213,4 +220,48 @@ export function flagsOf(schema: z.ZodType, prefix: string[] = []): DerivedFlag[]
       },
     ];
   });
+}
+
+/** commander's attribute for a flag: `--poll-interval` → `pollInterval`. */
+export const flagAttribute = (flag: string) =>
+  flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The fields the given flags set, in the spec's shape (nested by path), each value parsed as its field
+ * says. A value that does not parse, or (with `check`) that its field's schema refuses, is refused
+ * naming the flag.
+ */
+export function valuesFromFlags(
+  flags: readonly DerivedFlag[],
+  given: Record<string, unknown>,
+  o: { check?: boolean } = {},
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of flags) {
+    const text = given[flagAttribute(f.flag)];
+    if (text === undefined) continue;
+    let value: unknown;
+    try {
+      value = f.parse(String(text));
+    } catch (err) {
+      throw new Error(`${f.flag}: ${(err as Error).message}`);
+    }
+    if (o.check) {
+      const r = f.schema.safeParse(value);
+      if (!r.success)
+        throw new Error(
+          `${f.flag}: ${issueLines(r.error.issues)
+            .join('; ')
+            .replace(/^\(top level\): /, '')}`,
+        );
+      value = r.data;
+    }
+    let at = out;
+    for (const k of f.path.slice(0, -1)) {
+      at[k] ??= {};
+      at = at[k] as Record<string, unknown>;
+    }
+    at[f.path[f.path.length - 1]] = value;
+  }
+  return out;
 }

@@ -4,7 +4,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { specSettings } from '../../src/cli/actions/start.ts';
-import { registerStart, START_OWN_FLAGS, START_SPEC_FLAGS } from '../../src/cli/start.ts';
+import { registerStart } from '../../src/cli/start.ts';
+import { START_OWN_FLAGS, START_SPEC_FLAGS } from '../../src/cli/start-flags.ts';
 import { syslogSpec } from '../../src/collect/listener.ts';
 import { apiSpec } from '../../src/server/spec.ts';
 import { optionRows } from '../../src/util/spec.ts';

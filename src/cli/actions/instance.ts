@@ -8,6 +8,7 @@ import { InstancePoller, STREAMS, type StreamSpec } from '../../collect/poller.t
 import { PreparePool } from '../../collect/prepare-pool.ts';
 import { DarktraceClient } from '../../darktrace/index.ts';
 import type { Store } from '../../store/index.ts';
+import { valuesFromFlags } from '../../util/spec.ts';
 import { parseTime } from '../../util/time.ts';
 import { type OutputFlags, outputFormat, printData } from '../output.ts';
 import { withStore } from '../store.ts';
@@ -45,24 +46,9 @@ const INSTANCE_COLUMNS = [
 const print = (f: OutputFlags, data: unknown, columns?: string[]) =>
   printData(data, outputFormat(f), { columns, empty: 'no instances yet (add one with dtc instance add)' });
 
-const attribute = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
 /** The instance fields the flags give, in the spec's shape (tls nested), each parsed as its spec says. */
 function patchFromFlags(f: InstanceFlags): Partial<InstanceConfig> {
-  const patch: Record<string, any> = {};
-  for (const d of INSTANCE_FLAGS) {
-    const text = f[attribute(d.flag)];
-    if (text === undefined) continue;
-    let value: unknown;
-    try {
-      value = d.parse(String(text));
-    } catch (err) {
-      throw new Error(`${d.flag}: ${(err as Error).message}`);
-    }
-    const [head, leaf] = d.path;
-    if (leaf) patch[head] = { ...patch[head], [leaf]: value };
-    else patch[head] = value;
-  }
+  const patch: Record<string, unknown> = valuesFromFlags(INSTANCE_FLAGS, f);
   if (f.disable || f.enable) patch.enabled = !f.disable;
   return patch;
 }

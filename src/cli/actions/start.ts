@@ -4,51 +4,21 @@ import { defaultSinkName, parseSinkFlag } from '../../deliver/registry.ts';
 import type { SinkConfig } from '../../deliver/worker.ts';
 import { createLogger } from '../../service/logger.ts';
 import { type ApiPatch, DEMO_INSTANCE, type SyslogPatch, startService } from '../../service/service.ts';
-import { issueLines } from '../../util/spec.ts';
-import { START_SPEC_FLAGS } from '../start.ts';
-
-/** The flags as commander names them: the spec-derived ones (see ../start.ts) and the service's own. */
-export interface StartFlags {
-  dataDir?: string;
-  config?: string;
-  demo: boolean;
-  sink?: string[];
-  [specFlag: string]: string | boolean | string[] | undefined;
-}
-
-const camel = (flag: string) =>
-  flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+import { valuesFromFlags } from '../../util/spec.ts';
+import { START_SPEC_FLAGS, type StartFlags } from '../start-flags.ts';
 
 /**
  * The spec fields the flags set, `{ api: { port: 0 }, syslog: { tcpPort: 5514 } }`, each value
  * parsed and checked against its field's schema, so a bad one is refused naming the flag.
  */
 export function specSettings(flags: StartFlags): { api: ApiPatch; syslog: SyslogPatch } {
-  const out: Record<'api' | 'syslog', Record<string, unknown>> = { api: {}, syslog: {} };
-  for (const f of START_SPEC_FLAGS) {
-    const given = flags[camel(f.flag)];
-    if (given === undefined) continue;
-    let value: unknown;
-    try {
-      value = f.parse(String(given));
-    } catch (err) {
-      throw new Error(`${f.flag}: ${(err as Error).message}`);
-    }
-    const checked = f.schema.safeParse(value);
-    if (!checked.success)
-      throw new Error(
-        `${f.flag}: ${issueLines(checked.error.issues)
-          .join('; ')
-          .replace(/^\(top level\): /, '')}`,
-      );
-    let at = out[f.section];
-    for (const k of f.path.slice(0, -1)) {
-      at[k] ??= {};
-      at = at[k] as Record<string, unknown>;
-    }
-    at[f.path[f.path.length - 1]] = checked.data;
-  }
-  return out as { api: ApiPatch; syslog: SyslogPatch };
+  const of = (section: 'api' | 'syslog') =>
+    valuesFromFlags(
+      START_SPEC_FLAGS.filter((f) => f.section === section),
+      flags,
+      { check: true },
+    );
+  return { api: of('api') as ApiPatch, syslog: of('syslog') as SyslogPatch };
 }
 
 export async function runStart(flags: StartFlags): Promise<void> {
