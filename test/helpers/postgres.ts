@@ -1,0 +1,42 @@
+// A database of its own for each test file, on the PostgreSQL server the machine runs (`.ci/run` makes sure
+// one is up). Without a server the tests that need one are skipped with one line saying how to provide
+// one; under CI=true a missing server fails the run instead, so CI always runs them.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** Where to create test databases: any role allowed to CREATE DATABASE. */
+export const PG_ADMIN_URL = process.env.DTC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database, or undefined (after saying why) when no server answers outside CI. */
+export async function testDatabase(label = 'dtc'): Promise<TestDatabase | undefined> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    const how =
+      `no PostgreSQL at ${PG_ADMIN_URL} (${(err as Error).message}): start one, or point DTC_TEST_PG_URL ` +
+      'at a role that may CREATE DATABASE (.ci/run installs and starts one)';
+    if (process.env.CI === 'true') throw new Error(`CI=true and ${how}`);
+    process.stderr.write(`skipped: the PostgreSQL tests (${how})\n`);
+    return undefined;
+  }
+  const name = `${label}_test_${randomBytes(4).toString('hex')}`;
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
