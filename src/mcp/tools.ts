@@ -186,7 +186,7 @@ export async function callTool(
     if (name === SEARCH_DETECTIONS) {
       const query = detectionQuery(args);
       const found = searchDetections(ctx.store, query);
-      const text = `${found.total} detection(s) match; ${found.items.length} from offset ${query.offset ?? 0}`;
+      const text = `${found.total}${found.totalCapped ? ' or more' : ''} detection(s) match; ${found.items.length} from offset ${query.offset ?? 0}`;
       return { content: [{ type: 'text', text }, json(found)], structuredContent: found };
     }
     if (name === GET_DETECTION) {

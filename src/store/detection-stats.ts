@@ -1,27 +1,13 @@
-// Aggregates over the detection heads for the console: the search's filters as one query builder (the
-// search, the histogram and the counts share it), detections over time by severity, and detections per
-// instance since a time. Functions over the store's Kysely handle and synchronous executor.
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+// Aggregates over the detection heads for the console: detections over time by severity (and the
+// search's totals without text), from the hourly counts where they can, and detections per instance
+// since a time. The heads a search selects come from ./search.ts. Functions over the store's Kysely handle and synchronous executor.
+import { type Kysely, sql } from 'kysely';
 import type { DetectionQuery } from './index.ts';
-import type { DB, DetectionHeadsTable } from './schema.ts';
-import { ftsMatch, ftsQuery, type SyncExecutor } from './sqlite.ts';
+import type { DB } from './schema.ts';
+import { CANDIDATE_CAP, type Heads, headsMatching, textPlan } from './search.ts';
+import type { SyncExecutor } from './sqlite.ts';
 
-type Heads = SelectQueryBuilder<DB & { h: DetectionHeadsTable }, 'h', object>;
-
-/** The heads a search's filters select (paging aside); undefined when its text can match nothing. */
-export function headsMatching(k: Kysely<DB>, q: DetectionQuery): Heads | undefined {
-  const match = q.q ? ftsQuery(q.q) : undefined;
-  if (q.q && !match) return undefined; // only punctuation: nothing can match
-  let base = k.selectFrom('detection_heads as h');
-  if (match) base = base.where(ftsMatch('h.seq', 'h.description_id', match));
-  if (q.instance !== undefined) base = base.where('h.instance', '=', q.instance);
-  if (q.family !== undefined) base = base.where('h.family', '=', q.family);
-  if (Number.isFinite(q.severity)) base = base.where('h.severity', '>=', q.severity!);
-  if (Number.isFinite(q.from)) base = base.where('h.event_time', '>=', q.from!);
-  if (Number.isFinite(q.to)) base = base.where('h.event_time', '<=', q.to!);
-  if (q.acknowledged !== undefined) base = base.where('h.acknowledged', '=', q.acknowledged ? 1 : 0);
-  return base;
-}
+export { headsMatching };
 
 /** Severities 0–5 (OCSF severity_id); a higher id (6, fatal) is counted as 5. */
 export const SEVERITY_COUNT = 6;
@@ -59,9 +45,13 @@ export const BUCKET_WIDTHS = [
   30 * DAY,
 ] as const;
 
-/** The smallest readable width that covers `spanMs` in at most `target` buckets (the widest if none does). */
+/**
+ * The smallest readable width that covers `spanMs` in at most `target` buckets (the widest if none does).
+ * A second over is forgiven: `from=2d` is resolved when the request is parsed, a few ms before the
+ * histogram reads the clock, and should still get hourly buckets, not 3-hour ones.
+ */
 export function bucketWidth(spanMs: number, target: number): number {
-  const want = Math.max(spanMs, 1) / Math.max(Math.trunc(target), 1);
+  const want = Math.max(spanMs - 1000, 1) / Math.max(Math.trunc(target), 1);
   return BUCKET_WIDTHS.find((w) => w >= want) ?? BUCKET_WIDTHS[BUCKET_WIDTHS.length - 1];
 }
 
@@ -161,12 +151,28 @@ export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats 
     );
   };
 
+  /** Heads stored with an event time in [lo, hi), whatever the filters: from the hourly counts. */
+  const headsIn = (lo: number, hi: number): number => {
+    let c = k.selectFrom('detection_counts as c');
+    if (Number.isFinite(lo)) c = c.where('c.hour', '>=', Math.floor(lo / HOUR));
+    if (Number.isFinite(hi)) c = c.where('c.hour', '<', Math.ceil(hi / HOUR));
+    return Number(x.first(c.select((eb) => eb.fn.sum<number>('c.n').as('n')))?.n ?? 0);
+  };
+
+  /**
+   * A text search's heads for counting every match in [lo, hi): from its rarest term's candidates
+   * when there are at most a quarter as many as heads in the range (a candidate costs a few times what
+   * a head read along the time index does), otherwise along the time index.
+   */
+  const textHeads = (q: DetectionQuery, lo: number, hi: number): Heads | undefined =>
+    textPlan(db, x, q, Math.max(CANDIDATE_CAP, Math.floor(headsIn(lo, hi) / 4)))?.base;
+
   /**
    * Matches in [lo, hi) by bucket and severity. Without text, whole hours come from the hourly counts
    * and only the partial hours at the edges from the heads; a text search counts its matches.
    */
   const counts = (q: DetectionQuery, lo: number, hi: number, start: number, bucketMs: number): Row[] => {
-    const base = headsMatching(db, q);
+    const base = q.q ? textHeads(q, lo, hi) : headsMatching(db, q);
     if (!base) return [];
     const loH = Number.isFinite(lo) ? Math.ceil(lo / HOUR) : -Infinity;
     const hiH = Number.isFinite(hi) ? Math.floor(hi / HOUR) : Infinity;
@@ -188,7 +194,7 @@ export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats 
   return {
     histogram(q, target = 60) {
       const now = Date.now();
-      const base = headsMatching(db, q);
+      const base = q.q ? textPlan(db, x, q)?.base : headsMatching(db, q);
       const from = Number.isFinite(q.from) ? q.from! : ((base && edge(base, 'asc')) ?? now - DAY);
       const to = Number.isFinite(q.to) ? q.to! + 1 : Math.max(now, ((base && edge(base, 'desc')) ?? 0) + 1);
       const bucketMs = bucketWidth(to - from, target);

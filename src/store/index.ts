@@ -14,11 +14,12 @@ import type { Compilable, Kysely, Selectable } from 'kysely';
 import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
 import { redactUrlText } from '../util/redact.ts';
 import { type CaseStore, type CaseTables, caseStore } from './cases.ts';
-import { type DetectionStats, detectionStats, headsMatching } from './detection-stats.ts';
+import { type DetectionStats, detectionStats } from './detection-stats.ts';
 import type { StoreHealth } from './errors.ts';
 import { type Identities, identities } from './identities.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import type { DB, DetectionsTable, InstancesTable } from './schema.ts';
+import { searchPage } from './search.ts';
 import {
   decryptSecret,
   encryptSecret,
@@ -272,7 +273,7 @@ export interface Store {
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
   appendDetections(batch: DetectionInput[]): AppendResult;
   /** Latest version of each key, newest event first. */
-  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number };
+  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number; totalCapped?: true };
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
   getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined;
   /** The log after `afterSeq`, in seq order: what a sink delivers next. */
@@ -656,9 +657,6 @@ const proxyAad = (name: string) => `dtc:instance:${name}:proxy_password`;
 const tokenFix = (name: string) =>
   `re-enter the token with \`dtc instance update ${name} --private-token ...\``;
 
-/** Values from a query string may be NaN; treat those as not given. */
-const finite = (v: number | undefined, otherwise: number) => (Number.isFinite(v) ? (v as number) : otherwise);
-
 const int = (v: unknown, what: string, min = 0): number => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new StoreError('invalid', `${what} must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
@@ -837,25 +835,16 @@ class SqliteStore implements Store {
     this.#descriptions.set(text, id);
   }
 
-  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number } {
-    const limit = Math.min(Math.max(Math.trunc(finite(q.limit, 50)), 0), 1000);
-    const offset = Math.max(Math.trunc(finite(q.offset, 0)), 0);
-    const base = headsMatching(this.#k, q);
-    if (!base) return { items: [], total: 0 };
-
-    const total = this.detectionStats.count(q);
-    if (!limit || offset >= total) return { items: [], total };
-    const rows = this.#x.all(
-      base
-        .innerJoin('detections as d', 'd.seq', 'h.seq')
-        .select(WITH_RAW)
-        .orderBy('h.event_time', 'desc')
-        .orderBy('h.seq', 'desc')
-        .limit(limit)
-        .offset(offset),
+  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number; totalCapped?: true } {
+    const { rows, ...total } = searchPage<DetectionDbRow>(
+      this.#k,
+      this.#x,
+      q,
+      WITH_RAW,
+      this.detectionStats.count,
     );
     const urlOf = this.#urls();
-    return { items: rows.map((r) => toDetection(r, { raw: false, urlOf })), total };
+    return { items: rows.map((r) => toDetection(r, { raw: false, urlOf })), ...total };
   }
 
   getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined {

@@ -283,6 +283,31 @@ const migrations: Record<string, Migration> = {
   },
   // Case-management connectors (src/cases/): detection ↔ case links, offsets, inbound cursors and events.
   '0011_cases': { up: createCaseTables },
+  // Text search (src/store/search.ts). A rare term starts from its matches: the heads whose description
+  // matches come from detection_heads_description (with their seq, so the index alone answers). A common
+  // word reads the heads along a time index and checks each one's seq and description: the time indexes
+  // now carry both, so that check needs no read of the row.
+  '0012_search_indexes': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createIndex('detection_heads_description')
+        .on('detection_heads')
+        .columns(['description_id', 'seq'])
+        .execute();
+      await db.schema.dropIndex('detection_heads_time_severity').execute();
+      await db.schema.dropIndex('detection_heads_instance_time_severity').execute();
+      await db.schema
+        .createIndex('detection_heads_time_text')
+        .on('detection_heads')
+        .columns(['event_time', 'severity', 'seq', 'description_id'])
+        .execute();
+      await db.schema
+        .createIndex('detection_heads_instance_time_text')
+        .on('detection_heads')
+        .columns(['instance', 'event_time', 'severity', 'seq', 'description_id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

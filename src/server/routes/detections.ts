@@ -61,7 +61,16 @@ const DetectionRow = Type.Object(
   { additionalProperties: true },
 );
 
-const Search = Type.Object({ items: Type.Array(DetectionRow), total: Type.Integer() });
+const Search = Type.Object({
+  items: Type.Array(DetectionRow),
+  total: Type.Integer({ description: 'how many match (at least this many when totalCapped)' }),
+  totalCapped: Type.Optional(
+    Type.Boolean({
+      description:
+        'present (true) when total is a lower bound: a text search with more matches stops counting at 10,000',
+    }),
+  ),
+});
 
 /** The histogram takes the search's filters (paging aside) and how many buckets to aim for. */
 const histogramParams: ParamSpec[] = [

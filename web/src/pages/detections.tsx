@@ -39,7 +39,11 @@ export function DetectionsPage() {
     initialPageParam: 0,
     getNextPageParam: (last, all) => {
       const loaded = all.reduce((n, p) => n + p.items.length, 0);
-      return loaded < last.total && last.items.length > 0 ? loaded : undefined;
+      // A capped total (a common word: "10,000+") is a lower bound: keep loading while pages come back full.
+      return (loaded < last.total || (last.totalCapped && last.items.length === PAGE)) &&
+        last.items.length > 0
+        ? loaded
+        : undefined;
     },
     // New detections arrive on the event stream (which refetches this search); poll only while it is down.
     refetchInterval: useFallbackPoll(15_000),
@@ -52,6 +56,7 @@ export function DetectionsPage() {
   });
   const rows = results.data?.pages.flatMap((p) => p.items) ?? [];
   const total = results.data?.pages[0]?.total ?? 0;
+  const capped = !!results.data?.pages[0]?.totalCapped;
 
   return (
     <>
@@ -68,12 +73,12 @@ export function DetectionsPage() {
         <p className="count" aria-live="polite">
           {results.isPending
             ? 'Searching…'
-            : `${total.toLocaleString('en')} detection${total === 1 ? '' : 's'}${total > rows.length ? `, ${rows.length.toLocaleString('en')} loaded` : ''}`}
+            : `${total.toLocaleString('en')}${capped ? '+' : ''} detection${total === 1 && !capped ? '' : 's'}${total > rows.length || capped ? `, ${rows.length.toLocaleString('en')} loaded` : ''}`}
         </p>
       )}
       <Results
         rows={rows}
-        total={total}
+        total={capped ? -1 : total}
         more={() => results.hasNextPage && !results.isFetchingNextPage && results.fetchNextPage()}
         resetKey={searchToUrl(search)}
       />
@@ -205,6 +210,7 @@ function TimeRange(props: { search: Search; onSearch: (s: Search) => void }) {
   );
 }
 
+/** `total` is -1 when unknown (a capped count): the table's row count is then unknown too. */
 function Results(props: { rows: DetectionRow[]; total: number; more: () => void; resetKey: string }) {
   const { rows } = props;
   const scroller = useRef<HTMLDivElement>(null);
@@ -239,7 +245,7 @@ function Results(props: { rows: DetectionRow[]; total: number; more: () => void;
   const after = v.getTotalSize() - (last?.end ?? 0);
   return (
     <div className="results" ref={scroller}>
-      <table aria-rowcount={props.total + 1} aria-label="Detections">
+      <table aria-rowcount={props.total < 0 ? -1 : props.total + 1} aria-label="Detections">
         <thead>
           <tr aria-rowindex={1}>
             <th scope="col" className="c-sev">

@@ -1,0 +1,123 @@
+// The search's two plans (src/store/search.ts) give the answers a plain scan would: a rare term (read
+// from its candidates) lists and counts every match; a common word (read along the time index) lists
+// the newest first and counts up to COUNT_CAP, saying so. Expected answers are computed here from the
+// rows as written, not by the store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { CANDIDATE_CAP, COUNT_CAP } from '../../src/store/search.ts';
+import { det, KEY } from './helpers.ts';
+
+const T0 = 1_700_000_000_000;
+const N = COUNT_CAP + 1500;
+// Each row matches `common` twice (title and description): the common-word plan is the one tested.
+if (2 * N <= CANDIDATE_CAP) throw new Error('N too small for the common-word plan');
+
+interface Written {
+  key: string;
+  t: number;
+  severity: number;
+  instance: string;
+  words: string;
+}
+
+describe('store: search plans over more than COUNT_CAP matches', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtc-search-plans-'));
+  let s: Store;
+  const written: Written[] = [];
+
+  beforeAll(async () => {
+    s = await openStore({ dataDir: dir, secretKey: KEY, env: {} });
+    const batch = [];
+    for (let i = 0; i < N; i++) {
+      // Event times out of seq order (as late breaches arrive), every 41st a rare host.
+      const time = T0 + ((i * 7919) % N) * 1000;
+      const rare = i % 41 === 0;
+      const severity = (i % 5) + 1;
+      const instance = i % 3 ? 'prod' : 'lab';
+      const host = rare ? `rare-host-${i}` : `ws-${i}`;
+      batch.push(
+        det(String(i + 1), 'a', {
+          title: i % 2 ? 'Common Beacon Activity' : 'Common Scan Activity',
+          // In title and description both: a common word has twice N candidates, past CANDIDATE_CAP.
+          description: 'Common activity of a device',
+          hostnames: [host],
+          eventTime: time,
+          severity,
+          instance,
+        }),
+      );
+      written.push({
+        key: `${instance}/model_breach/${i + 1}`,
+        t: time,
+        severity,
+        instance,
+        words: `${i % 2 ? 'beacon' : 'scan'} ${host}`,
+      });
+    }
+    s.appendDetections(batch);
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** What a search should find, newest event first (ties: the later seq, i.e. the later write). */
+  const expected = (keep: (w: Written) => boolean) =>
+    written
+      .map((w, seq) => ({ ...w, seq }))
+      .filter(keep)
+      .sort((a, b) => b.t - a.t || b.seq - a.seq)
+      .map((w) => w.key);
+  const keys = (r: { items: { key: string }[] }) => r.items.map((i) => i.key);
+
+  it('lists and counts every match of a rare term, with filters and a second term', () => {
+    const rare = (w: Written) => w.words.includes('rare-host');
+    const r = s.searchDetections({ q: 'rare-host', limit: 1000 });
+    expect(r.totalCapped).toBeUndefined();
+    expect(r.total).toBe(expected(rare).length);
+    expect(keys(r)).toEqual(expected(rare));
+
+    const f = s.searchDetections({ q: 'rare-host scan', severity: 3, instance: 'prod', limit: 1000 });
+    const want = expected(
+      (w) => rare(w) && w.words.startsWith('scan') && w.severity >= 3 && w.instance === 'prod',
+    );
+    expect(want.length).toBeGreaterThan(0);
+    expect(f.total).toBe(want.length);
+    expect(keys(f)).toEqual(want);
+    expect(keys(s.searchDetections({ q: 'rare-host', limit: 10, offset: 20 }))).toEqual(
+      expected(rare).slice(20, 30),
+    );
+  });
+
+  it('lists a common word newest first and counts it up to the cap, saying the total is a lower bound', () => {
+    const all = expected(() => true);
+    const r = s.searchDetections({ q: 'common', limit: 100 });
+    expect(r).toMatchObject({ total: COUNT_CAP, totalCapped: true });
+    expect(keys(r)).toEqual(all.slice(0, 100));
+    // Pages past the cap still come, in order.
+    const deep = s.searchDetections({ q: 'activity', limit: 50, offset: COUNT_CAP + 100 });
+    expect(deep.totalCapped).toBe(true);
+    expect(keys(deep)).toEqual(all.slice(COUNT_CAP + 100, COUNT_CAP + 150));
+    // A common word whose matches, filtered, stay under the cap is counted exactly.
+    const critical = expected((w) => w.severity === 5);
+    const b = s.searchDetections({ q: 'common', severity: 5, limit: 1000 });
+    expect(b.totalCapped).toBeUndefined();
+    expect(b.total).toBe(critical.length);
+    expect(keys(b)).toEqual(critical.slice(0, 1000));
+  });
+
+  it('charts what both plans find: the histogram counts every match', () => {
+    const sum = (h: { buckets: { counts: number[] }[] }) =>
+      h.buckets.reduce((n, x) => n + x.counts.reduce((a, c) => a + c, 0), 0);
+    expect(sum(s.detectionStats.histogram({ q: 'rare-host' }))).toBe(
+      expected((w) => w.words.includes('rare-host')).length,
+    );
+    expect(sum(s.detectionStats.histogram({ q: 'common' }))).toBe(N);
+    expect(sum(s.detectionStats.histogram({ q: 'scan', instance: 'lab' }))).toBe(
+      expected((w) => w.words.startsWith('scan') && w.instance === 'lab').length,
+    );
+  });
+});
