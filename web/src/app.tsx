@@ -10,6 +10,7 @@ import { startLive, useLive } from './live.ts';
 import { CommandsPage } from './pages/commands.tsx';
 import { DetectionPage } from './pages/detection.tsx';
 import { DetectionsPage } from './pages/detections.tsx';
+import { DevicesPage } from './pages/devices.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { InstancesPage } from './pages/instances.tsx';
 import { SignIn } from './pages/signin.tsx';
@@ -76,7 +77,9 @@ function Shell() {
         ? 'incidents'
         : path.startsWith('/commands')
           ? 'commands'
-          : 'instances';
+          : path.startsWith('/devices')
+            ? 'devices'
+            : 'instances';
   const link = (to: string, label: string, current: boolean) => (
     <a
       href={to}
@@ -104,6 +107,7 @@ function Shell() {
           {link('/incidents', 'Incidents', page === 'incidents')}
           {link('/commands', 'Commands', page === 'commands')}
           {link('/sinks', 'Sinks', page === 'sinks')}
+          {link('/devices', 'Devices', page === 'devices')}
         </nav>
         <span className="spacer" />
         <span
@@ -141,6 +145,7 @@ function Shell() {
         {page === 'incidents' && <IncidentsPage />}
         {page === 'commands' && <CommandsPage />}
         {page === 'sinks' && <SinksPage />}
+        {page === 'devices' && <DevicesPage />}
       </main>
       <dialog ref={help} className="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard</h2>
