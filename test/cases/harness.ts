@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, expect } from 'vitest';
 import { CaseConnector, CaseConnectors } from '../../src/cases/connector.ts';
 import type { SimUser, Webhooks } from '../../src/cases/simulators/common.ts';
@@ -168,7 +169,8 @@ export async function webhookLab<S extends WebhookSim>(
     ...o.declare,
   }) as never;
   const name = (config as { name: string }).name;
-  const cases = new CaseConnectors(dt.store, [config], { log });
+  const registry = new Registry();
+  const cases = new CaseConnectors(dt.store, [config], { log, registry });
   const c = cases.get(name)!;
   const hooks = await webhookServer(cases);
   cleanups.push(
@@ -190,7 +192,7 @@ export async function webhookLab<S extends WebhookSim>(
     await sim.webhooks.flush();
     return { status: r.status, body: text ? JSON.parse(text) : undefined };
   };
-  return { dt, sim, config, name, cases, c, hooks, lines, log, as };
+  return { dt, sim, config, name, cases, c, hooks, lines, log, as, registry };
 }
 
 /**

@@ -53,7 +53,7 @@ const lab = async (apiVersion: 2 | 3) =>
 
 describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simulator)', (v) => {
   it('round-trips a breach and an issue by webhook and poll, refusing bad signatures', async () => {
-    const { dt, sim: jira, config, cases, c, hooks, lines, as } = await lab(v);
+    const { dt, sim: jira, config, cases, c, hooks, lines, as, registry } = await lab(v);
     const body = (text: string) => (v === 3 ? adfText : (x: unknown) => x)(text);
 
     expect(await c.system.test()).toBe(
@@ -156,6 +156,39 @@ describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simul
     const commentsB = jira.issue(keyB)!.comments.length;
     await c.pass();
     expect(jira.issue(keyB)!.comments).toHaveLength(commentsB);
+
+    // What GET /api/cases and the metrics say of it all.
+    expect(await hooks.status()).toEqual([
+      expect.objectContaining({
+        name: 'soc-jira',
+        type: 'jira',
+        lag: 0,
+        cases: 2,
+        links: { open: 2, gone: 0 },
+        goneCases: [],
+        lastError: null,
+        config: expect.objectContaining({ token: 'redacted', webhookSecret: 'redacted' }),
+        inbound: expect.objectContaining({
+          webhook: true,
+          lastPollError: null,
+          recent: expect.arrayContaining([
+            expect.objectContaining({ caseId: keyB, kind: 'reopened', via: 'poll', outcome: 'applied' }),
+            expect.objectContaining({ caseId: keyB, kind: 'comment', via: 'webhook', outcome: 'applied' }),
+          ]),
+        }),
+      }),
+    ]);
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('dtc_case_opened_total{connector="soc-jira"} 2');
+    expect(metrics).toContain('dtc_case_links{connector="soc-jira",status="open"} 2');
+    expect(metrics).toContain('dtc_case_lag{connector="soc-jira"} 0');
+    expect(metrics).toContain(
+      'dtc_case_inbound_changes_total{connector="soc-jira",kind="comment",outcome="applied"} 2',
+    );
+    // Our own comments, read back by the webhook and the poll, are counted and never carried.
+    expect(metrics).toMatch(
+      /dtc_case_inbound_changes_total\{connector="soc-jira",kind="comment",outcome="own"\} [1-9]/,
+    );
 
     // A restart and a replay from offset 0 open no second issue; nor does a crash before the link was stored.
     await cases.stop();
