@@ -1,15 +1,18 @@
-// The Devices page in a real browser: Debian's Chromium driven by playwright-core over a real `dtc start`
-// (its embedded demo appliance) with a second simulated appliance (`lab`, 300 devices) added through the
-// API. The page lists the devices of the chosen instances with the asset columns, narrows them with the
-// filter, keeps its choices in the URL, and downloads the same devices as CSV and JSON Lines through
-// GET /api/assets; axe-core finds nothing serious in either theme. Nothing of the API is stubbed.
+// The Devices and Cases pages in a real browser: Debian's Chromium driven by playwright-core over a real
+// `dtc start` (its embedded demo appliance, and a Jira connector declared in a config file against the
+// Jira simulator) with a second simulated appliance (`lab`, 300 devices) added through the API. Devices
+// lists the devices of the chosen instances with the asset columns, narrows them with the filter, keeps
+// its choices in the URL, and downloads the same devices as CSV and JSON Lines through GET /api/assets.
+// Cases shows the connector's open cases and an analyst's comment carried to Darktrace by the poll.
+// axe-core finds nothing serious in either theme. Nothing of the API is stubbed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASSET_COLUMNS } from '../../src/assets/inventory.ts';
+import { type JiraSimulator, startJiraSimulator } from '../../src/cases/simulators/jira.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { repoRoot } from '../helpers/fixtures.ts';
 import { program } from '../helpers/programs.ts';
@@ -22,6 +25,8 @@ const LAB_DEVICES = 300;
 
 let dtc: ChildProcess | undefined;
 let sim: Simulator | undefined;
+let jira: JiraSimulator | undefined;
+const ALICE = { login: 'alice@example.com', secret: 'jira-token-alice', displayName: 'Alice' };
 let browser: Browser | undefined;
 let url = '';
 let adminPassword = '';
@@ -47,7 +52,7 @@ const asAdmin = (path: string, init: RequestInit = {}) =>
 
 const axeSource = readFileSync(join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 /** axe-core's serious and critical violations on the page as it is, in each theme, in words. */
-async function axeInBothThemes(page: Page): Promise<string[]> {
+async function axeInBothThemes(page: Page, name = 'devices'): Promise<string[]> {
   const found: string[] = [];
   for (const theme of THEMES) {
     await page.emulateMedia({ colorScheme: theme });
@@ -67,7 +72,7 @@ async function axeInBothThemes(page: Page): Promise<string[]> {
     for (const v of violations)
       if (v.impact === 'serious' || v.impact === 'critical')
         found.push(`${theme}: ${v.id} (${v.impact}): ${v.help} at ${v.where.join(', ')}`);
-    await page.screenshot({ path: join(OUT, `devices-${theme}.png`), fullPage: true });
+    await page.screenshot({ path: join(OUT, `${name}-${theme}.png`), fullPage: true });
   }
   return found;
 }
@@ -95,11 +100,31 @@ describe.skipIf(!browserPath)('the Devices page in Chromium', () => {
       history: { count: 5, days: 1 },
       ratePerMinute: 0,
     });
+    jira = await startJiraSimulator({
+      users: [{ login: 'dtc@example.com', secret: 'jira-token-dtc', displayName: 'hub' }, ALICE],
+      project: { key: 'SOC', name: 'SOC' },
+    });
     const dataDir = mkdtempSync(join(tmpdir(), 'dtc-devices-'));
-    dtc = spawn('node', ['bin/dtc.js', 'start', '--port', '0', '--data-dir', dataDir], {
+    const config = join(dataDir, 'dtc.yaml');
+    writeFileSync(
+      config,
+      [
+        'cases:',
+        '  - name: soc-jira',
+        '    type: jira',
+        `    url: ${jira.url}`,
+        '    user: dtc@example.com',
+        '    token: ${JIRA_TOKEN}',
+        '    project: SOC',
+        '    pollIntervalSeconds: 1',
+        '    filter: { families: [model_breach] }',
+        '',
+      ].join('\n'),
+    );
+    dtc = spawn('node', ['bin/dtc.js', 'start', '--port', '0', '--data-dir', dataDir, '--config', config], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: 'true' },
+      env: { ...process.env, CI: 'true', JIRA_TOKEN: 'jira-token-dtc' },
     });
     let err = '';
     dtc.stderr!.on('data', (d) => {
@@ -126,6 +151,7 @@ describe.skipIf(!browserPath)('the Devices page in Chromium', () => {
     await browser?.close();
     dtc?.kill('SIGTERM');
     await sim?.close();
+    await jira?.close();
   });
 
   it('lists, filters and exports the devices of the chosen instances', async () => {
@@ -234,6 +260,53 @@ describe.skipIf(!browserPath)('the Devices page in Chromium', () => {
     await expect.poll(() => countText(page)).toBe(`${LAB_DEVICES} of ${LAB_DEVICES} devices`);
 
     expect(await axeInBothThemes(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await ctx.close();
+  }, 120_000);
+
+  it('shows the case connectors, their cases, and what an analyst did in one', async () => {
+    // The demo's model breaches open issues in Jira.
+    await waitFor(() => (jira!.issues().length >= 2 ? true : undefined));
+    const issue = jira!.issues()[0];
+    const r = await fetch(`${jira!.url}/rest/api/2/issue/${issue.key}/comment`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${ALICE.login}:${ALICE.secret}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ body: 'Looked at it: the backup server.' }),
+    });
+    expect(r.status).toBe(201);
+
+    const ctx = await browser!.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(`${url}/cases`);
+    await page.getByLabel('User').fill('admin');
+    await page.getByLabel('Password').fill(adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    const row = page.locator('tr[data-connector="soc-jira"]');
+    await expect
+      .poll(async () => Number(await row.locator('td.open').textContent()))
+      .toBeGreaterThanOrEqual(2);
+    expect(await row.locator('td.gone').textContent()).toBe('0');
+    expect(await row.locator('td').nth(0).textContent()).toBe('jira (a case per detection)');
+    // Alice's comment, read by the poll, carried to Darktrace on the breach of that issue.
+    const change = page.locator('.case-changes li').filter({ hasText: issue.key });
+    await expect
+      .poll(() => change.first().textContent(), { timeout: 30_000 })
+      .toMatch(
+        new RegExp(
+          `soc-jira: alice@example.com comment in case ${issue.key} \\(by poll\\) → applied in Darktrace: 1 done, 0 failed`,
+        ),
+      );
+    const status = await (await asAdmin('/api/cases')).json();
+    expect(status[0]).toMatchObject({ name: 'soc-jira', lastError: null, config: { token: 'redacted' } });
+    expect(await axeInBothThemes(page, 'cases')).toEqual([]);
     expect(problems).toEqual([]);
     await ctx.close();
   }, 120_000);

@@ -254,6 +254,7 @@ const samples: Record<string, Sample> = {
   'DELETE /mcp': { request: () => json('DELETE', '/mcp'), ok: 405 },
   'GET /api/cases': { request: () => json('GET', '/api/cases'), ok: 200 },
   'GET /devices': { request: () => json('GET', '/devices'), ok: 200 },
+  'GET /cases': { request: () => json('GET', '/cases'), ok: 200 },
   // Public: the shared secret's signature admits it (test/cases/ refuses a wrong one end to end).
   'POST /api/cases/:name/webhook': {
     request: () => ({
@@ -313,6 +314,7 @@ const expectedAccess: Record<string, string> = {
   'POST /api/cases/:name/webhook': 'public',
   'GET /api/cases': 'viewer',
   'GET /devices': 'public',
+  'GET /cases': 'public',
 };
 
 describe('access control, generated from the route table', () => {

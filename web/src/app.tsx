@@ -7,6 +7,7 @@ import { installKeyboard } from './keyboard.ts';
 import { KEYS } from './lib/keys.ts';
 import { keyFromPath } from './lib/search.ts';
 import { startLive, useLive } from './live.ts';
+import { CasesPage } from './pages/cases.tsx';
 import { CommandsPage } from './pages/commands.tsx';
 import { DetectionPage } from './pages/detection.tsx';
 import { DetectionsPage } from './pages/detections.tsx';
@@ -79,7 +80,9 @@ function Shell() {
           ? 'commands'
           : path.startsWith('/devices')
             ? 'devices'
-            : 'instances';
+            : path.startsWith('/cases')
+              ? 'cases'
+              : 'instances';
   const link = (to: string, label: string, current: boolean) => (
     <a
       href={to}
@@ -108,6 +111,7 @@ function Shell() {
           {link('/commands', 'Commands', page === 'commands')}
           {link('/sinks', 'Sinks', page === 'sinks')}
           {link('/devices', 'Devices', page === 'devices')}
+          {link('/cases', 'Cases', page === 'cases')}
         </nav>
         <span className="spacer" />
         <span
@@ -146,6 +150,7 @@ function Shell() {
         {page === 'commands' && <CommandsPage />}
         {page === 'sinks' && <SinksPage />}
         {page === 'devices' && <DevicesPage />}
+        {page === 'cases' && <CasesPage />}
       </main>
       <dialog ref={help} className="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard</h2>
