@@ -257,14 +257,21 @@ export class CaseConnector {
     if (shared?.status === 'gone' && this.config.onCaseGone === 'stop') return;
     if (shared?.status === 'open') {
       const severity = d.severity > shared.severity ? d.severity : undefined;
-      await this.system.update(shared.caseId, {
-        comment: groupEventComment(d, this.#publicUrlOf() || undefined),
-        severity,
-      });
-      links.set({ ...shared, detectionKey: row.key, ...state });
-      this.#metrics?.updated.inc({ connector: name });
-      this.#log.info(`case[${name}]: added ${row.key} to case ${shared.caseId} (incident ${group})`);
-      return;
+      try {
+        await this.system.update(shared.caseId, {
+          comment: groupEventComment(d, this.#publicUrlOf() || undefined),
+          severity,
+        });
+        links.set({ ...shared, detectionKey: row.key, ...state });
+        this.#metrics?.updated.inc({ connector: name });
+        this.#log.info(`case[${name}]: added ${row.key} to case ${shared.caseId} (incident ${group})`);
+        return;
+      } catch (err) {
+        if (!(await this.#isGone(err))) throw err;
+        this.#gone(shared.caseId, err as CaseError);
+        if (this.config.onCaseGone === 'stop') return;
+        // onCaseGone: reopen: the incident gets a new case below
+      }
     }
     // A crash between opening a case and storing its link left a case carrying this key: adopt it.
     // The connector's name is in the key: two connectors on one system never take each other's cases.

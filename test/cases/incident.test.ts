@@ -59,5 +59,19 @@ describe('one case per AI Analyst incident group', () => {
     for (const id of [e1.id, e2.id])
       expect(dt.store.getDetection(`lab/ai_analyst/${id}`)!.acknowledged).toBe(true);
     expect(dt.store.getDetection(`lab/ai_analyst/${other.id}`)!.acknowledged).toBe(false);
+
+    // The group's issue deleted in Jira: the group's next event finds it gone, says so once, opens none.
+    expect((await as(dtc, 'DELETE', `issue/${issue.key}`)).status).toBe(204);
+    const before = jira.issues().length;
+    const e3 = dt.sim.injectAiaEvent({ currentGroup: 'gshared1', aiaScore: 99 });
+    await dt.poll();
+    await c.pass();
+    expect(jira.issues()).toHaveLength(before);
+    expect(dt.store.cases.links.get('incidents', `lab/ai_analyst/${e3.id}`)).toBeUndefined();
+    expect(c.status()).toMatchObject({
+      lastError: null,
+      lag: 0,
+      goneCases: expect.arrayContaining([expect.objectContaining({ caseId: issue.key })]),
+    });
   });
 });
