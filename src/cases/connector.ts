@@ -4,6 +4,8 @@
 // layer, audited as `case:<connector>:<case user>`. The detection ↔ case links are stored, so a restart
 // or a replay updates a case instead of opening another; changes made by the connector's own case user
 // are never carried back, and each inbound change is applied once.
+
+import type { Registry } from 'prom-client';
 import { findCommand } from '../commands/catalog.ts';
 import { runOnInstance } from '../commands/on-instance.ts';
 import type { ItemResult } from '../commands/run.ts';
@@ -14,6 +16,7 @@ import { StoreIoError } from '../store/errors.ts';
 import type { DetectionRow, Store } from '../store/index.ts';
 import { scrubSecrets } from '../util/redact.ts';
 import { caseUpdate, groupEventComment, newCase } from './content.ts';
+import { type CaseMetrics, caseMetrics } from './metrics.ts';
 import { caseSystemModule } from './registry.ts';
 import { type CaseConnectorConfig, type CaseFilter, publicCaseConfig, secretValues } from './spec.ts';
 import { type CaseChange, CaseError, type CaseSystem } from './types.ts';
@@ -24,6 +27,24 @@ export interface CaseConnectorDeps {
   publicUrl?: string | (() => string | undefined);
   /** Items one command call may carry (config commands.maxItems). */
   maxItems?: number;
+  /** The service's Prometheus registry: the connectors' metrics go there (src/cases/metrics.ts). */
+  registry?: Registry;
+  /** Set by CaseConnectors from `registry`. */
+  metrics?: CaseMetrics;
+}
+
+/** An inbound change as the status shows it. */
+export interface RecentInbound {
+  at: number;
+  id: string;
+  caseId: string;
+  kind: CaseChange['kind'];
+  author: string;
+  outcome: InboundResult['outcome'] | 'failed';
+  via: 'webhook' | 'poll';
+  ok: number;
+  failed: number;
+  error?: string;
 }
 
 /** What one inbound change did in Darktrace. */
@@ -38,6 +59,8 @@ export interface InboundResult {
 type Canonical = Omit<Detection, 'raw'>;
 
 const IDLE_MS = 500;
+/** Inbound changes the status remembers (in memory: what an operator checks right after a test). */
+const RECENT = 20;
 /** Inbound events older than this are forgotten: no poll looks back that far. */
 const EVENT_MEMORY_MS = 30 * 86_400_000;
 
@@ -68,6 +91,8 @@ export class CaseConnector {
   /** Inbound changes are applied one at a time, whether a webhook or the poll brought them. */
   #inbound: Promise<unknown> = Promise.resolve();
   #lastPoll: { at: number; error: string | null } | null = null;
+  readonly #metrics?: CaseMetrics;
+  readonly #recent: RecentInbound[] = [];
 
   constructor(store: Store, config: CaseConnectorConfig, deps: CaseConnectorDeps, system?: CaseSystem) {
     this.config = config;
@@ -78,6 +103,7 @@ export class CaseConnector {
       config.publicUrl ?? (typeof fallback === 'function' ? fallback() : fallback) ?? undefined;
     this.#maxItems = deps.maxItems;
     this.#secrets = secretValues(config);
+    this.#metrics = deps.metrics;
     this.system = system ?? caseSystemModule(config.type).create(config, { name: config.name });
   }
 
@@ -139,6 +165,7 @@ export class CaseConnector {
             `case[${this.name}]: ${what} failed (attempt ${attempt}), retrying in ${wait} ms: ${msg}`,
           );
         if (!(err instanceof StoreIoError)) this.#recordError(msg);
+        this.#metrics?.errors.inc({ connector: this.name, direction: what });
         await this.#sleep(what === 'inbound' ? Math.max(wait, idleMs) : wait, what);
       }
     }
@@ -198,29 +225,71 @@ export class CaseConnector {
     const links = this.#store.cases.links;
     const state = { acknowledged: d.state.acknowledged, severity: d.severity };
     const link = links.get(name, row.key);
-    if (link) {
+    if (link?.status === 'gone' && this.config.onCaseGone === 'stop') return;
+    if (link?.status === 'open') {
       const u = caseUpdate(d, link, { resolveOnAcknowledge: this.config.resolveOnAcknowledge });
       if (!u) return;
-      await this.system.update(link.caseId, u);
+      try {
+        await this.system.update(link.caseId, u);
+      } catch (err) {
+        if (!(await this.#isGone(err))) throw err;
+        this.#gone(link.caseId, err as CaseError);
+        if (this.config.onCaseGone === 'stop' || d.state.acknowledged) return;
+        return this.#open(row, d, state); // onCaseGone: reopen, with what the detection says now
+      }
       links.setState(name, row.key, state);
+      this.#metrics?.updated.inc({ connector: name });
       this.#log.info(`case[${name}]: updated case ${link.caseId} for ${row.key} v${row.version}`);
       return;
     }
     // A detection acknowledged before any case existed needs no case.
     if (d.state.acknowledged) return;
+    await this.#open(row, d, state);
+  }
+
+  /** Opens (or joins, or adopts) the case of a detection that has no open link. */
+  async #open(row: DetectionRow, d: Canonical, state: { acknowledged: boolean; severity: number }) {
+    const name = this.name;
+    const links = this.#store.cases.links;
     const { subject, group } = this.#subject(row, d);
     const shared = subject === row.key ? undefined : links.bySubject(name, subject);
-    if (shared) {
+    // The incident's case is gone: its later events follow the same choice as its first.
+    if (shared?.status === 'gone' && this.config.onCaseGone === 'stop') return;
+    if (shared?.status === 'open') {
       const severity = d.severity > shared.severity ? d.severity : undefined;
-      await this.system.update(shared.caseId, {
-        comment: groupEventComment(d, this.#publicUrlOf() || undefined),
-        severity,
+      try {
+        await this.system.update(shared.caseId, {
+          comment: groupEventComment(d, this.#publicUrlOf() || undefined),
+          severity,
+        });
+        links.set({ ...shared, detectionKey: row.key, ...state });
+        this.#metrics?.updated.inc({ connector: name });
+        this.#log.info(`case[${name}]: added ${row.key} to case ${shared.caseId} (incident ${group})`);
+        return;
+      } catch (err) {
+        if (!(await this.#isGone(err))) throw err;
+        this.#gone(shared.caseId, err as CaseError);
+        if (this.config.onCaseGone === 'stop') return;
+        // onCaseGone: reopen: the incident gets a new case below
+      }
+    }
+    // A crash between opening a case and storing its link left a case carrying this key: adopt it.
+    // The connector's name is in the key: two connectors on one system never take each other's cases.
+    const key = `${name}:${subject}`;
+    const found = await this.system.find(key);
+    if (found && !links.byCase(name, found.id).some((l) => l.status === 'gone')) {
+      links.set({
+        connector: name,
+        detectionKey: row.key,
+        subject,
+        caseId: found.id,
+        caseUrl: found.url,
+        ...state,
       });
-      links.set({ ...shared, detectionKey: row.key, ...state });
-      this.#log.info(`case[${name}]: added ${row.key} to case ${shared.caseId} (incident ${group})`);
+      this.#log.info(`case[${name}]: adopted case ${found.id} for ${row.key} (it carries the key ${key})`);
       return;
     }
-    const ref = await this.system.open(newCase(d, this.#publicUrlOf() || undefined, group));
+    const ref = await this.system.open(newCase(d, key, this.#publicUrlOf() || undefined, group));
     links.set({
       connector: name,
       detectionKey: row.key,
@@ -229,7 +298,33 @@ export class CaseConnector {
       caseUrl: ref.url,
       ...state,
     });
+    this.#metrics?.opened.inc({ connector: name });
     this.#log.info(`case[${name}]: opened case ${ref.id} for ${row.key}`);
+  }
+
+  /**
+   * Whether a failed update means the case is gone: the system answered 404 for the case while it
+   * still answers for itself (a wrong URL or a system down is retried, never taken for a deleted case).
+   */
+  async #isGone(err: unknown): Promise<boolean> {
+    if (!(err instanceof CaseError) || !err.gone) return false;
+    try {
+      await this.system.test();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Marks a case's links gone, for good: no retry, said once in the log and in the status. */
+  #gone(caseId: string, err: CaseError): void {
+    const reason = this.#scrub(err.message).slice(0, 500);
+    const n = this.#store.cases.links.markGone(this.name, caseId, reason);
+    this.#metrics?.gone.inc({ connector: this.name });
+    const next = this.config.onCaseGone === 'stop' ? 'it is no longer updated' : 'a new case opens for it';
+    this.#log.warn(
+      `case[${this.name}]: case ${caseId} is gone from the case system (${n} detection(s)); ${next}: ${reason}`,
+    );
   }
 
   // ── inbound ──
@@ -241,7 +336,7 @@ export class CaseConnector {
       try {
         const { changes, cursor } = await this.system.changes(cases.cursors.get(this.name));
         let applied = 0;
-        for (const c of changes) if ((await this.#apply(c)).outcome === 'applied') applied++;
+        for (const c of changes) if ((await this.#apply(c, 'poll')).outcome === 'applied') applied++;
         cases.cursors.set(this.name, cursor);
         cases.events.prune(Date.now() - EVENT_MEMORY_MS);
         this.#lastPoll = { at: Date.now(), error: null };
@@ -280,7 +375,7 @@ export class CaseConnector {
     try {
       const results = await this.#serial(async () => {
         const out: InboundResult[] = [];
-        for (const c of changes) out.push(await this.#apply(c));
+        for (const c of changes) out.push(await this.#apply(c, 'webhook'));
         return out;
       });
       return {
@@ -298,8 +393,40 @@ export class CaseConnector {
     return run;
   }
 
+  /** #carry, remembered for the status and counted. */
+  async #apply(c: CaseChange, via: RecentInbound['via']): Promise<InboundResult> {
+    const base = { at: Date.now(), id: c.id, caseId: c.caseId, kind: c.kind, author: c.author, via };
+    let r: InboundResult;
+    try {
+      r = await this.#carry(c);
+    } catch (err) {
+      this.#remember({
+        ...base,
+        outcome: 'failed',
+        ok: 0,
+        failed: 0,
+        error: this.#scrub((err as Error).message),
+      });
+      throw err;
+    }
+    this.#metrics?.inbound.inc({ connector: this.name, kind: c.kind, outcome: r.outcome });
+    if (r.outcome !== 'seen' && r.outcome !== 'own')
+      this.#remember({
+        ...base,
+        outcome: r.outcome,
+        ok: r.items.filter((i) => i.ok).length,
+        failed: r.items.filter((i) => !i.ok).length,
+      });
+    return r;
+  }
+
+  #remember(e: RecentInbound): void {
+    this.#recent.unshift(e);
+    this.#recent.length = Math.min(this.#recent.length, RECENT);
+  }
+
   /** Carries one change to Darktrace; throws (so it is tried again) when the appliance could not take it. */
-  async #apply(c: CaseChange): Promise<InboundResult> {
+  async #carry(c: CaseChange): Promise<InboundResult> {
     const name = this.name;
     const cases = this.#store.cases;
     if (c.author === this.system.self) return { change: c, outcome: 'own', items: [] };
@@ -382,6 +509,15 @@ export class CaseConnector {
       offset,
       lag: Math.max(0, this.#store.maxSeq() - offset),
       cases: this.#store.cases.links.count(this.name),
+      links: this.#store.cases.links.counts(this.name),
+      onCaseGone: this.config.onCaseGone,
+      /** Cases deleted or hidden in the case system (terminal: never retried). */
+      goneCases: this.#store.cases.links.gone(this.name, 10).map((l) => ({
+        caseId: l.caseId,
+        detectionKey: l.detectionKey,
+        reason: l.goneReason,
+        at: l.updatedAt,
+      })),
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt ?? null,
       inbound: {
@@ -389,6 +525,7 @@ export class CaseConnector {
         lastPollAt: this.#lastPoll?.at ?? null,
         lastPollError: this.#lastPoll?.error ?? null,
         webhook: !!this.system.webhook,
+        recent: [...this.#recent],
       },
     };
   }
@@ -398,7 +535,8 @@ export class CaseConnector {
 export class CaseConnectors {
   readonly connectors: CaseConnector[];
   constructor(store: Store, configs: CaseConnectorConfig[], deps: CaseConnectorDeps) {
-    this.connectors = configs.map((c) => new CaseConnector(store, c, deps));
+    const metrics = deps.registry && caseMetrics(deps.registry, store, () => configs.map((c) => c.name));
+    this.connectors = configs.map((c) => new CaseConnector(store, c, { ...deps, metrics }));
   }
   get(name: string): CaseConnector | undefined {
     return this.connectors.find((c) => c.name === name);

@@ -68,9 +68,15 @@ export function caseBody(d: Omit<Detection, 'raw'>, publicUrl?: string): string 
   return lines.join('\n');
 }
 
-export function newCase(d: Omit<Detection, 'raw'>, publicUrl?: string, group?: string): CaseContent {
+/** A new case for `key` (the detection's, or its incident group's with `group`). */
+export function newCase(
+  d: Omit<Detection, 'raw'>,
+  key: string,
+  publicUrl?: string,
+  group?: string,
+): CaseContent {
   const title = group ? `Darktrace AI Analyst incident ${group}: ${d.title}` : `Darktrace: ${d.title}`;
-  return { title: title.slice(0, 250), body: caseBody(d, publicUrl), severity: d.severity };
+  return { key, title: title.slice(0, 250), body: caseBody(d, publicUrl), severity: d.severity };
 }
 
 /** What the case last said of a detection (stored with its link). */

@@ -1,12 +1,15 @@
-// Jira (Cloud or Data Center) through its REST API v2: an issue per case, comments, priority, and
-// workflow transitions to resolve or reopen. Inbound: admin webhooks signed with the shared secret
+// Jira (Cloud or Data Center) through its REST API: v3 with Atlassian Document Format bodies (Cloud) or
+// v2 with wiki text (Data Center). An issue per case, comments, priority, and workflow transitions to
+// resolve or reopen; each issue carries our key as a label, so a crash before its link was stored
+// adopts the issue instead of opening another. Inbound: admin webhooks signed with the shared secret
 // (`X-Hub-Signature: sha256=<hex>` over the raw body) for comments and status changes, plus a JQL poll
 // of recently updated issues for what a webhook missed. Tested against a simulator of this subset only
 // (src/cases/simulators/jira.ts), never a real Jira.
 import { z } from 'zod';
+import { adfText, toAdf, wikiText } from './adf.ts';
 import { basicAuth, JsonClient } from './http.ts';
 import { signatureMatches } from './signature.ts';
-import type { CaseChange, CaseSystem, CaseSystemModule, CaseUpdate } from './types.ts';
+import type { CaseChange, CaseContent, CaseSystem, CaseSystemModule, CaseUpdate } from './types.ts';
 
 const spec = z.strictObject({
   url: z.url().describe('the Jira site, e.g. https://example.atlassian.net'),
@@ -22,6 +25,12 @@ const spec = z.strictObject({
     .default('basic')
     .describe('basic: user + API token (Cloud); bearer: a personal access token (Data Center)'),
   project: z.string().min(1).describe('the project key new issues go to, e.g. SOC'),
+  apiVersion: z
+    .union([z.literal(2), z.literal(3)])
+    .optional()
+    .describe(
+      'REST API version: 3 (Atlassian Document Format, Jira Cloud) or 2 (wiki text, Data Center); default 3 for *.atlassian.net, else 2',
+    ),
   issueType: z.string().min(1).default('Task').describe('the issue type of new issues'),
   priorities: z
     .array(z.string().min(1))
@@ -56,7 +65,8 @@ interface JiraUser {
 }
 interface JiraComment {
   id: string;
-  body: string;
+  /** A string (v2, and webhooks) or an ADF document (v3). */
+  body: unknown;
   author?: JiraUser;
   created?: string;
 }
@@ -72,6 +82,13 @@ interface Transition {
   to: { name: string; statusCategory?: { key: string } };
 }
 
+/** The version a site speaks when the config does not say: Cloud sites live under atlassian.net. */
+export const jiraApiVersion = (c: { url: string; apiVersion?: 2 | 3 }): 2 | 3 =>
+  c.apiVersion ?? (/\.atlassian\.net$/i.test(new URL(c.url).hostname) ? 3 : 2);
+
+/** The label that carries our key on an issue (labels hold no spaces; keys have none). */
+const keyLabel = (key: string) => `dtc:${key}`.slice(0, 255);
+
 const who = (u: JiraUser | undefined) => u?.emailAddress ?? u?.name ?? u?.accountId ?? 'unknown';
 
 /** JQL's date form, UTC (the poll's own time zone is the account's; the overlap covers the difference). */
@@ -84,12 +101,16 @@ class Jira implements CaseSystem {
   /** Status names whose category is "done", learned from transitions and searches. */
   readonly #done = new Set<string>();
   readonly webhook?: CaseSystem['webhook'];
+  /** Text as the version takes it: ADF (v3) or wiki text (v2). */
+  readonly #text: (plain: string) => unknown;
 
   constructor(c: JiraConfig, name: string) {
     this.#c = c;
     this.self = c.user;
+    const version = jiraApiVersion(c);
+    this.#text = version === 3 ? toAdf : wikiText;
     this.#http = new JsonClient({
-      baseUrl: `${c.url.replace(/\/+$/, '')}/rest/api/2/`,
+      baseUrl: `${c.url.replace(/\/+$/, '')}/rest/api/${version}/`,
       what: `jira[${name}]`,
       headers: { authorization: c.auth === 'bearer' ? `Bearer ${c.token}` : basicAuth(c.user, c.token) },
     });
@@ -102,25 +123,37 @@ class Jira implements CaseSystem {
       };
   }
 
-  async open(c: { title: string; body: string; severity: number }) {
+  async open(c: CaseContent) {
     const r = await this.#http.call<{ id: string; key: string }>('POST', 'issue', {
       fields: {
         project: { key: this.#c.project },
         summary: c.title,
-        description: c.body,
+        description: this.#text(c.body),
         issuetype: { name: this.#c.issueType },
         priority: { name: this.#c.priorities[c.severity] },
-        labels: ['darktrace'],
+        labels: ['darktrace', keyLabel(c.key)],
       },
     });
-    return { id: r.key, url: `${this.#c.url.replace(/\/+$/, '')}/browse/${r.key}` };
+    return { id: r.key, url: this.#url(r.key) };
+  }
+
+  #url(key: string): string {
+    return `${this.#c.url.replace(/\/+$/, '')}/browse/${key}`;
+  }
+
+  async find(key: string) {
+    const jql = `project = "${this.#c.project}" AND labels = "${keyLabel(key).replace(/["\\]/g, '\\$&')}" ORDER BY created ASC`;
+    const r = await this.#http.call<{ issues: { key: string }[] }>(
+      'GET',
+      `search?jql=${encodeURIComponent(jql)}&maxResults=1&fields=summary`,
+    );
+    return r.issues[0] ? { id: r.issues[0].key, url: this.#url(r.issues[0].key) } : undefined;
   }
 
   async update(key: string, u: CaseUpdate) {
-    await this.#http.call('POST', `issue/${key}/comment`, { body: u.comment });
+    await this.#http.call('POST', `issue/${key}/comment`, { body: this.#text(u.comment) });
     const fields: Record<string, unknown> = {};
     if (u.severity !== undefined) fields.priority = { name: this.#c.priorities[u.severity] };
-    if (u.title) fields.summary = u.title;
     if (Object.keys(fields).length) await this.#http.call('PUT', `issue/${key}`, { fields });
     if (u.resolve || u.reopen) {
       const { transitions } = await this.#http.call<{ transitions: Transition[] }>(
@@ -170,7 +203,7 @@ class Jira implements CaseSystem {
           caseId: key,
           kind: 'comment',
           author: who(b.comment.author),
-          text: b.comment.body,
+          text: adfText(b.comment.body),
         },
       ];
     if (b.webhookEvent === 'jira:issue_updated' && b.changelog)
@@ -210,7 +243,7 @@ class Jira implements CaseSystem {
             caseId: issue.key,
             kind: 'comment',
             author: who(c.author),
-            text: c.body,
+            text: adfText(c.body),
           });
       }
       if (startAt + page.issues.length >= page.total || !page.issues.length) break;
@@ -244,7 +277,8 @@ class Jira implements CaseSystem {
 
 export const jiraSystem: CaseSystemModule<typeof spec> = {
   type: 'jira',
-  summary: 'Jira REST v2 (issues, comments, transitions); inbound by signed webhook and a JQL poll',
+  summary:
+    'Jira REST v3 (ADF) or v2 (wiki text): issues, comments, transitions; inbound by signed webhook and a JQL poll',
   spec,
   webhook: true,
   create: (c, ctx) => new Jira(c, ctx.name),

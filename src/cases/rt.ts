@@ -4,7 +4,13 @@
 // it starts again. RT has no webhooks of its own; the poll is the inbound path.
 import { z } from 'zod';
 import { basicAuth, JsonClient } from './http.ts';
-import type { CaseChange, CaseSystem, CaseSystemModule } from './types.ts';
+import {
+  type CaseChange,
+  type CaseContent,
+  CaseError,
+  type CaseSystem,
+  type CaseSystemModule,
+} from './types.ts';
 
 const spec = z.strictObject({
   url: z.url().describe('where RT answers, e.g. https://rt.example.com (the REST API is <url>/REST/2.0)'),
@@ -27,6 +33,12 @@ type RtConfig = z.infer<typeof spec>;
 /** RT statuses that mean "done". */
 const CLOSED = new Set(['resolved', 'rejected', 'deleted']);
 const PAGE = 100;
+/** RT's Subject column holds 200 characters. */
+const SUBJECT_MAX = 200;
+/** Our key at the end of the subject: what `find` searches after a crash lost a ticket's link. */
+const subjectTag = (key: string) => ` [dtc:${key}]`;
+/** A TicketSQL string literal's inside. */
+const tql = (v: string) => v.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 /** Transaction fields the inbound reader needs. */
 const FIELDS = 'Type,Creator,ObjectId,ObjectType,Field,OldValue,NewValue';
 
@@ -62,22 +74,48 @@ class RequestTracker implements CaseSystem {
     return this.#c.priorities[Math.max(0, Math.min(5, severity))];
   }
 
-  async open(c: { title: string; body: string; severity: number }) {
+  async open(c: CaseContent) {
+    const tag = subjectTag(c.key);
     const r = await this.#http.call<{ id: string }>('POST', 'ticket', {
       Queue: this.#c.queue,
-      Subject: c.title,
+      Subject: `${c.title.slice(0, SUBJECT_MAX - tag.length)}${tag}`,
       Content: c.body,
       ContentType: 'text/plain',
       Priority: this.#priority(c.severity),
     });
-    return { id: String(r.id), url: `${this.#base}/Ticket/Display.html?id=${r.id}` };
+    return { id: String(r.id), url: this.#url(r.id) };
+  }
+
+  #url(id: string): string {
+    return `${this.#base}/Ticket/Display.html?id=${id}`;
+  }
+
+  /** The ticket whose subject ends with the key's tag (LIKE narrows, the exact ending decides). */
+  async find(key: string) {
+    const tag = subjectTag(key);
+    const query = `Queue = '${tql(this.#c.queue)}' AND Subject LIKE '${tql(tag.trim())}'`;
+    const r = await this.#http.call<{ items?: { id: string; Subject?: string }[] }>(
+      'GET',
+      `tickets?query=${encodeURIComponent(query)}&fields=Subject&orderby=id&order=ASC&per_page=20`,
+    );
+    const hit = (r.items ?? []).find((t) => t.Subject?.endsWith(tag));
+    return hit ? { id: String(hit.id), url: this.#url(hit.id) } : undefined;
   }
 
   async update(id: string, u: Parameters<CaseSystem['update']>[1]) {
-    await this.#http.call('POST', `ticket/${id}/comment`, { Content: u.comment, ContentType: 'text/plain' });
+    try {
+      await this.#http.call('POST', `ticket/${id}/comment`, {
+        Content: u.comment,
+        ContentType: 'text/plain',
+      });
+    } catch (err) {
+      // RT answers a comment on a ticket that no longer exists (shredded) with 400 "Message could not
+      // be recorded": the ticket's own 404 then says it is gone rather than the comment refused.
+      if (err instanceof CaseError && err.status === 400) await this.#http.call('GET', `ticket/${id}`);
+      throw err;
+    }
     const fields: Record<string, unknown> = {};
     if (u.severity !== undefined) fields.Priority = this.#priority(u.severity);
-    if (u.title) fields.Subject = u.title;
     if (u.resolve) fields.Status = 'resolved';
     if (u.reopen) fields.Status = 'open';
     if (Object.keys(fields).length) await this.#http.call('PUT', `ticket/${id}`, fields);

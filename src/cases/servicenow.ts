@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { basicAuth, JsonClient } from './http.ts';
 import { signatureMatches } from './signature.ts';
-import type { CaseChange, CaseSystem, CaseSystemModule, CaseUpdate } from './types.ts';
+import type { CaseChange, CaseContent, CaseSystem, CaseSystemModule, CaseUpdate } from './types.ts';
 
 const spec = z.strictObject({
   url: z.url().describe('the instance, e.g. https://example.service-now.com'),
@@ -119,7 +119,7 @@ class ServiceNow implements CaseSystem {
       };
   }
 
-  async open(c: { title: string; body: string; severity: number }) {
+  async open(c: CaseContent) {
     const [impact, urgency] = IMPACT_URGENCY[c.severity];
     const { result } = await this.#http.call<{ result: { sys_id: string; number: string } }>(
       'POST',
@@ -130,18 +130,31 @@ class ServiceNow implements CaseSystem {
         impact,
         urgency,
         category: 'security',
+        // The field ServiceNow keeps for an outside system's id: `find` searches it after a crash.
+        correlation_id: c.key.slice(0, 100),
+        correlation_display: 'Darktrace',
       },
     );
-    return {
-      id: result.sys_id,
-      url: `${this.#c.url.replace(/\/+$/, '')}/nav_to.do?uri=incident.do?sys_id=${result.sys_id}`,
-    };
+    return { id: result.sys_id, url: this.#url(result.sys_id) };
+  }
+
+  #url(sysId: string): string {
+    return `${this.#c.url.replace(/\/+$/, '')}/nav_to.do?uri=incident.do?sys_id=${sysId}`;
+  }
+
+  async find(key: string) {
+    // `^` separates an encoded query's terms; no key carries one, and one that did could match nothing.
+    if (key.includes('^')) return undefined;
+    const { result } = await this.#http.call<{ result: { sys_id: string }[] }>(
+      'GET',
+      `table/incident?sysparm_query=${encodeURIComponent(`correlation_id=${key.slice(0, 100)}^ORDERBYsys_created_on`)}&sysparm_limit=1&sysparm_fields=sys_id`,
+    );
+    return result[0] ? { id: result[0].sys_id, url: this.#url(result[0].sys_id) } : undefined;
   }
 
   async update(sysId: string, u: CaseUpdate) {
     const patch: Record<string, unknown> = { work_notes: u.comment };
     if (u.severity !== undefined) [patch.impact, patch.urgency] = IMPACT_URGENCY[u.severity];
-    if (u.title) patch.short_description = u.title.slice(0, 160);
     if (u.resolve)
       Object.assign(patch, { state: RESOLVED, close_code: this.#c.closeCode, close_notes: u.comment });
     if (u.reopen) patch.state = IN_PROGRESS;

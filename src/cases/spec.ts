@@ -42,6 +42,12 @@ export const caseCommonSpec = z.strictObject({
     .boolean()
     .default(true)
     .describe('resolve the case when the detection is acknowledged in Darktrace (reopen on unacknowledge)'),
+  onCaseGone: z
+    .enum(['stop', 'reopen'])
+    .default('stop')
+    .describe(
+      'a case deleted or no longer visible in the case system: stop updating it (its link is marked gone), or open a new case for the next change',
+    ),
   pollIntervalSeconds: z
     .number()
     .min(1)

@@ -5,6 +5,12 @@ import type { z } from 'zod';
 
 /** A new case: everything the analyst needs without opening Darktrace. */
 export interface CaseContent {
+  /**
+   * What the case is for (the detection key, or `instance/incident/<group>`), written into the case
+   * where the system can search it (RT subject tag, Jira label, ServiceNow correlation_id): `find`
+   * adopts a case opened before a crash lost its link.
+   */
+  key: string;
   title: string;
   /** Plain text: summary, devices, MITRE, observables, links. */
   body: string;
@@ -16,7 +22,6 @@ export interface CaseContent {
 export interface CaseUpdate {
   comment: string;
   severity?: number;
-  title?: string;
   /** Close the case (Darktrace says the detection was acknowledged). */
   resolve?: boolean;
   /** Open it again (Darktrace says the detection was unacknowledged). */
@@ -46,6 +51,8 @@ export interface CaseSystem {
   /** The user the connector acts as: changes it made are its own and never carried back. */
   readonly self: string;
   open(c: CaseContent): Promise<CaseRef>;
+  /** The case opened for `key` (CaseContent.key), if the system has one we can still see. */
+  find(key: string): Promise<CaseRef | undefined>;
   update(caseId: string, u: CaseUpdate): Promise<void>;
   /**
    * Changes after `cursor`, oldest first, and the cursor after them. An undefined cursor means "from
@@ -81,5 +88,12 @@ export class CaseError extends Error {
     readonly status = 0,
   ) {
     super(message);
+  }
+  /**
+   * The case itself is gone: deleted, or no longer visible to the connector's user (404 on the case's
+   * own path while the system answers). Retrying cannot help; the connector's `onCaseGone` decides.
+   */
+  get gone(): boolean {
+    return this.status === 404 || this.status === 410;
   }
 }

@@ -15,6 +15,9 @@ interface CaseLinksTable {
   /** What the case last said of the detection: 0/1, and its 0–5 severity. */
   acknowledged: number;
   severity: number;
+  /** `open`, or `gone`: deleted or no longer visible in the case system (migration 0013). */
+  status: string;
+  gone_reason: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -92,6 +95,17 @@ export async function createCaseTables(db: Kysely<any>): Promise<void> {
   await sql`CREATE INDEX case_events_at ON case_events (at)`.execute(db);
 }
 
+/** Migration `0013_case_link_status`: a link whose case was deleted or hidden is `gone`, for good. */
+export async function addCaseLinkStatus(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .alterTable('case_links')
+    .addColumn('status', 'text', (c) => c.notNull().defaultTo('open'))
+    .execute();
+  await db.schema.alterTable('case_links').addColumn('gone_reason', 'text').execute();
+}
+
+export type CaseLinkStatus = 'open' | 'gone';
+
 export interface CaseLink {
   connector: string;
   detectionKey: string;
@@ -100,6 +114,9 @@ export interface CaseLink {
   caseUrl: string | null;
   acknowledged: boolean;
   severity: number;
+  status: CaseLinkStatus;
+  /** Why the case is gone (what the system answered). */
+  goneReason: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -120,8 +137,15 @@ export interface CaseStore {
     bySubject(connector: string, subject: string): CaseLink | undefined;
     /** Every detection in a case. */
     byCase(connector: string, caseId: string): CaseLink[];
-    /** Creates or replaces a detection's link (and what the case last said of it). */
-    set(l: Omit<CaseLink, 'createdAt' | 'updatedAt'>): void;
+    /** Creates or replaces a detection's link (and what the case last said of it); it is `open`. */
+    set(l: Omit<CaseLink, 'createdAt' | 'updatedAt' | 'status' | 'goneReason'>): void;
+    /** Marks every link to this case `gone` (the case was deleted or hidden); how many. */
+    markGone(connector: string, caseId: string, reason: string): number;
+    /** Forgets a detection's link (what a crash before storing it leaves; tests simulate that). */
+    remove(connector: string, detectionKey: string): void;
+    /** Links by status, and the gone ones (newest first, at most `limit`). */
+    counts(connector: string): { open: number; gone: number };
+    gone(connector: string, limit?: number): CaseLink[];
     /** Records what the case now says of the detection (after an update either way). */
     setState(connector: string, detectionKey: string, s: { acknowledged: boolean; severity?: number }): void;
     count(connector: string): number;
@@ -155,6 +179,8 @@ const toLink = (r: Row): CaseLink => ({
   caseUrl: r.case_url,
   acknowledged: r.acknowledged === 1,
   severity: r.severity,
+  status: r.status === 'gone' ? 'gone' : 'open',
+  goneReason: r.gone_reason,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -191,6 +217,7 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
             .selectAll()
             .where('connector', '=', connector)
             .where('subject', '=', subject)
+            .orderBy('status', 'desc') // an open link before a gone one
             .limit(1),
         );
         return r && toLink(r);
@@ -214,6 +241,8 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
           case_url: l.caseUrl,
           acknowledged: l.acknowledged ? 1 : 0,
           severity: l.severity,
+          status: 'open',
+          gone_reason: null,
           updated_at: now,
         };
         x.run(
@@ -223,6 +252,42 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
             .onConflict((oc) => oc.columns(['connector', 'detection_key']).doUpdateSet(row)),
         );
       },
+      markGone: (connector, caseId, reason) =>
+        Number(
+          x.run(
+            k
+              .updateTable('case_links')
+              .set({ status: 'gone', gone_reason: reason, updated_at: Date.now() })
+              .where('connector', '=', connector)
+              .where('case_id', '=', caseId),
+          ).changes,
+        ),
+      remove: (connector, key) => {
+        x.run(k.deleteFrom('case_links').where('connector', '=', connector).where('detection_key', '=', key));
+      },
+      counts: (connector) => {
+        const rows = x.all(
+          k
+            .selectFrom('case_links')
+            .select((eb) => ['status', eb.fn.count('case_id').distinct().as('n')])
+            .where('connector', '=', connector)
+            .groupBy('status'),
+        ) as { status: string; n: number | bigint }[];
+        const n = (st: string) => Number(rows.find((r) => r.status === st)?.n ?? 0);
+        return { open: n('open'), gone: n('gone') };
+      },
+      gone: (connector, limit = 20) =>
+        x
+          .all(
+            k
+              .selectFrom('case_links')
+              .selectAll()
+              .where('connector', '=', connector)
+              .where('status', '=', 'gone')
+              .orderBy('updated_at', 'desc')
+              .limit(limit),
+          )
+          .map(toLink),
       setState: (connector, key, s) => {
         x.run(
           k

@@ -2,7 +2,7 @@
 // time, so they work the same from a clone, a package or a bundle). Names sort in order: `0001_initial`,
 // `0002_...`. Never edit a migration that has shipped; add the next one.
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { createCaseTables } from './cases.ts';
+import { addCaseLinkStatus, createCaseTables } from './cases.ts';
 import type { DB } from './schema.ts';
 import { createDescriptionFts, createFts, withSerialKey } from './sqlite.ts';
 
@@ -308,6 +308,8 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A case deleted or hidden in the case system: its links are `gone` (src/store/cases.ts).
+  '0013_case_link_status': { up: addCaseLinkStatus },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

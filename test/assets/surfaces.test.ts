@@ -1,7 +1,8 @@
 // The asset export and import as people reach them: GET /api/assets on a real API server, `dtc assets`
 
-// (the built binary), and the scheduled export to a file and to an HTTP endpoint, all against the
-// simulator over loopback.
+// (the built binary, with its progress bar on a terminal), and the scheduled export to a file, to an
+// HTTP endpoint and to a declared sink by name, all against the simulator over loopback.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,8 +10,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assetsScheduleSchema } from '../../src/assets/config.ts';
 import { openSources } from '../../src/assets/instances.ts';
-import { runScheduledExport } from '../../src/assets/schedule.ts';
+import { runScheduledExport, startAssetSchedule } from '../../src/assets/schedule.ts';
 import { AccessControl } from '../../src/auth/index.ts';
 import { createMetrics } from '../../src/metrics/index.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
@@ -18,6 +20,7 @@ import type { Simulator } from '../../src/simulator/index.ts';
 import { seeDevice } from '../../src/simulator/inventory.ts';
 import type { Store } from '../../src/store/index.ts';
 import { runDtc } from '../helpers/dtc.ts';
+import { program } from '../helpers/programs.ts';
 import { KEY } from '../store/helpers.ts';
 import { useLab } from './helpers.ts';
 
@@ -105,6 +108,29 @@ describe('dtc assets (the built CLI)', () => {
     ).toEqual([did]);
   });
 
+  it('shows a progress bar on a terminal (under script(1)), and none when stderr is not one', async () => {
+    const script = program('script', 'bsdutils');
+    if (!script) return;
+    const out = join(dir, 'tty.csv');
+    const cmd = `node bin/dtc.js assets export --data-dir '${dir}' -o '${out}'`;
+    const tty = await new Promise<string>((resolve, reject) =>
+      execFile(
+        script,
+        ['-qec', cmd, '/dev/null'],
+        { env: { ...process.env, DTC_SECRET_KEY: KEY.toString('hex'), COLUMNS: '120' }, timeout: 60_000 },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    );
+    // cli-progress redraws the line as pages arrive; the last drawing is the whole inventory.
+    expect(tty).toMatch(/devices \[[█░]+\] \d+\/1200/);
+    expect(tty).toMatch(/devices \[█+\] 1200\/1200/);
+    expect(tty).toContain(`exported lab: 1200 to ${out}`);
+    const piped = await runDtc(['assets', 'export', '--data-dir', dir, '-o', out], {
+      DTC_SECRET_KEY: KEY.toString('hex'),
+    });
+    expect(piped.err).toBe(`exported lab: 1200 to ${out}\n`);
+  });
+
   it('imports a CSV: a dry run, the run, and a second run that changes nothing', async () => {
     const d = sim.sim.world.devices[900];
     const csv = join(dir, 'in.csv');
@@ -154,6 +180,53 @@ describe('scheduled export', () => {
     } finally {
       await sources.close();
     }
+  });
+
+  it('writes to a declared sink by name, through the sink registry, incrementally by last seen', async () => {
+    const file = join(dir, 'sink-inventory.ndjson');
+    rmSync(file, { force: true });
+    const sinks = [{ name: 'inventory', format: 'json' as const, url: `file://${file}` }];
+    const wm = join(dir, 'sink-wm.json');
+    const s = assetsScheduleSchema.parse({
+      interval: '1h',
+      target: 'sink:inventory',
+      format: 'jsonl',
+      incremental: true,
+    });
+    const sources = openSources(store, ['lab']);
+    try {
+      const first = await runScheduledExport(s, sources, wm, Date.now(), sinks);
+      expect(first.where).toBe('sink inventory');
+      const rows = () =>
+        readFileSync(file, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l));
+      expect(rows()).toHaveLength(1200);
+      expect(rows()[0]).toMatchObject({ instance: 'lab', did: expect.any(Number), mac: expect.any(String) });
+      const did = sim.sim.world.devices[300].did;
+      seeDevice(sim.sim.world, sim.sim.tl, did, Date.now());
+      await runScheduledExport(s, sources, wm, Date.now(), sinks);
+      expect(rows()).toHaveLength(1201);
+      expect(rows()[1200].did).toBe(did);
+    } finally {
+      await sources.close();
+    }
+    // A sink the config does not declare stops the schedule's start, saying which exist.
+    expect(() =>
+      startAssetSchedule(
+        store,
+        { ...s, target: 'sink:nope' },
+        { dataDir: dir, log: console as never, sinks },
+      ),
+    ).toThrow('assets.target: no sink named "nope" (declared: inventory)');
+    // Sinks carry records: CSV is refused at load, with the field named.
+    const csv = assetsScheduleSchema.safeParse({ interval: '1h', target: 'sink:inventory', format: 'csv' });
+    expect(csv.success).toBe(false);
+    expect(csv.error?.issues[0]).toMatchObject({
+      path: ['format'],
+      message: expect.stringMatching(/takes format: jsonl/),
+    });
   });
 
   it('POSTs to an HTTP target and retries the same devices after a refusal', async () => {

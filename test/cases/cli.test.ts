@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JiraSimulator, startJiraSimulator } from '../../src/cases/simulators/jira.ts';
+import { openStore } from '../../src/store/index.ts';
 import { runDtc } from '../helpers/dtc.ts';
 
 let jira: JiraSimulator;
@@ -49,13 +50,33 @@ describe('dtc case', () => {
         per: 'detection',
       }),
     ]);
+    // A case deleted in Jira, as the service left it: the status says so.
+    const store = await openStore({ dataDir: join(dir, 'data') });
+    store.cases.links.set({
+      connector: 'soc-jira',
+      detectionKey: 'lab/model_breach/7',
+      subject: 'lab/model_breach/7',
+      caseId: 'SOC-7',
+      caseUrl: null,
+      acknowledged: false,
+      severity: 4,
+    });
+    store.cases.links.markGone('soc-jira', 'SOC-7', 'answered 404: Issue does not exist');
+    await store.close();
     const status = await runDtc(
       ['case', 'status', '--config', config, '--data-dir', join(dir, 'data'), '--output', 'json'],
       env,
     );
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out)).toEqual([
-      expect.objectContaining({ name: 'soc-jira', offset: 0, lag: 0, cases: 0, lastError: null }),
+      expect.objectContaining({
+        name: 'soc-jira',
+        offset: 0,
+        lag: 0,
+        cases: 1,
+        goneCases: 1,
+        lastError: null,
+      }),
     ]);
     const ok = await runDtc(['case', 'test', 'soc-jira', '--config', config], env);
     expect(ok).toMatchObject({

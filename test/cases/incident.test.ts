@@ -1,48 +1,37 @@
 // `per: incident`: AI Analyst events of one incident group share one case (against the Jira simulator):
 // the first event opens it, the next adds a comment; resolving the case acknowledges every event in it.
 import { describe, expect, it } from 'vitest';
-import { CaseConnectors } from '../../src/cases/connector.ts';
 import { jiraSignature } from '../../src/cases/simulators/common.ts';
 import { startJiraSimulator } from '../../src/cases/simulators/jira.ts';
-import { caseConnectorSpec } from '../../src/cases/spec.ts';
-import { cleanupsAfterAll, darktrace, logLines } from './harness.ts';
-import { webhookServer } from './webhook-server.ts';
+import { cleanupsAfterAll, webhookLab } from './harness.ts';
 
 const cleanups = cleanupsAfterAll();
-const users = [
-  { login: 'dtc@example.com', secret: 'jira-token-dtc', displayName: 'Darktrace hub' },
-  { login: 'alice@example.com', secret: 'jira-token-alice', displayName: 'Alice Analyst' },
-];
+const dtc = { login: 'dtc@example.com', secret: 'jira-token-dtc', displayName: 'Darktrace hub' };
+const alice = { login: 'alice@example.com', secret: 'jira-token-alice', displayName: 'Alice Analyst' };
 
 describe('one case per AI Analyst incident group', () => {
   it('puts the events of a group in one case and acknowledges them all when it is resolved', async () => {
-    const dt = await darktrace(cleanups);
-    const jira = await startJiraSimulator({ users, project: { key: 'SOC', name: 'SOC' } });
-    cleanups.push(() => jira.close());
-    const config = caseConnectorSpec.parse({
-      name: 'incidents',
-      type: 'jira',
-      url: jira.url,
-      user: 'dtc@example.com',
-      token: 'jira-token-dtc',
-      project: 'SOC',
-      webhookSecret: 'incident-hook-secret',
-      per: 'incident',
-      filter: { families: ['ai_analyst'] },
-    }) as never;
-    const cases = new CaseConnectors(dt.store, [config], logLines());
-    const c = cases.get('incidents')!;
-    const hooks = await webhookServer(cases);
-    cleanups.push(
-      () => hooks.close(),
-      () => cases.stop(),
-    );
-    jira.webhooks.target = {
-      url: hooks.url('incidents'),
+    const {
+      dt,
+      sim: jira,
+      c,
+      as,
+    } = await webhookLab(cleanups, {
+      sim: await startJiraSimulator({ users: [dtc, alice], project: { key: 'SOC', name: 'SOC' } }),
+      declare: {
+        name: 'incidents',
+        type: 'jira',
+        user: dtc.login,
+        token: dtc.secret,
+        project: 'SOC',
+        per: 'incident',
+        filter: { families: ['ai_analyst'] },
+      },
       secret: 'incident-hook-secret',
       header: 'x-hub-signature',
       sign: jiraSignature,
-    };
+      api: '/rest/api/2/',
+    });
 
     const e1 = dt.sim.injectAiaEvent({ currentGroup: 'gshared1', aiaScore: 95 });
     const e2 = dt.sim.injectAiaEvent({ currentGroup: 'gshared1', aiaScore: 97 });
@@ -58,16 +47,9 @@ describe('one case per AI Analyst incident group', () => {
     expect(issue.comments.map((x) => x.body.split('\n')[0])).toEqual(['Another event in this incident:']);
 
     // Alice moves the issue to Done: both events of the group are acknowledged, each with its result.
-    const r = await fetch(`${jira.url}/rest/api/2/issue/${issue.key}/transitions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('alice@example.com:jira-token-alice').toString('base64')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ transition: { id: '31' } }),
-    });
-    expect(r.status).toBe(204);
-    await jira.webhooks.flush();
+    expect(
+      (await as(alice, 'POST', `issue/${issue.key}/transitions`, { transition: { id: '31' } })).status,
+    ).toBe(204);
     const run = dt.store.commandRuns
       .list(5)
       .find((x) => x.command === 'acknowledge-ai-analyst-incident-event')!;
@@ -77,5 +59,19 @@ describe('one case per AI Analyst incident group', () => {
     for (const id of [e1.id, e2.id])
       expect(dt.store.getDetection(`lab/ai_analyst/${id}`)!.acknowledged).toBe(true);
     expect(dt.store.getDetection(`lab/ai_analyst/${other.id}`)!.acknowledged).toBe(false);
+
+    // The group's issue deleted in Jira: the group's next event finds it gone, says so once, opens none.
+    expect((await as(dtc, 'DELETE', `issue/${issue.key}`)).status).toBe(204);
+    const before = jira.issues().length;
+    const e3 = dt.sim.injectAiaEvent({ currentGroup: 'gshared1', aiaScore: 99 });
+    await dt.poll();
+    await c.pass();
+    expect(jira.issues()).toHaveLength(before);
+    expect(dt.store.cases.links.get('incidents', `lab/ai_analyst/${e3.id}`)).toBeUndefined();
+    expect(c.status()).toMatchObject({
+      lastError: null,
+      lag: 0,
+      goneCases: expect.arrayContaining([expect.objectContaining({ caseId: issue.key })]),
+    });
   });
 });

@@ -30,6 +30,8 @@ export interface Rt {
   url: string;
   /** A REST 2 call as a user. */
   call(user: keyof typeof USERS | 'root', method: string, path: string, body?: unknown): Promise<any>;
+  /** Deletes a ticket for good, with RT's own rt-shredder (a `deleted` status would keep it). */
+  shred(id: string): void;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,19 @@ export async function startRt(): Promise<Rt> {
     if (!res.ok) throw new Error(`RT ${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
+  const shred = (id: string) => {
+    execFileSync(
+      'rt-shredder-5',
+      [
+        '--force',
+        '--sqldump',
+        join(dir, `shredded-${id}.sql`),
+        '--plugin',
+        `Tickets=query,id = ${Number(id)}`,
+      ],
+      { env, cwd: dir, stdio: 'pipe' },
+    );
+  };
   const stop = async () => {
     if (proc.exitCode === null) {
       const exited = new Promise((r) => proc.once('exit', r));
@@ -115,7 +130,7 @@ export async function startRt(): Promise<Rt> {
     if (proc.exitCode !== null) throw new Error(`rt-server exited (${proc.exitCode}): ${stderr}`);
     try {
       await call('dtc', 'GET', 'queues/all');
-      return { url, call, stop };
+      return { url, call, shred, stop };
     } catch {
       if (Date.now() > deadline) {
         await stop();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseConnector } from '../../src/cases/connector.ts';
 import { caseConnectorSpec } from '../../src/cases/spec.ts';
-import { darktrace, replayOpensNothing } from './harness.ts';
+import { crashThenReplayAdopts, darktrace, deletedCaseIsGone, replayOpensNothing } from './harness.ts';
 import { type Rt, rtInstalled, startRt, USERS } from './rt-server.ts';
 
 const installed = rtInstalled();
@@ -56,7 +56,8 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
     // The ticket: subject, queue, priority from the severity, and a body with the facts and the links.
     const ta = await rt.call('root', 'GET', `ticket/${linkA.caseId}`);
     const row = dt.store.getDetection(a.key)!;
-    expect(ta.Subject).toBe(`Darktrace: ${row.title}`);
+    // The subject ends with our key: after a crash the ticket is found by it, not opened again.
+    expect(ta.Subject).toBe(`Darktrace: ${row.title} [dtc:soc-rt:${a.key}]`);
     expect(Number(ta.Priority)).toBe([0, 10, 30, 50, 70, 90][row.severity]);
     const hist = await rt.call('root', 'GET', `ticket/${linkA.caseId}/history?fields=Type`);
     const create = hist.items.find((t: { Type: string }) => t.Type === 'Create');
@@ -119,6 +120,7 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
     await c.stop();
     const again = await replayOpensNothing(dt.store, config as never, tickets);
     expect(await tickets()).toBe(2);
+    await crashThenReplayAdopts(dt.store, config as never, a.key, tickets);
     expect(await again.poll()).toBe(0);
     expect(again.status()).toMatchObject({ name: 'soc-rt', type: 'rt', cases: 2, lag: 0, lastError: null });
     expect(JSON.stringify(again.status())).not.toContain(USERS.dtc);
@@ -127,5 +129,16 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
     await rt.call('alice', 'PUT', `ticket/${linkB.caseId}`, { Status: 'open' });
     expect(await again.poll()).toBe(1);
     expect(await dt.acknowledged(b.pbid)).toBe(false);
+
+    // A ticket shredded in RT: its link is marked gone, never retried (or a new ticket, when configured).
+    const d = await dt.breach(0.98);
+    await deletedCaseIsGone({
+      store: dt.store,
+      dt,
+      config: config as never,
+      breach: d,
+      deleteCase: async (id) => rt.shred(id),
+      countCases: tickets,
+    });
   }, 180_000);
 });

@@ -3,63 +3,53 @@
 // one incident per breach above the threshold; Darktrace's acknowledgement resolves it (with the
 // resolution code the data policy wants); an analyst's comment and resolution come back by webhook; a
 // wrong signature is refused (401, logged); a missed webhook is caught by the sys_audit poll; our own
-// work notes are not echoed; a restart and a replay open no second incident.
+// work notes are not echoed; a restart, a replay and a crash before the link was stored open no second
+// incident; a deleted incident is marked gone, never retried.
 import { describe, expect, it } from 'vitest';
-import { CaseConnector, CaseConnectors } from '../../src/cases/connector.ts';
+import { CaseConnector } from '../../src/cases/connector.ts';
 import { IMPACT_URGENCY } from '../../src/cases/servicenow.ts';
 import { hmacSha256 } from '../../src/cases/signature.ts';
 import { base64Signature } from '../../src/cases/simulators/common.ts';
 import { startServiceNowSimulator } from '../../src/cases/simulators/servicenow.ts';
 import { caseConnectorSpec } from '../../src/cases/spec.ts';
-import { cleanupsAfterAll, darktrace, logLines, postWebhook, replayOpensNothing } from './harness.ts';
-import { webhookServer } from './webhook-server.ts';
+import {
+  cleanupsAfterAll,
+  crashThenReplayAdopts,
+  darktrace,
+  deletedCaseIsGone,
+  postWebhook,
+  replayOpensNothing,
+  webhookLab,
+} from './harness.ts';
 
 const cleanups = cleanupsAfterAll();
 
 const SECRET = 'snow-webhook-secret-1';
-const users = [
-  { login: 'dtc.integration', secret: 'snow-password-dtc', displayName: 'Darktrace hub' },
-  { login: 'alice', secret: 'snow-password-alice', displayName: 'Alice Analyst' },
-];
+const dtc = { login: 'dtc.integration', secret: 'snow-password-dtc', displayName: 'Darktrace hub' };
+const alice = { login: 'alice', secret: 'snow-password-alice', displayName: 'Alice Analyst' };
+const users = [dtc, alice];
 
 describe('ServiceNow connector (against the ServiceNow simulator)', () => {
   it('round-trips a breach and an incident by webhook and poll, refusing bad signatures', async () => {
-    const dt = await darktrace(cleanups);
-    const snow = await startServiceNowSimulator({ users });
-    cleanups.push(() => snow.close());
-    const { lines, log } = logLines();
-    const config = caseConnectorSpec.parse({
-      name: 'soc-snow',
-      type: 'servicenow',
-      url: snow.url,
-      username: 'dtc.integration',
-      password: 'snow-password-dtc',
-      webhookSecret: SECRET,
-      filter: { minScore: 80 },
-      publicUrl: 'https://dtc.example.com',
-    }) as never;
-    const cases = new CaseConnectors(dt.store, [config], { log });
-    const c = cases.get('soc-snow')!;
-    const hooks = await webhookServer(cases);
-    cleanups.push(() => hooks.close());
-    snow.webhooks.target = {
-      url: hooks.url('soc-snow'),
+    const {
+      dt,
+      sim: snow,
+      config,
+      cases,
+      c,
+      hooks,
+      lines,
+      as,
+    } = await webhookLab(cleanups, {
+      sim: await startServiceNowSimulator({ users }),
+      declare: { name: 'soc-snow', type: 'servicenow', username: dtc.login, password: dtc.secret },
       secret: SECRET,
       header: 'x-servicenow-signature',
       sign: base64Signature,
-    };
-    const asAlice = async (sysId: string, patch: Record<string, string>) => {
-      const r = await fetch(`${snow.url}/api/now/table/incident/${sysId}`, {
-        method: 'PATCH',
-        headers: {
-          authorization: `Basic ${Buffer.from('alice:snow-password-alice').toString('base64')}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(patch),
-      });
-      expect(r.status).toBe(200);
-      await snow.webhooks.flush();
-    };
+      api: '/api/now/table/',
+    });
+    const asAlice = async (sysId: string, patch: Record<string, string>) =>
+      expect((await as(alice, 'PATCH', `incident/${sysId}`, patch)).status).toBe(200);
 
     expect(await c.system.test()).toMatch(/incident table is readable as dtc\.integration \(empty\)/);
     await c.poll();
@@ -80,7 +70,9 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
       category: 'security',
       state: '1',
       sys_created_by: 'dtc.integration',
+      correlation_id: `soc-snow:${a.key}`,
     });
+
     expect(snow.incident(idA)!.description).toContain(
       `console: https://dtc.example.com/detections/${encodeURIComponent(a.key)}`,
     );
@@ -139,10 +131,22 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
     await c.pass();
     expect(snow.journal(idB)).toHaveLength(notes);
 
-    // A restart and a replay from offset 0 open no second incident.
+    // A restart and a replay from offset 0 open no second incident; nor does a crash before the link was stored.
     await cases.stop();
     await replayOpensNothing(dt.store, config, () => snow.incidents().length);
+    await crashThenReplayAdopts(dt.store, config, b.key, () => snow.incidents().length);
     expect(lines.join('\n')).not.toMatch(/snow-password-dtc|snow-webhook-secret-1/);
+
+    // A deleted incident: marked gone and left alone (or, when configured, a new one for the next change).
+    const d = await dt.breach(0.97);
+    await deletedCaseIsGone({
+      store: dt.store,
+      dt,
+      config,
+      breach: d,
+      deleteCase: async (id) => expect((await as(dtc, 'DELETE', `incident/${id}`)).status).toBe(204),
+      countCases: () => snow.incidents().length,
+    });
   });
 
   it('says what ServiceNow answered: wrong credentials, an unknown record', async () => {

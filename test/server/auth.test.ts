@@ -252,6 +252,9 @@ const samples: Record<string, Sample> = {
   'POST /mcp': { request: () => ({ ...json('POST', '/mcp', rpc), headers: mcpHeaders }), ok: 200 },
   'GET /mcp': { request: () => json('GET', '/mcp'), ok: 405 },
   'DELETE /mcp': { request: () => json('DELETE', '/mcp'), ok: 405 },
+  'GET /api/cases': { request: () => json('GET', '/api/cases'), ok: 200 },
+  'GET /devices': { request: () => json('GET', '/devices'), ok: 200 },
+  'GET /cases': { request: () => json('GET', '/cases'), ok: 200 },
   // Public: the shared secret's signature admits it (test/cases/ refuses a wrong one end to end).
   'POST /api/cases/:name/webhook': {
     request: () => ({
@@ -309,6 +312,9 @@ const expectedAccess: Record<string, string> = {
   'GET /commands': 'public',
   'GET /api/detections/histogram': 'viewer',
   'POST /api/cases/:name/webhook': 'public',
+  'GET /api/cases': 'viewer',
+  'GET /devices': 'public',
+  'GET /cases': 'public',
 };
 
 describe('access control, generated from the route table', () => {

@@ -7,9 +7,11 @@ import { installKeyboard } from './keyboard.ts';
 import { KEYS } from './lib/keys.ts';
 import { keyFromPath } from './lib/search.ts';
 import { startLive, useLive } from './live.ts';
+import { CasesPage } from './pages/cases.tsx';
 import { CommandsPage } from './pages/commands.tsx';
 import { DetectionPage } from './pages/detection.tsx';
 import { DetectionsPage } from './pages/detections.tsx';
+import { DevicesPage } from './pages/devices.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { InstancesPage } from './pages/instances.tsx';
 import { SignIn } from './pages/signin.tsx';
@@ -76,7 +78,11 @@ function Shell() {
         ? 'incidents'
         : path.startsWith('/commands')
           ? 'commands'
-          : 'instances';
+          : path.startsWith('/devices')
+            ? 'devices'
+            : path.startsWith('/cases')
+              ? 'cases'
+              : 'instances';
   const link = (to: string, label: string, current: boolean) => (
     <a
       href={to}
@@ -104,6 +110,8 @@ function Shell() {
           {link('/incidents', 'Incidents', page === 'incidents')}
           {link('/commands', 'Commands', page === 'commands')}
           {link('/sinks', 'Sinks', page === 'sinks')}
+          {link('/devices', 'Devices', page === 'devices')}
+          {link('/cases', 'Cases', page === 'cases')}
         </nav>
         <span className="spacer" />
         <span
@@ -141,6 +149,8 @@ function Shell() {
         {page === 'incidents' && <IncidentsPage />}
         {page === 'commands' && <CommandsPage />}
         {page === 'sinks' && <SinksPage />}
+        {page === 'devices' && <DevicesPage />}
+        {page === 'cases' && <CasesPage />}
       </main>
       <dialog ref={help} className="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard</h2>

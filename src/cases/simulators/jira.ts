@@ -1,11 +1,15 @@
-// A Jira REST API v2 simulator, for the subset the Jira connector uses, as Atlassian documents it:
+// A Jira REST API simulator, for the subset the Jira connector uses, as Atlassian documents it. It
+// serves one version: v2 (Data Center: descriptions and comment bodies are wiki-text strings) or v3
+// (Cloud: they are Atlassian Document Format documents), and refuses the other shape with Jira's 400.
 // basic (login + API token) or bearer auth, `401` for no or wrong credentials, errors as
 // `{errorMessages, errors}`, issues with comments and a changelog, a To Do → In Progress → Done
 // workflow with transitions, JQL search (`project = "K" AND updated >= "yyyy-MM-dd HH:mm" ORDER BY
-// updated ASC`) paginated by startAt/maxResults, comment pages, and admin webhooks (`comment_created`,
+// updated ASC`, and `project = "K" AND labels = "L" ORDER BY created ASC`) paginated by
+// startAt/maxResults, comment pages, issue deletion, and admin webhooks (`comment_created`,
 // `jira:issue_updated`) signed `X-Hub-Signature: sha256=<hex>`. Not a Jira: the connector is tested
 // against this only.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { adfText } from '../adf.ts';
 import { jiraSignature, listen, type SimUser, simApp, userOf, Webhooks } from './common.ts';
 
 const STATUSES = [
@@ -24,6 +28,7 @@ const ISSUE_TYPES = ['Task', 'Bug', 'Incident'];
 
 interface Comment {
   id: string;
+  /** Kept as text; shown as the version's shape. */
   body: string;
   author: ReturnType<typeof person>;
   created: string;
@@ -68,8 +73,36 @@ const errors = (messages: string[], fields: Record<string, string> = {}) => ({
   errors: fields,
 });
 
+/** Block and inline nodes the simulator accepts in an ADF document (the subset plain text needs, and lists). */
+const ADF_BLOCKS = new Set(['paragraph', 'bulletList', 'orderedList', 'listItem', 'heading', 'codeBlock']);
+const ADF_INLINE = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard']);
+
+/** Why a value is not an ADF document, or undefined when it is one. */
+function adfProblem(v: unknown): string | undefined {
+  const doc = v as { type?: unknown; version?: unknown; content?: unknown };
+  if (!v || typeof v !== 'object' || doc.type !== 'doc' || doc.version !== 1 || !Array.isArray(doc.content))
+    return 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
+  const walk = (nodes: unknown[], inline: boolean): string | undefined => {
+    for (const n of nodes as { type?: string; text?: unknown; content?: unknown }[]) {
+      const allowed = inline ? ADF_INLINE : ADF_BLOCKS;
+      if (!n || typeof n.type !== 'string' || (!allowed.has(n.type) && !(inline && ADF_BLOCKS.has(n.type))))
+        return `INVALID_INPUT: node type ${String(n?.type)} is not allowed here`;
+      if (n.type === 'text' && (typeof n.text !== 'string' || !n.text.length))
+        return 'INVALID_INPUT: a text node needs non-empty text';
+      if (n.content !== undefined) {
+        if (!Array.isArray(n.content)) return 'INVALID_INPUT: content must be an array';
+        const p = walk(n.content, n.type === 'paragraph' || n.type === 'heading' || n.type === 'codeBlock');
+        if (p) return p;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.content, false);
+}
+
 export interface JiraSimulator {
   url: string;
+  apiVersion: 2 | 3;
   users: SimUser[];
   webhooks: Webhooks;
   issue(key: string): Issue | undefined;
@@ -80,11 +113,40 @@ export interface JiraSimulator {
 export async function startJiraSimulator(o: {
   users: SimUser[];
   project: { key: string; name: string };
+  /** The version served (default 2): its body shape is enforced. */
+  apiVersion?: 2 | 3;
 }): Promise<JiraSimulator> {
   const app = simApp();
+  const v = o.apiVersion ?? 2;
+  const api = `/rest/api/${v}`;
+  /** A description or comment body as the served version takes it: its text, or Jira's complaint. */
+  const bodyIn = (x: unknown): { text: string } | { problem: string } => {
+    if (v === 2) return typeof x === 'string' ? { text: x } : { problem: 'Operation value must be a string' };
+    const problem = adfProblem(x);
+    return problem ? { problem } : { text: adfText(x) };
+  };
+  /** Text as the served version shows it (a one-paragraph-per-block document in v3). */
+  const bodyOut = (text: string | null) =>
+    v === 2 || text === null
+      ? text
+      : {
+          type: 'doc',
+          version: 1,
+          content: text.split(/\n{2,}/).map((p) => ({
+            type: 'paragraph',
+            content: p
+              .split('\n')
+              .flatMap((l, i) => [
+                ...(i ? [{ type: 'hardBreak' }] : []),
+                ...(l ? [{ type: 'text', text: l }] : []),
+              ]),
+          })),
+        };
+  const commentOut = (c: Comment) => ({ ...c, body: bodyOut(c.body) });
   const webhooks = new Webhooks();
   const issues = new Map<string, Issue>();
   let ids = 10_000;
+  let issueNumbers = 0;
   let now = Date.now();
   /** Times only grow, so "updated since" is exact however fast a test runs. */
   const tick = () => {
@@ -110,13 +172,14 @@ export async function startJiraSimulator(o: {
   const view = (i: Issue, withComments: boolean) => ({
     id: i.id,
     key: i.key,
-    self: `${url}/rest/api/2/issue/${i.id}`,
+    self: `${url}${api}/issue/${i.id}`,
     fields: {
       ...i.fields,
+      description: bodyOut(i.fields.description),
       ...(withComments
         ? {
             comment: {
-              comments: i.comments.slice(0, 5),
+              comments: i.comments.slice(0, 5).map(commentOut),
               maxResults: 5,
               total: i.comments.length,
               startAt: 0,
@@ -139,14 +202,14 @@ export async function startJiraSimulator(o: {
     });
   };
 
-  app.get('/rest/api/2/myself', async (req) => person(userIn(req)));
-  app.get('/rest/api/2/project/:key', async (req, reply) => {
+  app.get(`${api}/myself`, async (req) => person(userIn(req)));
+  app.get(`${api}/project/:key`, async (req, reply) => {
     const { key } = req.params as { key: string };
     if (key !== o.project.key)
       return reply.status(404).send(errors([`No project could be found with key '${key}'.`]));
     return { id: '10000', key: o.project.key, name: o.project.name };
   });
-  app.post('/rest/api/2/issue', async (req, reply) => {
+  app.post(`${api}/issue`, async (req, reply) => {
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {};
     const bad: Record<string, string> = {};
     if (f.project?.key !== o.project.key) bad.project = 'project is required';
@@ -156,16 +219,18 @@ export async function startJiraSimulator(o: {
     if (!ISSUE_TYPES.includes(f.issuetype?.name)) bad.issuetype = 'valid issue type is required';
     if (f.priority && !PRIORITIES.includes(f.priority.name))
       bad.priority = `Specify a valid 'id' or 'name' for Priority`;
+    const description = f.description === undefined || f.description === null ? null : bodyIn(f.description);
+    if (description && 'problem' in description) bad.description = description.problem;
     if (Object.keys(bad).length) return reply.status(400).send(errors([], bad));
     const t = tick();
     const id = String(++ids);
-    const key = `${o.project.key}-${issues.size + 1}`;
+    const key = `${o.project.key}-${++issueNumbers}`;
     issues.set(key, {
       id,
       key,
       fields: {
         summary: f.summary,
-        description: f.description ?? null,
+        description: description && 'text' in description ? description.text : null,
         priority: { name: f.priority?.name ?? 'Medium' },
         status: STATUSES[0],
         issuetype: { name: f.issuetype.name },
@@ -177,13 +242,19 @@ export async function startJiraSimulator(o: {
       comments: [],
       histories: [],
     });
-    return reply.status(201).send({ id, key, self: `${url}/rest/api/2/issue/${id}` });
+    return reply.status(201).send({ id, key, self: `${url}${api}/issue/${id}` });
   });
-  app.get('/rest/api/2/issue/:key', async (req, reply) => {
+  app.delete(`${api}/issue/:key`, async (req, reply) => {
+    const i = find(req, reply);
+    if (!i) return;
+    issues.delete(i.key);
+    return reply.status(204).send();
+  });
+  app.get(`${api}/issue/:key`, async (req, reply) => {
     const i = find(req, reply);
     return i && view(i, true);
   });
-  app.put('/rest/api/2/issue/:key', async (req, reply) => {
+  app.put(`${api}/issue/:key`, async (req, reply) => {
     const i = find(req, reply);
     if (!i) return;
     const f = ((req.body ?? {}) as { fields?: Record<string, any> }).fields ?? {};
@@ -206,26 +277,32 @@ export async function startJiraSimulator(o: {
     if (items.length) changed(i, userIn(req), items);
     return reply.status(204).send();
   });
-  app.post('/rest/api/2/issue/:key/comment', async (req, reply) => {
+  app.post(`${api}/issue/:key/comment`, async (req, reply) => {
     const i = find(req, reply);
     if (!i) return;
-    const body = (req.body as { body?: unknown } | undefined)?.body;
-    if (typeof body !== 'string' || !body.trim())
+    const given = bodyIn((req.body as { body?: unknown } | undefined)?.body);
+    if ('problem' in given) return reply.status(400).send(errors([], { comment: given.problem }));
+    if (!given.text.trim())
       return reply.status(400).send(errors([], { comment: 'Comment body can not be empty!' }));
     const t = tick();
     const c: Comment = {
       id: String(++ids),
-      body,
+      body: given.text,
       author: person(userIn(req)),
       created: jiraTime(t),
       updated: jiraTime(t),
     };
     i.comments.push(c);
     i.fields.updated = jiraTime(t);
-    webhooks.send({ timestamp: t, webhookEvent: 'comment_created', comment: c, issue: view(i, false) });
-    return reply.status(201).send(c);
+    webhooks.send({
+      timestamp: t,
+      webhookEvent: 'comment_created',
+      comment: commentOut(c),
+      issue: view(i, false),
+    });
+    return reply.status(201).send(commentOut(c));
   });
-  app.get('/rest/api/2/issue/:key/comment', async (req, reply) => {
+  app.get(`${api}/issue/:key/comment`, async (req, reply) => {
     const i = find(req, reply);
     if (!i) return;
     const q = req.query as { startAt?: string; maxResults?: string };
@@ -235,14 +312,14 @@ export async function startJiraSimulator(o: {
       startAt,
       maxResults,
       total: i.comments.length,
-      comments: i.comments.slice(startAt, startAt + maxResults),
+      comments: i.comments.slice(startAt, startAt + maxResults).map(commentOut),
     };
   });
-  app.get('/rest/api/2/issue/:key/transitions', async (req, reply) => {
+  app.get(`${api}/issue/:key/transitions`, async (req, reply) => {
     const i = find(req, reply);
     return i && { transitions: TRANSITIONS.filter((t) => t.to.id !== i.fields.status.id) };
   });
-  app.post('/rest/api/2/issue/:key/transitions', async (req, reply) => {
+  app.post(`${api}/issue/:key/transitions`, async (req, reply) => {
     const i = find(req, reply);
     if (!i) return;
     const id = (req.body as { transition?: { id?: string } } | undefined)?.transition?.id;
@@ -255,17 +332,32 @@ export async function startJiraSimulator(o: {
     ]);
     return reply.status(204).send();
   });
-  app.get('/rest/api/2/search', async (req, reply) => {
+  app.get(`${api}/search`, async (req, reply) => {
     const q = req.query as { jql?: string; startAt?: string; maxResults?: string; expand?: string };
+    const jql = q.jql ?? '';
+    const label = /^project = "([^"]+)" AND labels = "((?:[^"\\]|\\.)+)" ORDER BY created ASC$/.exec(jql);
     const m = /^project = "([^"]+)" AND updated >= "(\d{4}-\d\d-\d\d \d\d:\d\d)" ORDER BY updated ASC$/.exec(
-      q.jql ?? '',
+      jql,
     );
+    if (label) {
+      const want = label[2].replace(/\\(.)/g, '$1');
+      const hits = [...issues.values()].filter(
+        (i) => i.fields.project.key === label[1] && i.fields.labels.includes(want),
+      );
+      const maxResults = Math.min(100, Math.max(1, Number(q.maxResults ?? 50) || 50));
+      return {
+        startAt: 0,
+        maxResults,
+        total: hits.length,
+        issues: hits.slice(0, maxResults).map((i) => view(i, false)),
+      };
+    }
     if (!m)
       return reply
         .status(400)
         .send(
           errors([
-            `Error in the JQL Query: the simulator understands only project = "K" AND updated >= "yyyy-MM-dd HH:mm" ORDER BY updated ASC`,
+            `Error in the JQL Query: the simulator understands only project = "K" AND updated >= "yyyy-MM-dd HH:mm" ORDER BY updated ASC, and project = "K" AND labels = "L" ORDER BY created ASC`,
           ]),
         );
     const since = Date.parse(`${m[2].replace(' ', 'T')}:00Z`);
@@ -299,6 +391,7 @@ export async function startJiraSimulator(o: {
   const url = await listen(app);
   return {
     url,
+    apiVersion: v,
     users: o.users,
     webhooks,
     issue: (key) => issues.get(key),

@@ -3,7 +3,7 @@
 // credentials, 404 for an unknown record, 400 for an unknown table), `incident` records created with
 // POST and changed with PATCH (journal fields `comments` and `work_notes`; Resolved needs a resolution
 // code and notes, as the base system's data policy says: 403 otherwise), the read-only `sys_audit`
-// table recording each field change with the record's checkpoint, encoded queries (`a=b`, `aINx,y`,
+// table recording each field change, DELETE of an incident with the record's checkpoint, encoded queries (`a=b`, `aINx,y`,
 // `a>=v`, `a>v`, `ORDERBYa`), `sysparm_limit`/`sysparm_offset` pagination with `X-Total-Count` and a
 // `Link` header, `sysparm_fields`; and the webhook a Business Rule would send on a state or journal
 // change, signed `X-ServiceNow-Signature: base64(HMAC-SHA256)`. Not a ServiceNow: the connector is
@@ -23,7 +23,14 @@ const sysId = () => randomBytes(16).toString('hex');
 /** Fields whose changes the audit (and the Business Rule) records. */
 const AUDITED = ['state', 'impact', 'urgency', 'short_description', 'comments', 'work_notes', 'close_code'];
 const JOURNAL = ['comments', 'work_notes'];
-const WRITABLE = [...AUDITED, 'description', 'category', 'close_notes'];
+const WRITABLE = [
+  ...AUDITED,
+  'description',
+  'category',
+  'close_notes',
+  'correlation_id',
+  'correlation_display',
+];
 
 /** An encoded query as a predicate and an order. */
 function parseQuery(q: string): { test: (r: Rec) => boolean; order?: string } | string {
@@ -165,6 +172,8 @@ export async function startServiceNowSimulator(o: { users: SimUser[] }): Promise
       category: 'inquiry',
       close_code: '',
       close_notes: '',
+      correlation_id: '',
+      correlation_display: '',
       sys_mod_count: '0',
       sys_created_on: now,
       sys_created_by: userIn(req),
@@ -201,6 +210,16 @@ export async function startServiceNowSimulator(o: { users: SimUser[] }): Promise
     change(rec, body, userIn(req));
     const q = req.query as { sysparm_fields?: string };
     return { result: pick(rec, q.sysparm_fields) };
+  });
+
+  app.delete('/api/now/table/:table/:id', async (req, reply) => {
+    const { table: t, id } = req.params as { table: string; id: string };
+    if (t !== 'incident') return reply.status(400).send(failure(`Invalid table ${t}`, null));
+    if (!incidents.delete(id))
+      return reply
+        .status(404)
+        .send(failure('No Record found', "Record doesn't exist or ACL restricts the record retrieval"));
+    return reply.status(204).send();
   });
 
   const url = await listen(app);

@@ -33,6 +33,8 @@ export async function status(f: CaseFlags): Promise<void> {
         offset: o?.seq ?? 0,
         lag: Math.max(0, store.maxSeq() - (o?.seq ?? 0)),
         cases: store.cases.links.count(c.name),
+        // Deleted or hidden in the case system: terminal, never retried (onCaseGone says what follows).
+        goneCases: store.cases.links.counts(c.name).gone,
         inboundCursor: store.cases.cursors.get(c.name) ?? null,
         lastError: o?.lastError ?? null,
         lastErrorAt: o?.lastErrorAt ? new Date(o.lastErrorAt).toISOString() : null,

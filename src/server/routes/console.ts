@@ -21,6 +21,8 @@ export const CONSOLE_PAGES = [
   '/incidents',
   '/commands',
   '/sinks',
+  '/devices',
+  '/cases',
 ] as const;
 /** Every console route: pages and built files, left out of the API's OpenAPI document. */
 export const CONSOLE_ROUTES: readonly string[] = [...CONSOLE_PAGES, '/assets/*'];
