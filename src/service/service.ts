@@ -20,7 +20,7 @@ import { Deliverer, type SinkConfig } from '../deliver/worker.ts';
 import { registerMcpRoutes } from '../mcp/http.ts';
 import { createMetrics, type Metrics, storeGauge } from '../metrics/index.ts';
 import { buildApi } from '../server/app.ts';
-import { registerCaseWebhooks } from '../server/routes/cases.ts';
+import { registerCaseRoutes } from '../server/routes/cases.ts';
 import type { ApiSettings } from '../server/spec.ts';
 import type { Simulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -357,6 +357,7 @@ function buildComponents(c: {
     log,
     maxItems: config.commands.maxItems,
     publicUrl: () => config.api.publicUrl ?? api.url,
+    registry: metrics.registry,
   });
   // Every ingest path (poll, syslog) ends here: wake the sinks when something new was stored.
   const stored = (r: { new: number; updated: number }) => {
@@ -407,7 +408,7 @@ function buildComponents(c: {
     for (const r of records) metrics.poller(r.name);
     return collector.setInstances(records);
   };
-  return { metrics, deliverer, cases, collector, applyInstances, stored, demoSinkFile, api };
+  return { metrics, deliverer, sinks, cases, collector, applyInstances, stored, demoSinkFile, api };
 }
 
 /** The sinks, then the instances into the collector (which polls once the sources start). */
@@ -476,7 +477,7 @@ async function startServers(
         log,
         client: (name) => parts.collector.client(name),
       });
-      registerCaseWebhooks(app, parts.cases);
+      registerCaseRoutes(app, parts.cases);
     },
   });
   if (!LOOPBACK.includes(host) && !https)
@@ -539,7 +540,11 @@ async function startSources(
   parts.collector.start();
   if (config.assets) {
     const { startAssetSchedule } = await import('../assets/schedule.ts');
-    const schedule = startAssetSchedule(store, config.assets, { dataDir: c.dataDir, log });
+    const schedule = startAssetSchedule(store, config.assets, {
+      dataDir: c.dataDir,
+      log,
+      sinks: parts.sinks,
+    });
     stops.push(() => schedule.stop());
   }
   parts.cases.start();

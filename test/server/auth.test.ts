@@ -20,7 +20,7 @@ import { Deliverer } from '../../src/deliver/worker.ts';
 import { registerMcpRoutes } from '../../src/mcp/http.ts';
 import { createMetrics } from '../../src/metrics/index.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
-import { registerCaseWebhooks } from '../../src/server/routes/cases.ts';
+import { registerCaseRoutes } from '../../src/server/routes/cases.ts';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { det, KEY } from '../store/helpers.ts';
@@ -114,7 +114,7 @@ beforeAll(async () => {
         project: 'SOC',
         webhookSecret: HOOK_SECRET,
       });
-      registerCaseWebhooks(a, new CaseConnectors(store, [jira as never], { log: quiet }));
+      registerCaseRoutes(a, new CaseConnectors(store, [jira as never], { log: quiet }));
     },
   });
   await app.ready();

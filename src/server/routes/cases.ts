@@ -76,9 +76,6 @@ export function registerCaseRoutes(app: FastifyInstance, cases: CaseConnectors |
   registerWebhooks(app, cases);
 }
 
-/** The name the service's call still uses (src/service/service.ts): the same routes. */
-export const registerCaseWebhooks = registerCaseRoutes;
-
 function registerWebhooks(app: FastifyInstance, cases: CaseConnectors | undefined): void {
   app.register(async (scoped) => {
     scoped.removeContentTypeParser('application/json');
