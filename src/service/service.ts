@@ -530,6 +530,44 @@ function singleSignOn(config: Config, host: string, access: AccessControl, parts
   );
 }
 
+/**
+ * `dtc instance add|update|enable|disable|remove` run while the service runs write the store from another
+ * process; this notices within two seconds and applies them exactly as the API's changes are applied.
+ * Only names, enabled flags and update times are compared, so nothing is decrypted unless something changed.
+ */
+function followStoredInstances(store: Store, apply: () => Promise<void>, log: ServiceLogger): () => void {
+  const signature = () =>
+    store.instances
+      .list()
+      .map((i) => `${i.name}\t${i.enabled}\t${i.updatedAt}`)
+      .join('\n');
+  let seen = signature();
+  let busy = false;
+  let failed = '';
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = signature();
+      if (now !== seen) {
+        log.info('instances changed in the store (dtc instance …): applying them now');
+        await apply();
+        seen = now; // only once applied: a failure is tried again on the next tick
+        failed = '';
+      }
+    } catch (err) {
+      // Said once per distinct problem, not every tick.
+      const message = `could not apply the stored instances: ${(err as Error).message}`;
+      if (message !== failed) log.warn(message);
+      failed = message;
+    } finally {
+      busy = false;
+    }
+  }, 2_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** The pollers, the asset schedule, the case connectors and, last, the syslog listeners. */
 async function startSources(
   c: { o: ServiceOptions; config: Config; dataDir: string; settings: Settings; store: Store; parts: Parts },
@@ -538,6 +576,7 @@ async function startSources(
   const { config, store, parts } = c;
   const log = c.o.log;
   parts.collector.start();
+  stops.push(followStoredInstances(store, parts.applyInstances, log));
   if (config.assets) {
     const { startAssetSchedule } = await import('../assets/schedule.ts');
     const schedule = startAssetSchedule(store, config.assets, {

@@ -57,7 +57,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
     lines.push(
       `  instance:   "${DEMO_INSTANCE}" is SIMULATED (embedded simulator at ${service.simulator.url})`,
       `  add a real appliance:  npx dtc instance add --name prod --url https://dt.example.com \\`,
-      `                           --public-token <public> --private-token <private>   (then restart)`,
+      `                           --public-token <public> --private-token <private>   (applied within seconds)`,
     );
   }
   process.stderr.write(`${lines.join('\n')}\n`);
