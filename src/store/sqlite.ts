@@ -20,6 +20,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
+import type { Conn, Executor, FtsWriter, PreparedQuery } from './conn.ts';
 import { type StoreHealth, StoreIoError } from './errors.ts';
 import type { DB } from './schema.ts';
 
@@ -216,12 +217,7 @@ export async function createDescriptionFts(k: Kysely<DB>): Promise<void> {
   )`.execute(k);
 }
 
-export interface FtsStatements {
-  insert(seq: number, title: string, hostnames: string, ips: string): void;
-  insertDescription(id: number, text: string): void;
-}
-
-export function ftsStatements(db: SqliteDb): FtsStatements {
+export function ftsStatements(db: SqliteDb): FtsWriter {
   const ins = db.prepare(
     "INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, '', ?, ?)",
   );
@@ -268,7 +264,7 @@ export class Param {
 /** Use as a value in a Kysely builder passed to `prepare()`. Typed `any` so it fits any column. */
 export const param = (name: string): any => new Param(name);
 
-export class SyncExecutor {
+export class SyncExecutor implements Executor {
   readonly #db: SqliteDb;
   readonly #path: string;
   readonly #cache = new Map<string, Database.Statement>();
@@ -389,8 +385,48 @@ export class SyncExecutor {
   }
 }
 
-export interface PreparedQuery<P, R> {
-  all(p: P): R[];
-  first(p: P): R | undefined;
-  run(p: P): { changes: number; lastInsertRowid: number };
+// ─── The connection the repositories take ─────────────────────────────────────────────────────────
+
+/** Opens the file and wraps it as the db-neutral connection (conn.ts) the repositories use. */
+export function openSqliteConn(path: string, onHealth: (h: StoreHealth) => void): Conn {
+  const { db, kysely } = openSqlite(path);
+  return sqliteConn(path, db, kysely, onHealth);
+}
+
+export function sqliteConn(
+  path: string,
+  db: SqliteDb,
+  kysely: Kysely<DB>,
+  onHealth: (h: StoreHealth) => void,
+): Conn {
+  let closed = false;
+  return {
+    path,
+    k: kysely,
+    x: new SyncExecutor(db, path, onHealth),
+    fts: ftsStatements(db),
+    secure<T>(fn: () => T): T {
+      db.pragma('secure_delete = ON');
+      try {
+        return fn();
+      } finally {
+        db.pragma('secure_delete = OFF');
+      }
+    },
+    flushReplaced(): boolean {
+      // Copies the WAL into the database file and truncates it, so the old page images (which hold the
+      // values just replaced) leave the -wal file. Waits (busy timeout) for readers.
+      if (path === ':memory:') return true;
+      const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return r?.busy === 0;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      optimizeOnClose(db);
+      // Kysely's destroy() closes the better-sqlite3 handle it was given.
+      await kysely.destroy();
+      if (db.open) db.close();
+    },
+  };
 }
