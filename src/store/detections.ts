@@ -2,14 +2,21 @@
 // latest version of each key, with the filter columns) and the full-text index. Dedupe is one indexed
 // lookup of the head; search scans heads, not the log.
 //
+// The store keeps what was received and the columns it is searched and filtered by; turning a row into
+// a canonical detection is the read model's job (src/read/).
+//
 // Ordering: SQLite has one writer, so seq order is commit order and a sink reading `seq > offset` never
 // skips a row that commits later. (A PostgreSQL store must keep that promise another way.)
-import { contentHash, type Detection, normalize, type Origin } from '../normalize/index.ts';
+// The descriptions' digest: a plain 64-bit hash, the one stored digests were made with.
+import { contentHash } from '../normalize/index.ts';
 import type { Conn } from './conn.ts';
 import { type DetectionStats, headsMatching } from './detection-stats.ts';
 import type { DetectionsTable } from './schema.ts';
 import { param } from './sqlite.ts';
 import { finite } from './values.ts';
+
+/** Where a record came from: with the raw text and the instance, all a reader needs to derive it. */
+export type RecordSource = 'api' | 'syslog' | 'file' | 'stdin' | 'unknown';
 
 export interface DetectionInput {
   instance: string;
@@ -27,7 +34,7 @@ export interface DetectionInput {
   ips?: string[];
   acknowledged: boolean;
   /** Where the record came from; default `api`. */
-  source?: Origin['source'];
+  source?: RecordSource;
   /**
    * The record exactly as received: the syslog line, or the JSON text of an API record. It is the only
    * copy kept; the canonical detection is derived from it on read (see `canonical` below).
@@ -42,7 +49,8 @@ export interface AppendResult {
   updated: number;
 }
 
-export interface DetectionRow {
+/** A stored version: its columns and, unless the read asked for columns only, the text received. */
+export interface StoredDetection {
   seq: number;
   /** `instance/family/native_id`. */
   key: string;
@@ -58,15 +66,8 @@ export interface DetectionRow {
   title: string;
   acknowledged: boolean;
   source: string;
-  /**
-   * The canonical detection (without `raw`), derived on read by the current normaliser from what was
-   * received. Null when the normaliser no longer understands the record (`problem` says why); absent
-   * when the read asked for columns only.
-   */
-  canonical?: Omit<Detection, 'raw'> | null;
-  problem?: string;
-  /** The parsed record as Darktrace sent it; present in readLog and getDetection, not in listings. */
-  raw?: unknown;
+  /** The record exactly as received (a syslog line, or an API record's JSON text); absent when the read asked for columns only. */
+  raw?: string;
 }
 
 export interface DetectionVersion {
@@ -95,18 +96,35 @@ export interface DetectionQuery {
   offset?: number;
 }
 
+/** A sink's filter over the indexed columns: rows it refuses are never read whole. */
+export interface LogFilter {
+  instances?: string[];
+  families?: string[];
+  /** 0–5. */
+  minSeverity?: number;
+}
+
+/** Rows of the log a scan returned, and the last seq it examined (past rows the filter refused). */
+export interface LogScan {
+  rows: StoredDetection[];
+  through: number;
+}
+
 export interface Detections {
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
   append(batch: DetectionInput[]): AppendResult;
   /** Latest version of each key, newest event first. */
-  search(q: DetectionQuery, stats: DetectionStats): { items: DetectionRow[]; total: number };
+  search(q: DetectionQuery, stats: DetectionStats): { items: StoredDetection[]; total: number };
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
-  get(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined;
-  readLog(
-    afterSeq: number,
-    limit: number,
-    opts?: { content?: boolean | ((row: DetectionRow) => boolean) },
-  ): DetectionRow[];
+  get(idOrKey: number | string): (StoredDetection & { versions: DetectionVersion[] }) | undefined;
+  /** The log after `afterSeq`, in seq order; `content: false` leaves `raw` out (cheap, for seeking by time). */
+  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): StoredDetection[];
+  /**
+   * Up to `limit` rows after `afterSeq` that pass `filter`, in seq order, looking at most `window` seqs
+   * ahead. `through` is the last seq examined: a reader that is done with the rows may move its offset
+   * there, past the rows the filter refused.
+   */
+  scanLog(afterSeq: number, limit: number, filter?: LogFilter, window?: number): LogScan;
   maxSeq(): number;
   count(): number;
   countKeys(): number;
@@ -131,21 +149,8 @@ const WITH_RAW = [...DETECTION_COLUMNS, 'd.raw'] as const;
 
 type DetectionDbRow = Omit<DetectionsTable, 'seq' | 'raw'> & { seq: number; raw?: string };
 
-/**
- * A stored row as the API and the sinks see it. The canonical detection is the normaliser run again
- * over the received text (about as fast as parsing a stored canonical JSON would be), with the
- * instance's current URL for links the record lacks. `raw: false` leaves the parsed record out.
- */
-const toDetection = (
-  r: DetectionDbRow,
-  opts: {
-    raw: boolean;
-    urlOf?: (instance: string) => string | undefined;
-    /** Rows it refuses keep their columns only: the normaliser does not run for them. */
-    content?: (row: DetectionRow) => boolean;
-  },
-): DetectionRow => {
-  const row: DetectionRow = {
+const toStored = (r: DetectionDbRow): StoredDetection => {
+  const row: StoredDetection = {
     seq: r.seq,
     key: r.key,
     instance: r.instance,
@@ -160,22 +165,7 @@ const toDetection = (
     acknowledged: r.acknowledged === 1,
     source: r.source,
   };
-  if (r.raw === undefined || (opts.content && !opts.content(row))) return row;
-  try {
-    const { raw, ...canonical } = normalize(r.raw, {
-      instance: r.instance,
-      source: r.source as Origin['source'],
-      baseUrl: opts.urlOf?.(r.instance),
-      // A BSD syslog timestamp has no year: it is inferred from when the line was stored.
-      receivedAt: r.created_at,
-    });
-    row.canonical = canonical;
-    if (opts.raw) row.raw = raw;
-  } catch (err) {
-    row.canonical = null;
-    row.problem = `the normaliser cannot read this stored record: ${(err as Error).message}`;
-    if (opts.raw) row.raw = r.raw;
-  }
+  if (r.raw !== undefined) row.raw = r.raw;
   return row;
 };
 
@@ -239,16 +229,8 @@ export function detections(conn: Conn): Detections {
     descriptions.set(text, id);
   };
 
-  /** Instance name → its URL, read once per call: links for records that carry none. */
-  const urls = (): ((instance: string) => string | undefined) => {
-    let byName: Map<string, string> | undefined;
-    return (name) => {
-      byName ??= new Map(
-        x.all(k.selectFrom('instances').select(['name', 'url'])).map((i) => [i.name, i.url]),
-      );
-      return byName.get(name);
-    };
-  };
+  const maxSeq = () =>
+    Number(x.first(k.selectFrom('detections').select((eb) => eb.fn.max('seq').as('m')))?.m ?? 0);
 
   const count = (table: 'detections' | 'detection_heads') =>
     Number(x.first(k.selectFrom(table).select((eb) => eb.fn.countAll().as('n')))?.n ?? 0);
@@ -329,8 +311,7 @@ export function detections(conn: Conn): Detections {
           .limit(limit)
           .offset(offset),
       );
-      const urlOf = urls();
-      return { items: rows.map((r) => toDetection(r, { raw: false, urlOf })), total };
+      return { items: rows.map(toStored), total };
     },
 
     get(idOrKey) {
@@ -361,12 +342,11 @@ export function detections(conn: Conn): Detections {
           acknowledged: v.acknowledged === 1,
           title: v.title,
         }));
-      return { ...toDetection(row, { raw: true, urlOf: urls() }), versions };
+      return { ...toStored(row), versions };
     },
 
     readLog(afterSeq, limit, opts = {}) {
       const cols = opts.content === false ? DETECTION_COLUMNS : WITH_RAW;
-      const content = typeof opts.content === 'function' ? opts.content : undefined;
       const rows = x.all(
         k
           .selectFrom('detections as d')
@@ -375,14 +355,28 @@ export function detections(conn: Conn): Detections {
           .orderBy('d.seq')
           .limit(Math.max(Math.trunc(limit), 0)),
       );
-      const urlOf = urls();
-      return rows.map((r) => toDetection(r, { raw: true, urlOf, content }));
+      return rows.map(toStored);
     },
 
-    maxSeq() {
-      const r = x.first(k.selectFrom('detections').select((eb) => eb.fn.max('seq').as('m')));
-      return Number(r?.m ?? 0);
+    scanLog(afterSeq, limit, filter = {}, window = Math.max(limit * 50, 10_000)) {
+      const n = Math.max(Math.trunc(limit), 0);
+      // Bounded by the newest seq read first: every row up to it has committed (one writer), so a scan
+      // that returns fewer than `n` rows has examined all of (afterSeq, hi] and may say so.
+      const hi = Math.min(maxSeq(), afterSeq + Math.max(window, n));
+      if (!n || hi <= afterSeq) return { rows: [], through: afterSeq };
+      let q = k
+        .selectFrom('detections as d')
+        .select(WITH_RAW)
+        .where('d.seq', '>', afterSeq)
+        .where('d.seq', '<=', hi);
+      if (filter.instances?.length) q = q.where('d.instance', 'in', filter.instances);
+      if (filter.families?.length) q = q.where('d.family', 'in', filter.families);
+      if (filter.minSeverity !== undefined) q = q.where('d.severity', '>=', filter.minSeverity);
+      const rows = x.all(q.orderBy('d.seq').limit(n)).map(toStored);
+      return { rows, through: rows.length === n ? rows[n - 1].seq : hi };
     },
+
+    maxSeq,
     count: () => count('detections'),
     countKeys: () => count('detection_heads'),
   };

@@ -25,9 +25,11 @@ import {
   type AppendResult,
   type DetectionInput,
   type DetectionQuery,
-  type DetectionRow,
   type DetectionVersion,
   detections,
+  type LogFilter,
+  type LogScan,
+  type StoredDetection,
 } from './detections.ts';
 import type { StoreHealth } from './errors.ts';
 import { type Identities, identities } from './identities.ts';
@@ -46,8 +48,11 @@ export type {
   AppendResult,
   DetectionInput,
   DetectionQuery,
-  DetectionRow,
   DetectionVersion,
+  LogFilter,
+  LogScan,
+  RecordSource,
+  StoredDetection,
 } from './detections.ts';
 export type { StoreErrorCode, StoreHealth, StoreIoCode } from './errors.ts';
 export { isRetryableStoreError, StoreError, StoreIoError } from './errors.ts';
@@ -67,25 +72,21 @@ export interface Store {
 
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
   appendDetections(batch: DetectionInput[]): AppendResult;
+  // Reads give stored rows: the columns and the text received. The canonical detection is derived from
+  // them by the read model (src/read/), which the API, the console, MCP and the sinks go through.
   /** Latest version of each key, newest event first. */
-  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number };
+  searchDetections(q: DetectionQuery): { items: StoredDetection[]; total: number };
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
-  getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined;
-  /**
-   * The log after `afterSeq`, in seq order: what a sink delivers next. `content: false` reads the
-   * columns only (no canonical, no raw): cheap, for seeking by time. A predicate over the columns
-   * derives the content only for the rows it accepts (a sink's filter).
-   */
-  readLog(
-    afterSeq: number,
-    limit: number,
-    opts?: { content?: boolean | ((row: DetectionRow) => boolean) },
-  ): DetectionRow[];
+  getDetection(idOrKey: number | string): (StoredDetection & { versions: DetectionVersion[] }) | undefined;
+  /** The log after `afterSeq`, in seq order; `content: false` reads the columns only (for seeking by time). */
+  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): StoredDetection[];
+  /** A sink's next rows: filtered on indexed columns in the query; `through` is how far it looked. */
+  scanLog(afterSeq: number, limit: number, filter?: LogFilter): LogScan;
   maxSeq(): number;
   countDetections(): number;
   countKeys(): number;
 
-  instances: Omit<Instances, 'urls'>;
+  instances: Instances;
   cursors: Cursors;
   sinks: Sinks;
   sinkOffsets: SinkOffsets;
@@ -197,6 +198,7 @@ function composeStore(
     searchDetections: (q: DetectionQuery) => log.search(q, store.detectionStats),
     getDetection: (idOrKey: number | string) => log.get(idOrKey),
     readLog: log.readLog,
+    scanLog: (afterSeq: number, limit: number, filter?: LogFilter) => log.scanLog(afterSeq, limit, filter),
     maxSeq: () => log.maxSeq(),
     countDetections: () => log.count(),
     countKeys: () => log.countKeys(),
