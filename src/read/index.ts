@@ -57,7 +57,7 @@ export class ReadModel {
 
   /** Latest version of each matching key, newest event first, with the canonical detection (no raw). */
   searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number } {
-    const { items, total } = this.#store.searchDetections(q);
+    const { items, total } = this.#store.searchDetections(q, { content: true });
     const urlOf = this.#urls();
     return { items: items.map((r) => this.#derive(r, urlOf, false)), total };
   }

@@ -11,6 +11,10 @@ export interface PreparedQuery<P, R> {
   all(p: P): R[];
   first(p: P): R | undefined;
   run(p: P): { changes: number; lastInsertRowid: number };
+  /** The placeholders' names in binding order: for `runArgs`, which skips looking each one up by name. */
+  readonly slots: readonly string[];
+  /** Runs with the values given in `slots` order (a multi-row insert binds thousands a call). */
+  runArgs(args: unknown[]): { changes: number; lastInsertRowid: number };
 }
 
 /**
@@ -30,6 +34,8 @@ export interface Executor {
 /** Words for the full-text search: a detection version's own, and each distinct description's. */
 export interface FtsWriter {
   insert(seq: number, title: string, hostnames: string, ips: string): void;
+  /** Several versions' words in one statement: `[seq, title, hostnames, ips]` each. */
+  insertMany(rows: [number, string, string, string][]): void;
   insertDescription(id: number, text: string): void;
 }
 

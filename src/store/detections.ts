@@ -8,11 +8,13 @@
 // Ordering: SQLite has one writer, so seq order is commit order and a sink reading `seq > offset` never
 // skips a row that commits later. (A PostgreSQL store must keep that promise another way.)
 // The descriptions' digest: a plain 64-bit hash, the one stored digests were made with.
+
+import type { Compilable } from 'kysely';
 import { contentHash } from '../normalize/index.ts';
-import type { Conn } from './conn.ts';
+import type { Conn, Executor, PreparedQuery } from './conn.ts';
 import { type DetectionStats, headsMatching } from './detection-stats.ts';
 import type { DetectionsTable } from './schema.ts';
-import { param } from './sqlite.ts';
+import { MULTI_ROW, param } from './sqlite.ts';
 import { finite } from './values.ts';
 
 /** Where a record came from: with the raw text and the instance, all a reader needs to derive it. */
@@ -114,7 +116,12 @@ export interface Detections {
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
   append(batch: DetectionInput[]): AppendResult;
   /** Latest version of each key, newest event first. */
-  search(q: DetectionQuery, stats: DetectionStats): { items: StoredDetection[]; total: number };
+  /** Latest version of each key, newest event first; `content: true` adds the text received. */
+  search(
+    q: DetectionQuery,
+    stats: DetectionStats,
+    content?: boolean,
+  ): { items: StoredDetection[]; total: number };
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
   get(idOrKey: number | string): (StoredDetection & { versions: DetectionVersion[] }) | undefined;
   /** The log after `afterSeq`, in seq order; `content: false` leaves `raw` out (cheap, for seeking by time). */
@@ -169,51 +176,90 @@ const toStored = (r: DetectionDbRow): StoredDetection => {
   return row;
 };
 
+const DETECTION_INSERT = [
+  'key',
+  'instance',
+  'family',
+  'native_id',
+  'version',
+  'hash',
+  'created_at',
+  'event_time',
+  'severity',
+  'title',
+  'acknowledged',
+  'source',
+  'raw',
+] as const;
+
+const HEAD_COLUMNS = [
+  'key',
+  'seq',
+  'version',
+  'hash',
+  'instance',
+  'family',
+  'severity',
+  'event_time',
+  'acknowledged',
+  'description_id',
+] as const;
+
+/**
+ * Rows in by multi-row statements of up to MULTI_ROW rows, each compiled once per row count (from the
+ * Kysely builder `build` makes) and bound by position: a batch of 500 costs a handful of statements per
+ * table instead of one per row. Returns the last row's rowid.
+ */
+function multiRow<C extends string>(
+  x: Executor,
+  cols: readonly C[],
+  build: (rows: Record<C, unknown>[]) => Compilable<unknown>,
+): (rows: Record<C, unknown>[]) => number {
+  const byCount = new Map<
+    number,
+    { q: PreparedQuery<Record<string, unknown>, unknown>; at: [number, C][] }
+  >();
+  return (rows) => {
+    let last = 0;
+    for (let i = 0; i < rows.length; i += MULTI_ROW) {
+      const chunk = rows.slice(i, i + MULTI_ROW);
+      let s = byCount.get(chunk.length);
+      if (!s) {
+        const named = chunk.map((_, r) => Object.fromEntries(cols.map((c) => [c, param(`${r}:${c}`)])));
+        const q = x.prepare(build(named as Record<C, unknown>[]));
+        const at = q.slots.map((name): [number, C] => {
+          const colon = name.indexOf(':');
+          return [Number(name.slice(0, colon)), name.slice(colon + 1) as C];
+        });
+        s = { q, at };
+        byCount.set(chunk.length, s);
+      }
+      const args = new Array(s.at.length);
+      for (let j = 0; j < s.at.length; j++) args[j] = chunk[s.at[j][0]][s.at[j][1]];
+      last = s.q.runArgs(args).lastInsertRowid;
+    }
+    return last;
+  };
+}
+
 export function detections(conn: Conn): Detections {
   const { k, x, fts } = conn;
   // The hot path: compiled once from Kysely builders, then run as prepared statements.
   const head = x.prepare<{ key: string }, { seq: number; version: number; hash: string }>(
     k.selectFrom('detection_heads').select(['seq', 'version', 'hash']).where('key', '=', param('key')),
   );
-  const cols = [
-    'key',
-    'instance',
-    'family',
-    'native_id',
-    'version',
-    'hash',
-    'created_at',
-    'event_time',
-    'severity',
-    'title',
-    'acknowledged',
-    'source',
-    'raw',
-  ] as const;
-  const insert = x.prepare(
-    k.insertInto('detections').values(Object.fromEntries(cols.map((c) => [c, param(c)])) as any),
-  );
-  const headCols = [
-    'key',
-    'seq',
-    'version',
-    'hash',
-    'instance',
-    'family',
-    'severity',
-    'event_time',
-    'acknowledged',
-    'description_id',
-  ] as const;
-  const upsertHead = x.prepare(
+  const insertRows = multiRow(x, DETECTION_INSERT, (rows) => k.insertInto('detections').values(rows as any));
+  const upsertHeads = multiRow(x, HEAD_COLUMNS, (rows) =>
     k
       .insertInto('detection_heads')
-      .values(Object.fromEntries(headCols.map((c) => [c, param(c)])) as any)
+      .values(rows as any)
       .onConflict((oc) =>
         oc
           .column('key')
           .doUpdateSet((eb) =>
-            Object.fromEntries(headCols.filter((c) => c !== 'key').map((c) => [c, eb.ref(`excluded.${c}`)])),
+            Object.fromEntries(
+              HEAD_COLUMNS.filter((c) => c !== 'key').map((c) => [c, eb.ref(`excluded.${c}`)]),
+            ),
           ),
       ),
   );
@@ -256,15 +302,23 @@ export function detections(conn: Conn): Detections {
         return id;
       };
       x.transaction(() => {
+        // Versions first, in JS: a key met twice in the batch compares with its version from this batch.
+        const heads = new Map<string, { version: number; hash: string } | undefined>();
+        const rows: Record<(typeof DETECTION_INSERT)[number], unknown>[] = [];
+        const kept: DetectionInput[] = [];
         for (const d of batch) {
           const key = `${d.instance}/${d.family}/${d.nativeId}`;
-          const h = head.first({ key });
+          const h = heads.has(key) ? heads.get(key) : head.first({ key });
           if (h && h.hash === d.hash) {
             result.duplicates++;
             continue;
           }
           const version = h ? h.version + 1 : 1;
-          const row: Record<string, unknown> = {
+          heads.set(key, { version, hash: d.hash });
+          if (h) result.updated++;
+          else result.newKeys++;
+          kept.push(d);
+          rows.push({
             key,
             instance: d.instance,
             family: d.family,
@@ -278,24 +332,31 @@ export function detections(conn: Conn): Detections {
             acknowledged: d.acknowledged ? 1 : 0,
             source: d.source ?? 'api',
             raw: d.raw,
-          };
-          const seq = insert.run(row).lastInsertRowid;
-          row.seq = seq;
-          row.description_id = descriptionId(d.description);
-          upsertHead.run(row);
+          });
+        }
+        if (!rows.length) return;
+        // One writer and AUTOINCREMENT: the rows of the batch get consecutive seqs ending at the last one.
+        const first = insertRows(rows) - rows.length + 1;
+        const latest = new Map<string, Record<(typeof HEAD_COLUMNS)[number], unknown>>();
+        const words: [number, string, string, string][] = [];
+        rows.forEach((r, i) => {
+          const d = kept[i];
+          const seq = first + i;
+          result.inserted.push({ seq, key: r.key as string, version: r.version as number });
+          latest.set(r.key as string, { ...r, seq, description_id: descriptionId(d.description) });
           // Insert-only: older versions stay in the full-text index but search joins matches to the heads,
           // so they never surface. Deleting them here cost 2–3× the whole append (FTS5 deletes are slow).
-          fts.insert(seq, d.title, (d.hostnames ?? []).join(' '), (d.ips ?? []).join(' '));
-          if (h) result.updated++;
-          else result.newKeys++;
-          result.inserted.push({ seq, key, version });
-        }
+          words.push([seq, d.title, (d.hostnames ?? []).join(' '), (d.ips ?? []).join(' ')]);
+        });
+        // Each key's head once, at its latest version in the batch.
+        upsertHeads([...latest.values()]);
+        fts.insertMany(words);
       });
       for (const [text, id] of added) remember(text, id);
       return result;
     },
 
-    search(q, stats) {
+    search(q, stats, content = false) {
       const limit = Math.min(Math.max(Math.trunc(finite(q.limit, 50)), 0), 1000);
       const offset = Math.max(Math.trunc(finite(q.offset, 0)), 0);
       const base = headsMatching(k, q);
@@ -305,7 +366,7 @@ export function detections(conn: Conn): Detections {
       const rows = x.all(
         base
           .innerJoin('detections as d', 'd.seq', 'h.seq')
-          .select(WITH_RAW)
+          .select(content ? WITH_RAW : DETECTION_COLUMNS)
           .orderBy('h.event_time', 'desc')
           .orderBy('h.seq', 'desc')
           .limit(limit)

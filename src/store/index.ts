@@ -74,8 +74,11 @@ export interface Store {
   appendDetections(batch: DetectionInput[]): AppendResult;
   // Reads give stored rows: the columns and the text received. The canonical detection is derived from
   // them by the read model (src/read/), which the API, the console, MCP and the sinks go through.
-  /** Latest version of each key, newest event first. */
-  searchDetections(q: DetectionQuery): { items: StoredDetection[]; total: number };
+  /** Latest version of each key, newest event first; `content: true` adds the text received (for the read model). */
+  searchDetections(
+    q: DetectionQuery,
+    opts?: { content?: boolean },
+  ): { items: StoredDetection[]; total: number };
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
   getDetection(idOrKey: number | string): (StoredDetection & { versions: DetectionVersion[] }) | undefined;
   /** The log after `afterSeq`, in seq order; `content: false` reads the columns only (for seeking by time). */
@@ -195,7 +198,8 @@ function composeStore(
   const store: Store = {
     path: conn.path,
     appendDetections: (batch: DetectionInput[]) => log.append(batch),
-    searchDetections: (q: DetectionQuery) => log.search(q, store.detectionStats),
+    searchDetections: (q: DetectionQuery, opts?: { content?: boolean }) =>
+      log.search(q, store.detectionStats, opts?.content),
     getDetection: (idOrKey: number | string) => log.get(idOrKey),
     readLog: log.readLog,
     scanLog: (afterSeq: number, limit: number, filter?: LogFilter) => log.scanLog(afterSeq, limit, filter),

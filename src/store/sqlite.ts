@@ -217,13 +217,35 @@ export async function createDescriptionFts(k: Kysely<DB>): Promise<void> {
   )`.execute(k);
 }
 
+/** Rows per multi-row statement: 64 × 13 columns stays far below SQLite's 32,766 parameters. */
+export const MULTI_ROW = 64;
+
 export function ftsStatements(db: SqliteDb): FtsWriter {
   const ins = db.prepare(
     "INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, '', ?, ?)",
   );
   const desc = db.prepare('INSERT INTO descriptions_fts (rowid, description) VALUES (?, ?)');
+  // One statement per row count, compiled on first use: a batch's words go in a few statements.
+  const many = new Map<number, Database.Statement>();
+  const manyOf = (n: number) => {
+    let s = many.get(n);
+    if (!s) {
+      const values = Array.from({ length: n }, () => "(?, ?, '', ?, ?)").join(', ');
+      s = db.prepare(
+        `INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES ${values}`,
+      );
+      many.set(n, s);
+    }
+    return s;
+  };
   return {
     insert: (seq, title, hostnames, ips) => void ins.run(seq, title, hostnames, ips),
+    insertMany: (rows) => {
+      for (let i = 0; i < rows.length; i += MULTI_ROW) {
+        const chunk = rows.slice(i, i + MULTI_ROW);
+        manyOf(chunk.length).run(chunk.flat());
+      }
+    },
     insertDescription: (id, text) => void desc.run(id, text),
   };
 }
@@ -362,7 +384,17 @@ export class SyncExecutor implements Executor {
       return args;
     };
     // Prepared statements run inside transaction(), which maps and records their failures.
+    const names = slots.map((s) => (typeof s === 'string' ? s : ''));
     return {
+      slots: names,
+      runArgs: (values) => {
+        for (let i = 0; i < slots.length; i++) {
+          const s = slots[i];
+          args[i] = typeof s === 'string' ? bindable(values[i]) : s.value;
+        }
+        const r = stmt.run(args);
+        return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+      },
       all: (p) => stmt.all(bind(p)) as R[],
       first: (p) => stmt.get(bind(p)) as R | undefined,
       run: (p) => {
