@@ -193,3 +193,29 @@ describe('store: two handles on one file (the service and a dtc command)', () =>
     expect(a.readLog(0, 1000).map((r) => r.seq)).toEqual([...seqs].sort((x, y) => x - y));
   });
 });
+
+describe('store: one batch with a key several times (multi-row append)', () => {
+  const t = useTempStores();
+
+  it('versions them in batch order, drops an equal hash, and points the head at the last version', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.appendDetections([det('1', 'a')]);
+    // 130 rows: more than two multi-row statements, with keys repeated inside the batch.
+    const batch = [det('1', 'a'), det('1', 'b'), det('2', 'a'), det('2', 'a'), det('1', 'c')];
+    for (let i = 3; i < 128; i++) batch.push(det(String(i), 'a'));
+    const r = s.appendDetections(batch);
+    expect(r).toMatchObject({ duplicates: 2, newKeys: 126, updated: 2 });
+    expect(r.inserted.slice(0, 3)).toEqual([
+      { seq: 2, key: 'prod/model_breach/1', version: 2 },
+      { seq: 3, key: 'prod/model_breach/2', version: 1 },
+      { seq: 4, key: 'prod/model_breach/1', version: 3 },
+    ]);
+    expect(r.inserted.map((x) => x.seq)).toEqual(Array.from({ length: 128 }, (_, i) => i + 2));
+    expect(s.readLog(0, 1000).map((x) => x.seq)).toEqual(Array.from({ length: 129 }, (_, i) => i + 1));
+    expect(s.getDetection('prod/model_breach/1')).toMatchObject({ seq: 4, version: 3, hash: 'c' });
+    expect(s.countKeys()).toBe(127);
+    expect(s.searchDetections({ q: 'Breach 127' }).items.map((x) => x.seq)).toEqual([129]);
+    // A later batch dedupes against the head the batch left.
+    expect(s.appendDetections([det('1', 'c'), det('1', 'b')])).toMatchObject({ duplicates: 1, updated: 1 });
+  });
+});
