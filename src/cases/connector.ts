@@ -12,8 +12,9 @@ import type { ItemResult } from '../commands/run.ts';
 import { DEFAULT_RETRY, retryWaitMs } from '../deliver/retry.ts';
 import { passes, type WorkerLog } from '../deliver/worker.ts';
 import type { Detection } from '../normalize/index.ts';
+import { type DetectionRow, readModel } from '../read/index.ts';
 import { StoreIoError } from '../store/errors.ts';
-import type { DetectionRow, Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { scrubSecrets } from '../util/redact.ts';
 import { caseUpdate, groupEventComment, newCase } from './content.ts';
 import { type CaseMetrics, caseMetrics } from './metrics.ts';
@@ -186,7 +187,9 @@ export class CaseConnector {
     const name = this.name;
     const offset = this.#store.cases.offsets.get(name);
     const f = this.config.filter;
-    const rows = this.#store.readLog(offset, this.config.batchSize, { content: (row) => passes(row, f) });
+    const rows = readModel(this.#store).readLog(offset, this.config.batchSize, {
+      content: (row) => passes(row, f),
+    });
     for (const row of rows) {
       if (this.#stopping) break;
       if (keeps(row, row.canonical, f)) {

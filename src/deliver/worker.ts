@@ -7,8 +7,9 @@
 import type { Registry } from 'prom-client';
 import { type SinkMetrics, sinkMetrics } from '../metrics/index.ts';
 import { type Detection, type Format, render } from '../normalize/index.ts';
+import { type DetectionRow, type ReadableStore, readModel } from '../read/index.ts';
 import { StoreIoError } from '../store/errors.ts';
-import type { DetectionRow, SinkOffset, Store } from '../store/index.ts';
+import type { SinkOffset } from '../store/index.ts';
 import {
   type ParsedSink,
   parseSink,
@@ -39,7 +40,7 @@ export interface SinkConfig {
 }
 
 /** What the worker needs from the store. */
-export interface DeliverStore extends Pick<Store, 'readLog' | 'maxSeq'> {
+export type DeliverStore = ReadableStore & {
   sinks: { set(name: string, config: unknown): unknown };
   sinkOffsets: {
     get(sink: string): number;
@@ -50,7 +51,7 @@ export interface DeliverStore extends Pick<Store, 'readLog' | 'maxSeq'> {
   deadLetters: {
     add(d: { source: string; instance?: string | null; reason: string; payload: string }): unknown;
   };
-}
+};
 
 export interface WorkerLog {
   info(msg: string, data?: Record<string, unknown>): void;
@@ -236,23 +237,19 @@ export class SinkWorker {
     const name = this.config.name;
     while (!this.#stopping) {
       const offset = this.#store.sinkOffsets.get(name);
-      // Only rows the filter keeps are normalised: the others just move the offset.
-      const rows = this.#store.readLog(offset, this.#batchSize, {
-        content: (row) => passes(row, this.config.filter),
-      });
+      // The store filters on its indexed columns: only rows the sink keeps are read whole and derived,
+      // and `through` (the last seq it examined) moves the offset past the others.
+      const { rows, through } = readModel(this.#store).scanLog(offset, this.#batchSize, this.config.filter);
       this.#gauges(offset);
-      if (rows.length === 0) {
+      if (through <= offset) {
         await this.#sleep(IDLE_MS);
         continue;
       }
-      const lastSeq = rows[rows.length - 1].seq;
+      const lastSeq = through;
       let pending: SinkItem[] = [];
-      let skipped = 0;
+      // Seqs have no gaps (AUTOINCREMENT, nothing deleted): the examined ones not returned were filtered.
+      const skipped = Math.max(0, through - offset - rows.length);
       for (const row of rows) {
-        if (!passes(row, this.config.filter)) {
-          skipped++;
-          continue;
-        }
         try {
           pending.push({
             seq: row.seq,

@@ -3,6 +3,7 @@
 // validation, the OpenAPI parameters and the MCP tool's input schema all derive from this list.
 import { coerceParams, ParamError, type ParamSpec } from '../commands/params.ts';
 import { FAMILIES } from '../normalize/model.ts';
+import { type ReadableStore, readModel } from '../read/index.ts';
 import type { DetectionQuery, Store } from '../store/index.ts';
 
 export { FAMILIES };
@@ -95,7 +96,8 @@ export function detectionQuery(raw: Record<string, unknown>): DetectionQuery {
   };
 }
 
-export type DetectionReader = Pick<Store, 'searchDetections' | 'getDetection'>;
+/** A store, read through its read model (src/read/): rows come with their canonical detection. */
+export type DetectionReader = ReadableStore;
 
 /** A store read over the full-text index: a malformed query is the caller's mistake, not a server fault. */
 function withTextErrors<T>(read: () => T): T {
@@ -110,7 +112,7 @@ function withTextErrors<T>(read: () => T): T {
 
 /** The latest version of each matching detection, and how many match. */
 export function searchDetections(store: DetectionReader, query: DetectionQuery) {
-  return withTextErrors(() => store.searchDetections(query));
+  return withTextErrors(() => readModel(store).searchDetections(query));
 }
 
 /** The matching detections over time by severity, in about `buckets` buckets. */
@@ -120,5 +122,5 @@ export function histogram(store: Pick<Store, 'detectionStats'>, query: Detection
 
 /** One detection with its versions, by sequence number (all digits) or key; undefined when unknown. */
 export function findDetection(store: DetectionReader, idOrKey: string) {
-  return store.getDetection(/^\d+$/.test(idOrKey) ? Number(idOrKey) : idOrKey);
+  return readModel(store).getDetection(/^\d+$/.test(idOrKey) ? Number(idOrKey) : idOrKey);
 }

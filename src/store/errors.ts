@@ -30,3 +30,16 @@ export interface StoreHealth {
 
 export const isRetryableStoreError = (err: unknown): err is StoreIoError =>
   err instanceof StoreIoError && err.retryable;
+
+export type StoreErrorCode = 'exists' | 'not_found' | 'invalid';
+
+/** A request the store cannot satisfy (duplicate name, unknown instance, bad value): the caller's 4xx. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -2,9 +2,10 @@
 // page of them newest first with how many match. Functions over the store's Kysely handle and
 // synchronous executor; src/store/README.md ("Search plans") says why each plan is shaped as it is.
 import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import type { Executor } from './conn.ts';
 import type { DetectionQuery } from './index.ts';
 import type { DB, DetectionHeadsTable } from './schema.ts';
-import { ftsQuery, type SyncExecutor } from './sqlite.ts';
+import { ftsQuery } from './sqlite.ts';
 
 export type Heads = SelectQueryBuilder<DB & { h: DetectionHeadsTable }, 'h', object>;
 
@@ -55,7 +56,7 @@ export function headsMatching(k: Kysely<DB>, q: DetectionQuery): Heads | undefin
  * Up to `cap + 1` of one term's candidates: seqs of versions whose own text matches (an FTS doclist) and
  * of heads whose description matches (index detection_heads_description). A seq may come twice.
  */
-function candidates(k: Kysely<DB>, x: SyncExecutor, term: string, cap: number): number[] {
+function candidates(k: Kysely<DB>, x: Executor, term: string, cap: number): number[] {
   const own = x.all(
     k
       .selectFrom(
@@ -96,7 +97,7 @@ export interface TextPlan {
  */
 export function textPlan(
   k: Kysely<DB>,
-  x: SyncExecutor,
+  x: Executor,
   q: DetectionQuery,
   cap = CANDIDATE_CAP,
 ): TextPlan | undefined {
@@ -136,7 +137,7 @@ export interface SearchPage<R> {
  */
 export function searchPage<R extends { seq: number }>(
   k: Kysely<DB>,
-  x: SyncExecutor,
+  x: Executor,
   q: DetectionQuery,
   columns: readonly string[],
   count: (q: DetectionQuery) => number,

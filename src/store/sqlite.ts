@@ -20,6 +20,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
+import type { Conn, Executor, FtsWriter, PreparedQuery } from './conn.ts';
 import { type StoreHealth, StoreIoError } from './errors.ts';
 import type { DB } from './schema.ts';
 
@@ -216,18 +217,35 @@ export async function createDescriptionFts(k: Kysely<DB>): Promise<void> {
   )`.execute(k);
 }
 
-export interface FtsStatements {
-  insert(seq: number, title: string, hostnames: string, ips: string): void;
-  insertDescription(id: number, text: string): void;
-}
+/** Rows per multi-row statement: 64 × 13 columns stays far below SQLite's 32,766 parameters. */
+export const MULTI_ROW = 64;
 
-export function ftsStatements(db: SqliteDb): FtsStatements {
+export function ftsStatements(db: SqliteDb): FtsWriter {
   const ins = db.prepare(
     "INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, '', ?, ?)",
   );
   const desc = db.prepare('INSERT INTO descriptions_fts (rowid, description) VALUES (?, ?)');
+  // One statement per row count, compiled on first use: a batch's words go in a few statements.
+  const many = new Map<number, Database.Statement>();
+  const manyOf = (n: number) => {
+    let s = many.get(n);
+    if (!s) {
+      const values = Array.from({ length: n }, () => "(?, ?, '', ?, ?)").join(', ');
+      s = db.prepare(
+        `INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES ${values}`,
+      );
+      many.set(n, s);
+    }
+    return s;
+  };
   return {
     insert: (seq, title, hostnames, ips) => void ins.run(seq, title, hostnames, ips),
+    insertMany: (rows) => {
+      for (let i = 0; i < rows.length; i += MULTI_ROW) {
+        const chunk = rows.slice(i, i + MULTI_ROW);
+        manyOf(chunk.length).run(chunk.flat());
+      }
+    },
     insertDescription: (id, text) => void desc.run(id, text),
   };
 }
@@ -268,7 +286,7 @@ export class Param {
 /** Use as a value in a Kysely builder passed to `prepare()`. Typed `any` so it fits any column. */
 export const param = (name: string): any => new Param(name);
 
-export class SyncExecutor {
+export class SyncExecutor implements Executor {
   readonly #db: SqliteDb;
   readonly #path: string;
   readonly #cache = new Map<string, Database.Statement>();
@@ -366,7 +384,17 @@ export class SyncExecutor {
       return args;
     };
     // Prepared statements run inside transaction(), which maps and records their failures.
+    const names = slots.map((s) => (typeof s === 'string' ? s : ''));
     return {
+      slots: names,
+      runArgs: (values) => {
+        for (let i = 0; i < slots.length; i++) {
+          const s = slots[i];
+          args[i] = typeof s === 'string' ? bindable(values[i]) : s.value;
+        }
+        const r = stmt.run(args);
+        return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+      },
       all: (p) => stmt.all(bind(p)) as R[],
       first: (p) => stmt.get(bind(p)) as R | undefined,
       run: (p) => {
@@ -389,8 +417,48 @@ export class SyncExecutor {
   }
 }
 
-export interface PreparedQuery<P, R> {
-  all(p: P): R[];
-  first(p: P): R | undefined;
-  run(p: P): { changes: number; lastInsertRowid: number };
+// ─── The connection the repositories take ─────────────────────────────────────────────────────────
+
+/** Opens the file and wraps it as the db-neutral connection (conn.ts) the repositories use. */
+export function openSqliteConn(path: string, onHealth: (h: StoreHealth) => void): Conn {
+  const { db, kysely } = openSqlite(path);
+  return sqliteConn(path, db, kysely, onHealth);
+}
+
+export function sqliteConn(
+  path: string,
+  db: SqliteDb,
+  kysely: Kysely<DB>,
+  onHealth: (h: StoreHealth) => void,
+): Conn {
+  let closed = false;
+  return {
+    path,
+    k: kysely,
+    x: new SyncExecutor(db, path, onHealth),
+    fts: ftsStatements(db),
+    secure<T>(fn: () => T): T {
+      db.pragma('secure_delete = ON');
+      try {
+        return fn();
+      } finally {
+        db.pragma('secure_delete = OFF');
+      }
+    },
+    flushReplaced(): boolean {
+      // Copies the WAL into the database file and truncates it, so the old page images (which hold the
+      // values just replaced) leave the -wal file. Waits (busy timeout) for readers.
+      if (path === ':memory:') return true;
+      const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return r?.busy === 0;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      optimizeOnClose(db);
+      // Kysely's destroy() closes the better-sqlite3 handle it was given.
+      await kysely.destroy();
+      if (db.open) db.close();
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { gaps, parseCursor } from '../../src/collect/cursor.ts';
 import { storeIngest } from '../../src/collect/ingest.ts';
 import { InstancePoller } from '../../src/collect/poller.ts';
 import { DarktraceClient } from '../../src/darktrace/index.ts';
+import { readModel } from '../../src/read/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 
@@ -115,12 +116,12 @@ describe('polling', () => {
     const a = store.getDetection(`lab/model_breach/${acked.pbid}`)!;
     expect(a.versions.map((v) => v.version)).toEqual([1, 2]);
     expect(a.acknowledged).toBe(true);
-    const c = store.getDetection(`lab/model_breach/${commented.pbid}`)!;
+    const c = readModel(store).getDetection(`lab/model_breach/${commented.pbid}`)!;
     expect(c.version).toBe(2);
     expect((c.canonical as { state: { commentCount: number } }).state.commentCount).toBe(
       (commented.commentCount ?? 0) + 1,
     );
-    const e = store.getDetection(`lab/ai_analyst/${event.id}`)!;
+    const e = readModel(store).getDetection(`lab/ai_analyst/${event.id}`)!;
     expect(e.version).toBe(2);
     expect((e.canonical as { scores: { groupScore: number } }).scores.groupScore).toBeCloseTo(91.5);
 

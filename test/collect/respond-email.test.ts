@@ -19,6 +19,7 @@ import { DarktraceClient } from '../../src/darktrace/index.ts';
 import { detectionOf } from '../../src/deliver/worker.ts';
 import { type Detection, FORMATS, normalize, parseCef, render } from '../../src/normalize/index.ts';
 import { SEVERITY_TO_10 } from '../../src/normalize/severity.ts';
+import { readModel } from '../../src/read/index.ts';
 import { type SimulatorOptions, startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { fixturesDir } from '../helpers/fixtures.ts';
@@ -63,7 +64,7 @@ function client(url: string, publicToken = 'p', privateToken = 's') {
 
 /** Every stored version of a family, oldest first, as the sinks read it. */
 function versions(store: Store, family: string): Detection[] {
-  return store
+  return readModel(store)
     .readLog(0, 1_000_000)
     .filter((r) => r.family === family)
     .map(detectionOf);
@@ -126,7 +127,7 @@ describe('polling RESPOND actions and /EMAIL messages', () => {
         normalize(a, { instance: 'lab', source: 'api' }).hash,
       );
 
-    const cl = store.getDetection(`lab/respond_action/${cleared.codeid}`)!;
+    const cl = readModel(store).getDetection(`lab/respond_action/${cleared.codeid}`)!;
     expect(cl.versions.length).toBeGreaterThanOrEqual(2);
     const clr = cl.canonical!.respond!;
     expect(clr).toMatchObject({
@@ -136,13 +137,13 @@ describe('polling RESPOND actions and /EMAIL messages', () => {
       reason: 'SOC-42 false positive',
       active: false,
     });
-    const ex = store.getDetection(`lab/respond_action/${extended.codeid}`)!;
+    const ex = readModel(store).getDetection(`lab/respond_action/${extended.codeid}`)!;
     expect(ex.versions.length).toBeGreaterThanOrEqual(2);
     expect(ex.canonical!.respond).toMatchObject({ state: 'extended', user: 'api.user' });
     expect(ex.canonical!.respond!.expires).toBeGreaterThan(extended.expires);
 
     // Versions follow the history: the first stored state of the cleared action is not "cleared".
-    const firstVersion = store.getDetection(cl.versions[0].seq)!;
+    const firstVersion = readModel(store).getDetection(cl.versions[0].seq)!;
     expect(firstVersion.canonical!.respond!.state).not.toBe('cleared');
     // One cursor of finished windows, as for breaches: no gap over the look-back.
     const cursor = parseCursor(store.cursors.get('lab', 'respond'));
@@ -182,14 +183,14 @@ describe('polling RESPOND actions and /EMAIL messages', () => {
     t += MIN;
     const second = await poller.pollOnce();
     expect(second.streams.email).toMatchObject({ new: 0, updated: 1 });
-    const d = store.getDetection(`lab/email_alert/${msg.uuid}`)!;
+    const d = readModel(store).getDetection(`lab/email_alert/${msg.uuid}`)!;
     expect(d.versions.map((v) => v.version)).toEqual([1, 2]);
     const e = d.canonical!.email!;
     expect(e.recipients.map((r) => r.status)).toEqual(msg.rcpts.map(() => 'held'));
     expect(e.from).toBe(msg.header_from_email);
     expect(e.subject).toBe(msg.header_subject);
     // The new version renders with the hold.
-    const ecs = JSON.parse(render(detectionOf(store.readLog(d.seq - 1, 1)[0]), 'ecs'));
+    const ecs = JSON.parse(render(detectionOf(readModel(store).readLog(d.seq - 1, 1)[0]), 'ecs'));
     expect(ecs.email).toMatchObject({
       local_id: msg.uuid,
       subject: msg.header_subject,
@@ -561,7 +562,7 @@ describe('round trip per polled family: simulator → poller → store → each 
     });
     const r = await poller.pollOnce();
     for (const x of Object.values(r.streams)) expect(x.error).toBeUndefined();
-    const rows = store.readLog(0, 1_000_000);
+    const rows = readModel(store).readLog(0, 1_000_000);
     const families = new Map<string, number>();
     const problems: string[] = [];
     for (const row of rows) {
@@ -632,7 +633,7 @@ describe('round trip per polled family: simulator → poller → store → each 
     expect(stored).toBe(lines.length);
     expect(store.deadLetters.count()).toBe(0);
 
-    const rows = store.readLog(0, 1_000_000);
+    const rows = readModel(store).readLog(0, 1_000_000);
     const problems: string[] = [];
     for (const row of rows) {
       const d = detectionOf(row);

@@ -13,6 +13,7 @@ import { ingestRecords } from '../../src/collect/ingest.ts';
 import { openWholeLines, wholeLinesEnd } from '../../src/deliver/file.ts';
 import { detectionOf, SinkWorker } from '../../src/deliver/worker.ts';
 import { render } from '../../src/normalize/index.ts';
+import { readModel } from '../../src/read/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { breachLine, tempStore, waitFor } from './helpers.ts';
 
@@ -62,7 +63,9 @@ describe('file sink: whole lines only', () => {
     // and the offset still at 10 (the batch was never acknowledged).
     ingest(store, 11, 10);
     const before = readFileSync(path, 'utf8');
-    const next = store.readLog(10, 3).map((r) => render(detectionOf(r), 'json'));
+    const next = readModel(store)
+      .readLog(10, 3)
+      .map((r) => render(detectionOf(r), 'json'));
     const torn = next[2].slice(0, Math.floor(next[2].length / 2));
     appendFileSync(path, `${next[0]}\n${next[1]}\n${torn}`);
     expect(() => parseLines(path)).toThrow();

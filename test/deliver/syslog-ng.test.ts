@@ -13,6 +13,7 @@ import { ingestRecords } from '../../src/collect/ingest.ts';
 import { startSyslogReceiver } from '../../src/collect/syslog.ts';
 import { detectionOf, type SinkConfig, SinkWorker } from '../../src/deliver/worker.ts';
 import { render } from '../../src/normalize/index.ts';
+import { readModel } from '../../src/read/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { program } from '../helpers/programs.ts';
 import { makeTlsMaterial } from '../helpers/tls.ts';
@@ -171,7 +172,7 @@ describe.skipIf(!syslogNg)('syslog sink → syslog-ng', () => {
       10_000,
       'cef output',
     );
-    const rows = store.readLog(0, 10);
+    const rows = readModel(store).readLog(0, 10);
     got.forEach((m, i) => {
       // format-json writes syslog-ng's `.cef.*` names as `_cef`.
       const cef = m._cef;

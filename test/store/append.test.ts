@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readModel } from '../../src/read/index.ts';
 import { det, KEY, useTempStores } from './helpers.ts';
 
 describe('store: append log', () => {
@@ -96,7 +97,7 @@ describe('store: append log', () => {
     expect(b.appendDetections([det('2', 'c')]).inserted).toEqual([
       { seq: 4, key: 'prod/model_breach/2', version: 2 },
     ]);
-    const d = b.getDetection('prod/model_breach/1')!;
+    const d = readModel(b).getDetection('prod/model_breach/1')!;
     expect(d.version).toBe(2);
     expect(d.canonical).toMatchObject({
       key: { instance: 'prod', family: 'model_breach', id: '1' },
@@ -114,13 +115,17 @@ describe('store: append log', () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
     s.instances.add({ name: 'prod', url: 'https://dt.example.com', publicToken: 'p', privateToken: 'q' });
     s.appendDetections([det('1', 'a'), det('2', 'a', { raw: '{"neither":"breach nor incident"}' })]);
-    const [good, bad] = s.readLog(0, 10);
+    const [good, bad] = readModel(s).readLog(0, 10);
     // The record has no breachUrl: the link comes from the instance's current URL.
     expect(good.canonical).toMatchObject({ url: 'https://dt.example.com/#modelbreach/1' });
     expect(bad.canonical).toBeNull();
     expect(bad.problem).toMatch(/normaliser cannot read this stored record: .*not a model breach/);
     expect(bad.raw).toBe('{"neither":"breach nor incident"}');
-    expect(s.searchDetections({}).items.map((r) => [r.nativeId, r.canonical === null])).toEqual([
+    expect(
+      readModel(s)
+        .searchDetections({})
+        .items.map((r) => [r.nativeId, r.canonical === null]),
+    ).toEqual([
       ['2', true],
       ['1', false],
     ]);
@@ -146,7 +151,7 @@ describe('store: readLog', () => {
     s.appendDetections([det('1', 'a'), det('2', 'a'), det('3', 'a')]);
     s.appendDetections([det('2', 'b'), det('4', 'a')]);
     expect(s.readLog(0, 100).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
-    const after = s.readLog(2, 2);
+    const after = readModel(s).readLog(2, 2);
     expect(after.map((r) => [r.seq, r.key, r.version])).toEqual([
       [3, 'prod/model_breach/3', 1],
       [4, 'prod/model_breach/2', 2],
@@ -158,7 +163,7 @@ describe('store: readLog', () => {
     expect(columns).not.toHaveProperty('raw');
     expect(columns).not.toHaveProperty('canonical');
     // A predicate (a sink's filter) derives the content of the rows it accepts only.
-    const some = s.readLog(2, 2, { content: (r) => r.version === 2 });
+    const some = readModel(s).readLog(2, 2, { content: (r) => r.version === 2 });
     expect(some.map((r) => r.canonical !== undefined)).toEqual([false, true]);
     expect(s.readLog(5, 10)).toEqual([]);
     expect(s.readLog(0, 0)).toEqual([]);
@@ -186,5 +191,31 @@ describe('store: two handles on one file (the service and a dtc command)', () =>
     expect(a.countKeys()).toBe(12); // 0..9, -1 and shared
     expect(b.getDetection('prod/model_breach/shared')?.version).toBe(10);
     expect(a.readLog(0, 1000).map((r) => r.seq)).toEqual([...seqs].sort((x, y) => x - y));
+  });
+});
+
+describe('store: one batch with a key several times (multi-row append)', () => {
+  const t = useTempStores();
+
+  it('versions them in batch order, drops an equal hash, and points the head at the last version', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    s.appendDetections([det('1', 'a')]);
+    // 130 rows: more than two multi-row statements, with keys repeated inside the batch.
+    const batch = [det('1', 'a'), det('1', 'b'), det('2', 'a'), det('2', 'a'), det('1', 'c')];
+    for (let i = 3; i < 128; i++) batch.push(det(String(i), 'a'));
+    const r = s.appendDetections(batch);
+    expect(r).toMatchObject({ duplicates: 2, newKeys: 126, updated: 2 });
+    expect(r.inserted.slice(0, 3)).toEqual([
+      { seq: 2, key: 'prod/model_breach/1', version: 2 },
+      { seq: 3, key: 'prod/model_breach/2', version: 1 },
+      { seq: 4, key: 'prod/model_breach/1', version: 3 },
+    ]);
+    expect(r.inserted.map((x) => x.seq)).toEqual(Array.from({ length: 128 }, (_, i) => i + 2));
+    expect(s.readLog(0, 1000).map((x) => x.seq)).toEqual(Array.from({ length: 129 }, (_, i) => i + 1));
+    expect(s.getDetection('prod/model_breach/1')).toMatchObject({ seq: 4, version: 3, hash: 'c' });
+    expect(s.countKeys()).toBe(127);
+    expect(s.searchDetections({ q: 'Breach 127' }).items.map((x) => x.seq)).toEqual([129]);
+    // A later batch dedupes against the head the batch left.
+    expect(s.appendDetections([det('1', 'c'), det('1', 'b')])).toMatchObject({ duplicates: 1, updated: 1 });
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { readModel } from '../../src/read/index.ts';
 import { MIGRATION_NAMES, MIGRATION_TABLE, migrateToLatest } from '../../src/store/migrations.ts';
 import { fixturesDir } from '../helpers/fixtures.ts';
 import { KEY, useTempStores } from './helpers.ts';
@@ -88,7 +89,7 @@ describe('store migrations', () => {
 
     const s = await t.open({ dataDir: dir, secretKey: KEY });
     expect(s.migrations().map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    const rows = s.readLog(0, 10);
+    const rows = readModel(s).readLog(0, 10);
     expect(rows.map((r) => r.source)).toEqual(['syslog', 'api']);
     expect(rows[0].canonical).toMatchObject({ key: { instance: 'dt1', family: 'model_breach' } });
     expect(s.searchDetections({ q: 'older wording' }).items.map((r) => r.key)).toEqual([

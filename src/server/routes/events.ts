@@ -40,7 +40,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
       for (const r of rows) {
         c.after = r.seq;
         if (c.families && !c.families.has(r.family)) continue;
-        const { raw: _r, canonical: _c, problem: _p, ...columns } = r;
+        const { raw: _r, ...columns } = r;
         send(c, 'detection', columns, r.seq);
       }
     }

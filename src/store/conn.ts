@@ -1,0 +1,53 @@
+// The one handle every repository takes: a Kysely builder for the queries and an executor that runs
+// them, plus the few things a database does its own way (full-text indexing, overwriting deleted
+// content, closing). `sqlite.ts` makes the SQLite one; a PostgreSQL store makes another and the
+// repositories stay as they are.
+import type { Compilable, Kysely } from 'kysely';
+import type { StoreHealth } from './errors.ts';
+import type { DB } from './schema.ts';
+
+/** A query compiled once with named placeholders (`param('name')`), run many times. */
+export interface PreparedQuery<P, R> {
+  all(p: P): R[];
+  first(p: P): R | undefined;
+  run(p: P): { changes: number; lastInsertRowid: number };
+  /** The placeholders' names in binding order: for `runArgs`, which skips looking each one up by name. */
+  readonly slots: readonly string[];
+  /** Runs with the values given in `slots` order (a multi-row insert binds thousands a call). */
+  runArgs(args: unknown[]): { changes: number; lastInsertRowid: number };
+}
+
+/**
+ * Runs queries that Kysely built and compiled. Synchronous today (better-sqlite3 is, and the Store API
+ * is); failures of the disk or the file come out as StoreIoError and set `health`.
+ */
+export interface Executor {
+  readonly health: StoreHealth;
+  all<R>(q: Compilable<R>): R[];
+  first<R>(q: Compilable<R>): R | undefined;
+  run(q: Compilable<unknown>): { changes: number; lastInsertRowid: number };
+  prepare<P extends Record<string, unknown>, R = unknown>(q: Compilable<R>): PreparedQuery<P, R>;
+  /** One transaction that takes the write lock up front; nested calls join the outer one. */
+  transaction<T>(fn: () => T): T;
+}
+
+/** Words for the full-text search: a detection version's own, and each distinct description's. */
+export interface FtsWriter {
+  insert(seq: number, title: string, hostnames: string, ips: string): void;
+  /** Several versions' words in one statement: `[seq, title, hostnames, ips]` each. */
+  insertMany(rows: [number, string, string, string][]): void;
+  insertDescription(id: number, text: string): void;
+}
+
+export interface Conn {
+  /** Where the data lives (a file path, `:memory:`), for messages. */
+  readonly path: string;
+  readonly k: Kysely<DB>;
+  readonly x: Executor;
+  readonly fts: FtsWriter;
+  /** Runs `fn` so that content it deletes or replaces is overwritten, not left in free space. */
+  secure<T>(fn: () => T): T;
+  /** Makes sure no copy of replaced content stays in side files (SQLite's WAL); false when a reader held on. */
+  flushReplaced(): boolean;
+  close(): Promise<void>;
+}

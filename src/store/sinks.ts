@@ -1,0 +1,126 @@
+// Sinks and their offsets into the detection log. A sink's config is kept as listings show it: its
+// credentials come from the config file or the command line at every start, never from here.
+import type { Conn } from './conn.ts';
+import { redactSecrets } from './redaction.ts';
+import { int } from './values.ts';
+
+export interface Sink {
+  name: string;
+  config: unknown;
+  createdAt: number;
+}
+
+export interface SinkOffset {
+  sink: string;
+  /** The highest seq the destination accepted; 0 = nothing delivered yet. */
+  seq: number;
+  updatedAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
+
+export interface Sinks {
+  /** Creates or replaces the sink's config (its offset is kept). */
+  set(name: string, config: unknown): Sink;
+  get(name: string): Sink | undefined;
+  list(): Sink[];
+  /** Removes the sink and its offset. */
+  remove(name: string): boolean;
+}
+
+export interface SinkOffsets {
+  /** 0 when the sink has delivered nothing yet. */
+  get(sink: string): number;
+  /** After the destination accepted everything up to `seq`; also `reset offset` (replay). */
+  set(sink: string, seq: number): void;
+  status(sink: string): SinkOffset | undefined;
+  list(): SinkOffset[];
+  /** Remembers the last delivery failure; the offset does not move. */
+  recordError(sink: string, error: string): void;
+}
+
+export function sinks(conn: Conn): Sinks & { scrubStored(): void } {
+  const { k, x } = conn;
+  const toSink = (r: { name: string; config: string; created_at: number }): Sink => ({
+    name: r.name,
+    config: JSON.parse(r.config),
+    createdAt: r.created_at,
+  });
+  const repo = {
+    set: (name: string, config: unknown) => {
+      const json = JSON.stringify(redactSecrets(config)) ?? 'null';
+      x.run(
+        k
+          .insertInto('sinks')
+          .values({ name, config: json, created_at: Date.now() })
+          .onConflict((oc) => oc.column('name').doUpdateSet({ config: json })),
+      );
+      return repo.get(name)!;
+    },
+    get: (name: string) => {
+      const r = x.first(k.selectFrom('sinks').selectAll().where('name', '=', name));
+      return r ? toSink(r) : undefined;
+    },
+    list: () => x.all(k.selectFrom('sinks').selectAll().orderBy('name')).map(toSink),
+    remove: (name: string) =>
+      x.transaction(() => {
+        x.run(k.deleteFrom('sink_offsets').where('sink', '=', name));
+        return x.run(k.deleteFrom('sinks').where('name', '=', name)).changes > 0;
+      }),
+    /** Configs stored by an older version, whose redaction missed some credentials, are redacted again. */
+    scrubStored: () => {
+      for (const r of x.all(k.selectFrom('sinks').select(['name', 'config']))) {
+        const clean = JSON.stringify(redactSecrets(JSON.parse(r.config)));
+        if (clean !== r.config)
+          conn.secure(() => x.run(k.updateTable('sinks').set({ config: clean }).where('name', '=', r.name)));
+      }
+    },
+  };
+  return repo;
+}
+
+const toOffset = (r: {
+  sink: string;
+  seq: number;
+  updated_at: number;
+  last_error: string | null;
+  last_error_at: number | null;
+}): SinkOffset => ({
+  sink: r.sink,
+  seq: Number(r.seq),
+  updatedAt: r.updated_at,
+  lastError: r.last_error,
+  lastErrorAt: r.last_error_at,
+});
+
+export function sinkOffsets({ k, x }: Conn): SinkOffsets {
+  const status = (sink: string) => {
+    const r = x.first(k.selectFrom('sink_offsets').selectAll().where('sink', '=', sink));
+    return r ? toOffset(r) : undefined;
+  };
+  return {
+    get: (sink) => Number(status(sink)?.seq ?? 0),
+    set: (sink, seq) => {
+      const now = Date.now();
+      const s = int(seq, 'sink offset');
+      x.run(
+        k
+          .insertInto('sink_offsets')
+          .values({ sink, seq: s, updated_at: now })
+          .onConflict((oc) => oc.column('sink').doUpdateSet({ seq: s, updated_at: now })),
+      );
+    },
+    status,
+    list: () => x.all(k.selectFrom('sink_offsets').selectAll().orderBy('sink')).map(toOffset),
+    recordError: (sink, error) => {
+      const now = Date.now();
+      // A sink that failed before its first delivery still gets a row (offset 0) so its status shows the error.
+      x.run(
+        k
+          .insertInto('sink_offsets')
+          .values({ sink, seq: 0, updated_at: now, last_error: error, last_error_at: now })
+          .onConflict((oc) => oc.column('sink').doUpdateSet({ last_error: error, last_error_at: now })),
+      );
+    },
+  };
+}
