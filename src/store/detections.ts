@@ -16,7 +16,6 @@ import type { DetectionStats } from './detection-stats.ts';
 import type { DetectionsTable } from './schema.ts';
 import { searchPage } from './search.ts';
 import { MULTI_ROW, param } from './sqlite.ts';
-import { finite } from './values.ts';
 
 /** Where a record came from: with the raw text and the instance, all a reader needs to derive it. */
 export type RecordSource = 'api' | 'syslog' | 'file' | 'stdin' | 'unknown';
