@@ -2,19 +2,14 @@
 // resources and, for each lease, writes a row every 20 ms through the fence, as a poller would.
 // Usage: node --import tsx replica-process.ts <database url> <replica id> <ttl ms>
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import { assertFence, FencedError, type Lease, LeaseManager } from '../../src/cluster/leases.ts';
+import { replicaPool } from '../../src/cluster/pool.ts';
 import { type ClusterTables, ensureClusterSchema } from '../../src/cluster/schema.ts';
 
 const [url, replica, ttl] = process.argv.slice(2) as [string, string, string];
-// A transaction left open by a paused process is ended by the server, so it cannot hold the lease row's
-// lock (taken by the fence) past the lease: a replica's store connections are set up the same way.
-const pool = new pg.Pool({
-  connectionString: url,
-  max: 4,
-  options: `-c idle_in_transaction_session_timeout=${Math.floor(Number(ttl) / 2)}`,
-});
-pool.on('error', () => {});
+// The pool a replica uses (src/cluster/pool.ts): a paused process's open transaction is ended by the
+// server, and that does not crash the process when it wakes.
+const pool = replicaPool(url, { ttlMs: Number(ttl), max: 4 });
 const db = new Kysely<ClusterTables>({ dialect: new PostgresDialect({ pool }) });
 const say = (event: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ replica, ...event })}\n`);
