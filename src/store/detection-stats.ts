@@ -151,28 +151,26 @@ export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats 
     );
   };
 
-  /** Heads stored with an event time in [lo, hi), whatever the filters: from the hourly counts. */
-  const headsIn = (lo: number, hi: number): number => {
-    let c = k.selectFrom('detection_counts as c');
-    if (Number.isFinite(lo)) c = c.where('c.hour', '>=', Math.floor(lo / HOUR));
-    if (Number.isFinite(hi)) c = c.where('c.hour', '<', Math.ceil(hi / HOUR));
-    return Number(x.first(c.select((eb) => eb.fn.sum<number>('c.n').as('n')))?.n ?? 0);
-  };
-
   /**
-   * A text search's heads for counting every match in [lo, hi): from its rarest term's candidates
-   * when there are at most a quarter as many as heads in the range (a candidate costs a few times what
-   * a head read along the time index does), otherwise along the time index.
+   * A query's heads: a text search from its rarest term's candidates when it has few (see textPlan),
+   * otherwise along the time index. Measured on a million heads, a common word's histogram read along
+   * the time index took 0.7 of what starting from its 125,000 candidates did.
    */
-  const textHeads = (q: DetectionQuery, lo: number, hi: number): Heads | undefined =>
-    textPlan(db, x, q, Math.max(CANDIDATE_CAP, Math.floor(headsIn(lo, hi) / 4)))?.base;
+  const headsOf = (q: DetectionQuery): Heads | undefined =>
+    q.q ? textPlan(db, x, q, CANDIDATE_CAP)?.base : headsMatching(db, q);
 
   /**
    * Matches in [lo, hi) by bucket and severity. Without text, whole hours come from the hourly counts
    * and only the partial hours at the edges from the heads; a text search counts its matches.
    */
-  const counts = (q: DetectionQuery, lo: number, hi: number, start: number, bucketMs: number): Row[] => {
-    const base = q.q ? textHeads(q, lo, hi) : headsMatching(db, q);
+  const counts = (
+    q: DetectionQuery,
+    lo: number,
+    hi: number,
+    start: number,
+    bucketMs: number,
+    base = headsOf(q),
+  ): Row[] => {
     if (!base) return [];
     const loH = Number.isFinite(lo) ? Math.ceil(lo / HOUR) : -Infinity;
     const hiH = Number.isFinite(hi) ? Math.floor(hi / HOUR) : Infinity;
@@ -194,13 +192,14 @@ export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats 
   return {
     histogram(q, target = 60) {
       const now = Date.now();
-      const base = q.q ? textPlan(db, x, q)?.base : headsMatching(db, q);
+      // One plan for the edges and the counts: a text plan reads its terms' candidates once.
+      const base = headsOf(q);
       const from = Number.isFinite(q.from) ? q.from! : ((base && edge(base, 'asc')) ?? now - DAY);
       const to = Number.isFinite(q.to) ? q.to! + 1 : Math.max(now, ((base && edge(base, 'desc')) ?? 0) + 1);
       const bucketMs = bucketWidth(to - from, target);
       const start = Math.floor(from / bucketMs) * bucketMs;
       // Filters on the query, range on the histogram's [from, to).
-      const rows = counts({ ...q, from: undefined, to: undefined }, from, to, start, bucketMs);
+      const rows = base ? counts(q, from, to, start, bucketMs, base) : [];
       return { from, to, bucketMs, buckets: fillBuckets(from, to, bucketMs, rows) };
     },
 
