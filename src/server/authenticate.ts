@@ -3,12 +3,27 @@
 // with a session cookie also carries the session's CSRF token in `x-csrf-token` (a page on another site
 // can make the browser send the cookie, never the token). Failures answer 401 or 403 and say why.
 import '@fastify/cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AccessControl, AuthError, type Principal } from '../auth/index.ts';
 import { roleAtLeast } from '../auth/roles.ts';
 import { ApiError } from './errors.ts';
 
 export const SESSION_COOKIE = 'dtc_session';
+
+/** Gives the browser its session: script-proof, same-site only, secure over HTTPS, gone when the session ends. */
+export function setSessionCookie(
+  reply: FastifyReply,
+  s: { sessionId: string; expiresAt: number },
+  tls: boolean,
+): void {
+  reply.setCookie(SESSION_COOKIE, s.sessionId, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: tls,
+    expires: new Date(s.expiresAt),
+  });
+}
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 declare module 'fastify' {

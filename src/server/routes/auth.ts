@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { type AccessControl, AuthError } from '../../auth/index.ts';
 import { ROLES } from '../../auth/roles.ts';
 import type { Store } from '../../store/index.ts';
-import { principalOf, SESSION_COOKIE, toApiError } from '../authenticate.ts';
+import { principalOf, SESSION_COOKIE, setSessionCookie, toApiError } from '../authenticate.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 const Role = Type.String({ enum: [...ROLES] });
@@ -72,13 +72,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     async (req, reply) => {
       try {
         const s = await access.login(req.body.user, req.body.password, req.ip);
-        reply.setCookie(SESSION_COOKIE, s.sessionId, {
-          path: '/',
-          httpOnly: true,
-          sameSite: 'strict',
-          secure: tls,
-          expires: new Date(s.expiresAt),
-        });
+        setSessionCookie(reply, s, tls);
         audit(s.principal.label, 'auth.login', { address: req.ip });
         return {
           user: s.principal.user,

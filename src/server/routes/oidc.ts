@@ -10,7 +10,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { type OidcLogin, PENDING_TTL_MS } from '../../auth/oidc.ts';
 import type { Store } from '../../store/index.ts';
-import { SESSION_COOKIE, toApiError } from '../authenticate.ts';
+import { setSessionCookie, toApiError } from '../authenticate.ts';
 import { ApiError, ErrorBody } from '../errors.ts';
 
 export const OIDC_COOKIE = 'dtc_oidc';
@@ -103,13 +103,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{
       );
       try {
         const s = await login.finish(req.cookies[OIDC_COOKIE], query);
-        reply.setCookie(SESSION_COOKIE, s.sessionId, {
-          path: '/',
-          httpOnly: true,
-          sameSite: 'strict',
-          secure: tls,
-          expires: new Date(s.expiresAt),
-        });
+        setSessionCookie(reply, s, tls);
         store.commandRuns.add({
           who: s.principal.label,
           instance: null,
