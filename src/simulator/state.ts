@@ -548,8 +548,8 @@ export class ApplianceState {
   }
 
   link(did: number, tag: Tag, expiry: number): TagLink {
-    this.tl.invalidateDevice(did);
-    if (expiry > 0) this.tl.volatileDevices.add(did);
+    this.tl.json.invalidateDevice(did);
+    if (expiry > 0) this.tl.json.volatileDevices.add(did);
     const existing = this.links.find((l) => l.did === did && l.tid === tag.tid);
     if (existing) {
       existing.expiry = expiry;
@@ -562,7 +562,7 @@ export class ApplianceState {
   }
 
   unlink(did: number, tid: number): boolean {
-    this.tl.invalidateDevice(did);
+    this.tl.json.invalidateDevice(did);
     const i = this.links.findIndex((l) => l.did === did && l.tid === tid);
     if (i < 0) return false;
     this.links.splice(i, 1);
