@@ -129,6 +129,17 @@ describe('dtc sink add flags, derived from the sink specs', () => {
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
 
+  it('keeps a JSON config file JSON', async () => {
+    const file = join(dir(), 'dtc.json');
+    writeFileSync(file, '{"api": {"port": 0}}\n');
+    const r = await dtcSink(['add', 'out', '--url', 'stdout:', '--format', 'json', '--config', file]);
+    expect(r.error).toBeUndefined();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      api: { port: 0 },
+      sinks: [{ name: 'out', format: 'json', url: 'stdout:' }],
+    });
+  });
+
   it("refuses a wrong value with the spec's message and its path, and another type's flag", async () => {
     const file = join(dir(), 'dtc.yaml');
     const add = (...a: string[]) => dtcSink(['add', 'x', '--config', file, ...a]);
@@ -262,7 +273,7 @@ describe('dtc sink add → dtc start --config → dtc sink list', () => {
     // remove: the store's record and, with --config, the declaration.
     const rm = await dtcSink(['remove', 'hec', '--data-dir', dataDir, '--config', file]);
     expect(rm.error).toBeUndefined();
-    expect(rm.out).toMatch(/removed from the store/);
+    expect(rm.out).toMatch(/sink hec removed \(it was at offset \d+\)/);
     expect(rm.out).toMatch(/dropped from .*applies it on restart/);
     expect(loadConfigFile(file, {}).sinks.map((s) => s.name)).toEqual(['archive']);
   }, 120_000);

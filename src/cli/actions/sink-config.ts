@@ -40,7 +40,9 @@ function validate(doc: Document, file: string): void {
 function write(doc: Document, file: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o640;
-  writeFileSync(tmp, doc.toString(), { mode });
+  // A JSON file stays JSON (it has no comments to keep); YAML keeps its comments and layout.
+  const text = /\.json$/i.test(file) ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : doc.toString();
+  writeFileSync(tmp, text, { mode });
   renameSync(tmp, file);
 }
 

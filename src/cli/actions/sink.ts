@@ -108,7 +108,7 @@ export const remove = (name: string, f: SinkFlags) =>
     const forgotten = await store.sinks.remove(name);
     if (!forgotten && !undeclared) throw noSuchSink(store, name);
     const lines: string[] = [];
-    if (forgotten) lines.push(`sink ${name} removed from the store (it was at offset ${offset}).`);
+    if (forgotten) lines.push(`sink ${name} removed (it was at offset ${offset}).`);
     if (undeclared) lines.push(`sink ${name} dropped from ${f.config}. ${RESTART(f.config!)}`);
     else
       lines.push(
