@@ -3,14 +3,12 @@
 // at a seeded schedule (ratePerMinute) while the simulator runs. pbid = pbidBase + key, so pbids grow
 // with creation order as on an appliance. Nothing is stored per breach except sparse overlays
 // (acknowledgements, comments, injected breaches), so a 1,000,000-breach history costs no memory.
-//
-// Serialisation goes through per-model and per-device JSON fragments cached as strings and a string
-// template for the rest, which is several times faster than building objects and JSON.stringify.
-import type { BreachComment, Device, ModelBreach } from '../darktrace/types.ts';
+// Serialising breaches into the API's JSON shapes is breach-json.ts's job (`timeline.json`).
+import type { BreachComment, Device } from '../darktrace/types.ts';
+import { BreachJson } from './breach-json.ts';
 import { h32, u } from './prng.ts';
 import { STORIES } from './stories.ts';
-import { TECHNIQUES } from './world/model-templates.ts';
-import type { SimComponent, SimModel, World } from './world.ts';
+import type { Observable, SimComponent, SimModel, World } from './world.ts';
 
 /** Breaches per AI Analyst block: block b covers keys [b*BLOCK, (b+1)*BLOCK). */
 export const BLOCK = 12;
@@ -68,22 +66,13 @@ export interface TimelineOptions {
   pbidBase: number;
 }
 
-export interface SerializeOptions {
-  thenNow: boolean;
-  deviceAtTop: boolean;
-  /** Device both at the top and in each component, as single-breach answers carry it (fixtures). */
-  deviceBoth?: boolean;
-  minimal: boolean;
-  breachUrlPrefix?: string;
-  groupDevice?: boolean;
-}
+/** Where a triggered filter's value comes from: an observable of the breach, or a fixed value. */
+export type TriggerSource = SimComponent['spec'][number]['source'];
 
 export interface Overlay {
   acknowledged?: false | { time: number; username: string };
   comments?: BreachComment[];
 }
-
-const js = (v: unknown): string => JSON.stringify(v);
 
 export class Timeline {
   readonly seed: number;
@@ -102,11 +91,8 @@ export class Timeline {
   private readonly modelCum: number[];
   private readonly nonSaasModels: SimModel[];
   private readonly storyModels: SimModel[][];
-  private readonly modelJson = new Map<string, string>();
-  private readonly deviceJson = new Map<number, string>();
-  private readonly compTemplates = new Map<number, { head: string; mid: string; filters: string[] }>();
-  private readonly strJson = new Map<string, string>();
-  private readonly mitreJson = new Map<number, string>();
+  /** The breaches as the API's JSON text. */
+  readonly json: BreachJson;
 
   constructor(
     readonly world: World,
@@ -120,6 +106,7 @@ export class Timeline {
     this.liveInterval = o.ratePerMinute > 0 ? 60_000 / o.ratePerMinute : Number.POSITIVE_INFINITY;
     this.maxLag = Math.max(1, o.maxCreationLagMinutes) * 60_000;
     this.pbidBase = o.pbidBase;
+    this.json = new BreachJson(this);
     // Everything but System and SaaS models, weighted, for breaches that no AI Analyst event explains.
     this.nonSaasModels = world.models;
     let acc = 0;
@@ -328,194 +315,60 @@ export class Timeline {
     return this.world.internal[h32(this.seed, key, S.IDEV) % this.world.internal.length];
   }
 
-  private sj(s: string): string {
-    let v = this.strJson.get(s);
-    if (v === undefined) {
-      v = js(s);
-      if (this.strJson.size < 50_000) this.strJson.set(s, v);
-    }
-    return v;
-  }
-
-  /** The JSON text of one display/condition filter's trigger value. */
-  private triggerJson(c: BreachCore, source: SimComponent['spec'][number]['source']): string {
-    if (typeof source === 'object') return js(source.fixed);
+  /** The value that set off one display/condition filter of a breach (always a string, as the appliance sends). */
+  triggerValue(c: BreachCore, source: Observable): string {
     const key = c.key;
     const seed = this.seed;
     switch (source) {
       case 'hostname':
       case 'dnshost':
-        return this.sj(this.ext(key).hostname);
+        return this.ext(key).hostname;
       case 'destip':
-        return this.sj(this.ext(key).ip);
+        return this.ext(key).ip;
       case 'port':
-        return `"${this.port(key, c.model)}"`;
+        return String(this.port(key, c.model));
       case 'asn':
-        return this.sj(this.ext(key).asn);
+        return this.ext(key).asn;
       case 'country':
-        return this.sj(this.ext(key).country);
+        return this.ext(key).country;
       case 'sourceip':
-        return this.sj(this.ext(key).ip);
+        return this.ext(key).ip;
       case 'ja3':
-        return this.sj(this.world.ja3[h32(seed, key, S.JA3) % this.world.ja3.length]);
+        return this.world.ja3[h32(seed, key, S.JA3) % this.world.ja3.length];
       case 'uri':
-        return this.sj(this.world.uris[h32(seed, key, S.URI) % this.world.uris.length]);
+        return this.world.uris[h32(seed, key, S.URI) % this.world.uris.length];
       case 'useragent':
-        return this.sj(this.world.userAgents[h32(seed, key, S.UA) % this.world.userAgents.length]);
+        return this.world.userAgents[h32(seed, key, S.UA) % this.world.userAgents.length];
       case 'internalip':
-        return this.sj(this.internalPeer(key).ip ?? '10.0.0.1');
+        return this.internalPeer(key).ip ?? '10.0.0.1';
       case 'internalname':
-        return this.sj(this.internalPeer(key).hostname ?? this.internalPeer(key).ip ?? '');
+        return this.internalPeer(key).hostname ?? this.internalPeer(key).ip ?? '';
       case 'saasactor':
-        return this.sj(c.device.credentials?.[0]?.credential ?? String(c.device.hostname ?? ''));
+        return c.device.credentials?.[0]?.credential ?? String(c.device.hostname ?? '');
       case 'saasservice':
-        return this.sj(String(c.device.saasmodule ?? 'Office365'));
+        return String(c.device.saasmodule ?? 'Office365');
       case 'message':
-        return this.sj(`Device / Anomaly Indicators / ${c.model.model.name.split('::').pop()}`);
+        return `Device / Anomaly Indicators / ${c.model.model.name.split('::').pop()}`;
       case 'sysmessage':
-        return '"Probe error"';
+        return 'Probe error';
       case 'eventdetails':
-        return this.sj(`Probe 10.10.1.${2 + (key % 5)} last contact was ${5 + (key % 50)} minutes ago`);
+        return `Probe 10.10.1.${2 + (key % 5)} last contact was ${5 + (key % 50)} minutes ago`;
       case 'bytes':
-        return `"${1073741824 + (h32(seed, key, S.BYTES) % 4294967296)}"`;
+        return String(1073741824 + (h32(seed, key, S.BYTES) % 4294967296));
       case 'percent':
-        return `"${90 + (h32(seed, key, S.PCT) % 11)}"`;
+        return String(90 + (h32(seed, key, S.PCT) % 11));
       case 'count':
-        return `"${20 + (h32(seed, key, S.COUNT) % 280)}"`;
+        return String(20 + (h32(seed, key, S.COUNT) % 280));
     }
   }
 
-  // ---- serialisation ----
-
-  private modelFragment(m: SimModel, o: SerializeOptions): string {
-    const k = `${m.index}:${o.thenNow ? 1 : 0}:${o.minimal ? 1 : 0}`;
-    let v = this.modelJson.get(k);
-    if (v === undefined) {
-      const trim = (x: SimModel['model']) =>
-        o.minimal
-          ? {
-              name: x.name,
-              pid: x.pid,
-              phid: x.phid,
-              uuid: x.uuid,
-              priority: x.priority,
-              category: x.category,
-              compliance: x.compliance,
-            }
-          : x;
-      // The appliance's `{then, now}` pair: the model as it was at breach time and as it is now.
-      v = o.thenNow ? `{"then":${js(trim(m.model))},"now":${js(trim(m.now))}}` : js(trim(m.model));
-      this.modelJson.set(k, v);
-    }
-    return v;
+  /** How many of its model's components a breach fired (the first n). */
+  firedComponents(c: BreachCore): number {
+    const n = c.model.components.length;
+    return n === 1 ? 1 : 1 + (h32(this.seed, c.key, S.FIRE) % n);
   }
 
-  private mitreFragment(m: SimModel): string {
-    let v = this.mitreJson.get(m.index);
-    if (v === undefined) {
-      const ids = (m.model.mitre?.techniques ?? []) as string[];
-      v = js(ids.map((id) => ({ technique: TECHNIQUES[id] ?? id, techniqueID: id })));
-      this.mitreJson.set(m.index, v);
-    }
-    return v;
-  }
-
-  /** Tags currently on a device (set by the appliance state, which owns tag links). */
-  deviceTags: (did: number) => unknown[] = () => [];
-
-  /**
-   * A device as embedded in a breach: credentials as plain names and the device's tags, as the
-   * Elastic poller's canned answer shows them.
-   */
-  deviceFragment(d: Device): string {
-    let v = this.deviceJson.get(d.did);
-    if (v === undefined) {
-      const view: Record<string, unknown> = { ...d };
-      if (d.credentials) view.credentials = d.credentials.map((c) => c.credential);
-      const tags = d.did > 0 ? this.deviceTags(d.did) : [];
-      if (tags.length) view.tags = tags;
-      v = js(view);
-      // Tags that expire change with time alone: do not cache those devices.
-      if (!this.volatileDevices.has(d.did)) this.deviceJson.set(d.did, v);
-    }
-    return v;
-  }
-
-  /** Devices with an expiring tag. */
-  readonly volatileDevices = new Set<number>();
-
-  /** Drops a device's cached JSON after its tags changed. */
-  invalidateDevice(did: number): void {
-    this.deviceJson.delete(did);
-  }
-
-  private compTemplate(c: SimComponent) {
-    let t = this.compTemplates.get(c.cid);
-    if (!t) {
-      t = {
-        head: `,"cid":${c.cid},"chid":${c.chid},"size":`,
-        mid: `,"threshold":${c.threshold},"interval":${c.interval},"logic":${js(c.logic)}`,
-        filters: c.spec.map((f, i) => {
-          const cfid = (c.filters[i] as { cfid: number }).cfid;
-          const args = f.argument === undefined ? '{}' : `{"value":${js(f.argument)}}`;
-          return `{"cfid":${cfid},"id":${js(f.id)},"filterType":${js(f.filterType)},"arguments":${args},"comparatorType":${js(f.comparator)},"trigger":{"value":`;
-        }),
-      };
-      this.compTemplates.set(c.cid, t);
-    }
-    return t;
-  }
-
-  private componentsJson(c: BreachCore, o: SerializeOptions): string {
-    if (o.minimal) return '[{}]';
-    const m = c.model;
-    const fire = m.components.length === 1 ? 1 : 1 + (h32(this.seed, c.key, S.FIRE) % m.components.length);
-    const netPort = m.kind !== 'saas' && m.kind !== 'system' && m.kind !== 'antigena';
-    let out = '[';
-    for (let i = 0; i < fire; i++) {
-      const comp = m.components[i];
-      const t = this.compTemplate(comp);
-      if (i) out += ',';
-      out += `{"time":${c.time - 1000 * i},"cbid":${c.key * 3 + i + 100}${t.head}${1 + (c.key % 3)}${t.mid}`;
-      if (netPort && c.device.ip) out += `,"ip":${this.sj(c.device.ip)},"port":${this.port(c.key, m)}`;
-      out += `,"metric":${js(comp.metric)}`;
-      if (!o.deviceAtTop || o.deviceBoth) out += `,"device":${this.deviceFragment(c.device)}`;
-      out += ',"triggeredFilters":[';
-      for (let f = 0; f < comp.spec.length; f++) {
-        if (f) out += ',';
-        out += `${t.filters[f]}${this.triggerJson(c, comp.spec[f].source)}}}`;
-      }
-      out += ']}';
-    }
-    return `${out}]`;
-  }
-
-  /** One breach as JSON text, in the shape the query options ask for. */
-  serialize(c: BreachCore, o: SerializeOptions): string {
-    const ack = this.acknowledged(c);
-    const ncom = this.commentCountOf(c);
-    const pct = Math.round(c.score * 100);
-    const devScore = Math.round(c.score * 0.9 * 1000) / 1000;
-    const score = o.groupDevice ? devScore : c.score;
-    let s = `{"commentCount":${ncom},"pbid":${c.pbid},"time":${c.time},"creationTime":${c.creationTime},"model":${this.modelFragment(c.model, o)},"triggeredComponents":${this.componentsJson(c, o)},"score":${score},"pbscore":${c.score},"percentscore":${pct},"devicepercentscore":${Math.round(devScore * 100)}`;
-    if (o.deviceAtTop) s += `,"device":${this.deviceFragment(c.device)}`;
-    s += `,"mitreTechniques":${this.mitreFragment(c.model)}`;
-    s += `,"acknowledged":${ack === false ? 'false' : js(ack)}`;
-    if (o.breachUrlPrefix !== undefined) s += `,"breachUrl":${js(`${o.breachUrlPrefix}${c.pbid}`)}`;
-    s += '}';
-    if (c.extra) {
-      const obj = JSON.parse(s) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(c.extra)) if (k !== 'acknowledged') obj[k] = v;
-      return js(obj);
-    }
-    return s;
-  }
-
-  object(c: BreachCore, o: SerializeOptions): ModelBreach {
-    return JSON.parse(this.serialize(c, o)) as ModelBreach;
-  }
-
-  private commentCountOf(c: BreachCore): number {
+  commentCount(c: BreachCore): number {
     const o = this.overlay.get(c.key);
     const gen = c.key < this.count && !c.extra && u(this.seed, c.key, S.CMT) < 0.04 ? 1 : 0;
     return gen + (o?.comments?.length ?? 0);

@@ -84,7 +84,7 @@ export function seeDevice(world: World, tl: Timeline, did: number, now: number):
   if (!d || did < 0) throw new RangeError(`no device ${did}`);
   d.lastSeen = now;
   if (d.ips?.[0]) d.ips[0] = { ...d.ips[0], timems: now, time: dtTime(now) };
-  tl.invalidateDevice(did);
+  tl.json.invalidateDevice(did);
 }
 
 /** POST /devices (§10.1): `label` and `priority` (-5..5); `priority` 0 is omitted from reads, as documented. */
@@ -105,7 +105,7 @@ export function updateDevice(ctx: Ctx): unknown {
     else d.priority = priority;
   }
   if (label !== undefined) d.devicelabel = label;
-  sim.tl.invalidateDevice(did);
+  sim.tl.json.invalidateDevice(did);
   return { response: 'SUCCESS', device: d };
 }
 

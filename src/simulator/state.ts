@@ -64,6 +64,27 @@ const ACTION_LABELS: Record<string, string> = {
   gpol: 'Enforce group pattern of life',
 };
 
+/** A RESPOND action's state when Antigena has just created it (blocking, not yet active). */
+function created(start: number) {
+  return {
+    updated: String(start),
+    blocked: true,
+    agemail: false,
+    aghost: false,
+    active: false,
+    cleared: false,
+    history: [
+      {
+        family: 'NETWORK' as const,
+        username: ANTIGENA_USER,
+        action: 'created' as const,
+        reason: '',
+        time: start,
+      },
+    ],
+  };
+}
+
 export class ApplianceState {
   readonly actions = new Map<number, AntigenaAction>();
   readonly pcaps = new Map<number, Pcap & { readyAt: number }>();
@@ -128,13 +149,7 @@ export class ApplianceState {
         modeluuid: m.model.uuid,
         start,
         expires,
-        updated: String(start),
-        blocked: true,
-        agemail: false,
-        aghost: false,
-        active: false,
-        cleared: false,
-        history: [{ family: 'NETWORK', username: ANTIGENA_USER, action: 'created', reason: '', time: start }],
+        ...created(start),
       });
       const a = this.actions.get(this.nextCodeid - 1)!;
       // Most act at once (autonomous mode); some waited for a person to confirm them, a few still wait.
@@ -287,13 +302,7 @@ export class ApplianceState {
       modeluuid: c.model.model.uuid,
       start,
       expires: start + durationS * 1000 + 0.5,
-      updated: String(start),
-      blocked: true,
-      agemail: false,
-      aghost: false,
-      active: false,
-      cleared: false,
-      history: [{ family: 'NETWORK', username: ANTIGENA_USER, action: 'created', reason: '', time: start }],
+      ...created(start),
     };
     this.actions.set(codeid, a);
     const analyst = this.world.users[h32(seed, k, 303) % this.world.users.length];
@@ -548,8 +557,8 @@ export class ApplianceState {
   }
 
   link(did: number, tag: Tag, expiry: number): TagLink {
-    this.tl.invalidateDevice(did);
-    if (expiry > 0) this.tl.volatileDevices.add(did);
+    this.tl.json.invalidateDevice(did);
+    if (expiry > 0) this.tl.json.volatileDevices.add(did);
     const existing = this.links.find((l) => l.did === did && l.tid === tag.tid);
     if (existing) {
       existing.expiry = expiry;
@@ -562,7 +571,7 @@ export class ApplianceState {
   }
 
   unlink(did: number, tid: number): boolean {
-    this.tl.invalidateDevice(did);
+    this.tl.json.invalidateDevice(did);
     const i = this.links.findIndex((l) => l.did === did && l.tid === tid);
     if (i < 0) return false;
     this.links.splice(i, 1);

@@ -88,7 +88,7 @@ export function syslogRecords(sim: SimContext, start: number, end: number, now: 
   const out: SyslogRecord[] = [];
   const until = Math.min(end, now);
   for (const c of sim.tl.window(start + 1, until, true, now)) {
-    const json = sim.tl.object(c, {
+    const json = sim.tl.json.object(c, {
       thenNow: false,
       deviceAtTop: true,
       minimal: false,

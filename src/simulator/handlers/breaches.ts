@@ -1,7 +1,8 @@
 // Model breaches (§6): windows and filters over the timeline, single reads, acknowledgements and comments.
 
 import { Readable } from 'node:stream';
-import { type BreachCore, SALT, type SerializeOptions, type Timeline } from '../breaches.ts';
+import type { SerializeOptions } from '../breach-json.ts';
+import { type BreachCore, SALT, type Timeline } from '../breaches.ts';
 import { badRequest, notFound, Raw, timeWindow, trimResponse } from '../http.ts';
 import { u } from '../prng.ts';
 import type { Ctx, Handlers } from './context.ts';
@@ -61,7 +62,7 @@ export function streamBreaches(tl: Timeline, it: Iterable<BreachCore>, o: Serial
     let buf = '[';
     let first = true;
     for (const c of it) {
-      buf += first ? tl.serialize(c, o) : `,${tl.serialize(c, o)}`;
+      buf += first ? tl.json.serialize(c, o) : `,${tl.json.serialize(c, o)}`;
       first = false;
       if (buf.length > 1_048_576) {
         yield buf;
@@ -86,11 +87,11 @@ export function listBreaches(ctx: Ctx): unknown {
       .filter(Boolean);
     if (ids.length === 1) {
       const c = requireBreach(ctx, ids[0]);
-      return trimResponse(tl.object(c, { ...o, deviceBoth: true }), responsedata);
+      return trimResponse(tl.json.object(c, { ...o, deviceBoth: true }), responsedata);
     }
     const found = ids.map((s) => findBreach(ctx, Number(s))).filter((c): c is BreachCore => !!c);
     return trimResponse(
-      found.map((c) => tl.object(c, o)),
+      found.map((c) => tl.json.object(c, o)),
       responsedata,
     );
   }
@@ -109,7 +110,7 @@ export function listBreaches(ctx: Ctx): unknown {
   }
   if (responsedata)
     return trimResponse(
-      [...selected()].map((c) => tl.object(c, o)),
+      [...selected()].map((c) => tl.json.object(c, o)),
       responsedata,
     );
   return new Raw(streamBreaches(tl, selected(), o));
@@ -142,7 +143,7 @@ export const modelBreaches: Handlers['modelBreaches'] = {
   get: (ctx) => {
     const c = requireBreach(ctx, ctx.params.pbid);
     const o = { ...breachOptions(ctx), deviceBoth: true };
-    return trimResponse(ctx.sim.tl.object(c, o), ctx.p.str('responsedata'));
+    return trimResponse(ctx.sim.tl.json.object(c, o), ctx.p.str('responsedata'));
   },
   acknowledge: (ctx) => {
     const c = requireBreach(ctx, ctx.params.pbid);

@@ -155,7 +155,7 @@ export const devices: Handlers['devices'] = {
     const o = breachOptions(ctx);
     const breaches: ModelBreach[] = [];
     for (const c of tl.window(ctx.now - 28 * DAY, ctx.now, false, ctx.now)) {
-      if (c.device.did === d.did) breaches.push(tl.object(c, o));
+      if (c.device.did === d.did) breaches.push(tl.json.object(c, o));
       if (breaches.length >= 100) break;
     }
     return {
