@@ -16,7 +16,12 @@ export {
   type ReportOptions,
 } from './build.ts';
 export { duration, renderReportHtml, SEVERITY_COLORS } from './html.ts';
+export {
+  MEDIA_TYPES,
+  produceReport,
+  REPORT_FORMATS,
+  type RenderedReport,
+  type ReportFormat,
+  resolvePeriod,
+} from './output.ts';
 export { CHROMIUM_ENV, ChromiumMissingError, findChromium, type PdfOptions, renderReportPdf } from './pdf.ts';
-
-export const REPORT_FORMATS = ['html', 'pdf', 'json'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];

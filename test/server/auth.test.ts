@@ -153,6 +153,7 @@ const samples: Record<string, Sample> = {
   },
   'GET /api/auth/me': { request: () => json('GET', '/api/auth/me'), ok: 200 },
   'GET /api/assets': { request: () => json('GET', '/api/assets?format=jsonl'), ok: 200 },
+  'GET /api/reports': { request: () => json('GET', '/api/reports?from=7d&format=json'), ok: 200 },
   'GET /api/users': { request: () => json('GET', '/api/users'), ok: 200 },
   'POST /api/users': {
     request: () => json('POST', '/api/users', { name: unique('u'), password: PASSWORD, role: 'viewer' }),
