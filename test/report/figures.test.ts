@@ -99,3 +99,33 @@ describe('report figures equal the seeded rows', () => {
     expect(f.timeToAck.medianMs).toBeNull();
   });
 });
+
+describe('what ingest records for the report', () => {
+  it('a breach’s device and Darktrace’s acknowledgement time reach the figures', async () => {
+    const { prepareRecords, storePrepared } = await import('../../src/collect/ingest.ts');
+    const s = await openStore({ path: ':memory:', secretKey: KEY, env: {} });
+    try {
+      const time = FROM + 3_600_000;
+      const breach = (acknowledged: unknown) => ({
+        pbid: 77,
+        time,
+        score: 0.8,
+        model: { name: 'Device::Suspicious Domain', pid: 9, category: 'Suspicious' },
+        device: { did: 12, ip: '10.0.0.12', hostname: 'ws-77.corp' },
+        acknowledged,
+      });
+      await storePrepared(s, prepareRecords('prod', 'test', [breach(false)]));
+      await storePrepared(
+        s,
+        prepareRecords('prod', 'test', [breach({ time: time + 45 * 60_000, username: 'ana' })]),
+      );
+      const f = await s.reports.figures({ from: FROM, to: TO });
+      expect(f.topDevices).toEqual([{ name: 'ws-77.corp', n: 1 }]);
+      expect(f.topModels).toEqual([{ name: 'Device::Suspicious Domain', n: 1 }]);
+      expect(f.timeToAck).toEqual({ count: 1, medianMs: 45 * 60_000, p90Ms: 45 * 60_000 });
+      expect(f.open).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
