@@ -48,7 +48,13 @@ function card(label: string, value: string, c: Change, asDuration = false): stri
   return `<div class="card"><div class="label">${esc(label)}</div><div class="value">${value}</div>${changeText(c, asDuration)}</div>`;
 }
 
-function itemsTable(items: ReportListItem[], caption: string, withSummary: boolean): string {
+/** `openList`: items open at the period's end, whose state now may have moved on. */
+function itemsTable(
+  items: ReportListItem[],
+  caption: string,
+  withSummary: boolean,
+  openList = false,
+): string {
   if (!items.length) return '<p class="empty">None.</p>';
   const rows = items
     .map(
@@ -57,10 +63,10 @@ function itemsTable(items: ReportListItem[], caption: string, withSummary: boole
           withSummary && i.summary
             ? `<div class="sum">${esc(i.summary.length > 320 ? `${i.summary.slice(0, 319)}…` : i.summary)}</div>`
             : ''
-        }</td><td>${i.acknowledged ? 'Acknowledged' : 'Open'}</td></tr>`,
+        }</td><td>${i.acknowledged ? (openList ? 'Acknowledged since' : 'Acknowledged') : openList ? 'Still open' : 'Open'}</td></tr>`,
     )
     .join('');
-  return `<table class="list"><caption>${esc(caption)}</caption><thead><tr><th scope="col">Severity</th><th scope="col">Time</th><th scope="col">Instance</th><th scope="col">${withSummary ? 'Title and summary' : 'Title'}</th><th scope="col">State</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table class="list"><caption>${esc(caption)}</caption><thead><tr><th scope="col">Severity</th><th scope="col">Time</th><th scope="col">Instance</th><th scope="col">${withSummary ? 'Title and summary' : 'Title'}</th><th scope="col">${openList ? 'Now' : 'State'}</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 const CSS = `
@@ -214,7 +220,7 @@ ${card('90th percentile', duration(h.timeToAck.p90Ms), c.p90TimeToAck, true)}
 <h2>Still open</h2>
 <p>${fmt(r.open.total)} model breaches and AI Analyst events were unacknowledged at the end of the period; ${fmt(r.open.fromPeriod)} of them were detected during it.</p>
 ${openChart}
-${itemsTable(r.open.items, 'The most severe open detections', false)}
+${itemsTable(r.open.items, 'The most severe detections open at the end of the period', false, true)}
 </section>
 <section class="page" aria-labelledby="incidents">
 <h2 id="incidents">AI Analyst incidents</h2>
