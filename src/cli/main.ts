@@ -14,6 +14,7 @@ import { registerEndpoints } from './endpoints.ts';
 import { registerInstance } from './instance.ts';
 import { registerMcp } from './mcp.ts';
 import { registerNormalize } from './normalize.ts';
+import { registerReport } from './report.ts';
 import { registerSecrets } from './secrets.ts';
 import { registerSimulator } from './simulator.ts';
 import { registerSink } from './sink.ts';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerAssets(program);
   registerCase(program);
   registerAccess(program);
+  registerReport(program);
   registerSecrets(program);
   registerMcp(program);
   registerCompletion(program);

@@ -47,6 +47,8 @@ export function toRow(d: Detection, raw: string, source: Origin['source']): Dete
     hostnames: uniq([...d.devices.map((x) => x.hostname), ...o.sourceHosts, ...o.destinationHosts]),
     ips: uniq([...d.devices.flatMap((x) => x.ips), ...o.sourceIps, ...o.destinationIps]),
     acknowledged: d.state.acknowledged,
+    acknowledgedAt: d.state.acknowledgedAt,
+    device: d.devices[0] && (d.devices[0].hostname ?? d.devices[0].name ?? d.devices[0].ips[0]),
     source,
     raw,
   };

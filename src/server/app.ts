@@ -23,6 +23,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { instanceRoutes, manageInstanceRoutes } from './routes/instances.ts';
 import { oidcRoutes } from './routes/oidc.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { sinkRoutes } from './routes/sinks.ts';
 
 export { type ApiDeps, LIMITS, type Limits } from './deps.ts';
@@ -128,6 +129,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.register(sinkRoutes, { deps });
   app.register(assetRoutes, { deps });
   app.register(eventRoutes, { deps });
+  app.register(reportRoutes, { deps });
   app.register(consoleRoutes, { dir: deps.consoleDir, tls: !!(deps.tls || deps.https) });
   app.get(
     '/api/openapi.json',

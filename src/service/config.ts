@@ -14,6 +14,7 @@ import { parseSink, SINKS } from '../deliver/registry.ts';
 import { batchSizeSpec, retrySpec } from '../deliver/retry.ts';
 import { FORMATS } from '../normalize/index.ts';
 import { FAMILIES } from '../normalize/model.ts';
+import { reportsSpec } from '../report/config.ts';
 import { apiSpec } from '../server/spec.ts';
 import { fieldPath, httpUrl, issueLines, NAME, secret, secretKeys } from '../util/spec.ts';
 
@@ -125,6 +126,8 @@ export const configSchema = z.strictObject({
   oidc: oidcSchema.optional(),
   /** The scheduled asset export (src/assets/). */
   assets: assetsScheduleSchema.optional(),
+  /** Executive reports on a schedule, to a folder, a webhook or by e-mail (src/report/). */
+  reports: reportsSpec.default([]),
   /** What is kept of records that could not be understood or delivered. */
   deadLetters: z
     .strictObject({

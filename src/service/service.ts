@@ -568,7 +568,7 @@ function followStoredInstances(store: Store, apply: () => Promise<void>, log: Se
   return () => clearInterval(timer);
 }
 
-/** The pollers, the asset schedule, the case connectors and, last, the syslog listeners. */
+/** The pollers, the asset and report schedules, the case connectors and, last, the syslog listeners. */
 async function startSources(
   c: { o: ServiceOptions; config: Config; dataDir: string; settings: Settings; store: Store; parts: Parts },
   stops: Stops,
@@ -585,6 +585,11 @@ async function startSources(
       sinks: parts.sinks,
     });
     stops.push(() => schedule.stop());
+  }
+  if (config.reports.length) {
+    const { startReportSchedule } = await import('../report/schedule.ts');
+    const reports = startReportSchedule(store, config.reports, { log });
+    stops.push(() => reports.stop());
   }
   parts.cases.start();
   stops.push(() => parts.cases.stop());

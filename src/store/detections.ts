@@ -35,6 +35,10 @@ export interface DetectionInput {
   hostnames?: string[];
   ips?: string[];
   acknowledged: boolean;
+  /** When it was acknowledged, when the record says (ms): the reports' time to acknowledge. */
+  acknowledgedAt?: number;
+  /** The main device's name (hostname, label or IP): the reports' top devices. */
+  device?: string;
   /** Where the record came from; default `api`. */
   source?: RecordSource;
   /**
@@ -202,6 +206,8 @@ const HEAD_COLUMNS = [
   'event_time',
   'acknowledged',
   'description_id',
+  'device',
+  'acknowledged_at',
 ] as const;
 
 /**
@@ -342,7 +348,13 @@ export function detections(conn: Conn): Detections {
           const d = kept[i];
           const seq = first + i;
           result.inserted.push({ seq, key: r.key as string, version: r.version as number });
-          latest.set(r.key as string, { ...r, seq, description_id: descriptionId(d.description) });
+          latest.set(r.key as string, {
+            ...r,
+            seq,
+            description_id: descriptionId(d.description),
+            device: d.device ?? null,
+            acknowledged_at: d.acknowledged && d.acknowledgedAt ? Math.trunc(d.acknowledgedAt) : null,
+          });
           // Insert-only: older versions stay in the full-text index but search joins matches to the heads,
           // so they never surface. Deleting them here cost 2–3× the whole append (FTS5 deletes are slow).
           words.push([seq, d.title, (d.hostnames ?? []).join(' '), (d.ips ?? []).join(' ')]);

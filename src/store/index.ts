@@ -36,6 +36,7 @@ import { type Identities, identities } from './identities.ts';
 import { type InstanceSecrets, instanceSecrets, storedKeys } from './instance-secrets.ts';
 import { type Instances, instances } from './instances.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
+import { type Reports, reports } from './reports.ts';
 import { KeyRing, keyId, PREVIOUS_KEYS_FILE_NAME, readPreviousKeys, resolveCurrentKey } from './secrets.ts';
 import { type SinkOffsets, type Sinks, sinkOffsets, sinks } from './sinks.ts';
 import { openSqlite, type SyncExecutor, sqliteConn, storeIoError } from './sqlite.ts';
@@ -104,6 +105,8 @@ export interface Store {
   /** The encrypted secrets (private tokens, proxy passwords) and the keys they are made with. */
   secrets: InstanceSecrets;
   commandRuns: CommandRuns;
+  /** The executive report's figures, computed by the database (async: Kysely's own executor). */
+  reports: Reports;
   /**
    * Whether the store can write now. A write that fails for the disk or the file (full, read-only,
    * corrupt) throws a StoreIoError naming the file and the fix, and marks the store unwritable until a
@@ -213,6 +216,7 @@ function composeStore(
     deadLetters: deadLetters(conn, retention),
     connectionChecks: connectionChecks(conn),
     commandRuns: commandRuns(conn),
+    reports: reports(conn),
     secrets: instanceSecrets(conn, ring),
     get detectionStats(): DetectionStats {
       stats ??= detectionStats(k, sx);

@@ -310,6 +310,16 @@ const migrations: Record<string, Migration> = {
   },
   // A case deleted or hidden in the case system: its links are `gone` (src/store/cases.ts).
   '0013_case_link_status': { up: addCaseLinkStatus },
+  // Executive reports (src/store/reports.ts) count detections per device and measure the time to
+  // acknowledge: a head carries its main device's name and, when Darktrace says, when it was
+  // acknowledged (a breach's `acknowledged.time`). Rows stored before this stay null: those devices are
+  // left out of the top devices, and their acknowledgement is timed from the version that first showed it.
+  '0014_report_columns': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('detection_heads').addColumn('device', 'text').execute();
+      await db.schema.alterTable('detection_heads').addColumn('acknowledged_at', 'bigint').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

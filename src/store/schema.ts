@@ -69,6 +69,10 @@ export interface DetectionHeadsTable {
   acknowledged: number;
   /** The version's description in `descriptions` (and its full-text index); null when it has none. */
   description_id: number | null;
+  /** The main device's name (hostname, label or IP), for the reports' top devices; null when unknown. */
+  device: string | null;
+  /** When Darktrace says it was acknowledged (ms); null when not acknowledged or not said. */
+  acknowledged_at: number | null;
 }
 
 /**

@@ -153,6 +153,7 @@ const samples: Record<string, Sample> = {
   },
   'GET /api/auth/me': { request: () => json('GET', '/api/auth/me'), ok: 200 },
   'GET /api/assets': { request: () => json('GET', '/api/assets?format=jsonl'), ok: 200 },
+  'GET /api/reports': { request: () => json('GET', '/api/reports?from=7d&format=json'), ok: 200 },
   'GET /api/users': { request: () => json('GET', '/api/users'), ok: 200 },
   'POST /api/users': {
     request: () => json('POST', '/api/users', { name: unique('u'), password: PASSWORD, role: 'viewer' }),
@@ -255,6 +256,7 @@ const samples: Record<string, Sample> = {
   'GET /api/cases': { request: () => json('GET', '/api/cases'), ok: 200 },
   'GET /devices': { request: () => json('GET', '/devices'), ok: 200 },
   'GET /cases': { request: () => json('GET', '/cases'), ok: 200 },
+  'GET /reports': { request: () => json('GET', '/reports'), ok: 200 },
   // Public: the shared secret's signature admits it (test/cases/ refuses a wrong one end to end).
   'POST /api/cases/:name/webhook': {
     request: () => ({
@@ -315,6 +317,7 @@ const expectedAccess: Record<string, string> = {
   'GET /api/cases': 'viewer',
   'GET /devices': 'public',
   'GET /cases': 'public',
+  'GET /reports': 'public',
 };
 
 describe('access control, generated from the route table', () => {

@@ -14,6 +14,7 @@ import { DetectionsPage } from './pages/detections.tsx';
 import { DevicesPage } from './pages/devices.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { InstancesPage } from './pages/instances.tsx';
+import { ReportsPage } from './pages/reports.tsx';
 import { SignIn } from './pages/signin.tsx';
 import { SinksPage } from './pages/sinks.tsx';
 import { navigate, useLocation } from './router.ts';
@@ -82,7 +83,9 @@ function Shell() {
             ? 'devices'
             : path.startsWith('/cases')
               ? 'cases'
-              : 'instances';
+              : path.startsWith('/reports')
+                ? 'reports'
+                : 'instances';
   const link = (to: string, label: string, current: boolean) => (
     <a
       href={to}
@@ -112,6 +115,7 @@ function Shell() {
           {link('/sinks', 'Sinks', page === 'sinks')}
           {link('/devices', 'Devices', page === 'devices')}
           {link('/cases', 'Cases', page === 'cases')}
+          {link('/reports', 'Reports', page === 'reports')}
         </nav>
         <span className="spacer" />
         <span
@@ -151,6 +155,7 @@ function Shell() {
         {page === 'sinks' && <SinksPage />}
         {page === 'devices' && <DevicesPage />}
         {page === 'cases' && <CasesPage />}
+        {page === 'reports' && <ReportsPage />}
       </main>
       <dialog ref={help} className="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard</h2>

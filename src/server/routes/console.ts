@@ -23,6 +23,7 @@ export const CONSOLE_PAGES = [
   '/sinks',
   '/devices',
   '/cases',
+  '/reports',
 ] as const;
 /** Every console route: pages and built files, left out of the API's OpenAPI document. */
 export const CONSOLE_ROUTES: readonly string[] = [...CONSOLE_PAGES, '/assets/*'];
