@@ -10,8 +10,12 @@ import type { TimeWindow } from './cursor.ts';
 import type { Prepared, PrepareWindow, StreamSpec } from './poller.ts';
 import type { PreparedBatch } from './types.ts';
 
-/** Rows per page pulled from a worker: for model breaches, about 300 KB of record text. */
-export const PAGE_ROWS = 100;
+/**
+ * Rows per page pulled from a worker (for model breaches about 100 KB of text). Small on purpose: the
+ * page being stored is what the main thread's young-generation collections find alive and promote, and
+ * that promoted garbage is what grows the main heap between full collections.
+ */
+export const PAGE_ROWS = 32;
 
 /**
  * Old-generation heap per worker, MB. A window of targetBytesPerWindow (2 MB) of text parses and
