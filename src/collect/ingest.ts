@@ -9,7 +9,10 @@ import {
   type Origin,
 } from '../normalize/index.ts';
 import type { DetectionInput } from '../store/index.ts';
-import type { Ingest, IngestResult } from './types.ts';
+import type { Ingest, IngestResult, PreparedBatch } from './types.ts';
+
+// Kept importable from here for the syslog path.
+export type { PreparedBatch } from './types.ts';
 
 /** What ingestion needs from the store. */
 export interface IngestStore {
@@ -58,11 +61,6 @@ const snippet = (v: unknown) => {
   const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return s.length > 65_536 ? `${s.slice(0, 65_536)}…` : s;
 };
-
-export interface PreparedBatch {
-  rows: DetectionInput[];
-  rejects: { source: string; instance: string | null; reason: string; payload: string }[];
-}
 
 /**
  * Normalises records into store rows: pure CPU and no I/O, so a worker thread can run it while the main

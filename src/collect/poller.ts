@@ -15,8 +15,8 @@ import {
   split,
   type TimeWindow,
 } from './cursor.ts';
-import { type PreparedBatch, prepareRecords } from './ingest.ts';
-import type { Ingest, PollLogger } from './types.ts';
+import { prepareRecords } from './ingest.ts';
+import type { Ingest, PollLogger, PreparedBatch } from './types.ts';
 import { windowsMs } from './windows.ts';
 
 export type StreamName = 'modelbreaches' | 'aianalyst' | 'respond' | 'email';
@@ -135,6 +135,11 @@ export interface PollerOptions {
   maxWindowMs?: number;
   /** Aim for at most this many records per response (default 5,000). */
   targetItemsPerWindow?: number;
+  /**
+   * Aim for at most this much record text per response (default 2 MB): a window is held whole while
+   * it is parsed and normalised, so this bounds the memory a window takes, whatever a record weighs.
+   */
+  targetBytesPerWindow?: number;
   /** Stop a poll after this many records; the rest stays a gap for the next poll. */
   maxItemsPerPoll?: number;
   minScore?: number;
@@ -149,8 +154,22 @@ export interface PollerOptions {
 
 export interface Prepared {
   fetched: number;
-  batch: PreparedBatch;
+  /** The text of the records fetched, in bytes (as serialised for the store). */
+  bytes: number;
+  /**
+   * The window's records, normalised, in pages the poller stores one by one. A preparer may hold a
+   * page until it is asked for (a worker does), so memory holds a page, not a window, on this side.
+   */
+  pages: AsyncIterable<PreparedBatch>;
+  /** Lets go of pages not taken (a window dropped on abort or error). */
+  discard?(): void;
 }
+
+/**
+ * A preparer rejects a window with an error marked `tooLarge` when the window's records do not fit
+ * its memory (a worker's capped heap): the poller asks for the window again in smaller pieces.
+ */
+export const isTooLarge = (err: unknown) => (err as { tooLarge?: boolean } | undefined)?.tooLarge === true;
 
 export type PrepareWindow = (stream: StreamSpec, w: TimeWindow, signal?: AbortSignal) => Promise<Prepared>;
 
@@ -212,6 +231,7 @@ export class InstancePoller {
     this.#o = {
       ...windowsMs(),
       targetItemsPerWindow: 5_000,
+      targetBytesPerWindow: 2_000_000,
       maxItemsPerPoll: Number.POSITIVE_INFINITY,
       now: Date.now,
       minScore: 0,
@@ -223,16 +243,14 @@ export class InstancePoller {
         o.prepare ??
         (async (stream, w, signal) => {
           const items = await stream.fetch(o.client, w, { minScore: o.minScore ?? 0 }, signal);
-          return {
-            fetched: items.length,
-            batch: prepareRecords(
-              o.instance,
-              `poll:${o.instance}:${stream.name}`,
-              items,
-              'api',
-              o.client.url,
-            ),
-          };
+          const batch = prepareRecords(
+            o.instance,
+            `poll:${o.instance}:${stream.name}`,
+            items,
+            'api',
+            o.client.url,
+          );
+          return { fetched: items.length, bytes: batchBytes(batch), pages: onePage(batch) };
         }),
     };
   }
@@ -412,36 +430,87 @@ export class InstancePoller {
       }
     };
     fill();
-    while (inFlight.length) {
-      const { w, p } = inFlight.shift()!;
-      const { fetched, batch } = await p;
-      if (signal?.aborted) return; // windows in flight are dropped unfinished: they will be fetched again
-      this.#adapt(stream.name, w, fetched);
-      fill();
-      const result = this.#o.ingest.storePrepared(this.instance, stream.name, batch, fetched);
-      report.fetched += fetched;
-      report.new += result.new;
-      report.updated += result.updated;
-      report.duplicates += result.duplicates;
-      report.rejected += result.rejected;
-      const stored = batch.rows.reduce((n, r) => n + Buffer.byteLength(r.raw), 0);
-      report.storedBytes += stored;
-      report.bytes += batch.rejects.reduce((n, r) => n + Buffer.byteLength(r.payload), stored);
-      const done = markFinished(this.#cursor(stream.name), w);
-      this.#o.ingest.setCursor(this.instance, stream.name, { origin, windows: done.windows });
-      afterWindow?.();
-      if (!unlimited && report.fetched >= this.#o.maxItemsPerPoll) return;
+    try {
+      while (inFlight.length) {
+        const { w, p } = inFlight.shift()!;
+        let prepared: Prepared;
+        try {
+          prepared = await p;
+        } catch (err) {
+          const span = w.end - w.start;
+          if (!isTooLarge(err) || span <= 1000) throw err;
+          // Too large to prepare whole: this window and those after it go back to the queue in
+          // order, and are taken again in pieces a quarter of its span.
+          this.#span.set(stream.name, Math.max(1000, Math.floor(span / 4)));
+          const rest = inFlight.splice(0);
+          for (const r of rest)
+            r.p.then(
+              (x) => x.discard?.(),
+              () => {},
+            );
+          queue.unshift(w, ...rest.map((r) => r.w));
+          fill();
+          continue;
+        }
+        if (signal?.aborted) {
+          prepared.discard?.();
+          return; // windows in flight are dropped unfinished: they will be fetched again
+        }
+        this.#adapt(stream.name, w, prepared.fetched, prepared.bytes);
+        fill();
+        // Page by page: each page is stored, then let go, before the next is taken. The cursor moves
+        // past the window only once every page is stored; a crash before that fetches the window
+        // again and the store drops the pages it already has (by key and hash).
+        for await (const page of prepared.pages) {
+          const n = page.rows.length + page.rejects.length;
+          const result = await this.#o.ingest.storePrepared(this.instance, stream.name, page, n);
+          report.new += result.new;
+          report.updated += result.updated;
+          report.duplicates += result.duplicates;
+          report.rejected += result.rejected;
+          const stored = page.rows.reduce((k, r) => k + Buffer.byteLength(r.raw), 0);
+          report.storedBytes += stored;
+          report.bytes += page.rejects.reduce((k, r) => k + Buffer.byteLength(r.payload), stored);
+        }
+        if (signal?.aborted) return; // stored, but not marked: fetched again, and dropped as known
+        report.fetched += prepared.fetched;
+        const done = markFinished(this.#cursor(stream.name), w);
+        this.#o.ingest.setCursor(this.instance, stream.name, { origin, windows: done.windows });
+        afterWindow?.();
+        if (!unlimited && report.fetched >= this.#o.maxItemsPerPoll) return;
+      }
+    } finally {
+      // Windows prepared but not stored (stopped, failed or capped) let go of what they hold.
+      for (const { p } of inFlight.splice(0))
+        p.then(
+          (x) => x.discard?.(),
+          () => {},
+        );
     }
   }
 
-  #adapt(stream: string, w: TimeWindow, n: number) {
+  #adapt(stream: string, w: TimeWindow, n: number, bytes: number) {
     const span = w.end - w.start;
-    const target = this.#o.targetItemsPerWindow;
     const current = this.#span.get(stream) ?? this.#o.maxWindowMs;
-    if (n > target) this.#span.set(stream, Math.max(1000, Math.floor((span * target) / n / 2)));
-    else if (n < target / 4 && current < this.#o.maxWindowMs)
+    // How far over its target the window was, by count or by weight, whichever is further.
+    const over = Math.max(n / this.#o.targetItemsPerWindow, bytes / this.#o.targetBytesPerWindow);
+    if (over > 1) this.#span.set(stream, Math.max(1000, Math.floor(span / over / 2)));
+    else if (over < 1 / 4 && current < this.#o.maxWindowMs)
       this.#span.set(stream, Math.min(this.#o.maxWindowMs, current * 2));
   }
+}
+
+/** The record text of a prepared batch, in bytes: rows as stored, rejects as kept. */
+export function batchBytes(batch: PreparedBatch): number {
+  let n = 0;
+  for (const r of batch.rows) n += Buffer.byteLength(r.raw);
+  for (const r of batch.rejects) n += Buffer.byteLength(r.payload);
+  return n;
+}
+
+/** A batch prepared in this thread, as one page. */
+async function* onePage(batch: PreparedBatch): AsyncIterable<PreparedBatch> {
+  yield batch;
 }
 
 /** "60 min", "90 s". */

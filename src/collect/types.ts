@@ -1,6 +1,12 @@
 // What a poller needs from the rest of the service, kept as interfaces so pollers can be tested
 // against the real store or a recording one.
-import type { PreparedBatch } from './ingest.ts';
+import type { DetectionInput } from '../store/index.ts';
+
+/** Records normalised into store rows, and those that could not be understood (for the dead letters). */
+export interface PreparedBatch {
+  rows: DetectionInput[];
+  rejects: { source: string; instance: string | null; reason: string; payload: string }[];
+}
 
 export interface IngestResult {
   new: number;
