@@ -9,15 +9,15 @@ export interface SinkFlags extends OutputFlags {
   dataDir: string;
 }
 
-function noSuchSink(store: Store, name: string): Error {
-  const known = store.sinks.list().map((s) => s.name);
+async function noSuchSink(store: Store, name: string): Promise<Error> {
+  const known = (await store.sinks.list()).map((s) => s.name);
   return new Error(`no sink named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`);
 }
 
-export function sinkRows(store: Store) {
-  const max = store.maxSeq();
-  const offsets = new Map(store.sinkOffsets.list().map((o) => [o.sink, o]));
-  return store.sinks.list().map((s) => {
+export async function sinkRows(store: Store) {
+  const max = await store.maxSeq();
+  const offsets = new Map((await store.sinkOffsets.list()).map((o) => [o.sink, o]));
+  return (await store.sinks.list()).map((s) => {
     const o = offsets.get(s.name);
     const c = s.config as { format?: string; url?: string };
     const m = c.url ? sinkModuleFor(c.url) : undefined;
@@ -43,9 +43,9 @@ export async function list(f: SinkFlags): Promise<void> {
 }
 
 export const remove = (name: string, f: SinkFlags) =>
-  withStore(f.dataDir, (store) => {
-    const offset = store.sinkOffsets.get(name);
-    if (!store.sinks.remove(name)) throw noSuchSink(store, name);
+  withStore(f.dataDir, async (store) => {
+    const offset = await store.sinkOffsets.get(name);
+    if (!(await store.sinks.remove(name))) throw await noSuchSink(store, name);
     process.stdout.write(
       `sink ${name} removed (it was at offset ${offset}). If a service still declares it, it starts ` +
         'again from offset 0 and delivers everything in the store.\n',
@@ -53,10 +53,10 @@ export const remove = (name: string, f: SinkFlags) =>
   });
 
 export const reset = (name: string, f: SinkFlags & { to: string }) =>
-  withStore(f.dataDir, (store) => {
-    if (!store.sinks.get(name)) throw noSuchSink(store, name);
-    const to = offsetFor(store, f.to);
-    const before = store.sinkOffsets.get(name);
-    store.sinkOffsets.set(name, to);
+  withStore(f.dataDir, async (store) => {
+    if (!(await store.sinks.get(name))) throw await noSuchSink(store, name);
+    const to = await offsetFor(store, f.to);
+    const before = await store.sinkOffsets.get(name);
+    await store.sinkOffsets.set(name, to);
     process.stdout.write(`sink ${name}: offset ${before} → ${to} (next delivery starts after seq ${to})\n`);
   });

@@ -110,7 +110,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{
           secure: tls,
           expires: new Date(s.expiresAt),
         });
-        store.commandRuns.add({
+        await store.commandRuns.add({
           who: s.principal.label,
           instance: null,
           command: 'auth.login',
