@@ -38,7 +38,7 @@ describe('one case per AI Analyst incident group', () => {
     const other = dt.sim.injectAiaEvent({ currentGroup: 'gother2', aiaScore: 90 });
     await dt.poll();
     await c.pass();
-    const link = (id: string) => dt.store.cases.links.get('incidents', `lab/ai_analyst/${id}`)!;
+    const link = async (id: string) => (await dt.store.cases.links.get('incidents', `lab/ai_analyst/${id}`))!;
     expect(jira.issues()).toHaveLength(2);
     expect(link(e1.id).caseId).toBe(link(e2.id).caseId);
     expect(link(other.id).caseId).not.toBe(link(e1.id).caseId);
@@ -57,8 +57,8 @@ describe('one case per AI Analyst incident group', () => {
     expect([...(run.params.eventIds as string[])].sort()).toEqual([e1.id, e2.id].sort());
     await dt.poll();
     for (const id of [e1.id, e2.id])
-      expect(dt.store.getDetection(`lab/ai_analyst/${id}`)!.acknowledged).toBe(true);
-    expect(dt.store.getDetection(`lab/ai_analyst/${other.id}`)!.acknowledged).toBe(false);
+      expect((await dt.store.getDetection(`lab/ai_analyst/${id}`))!.acknowledged).toBe(true);
+    expect((await dt.store.getDetection(`lab/ai_analyst/${other.id}`))!.acknowledged).toBe(false);
 
     // The group's issue deleted in Jira: the group's next event finds it gone, says so once, opens none.
     expect((await as(dtc, 'DELETE', `issue/${issue.key}`)).status).toBe(204);
@@ -67,7 +67,7 @@ describe('one case per AI Analyst incident group', () => {
     await dt.poll();
     await c.pass();
     expect(jira.issues()).toHaveLength(before);
-    expect(dt.store.cases.links.get('incidents', `lab/ai_analyst/${e3.id}`)).toBeUndefined();
+    expect(await dt.store.cases.links.get('incidents', `lab/ai_analyst/${e3.id}`)).toBeUndefined();
     expect(c.status()).toMatchObject({
       lastError: null,
       lag: 0,

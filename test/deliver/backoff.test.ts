@@ -76,8 +76,8 @@ function maxAttempts(windowMs: number, minWaitMs: (n: number) => number): number
 function feed(store: Store, deliverer: Deliverer, from: number, everyMs: number) {
   let n = from;
   let notifies = 0;
-  const t = setInterval(() => {
-    ingestRecords(store, undefined, 'test', [breachLine(n++, 'dt-bo')], 'syslog');
+  const t = setInterval(async () => {
+    await ingestRecords(store, undefined, 'test', [breachLine(n++, 'dt-bo')], 'syslog');
     // Several wake-ups per detection, like a burst of polls and syslog batches.
     for (let i = 0; i < 5; i++) deliverer.notify();
     notifies += 5;
@@ -94,13 +94,13 @@ function feed(store: Store, deliverer: Deliverer, from: number, everyMs: number)
 }
 
 async function gauge(registry: Registry, name: string, sink: string): Promise<number | undefined> {
-  const m = await registry.getSingleMetric(name)?.get();
+  const m = (await registry.getSingleMetric(name))?.get();
   return m?.values.find((v) => v.labels.sink === sink)?.value;
 }
 
 /** Every stored detection reached the target at least once, first arrivals in sequence order. */
-function expectAllDelivered(store: Store, t: Target): void {
-  const rows = store.readLog(0, 100_000);
+async function expectAllDelivered(store: Store, t: Target): Promise<void> {
+  const rows = await store.readLog(0, 100_000);
   const seqOf = new Map(rows.map((r) => [r.key, r.seq]));
   const all = t.batches.flat();
   expect(new Set(all)).toEqual(new Set(rows.map((r) => r.key)));
@@ -119,7 +119,7 @@ describe('sink backoff under a flood of new data', () => {
 
   it('a 503 without Retry-After: attempts follow the exponential backoff, not the notifications', async () => {
     const { store } = await tempStore('dtc-backoff-');
-    ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo'), breachLine(2, 'dt-bo')], 'syslog');
+    await ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo'), breachLine(2, 'dt-bo')], 'syslog');
     const retry: RetryPolicy = { initialBackoffSeconds: 0.2, maxBackoffSeconds: 1.6, multiplier: 2 };
     const registry = new Registry();
     t.refused = [];
@@ -163,7 +163,7 @@ describe('sink backoff under a flood of new data', () => {
       expect(resumedAfter).toBeLessThan(retry.maxBackoffSeconds * 1000 + 10_000);
       f.stop();
       await waitFor(
-        () => store.sinkOffsets.get('hook') === store.maxSeq() || undefined,
+        async () => (await store.sinkOffsets.get('hook')) === (await store.maxSeq()) || undefined,
         20_000,
         'the offset at the end of the log',
       );
@@ -181,7 +181,7 @@ describe('sink backoff under a flood of new data', () => {
   for (const form of ['seconds', 'HTTP date'] as const)
     it(`a 503 with Retry-After as ${form}: it wins over a shorter backoff, and notifications do not cut it`, async () => {
       const { store } = await tempStore('dtc-backoff-');
-      ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo')], 'syslog');
+      await ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo')], 'syslog');
       // The backoff alone would retry every 50–100 ms.
       const retry: RetryPolicy = { initialBackoffSeconds: 0.1, maxBackoffSeconds: 0.1, multiplier: 2 };
       const registry = new Registry();
@@ -216,7 +216,7 @@ describe('sink backoff under a flood of new data', () => {
         t.mode = null;
         f.stop();
         await waitFor(
-          () => store.sinkOffsets.get('hook') === store.maxSeq() || undefined,
+          async () => (await store.sinkOffsets.get('hook')) === (await store.maxSeq()) || undefined,
           20_000,
           'the offset at the end of the log',
         );
@@ -228,7 +228,7 @@ describe('sink backoff under a flood of new data', () => {
       }
     }, 60_000);
 
-  it('the wait: the larger of backoff and Retry-After, Retry-After capped', () => {
+  it('the wait: the larger of backoff and Retry-After, Retry-After capped', async () => {
     const p: RetryPolicy = { initialBackoffSeconds: 0.5, maxBackoffSeconds: 30, multiplier: 2 };
     const top = () => 1;
     expect(retryWaitMs(p, 1, undefined, top)).toBe(500);
