@@ -182,26 +182,26 @@ async function round(rows: DetectionInput[], changed: DetectionInput[]): Promise
   const dir = tempDir();
   const bare = bareWriter(dir);
   const s = await openStore({ path: path.join(dir, 'store.sqlite'), secretKey: Buffer.alloc(32) });
-  const time = (fn: () => void) => {
+  const time = async (fn: () => unknown) => {
     const t = performance.now();
-    fn();
+    await fn();
     return performance.now() - t;
   };
   let bareMs = 0;
   let ms = 0;
-  batches(rows).forEach((b, i) => {
+  for (const [i, b] of batches(rows).entries()) {
     if (i % 2) {
-      bareMs += time(() => bare.write(b));
-      ms += time(() => await s.appendDetections(b));
+      bareMs += await time(() => bare.write(b));
+      ms += await time(() => s.appendDetections(b));
     } else {
-      ms += time(() => await s.appendDetections(b));
-      bareMs += time(() => bare.write(b));
+      ms += await time(() => s.appendDetections(b));
+      bareMs += await time(() => bare.write(b));
     }
-  });
-  const dupMs = time(() => {
+  }
+  const dupMs = await time(async () => {
     for (const b of batches(rows)) await s.appendDetections(b);
   });
-  const updMs = time(() => {
+  const updMs = await time(async () => {
     for (const b of batches(changed)) await s.appendDetections(b);
   });
   if (await s.countDetections() !== rows.length * 2)

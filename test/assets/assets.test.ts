@@ -17,7 +17,7 @@ const DEVICES = 10_000;
 const lab = useLab({ devices: DEVICES, seed: 17 });
 let sim: Simulator;
 let store: Store;
-let sources: ReturnType<typeof openSources>;
+let sources: Awaited<ReturnType<typeof openSources>>;
 
 beforeAll(async () => {
   ({ sim, store } = lab);

@@ -40,9 +40,9 @@ describe('one case per AI Analyst incident group', () => {
     await c.pass();
     const link = async (id: string) => (await dt.store.cases.links.get('incidents', `lab/ai_analyst/${id}`))!;
     expect(jira.issues()).toHaveLength(2);
-    expect(link(e1.id).caseId).toBe(link(e2.id).caseId);
-    expect(link(other.id).caseId).not.toBe(link(e1.id).caseId);
-    const issue = jira.issue(link(e1.id).caseId)!;
+    expect((await link(e1.id)).caseId).toBe((await link(e2.id)).caseId);
+    expect((await link(other.id)).caseId).not.toBe((await link(e1.id)).caseId);
+    const issue = jira.issue((await link(e1.id)).caseId)!;
     expect(issue.fields.summary).toMatch(/^Darktrace AI Analyst incident gshared1: /);
     expect(issue.comments.map((x) => x.body.split('\n')[0])).toEqual(['Another event in this incident:']);
 
@@ -50,9 +50,9 @@ describe('one case per AI Analyst incident group', () => {
     expect(
       (await as(alice, 'POST', `issue/${issue.key}/transitions`, { transition: { id: '31' } })).status,
     ).toBe(204);
-    const run = dt.store.commandRuns
-      .list(5)
-      .find((x) => x.command === 'acknowledge-ai-analyst-incident-event')!;
+    const run = (await dt.store.commandRuns.list(5)).find(
+      (x) => x.command === 'acknowledge-ai-analyst-incident-event',
+    )!;
     expect(run).toMatchObject({ who: 'case:incidents:alice@example.com', outcome: 'Successful' });
     expect([...(run.params.eventIds as string[])].sort()).toEqual([e1.id, e2.id].sort());
     await dt.poll();

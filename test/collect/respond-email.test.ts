@@ -63,11 +63,8 @@ function client(url: string, publicToken = 'p', privateToken = 's') {
 }
 
 /** Every stored version of a family, oldest first, as the sinks read it. */
-function versions(store: Store, family: string): Detection[] {
-  return readModel(store)
-    .readLog(0, 1_000_000)
-    .filter((r) => r.family === family)
-    .map(detectionOf);
+async function versions(store: Store, family: string): Promise<Detection[]> {
+  return (await readModel(store).readLog(0, 1_000_000)).filter((r) => r.family === family).map(detectionOf);
 }
 
 const logLines = () => {

@@ -63,9 +63,7 @@ describe('file sink: whole lines only', () => {
     // and the offset still at 10 (the batch was never acknowledged).
     ingest(store, 11, 10);
     const before = readFileSync(path, 'utf8');
-    const next = readModel(store)
-      .readLog(10, 3)
-      .map((r) => render(detectionOf(r), 'json'));
+    const next = (await readModel(store).readLog(10, 3)).map((r) => render(detectionOf(r), 'json'));
     const torn = next[2].slice(0, Math.floor(next[2].length / 2));
     appendFileSync(path, `${next[0]}\n${next[1]}\n${torn}`);
     expect(() => parseLines(path)).toThrow();
