@@ -204,7 +204,7 @@ async function round(rows: DetectionInput[], changed: DetectionInput[]): Promise
   const updMs = await time(async () => {
     for (const b of batches(changed)) await s.appendDetections(b);
   });
-  if (await s.countDetections() !== rows.length * 2)
+  if ((await s.countDetections()) !== rows.length * 2)
     throw new Error(`store holds ${await s.countDetections()} rows, expected ${rows.length * 2}`);
   bare.close();
   await s.close();

@@ -259,5 +259,5 @@ export async function deletedCaseIsGone(o: {
   expect(renewed).toMatchObject({ status: 'open' });
   expect(renewed.caseId).not.toBe(second.caseId);
   expect(await o.countCases()).toBe(opened + 1);
-  expect(stop.status().lastError).toBeNull();
+  expect((await stop.status()).lastError).toBeNull();
 }

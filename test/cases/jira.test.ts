@@ -114,7 +114,7 @@ describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simul
     expect((await dt.store.commandRuns.list(10)).map((r) => r.who)).toContain(
       'case:soc-jira:alice@example.com',
     );
-    expect(c.status().inbound.recent[0]).toMatchObject({
+    expect((await c.status()).inbound.recent[0]).toMatchObject({
       caseId: keyB,
       kind: 'resolved',
       author: 'alice@example.com',

@@ -388,7 +388,7 @@ describe('RESPOND and /EMAIL from syslog, into every format', () => {
     expect(await store.deadLetters.count()).toBe(0);
 
     // RESPOND: one version per pushed change of an action (the hash covers who, why, when, expiry).
-    const rv = versions(store, 'respond_action');
+    const rv = await versions(store, 'respond_action');
     expect(new Set(rv.map((d) => d.key.id))).toEqual(new Set(respond.map((r) => String(r.codeid))));
     for (const d of rv) {
       const rec = respond.find((r) => String(r.codeid) === d.key.id && r.time === d.time)!;
@@ -426,7 +426,7 @@ describe('RESPOND and /EMAIL from syslog, into every format', () => {
       expect(JSON.parse(render(d, 'json')).respond.codeId).toBe(rec.codeid);
     }
     // Pushed alerts of one message (on arrival, and again after a hold or a release) are its versions.
-    const ev = versions(store, 'email_alert');
+    const ev = await versions(store, 'email_alert');
     expect(new Set(ev.map((d) => d.key.id))).toEqual(new Set(emails.map((e) => e.uuid)));
     for (const d of ev) {
       const rec = emails.find(

@@ -94,7 +94,7 @@ function feed(store: Store, deliverer: Deliverer, from: number, everyMs: number)
 }
 
 async function gauge(registry: Registry, name: string, sink: string): Promise<number | undefined> {
-  const m = (await registry.getSingleMetric(name))?.get();
+  const m = await registry.getSingleMetric(name)?.get();
   return m?.values.find((v) => v.labels.sink === sink)?.value;
 }
 
@@ -145,7 +145,7 @@ describe('sink backoff under a flood of new data', () => {
       expect(attempts).toBeLessThanOrEqual(bound);
 
       // Status and metrics say when the next attempt is due, and that it is not in the past by much.
-      const s = d.status()[0];
+      const s = (await d.status())[0];
       expect(s.lastError).toMatch(/503: down for maintenance/);
       expect(s.failedAttempts).toBeGreaterThanOrEqual(3);
       expect(s.nextAttemptAt).toBeGreaterThan(started);
@@ -168,7 +168,7 @@ describe('sink backoff under a flood of new data', () => {
         'the offset at the end of the log',
       );
       expectAllDelivered(store, t);
-      const after = d.status()[0];
+      const after = (await d.status())[0];
       expect(after).toMatchObject({ lag: 0, nextAttemptAt: null, failedAttempts: 0 });
       expect(await gauge(registry, 'dtc_sink_next_attempt_timestamp_seconds', 'hook')).toBe(0);
     } finally {
@@ -210,7 +210,7 @@ describe('sink backoff under a flood of new data', () => {
         expect(inWindow.length).toBeGreaterThanOrEqual(2);
         expect(inWindow.length).toBeLessThanOrEqual(maxAttempts(WINDOW_MS, () => minGap));
         for (const g of gaps) expect(g).toBeGreaterThanOrEqual(minGap);
-        const s = d.status()[0];
+        const s = (await d.status())[0];
         expect(s.nextAttemptAt).toBeGreaterThan(started);
 
         t.mode = null;

@@ -67,7 +67,7 @@ describe('http sinks', () => {
       res.end('ok');
     };
     const w = await run(store, { name: 'hook', format: 'json', url: `http://${base}/hook`, batchSize: 10 });
-    await waitFor(async () => await store.sinkOffsets.get('hook') === 25, 10_000, 'offset 25');
+    await waitFor(async () => (await store.sinkOffsets.get('hook')) === 25, 10_000, 'offset 25');
     await w.stop();
     expect(got.map((b) => b.length)).toEqual([10, 10, 5]);
     const keys = got.flat().map((d) => d.key ?? d.uid ?? d.id);
@@ -91,7 +91,7 @@ describe('http sinks', () => {
       url: `http://${base}/hook`,
       filter: { instances: ['dt-lab'], families: ['model_breach'], minSeverity: 2 },
     });
-    await waitFor(async () => await store.sinkOffsets.get('hi') === 21);
+    await waitFor(async () => (await store.sinkOffsets.get('hi')) === 21);
     await w.stop();
     const want = rows.filter((r) => r.instance === 'dt-lab' && r.severity >= 2);
     expect(want.length).toBeGreaterThan(0);
@@ -111,7 +111,7 @@ describe('http sinks', () => {
       format: 'ecs',
       url: `splunk://${base}?token=abc-123&index=sec`,
     });
-    await waitFor(async () => await store.sinkOffsets.get('hec') === 3);
+    await waitFor(async () => (await store.sinkOffsets.get('hec')) === 3);
     await w.stop();
     expect(reqs).toHaveLength(1);
     expect(reqs[0].url).toBe('/services/collector/event');
@@ -139,7 +139,7 @@ describe('http sinks', () => {
       else res.end('{"text":"Success","code":0}');
     };
     const w = await run(store, { name: 'hec2', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(async () => await store.sinkOffsets.get('hec2') === 2);
+    await waitFor(async () => (await store.sinkOffsets.get('hec2')) === 2);
     await w.stop();
     expect(calls).toBe(2);
   });
@@ -155,18 +155,20 @@ describe('http sinks', () => {
       else res.end('{"text":"Success","code":0}');
     };
     const w = await run(store, { name: 'hec3', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(async () => await store.sinkOffsets.get('hec3') === 2);
+    await waitFor(async () => (await store.sinkOffsets.get('hec3')) === 2);
     await w.stop();
     expect(calls).toBe(3);
     expect(await store.deadLetters.count()).toBe(0);
-    expect((await store.sinkOffsets.status('hec3'))?.lastError).toMatch(/code":7.*may not write to this index/);
+    expect((await store.sinkOffsets.status('hec3'))?.lastError).toMatch(
+      /code":7.*may not write to this index/,
+    );
     expect(channels.size).toBe(1);
     expect([...channels][0]).toMatch(/^[0-9a-f-]{36}$/);
 
     handler = (_q, _b, res) => res.writeHead(400).end('{"text":"Invalid data format","code":6}');
     const more = await storeWith(2);
     const w2 = await run(more, { name: 'hec4', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(() => await more.sinkOffsets.get('hec4') === 2);
+    await waitFor(async () => (await more.sinkOffsets.get('hec4')) === 2);
     await w2.stop();
     expect((await more.deadLetters.list(10)).map((d) => d.reason)).toEqual([
       expect.stringMatching(/Invalid data format/),
@@ -189,7 +191,7 @@ describe('http sinks', () => {
       else res.end('{"text":"Success","code":0}');
     };
     const w = await run(store, { name: 'hec5', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(async () => await store.sinkOffsets.get('hec5') === 5);
+    await waitFor(async () => (await store.sinkOffsets.get('hec5')) === 5);
     await w.stop();
     const keys = (await store.readLog(0, 10)).map((r) => r.key);
     expect(bodies).toEqual([keys, keys.slice(3)]);
@@ -260,7 +262,11 @@ describe('http sinks', () => {
       expect(await store.sinkOffsets.get('hec-ack')).toBe(0);
       hec.autoIndex = true;
       hec.indexed.add(0);
-      await waitFor(async () => await store.sinkOffsets.get('hec-ack') === 5, 10_000, 'both batches indexed');
+      await waitFor(
+        async () => (await store.sinkOffsets.get('hec-ack')) === 5,
+        10_000,
+        'both batches indexed',
+      );
       await w.stop();
       expect(hec.events.map((e) => [e.ackId, e.keys.length])).toEqual([
         [0, 3],
@@ -286,7 +292,7 @@ describe('http sinks', () => {
         /did not confirm ackId 0 as indexed within 0\.4 s; sending the batch again/,
       );
       hec.autoIndex = true;
-      await waitFor(async () => await store.sinkOffsets.get('hec-late') === 2, 10_000, 'indexed at last');
+      await waitFor(async () => (await store.sinkOffsets.get('hec-late')) === 2, 10_000, 'indexed at last');
       await w.stop();
       // At least once: the same two detections in every attempt, the last one confirmed.
       for (const e of hec.events) expect(e.keys).toEqual((await store.readLog(0, 10)).map((r) => r.key));
@@ -302,7 +308,7 @@ describe('http sinks', () => {
         format: 'json',
         url: `splunk://${base}?token=t&ack=true`,
       });
-      await waitFor(async () => await store.sinkOffsets.get('hec-busy') === 2, 10_000, 'indexed');
+      await waitFor(async () => (await store.sinkOffsets.get('hec-busy')) === 2, 10_000, 'indexed');
       await w.stop();
       expect(hec.events).toHaveLength(1); // sent once: a busy poll is not a lost batch
       expect(hec.ackQueries).toBe(4); // the probe and two polls answered busy, then the confirmation
@@ -342,7 +348,7 @@ describe('http sinks', () => {
       await waitFor(() => hec2.events.length === 1, 10_000, 'sent');
       hec2.ackEnabled = false;
       await waitFor(
-        () => /ACK is disabled/.test((await store2.sinkOffsets.status('hec-off2'))?.lastError ?? ''),
+        async () => /ACK is disabled/.test((await store2.sinkOffsets.status('hec-off2'))?.lastError ?? ''),
         10_000,
         'code 14',
       );
@@ -421,7 +427,7 @@ describe('http sinks', () => {
         .end(JSON.stringify({ took: 1, errors: items.some((x) => x.index.status >= 300), items }));
     };
     const w = await run(store, { name: 'es', format: 'ecs', url: `elasticsearch://${base}/darktrace` });
-    await waitFor(async () => await store.sinkOffsets.get('es') === 6, 10_000, 'es offset');
+    await waitFor(async () => (await store.sinkOffsets.get('es')) === 6, 10_000, 'es offset');
     await w.stop();
     const ids = (b: { action: any }[]) => b.map((p) => p.action.index._id);
     expect(bodies).toHaveLength(3);
@@ -440,7 +446,7 @@ describe('http sinks', () => {
     const store = await storeWith(2);
     handler = (_q, _b, res) => res.writeHead(400).end('bad request');
     const w = await run(store, { name: 'bad', format: 'json', url: `http://${base}/x` });
-    await waitFor(async () => await store.sinkOffsets.get('bad') === 2);
+    await waitFor(async () => (await store.sinkOffsets.get('bad')) === 2);
     await w.stop();
     expect(await store.deadLetters.count()).toBe(2);
   });
@@ -469,7 +475,7 @@ describe('http sinks', () => {
     const { dir } = await tempStore('dtc-file-');
     const file = join(dir, 'out', 'x.ndjson');
     const w = await run(store, { name: 'f', format: 'ocsf', url: `file://${file}`, batchSize: 3 });
-    await waitFor(async () => await store.sinkOffsets.get('f') === 7);
+    await waitFor(async () => (await store.sinkOffsets.get('f')) === 7);
     await w.stop();
     const lines = readFileSync(file, 'utf8')
       .trim()
@@ -514,14 +520,16 @@ describe('https sinks: certificates', () => {
     await waitFor(async () => (await store.sinkOffsets.status('hec'))?.lastError, 10_000, 'a TLS error');
     await w.stop();
     expect(await store.sinkOffsets.get('hec')).toBe(0);
-    expect((await store.sinkOffsets.status('hec'))?.lastError).toMatch(/certificate.*\?ca=\/path\/to\/ca\.pem/);
+    expect((await store.sinkOffsets.status('hec'))?.lastError).toMatch(
+      /certificate.*\?ca=\/path\/to\/ca\.pem/,
+    );
 
     const trusted = await run(store, {
       name: 'hec',
       format: 'json',
       url: `splunk+https://${at}?token=t&ca=${tls.caFile}`,
     });
-    await waitFor(async () => await store.sinkOffsets.get('hec') === 3, 10_000, 'delivered over TLS');
+    await waitFor(async () => (await store.sinkOffsets.get('hec')) === 3, 10_000, 'delivered over TLS');
     await trusted.stop();
     expect(seen.at(-1)?.url).toBe('/services/collector/event');
   });
@@ -530,7 +538,7 @@ describe('https sinks: certificates', () => {
     const at = await serve(tls.selfSigned);
     const store = await storeWith(2);
     const w = await run(store, { name: 'hook', format: 'json', url: `https://${at}/hook?x=1&insecure=true` });
-    await waitFor(async () => await store.sinkOffsets.get('hook') === 2, 10_000, 'delivered');
+    await waitFor(async () => (await store.sinkOffsets.get('hook')) === 2, 10_000, 'delivered');
     await w.stop();
     expect(seen.at(-1)?.url).toBe('/hook?x=1');
     expect(JSON.parse(seen.at(-1)!.body)).toHaveLength(2);

@@ -100,14 +100,14 @@ log { source(s_cef); parser(p_cef); destination(d_cef); };
   sng.stderr!.on('data', (d) => {
     err += d;
   });
-  (await waitFor(
+  await waitFor(
     async () => {
       if (sng?.exitCode !== null) throw new Error(`syslog-ng exited: ${err}`);
       return (await canConnect(ports.tcp)) && (await canConnect(ports.cef));
     },
     10_000,
     'syslog-ng listening',
-  )).catch((e) => {
+  ).catch((e) => {
     throw new Error(`${e.message}: ${err}`);
   });
 }, 20_000);
@@ -124,7 +124,7 @@ const log = { info() {}, warn() {} };
 async function deliver(store: Store, cfg: SinkConfig, want: number) {
   const w = new SinkWorker(store, cfg, { log, registry: new Registry() });
   await w.start();
-  await waitFor(async () => await store.sinkOffsets.get(cfg.name) === want, 10_000, `${cfg.name} offset`);
+  await waitFor(async () => (await store.sinkOffsets.get(cfg.name)) === want, 10_000, `${cfg.name} offset`);
   await w.stop();
 }
 
@@ -221,12 +221,14 @@ describe('syslog+tls sink → our TLS receiver', () => {
         },
         12,
       );
-      (await waitFor(() => await dst.maxSeq() === 12, 10_000, 'received over TLS')).catch((e) => {
+      await waitFor(async () => (await dst.maxSeq()) === 12, 10_000, 'received over TLS').catch(async (e) => {
         throw new Error(
           `${e.message}: stored ${await dst.maxSeq()}, dead letters ${JSON.stringify(await dst.deadLetters.list(3)).slice(0, 800)}`,
         );
       });
-      expect((await dst.readLog(0, 100)).map((r) => r.key)).toEqual((await src.readLog(0, 100)).map((r) => r.key));
+      expect((await dst.readLog(0, 100)).map((r) => r.key)).toEqual(
+        (await src.readLog(0, 100)).map((r) => r.key),
+      );
     } finally {
       await rx.close();
     }

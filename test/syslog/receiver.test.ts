@@ -120,8 +120,8 @@ describe('syslog receiver', () => {
           s.on('close', () => resolve());
         });
       const got = await waitFor(
-        () => {
-          const k = keysOf(store);
+        async () => {
+          const k = await keysOf(store);
           return new Set(k).size === want.length ? k : undefined;
         },
         10_000,
@@ -328,7 +328,7 @@ describe('syslog receiver', () => {
     // The same ports take lines again.
     await waitFor(
       async () => {
-        (await sendTcp(tcp, lf([breachLine(8002, 'crash-host')]))).catch(() => {});
+        await sendTcp(tcp, lf([breachLine(8002, 'crash-host')])).catch(() => {});
         return (await store.maxSeq()) >= 2 || undefined;
       },
       10_000,
