@@ -42,7 +42,7 @@ async function main() {
     );
     const access = new AccessControl(store);
     await access.addUser('bench', 'bench-password-1', 'admin');
-    const key = access.createApiKey({ owner: 'bench', name: 'bench', role: 'viewer' }).key;
+    const key = (await access.createApiKey({ owner: 'bench', name: 'bench', role: 'viewer' })).key;
     const app = buildApi({
       store,
       access,

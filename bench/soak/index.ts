@@ -207,13 +207,13 @@ class StoreReader {
     const store = await openStore({ dataDir: this.dataDir });
     try {
       for (;;) {
-        const rows = store.readLog(this.#after, 10_000, { content: false });
+        const rows = await store.readLog(this.#after, 10_000, { content: false });
         if (!rows.length) break;
         for (const r of rows) if (r.source === 'syslog') this.#lastKey = r.key;
         this.#after = rows[rows.length - 1].seq;
       }
       if (!this.#lastKey) return 0;
-      const raw = store.getDetection(this.#lastKey)?.raw as { soakLine?: number } | undefined;
+      const raw = (await store.getDetection(this.#lastKey))?.raw as { soakLine?: number } | undefined;
       return raw?.soakLine ?? 0;
     } finally {
       await store.close();
@@ -380,7 +380,7 @@ async function main(): Promise<number> {
   await hook.close();
 
   const store = await openStore({ dataDir });
-  const cursor = parseCursor(store.cursors.get('lab', 'modelbreaches'));
+  const cursor = parseCursor(await store.cursors.get('lab', 'modelbreaches'));
   const from = cursor.windows[0]?.start ?? 0;
   const to = cursor.windows[cursor.windows.length - 1]?.end ?? 0;
   const cursorGaps = gaps(cursor, from, to).length;
@@ -388,7 +388,7 @@ async function main(): Promise<number> {
   const versions = new Map<string, { rows: number; hashes: Set<string> }>();
   let rows = 0;
   for (let after = 0; ; ) {
-    const page = store.readLog(after, 10_000, { content: false });
+    const page = await store.readLog(after, 10_000, { content: false });
     if (!page.length) break;
     for (const r of page) {
       rows++;

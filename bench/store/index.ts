@@ -3,7 +3,7 @@
 // one transaction each, into their own SQLite file with the same pragmas (WAL, synchronous=NORMAL). The
 // store also looks up the key's head, upserts it and indexes the text (FTS5).
 //   bare   INSERT INTO detections(...) VALUES (...) through one prepared better-sqlite3 statement
-//   store  store.appendDetections(batch): dedupe + version + heads + full-text index
+//   store  await store.appendDetections(batch): dedupe + version + heads + full-text index
 // Bare and store writes alternate batch by batch, so load from elsewhere hits both alike; the ratio is
 // the median over ROUNDS rounds on fresh files, the rates the best round. Also printed, for information:
 // re-appending the same rows (all duplicates) and appending changed versions of them.
@@ -182,30 +182,30 @@ async function round(rows: DetectionInput[], changed: DetectionInput[]): Promise
   const dir = tempDir();
   const bare = bareWriter(dir);
   const s = await openStore({ path: path.join(dir, 'store.sqlite'), secretKey: Buffer.alloc(32) });
-  const time = (fn: () => void) => {
+  const time = async (fn: () => unknown) => {
     const t = performance.now();
-    fn();
+    await fn();
     return performance.now() - t;
   };
   let bareMs = 0;
   let ms = 0;
-  batches(rows).forEach((b, i) => {
+  for (const [i, b] of batches(rows).entries()) {
     if (i % 2) {
-      bareMs += time(() => bare.write(b));
-      ms += time(() => s.appendDetections(b));
+      bareMs += await time(() => bare.write(b));
+      ms += await time(() => s.appendDetections(b));
     } else {
-      ms += time(() => s.appendDetections(b));
-      bareMs += time(() => bare.write(b));
+      ms += await time(() => s.appendDetections(b));
+      bareMs += await time(() => bare.write(b));
     }
+  }
+  const dupMs = await time(async () => {
+    for (const b of batches(rows)) await s.appendDetections(b);
   });
-  const dupMs = time(() => {
-    for (const b of batches(rows)) s.appendDetections(b);
+  const updMs = await time(async () => {
+    for (const b of batches(changed)) await s.appendDetections(b);
   });
-  const updMs = time(() => {
-    for (const b of batches(changed)) s.appendDetections(b);
-  });
-  if (s.countDetections() !== rows.length * 2)
-    throw new Error(`store holds ${s.countDetections()} rows, expected ${rows.length * 2}`);
+  if ((await s.countDetections()) !== rows.length * 2)
+    throw new Error(`store holds ${await s.countDetections()} rows, expected ${rows.length * 2}`);
   bare.close();
   await s.close();
   rmSync(dir, { recursive: true, force: true });

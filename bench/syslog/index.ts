@@ -120,7 +120,7 @@ async function syslog(): Promise<{ rate: number; stored: number }> {
   const sent = await send(rx.listeners[0].port);
   while (!end) await new Promise((r) => setTimeout(r, 5));
   await rx.close();
-  const rows = store.countDetections();
+  const rows = await store.countDetections();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   return { rate: N / ((end - sent.sentAt) / 1000), stored: rows };
@@ -141,7 +141,7 @@ async function latency(): Promise<{ seconds: number; poll: number }> {
       }
     };
     // Let the first poll (the demo's history) land in the file.
-    while (svc.deliverer.status()[0].offset === 0) await new Promise((r) => setTimeout(r, 100));
+    while ((await svc.deliverer.status())[0].offset === 0) await new Promise((r) => setTimeout(r, 100));
     const b = svc.simulator!.injectBreach();
     const t0 = Date.now();
     while (!has(b.pbid)) await new Promise((r) => setTimeout(r, 20));

@@ -13,14 +13,15 @@ import { readDevices } from './inventory.ts';
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** The named instances (default: every enabled one), each with a client; close them when done. */
-export function openSources(
+export async function openSources(
   store: Store,
   names?: readonly string[],
-): ExportSource[] & { close(): Promise<void> } {
-  const all = store.instances.list();
+): Promise<ExportSource[] & { close(): Promise<void> }> {
+  const all = await store.instances.list();
   const chosen = names?.length ? names : all.filter((i) => i.enabled).map((i) => i.name);
-  const sources = chosen.map((name) => {
-    const rec = instanceRecord(store, name);
+  const records = await Promise.all(chosen.map((name) => instanceRecord(store, name)));
+  const sources = chosen.map((name, i) => {
+    const rec = records[i];
     if (!rec)
       throw new UnknownInstanceError(
         name,

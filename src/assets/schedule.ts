@@ -140,9 +140,9 @@ export function startAssetSchedule(
   let running: Promise<void> | undefined;
   let stopped = false;
   const run = async () => {
-    let sources: ReturnType<typeof openSources> | undefined;
+    let sources: Awaited<ReturnType<typeof openSources>> | undefined;
     try {
-      sources = openSources(store, s.instances);
+      sources = await openSources(store, s.instances);
       const { where, stats } = await runScheduledExport(s, sources, watermarkFile, Date.now(), o.sinks);
       const n = Object.values(stats.devices).reduce((a, b) => a + b, 0);
       o.log.info(`assets: exported ${n} devices (${s.format}) to ${where}`);

@@ -70,11 +70,8 @@ export class AccessControl {
   }
 
   /** The strongest role any grant gives the subject (tenant `*` until tenants exist). */
-  roleOf(subject: string): Role | undefined {
-    const roles = this.#id.grants
-      .of(subject)
-      .map((g) => g.role)
-      .filter(isRole);
+  async roleOf(subject: string): Promise<Role | undefined> {
+    const roles = (await this.#id.grants.of(subject)).map((g) => g.role).filter(isRole);
     return roles.sort((a, b) => ROLES.indexOf(b) - ROLES.indexOf(a))[0];
   }
 
@@ -86,69 +83,77 @@ export class AccessControl {
         `user name "${name}": use letters, digits and . _ @ - (at most 64)`,
       );
     checkPassword(password);
-    if (this.#id.users.get(name)) throw new AuthError('conflict', `a user named "${name}" exists already`);
-    this.#id.users.add({ name, passwordHash: await hashPassword(password) });
-    this.#id.grants.set(`user:${name}`, role);
+    if (await this.#id.users.get(name))
+      throw new AuthError('conflict', `a user named "${name}" exists already`);
+    await this.#id.users.add({ name, passwordHash: await hashPassword(password) });
+    await this.#id.grants.set(`user:${name}`, role);
   }
 
   /** Whether the password is the user's (for a change made by the user themself). */
   async checkPassword(name: string, password: string): Promise<boolean> {
-    return verifyPassword(password, this.#id.users.get(name)?.passwordHash ?? null);
+    return verifyPassword(password, (await this.#id.users.get(name))?.passwordHash ?? null);
   }
 
   async setPassword(name: string, password: string): Promise<void> {
     checkPassword(password);
     // A single sign-on user proves who they are at the provider; a password here would be a second door.
-    if (this.#id.users.get(name)?.source === 'oidc')
+    if ((await this.#id.users.get(name))?.source === 'oidc')
       throw new AuthError(
         'conflict',
         `"${name}" signs in through the OpenID provider, which keeps their password; none is set here`,
       );
     // Every session of the user ends: whoever held one with the old password is out.
-    this.#id.sessions.removeUser(name);
-    if (!this.#id.users.setPassword(name, await hashPassword(password)))
+    await this.#id.sessions.removeUser(name);
+    if (!(await this.#id.users.setPassword(name, await hashPassword(password))))
       throw new AuthError('not_found', `no user named "${name}"`);
   }
 
-  setRole(name: string, role: Role): void {
-    if (!this.#id.users.get(name)) throw new AuthError('not_found', `no user named "${name}"`);
-    const admins = this.listUsers().filter((u) => u.role === 'admin');
+  async setRole(name: string, role: Role): Promise<void> {
+    if (!(await this.#id.users.get(name))) throw new AuthError('not_found', `no user named "${name}"`);
+    const admins = (await this.listUsers()).filter((u) => u.role === 'admin');
     if (role !== 'admin' && admins.length === 1 && admins[0].name === name)
       throw new AuthError('conflict', `"${name}" is the last admin: make another user admin first`);
-    this.#id.grants.set(`user:${name}`, role);
+    await this.#id.grants.set(`user:${name}`, role);
   }
 
-  removeUser(name: string): void {
-    const admins = this.listUsers().filter((u) => u.role === 'admin');
+  async removeUser(name: string): Promise<void> {
+    const admins = (await this.listUsers()).filter((u) => u.role === 'admin');
     if (admins.length === 1 && admins[0].name === name)
       throw new AuthError('conflict', `"${name}" is the last admin: make another user admin first`);
-    if (!this.#id.users.remove(name)) throw new AuthError('not_found', `no user named "${name}"`);
+    if (!(await this.#id.users.remove(name))) throw new AuthError('not_found', `no user named "${name}"`);
   }
 
-  listUsers(): { name: string; role: Role | null; source: string; createdAt: number; updatedAt: number }[] {
-    return this.#id.users.list().map((u) => ({
-      name: u.name,
-      role: this.roleOf(`user:${u.name}`) ?? null,
-      source: u.source,
-      createdAt: u.createdAt,
-      updatedAt: u.updatedAt,
-    }));
+  async listUsers(): Promise<
+    { name: string; role: Role | null; source: string; createdAt: number; updatedAt: number }[]
+  > {
+    const out = [];
+    for (const u of await this.#id.users.list())
+      out.push({
+        name: u.name,
+        role: (await this.roleOf(`user:${u.name}`)) ?? null,
+        source: u.source,
+        createdAt: u.createdAt,
+        updatedAt: u.updatedAt,
+      });
+    return out;
   }
 
   // ── API keys ──
   /** The key is in the answer once; afterwards only its prefix is known. */
-  createApiKey(o: { owner: string; name: string; role: Role; expiresAt?: number | null }): ApiKeyRow & {
-    key: string;
+  async createApiKey(o: {
+    owner: string;
+    name: string;
     role: Role;
-  } {
-    const ownerRole = this.roleOf(`user:${o.owner}`);
+    expiresAt?: number | null;
+  }): Promise<ApiKeyRow & { key: string; role: Role }> {
+    const ownerRole = await this.roleOf(`user:${o.owner}`);
     if (!ownerRole) throw new AuthError('not_found', `no user named "${o.owner}" with a role`);
     if (ROLES.indexOf(o.role) > ROLES.indexOf(ownerRole))
       throw new AuthError('forbidden', `a ${ownerRole} cannot create a key with the ${o.role} role`);
     if (o.expiresAt != null && o.expiresAt <= Date.now())
       throw new AuthError('invalid_parameter', 'the expiry is in the past');
     const k = newApiKey();
-    this.#id.apiKeys.add({
+    await this.#id.apiKeys.add({
       id: k.id,
       name: o.name,
       prefix: k.prefix,
@@ -156,42 +161,45 @@ export class AccessControl {
       digest: k.digest,
       expiresAt: o.expiresAt ?? null,
     });
-    this.#id.grants.set(`key:${k.id}`, o.role);
-    const row = this.#id.apiKeys.list().find((r) => r.id === k.id)!;
+    await this.#id.grants.set(`key:${k.id}`, o.role);
+    const row = (await this.#id.apiKeys.list()).find((r) => r.id === k.id)!;
     return { ...row, key: k.key, role: o.role };
   }
 
-  listApiKeys(): (ApiKeyRow & { role: Role | null })[] {
-    return this.#id.apiKeys.list().map((k) => ({ ...k, role: this.roleOf(`key:${k.id}`) ?? null }));
+  async listApiKeys(): Promise<(ApiKeyRow & { role: Role | null })[]> {
+    const out = [];
+    for (const k of await this.#id.apiKeys.list())
+      out.push({ ...k, role: (await this.roleOf(`key:${k.id}`)) ?? null });
+    return out;
   }
 
-  revokeApiKey(idOrPrefix: string): void {
+  async revokeApiKey(idOrPrefix: string): Promise<void> {
     const id = idOrPrefix.replace(/^dtc_/, '').slice(0, 8);
-    if (!this.#id.apiKeys.revoke(id, Date.now()))
+    if (!(await this.#id.apiKeys.revoke(id, Date.now())))
       throw new AuthError('not_found', `no active API key ${idOrPrefix}`);
   }
 
   /** The principal behind `Authorization: Bearer <key>`, or an AuthError saying what is wrong. */
-  authenticateKey(key: string): Principal {
+  async authenticateKey(key: string): Promise<Principal> {
     if (!looksLikeApiKey(key))
       throw new AuthError('unauthenticated', 'the bearer token is not a dtc API key (dtc_<id>_<secret>)');
     const now = Date.now();
-    const row = this.#id.apiKeys.findByDigest(digest(key), now);
-    const role = row && this.roleOf(`key:${row.id}`);
+    const row = await this.#id.apiKeys.findByDigest(digest(key), now);
+    const role = row && (await this.roleOf(`key:${row.id}`));
     if (!row || !role)
       throw new AuthError(
         'unauthenticated',
         'the API key is unknown, revoked or expired: create another with `dtc apikey create`',
       );
     // The owner's own role still bounds the key: a demoted user's keys lose power with them.
-    const ownerRole = this.roleOf(`user:${row.owner}`);
+    const ownerRole = await this.roleOf(`user:${row.owner}`);
     const effective = ownerRole && ROLES.indexOf(ownerRole) < ROLES.indexOf(role) ? ownerRole : role;
     if (!ownerRole)
       throw new AuthError('unauthenticated', 'the API key belongs to a user who no longer exists');
     // Best effort: a store that cannot write (full disk) must not lock every key out.
     if (!row.lastUsedAt || now - row.lastUsedAt > 60_000)
       try {
-        this.#id.apiKeys.touch(row.id, now);
+        await this.#id.apiKeys.touch(row.id, now);
       } catch {}
     return {
       via: 'api-key',
@@ -213,9 +221,9 @@ export class AccessControl {
     // Counted as a failure before the slow check, so parallel guesses cannot all pass the throttle;
     // a success takes it back.
     const attempt = this.#fail(name, address);
-    const user = this.#id.users.get(name);
+    const user = await this.#id.users.get(name);
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
-    const role = ok ? this.roleOf(`user:${name}`) : undefined;
+    const role = ok ? await this.roleOf(`user:${name}`) : undefined;
     if (!ok || !role) throw new AuthError('unauthenticated', 'wrong user name or password');
     this.#failures.delete(`u:${name}|${address}`);
     const perAddress = this.#failures.get(`a:${address}`);
@@ -240,23 +248,26 @@ export class AccessControl {
         `the provider names this user "${o.name.slice(0, 80)}", which is not a valid user name here ` +
           '(letters, digits and . _ @ -, at most 64): choose another name claim (oidc.nameClaim)',
       );
-    const user = this.#id.users.get(o.name);
+    const user = await this.#id.users.get(o.name);
     if (user && user.source !== o.source && !o.takeOverLocal)
       throw new AuthError(
         'forbidden',
         `a ${user.source} user named "${o.name}" exists here, and a sign-on does not take it over: ` +
           `remove it (\`dtc user remove ${o.name}\`) or set oidc.takeOverLocalUsers: true`,
       );
-    if (!user) this.#id.users.add({ name: o.name, passwordHash: null, source: o.source });
-    this.#id.grants.set(`user:${o.name}`, o.role);
+    if (!user) await this.#id.users.add({ name: o.name, passwordHash: null, source: o.source });
+    await this.#id.grants.set(`user:${o.name}`, o.role);
     return this.#openSession(o.name, o.role);
   }
 
-  #openSession(name: string, role: Role): { sessionId: string; principal: Principal; expiresAt: number } {
+  async #openSession(
+    name: string,
+    role: Role,
+  ): Promise<{ sessionId: string; principal: Principal; expiresAt: number }> {
     const s = newSession();
     const expiresAt = Date.now() + this.#sessionTtlMs;
-    this.#id.sessions.add({ digest: s.digest, user: name, csrf: s.csrf, expiresAt });
-    this.#id.sessions.prune(Date.now());
+    await this.#id.sessions.add({ digest: s.digest, user: name, csrf: s.csrf, expiresAt });
+    await this.#id.sessions.prune(Date.now());
     return {
       sessionId: s.id,
       expiresAt,
@@ -264,15 +275,15 @@ export class AccessControl {
     };
   }
 
-  session(sessionId: string): Principal | undefined {
-    const s = this.#id.sessions.find(digest(sessionId), Date.now());
-    const role = s && this.roleOf(`user:${s.user}`);
+  async session(sessionId: string): Promise<Principal | undefined> {
+    const s = await this.#id.sessions.find(digest(sessionId), Date.now());
+    const role = s && (await this.roleOf(`user:${s.user}`));
     if (!s || !role) return undefined;
     return { via: 'session', user: s.user, role, csrf: s.csrf, label: s.user };
   }
 
-  logout(sessionId: string): void {
-    this.#id.sessions.remove(digest(sessionId));
+  async logout(sessionId: string): Promise<void> {
+    await this.#id.sessions.remove(digest(sessionId));
   }
 
   #throttle(name: string, address: string) {
@@ -304,7 +315,7 @@ export class AccessControl {
   async bootstrap(
     dataDir: string,
   ): Promise<{ passwordFile: string; keyFile: string; keyPrefix: string } | undefined> {
-    if (this.#id.users.count() > 0) return undefined;
+    if ((await this.#id.users.count()) > 0) return undefined;
     const passwordFile = join(dataDir, 'admin-password');
     const keyFile = join(dataDir, 'admin-api-key');
     const write = (file: string, text: string) => {
@@ -315,7 +326,7 @@ export class AccessControl {
     const password = randomPassword();
     write(passwordFile, password);
     await this.addUser('admin', password, 'admin');
-    const key = this.createApiKey({ owner: 'admin', name: 'bootstrap', role: 'admin' });
+    const key = await this.createApiKey({ owner: 'admin', name: 'bootstrap', role: 'admin' });
     write(keyFile, key.key);
     return { passwordFile, keyFile, keyPrefix: key.prefix };
   }

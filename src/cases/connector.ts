@@ -165,16 +165,16 @@ export class CaseConnector {
           this.#log.warn(
             `case[${this.name}]: ${what} failed (attempt ${attempt}), retrying in ${wait} ms: ${msg}`,
           );
-        if (!(err instanceof StoreIoError)) this.#recordError(msg);
+        if (!(err instanceof StoreIoError)) await this.#recordError(msg);
         this.#metrics?.errors.inc({ connector: this.name, direction: what });
         await this.#sleep(what === 'inbound' ? Math.max(wait, idleMs) : wait, what);
       }
     }
   }
 
-  #recordError(msg: string): void {
+  async #recordError(msg: string): Promise<void> {
     try {
-      this.#store.cases.offsets.recordError(this.name, msg.slice(0, 2000));
+      await this.#store.cases.offsets.recordError(this.name, msg.slice(0, 2000));
     } catch {
       // the store cannot write: the loop says so and retries
     }
@@ -185,9 +185,9 @@ export class CaseConnector {
   /** One pass over the log after the offset: opens or updates cases; returns the rows read. */
   async pass(): Promise<number> {
     const name = this.name;
-    const offset = this.#store.cases.offsets.get(name);
+    const offset = await this.#store.cases.offsets.get(name);
     const f = this.config.filter;
-    const rows = readModel(this.#store).readLog(offset, this.config.batchSize, {
+    const rows = await readModel(this.#store).readLog(offset, this.config.batchSize, {
       content: (row) => passes(row, f),
     });
     for (const row of rows) {
@@ -200,7 +200,7 @@ export class CaseConnector {
           if (err instanceof StoreIoError) throw err;
           const msg = this.#scrub((err as Error).message);
           this.#log.warn(`case[${name}]: ${row.key} v${row.version} dead-lettered: ${msg}`);
-          this.#store.deadLetters.add({
+          await this.#store.deadLetters.add({
             source: `case:${name}`,
             instance: row.instance,
             reason: `the case system refused it: ${msg}`.slice(0, 2000),
@@ -208,7 +208,7 @@ export class CaseConnector {
           });
         }
       }
-      this.#store.cases.offsets.set(name, row.seq);
+      await this.#store.cases.offsets.set(name, row.seq);
     }
     return rows.length;
   }
@@ -227,7 +227,7 @@ export class CaseConnector {
     const name = this.name;
     const links = this.#store.cases.links;
     const state = { acknowledged: d.state.acknowledged, severity: d.severity };
-    const link = links.get(name, row.key);
+    const link = await links.get(name, row.key);
     if (link?.status === 'gone' && this.config.onCaseGone === 'stop') return;
     if (link?.status === 'open') {
       const u = caseUpdate(d, link, { resolveOnAcknowledge: this.config.resolveOnAcknowledge });
@@ -236,11 +236,11 @@ export class CaseConnector {
         await this.system.update(link.caseId, u);
       } catch (err) {
         if (!(await this.#isGone(err))) throw err;
-        this.#gone(link.caseId, err as CaseError);
+        await this.#gone(link.caseId, err as CaseError);
         if (this.config.onCaseGone === 'stop' || d.state.acknowledged) return;
         return this.#open(row, d, state); // onCaseGone: reopen, with what the detection says now
       }
-      links.setState(name, row.key, state);
+      await links.setState(name, row.key, state);
       this.#metrics?.updated.inc({ connector: name });
       this.#log.info(`case[${name}]: updated case ${link.caseId} for ${row.key} v${row.version}`);
       return;
@@ -255,7 +255,7 @@ export class CaseConnector {
     const name = this.name;
     const links = this.#store.cases.links;
     const { subject, group } = this.#subject(row, d);
-    const shared = subject === row.key ? undefined : links.bySubject(name, subject);
+    const shared = subject === row.key ? undefined : await links.bySubject(name, subject);
     // The incident's case is gone: its later events follow the same choice as its first.
     if (shared?.status === 'gone' && this.config.onCaseGone === 'stop') return;
     if (shared?.status === 'open') {
@@ -265,13 +265,13 @@ export class CaseConnector {
           comment: groupEventComment(d, this.#publicUrlOf() || undefined),
           severity,
         });
-        links.set({ ...shared, detectionKey: row.key, ...state });
+        await links.set({ ...shared, detectionKey: row.key, ...state });
         this.#metrics?.updated.inc({ connector: name });
         this.#log.info(`case[${name}]: added ${row.key} to case ${shared.caseId} (incident ${group})`);
         return;
       } catch (err) {
         if (!(await this.#isGone(err))) throw err;
-        this.#gone(shared.caseId, err as CaseError);
+        await this.#gone(shared.caseId, err as CaseError);
         if (this.config.onCaseGone === 'stop') return;
         // onCaseGone: reopen: the incident gets a new case below
       }
@@ -280,8 +280,8 @@ export class CaseConnector {
     // The connector's name is in the key: two connectors on one system never take each other's cases.
     const key = `${name}:${subject}`;
     const found = await this.system.find(key);
-    if (found && !links.byCase(name, found.id).some((l) => l.status === 'gone')) {
-      links.set({
+    if (found && !(await links.byCase(name, found.id)).some((l) => l.status === 'gone')) {
+      await links.set({
         connector: name,
         detectionKey: row.key,
         subject,
@@ -293,7 +293,7 @@ export class CaseConnector {
       return;
     }
     const ref = await this.system.open(newCase(d, key, this.#publicUrlOf() || undefined, group));
-    links.set({
+    await links.set({
       connector: name,
       detectionKey: row.key,
       subject,
@@ -320,9 +320,9 @@ export class CaseConnector {
   }
 
   /** Marks a case's links gone, for good: no retry, said once in the log and in the status. */
-  #gone(caseId: string, err: CaseError): void {
+  async #gone(caseId: string, err: CaseError): Promise<void> {
     const reason = this.#scrub(err.message).slice(0, 500);
-    const n = this.#store.cases.links.markGone(this.name, caseId, reason);
+    const n = await this.#store.cases.links.markGone(this.name, caseId, reason);
     this.#metrics?.gone.inc({ connector: this.name });
     const next = this.config.onCaseGone === 'stop' ? 'it is no longer updated' : 'a new case opens for it';
     this.#log.warn(
@@ -337,11 +337,11 @@ export class CaseConnector {
     return this.#serial(async () => {
       const cases = this.#store.cases;
       try {
-        const { changes, cursor } = await this.system.changes(cases.cursors.get(this.name));
+        const { changes, cursor } = await this.system.changes(await cases.cursors.get(this.name));
         let applied = 0;
         for (const c of changes) if ((await this.#apply(c, 'poll')).outcome === 'applied') applied++;
-        cases.cursors.set(this.name, cursor);
-        cases.events.prune(Date.now() - EVENT_MEMORY_MS);
+        await cases.cursors.set(this.name, cursor);
+        await cases.events.prune(Date.now() - EVENT_MEMORY_MS);
         this.#lastPoll = { at: Date.now(), error: null };
         return applied;
       } catch (err) {
@@ -433,11 +433,11 @@ export class CaseConnector {
     const name = this.name;
     const cases = this.#store.cases;
     if (c.author === this.system.self) return { change: c, outcome: 'own', items: [] };
-    if (cases.events.has(name, c.id)) return { change: c, outcome: 'seen', items: [] };
-    const links = cases.links.byCase(name, c.caseId);
+    if (await cases.events.has(name, c.id)) return { change: c, outcome: 'seen', items: [] };
+    const links = await cases.links.byCase(name, c.caseId);
     if (!links.length) return { change: c, outcome: 'unlinked', items: [] };
     if (c.kind === 'comment' && !c.text?.trim()) {
-      cases.events.add(name, c.id);
+      await cases.events.add(name, c.id);
       return { change: c, outcome: 'empty', items: [] };
     }
     const items: ItemResult[] = [];
@@ -491,8 +491,8 @@ export class CaseConnector {
       );
     if (c.kind !== 'comment')
       for (const l of links)
-        cases.links.setState(name, l.detectionKey, { acknowledged: c.kind === 'resolved' });
-    cases.events.add(name, c.id);
+        await cases.links.setState(name, l.detectionKey, { acknowledged: c.kind === 'resolved' });
+    await cases.events.add(name, c.id);
     const ok = items.filter((i) => i.ok).length;
     this.#log.info(
       `case[${name}]: ${c.kind} by ${c.author} in case ${c.caseId} → Darktrace: ${ok} of ${items.length} item(s) done`,
@@ -501,8 +501,8 @@ export class CaseConnector {
     return { change: c, outcome: 'applied', items };
   }
 
-  status() {
-    const s = this.#store.cases.offsets.status(this.name);
+  async status() {
+    const s = await this.#store.cases.offsets.status(this.name);
     const offset = s?.seq ?? 0;
     return {
       name: this.name,
@@ -510,12 +510,12 @@ export class CaseConnector {
       per: this.config.per,
       config: publicCaseConfig(this.config),
       offset,
-      lag: Math.max(0, this.#store.maxSeq() - offset),
-      cases: this.#store.cases.links.count(this.name),
-      links: this.#store.cases.links.counts(this.name),
+      lag: Math.max(0, (await this.#store.maxSeq()) - offset),
+      cases: await this.#store.cases.links.count(this.name),
+      links: await this.#store.cases.links.counts(this.name),
       onCaseGone: this.config.onCaseGone,
       /** Cases deleted or hidden in the case system (terminal: never retried). */
-      goneCases: this.#store.cases.links.gone(this.name, 10).map((l) => ({
+      goneCases: (await this.#store.cases.links.gone(this.name, 10)).map((l) => ({
         caseId: l.caseId,
         detectionKey: l.detectionKey,
         reason: l.goneReason,
@@ -524,7 +524,7 @@ export class CaseConnector {
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt ?? null,
       inbound: {
-        cursor: this.#store.cases.cursors.get(this.name) ?? null,
+        cursor: (await this.#store.cases.cursors.get(this.name)) ?? null,
         lastPollAt: this.#lastPoll?.at ?? null,
         lastPollError: this.#lastPoll?.error ?? null,
         webhook: !!this.system.webhook,
@@ -554,6 +554,6 @@ export class CaseConnectors {
     await Promise.all(this.connectors.map((c) => c.stop()));
   }
   status() {
-    return this.connectors.map((c) => c.status());
+    return Promise.all(this.connectors.map((c) => c.status()));
   }
 }

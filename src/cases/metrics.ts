@@ -54,9 +54,10 @@ export function caseMetrics(registry: Registry, store: Store, connectors: () => 
     help: 'Store sequences a connector has not read yet (max sequence − offset)',
     labelNames: ['connector'] as const,
     registers: [registry],
-    collect() {
-      const max = store.maxSeq();
-      for (const c of connectors()) this.set({ connector: c }, Math.max(0, max - store.cases.offsets.get(c)));
+    async collect() {
+      const max = await store.maxSeq();
+      for (const c of connectors())
+        this.set({ connector: c }, Math.max(0, max - (await store.cases.offsets.get(c))));
     },
   });
   new Gauge({
@@ -64,9 +65,9 @@ export function caseMetrics(registry: Registry, store: Store, connectors: () => 
     help: 'Cases linked to detections, by status (open, gone)',
     labelNames: ['connector', 'status'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
       for (const c of connectors()) {
-        const n = store.cases.links.counts(c);
+        const n = await store.cases.links.counts(c);
         this.set({ connector: c, status: 'open' }, n.open);
         this.set({ connector: c, status: 'gone' }, n.gone);
       }

@@ -76,7 +76,7 @@ async function exportAction(f: ExportFlags): Promise<void> {
   const since = f.since === undefined ? undefined : parseTime(f.since);
   const after = f.watermark ? readWatermark(f.watermark) : undefined;
   await withStore(f.dataDir, async (store) => {
-    const sources = openSources(store, f.instance);
+    const sources = await openSources(store, f.instance);
     const stats = { devices: {} as Record<string, number>, watermark: {} as Record<string, number> };
     const bar = f.progress !== false && process.stderr.isTTY ? await progressBar() : undefined;
     const tmp = f.output ? `${f.output}.${process.pid}.tmp` : undefined;
@@ -132,7 +132,7 @@ async function importAction(csv: string, f: ImportFlags): Promise<void> {
   if (!Number.isInteger(vipPriority) || vipPriority < 1 || vipPriority > 5)
     throw new Error(`--vip-priority ${f.vipPriority}: use a whole number from 1 to 5`);
   await withStore(f.dataDir, async (store) => {
-    const sources = openSources(store, f.instance);
+    const sources = await openSources(store, f.instance);
     try {
       const target = storeTarget(store, sources, `cli:${userInfo().username}`);
       const line = (r: {

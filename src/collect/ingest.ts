@@ -16,13 +16,17 @@ export type { PreparedBatch } from './types.ts';
 
 /** What ingestion needs from the store. */
 export interface IngestStore {
-  appendDetections(batch: DetectionInput[]): { newKeys: number; updated: number; duplicates: number };
+  appendDetections(
+    batch: DetectionInput[],
+  ): Promise<{ newKeys: number; updated: number; duplicates: number }>;
   deadLetters: {
-    addAll(ds: { source: string; instance?: string | null; reason: string; payload: string }[]): void;
+    addAll(
+      ds: { source: string; instance?: string | null; reason: string; payload: string }[],
+    ): Promise<void>;
   };
   cursors: {
-    get(instance: string, stream: string): unknown;
-    set(instance: string, stream: string, state: unknown): void;
+    get(instance: string, stream: string): Promise<unknown>;
+    set(instance: string, stream: string, state: unknown): Promise<void>;
   };
 }
 
@@ -96,10 +100,10 @@ export function prepareRecords(
 }
 
 /** Stores a prepared batch: its dead letters in one transaction, then its rows in another. */
-export function storePrepared(store: IngestStore, batch: PreparedBatch): IngestResult {
-  store.deadLetters.addAll(batch.rejects);
+export async function storePrepared(store: IngestStore, batch: PreparedBatch): Promise<IngestResult> {
+  await store.deadLetters.addAll(batch.rejects);
   const r = batch.rows.length
-    ? store.appendDetections(batch.rows)
+    ? await store.appendDetections(batch.rows)
     : { newKeys: 0, updated: 0, duplicates: 0 };
   return { new: r.newKeys, updated: r.updated, duplicates: r.duplicates, rejected: batch.rejects.length };
 }
@@ -108,21 +112,21 @@ export function storePrepared(store: IngestStore, batch: PreparedBatch): IngestR
  * Normalises and stores records. `items` are parsed records (from the API) or raw lines (from syslog);
  * `source` names where they came from in the dead-letter table.
  */
-export function ingestRecords(
+export async function ingestRecords(
   store: IngestStore,
   instance: string | undefined,
   source: string,
   items: (unknown | string)[],
   origin: 'api' | 'syslog' | 'file' = 'api',
-): IngestResult {
+): Promise<IngestResult> {
   return storePrepared(store, prepareRecords(instance, source, items, origin));
 }
 
 /** The pollers' view of the store. */
 export function storeIngest(store: IngestStore, hooks: IngestHooks = {}): Ingest {
   return {
-    storePrepared(instance, stream, batch, fetched) {
-      const r = storePrepared(store, batch);
+    async storePrepared(instance, stream, batch, fetched) {
+      const r = await storePrepared(store, batch);
       hooks.onStored?.(instance, stream, r, fetched);
       return r;
     },

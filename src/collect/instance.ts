@@ -70,15 +70,15 @@ export const INSTANCE_FLAGS = flagsOf(instanceSpec).filter(
 );
 
 /** A stored instance in the spec's shape, with its private token and proxy password decrypted (never logged). */
-export function instanceRecord(store: Store, name: string): InstanceRecord | undefined {
-  const i = store.instances.get(name);
+export async function instanceRecord(store: Store, name: string): Promise<InstanceRecord | undefined> {
+  const i = await store.instances.get(name);
   if (!i) return undefined;
-  const proxy = store.instances.proxyUrl(name);
+  const proxy = await store.instances.proxyUrl(name);
   return {
     name: i.name,
     url: i.url,
     publicToken: i.publicToken,
-    privateToken: store.instances.privateToken(name),
+    privateToken: await store.instances.privateToken(name),
     pollIntervalSeconds: i.pollIntervalSeconds,
     lookbackHours: i.lookbackHours,
     minScore: i.minScore ?? INSTANCE_DEFAULTS.minScore,

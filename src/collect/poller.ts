@@ -268,7 +268,7 @@ export class InstancePoller {
         continue;
       }
       try {
-        const cursor = this.#cursor(stream.name);
+        const cursor = await this.#cursor(stream.name);
         const origin = cursor.origin ?? startedAt - this.#o.lookbackMs;
         // New data first: what was never fetched plus the overlap, oldest first. Then the update
         // horizon, newest first, so a per-poll cap never starves the newest detections.
@@ -359,17 +359,17 @@ export class InstancePoller {
     for (const stream of STREAMS.filter((s) => !opts.streams || opts.streams.includes(s.name))) {
       const report = blank();
       out[stream.name] = report;
-      const cursor = this.#cursor(stream.name);
+      const cursor = await this.#cursor(stream.name);
       const origin = Math.min(cursor.origin ?? since, since);
       const total = until - since;
-      const tick = () =>
+      const tick = async () =>
         opts.progress?.({
           stream: stream.name,
-          done: covered(this.#cursor(stream.name), since, until),
+          done: covered(await this.#cursor(stream.name), since, until),
           total,
           items: report.fetched,
         });
-      tick();
+      await tick();
       try {
         await this.#fetchWindows(stream, gaps(cursor, since, until), origin, report, opts.signal, tick, true);
       } catch (err) {
@@ -385,13 +385,13 @@ export class InstancePoller {
   }
 
   /** Progress of a stream over [since, now): finished ms out of the total. */
-  progress(stream: StreamName, since: number): { done: number; total: number } {
+  async progress(stream: StreamName, since: number): Promise<{ done: number; total: number }> {
     const now = this.#o.now();
-    return { done: covered(this.#cursor(stream), since, now), total: now - since };
+    return { done: covered(await this.#cursor(stream), since, now), total: now - since };
   }
 
-  #cursor(stream: string): StoredCursor {
-    const raw = this.#o.ingest.getCursor(this.instance, stream) as StoredCursor | undefined;
+  async #cursor(stream: string): Promise<StoredCursor> {
+    const raw = (await this.#o.ingest.getCursor(this.instance, stream)) as StoredCursor | undefined;
     const c: StoredCursor = raw ? parseCursor(raw) : emptyCursor();
     if (raw && Number.isFinite(raw.origin)) c.origin = raw.origin;
     return c;
@@ -403,7 +403,7 @@ export class InstancePoller {
     origin: number,
     report: StreamReport,
     signal?: AbortSignal,
-    afterWindow?: () => void,
+    afterWindow?: () => void | Promise<void>,
     unlimited = false,
   ): Promise<void> {
     const queue = [...windows];
@@ -474,9 +474,9 @@ export class InstancePoller {
         }
         if (signal?.aborted) return; // stored, but not marked: fetched again, and dropped as known
         report.fetched += prepared.fetched;
-        const done = markFinished(this.#cursor(stream.name), w);
-        this.#o.ingest.setCursor(this.instance, stream.name, { origin, windows: done.windows });
-        afterWindow?.();
+        const done = markFinished(await this.#cursor(stream.name), w);
+        await this.#o.ingest.setCursor(this.instance, stream.name, { origin, windows: done.windows });
+        await afterWindow?.();
         if (!unlimited && report.fetched >= this.#o.maxItemsPerPoll) return;
       }
     } finally {

@@ -182,10 +182,10 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
   const heldLines = () => held.reduce((n, j) => n + (j.t === 'batch' ? j.msg.lines : 0), 0);
 
   /** Stores what is left of one batch; each step is one transaction, done once even when retried. */
-  const storeBatch = (j: Extract<Job, { t: 'batch' }>) => {
+  const storeBatch = async (j: Extract<Job, { t: 'batch' }>) => {
     const msg = j.msg;
     if (!j.deadLettered) {
-      o.store.deadLetters.addAll(
+      await o.store.deadLetters.addAll(
         msg.frameRejects.map((f) => ({
           source: `syslog:${f.proto} ${f.peer}`,
           instance: f.instance,
@@ -201,7 +201,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
       const g = msg.groups[j.group];
       let r: IngestResult;
       try {
-        r = storePrepared(o.store, g.batch);
+        r = await storePrepared(o.store, g.batch);
       } catch (err) {
         if (err instanceof StoreIoError) throw err; // the disk or the file: wait and retry
         // Anything else is a bug in these rows, not a state of the store: retrying cannot help.
@@ -224,48 +224,63 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     }
   };
 
+  // One drain at a time (the store is asynchronous): a batch that arrives meanwhile is taken by the
+  // running one's loop. `running` is cleared with no await after the loop's last check.
+  let running = false;
+  let current: Promise<void> = Promise.resolve();
   /** Stores held batches in order until done or the store refuses; then tries again later. */
-  const drain = () => {
-    if (retryTimer) return; // a retry is scheduled: keep the order
-    while (held.length) {
-      const j = held[0];
-      if (j.t === 'batch') {
-        try {
-          storeBatch(j);
-        } catch (err) {
-          blockedAttempts++;
-          m?.contract.error('store_failed');
-          if (blockedSince === undefined) {
-            blockedSince = Date.now();
-            o.log?.warn(
-              `syslog: the store cannot write, so ${heldLines()} received lines are held and TCP/TLS ` +
-                'senders are paused (UDP datagrams beyond the queue are dropped and counted) until it can; ' +
-                `retrying: ${(err as Error).message}`,
-              { code: (err as StoreIoError).code },
-            );
+  const drain = (): Promise<void> => {
+    if (retryTimer || running) return current; // a retry is scheduled, or a drain runs: keep the order
+    running = true;
+    current = drainHeld().catch((err: Error) =>
+      o.log?.warn(`syslog: storing held lines failed: ${err.message}`),
+    );
+    return current;
+  };
+  const drainHeld = async () => {
+    try {
+      while (held.length) {
+        const j = held[0];
+        if (j.t === 'batch') {
+          try {
+            await storeBatch(j);
+          } catch (err) {
+            blockedAttempts++;
+            m?.contract.error('store_failed');
+            if (blockedSince === undefined) {
+              blockedSince = Date.now();
+              o.log?.warn(
+                `syslog: the store cannot write, so ${heldLines()} received lines are held and TCP/TLS ` +
+                  'senders are paused (UDP datagrams beyond the queue are dropped and counted) until it can; ' +
+                  `retrying: ${(err as Error).message}`,
+                { code: (err as StoreIoError).code },
+              );
+            }
+            retryTimer = setTimeout(() => {
+              retryTimer = undefined;
+              void drain();
+            }, retryMs);
+            retryTimer.unref();
+            retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+            return;
           }
-          retryTimer = setTimeout(() => {
-            retryTimer = undefined;
-            drain();
-          }, retryMs);
-          retryTimer.unref();
-          retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-          return;
-        }
-        // Receive order: the worker counts these lines unstored until told (see syslog-worker.ts).
-        if (j.from === worker) j.from.postMessage({ t: 'stored', lines: j.msg.lines } satisfies ToWorker);
-      } else j.done();
-      held.shift();
+          // Receive order: the worker counts these lines unstored until told (see syslog-worker.ts).
+          if (j.from === worker) j.from.postMessage({ t: 'stored', lines: j.msg.lines } satisfies ToWorker);
+        } else j.done();
+        held.shift();
+      }
+      if (blockedSince !== undefined) {
+        o.log?.info?.(
+          `syslog: the store writes again; the held lines are stored after ${Math.round((Date.now() - blockedSince) / 1000)} s ` +
+            `(${blockedAttempts} attempts); TCP/TLS senders resume`,
+        );
+        blockedSince = undefined;
+        blockedAttempts = 0;
+      }
+      retryMs = RETRY_MIN_MS;
+    } finally {
+      running = false;
     }
-    if (blockedSince !== undefined) {
-      o.log?.info?.(
-        `syslog: the store writes again; the held lines are stored after ${Math.round((Date.now() - blockedSince) / 1000)} s ` +
-          `(${blockedAttempts} attempts); TCP/TLS senders resume`,
-      );
-      blockedSince = undefined;
-      blockedAttempts = 0;
-    }
-    retryMs = RETRY_MIN_MS;
   };
 
   const tally = (counts: Counts) => {
@@ -279,7 +294,7 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
   const receive = (msg: Batch, from: Worker) => {
     tally(msg.counts);
     held.push({ t: 'batch', msg, from, deadLettered: false, group: 0 });
-    drain();
+    void drain();
   };
 
   let nextFlush = 1;
@@ -295,10 +310,11 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
     flushes.clear();
   };
   /** At close: one last try; what the store still refuses is lost, and said so. */
-  const finish = () => {
+  const finish = async () => {
+    await current; // a drain running finishes first
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = undefined;
-    drain();
+    await drain();
     if (retryTimer) clearTimeout(retryTimer);
     const lost = heldLines();
     if (lost)
@@ -350,13 +366,12 @@ export async function startSyslogReceiver(o: SyslogReceiverOptions): Promise<Sys
             flushes.delete(msg.id);
             if (done) {
               held.push({ t: 'flush', done });
-              drain();
+              void drain();
             }
             break;
           }
           case 'closed':
-            finish();
-            stop();
+            void finish().finally(stop);
             break;
           case 'warn':
             o.log?.warn(msg.message);

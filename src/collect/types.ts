@@ -18,9 +18,14 @@ export interface IngestResult {
 
 export interface Ingest {
   /** Stores one window's prepared records (dead letters, then one append transaction). */
-  storePrepared(instance: string, stream: string, batch: PreparedBatch, fetched: number): IngestResult;
-  getCursor(instance: string, stream: string): unknown;
-  setCursor(instance: string, stream: string, state: unknown): void;
+  storePrepared(
+    instance: string,
+    stream: string,
+    batch: PreparedBatch,
+    fetched: number,
+  ): Promise<IngestResult>;
+  getCursor(instance: string, stream: string): Promise<unknown>;
+  setCursor(instance: string, stream: string, state: unknown): Promise<void>;
 }
 
 export interface PollLogger {

@@ -41,17 +41,17 @@ export interface RunOnInstance {
  * the command, records it, and returns the result, failed or not.
  */
 export async function runOnInstance(store: Store, o: RunOnInstance): Promise<CommandResult> {
-  const rec = instanceRecord(store, o.instance);
+  const rec = await instanceRecord(store, o.instance);
   if (!rec)
     throw new UnknownInstanceError(
       o.instance,
-      store.instances.list().map((i) => i.name),
+      (await store.instances.list()).map((i) => i.name),
     );
   const params = prepareParams(o.command, o.raw, Date.now(), { maxItems: o.maxItems });
   const client = o.client ?? new DarktraceClient({ ...rec, logger: o.logger ?? silent });
   try {
     const result = await runCommand(o.command, client, params);
-    store.commandRuns.add({
+    await store.commandRuns.add({
       who: o.who,
       instance: rec.name,
       command: o.command.name,

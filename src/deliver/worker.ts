@@ -41,15 +41,15 @@ export interface SinkConfig {
 
 /** What the worker needs from the store. */
 export type DeliverStore = ReadableStore & {
-  sinks: { set(name: string, config: unknown): unknown };
+  sinks: { set(name: string, config: unknown): Promise<unknown> };
   sinkOffsets: {
-    get(sink: string): number;
-    set(sink: string, seq: number): void;
-    status(sink: string): SinkOffset | undefined;
-    recordError(sink: string, error: string): void;
+    get(sink: string): Promise<number>;
+    set(sink: string, seq: number): Promise<void>;
+    status(sink: string): Promise<SinkOffset | undefined>;
+    recordError(sink: string, error: string): Promise<void>;
   };
   deadLetters: {
-    add(d: { source: string; instance?: string | null; reason: string; payload: string }): unknown;
+    add(d: { source: string; instance?: string | null; reason: string; payload: string }): Promise<unknown>;
   };
 };
 
@@ -150,7 +150,7 @@ export class SinkWorker {
       if (e.message) e.message = this.#scrub(e.message);
       throw e;
     }
-    this.#store.sinks.set(this.config.name, publicConfig(this.config));
+    await this.#store.sinks.set(this.config.name, publicConfig(this.config));
     this.#setRetryState(0, null);
     // The store cannot write (full disk, read-only): wait and go on from the saved offset, which
     // replays the batch in flight (at least once). Anything else stops this sink, loudly.
@@ -218,14 +218,14 @@ export class SinkWorker {
     this.#m.retry(failedAttempts, nextAttemptAt);
   }
 
-  #gauges(offset: number): void {
-    this.#m.position(offset, Math.max(0, this.#store.maxSeq() - offset));
+  async #gauges(offset: number): Promise<void> {
+    this.#m.position(offset, Math.max(0, (await this.#store.maxSeq()) - offset));
   }
 
-  #deadLetter(item: SinkItem | DetectionRow, reason: string): void {
+  async #deadLetter(item: SinkItem | DetectionRow, reason: string): Promise<void> {
     const name = this.config.name;
     this.#m.discarded('refused', 1);
-    this.#store.deadLetters.add({
+    await this.#store.deadLetters.add({
       source: `sink:${name}`,
       instance: item.instance,
       reason: this.#scrub(`refused by the destination: ${reason}`).slice(0, 2000),
@@ -236,11 +236,15 @@ export class SinkWorker {
   async #run(): Promise<void> {
     const name = this.config.name;
     while (!this.#stopping) {
-      const offset = this.#store.sinkOffsets.get(name);
+      const offset = await this.#store.sinkOffsets.get(name);
       // The store filters on its indexed columns: only rows the sink keeps are read whole and derived,
       // and `through` (the last seq it examined) moves the offset past the others.
-      const { rows, through } = readModel(this.#store).scanLog(offset, this.#batchSize, this.config.filter);
-      this.#gauges(offset);
+      const { rows, through } = await readModel(this.#store).scanLog(
+        offset,
+        this.#batchSize,
+        this.config.filter,
+      );
+      await this.#gauges(offset);
       if (through <= offset) {
         await this.#sleep(IDLE_MS);
         continue;
@@ -264,7 +268,7 @@ export class SinkWorker {
           });
         } catch (err) {
           this.#m.error('render_failed');
-          this.#deadLetter(row, `render ${this.config.format} failed: ${(err as Error).message}`);
+          await this.#deadLetter(row, `render ${this.config.format} failed: ${(err as Error).message}`);
         }
       }
       this.#m.received(rows.length, bytesOf(pending));
@@ -284,26 +288,26 @@ export class SinkWorker {
           let wait: number | undefined;
           if (err instanceof BatchError) {
             const next: SinkItem[] = [];
-            pending.forEach((item, i) => {
+            for (const [i, item] of pending.entries()) {
               const f = err.failed.get(i);
-              if (!f) return;
-              if (f.action === 'dead_letter') this.#deadLetter(item, f.message);
+              if (!f) continue;
+              if (f.action === 'dead_letter') await this.#deadLetter(item, f.message);
               else {
                 next.push(item);
                 if (f.retryAfterMs !== undefined) wait = Math.max(wait ?? 0, f.retryAfterMs);
               }
-            });
+            }
             const accepted = pending.filter((_, i) => !err.failed.has(i));
             this.#m.sent(accepted.length, bytesOf(accepted));
             pending = next;
           } else if (err instanceof SinkError && err.action === 'dead_letter') {
-            for (const item of pending) this.#deadLetter(item, err.message);
+            for (const item of pending) await this.#deadLetter(item, err.message);
             pending = [];
           } else if (err instanceof SinkError) {
             wait = err.retryAfterMs;
           }
           const msg = this.#scrub((err as Error).message);
-          this.#store.sinkOffsets.recordError(name, msg);
+          await this.#store.sinkOffsets.recordError(name, msg);
           if (!pending.length) {
             if (attempt) this.#setRetryState(0, null);
             break;
@@ -326,13 +330,14 @@ export class SinkWorker {
       this.inFlight = false;
       if (pending.length) continue; // stopping with undelivered items: the offset stays
       // Someone ran `dtc sink reset` meanwhile: their offset wins over ours.
-      if (this.#store.sinkOffsets.get(name) === offset) this.#store.sinkOffsets.set(name, lastSeq);
-      this.#gauges(lastSeq);
+      if ((await this.#store.sinkOffsets.get(name)) === offset)
+        await this.#store.sinkOffsets.set(name, lastSeq);
+      await this.#gauges(lastSeq);
     }
   }
 
-  status(): SinkStatus {
-    const s = this.#store.sinkOffsets.status(this.config.name);
+  async status(): Promise<SinkStatus> {
+    const s = await this.#store.sinkOffsets.status(this.config.name);
     const offset = s?.seq ?? 0;
     return {
       name: this.config.name,
@@ -340,7 +345,7 @@ export class SinkWorker {
       format: this.config.format,
       url: publicConfig(this.config).url,
       offset,
-      lag: Math.max(0, this.#store.maxSeq() - offset),
+      lag: Math.max(0, (await this.#store.maxSeq()) - offset),
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt ?? null,
       updatedAt: s?.updatedAt ?? null,
@@ -385,6 +390,6 @@ export class Deliverer {
     await Promise.all(this.workers.map((w) => w.stop()));
   }
   status() {
-    return this.workers.map((w) => w.status());
+    return Promise.all(this.workers.map((w) => w.status()));
   }
 }

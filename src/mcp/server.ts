@@ -52,7 +52,7 @@ export function createMcpServer(o: McpServerOptions): Server {
     const client = server.getClientVersion()?.name;
     return `mcp:${o.transport}:${o.principal}${client ? ` (${client})` : ''}`;
   };
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listTools(o.store, o.role) }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listTools(o.store, o.role) }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const result = await callTool(
       { store: o.store, who, logger: o.logger, role: o.role, maxItems: o.maxItems, client: o.client },

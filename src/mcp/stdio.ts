@@ -32,9 +32,9 @@ export async function serveStdio(store: Store, dataDir: string): Promise<void> {
   process.stdin.once('end', stop);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const instances = store.instances.list().map((i) => i.name);
+  const instances = (await store.instances.list()).map((i) => i.name);
   stderrLogger.info(
-    `${listTools(store).length} tools over stdio; data directory ${dataDir}; instances: ${instances.join(', ') || 'none (add one with dtc instance add)'}`,
+    `${(await listTools(store)).length} tools over stdio; data directory ${dataDir}; instances: ${instances.join(', ') || 'none (add one with dtc instance add)'}`,
   );
   await closed;
 }

@@ -107,8 +107,8 @@ const detectionTools = (): Tool[] => [
 ];
 
 /** Every tool the role may call, from the catalog as it is now (all of them without a role: stdio). */
-export function listTools(store: Store, role?: Role): Tool[] {
-  const instances = store.instances.list().map((i) => i.name);
+export async function listTools(store: Store, role?: Role): Promise<Tool[]> {
+  const instances = (await store.instances.list()).map((i) => i.name);
   const allowed = commands.filter((c) => !role || roleAtLeast(role, c.role));
   const tools = [...allowed.map((c) => commandTool(c, instances)), ...detectionTools()];
   const seen = new Set<string>();
@@ -185,13 +185,13 @@ export async function callTool(
   try {
     if (name === SEARCH_DETECTIONS) {
       const query = detectionQuery(args);
-      const found = searchDetections(ctx.store, query);
+      const found = await searchDetections(ctx.store, query);
       const text = `${found.total}${found.totalCapped ? ' or more' : ''} detection(s) match; ${found.items.length} from offset ${query.offset ?? 0}`;
       return { content: [{ type: 'text', text }, json(found)], structuredContent: found };
     }
     if (name === GET_DETECTION) {
       const { key } = coerceParams(detectionDetailParams, args) as { key: string };
-      const d = findDetection(ctx.store, key);
+      const d = await findDetection(ctx.store, key);
       if (!d) return { isError: true, content: [{ type: 'text', text: `No detection "${key}" is stored` }] };
       return { content: [json(d)], structuredContent: d as unknown as Record<string, unknown> };
     }

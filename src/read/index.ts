@@ -56,35 +56,40 @@ export class ReadModel {
   }
 
   /** Latest version of each matching key, newest event first, with the canonical detection (no raw). */
-  searchDetections(q: DetectionQuery): { items: DetectionRow[]; total: number; totalCapped?: true } {
-    const { items, ...total } = this.#store.searchDetections(q, { content: true });
-    const urlOf = this.#urls();
+  async searchDetections(
+    q: DetectionQuery,
+  ): Promise<{ items: DetectionRow[]; total: number; totalCapped?: true }> {
+    const { items, ...total } = await this.#store.searchDetections(q, { content: true });
+    const urlOf = await this.#urls(items);
     return { items: items.map((r) => this.#derive(r, urlOf, false)), ...total };
   }
 
   /** One version (by seq, or the latest by key) with the canonical detection, the parsed record and all versions. */
-  getDetection(idOrKey: number | string): (DetectionRow & { versions: DetectionVersion[] }) | undefined {
-    const r = this.#store.getDetection(idOrKey);
+  async getDetection(
+    idOrKey: number | string,
+  ): Promise<(DetectionRow & { versions: DetectionVersion[] }) | undefined> {
+    const r = await this.#store.getDetection(idOrKey);
     if (!r) return undefined;
     const { versions, ...row } = r;
-    return { ...this.#derive(row, this.#urls(), true), versions };
+    return { ...this.#derive(row, await this.#urls([row]), true), versions };
   }
 
   /**
    * The log after `afterSeq`, in seq order. `content: false` reads the columns only; a predicate over
    * the columns derives the content only for the rows it accepts.
    */
-  readLog(
+  async readLog(
     afterSeq: number,
     limit: number,
     opts: { content?: boolean | ((row: DetectionRow) => boolean) } = {},
-  ): DetectionRow[] {
-    const rows = this.#store.readLog(afterSeq, limit, { content: opts.content !== false });
+  ): Promise<DetectionRow[]> {
+    const rows = await this.#store.readLog(afterSeq, limit, { content: opts.content !== false });
     if (opts.content === false) return rows;
     const keep = typeof opts.content === 'function' ? opts.content : undefined;
-    const urlOf = this.#urls();
-    return rows.map((r) => {
-      if (keep && !keep(columns(r))) return columns(r);
+    const kept = keep ? rows.map((r) => keep(columns(r))) : undefined;
+    const urlOf = await this.#urls(kept ? rows.filter((_, i) => kept[i]) : rows);
+    return rows.map((r, i) => {
+      if (kept && !kept[i]) return columns(r);
       return this.#derive(r, urlOf, true);
     });
   }
@@ -94,9 +99,13 @@ export class ReadModel {
    * whole and derived. `through` is the last seq the store examined: once these rows are delivered,
    * the sink's offset may move there, past the rows the filter refused.
    */
-  scanLog(afterSeq: number, limit: number, filter?: LogFilter): { rows: DetectionRow[]; through: number } {
-    const { rows, through } = this.#store.scanLog(afterSeq, limit, filter);
-    const urlOf = rows.length ? this.#urls() : () => undefined;
+  async scanLog(
+    afterSeq: number,
+    limit: number,
+    filter?: LogFilter,
+  ): Promise<{ rows: DetectionRow[]; through: number }> {
+    const { rows, through } = await this.#store.scanLog(afterSeq, limit, filter);
+    const urlOf = await this.#urls(rows);
     return { rows: rows.map((r) => this.#derive(r, urlOf, true)), through };
   }
 
@@ -105,13 +114,14 @@ export class ReadModel {
     return { rows: this.#cache.size, max: this.#max, hits: this.#hits, misses: this.#misses };
   }
 
-  /** Instance name → its current URL, read once per call (one small query), so an update shows at once. */
-  #urls(): (instance: string) => string | undefined {
-    let byName: Map<string, string> | undefined;
-    return (name) => {
-      byName ??= this.#store.instances.urls();
-      return byName.get(name);
-    };
+  /**
+   * Instance name → its current URL, read once per call (one small query), so an update shows at once;
+   * not read when none of `rows` has content to derive.
+   */
+  async #urls(rows: readonly StoredDetection[]): Promise<(instance: string) => string | undefined> {
+    if (!rows.some((r) => r.raw !== undefined)) return () => undefined;
+    const byName = await this.#store.instances.urls();
+    return (name) => byName.get(name);
   }
 
   #derive(

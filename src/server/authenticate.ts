@@ -55,12 +55,12 @@ export function registerAuthentication(app: FastifyInstance, access: AccessContr
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) throw new ApiError('unauthenticated', 'Authorization must be "Bearer <API key>"');
       try {
-        req.principal = access.authenticateKey(m[1]);
+        req.principal = await access.authenticateKey(m[1]);
       } catch (err) {
         throw toApiError(err);
       }
     } else if (cookie) {
-      const p = access.session(cookie);
+      const p = await access.session(cookie);
       if (p) {
         if (!SAFE.has(req.method) && req.headers['x-csrf-token'] !== p.csrf)
           throw new ApiError('forbidden', 'this request needs the session CSRF token in x-csrf-token');

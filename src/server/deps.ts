@@ -34,7 +34,7 @@ export interface ApiDeps {
   /** What /metrics reads and sets (the service's registry: src/metrics/index.ts). */
   metrics: { registry: Registry; storeSeq: Gauge; instanceUp: Gauge<'instance'> };
   /** The sinks' status (absent: no sink routes have anything to show). */
-  deliverer?: { status(): SinkStatus[]; notify?(): void };
+  deliverer?: { status(): Promise<SinkStatus[]>; notify?(): void };
   /** Extra facts for /healthz (data directory, simulated demo, ...). */
   about?: Record<string, unknown>;
   /** Host header names the API answers to (port excluded); absent: any. */

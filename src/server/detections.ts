@@ -100,9 +100,9 @@ export function detectionQuery(raw: Record<string, unknown>): DetectionQuery {
 export type DetectionReader = ReadableStore;
 
 /** A store read over the full-text index: a malformed query is the caller's mistake, not a server fault. */
-function withTextErrors<T>(read: () => T): T {
+async function withTextErrors<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (err) {
     if (/fts5|syntax/i.test((err as Error).message))
       throw new ParamError('q', `cannot search for that text: ${(err as Error).message}`);

@@ -99,7 +99,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     await checkPorts(settings);
     const store = await openServiceStore(config, dataDir, o.log, stops);
     const simulator = await startDemo(store, o, stops);
-    const parts = buildComponents({ o, config, dataDir, store, simulator });
+    const parts = await buildComponents({ o, config, dataDir, store, simulator });
     await startSinks(parts, stops);
     const server = await startServers({ o, config, dataDir, settings, store, simulator, parts }, stops);
     const syslog = await startSources({ o, config, dataDir, settings, store, parts }, stops);
@@ -253,17 +253,15 @@ async function openServiceStore(config: Config, dataDir: string, log: ServiceLog
   stops.push(() => store.close());
   // Adding dead letters prunes too; this catches the age limit when none arrive.
   const pruneTimer = setInterval(() => {
-    try {
-      store.deadLetters.prune();
-    } catch (err) {
-      log.warn(`store: pruning dead letters failed: ${(err as Error).message}`);
-    }
+    store.deadLetters.prune().catch((err: Error) => {
+      log.warn(`store: pruning dead letters failed: ${err.message}`);
+    });
   }, 3_600_000).unref();
   stops.push(() => clearInterval(pruneTimer));
   // Instances declared in the config file are the source of truth for those names.
   for (const i of config.instances) {
-    if (store.instances.get(i.name)) store.instances.update(i.name, replacing(i));
-    else store.instances.add(i);
+    if (await store.instances.get(i.name)) await store.instances.update(i.name, replacing(i));
+    else await store.instances.add(i);
   }
   // A store that cannot write (full disk, read-only, damaged) is said once when it starts and once
   // when it ends; meanwhile syslog holds and pauses, pollers refetch, sinks wait (each retries).
@@ -283,7 +281,7 @@ async function openServiceStore(config: Config, dataDir: string, log: ServiceLog
 
 /** With no real instance, an embedded simulator and a `demo` instance on it, loudly marked simulated. */
 async function startDemo(store: Store, o: ServiceOptions, stops: Stops): Promise<Simulator | undefined> {
-  const real = store.instances.list().filter((i) => !i.simulated);
+  const real = (await store.instances.list()).filter((i) => !i.simulated);
   if (real.length > 0 || o.demo === false) return undefined;
   // Loaded on demand: the production service never loads the simulator, only the demo does.
   const { startSimulator } = await import('../simulator/index.ts');
@@ -305,8 +303,8 @@ async function startDemo(store: Store, o: ServiceOptions, stops: Stops): Promise
     enabled: true,
     simulated: true,
   };
-  if (store.instances.get(DEMO_INSTANCE)) store.instances.update(DEMO_INSTANCE, demo);
-  else store.instances.add(demo);
+  if (await store.instances.get(DEMO_INSTANCE)) await store.instances.update(DEMO_INSTANCE, demo);
+  else await store.instances.add(demo);
   o.log.warn(
     `instance "${DEMO_INSTANCE}" is SIMULATED: an embedded Darktrace simulator at ${simulator.url} feeds it`,
     { instance: DEMO_INSTANCE, simulated: true },
@@ -314,13 +312,13 @@ async function startDemo(store: Store, o: ServiceOptions, stops: Stops): Promise
   return simulator;
 }
 
-type Parts = ReturnType<typeof buildComponents>;
+type Parts = Awaited<ReturnType<typeof buildComponents>>;
 
 /**
  * The components, built and not yet started: the sinks (config file, command line, the demo's file
  * for `tail -f`), the case connectors, and the poller of every instance, all on one metrics registry.
  */
-function buildComponents(c: {
+async function buildComponents(c: {
   o: ServiceOptions;
   config: Config;
   dataDir: string;
@@ -345,7 +343,7 @@ function buildComponents(c: {
   // A sink declared before but not now keeps its offset (declaring it again resumes where it was);
   // say so, and how to forget it, so it does not linger unseen in `dtc sink list`.
   const declared = new Set(sinks.map((sk) => sk.name));
-  for (const old of store.sinks.list().filter((sk) => !declared.has(sk.name)))
+  for (const old of (await store.sinks.list()).filter((sk) => !declared.has(sk.name)))
     log.info(
       `sink "${old.name}" is no longer declared: its offset is kept, so declaring it again resumes ` +
         `delivery where it stopped; \`dtc sink remove ${old.name}\` forgets it`,
@@ -372,19 +370,17 @@ function buildComponents(c: {
     ...windowsMs(config.collector),
     onCheck(instance, r) {
       // Called from a timer: a store that cannot write must not turn this into an unhandled rejection.
-      try {
-        store.connectionChecks.add({
+      store.connectionChecks
+        .add({
           instance,
           ok: r.ok,
           latencyMs: r.latencyMs,
           error: r.error ?? null,
           at: Date.parse(r.at),
+        })
+        .catch((err: Error) => {
+          log.warn(`instance ${instance}: the connection check's result was not recorded: ${err.message}`);
         });
-      } catch (err) {
-        log.warn(
-          `instance ${instance}: the connection check's result was not recorded: ${(err as Error).message}`,
-        );
-      }
     },
     onPoll(instance, report) {
       metrics.pollDuration.observe({ instance }, (report.finishedAt - report.startedAt) / 1000);
@@ -399,10 +395,10 @@ function buildComponents(c: {
     },
   });
   // The stored instances into the collector: at start, and again whenever the API changes one.
-  const applyInstances = () => {
-    const records = store.instances
-      .list()
-      .map((i) => instanceRecord(store, i.name))
+  const applyInstances = async () => {
+    const records = (
+      await Promise.all((await store.instances.list()).map((i) => instanceRecord(store, i.name)))
+    )
       .filter((r): r is InstanceRecord => !!r)
       .map((r) => (r.simulated && !simulator ? { ...r, enabled: false } : r));
     for (const r of records) metrics.poller(r.name);
@@ -535,20 +531,21 @@ function singleSignOn(config: Config, host: string, access: AccessControl, parts
  * process; this notices within two seconds and applies them exactly as the API's changes are applied.
  * Only names, enabled flags and update times are compared, so nothing is decrypted unless something changed.
  */
-function followStoredInstances(store: Store, apply: () => Promise<void>, log: ServiceLogger): () => void {
-  const signature = () =>
-    store.instances
-      .list()
-      .map((i) => `${i.name}\t${i.enabled}\t${i.updatedAt}`)
-      .join('\n');
-  let seen = signature();
+async function followStoredInstances(
+  store: Store,
+  apply: () => Promise<void>,
+  log: ServiceLogger,
+): Promise<() => void> {
+  const signature = async () =>
+    (await store.instances.list()).map((i) => `${i.name}\t${i.enabled}\t${i.updatedAt}`).join('\n');
+  let seen = await signature();
   let busy = false;
   let failed = '';
   const timer = setInterval(async () => {
     if (busy) return;
     busy = true;
     try {
-      const now = signature();
+      const now = await signature();
       if (now !== seen) {
         log.info('instances changed in the store (dtc instance …): applying them now');
         await apply();
@@ -576,7 +573,7 @@ async function startSources(
   const { config, store, parts } = c;
   const log = c.o.log;
   parts.collector.start();
-  stops.push(followStoredInstances(store, parts.applyInstances, log));
+  stops.push(await followStoredInstances(store, parts.applyInstances, log));
   if (config.assets) {
     const { startAssetSchedule } = await import('../assets/schedule.ts');
     const schedule = startAssetSchedule(store, config.assets, {

@@ -24,29 +24,31 @@ export interface CommandRun {
 }
 
 export interface CommandRuns {
-  add(r: CommandRunInput): number;
+  add(r: CommandRunInput): Promise<number>;
   /** Newest first. */
-  list(limit?: number, opts?: { instance?: string }): CommandRun[];
+  list(limit?: number, opts?: { instance?: string }): Promise<CommandRun[]>;
 }
 
 export function commandRuns({ k, x }: Conn): CommandRuns {
   return {
-    add: (r) =>
-      x.run(
-        k.insertInto('command_runs').values({
-          at: r.at ?? Date.now(),
-          who: r.who,
-          instance: r.instance ?? null,
-          command: r.command,
-          params: JSON.stringify(redactSecrets(r.params ?? {})),
-          outcome: r.outcome,
-          summary: r.summary ?? null,
-        }),
+    add: async (r) =>
+      (
+        await x.run(
+          k.insertInto('command_runs').values({
+            at: r.at ?? Date.now(),
+            who: r.who,
+            instance: r.instance ?? null,
+            command: r.command,
+            params: JSON.stringify(redactSecrets(r.params ?? {})),
+            outcome: r.outcome,
+            summary: r.summary ?? null,
+          }),
+        )
       ).lastInsertRowid,
-    list: (limit = 100, opts = {}) => {
+    list: async (limit = 100, opts = {}) => {
       let q = k.selectFrom('command_runs').selectAll().orderBy('id', 'desc').limit(limit);
       if (opts.instance !== undefined) q = q.where('instance', '=', opts.instance);
-      return x.all(q).map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }));
+      return (await x.all(q)).map((r) => ({ ...r, params: JSON.parse(r.params) as Record<string, unknown> }));
     },
   };
 }

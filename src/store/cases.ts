@@ -2,7 +2,7 @@
 // each connector has read the append log, its inbound cursor, and the inbound events already applied.
 // The links are what make a restart or a replay update a case instead of opening a second one.
 import { type Kysely, sql } from 'kysely';
-import type { SyncExecutor } from './sqlite.ts';
+import type { Executor } from './conn.ts';
 
 interface CaseLinksTable {
   connector: string;
@@ -132,41 +132,45 @@ export interface CaseOffset {
 export interface CaseStore {
   links: {
     /** The case a detection went to. */
-    get(connector: string, detectionKey: string): CaseLink | undefined;
+    get(connector: string, detectionKey: string): Promise<CaseLink | undefined>;
     /** Any detection's link to the case of this subject (an incident group's case is shared). */
-    bySubject(connector: string, subject: string): CaseLink | undefined;
+    bySubject(connector: string, subject: string): Promise<CaseLink | undefined>;
     /** Every detection in a case. */
-    byCase(connector: string, caseId: string): CaseLink[];
+    byCase(connector: string, caseId: string): Promise<CaseLink[]>;
     /** Creates or replaces a detection's link (and what the case last said of it); it is `open`. */
-    set(l: Omit<CaseLink, 'createdAt' | 'updatedAt' | 'status' | 'goneReason'>): void;
+    set(l: Omit<CaseLink, 'createdAt' | 'updatedAt' | 'status' | 'goneReason'>): Promise<void>;
     /** Marks every link to this case `gone` (the case was deleted or hidden); how many. */
-    markGone(connector: string, caseId: string, reason: string): number;
+    markGone(connector: string, caseId: string, reason: string): Promise<number>;
     /** Forgets a detection's link (what a crash before storing it leaves; tests simulate that). */
-    remove(connector: string, detectionKey: string): void;
+    remove(connector: string, detectionKey: string): Promise<void>;
     /** Links by status, and the gone ones (newest first, at most `limit`). */
-    counts(connector: string): { open: number; gone: number };
-    gone(connector: string, limit?: number): CaseLink[];
+    counts(connector: string): Promise<{ open: number; gone: number }>;
+    gone(connector: string, limit?: number): Promise<CaseLink[]>;
     /** Records what the case now says of the detection (after an update either way). */
-    setState(connector: string, detectionKey: string, s: { acknowledged: boolean; severity?: number }): void;
-    count(connector: string): number;
+    setState(
+      connector: string,
+      detectionKey: string,
+      s: { acknowledged: boolean; severity?: number },
+    ): Promise<void>;
+    count(connector: string): Promise<number>;
   };
   offsets: {
-    get(connector: string): number;
-    set(connector: string, seq: number): void;
-    status(connector: string): CaseOffset | undefined;
-    recordError(connector: string, error: string): void;
+    get(connector: string): Promise<number>;
+    set(connector: string, seq: number): Promise<void>;
+    status(connector: string): Promise<CaseOffset | undefined>;
+    recordError(connector: string, error: string): Promise<void>;
   };
   cursors: {
-    get(connector: string): unknown;
-    set(connector: string, state: unknown): void;
+    get(connector: string): Promise<unknown>;
+    set(connector: string, state: unknown): Promise<void>;
   };
   events: {
     /** Whether an inbound event was applied already (a webhook and a poll may both see it). */
-    has(connector: string, eventId: string): boolean;
+    has(connector: string, eventId: string): Promise<boolean>;
     /** Records an inbound event as applied. */
-    add(connector: string, eventId: string): void;
+    add(connector: string, eventId: string): Promise<void>;
     /** Forgets what is older than `before` (ms): the poll never looks back that far. */
-    prune(before: number): number;
+    prune(before: number): Promise<number>;
   };
 }
 
@@ -185,9 +189,9 @@ const toLink = (r: Row): CaseLink => ({
   updatedAt: r.updated_at,
 });
 
-export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
-  const offsetStatus = (connector: string) => {
-    const r = x.first(k.selectFrom('case_offsets').selectAll().where('connector', '=', connector));
+export function caseStore(k: Kysely<CaseTables>, x: Executor): CaseStore {
+  const offsetStatus = async (connector: string) => {
+    const r = await x.first(k.selectFrom('case_offsets').selectAll().where('connector', '=', connector));
     return r
       ? {
           connector,
@@ -200,8 +204,8 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
   };
   return {
     links: {
-      get: (connector, key) => {
-        const r = x.first(
+      get: async (connector, key) => {
+        const r = await x.first(
           k
             .selectFrom('case_links')
             .selectAll()
@@ -210,8 +214,8 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
         );
         return r && toLink(r);
       },
-      bySubject: (connector, subject) => {
-        const r = x.first(
+      bySubject: async (connector, subject) => {
+        const r = await x.first(
           k
             .selectFrom('case_links')
             .selectAll()
@@ -222,9 +226,9 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
         );
         return r && toLink(r);
       },
-      byCase: (connector, caseId) =>
-        x
-          .all(
+      byCase: async (connector, caseId) =>
+        (
+          await x.all(
             k
               .selectFrom('case_links')
               .selectAll()
@@ -232,8 +236,8 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
               .where('case_id', '=', caseId)
               .orderBy('created_at'),
           )
-          .map(toLink),
-      set: (l) => {
+        ).map(toLink),
+      set: async (l) => {
         const now = Date.now();
         const row = {
           subject: l.subject,
@@ -245,40 +249,44 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
           gone_reason: null,
           updated_at: now,
         };
-        x.run(
+        await x.run(
           k
             .insertInto('case_links')
             .values({ ...row, connector: l.connector, detection_key: l.detectionKey, created_at: now })
             .onConflict((oc) => oc.columns(['connector', 'detection_key']).doUpdateSet(row)),
         );
       },
-      markGone: (connector, caseId, reason) =>
+      markGone: async (connector, caseId, reason) =>
         Number(
-          x.run(
-            k
-              .updateTable('case_links')
-              .set({ status: 'gone', gone_reason: reason, updated_at: Date.now() })
-              .where('connector', '=', connector)
-              .where('case_id', '=', caseId),
+          (
+            await x.run(
+              k
+                .updateTable('case_links')
+                .set({ status: 'gone', gone_reason: reason, updated_at: Date.now() })
+                .where('connector', '=', connector)
+                .where('case_id', '=', caseId),
+            )
           ).changes,
         ),
-      remove: (connector, key) => {
-        x.run(k.deleteFrom('case_links').where('connector', '=', connector).where('detection_key', '=', key));
+      remove: async (connector, key) => {
+        await x.run(
+          k.deleteFrom('case_links').where('connector', '=', connector).where('detection_key', '=', key),
+        );
       },
-      counts: (connector) => {
-        const rows = x.all(
+      counts: async (connector) => {
+        const rows = (await x.all(
           k
             .selectFrom('case_links')
             .select((eb) => ['status', eb.fn.count('case_id').distinct().as('n')])
             .where('connector', '=', connector)
             .groupBy('status'),
-        ) as { status: string; n: number | bigint }[];
+        )) as { status: string; n: number | bigint }[];
         const n = (st: string) => Number(rows.find((r) => r.status === st)?.n ?? 0);
         return { open: n('open'), gone: n('gone') };
       },
-      gone: (connector, limit = 20) =>
-        x
-          .all(
+      gone: async (connector, limit = 20) =>
+        (
+          await x.all(
             k
               .selectFrom('case_links')
               .selectAll()
@@ -287,9 +295,9 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
               .orderBy('updated_at', 'desc')
               .limit(limit),
           )
-          .map(toLink),
-      setState: (connector, key, s) => {
-        x.run(
+        ).map(toLink),
+      setState: async (connector, key, s) => {
+        await x.run(
           k
             .updateTable('case_links')
             .set({
@@ -301,21 +309,23 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
             .where('detection_key', '=', key),
         );
       },
-      count: (connector) =>
+      count: async (connector) =>
         Number(
-          x.first(
-            k
-              .selectFrom('case_links')
-              .select((eb) => eb.fn.count('case_id').distinct().as('n'))
-              .where('connector', '=', connector),
+          (
+            await x.first(
+              k
+                .selectFrom('case_links')
+                .select((eb) => eb.fn.count('case_id').distinct().as('n'))
+                .where('connector', '=', connector),
+            )
           )?.n ?? 0,
         ),
     },
     offsets: {
-      get: (connector) => offsetStatus(connector)?.seq ?? 0,
-      set: (connector, seq) => {
+      get: async (connector) => (await offsetStatus(connector))?.seq ?? 0,
+      set: async (connector, seq) => {
         const now = Date.now();
-        x.run(
+        await x.run(
           k
             .insertInto('case_offsets')
             .values({ connector, seq, updated_at: now })
@@ -323,9 +333,9 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
         );
       },
       status: offsetStatus,
-      recordError: (connector, error) => {
+      recordError: async (connector, error) => {
         const now = Date.now();
-        x.run(
+        await x.run(
           k
             .insertInto('case_offsets')
             .values({ connector, seq: 0, updated_at: now, last_error: error, last_error_at: now })
@@ -336,14 +346,16 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
       },
     },
     cursors: {
-      get: (connector) => {
-        const r = x.first(k.selectFrom('case_cursors').select('state').where('connector', '=', connector));
+      get: async (connector) => {
+        const r = await x.first(
+          k.selectFrom('case_cursors').select('state').where('connector', '=', connector),
+        );
         return r ? JSON.parse(r.state) : undefined;
       },
-      set: (connector, state) => {
+      set: async (connector, state) => {
         const now = Date.now();
         const json = JSON.stringify(state) ?? 'null';
-        x.run(
+        await x.run(
           k
             .insertInto('case_cursors')
             .values({ connector, state: json, updated_at: now })
@@ -352,23 +364,23 @@ export function caseStore(k: Kysely<CaseTables>, x: SyncExecutor): CaseStore {
       },
     },
     events: {
-      has: (connector, eventId) =>
-        !!x.first(
+      has: async (connector, eventId) =>
+        !!(await x.first(
           k
             .selectFrom('case_events')
             .select('at')
             .where('connector', '=', connector)
             .where('event_id', '=', eventId),
-        ),
-      add: (connector, eventId) => {
-        x.run(
+        )),
+      add: async (connector, eventId) => {
+        await x.run(
           k
             .insertInto('case_events')
             .values({ connector, event_id: eventId, at: Date.now() })
             .onConflict((oc) => oc.doNothing()),
         );
       },
-      prune: (before) => x.run(k.deleteFrom('case_events').where('at', '<', before)).changes,
+      prune: async (before) => (await x.run(k.deleteFrom('case_events').where('at', '<', before))).changes,
     },
   };
 }

@@ -18,26 +18,28 @@ export interface ConnectionCheck {
 }
 
 export interface ConnectionChecks {
-  add(c: ConnectionCheckInput): number;
+  add(c: ConnectionCheckInput): Promise<number>;
   /** Newest first. */
-  list(instance: string, limit?: number): ConnectionCheck[];
+  list(instance: string, limit?: number): Promise<ConnectionCheck[]>;
 }
 
 export function connectionChecks({ k, x }: Conn): ConnectionChecks {
   return {
-    add: (c) =>
-      x.run(
-        k.insertInto('connection_checks').values({
-          instance: c.instance,
-          at: c.at ?? Date.now(),
-          ok: c.ok ? 1 : 0,
-          latency_ms: c.latencyMs ?? null,
-          error: c.error ?? null,
-        }),
+    add: async (c) =>
+      (
+        await x.run(
+          k.insertInto('connection_checks').values({
+            instance: c.instance,
+            at: c.at ?? Date.now(),
+            ok: c.ok ? 1 : 0,
+            latency_ms: c.latencyMs ?? null,
+            error: c.error ?? null,
+          }),
+        )
       ).lastInsertRowid,
-    list: (instance, limit = 20) =>
-      x
-        .all(
+    list: async (instance, limit = 20) =>
+      (
+        await x.all(
           k
             .selectFrom('connection_checks')
             .selectAll()
@@ -46,13 +48,13 @@ export function connectionChecks({ k, x }: Conn): ConnectionChecks {
             .orderBy('id', 'desc')
             .limit(limit),
         )
-        .map((r) => ({
-          id: r.id,
-          instance: r.instance,
-          at: r.at,
-          ok: r.ok === 1,
-          latencyMs: r.latency_ms,
-          error: r.error,
-        })),
+      ).map((r) => ({
+        id: r.id,
+        instance: r.instance,
+        at: r.at,
+        ok: r.ok === 1,
+        latencyMs: r.latency_ms,
+        error: r.error,
+      })),
   };
 }

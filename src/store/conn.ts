@@ -2,41 +2,52 @@
 // them, plus the few things a database does its own way (full-text indexing, overwriting deleted
 // content, closing). `sqlite.ts` makes the SQLite one; a PostgreSQL store makes another and the
 // repositories stay as they are.
+//
+// Everything here returns a Promise, because a PostgreSQL driver is asynchronous. The SQLite executor
+// still runs its statements synchronously on better-sqlite3 and hands back resolved Promises.
 import type { Compilable, Kysely } from 'kysely';
 import type { StoreHealth } from './errors.ts';
 import type { DB } from './schema.ts';
 
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number;
+}
+
 /** A query compiled once with named placeholders (`param('name')`), run many times. */
 export interface PreparedQuery<P, R> {
-  all(p: P): R[];
-  first(p: P): R | undefined;
-  run(p: P): { changes: number; lastInsertRowid: number };
+  all(p: P): Promise<R[]>;
+  first(p: P): Promise<R | undefined>;
+  run(p: P): Promise<RunResult>;
   /** The placeholders' names in binding order: for `runArgs`, which skips looking each one up by name. */
   readonly slots: readonly string[];
   /** Runs with the values given in `slots` order (a multi-row insert binds thousands a call). */
-  runArgs(args: unknown[]): { changes: number; lastInsertRowid: number };
+  runArgs(args: unknown[]): Promise<RunResult>;
 }
 
 /**
- * Runs queries that Kysely built and compiled. Synchronous today (better-sqlite3 is, and the Store API
- * is); failures of the disk or the file come out as StoreIoError and set `health`.
+ * Runs queries that Kysely built and compiled; failures of the disk or the file come out as
+ * StoreIoError and set `health`.
  */
 export interface Executor {
   readonly health: StoreHealth;
-  all<R>(q: Compilable<R>): R[];
-  first<R>(q: Compilable<R>): R | undefined;
-  run(q: Compilable<unknown>): { changes: number; lastInsertRowid: number };
+  all<R>(q: Compilable<R>): Promise<R[]>;
+  first<R>(q: Compilable<R>): Promise<R | undefined>;
+  run(q: Compilable<unknown>): Promise<RunResult>;
   prepare<P extends Record<string, unknown>, R = unknown>(q: Compilable<R>): PreparedQuery<P, R>;
-  /** One transaction that takes the write lock up front; nested calls join the outer one. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * One transaction that takes the write lock up front; nested calls (from inside `fn`, awaited or not)
+   * join the outer one. Statements of other async flows wait until it ends.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** Words for the full-text search: a detection version's own, and each distinct description's. */
 export interface FtsWriter {
-  insert(seq: number, title: string, hostnames: string, ips: string): void;
+  insert(seq: number, title: string, hostnames: string, ips: string): Promise<void>;
   /** Several versions' words in one statement: `[seq, title, hostnames, ips]` each. */
-  insertMany(rows: [number, string, string, string][]): void;
-  insertDescription(id: number, text: string): void;
+  insertMany(rows: [number, string, string, string][]): Promise<void>;
+  insertDescription(id: number, text: string): Promise<void>;
 }
 
 export interface Conn {
@@ -46,8 +57,8 @@ export interface Conn {
   readonly x: Executor;
   readonly fts: FtsWriter;
   /** Runs `fn` so that content it deletes or replaces is overwritten, not left in free space. */
-  secure<T>(fn: () => T): T;
+  secure<T>(fn: () => Promise<T>): Promise<T>;
   /** Makes sure no copy of replaced content stays in side files (SQLite's WAL); false when a reader held on. */
-  flushReplaced(): boolean;
+  flushReplaced(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -2,23 +2,23 @@
 import type { Conn } from './conn.ts';
 
 export interface Cursors {
-  get(instance: string, stream: string): unknown | undefined;
-  set(instance: string, stream: string, state: unknown): void;
-  list(instance?: string): { instance: string; stream: string; state: unknown; updatedAt: number }[];
+  get(instance: string, stream: string): Promise<unknown | undefined>;
+  set(instance: string, stream: string, state: unknown): Promise<void>;
+  list(instance?: string): Promise<{ instance: string; stream: string; state: unknown; updatedAt: number }[]>;
 }
 
 export function cursors({ k, x }: Conn): Cursors {
   return {
-    get: (instance, stream) => {
-      const r = x.first(
+    get: async (instance, stream) => {
+      const r = await x.first(
         k.selectFrom('cursors').select('state').where('instance', '=', instance).where('stream', '=', stream),
       );
       return r ? JSON.parse(r.state) : undefined;
     },
-    set: (instance, stream, state) => {
+    set: async (instance, stream, state) => {
       const now = Date.now();
       const json = JSON.stringify(state) ?? 'null';
-      x.run(
+      await x.run(
         k
           .insertInto('cursors')
           .values({ instance, stream, state: json, updated_at: now })
@@ -27,10 +27,10 @@ export function cursors({ k, x }: Conn): Cursors {
           ),
       );
     },
-    list: (instance) => {
+    list: async (instance) => {
       let q = k.selectFrom('cursors').selectAll().orderBy('instance').orderBy('stream');
       if (instance !== undefined) q = q.where('instance', '=', instance);
-      return x.all(q).map((r) => ({
+      return (await x.all(q)).map((r) => ({
         instance: r.instance,
         stream: r.stream,
         state: JSON.parse(r.state),

@@ -33,16 +33,16 @@ export const DEAD_LETTER_DEFAULTS: DeadLetterRetention = {
 const AGE_PRUNE_EVERY_MS = 60_000;
 
 export interface DeadLetters {
-  add(d: DeadLetterInput): number;
+  add(d: DeadLetterInput): Promise<number>;
   /** Several in one transaction: a flood of bad lines costs one commit per batch, not one per line. */
-  addAll(ds: DeadLetterInput[]): void;
+  addAll(ds: DeadLetterInput[]): Promise<void>;
   /** Newest first. */
-  list(limit?: number, offset?: number): DeadLetter[];
-  count(): number;
+  list(limit?: number, offset?: number): Promise<DeadLetter[]>;
+  count(): Promise<number>;
   /** The table's size as retention counts it (payload, reason, source and 64 bytes a row). */
-  bytes(): number;
+  bytes(): Promise<number>;
   /** Deletes what is past the age and size limits now (adding also does, the age at most once a minute). */
-  prune(now?: number): { deleted: number };
+  prune(now?: number): Promise<{ deleted: number }>;
 }
 
 export function deadLetters(
@@ -54,18 +54,18 @@ export function deadLetters(
   let prunedAt = 0;
 
   /** A transaction over dead letters: rolled back, the running size is read again next time. */
-  const tx = <T>(fn: () => T): T => {
+  const tx = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
-      return x.transaction(fn);
+      return await x.transaction(fn);
     } catch (err) {
       dlBytes = undefined;
       throw err;
     }
   };
 
-  const bytes = (): number => {
+  const bytes = async (): Promise<number> => {
     dlBytes ??= Number(
-      x.first(k.selectFrom('dead_letters').select((eb) => eb.fn.sum<number>('size').as('n')))?.n ?? 0,
+      (await x.first(k.selectFrom('dead_letters').select((eb) => eb.fn.sum<number>('size').as('n'))))?.n ?? 0,
     );
     return dlBytes;
   };
@@ -74,33 +74,33 @@ export function deadLetters(
    * Deletes dead letters past the age limit (at most once a minute unless `force`) and the oldest while
    * the table is over its size limit. The file does not shrink; its free pages are reused.
    */
-  const prune = (now: number, force: boolean): { deleted: number } => {
+  const prune = async (now: number, force: boolean): Promise<{ deleted: number }> => {
     const { maxAgeMs, maxBytes } = retention;
     let deleted = 0;
     if (maxAgeMs > 0 && (force || now - prunedAt >= AGE_PRUNE_EVERY_MS)) {
       prunedAt = now;
       dlBytes = undefined; // read the total again: another process may have added some
       const cutoff = now - maxAgeMs;
-      const gone = x.first(
+      const gone = await x.first(
         k
           .selectFrom('dead_letters')
           .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
           .where('at', '<', cutoff),
       );
       if (gone && Number(gone.n) > 0) {
-        x.run(k.deleteFrom('dead_letters').where('at', '<', cutoff));
+        await x.run(k.deleteFrom('dead_letters').where('at', '<', cutoff));
         deleted += Number(gone.n);
-        dlBytes = bytes() - Number(gone.bytes ?? 0);
+        dlBytes = (await bytes()) - Number(gone.bytes ?? 0);
       }
     }
-    if (maxBytes > 0 && bytes() > maxBytes) {
+    if (maxBytes > 0 && (await bytes()) > maxBytes) {
       // Down to 90 % of the budget, oldest first, so that pruning does not run on every add.
-      let excess = bytes() - Math.floor(maxBytes * 0.9);
+      let excess = (await bytes()) - Math.floor(maxBytes * 0.9);
       let cutoffId = 0;
       let freed = 0;
       let n = 0;
       while (excess > 0) {
-        const rows = x.all(
+        const rows = await x.all(
           k
             .selectFrom('dead_letters')
             .select(['id', 'size'])
@@ -117,15 +117,15 @@ export function deadLetters(
           if (excess <= 0) break;
         }
       }
-      x.run(k.deleteFrom('dead_letters').where('id', '<=', cutoffId));
+      await x.run(k.deleteFrom('dead_letters').where('id', '<=', cutoffId));
       deleted += n;
-      dlBytes = bytes() - freed;
+      dlBytes = (await bytes()) - freed;
     }
     return { deleted };
   };
 
   /** Inside a transaction: the rows (excerpts of their payloads), then what retention says to delete. */
-  const addRows = (ds: DeadLetterInput[]): number => {
+  const addRows = async (ds: DeadLetterInput[]): Promise<number> => {
     const { excerptBytes } = retention;
     let id = 0;
     let added = 0;
@@ -136,27 +136,29 @@ export function deadLetters(
           : d.payload;
       const reason = d.reason.length > 2000 ? `${d.reason.slice(0, 2000)}…` : d.reason;
       const size = payload.length + reason.length + d.source.length + 64;
-      id = x.run(
-        k.insertInto('dead_letters').values({
-          at: d.at ?? Date.now(),
-          source: d.source,
-          instance: d.instance ?? null,
-          reason,
-          payload,
-          size,
-        }),
+      id = (
+        await x.run(
+          k.insertInto('dead_letters').values({
+            at: d.at ?? Date.now(),
+            source: d.source,
+            instance: d.instance ?? null,
+            reason,
+            payload,
+            size,
+          }),
+        )
       ).lastInsertRowid;
       added += size;
     }
-    dlBytes = bytes() + added;
-    prune(Date.now(), false);
+    dlBytes = (await bytes()) + added;
+    await prune(Date.now(), false);
     return id;
   };
 
   return {
     add: (d) => tx(() => addRows([d])),
-    addAll: (ds) => {
-      if (ds.length) tx(() => addRows(ds));
+    addAll: async (ds) => {
+      if (ds.length) await tx(() => addRows(ds));
     },
     list: (limit = 100, offset = 0) =>
       x.all(
@@ -167,8 +169,8 @@ export function deadLetters(
           .limit(limit)
           .offset(offset),
       ),
-    count: () =>
-      Number(x.first(k.selectFrom('dead_letters').select((eb) => eb.fn.countAll().as('n')))?.n ?? 0),
+    count: async () =>
+      Number((await x.first(k.selectFrom('dead_letters').select((eb) => eb.fn.countAll().as('n'))))?.n ?? 0),
     bytes,
     prune: (now = Date.now()) => tx(() => prune(now, true)),
   };

@@ -1,11 +1,12 @@
 // Aggregates over the detection heads for the console: detections over time by severity (and the
 // search's totals without text), from the hourly counts where they can, and detections per instance
-// since a time. The heads a search selects come from ./search.ts. Functions over the store's Kysely handle and synchronous executor.
+// since a time. The heads a search selects come from ./search.ts. Functions over the store's Kysely
+// handle and the db-neutral executor.
 import { type Kysely, sql } from 'kysely';
+import type { Executor } from './conn.ts';
 import type { DetectionQuery } from './index.ts';
 import type { DB } from './schema.ts';
 import { CANDIDATE_CAP, type Heads, headsMatching, textPlan } from './search.ts';
-import type { SyncExecutor } from './sqlite.ts';
 
 export { headsMatching };
 
@@ -83,11 +84,11 @@ export interface DetectionStats {
    * Detections (latest versions) matching the search's filters over time, by severity, in about
    * `target` buckets. Without from/to, the range runs from the oldest match to the newest (or now).
    */
-  histogram(q: DetectionQuery, target?: number): Histogram;
+  histogram(q: DetectionQuery, target?: number): Promise<Histogram>;
   /** How many detections (latest versions) match the search's filters. */
-  count(q: DetectionQuery): number;
+  count(q: DetectionQuery): Promise<number>;
   /** Detections (latest versions) per instance whose event time is at or after `since` (epoch ms). */
-  countsSince(since: number): Record<string, number>;
+  countsSince(since: number): Promise<Record<string, number>>;
 }
 
 /** The hourly counts table of migration 0010, kept by triggers on detection_heads. */
@@ -103,14 +104,22 @@ type StatsDB = DB & { detection_counts: CountsTable };
 
 type Row = { b: number; s: number; n: number };
 
-export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats {
+export function detectionStats(db: Kysely<DB>, x: Executor): DetectionStats {
   const k = db as unknown as Kysely<StatsDB>;
   /** The event time of the oldest or newest match: one step along the time index, not a scan. */
-  const edge = (base: Heads, dir: 'asc' | 'desc') =>
-    x.first(base.select('h.event_time as t').orderBy('h.event_time', dir).limit(1))?.t as number | undefined;
+  const edge = async (base: Heads, dir: 'asc' | 'desc') =>
+    (await x.first(base.select('h.event_time as t').orderBy('h.event_time', dir).limit(1)))?.t as
+      | number
+      | undefined;
 
   /** Heads in [lo, hi) by bucket and severity, counted from the heads (their index, for a short range). */
-  const fromHeads = (base: Heads, lo: number, hi: number, start: number, bucketMs: number): Row[] => {
+  const fromHeads = (
+    base: Heads,
+    lo: number,
+    hi: number,
+    start: number,
+    bucketMs: number,
+  ): Promise<Row[]> => {
     let q = base;
     if (Number.isFinite(lo)) q = q.where('h.event_time', '>=', lo);
     if (Number.isFinite(hi)) q = q.where('h.event_time', '<', hi);
@@ -132,7 +141,7 @@ export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats 
     hiH: number,
     start: number,
     bucketMs: number,
-  ): Row[] => {
+  ): Promise<Row[]> => {
     let c = k.selectFrom('detection_counts as c');
     if (Number.isFinite(loH)) c = c.where('c.hour', '>=', loH);
     if (Number.isFinite(hiH)) c = c.where('c.hour', '<', hiH);
@@ -156,30 +165,31 @@ export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats 
    * otherwise along the time index. Measured on a million heads, a common word's histogram read along
    * the time index took 0.7 of what starting from its 125,000 candidates did.
    */
-  const headsOf = (q: DetectionQuery): Heads | undefined =>
-    q.q ? textPlan(db, x, q, CANDIDATE_CAP)?.base : headsMatching(db, q);
+  const headsOf = async (q: DetectionQuery): Promise<Heads | undefined> =>
+    q.q ? (await textPlan(db, x, q, CANDIDATE_CAP))?.base : headsMatching(db, q);
 
   /**
    * Matches in [lo, hi) by bucket and severity. Without text, whole hours come from the hourly counts
    * and only the partial hours at the edges from the heads; a text search counts its matches.
    */
-  const counts = (
+  const counts = async (
     q: DetectionQuery,
     lo: number,
     hi: number,
     start: number,
     bucketMs: number,
-    base = headsOf(q),
-  ): Row[] => {
+    base?: Heads,
+  ): Promise<Row[]> => {
+    base ??= await headsOf(q);
     if (!base) return [];
     const loH = Number.isFinite(lo) ? Math.ceil(lo / HOUR) : -Infinity;
     const hiH = Number.isFinite(hi) ? Math.floor(hi / HOUR) : Infinity;
     if (q.q || bucketMs % HOUR !== 0 || loH >= hiH) return fromHeads(base, lo, hi, start, bucketMs);
-    const rows = fromCounts(q, loH, hiH, start, bucketMs);
+    const rows = await fromCounts(q, loH, hiH, start, bucketMs);
     if (Number.isFinite(lo) && loH * HOUR > lo)
-      rows.push(...fromHeads(base, lo, loH * HOUR, start, bucketMs));
+      rows.push(...(await fromHeads(base, lo, loH * HOUR, start, bucketMs)));
     if (Number.isFinite(hi) && hiH * HOUR < hi)
-      rows.push(...fromHeads(base, hiH * HOUR, hi, start, bucketMs));
+      rows.push(...(await fromHeads(base, hiH * HOUR, hi, start, bucketMs)));
     return rows;
   };
 
@@ -190,26 +200,28 @@ export function detectionStats(db: Kysely<DB>, x: SyncExecutor): DetectionStats 
   });
 
   return {
-    histogram(q, target = 60) {
+    async histogram(q, target = 60) {
       const now = Date.now();
       // One plan for the edges and the counts: a text plan reads its terms' candidates once.
-      const base = headsOf(q);
-      const from = Number.isFinite(q.from) ? q.from! : ((base && edge(base, 'asc')) ?? now - DAY);
-      const to = Number.isFinite(q.to) ? q.to! + 1 : Math.max(now, ((base && edge(base, 'desc')) ?? 0) + 1);
+      const base = await headsOf(q);
+      const from = Number.isFinite(q.from) ? q.from! : ((base && (await edge(base, 'asc'))) ?? now - DAY);
+      const to = Number.isFinite(q.to)
+        ? q.to! + 1
+        : Math.max(now, ((base && (await edge(base, 'desc'))) ?? 0) + 1);
       const bucketMs = bucketWidth(to - from, target);
       const start = Math.floor(from / bucketMs) * bucketMs;
       // Filters on the query, range on the histogram's [from, to).
-      const rows = base ? counts(q, from, to, start, bucketMs, base) : [];
+      const rows = base ? await counts(q, from, to, start, bucketMs, base) : [];
       return { from, to, bucketMs, buckets: fillBuckets(from, to, bucketMs, rows) };
     },
 
-    count(q) {
+    async count(q) {
       const { lo, hi } = range(q);
-      return counts(q, lo, hi, 0, DAY).reduce((n, r) => n + Number(r.n), 0);
+      return (await counts(q, lo, hi, 0, DAY)).reduce((n, r) => n + Number(r.n), 0);
     },
 
-    countsSince(since) {
-      const rows = x.all(
+    async countsSince(since) {
+      const rows = await x.all(
         k
           .selectFrom('detection_heads')
           .select(['instance', (eb) => eb.fn.countAll<number>().as('n')])

@@ -118,26 +118,26 @@ export interface LogScan {
 
 export interface Detections {
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
-  append(batch: DetectionInput[]): AppendResult;
+  append(batch: DetectionInput[]): Promise<AppendResult>;
   /** Latest version of each key, newest event first; `content: true` adds the text received. */
   search(
     q: DetectionQuery,
     stats: DetectionStats,
     content?: boolean,
-  ): { items: StoredDetection[]; total: number; totalCapped?: true };
+  ): Promise<{ items: StoredDetection[]; total: number; totalCapped?: true }>;
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
-  get(idOrKey: number | string): (StoredDetection & { versions: DetectionVersion[] }) | undefined;
+  get(idOrKey: number | string): Promise<(StoredDetection & { versions: DetectionVersion[] }) | undefined>;
   /** The log after `afterSeq`, in seq order; `content: false` leaves `raw` out (cheap, for seeking by time). */
-  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): StoredDetection[];
+  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): Promise<StoredDetection[]>;
   /**
    * Up to `limit` rows after `afterSeq` that pass `filter`, in seq order, looking at most `window` seqs
    * ahead. `through` is the last seq examined: a reader that is done with the rows may move its offset
    * there, past the rows the filter refused.
    */
-  scanLog(afterSeq: number, limit: number, filter?: LogFilter, window?: number): LogScan;
-  maxSeq(): number;
-  count(): number;
-  countKeys(): number;
+  scanLog(afterSeq: number, limit: number, filter?: LogFilter, window?: number): Promise<LogScan>;
+  maxSeq(): Promise<number>;
+  count(): Promise<number>;
+  countKeys(): Promise<number>;
 }
 
 const DETECTION_COLUMNS = [
@@ -219,12 +219,12 @@ function multiRow<C extends string>(
   x: Executor,
   cols: readonly C[],
   build: (rows: Record<C, unknown>[]) => Compilable<unknown>,
-): (rows: Record<C, unknown>[]) => number {
+): (rows: Record<C, unknown>[]) => Promise<number> {
   const byCount = new Map<
     number,
     { q: PreparedQuery<Record<string, unknown>, unknown>; at: [number, C][] }
   >();
-  return (rows) => {
+  return async (rows) => {
     let last = 0;
     for (let i = 0; i < rows.length; i += MULTI_ROW) {
       const chunk = rows.slice(i, i + MULTI_ROW);
@@ -241,7 +241,7 @@ function multiRow<C extends string>(
       }
       const args = new Array(s.at.length);
       for (let j = 0; j < s.at.length; j++) args[j] = chunk[s.at[j][0]][s.at[j][1]];
-      last = s.q.runArgs(args).lastInsertRowid;
+      last = (await s.q.runArgs(args)).lastInsertRowid;
     }
     return last;
   };
@@ -280,40 +280,40 @@ export function detections(conn: Conn): Detections {
     descriptions.set(text, id);
   };
 
-  const maxSeq = () =>
-    Number(x.first(k.selectFrom('detections').select((eb) => eb.fn.max('seq').as('m')))?.m ?? 0);
+  const maxSeq = async () =>
+    Number((await x.first(k.selectFrom('detections').select((eb) => eb.fn.max('seq').as('m'))))?.m ?? 0);
 
-  const count = (table: 'detections' | 'detection_heads') =>
-    Number(x.first(k.selectFrom(table).select((eb) => eb.fn.countAll().as('n')))?.n ?? 0);
+  const count = async (table: 'detections' | 'detection_heads') =>
+    Number((await x.first(k.selectFrom(table).select((eb) => eb.fn.countAll().as('n'))))?.n ?? 0);
 
   return {
-    append(batch) {
+    async append(batch) {
       const result: AppendResult = { inserted: [], duplicates: 0, newKeys: 0, updated: 0 };
       if (!batch.length) return result;
       const now = Date.now();
       // Descriptions first added in this batch: cached only once the batch has committed.
       const added = new Map<string, number>();
-      const descriptionId = (text: string | undefined): number | null => {
+      const descriptionId = async (text: string | undefined): Promise<number | null> => {
         if (!text) return null;
         let id = descriptions.get(text) ?? added.get(text);
         if (id !== undefined) return id;
         const digest = contentHash([text]);
-        id = findDescription.first({ digest })?.id;
+        id = (await findDescription.first({ digest }))?.id;
         if (id === undefined) {
-          id = addDescription.run({ digest }).lastInsertRowid;
-          fts.insertDescription(id, text);
+          id = (await addDescription.run({ digest })).lastInsertRowid;
+          await fts.insertDescription(id, text);
           added.set(text, id);
         } else remember(text, id);
         return id;
       };
-      x.transaction(() => {
+      await x.transaction(async () => {
         // Versions first, in JS: a key met twice in the batch compares with its version from this batch.
         const heads = new Map<string, { version: number; hash: string } | undefined>();
         const rows: Record<(typeof DETECTION_INSERT)[number], unknown>[] = [];
         const kept: DetectionInput[] = [];
         for (const d of batch) {
           const key = `${d.instance}/${d.family}/${d.nativeId}`;
-          const h = heads.has(key) ? heads.get(key) : head.first({ key });
+          const h = heads.has(key) ? heads.get(key) : await head.first({ key });
           if (h && h.hash === d.hash) {
             result.duplicates++;
             continue;
@@ -341,34 +341,35 @@ export function detections(conn: Conn): Detections {
         }
         if (!rows.length) return;
         // One writer and AUTOINCREMENT: the rows of the batch get consecutive seqs ending at the last one.
-        const first = insertRows(rows) - rows.length + 1;
+        const first = (await insertRows(rows)) - rows.length + 1;
         const latest = new Map<string, Record<(typeof HEAD_COLUMNS)[number], unknown>>();
         const words: [number, string, string, string][] = [];
-        rows.forEach((r, i) => {
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i];
           const d = kept[i];
           const seq = first + i;
           result.inserted.push({ seq, key: r.key as string, version: r.version as number });
           latest.set(r.key as string, {
             ...r,
             seq,
-            description_id: descriptionId(d.description),
+            description_id: await descriptionId(d.description),
             device: d.device ?? null,
             acknowledged_at: d.acknowledged && d.acknowledgedAt ? Math.trunc(d.acknowledgedAt) : null,
           });
           // Insert-only: older versions stay in the full-text index but search joins matches to the heads,
           // so they never surface. Deleting them here cost 2–3× the whole append (FTS5 deletes are slow).
           words.push([seq, d.title, (d.hostnames ?? []).join(' '), (d.ips ?? []).join(' ')]);
-        });
+        }
         // Each key's head once, at its latest version in the batch.
-        upsertHeads([...latest.values()]);
-        fts.insertMany(words);
+        await upsertHeads([...latest.values()]);
+        await fts.insertMany(words);
       });
       for (const [text, id] of added) remember(text, id);
       return result;
     },
 
-    search(q, stats, content = false) {
-      const { rows, ...total } = searchPage<DetectionDbRow>(
+    async search(q, stats, content = false) {
+      const { rows, ...total } = await searchPage<DetectionDbRow>(
         k,
         x,
         q,
@@ -378,40 +379,40 @@ export function detections(conn: Conn): Detections {
       return { items: rows.map(toStored), ...total };
     },
 
-    get(idOrKey) {
+    async get(idOrKey) {
       const bySeq = typeof idOrKey === 'number' || /^\d+$/.test(idOrKey);
       const sel = k.selectFrom('detections as d').select(WITH_RAW);
       const row = bySeq
-        ? x.first(sel.where('d.seq', '=', Number(idOrKey)))
-        : x.first(
+        ? await x.first(sel.where('d.seq', '=', Number(idOrKey)))
+        : await x.first(
             sel.where('d.seq', '=', (eb) =>
               eb.selectFrom('detection_heads').select('seq').where('key', '=', String(idOrKey)),
             ),
           );
       if (!row) return undefined;
-      const versions = x
-        .all(
+      const versions = (
+        await x.all(
           k
             .selectFrom('detections')
             .select(['seq', 'version', 'hash', 'created_at', 'severity', 'acknowledged', 'title'])
             .where('key', '=', row.key)
             .orderBy('version'),
         )
-        .map((v) => ({
-          seq: v.seq,
-          version: v.version,
-          hash: v.hash,
-          createdAt: v.created_at,
-          severity: v.severity,
-          acknowledged: v.acknowledged === 1,
-          title: v.title,
-        }));
+      ).map((v) => ({
+        seq: v.seq,
+        version: v.version,
+        hash: v.hash,
+        createdAt: v.created_at,
+        severity: v.severity,
+        acknowledged: v.acknowledged === 1,
+        title: v.title,
+      }));
       return { ...toStored(row), versions };
     },
 
-    readLog(afterSeq, limit, opts = {}) {
+    async readLog(afterSeq, limit, opts = {}) {
       const cols = opts.content === false ? DETECTION_COLUMNS : WITH_RAW;
-      const rows = x.all(
+      const rows = await x.all(
         k
           .selectFrom('detections as d')
           .select(cols)
@@ -422,11 +423,11 @@ export function detections(conn: Conn): Detections {
       return rows.map(toStored);
     },
 
-    scanLog(afterSeq, limit, filter = {}, window = Math.max(limit * 50, 10_000)) {
+    async scanLog(afterSeq, limit, filter = {}, window = Math.max(limit * 50, 10_000)) {
       const n = Math.max(Math.trunc(limit), 0);
       // Bounded by the newest seq read first: every row up to it has committed (one writer), so a scan
       // that returns fewer than `n` rows has examined all of (afterSeq, hi] and may say so.
-      const hi = Math.min(maxSeq(), afterSeq + Math.max(window, n));
+      const hi = Math.min(await maxSeq(), afterSeq + Math.max(window, n));
       if (!n || hi <= afterSeq) return { rows: [], through: afterSeq };
       let q = k
         .selectFrom('detections as d')
@@ -436,7 +437,7 @@ export function detections(conn: Conn): Detections {
       if (filter.instances?.length) q = q.where('d.instance', 'in', filter.instances);
       if (filter.families?.length) q = q.where('d.family', 'in', filter.families);
       if (filter.minSeverity !== undefined) q = q.where('d.severity', '>=', filter.minSeverity);
-      const rows = x.all(q.orderBy('d.seq').limit(n)).map(toStored);
+      const rows = (await x.all(q.orderBy('d.seq').limit(n))).map(toStored);
       return { rows, through: rows.length === n ? rows[n - 1].seq : hi };
     },
 

@@ -3,8 +3,8 @@
 // a subject (`user:<name>` or `key:<id>`) a role within a tenant; `*` is every tenant, and today's
 // single-site install grants there.
 import type { Kysely } from 'kysely';
+import type { Executor } from './conn.ts';
 import type { DB } from './schema.ts';
-import type { SyncExecutor } from './sqlite.ts';
 
 export interface UserRow {
   name: string;
@@ -43,13 +43,13 @@ export interface SessionRow {
 
 export interface Identities {
   users: {
-    add(u: { name: string; passwordHash: string | null; source?: string }): void;
-    get(name: string): UserRow | undefined;
-    list(): UserRow[];
-    setPassword(name: string, passwordHash: string): boolean;
+    add(u: { name: string; passwordHash: string | null; source?: string }): Promise<void>;
+    get(name: string): Promise<UserRow | undefined>;
+    list(): Promise<UserRow[]>;
+    setPassword(name: string, passwordHash: string): Promise<boolean>;
     /** Removes the user, its grants, its sessions and its API keys. */
-    remove(name: string): boolean;
-    count(): number;
+    remove(name: string): Promise<boolean>;
+    count(): Promise<number>;
   };
   apiKeys: {
     add(k: {
@@ -59,29 +59,29 @@ export interface Identities {
       owner: string;
       digest: string;
       expiresAt: number | null;
-    }): void;
+    }): Promise<void>;
     /** The key whose digest this is, unrevoked and unexpired at `now`. */
-    findByDigest(digest: string, now: number): ApiKeyRow | undefined;
-    list(): ApiKeyRow[];
-    touch(id: string, at: number): void;
-    revoke(id: string, at: number): boolean;
+    findByDigest(digest: string, now: number): Promise<ApiKeyRow | undefined>;
+    list(): Promise<ApiKeyRow[]>;
+    touch(id: string, at: number): Promise<void>;
+    revoke(id: string, at: number): Promise<boolean>;
   };
   grants: {
-    set(subject: string, role: string, tenant?: string): void;
-    of(subject: string): Grant[];
+    set(subject: string, role: string, tenant?: string): Promise<void>;
+    of(subject: string): Promise<Grant[]>;
   };
   sessions: {
-    add(s: { digest: string; user: string; csrf: string; expiresAt: number }): void;
-    find(digest: string, now: number): SessionRow | undefined;
-    remove(digest: string): void;
+    add(s: { digest: string; user: string; csrf: string; expiresAt: number }): Promise<void>;
+    find(digest: string, now: number): Promise<SessionRow | undefined>;
+    remove(digest: string): Promise<void>;
     /** Ends every session of a user (a password change, a removal). */
-    removeUser(user: string): void;
+    removeUser(user: string): Promise<void>;
     /** Drops expired sessions; returns how many. */
-    prune(now: number): number;
+    prune(now: number): Promise<number>;
   };
 }
 
-export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
+export function identities(k: Kysely<DB>, x: Executor): Identities {
   const userOf = (r: {
     name: string;
     password_hash: string | null;
@@ -126,9 +126,9 @@ export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
   ] as const;
   return {
     users: {
-      add: (u) => {
+      add: async (u) => {
         const now = Date.now();
-        x.run(
+        await x.run(
           k.insertInto('users').values({
             name: u.name,
             password_hash: u.passwordHash,
@@ -138,35 +138,39 @@ export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
           }),
         );
       },
-      get: (name) => {
-        const r = x.first(k.selectFrom('users').selectAll().where('name', '=', name));
+      get: async (name) => {
+        const r = await x.first(k.selectFrom('users').selectAll().where('name', '=', name));
         return r && userOf(r);
       },
-      list: () => x.all(k.selectFrom('users').selectAll().orderBy('name')).map(userOf),
-      setPassword: (name, hash) =>
-        x.run(
-          k
-            .updateTable('users')
-            .set({ password_hash: hash, updated_at: Date.now() })
-            .where('name', '=', name),
+      list: async () => (await x.all(k.selectFrom('users').selectAll().orderBy('name'))).map(userOf),
+      setPassword: async (name, hash) =>
+        (
+          await x.run(
+            k
+              .updateTable('users')
+              .set({ password_hash: hash, updated_at: Date.now() })
+              .where('name', '=', name),
+          )
         ).changes > 0,
       remove: (name) =>
-        x.transaction(() => {
-          const keys = x
-            .all(k.selectFrom('api_keys').select('id').where('owner', '=', name))
-            .map((r) => r.id);
+        x.transaction(async () => {
+          const keys = (await x.all(k.selectFrom('api_keys').select('id').where('owner', '=', name))).map(
+            (r) => r.id,
+          );
           const subjects = [`user:${name}`, ...keys.map((id) => `key:${id}`)];
-          x.run(k.deleteFrom('grants').where('subject', 'in', subjects));
-          x.run(k.deleteFrom('api_keys').where('owner', '=', name));
-          x.run(k.deleteFrom('sessions').where('user', '=', name));
-          return x.run(k.deleteFrom('users').where('name', '=', name)).changes > 0;
+          await x.run(k.deleteFrom('grants').where('subject', 'in', subjects));
+          await x.run(k.deleteFrom('api_keys').where('owner', '=', name));
+          await x.run(k.deleteFrom('sessions').where('user', '=', name));
+          return (await x.run(k.deleteFrom('users').where('name', '=', name))).changes > 0;
         }),
-      count: () =>
-        Number(x.first(k.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')))?.n ?? 0),
+      count: async () =>
+        Number(
+          (await x.first(k.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'))))?.n ?? 0,
+        ),
     },
     apiKeys: {
-      add: (key) =>
-        void x.run(
+      add: async (key) =>
+        void (await x.run(
           k.insertInto('api_keys').values({
             id: key.id,
             name: key.name,
@@ -178,9 +182,9 @@ export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
             last_used_at: null,
             revoked_at: null,
           }),
-        ),
-      findByDigest: (digest, now) => {
-        const r = x.first(
+        )),
+      findByDigest: async (digest, now) => {
+        const r = await x.first(
           k
             .selectFrom('api_keys')
             .select(keyCols)
@@ -190,30 +194,34 @@ export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
         );
         return r && keyOf(r);
       },
-      list: () => x.all(k.selectFrom('api_keys').select(keyCols).orderBy('created_at')).map(keyOf),
-      touch: (id, at) => void x.run(k.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id)),
-      revoke: (id, at) =>
-        x.run(
-          k
-            .updateTable('api_keys')
-            .set({ revoked_at: at })
-            .where('id', '=', id)
-            .where('revoked_at', 'is', null),
+      list: async () =>
+        (await x.all(k.selectFrom('api_keys').select(keyCols).orderBy('created_at'))).map(keyOf),
+      touch: async (id, at) =>
+        void (await x.run(k.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id))),
+      revoke: async (id, at) =>
+        (
+          await x.run(
+            k
+              .updateTable('api_keys')
+              .set({ revoked_at: at })
+              .where('id', '=', id)
+              .where('revoked_at', 'is', null),
+          )
         ).changes > 0,
     },
     grants: {
-      set: (subject, role, tenant = '*') =>
-        void x.run(
+      set: async (subject, role, tenant = '*') =>
+        void (await x.run(
           k
             .insertInto('grants')
             .values({ subject, tenant, role })
             .onConflict((oc) => oc.columns(['subject', 'tenant']).doUpdateSet({ role })),
-        ),
+        )),
       of: (subject) => x.all(k.selectFrom('grants').selectAll().where('subject', '=', subject)),
     },
     sessions: {
-      add: (s) =>
-        void x.run(
+      add: async (s) =>
+        void (await x.run(
           k.insertInto('sessions').values({
             digest: s.digest,
             user: s.user,
@@ -221,16 +229,16 @@ export function identities(k: Kysely<DB>, x: SyncExecutor): Identities {
             created_at: Date.now(),
             expires_at: s.expiresAt,
           }),
-        ),
-      find: (digest, now) => {
-        const r = x.first(
+        )),
+      find: async (digest, now) => {
+        const r = await x.first(
           k.selectFrom('sessions').selectAll().where('digest', '=', digest).where('expires_at', '>', now),
         );
         return r && { user: r.user, csrf: r.csrf, createdAt: r.created_at, expiresAt: r.expires_at };
       },
-      remove: (digest) => void x.run(k.deleteFrom('sessions').where('digest', '=', digest)),
-      removeUser: (user) => void x.run(k.deleteFrom('sessions').where('user', '=', user)),
-      prune: (now) => x.run(k.deleteFrom('sessions').where('expires_at', '<=', now)).changes,
+      remove: async (digest) => void (await x.run(k.deleteFrom('sessions').where('digest', '=', digest))),
+      removeUser: async (user) => void (await x.run(k.deleteFrom('sessions').where('user', '=', user))),
+      prune: async (now) => (await x.run(k.deleteFrom('sessions').where('expires_at', '<=', now))).changes,
     },
   };
 }

@@ -4,8 +4,10 @@
 // SQLite (better-sqlite3) is the embedded default; every repository takes the db-neutral connection of
 // conn.ts, and sqlite.ts is the only file that knows SQLite.
 //
-// API shape: openStore() and close() are async (Kysely's Migrator and destroy are); every other method is
-// synchronous, because better-sqlite3 is and the pollers append inside a batch.
+// API shape: every method returns a Promise, so that a PostgreSQL store (whose driver is asynchronous)
+// can implement the same interface; health() and onHealthChange() stay synchronous (they read memory).
+// The SQLite executor runs each statement synchronously and serialises transactions across async flows
+// (see SqliteExecutor).
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -37,9 +39,16 @@ import { type InstanceSecrets, instanceSecrets, storedKeys } from './instance-se
 import { type Instances, instances } from './instances.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import { type Reports, reports } from './reports.ts';
-import { KeyRing, keyId, PREVIOUS_KEYS_FILE_NAME, readPreviousKeys, resolveCurrentKey } from './secrets.ts';
+import {
+  KeyRing,
+  keyId,
+  PREVIOUS_KEYS_FILE_NAME,
+  readPreviousKeys,
+  resolveCurrentKey,
+  type WrappedKey,
+} from './secrets.ts';
 import { type SinkOffsets, type Sinks, sinkOffsets, sinks } from './sinks.ts';
-import { openSqlite, type SyncExecutor, sqliteConn, storeIoError } from './sqlite.ts';
+import { openSqlite, sqliteConn, storeIoError } from './sqlite.ts';
 
 export type { CommandRun, CommandRunInput } from './audit.ts';
 export type { ConnectionCheck, ConnectionCheckInput } from './checks.ts';
@@ -68,27 +77,29 @@ export type { Sink, SinkOffset } from './sinks.ts';
 export const DB_FILE_NAME = 'dtc.sqlite';
 
 export interface Store {
-  /** The SQLite file. */
+  /** Where the data lives: the SQLite file. */
   readonly path: string;
 
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
-  appendDetections(batch: DetectionInput[]): AppendResult;
+  appendDetections(batch: DetectionInput[]): Promise<AppendResult>;
   // Reads give stored rows: the columns and the text received. The canonical detection is derived from
   // them by the read model (src/read/), which the API, the console, MCP and the sinks go through.
   /** Latest version of each key, newest event first; `content: true` adds the text received (for the read model). */
   searchDetections(
     q: DetectionQuery,
     opts?: { content?: boolean },
-  ): { items: StoredDetection[]; total: number; totalCapped?: true };
+  ): Promise<{ items: StoredDetection[]; total: number; totalCapped?: true }>;
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
-  getDetection(idOrKey: number | string): (StoredDetection & { versions: DetectionVersion[] }) | undefined;
+  getDetection(
+    idOrKey: number | string,
+  ): Promise<(StoredDetection & { versions: DetectionVersion[] }) | undefined>;
   /** The log after `afterSeq`, in seq order; `content: false` reads the columns only (for seeking by time). */
-  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): StoredDetection[];
+  readLog(afterSeq: number, limit: number, opts?: { content?: boolean }): Promise<StoredDetection[]>;
   /** A sink's next rows: filtered on indexed columns in the query; `through` is how far it looked. */
-  scanLog(afterSeq: number, limit: number, filter?: LogFilter): LogScan;
-  maxSeq(): number;
-  countDetections(): number;
-  countKeys(): number;
+  scanLog(afterSeq: number, limit: number, filter?: LogFilter): Promise<LogScan>;
+  maxSeq(): Promise<number>;
+  countDetections(): Promise<number>;
+  countKeys(): Promise<number>;
 
   instances: Instances;
   cursors: Cursors;
@@ -116,7 +127,7 @@ export interface Store {
   /** Called when writability changes (to unwritable, to another failure, or back to writable). */
   onHealthChange(listener: (h: StoreHealth) => void): () => void;
   /** Applied migrations, oldest first. */
-  migrations(): { name: string; executedAt: string }[];
+  migrations(): Promise<{ name: string; executedAt: string }[]>;
   close(): Promise<void>;
 }
 
@@ -162,19 +173,26 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   });
   // The keys are loaded on first use: a store that never touches a secret (search, a sink) needs none.
   // They are read again whenever a value names a key the ring lacks (see KeyRing), so a rotation by
-  // another process (`dtc secrets rotate`) never stops this one.
+  // another process (`dtc secrets rotate`) never stops this one. The keys kept in the store are read
+  // (asynchronously) by refresh(), which the repositories call before each use of the ring.
   const given = opts.secretKey;
-  const ring = new KeyRing(() => ({
-    current: given
-      ? { id: keyId(given), key: given, source: 'the key given to the store' }
-      : resolveCurrentKey({ keyDir, env: opts.env }),
-    previous: keyDir ? readPreviousKeys(join(keyDir, PREVIOUS_KEYS_FILE_NAME)) : [],
-    wrapped: storedKeys(conn),
-  }));
+  let wrapped: WrappedKey[] = [];
+  const ring = new KeyRing(
+    () => ({
+      current: given
+        ? { id: keyId(given), key: given, source: 'the key given to the store' }
+        : resolveCurrentKey({ keyDir, env: opts.env }),
+      previous: keyDir ? readPreviousKeys(join(keyDir, PREVIOUS_KEYS_FILE_NAME)) : [],
+      wrapped,
+    }),
+    async () => {
+      wrapped = await storedKeys(conn);
+    },
+  );
   const retention = { ...DEAD_LETTER_DEFAULTS, ...opts.deadLetters };
   const { store, legacy } = composeStore(conn, ring, retention, healthListeners);
   try {
-    legacy();
+    await legacy();
   } catch (err) {
     await store.close();
     throw err;
@@ -188,13 +206,11 @@ function composeStore(
   ring: KeyRing,
   retention: DeadLetterRetention,
   healthListeners: Set<(h: StoreHealth) => void>,
-): { store: Store; legacy: () => void } {
+): { store: Store; legacy: () => Promise<void> } {
   const { k, x } = conn;
   const log = detections(conn);
   const instancesRepo = instances(conn, ring);
   const sinksRepo = sinks(conn);
-  // detection-stats.ts, identities.ts and cases.ts take the SQLite executor's type; this connection's is one.
-  const sx = x as SyncExecutor;
   let stats: DetectionStats | undefined;
   let ids: Identities | undefined;
   let caseRepo: CaseStore | undefined;
@@ -219,15 +235,15 @@ function composeStore(
     reports: reports(conn),
     secrets: instanceSecrets(conn, ring),
     get detectionStats(): DetectionStats {
-      stats ??= detectionStats(k, sx);
+      stats ??= detectionStats(k, x);
       return stats;
     },
     get identities(): Identities {
-      ids ??= identities(k, sx);
+      ids ??= identities(k, x);
       return ids;
     },
     get cases(): CaseStore {
-      caseRepo ??= caseStore(k as unknown as Kysely<CaseTables>, sx);
+      caseRepo ??= caseStore(k as unknown as Kysely<CaseTables>, x);
       return caseRepo;
     },
     health: (): StoreHealth => ({ ...x.health }),
@@ -235,18 +251,18 @@ function composeStore(
       healthListeners.add(listener);
       return () => healthListeners.delete(listener);
     },
-    migrations() {
+    async migrations() {
       const m = k.withTables<{ [MIGRATION_TABLE]: { name: string; timestamp: string } }>();
-      return x
-        .all(m.selectFrom(MIGRATION_TABLE).select(['name', 'timestamp']).orderBy('name'))
-        .map((r) => ({ name: r.name, executedAt: r.timestamp }));
+      return (await x.all(m.selectFrom(MIGRATION_TABLE).select(['name', 'timestamp']).orderBy('name'))).map(
+        (r) => ({ name: r.name, executedAt: r.timestamp }),
+      );
     },
     close: () => conn.close(),
   };
   // Secrets an older version kept in the clear: sink configs redacted again, proxy passwords encrypted.
-  const legacy = () => {
-    sinksRepo.scrubStored();
-    instancesRepo.encryptLegacyProxyPasswords();
+  const legacy = async () => {
+    await sinksRepo.scrubStored();
+    await instancesRepo.encryptLegacyProxyPasswords();
   };
   return { store, legacy };
 }

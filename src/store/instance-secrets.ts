@@ -23,24 +23,27 @@ export interface StoredSecret {
 
 export interface InstanceSecrets {
   /** Every stored secret and the id of the key it was made with: never a value, not even encrypted. */
-  list(): StoredSecret[];
+  list(): Promise<StoredSecret[]>;
   /** The key new secrets are encrypted with, bytes included: for rotation only, never print it. */
-  currentKey(): RingKey;
+  currentKey(): Promise<RingKey>;
   /** Decrypts every stored secret; throws the first one no key opens (naming it and the fix). */
-  verify(): number;
+  verify(): Promise<number>;
   /** The keys this process holds (current first), read again from their sources. */
-  keys(): { id: string; source: string; current: boolean }[];
+  keys(): Promise<{ id: string; source: string; current: boolean }[]>;
   /**
    * Re-encrypts every stored secret under `to` (default: the current key) in one transaction, after
    * checking that every one decrypts; with `wrapUnder`, also keeps `to` in the store wrapped under
    * that key (see KeyRing). Deleted content is overwritten and the WAL checkpointed, so no copy made
    * under an older key stays in the database files. Returns how many were re-encrypted.
    */
-  reencrypt(opts?: { to?: RingKey; wrapUnder?: RingKey }): { reencrypted: number; checkpointed: boolean };
+  reencrypt(opts?: {
+    to?: RingKey;
+    wrapUnder?: RingKey;
+  }): Promise<{ reencrypted: number; checkpointed: boolean }>;
   /** Keys kept wrapped in the store (by id, and the key each is wrapped under). */
-  wrappedKeys(): { id: string; wrappedBy: string; createdAt: number }[];
+  wrappedKeys(): Promise<{ id: string; wrappedBy: string; createdAt: number }[]>;
   /** Deletes the wrapped keys (overwriting them); returns how many. */
-  dropWrappedKeys(): number;
+  dropWrappedKeys(): Promise<number>;
 }
 
 export const tokenAad = (name: string) => `dtc:instance:${name}:private_token`;
@@ -77,17 +80,17 @@ const SECRET_COLUMNS: SecretColumn[] = [
 ];
 
 /** The keys kept wrapped in the store (for the key ring). */
-export function storedKeys({ k, x }: Conn): WrappedKey[] {
+export function storedKeys({ k, x }: Conn): Promise<WrappedKey[]> {
   return x.all(k.selectFrom('secret_keys').select(['id', 'wrapped']).orderBy('created_at'));
 }
 
 export function instanceSecrets(conn: Conn, ring: KeyRing): InstanceSecrets {
   const { k, x } = conn;
   /** Every encrypted value, with what it protects: the one list rotation and status read. */
-  const rows = (): { col: SecretColumn; owner: string; value: string }[] => {
+  const rows = async (): Promise<{ col: SecretColumn; owner: string; value: string }[]> => {
     const out: { col: SecretColumn; owner: string; value: string }[] = [];
     for (const col of SECRET_COLUMNS)
-      for (const r of x.all(
+      for (const r of await x.all(
         k
           .selectFrom('instances')
           .select(['name', col.column])
@@ -101,27 +104,31 @@ export function instanceSecrets(conn: Conn, ring: KeyRing): InstanceSecrets {
     decryptSecret(ring, r.value, r.col.aad(r.owner), r.col.describe(r.owner), r.col.fix(r.owner));
 
   return {
-    list: () => rows().map((r) => ({ kind: r.col.kind, owner: r.owner, keyId: keyIdOf(r.value) ?? null })),
-    currentKey: () => ring.current(),
-    verify: () => {
+    list: async () =>
+      (await rows()).map((r) => ({ kind: r.col.kind, owner: r.owner, keyId: keyIdOf(r.value) ?? null })),
+    currentKey: async () => (await ring.refresh()).current(),
+    verify: async () => {
+      await ring.refresh();
       ring.reload();
-      const all = rows();
+      const all = await rows();
       for (const r of all) open(r);
       return all.length;
     },
-    keys: () => {
+    keys: async () => {
+      await ring.refresh();
       ring.reload();
       return ring.keys().map((key, i) => ({ id: key.id, source: key.source, current: i === 0 }));
     },
-    reencrypt: (opts = {}) => {
+    reencrypt: async (opts = {}) => {
+      await ring.refresh();
       const to = opts.to ?? ring.current();
       let n = 0;
-      conn.secure(() =>
-        x.transaction(() => {
+      await conn.secure(() =>
+        x.transaction(async () => {
           // Decrypt everything first: one that no key opens stops the rotation before anything changes.
-          const plain = rows().map((r) => ({ ...r, text: open(r) }));
+          const plain = (await rows()).map((r) => ({ ...r, text: open(r) }));
           for (const r of plain) {
-            x.run(
+            await x.run(
               k
                 .updateTable('instances')
                 .set({ [r.col.column]: encryptSecret(to, r.text, r.col.aad(r.owner)) } as any)
@@ -131,7 +138,7 @@ export function instanceSecrets(conn: Conn, ring: KeyRing): InstanceSecrets {
           }
           if (opts.wrapUnder) {
             const w = wrapKey(opts.wrapUnder, to);
-            x.run(
+            await x.run(
               k
                 .insertInto('secret_keys')
                 .values({ id: w.id, wrapped: w.wrapped, created_at: Date.now() })
@@ -140,15 +147,17 @@ export function instanceSecrets(conn: Conn, ring: KeyRing): InstanceSecrets {
           }
         }),
       );
-      return { reencrypted: n, checkpointed: conn.flushReplaced() };
+      return { reencrypted: n, checkpointed: await conn.flushReplaced() };
     },
-    wrappedKeys: () =>
-      x
-        .all(k.selectFrom('secret_keys').selectAll().orderBy('created_at'))
-        .map((r) => ({ id: r.id, wrappedBy: keyIdOf(r.wrapped) ?? '?', createdAt: Number(r.created_at) })),
-    dropWrappedKeys: () => {
-      const n = conn.secure(() => x.run(k.deleteFrom('secret_keys'))).changes;
-      conn.flushReplaced();
+    wrappedKeys: async () =>
+      (await x.all(k.selectFrom('secret_keys').selectAll().orderBy('created_at'))).map((r) => ({
+        id: r.id,
+        wrappedBy: keyIdOf(r.wrapped) ?? '?',
+        createdAt: Number(r.created_at),
+      })),
+    dropWrappedKeys: async () => {
+      const n = (await conn.secure(() => x.run(k.deleteFrom('secret_keys')))).changes;
+      await conn.flushReplaced();
       return n;
     },
   };

@@ -50,18 +50,18 @@ export interface InstanceInput {
 export type InstancePatch = Partial<Omit<InstanceInput, 'name'>>;
 
 export interface Instances {
-  add(i: InstanceInput): Instance;
-  list(): Instance[];
-  get(name: string): Instance | undefined;
-  update(name: string, patch: InstancePatch): Instance;
+  add(i: InstanceInput): Promise<Instance>;
+  list(): Promise<Instance[]>;
+  get(name: string): Promise<Instance | undefined>;
+  update(name: string, patch: InstancePatch): Promise<Instance>;
   /** Removes the instance, its cursors and its connection checks; its detections stay in the log. */
-  remove(name: string): boolean;
+  remove(name: string): Promise<boolean>;
   /** The decrypted private token, for the poller only. Never log it, never return it from the API. */
-  privateToken(name: string): string;
+  privateToken(name: string): Promise<string>;
   /** The proxy URL with its password decrypted, for the poller only; listings show `****` instead. */
-  proxyUrl(name: string): string | null;
+  proxyUrl(name: string): Promise<string | null>;
   /** Each instance's URL by name: what a read needs for links the record lacks. */
-  urls(): Map<string, string>;
+  urls(): Promise<Map<string, string>>;
 }
 
 /** What listings show for a stored proxy password. */
@@ -129,12 +129,17 @@ const toInstance = (r: InstanceDbRow): Instance => {
   };
 };
 
-export function instances(conn: Conn, ring: KeyRing): Instances & { encryptLegacyProxyPasswords(): number } {
+export function instances(
+  conn: Conn,
+  ring: KeyRing,
+): Instances & { encryptLegacyProxyPasswords(): Promise<number> } {
   const { k, x } = conn;
   /** A write to the table that holds secrets: the row's previous bytes are overwritten (see Conn.secure). */
   const secureRun = (q: Parameters<typeof x.run>[0]) => conn.secure(() => x.run(q));
+  /** The key ring with the store's wrapped keys read again: call before encrypting or decrypting. */
+  const keys = () => ring.refresh();
 
-  /** The columns for a proxy URL: the URL without its password, and the password encrypted. */
+  /** The columns for a proxy URL: the URL without its password, and the password encrypted (after keys()). */
   const proxyColumns = (
     name: string,
     proxy: string | null,
@@ -148,16 +153,17 @@ export function instances(conn: Conn, ring: KeyRing): Instances & { encryptLegac
   };
 
   const repo = {
-    add: (i: InstanceInput): Instance => {
+    add: async (i: InstanceInput): Promise<Instance> => {
       if (!i.name || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(i.name)) {
         throw new StoreError(
           'invalid',
           `instance name ${JSON.stringify(i.name)} must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
         );
       }
-      if (repo.get(i.name)) throw new StoreError('exists', `instance "${i.name}" already exists`);
+      if (await repo.get(i.name)) throw new StoreError('exists', `instance "${i.name}" already exists`);
+      await keys();
       const now = Date.now();
-      secureRun(
+      await secureRun(
         k.insertInto('instances').values({
           name: i.name,
           url: i.url,
@@ -176,19 +182,21 @@ export function instances(conn: Conn, ring: KeyRing): Instances & { encryptLegac
           updated_at: now,
         }),
       );
-      return repo.get(i.name)!;
+      return (await repo.get(i.name))!;
     },
 
-    list: () => x.all(k.selectFrom('instances').select(INSTANCE_COLUMNS).orderBy('name')).map(toInstance),
+    list: async () =>
+      (await x.all(k.selectFrom('instances').select(INSTANCE_COLUMNS).orderBy('name'))).map(toInstance),
 
-    get: (name: string) => {
-      const r = x.first(k.selectFrom('instances').select(INSTANCE_COLUMNS).where('name', '=', name));
+    get: async (name: string) => {
+      const r = await x.first(k.selectFrom('instances').select(INSTANCE_COLUMNS).where('name', '=', name));
       return r ? toInstance(r) : undefined;
     },
 
-    update: (name: string, patch: InstancePatch): Instance => {
-      const cur = repo.get(name);
+    update: async (name: string, patch: InstancePatch): Promise<Instance> => {
+      const cur = await repo.get(name);
       if (!cur) throw new StoreError('not_found', `no instance named "${name}"`);
+      await keys();
       const set: Partial<Record<keyof InstancesTable, unknown>> = {
         updated_at: Math.max(Date.now(), cur.updatedAt),
       };
@@ -213,31 +221,31 @@ export function instances(conn: Conn, ring: KeyRing): Instances & { encryptLegac
       if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
       if (patch.checkIntervalMinutes !== undefined) set.check_interval_min = patch.checkIntervalMinutes;
       if (patch.simulated !== undefined) set.simulated = patch.simulated ? 1 : 0;
-      secureRun(
+      await secureRun(
         k
           .updateTable('instances')
           .set(set as any)
           .where('name', '=', name),
       );
-      return repo.get(name)!;
+      return (await repo.get(name))!;
     },
 
     remove: (name: string) =>
-      x.transaction(() => {
-        const r = secureRun(k.deleteFrom('instances').where('name', '=', name));
-        x.run(k.deleteFrom('cursors').where('instance', '=', name));
-        x.run(k.deleteFrom('connection_checks').where('instance', '=', name));
+      x.transaction(async () => {
+        const r = await secureRun(k.deleteFrom('instances').where('name', '=', name));
+        await x.run(k.deleteFrom('cursors').where('instance', '=', name));
+        await x.run(k.deleteFrom('connection_checks').where('instance', '=', name));
         return r.changes > 0;
       }),
 
-    proxyUrl: (name: string) => {
-      const r = x.first(
+    proxyUrl: async (name: string) => {
+      const r = await x.first(
         k.selectFrom('instances').select(['proxy', 'proxy_password_enc']).where('name', '=', name),
       );
       if (!r) throw new StoreError('not_found', `no instance named "${name}"`);
       if (!r.proxy || r.proxy_password_enc === null) return r.proxy;
       const password = decryptSecret(
-        ring,
+        await keys(),
         r.proxy_password_enc,
         proxyAad(name),
         `the proxy password of instance ${name}`,
@@ -248,11 +256,11 @@ export function instances(conn: Conn, ring: KeyRing): Instances & { encryptLegac
       return u.href;
     },
 
-    privateToken: (name: string) => {
-      const r = x.first(k.selectFrom('instances').select('private_token_enc').where('name', '=', name));
+    privateToken: async (name: string) => {
+      const r = await x.first(k.selectFrom('instances').select('private_token_enc').where('name', '=', name));
       if (!r) throw new StoreError('not_found', `no instance named "${name}"`);
       return decryptSecret(
-        ring,
+        await keys(),
         r.private_token_enc,
         tokenAad(name),
         `the private token of instance ${name}`,
@@ -260,20 +268,26 @@ export function instances(conn: Conn, ring: KeyRing): Instances & { encryptLegac
       );
     },
 
-    urls: () => new Map(x.all(k.selectFrom('instances').select(['name', 'url'])).map((i) => [i.name, i.url])),
+    urls: async () =>
+      new Map((await x.all(k.selectFrom('instances').select(['name', 'url']))).map((i) => [i.name, i.url])),
 
     /**
      * Moves proxy passwords stored in plain text (before migration 0005) into their encrypted column.
      * Loads the key only when there is one to move.
      */
-    encryptLegacyProxyPasswords: (): number => {
-      const rows = x
-        .all(k.selectFrom('instances').select(['name', 'proxy']).where('proxy_password_enc', 'is', null))
-        .filter((r) => r.proxy && splitProxy(r.proxy).password);
+    encryptLegacyProxyPasswords: async (): Promise<number> => {
+      const rows = (
+        await x.all(
+          k.selectFrom('instances').select(['name', 'proxy']).where('proxy_password_enc', 'is', null),
+        )
+      ).filter((r) => r.proxy && splitProxy(r.proxy).password);
       if (!rows.length) return 0;
-      x.transaction(() => {
+      await keys();
+      await x.transaction(async () => {
         for (const r of rows)
-          secureRun(k.updateTable('instances').set(proxyColumns(r.name, r.proxy)).where('name', '=', r.name));
+          await secureRun(
+            k.updateTable('instances').set(proxyColumns(r.name, r.proxy)).where('name', '=', r.name),
+          );
       });
       return rows.length;
     },

@@ -97,14 +97,14 @@ function newKey(o: RotateOptions, env: NodeJS.ProcessEnv, keyInEnv: boolean): Ri
 }
 
 /** Re-encrypts every secret under a new key; see the file comment for the steps and their order. */
-export function rotateSecretKey(store: Store, o: RotateOptions): RotateResult {
+export async function rotateSecretKey(store: Store, o: RotateOptions): Promise<RotateResult> {
   const env = o.env ?? process.env;
   const dataDir = resolve(o.dataDir);
   const keyInEnv = fromEnv(env, SECRET_KEY_ENV) !== undefined;
-  const old = store.secrets.currentKey();
+  const old = await store.secrets.currentKey();
   // Every secret must open now: a value no key opens would be lost by a rotation, so stop before
   // anything changes and say which one and what to do. (reencrypt checks again inside its transaction.)
-  store.secrets.verify();
+  await store.secrets.verify();
   const to = newKey(o, env, keyInEnv);
   if (to.id === old.id)
     throw new SecretError('bad_key', `the new key is the current key (${old.id}); give another one`);
@@ -122,7 +122,7 @@ export function rotateSecretKey(store: Store, o: RotateOptions): RotateResult {
     writeKeyFile(keyFile, `${to.key.toString('hex')}\n`);
     wrote.push(keyFile);
   }
-  const r = store.secrets.reencrypt({ to, wrapUnder: keyInEnv ? old : undefined });
+  const r = await store.secrets.reencrypt({ to, wrapUnder: keyInEnv ? old : undefined });
   return {
     from: { id: old.id, source: old.source },
     to: { id: to.id, source: keyInEnv ? to.source : join(dataDir, KEY_FILE_NAME) },
@@ -145,10 +145,10 @@ export interface SecretsStatus {
   advice: string;
 }
 
-export function secretsStatus(store: Store, o: { dataDir: string }): SecretsStatus {
-  const keys = store.secrets.keys();
+export async function secretsStatus(store: Store, o: { dataDir: string }): Promise<SecretsStatus> {
+  const keys = await store.secrets.keys();
   const current = keys[0];
-  const secrets = store.secrets.list().map((s) => ({
+  const secrets = (await store.secrets.list()).map((s) => ({
     ...s,
     key: (s.keyId === current.id
       ? 'current'
@@ -160,7 +160,7 @@ export function secretsStatus(store: Store, o: { dataDir: string }): SecretsStat
   }));
   const oldKeyNeeded = secrets.some((s) => s.key !== 'current');
   const prevFile = join(resolve(o.dataDir), PREVIOUS_KEYS_FILE_NAME);
-  const wrapped = store.secrets.wrappedKeys();
+  const wrapped = await store.secrets.wrappedKeys();
   const kept = existsSync(prevFile) || wrapped.length > 0;
   const viaStore = current.source.startsWith('the store');
   let advice: string;
@@ -195,11 +195,11 @@ export function secretsStatus(store: Store, o: { dataDir: string }): SecretsStat
 }
 
 /** Drops the old keys once no secret needs them: the previous keys file and the wrapped keys. */
-export function finishRotation(
+export async function finishRotation(
   store: Store,
   o: { dataDir: string },
-): { removed: string[]; wrappedDropped: number } {
-  const st = secretsStatus(store, o);
+): Promise<{ removed: string[]; wrappedDropped: number }> {
+  const st = await secretsStatus(store, o);
   if (st.oldKeyNeeded) {
     const old = st.secrets.filter((s) => s.key !== 'current');
     throw new SecretError(
@@ -218,5 +218,5 @@ export function finishRotation(
     rmSync(prevFile);
     removed.push(prevFile);
   }
-  return { removed, wrappedDropped: store.secrets.dropWrappedKeys() };
+  return { removed, wrappedDropped: await store.secrets.dropWrappedKeys() };
 }

@@ -1,6 +1,6 @@
 // Detection search over the heads (the latest version of each key): which heads a query selects, and a
 // page of them newest first with how many match. Functions over the store's Kysely handle and
-// synchronous executor; src/store/README.md ("Search plans") says why each plan is shaped as it is.
+// executor; src/store/README.md ("Search plans") says why each plan is shaped as it is.
 import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Executor } from './conn.ts';
 import type { DetectionQuery } from './index.ts';
@@ -56,8 +56,8 @@ export function headsMatching(k: Kysely<DB>, q: DetectionQuery): Heads | undefin
  * Up to `cap + 1` of one term's candidates: seqs of versions whose own text matches (an FTS doclist) and
  * of heads whose description matches (index detection_heads_description). A seq may come twice.
  */
-function candidates(k: Kysely<DB>, x: Executor, term: string, cap: number): number[] {
-  const own = x.all(
+async function candidates(k: Kysely<DB>, x: Executor, term: string, cap: number): Promise<number[]> {
+  const own = await x.all(
     k
       .selectFrom(
         sql<{ seq: number }>`(SELECT rowid AS seq FROM detections_fts WHERE detections_fts MATCH ${term})`.as(
@@ -67,7 +67,7 @@ function candidates(k: Kysely<DB>, x: Executor, term: string, cap: number): numb
       .select('f.seq')
       .limit(cap + 1),
   );
-  const described = x.all(
+  const described = await x.all(
     k
       .selectFrom('detection_heads')
       .select('seq')
@@ -95,17 +95,17 @@ export interface TextPlan {
  * again), otherwise along the time index, where common words fill a page within a few thousand heads.
  * Undefined when the query has no text or its text can match nothing (see `headsMatching`).
  */
-export function textPlan(
+export async function textPlan(
   k: Kysely<DB>,
   x: Executor,
   q: DetectionQuery,
   cap = CANDIDATE_CAP,
-): TextPlan | undefined {
+): Promise<TextPlan | undefined> {
   const terms = q.q ? ftsQuery(q.q) : undefined;
   if (!terms) return undefined;
   let rarest: { term: string; seqs: number[] } | undefined;
   for (const term of terms) {
-    const seqs = candidates(k, x, term, cap);
+    const seqs = await candidates(k, x, term, cap);
     if (!rarest || seqs.length < rarest.seqs.length) rarest = { term, seqs };
     if (!seqs.length) break; // nothing can match
   }
@@ -135,46 +135,46 @@ export interface SearchPage<R> {
  * driven by a term's candidates, else the newest COUNT_CAP + 1 (a lower bound past that), and reads the
  * page's rows by seq.
  */
-export function searchPage<R extends { seq: number }>(
+export async function searchPage<R extends { seq: number }>(
   k: Kysely<DB>,
   x: Executor,
   q: DetectionQuery,
   columns: readonly string[],
-  count: (q: DetectionQuery) => number,
-): SearchPage<R> {
+  count: (q: DetectionQuery) => Promise<number>,
+): Promise<SearchPage<R>> {
   const limit = Math.min(Math.max(Math.trunc(Number.isFinite(q.limit) ? q.limit! : 50), 0), 1000);
   const offset = Math.max(Math.trunc(Number.isFinite(q.offset) ? q.offset! : 0), 0);
   const newestFirst = (b: Heads) => b.orderBy('h.event_time', 'desc').orderBy('h.seq', 'desc');
 
   if (!q.q) {
-    const total = count(q);
+    const total = await count(q);
     if (!limit || offset >= total) return { rows: [], total };
-    const rows = x.all(
+    const rows = (await x.all(
       newestFirst(headsMatching(k, q)!.innerJoin('detections as d', 'd.seq', 'h.seq'))
         .select(columns as never)
         .limit(limit)
         .offset(offset),
-    ) as R[];
+    )) as R[];
     return { rows, total };
   }
 
-  const plan = textPlan(k, x, q);
+  const plan = await textPlan(k, x, q);
   if (!plan) return { rows: [], total: 0 };
   const upTo = plan.fromCandidates ? undefined : Math.max(COUNT_CAP + 1, offset + limit);
   let listed = newestFirst(plan.base).select('h.seq');
   if (upTo) listed = listed.limit(upTo);
-  const seqs = x.all(listed).map((r) => Number(r.seq));
+  const seqs = (await x.all(listed)).map((r) => Number(r.seq));
   const capped = !plan.fromCandidates && seqs.length > COUNT_CAP;
   const total = capped ? COUNT_CAP : seqs.length;
   const want = seqs.slice(offset, offset + limit);
   const bySeq = new Map(
     (want.length
-      ? (x.all(
+      ? ((await x.all(
           k
             .selectFrom('detections as d')
             .select(columns as never)
             .where('d.seq', 'in', want),
-        ) as R[])
+        )) as R[])
       : []
     ).map((r) => [Number(r.seq), r]),
   );

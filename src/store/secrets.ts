@@ -195,9 +195,25 @@ export class KeyRing {
   #keys = new Map<string, RingKey>();
   #current?: RingKey;
   readonly #load: () => { current: RingKey; previous: RingKey[]; wrapped: WrappedKey[] };
+  readonly #refresh: (() => Promise<void>) | undefined;
 
-  constructor(load: () => { current: RingKey; previous: RingKey[]; wrapped: WrappedKey[] }) {
+  /**
+   * `load` reads the sources synchronously (the key file, the environment) and the wrapped keys as
+   * `refresh` last fetched them: the store is read asynchronously, so its callers `await refresh()`
+   * before each use of the ring, and a rotation by another process is seen on the next one.
+   */
+  constructor(
+    load: () => { current: RingKey; previous: RingKey[]; wrapped: WrappedKey[] },
+    refresh?: () => Promise<void>,
+  ) {
     this.#load = load;
+    this.#refresh = refresh;
+  }
+
+  /** Fetches the sources that need I/O (the store's wrapped keys) again; resolves to the ring. */
+  async refresh(): Promise<this> {
+    await this.#refresh?.();
+    return this;
   }
 
   /** A ring of fixed keys (tests, `secretKey` given to openStore): the first is current. */

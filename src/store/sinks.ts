@@ -21,25 +21,25 @@ export interface SinkOffset {
 
 export interface Sinks {
   /** Creates or replaces the sink's config (its offset is kept). */
-  set(name: string, config: unknown): Sink;
-  get(name: string): Sink | undefined;
-  list(): Sink[];
+  set(name: string, config: unknown): Promise<Sink>;
+  get(name: string): Promise<Sink | undefined>;
+  list(): Promise<Sink[]>;
   /** Removes the sink and its offset. */
-  remove(name: string): boolean;
+  remove(name: string): Promise<boolean>;
 }
 
 export interface SinkOffsets {
   /** 0 when the sink has delivered nothing yet. */
-  get(sink: string): number;
+  get(sink: string): Promise<number>;
   /** After the destination accepted everything up to `seq`; also `reset offset` (replay). */
-  set(sink: string, seq: number): void;
-  status(sink: string): SinkOffset | undefined;
-  list(): SinkOffset[];
+  set(sink: string, seq: number): Promise<void>;
+  status(sink: string): Promise<SinkOffset | undefined>;
+  list(): Promise<SinkOffset[]>;
   /** Remembers the last delivery failure; the offset does not move. */
-  recordError(sink: string, error: string): void;
+  recordError(sink: string, error: string): Promise<void>;
 }
 
-export function sinks(conn: Conn): Sinks & { scrubStored(): void } {
+export function sinks(conn: Conn): Sinks & { scrubStored(): Promise<void> } {
   const { k, x } = conn;
   const toSink = (r: { name: string; config: string; created_at: number }): Sink => ({
     name: r.name,
@@ -47,32 +47,34 @@ export function sinks(conn: Conn): Sinks & { scrubStored(): void } {
     createdAt: r.created_at,
   });
   const repo = {
-    set: (name: string, config: unknown) => {
+    set: async (name: string, config: unknown) => {
       const json = JSON.stringify(redactSecrets(config)) ?? 'null';
-      x.run(
+      await x.run(
         k
           .insertInto('sinks')
           .values({ name, config: json, created_at: Date.now() })
           .onConflict((oc) => oc.column('name').doUpdateSet({ config: json })),
       );
-      return repo.get(name)!;
+      return (await repo.get(name))!;
     },
-    get: (name: string) => {
-      const r = x.first(k.selectFrom('sinks').selectAll().where('name', '=', name));
+    get: async (name: string) => {
+      const r = await x.first(k.selectFrom('sinks').selectAll().where('name', '=', name));
       return r ? toSink(r) : undefined;
     },
-    list: () => x.all(k.selectFrom('sinks').selectAll().orderBy('name')).map(toSink),
+    list: async () => (await x.all(k.selectFrom('sinks').selectAll().orderBy('name'))).map(toSink),
     remove: (name: string) =>
-      x.transaction(() => {
-        x.run(k.deleteFrom('sink_offsets').where('sink', '=', name));
-        return x.run(k.deleteFrom('sinks').where('name', '=', name)).changes > 0;
+      x.transaction(async () => {
+        await x.run(k.deleteFrom('sink_offsets').where('sink', '=', name));
+        return (await x.run(k.deleteFrom('sinks').where('name', '=', name))).changes > 0;
       }),
     /** Configs stored by an older version, whose redaction missed some credentials, are redacted again. */
-    scrubStored: () => {
-      for (const r of x.all(k.selectFrom('sinks').select(['name', 'config']))) {
+    scrubStored: async () => {
+      for (const r of await x.all(k.selectFrom('sinks').select(['name', 'config']))) {
         const clean = JSON.stringify(redactSecrets(JSON.parse(r.config)));
         if (clean !== r.config)
-          conn.secure(() => x.run(k.updateTable('sinks').set({ config: clean }).where('name', '=', r.name)));
+          await conn.secure(() =>
+            x.run(k.updateTable('sinks').set({ config: clean }).where('name', '=', r.name)),
+          );
       }
     },
   };
@@ -94,16 +96,16 @@ const toOffset = (r: {
 });
 
 export function sinkOffsets({ k, x }: Conn): SinkOffsets {
-  const status = (sink: string) => {
-    const r = x.first(k.selectFrom('sink_offsets').selectAll().where('sink', '=', sink));
+  const status = async (sink: string) => {
+    const r = await x.first(k.selectFrom('sink_offsets').selectAll().where('sink', '=', sink));
     return r ? toOffset(r) : undefined;
   };
   return {
-    get: (sink) => Number(status(sink)?.seq ?? 0),
-    set: (sink, seq) => {
+    get: async (sink) => Number((await status(sink))?.seq ?? 0),
+    set: async (sink, seq) => {
       const now = Date.now();
       const s = int(seq, 'sink offset');
-      x.run(
+      await x.run(
         k
           .insertInto('sink_offsets')
           .values({ sink, seq: s, updated_at: now })
@@ -111,11 +113,11 @@ export function sinkOffsets({ k, x }: Conn): SinkOffsets {
       );
     },
     status,
-    list: () => x.all(k.selectFrom('sink_offsets').selectAll().orderBy('sink')).map(toOffset),
-    recordError: (sink, error) => {
+    list: async () => (await x.all(k.selectFrom('sink_offsets').selectAll().orderBy('sink'))).map(toOffset),
+    recordError: async (sink, error) => {
       const now = Date.now();
       // A sink that failed before its first delivery still gets a row (offset 0) so its status shows the error.
-      x.run(
+      await x.run(
         k
           .insertInto('sink_offsets')
           .values({ sink, seq: 0, updated_at: now, last_error: error, last_error_at: now })

@@ -1,12 +1,12 @@
 // ─── SQLite dialect spot ──────────────────────────────────────────────────────────────────────────
 // Everything that is SQLite-only lives in this file: opening better-sqlite3, pragmas, FTS5 (table,
-// query syntax, index maintenance) and the synchronous executor. The rest of src/store builds its
+// query syntax, index maintenance) and the executor over better-sqlite3. The rest of src/store builds its
 // queries with Kysely's builder, so a PostgreSQL store swaps this file (PostgresDialect, tsvector,
 // an async executor), not the queries.
 //
-// Why a synchronous executor: better-sqlite3 is synchronous, and the Store API is too (the pollers call
-// it inside a batch). Kysely's own execute() is always async, so queries are *built and compiled* by
-// Kysely and *run* here on cached prepared statements. Migrations go through Kysely's Migrator as usual.
+// The executor runs Kysely-compiled queries synchronously on better-sqlite3 behind the async API of
+// conn.ts (see SqliteExecutor). Migrations go through Kysely's Migrator as usual.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,7 +20,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import type { Conn, Executor, FtsWriter, PreparedQuery } from './conn.ts';
+import type { Conn, Executor, FtsWriter, PreparedQuery, RunResult } from './conn.ts';
 import { type StoreHealth, StoreIoError } from './errors.ts';
 import type { DB } from './schema.ts';
 
@@ -220,7 +220,7 @@ export async function createDescriptionFts(k: Kysely<DB>): Promise<void> {
 /** Rows per multi-row statement: 64 × 13 columns stays far below SQLite's 32,766 parameters. */
 export const MULTI_ROW = 64;
 
-export function ftsStatements(db: SqliteDb): FtsWriter {
+export function ftsStatements(db: SqliteDb, x: SqliteExecutor): FtsWriter {
   const ins = db.prepare(
     "INSERT INTO detections_fts (rowid, title, description, hostnames, ips) VALUES (?, ?, '', ?, ?)",
   );
@@ -239,14 +239,15 @@ export function ftsStatements(db: SqliteDb): FtsWriter {
     return s;
   };
   return {
-    insert: (seq, title, hostnames, ips) => void ins.run(seq, title, hostnames, ips),
-    insertMany: (rows) => {
-      for (let i = 0; i < rows.length; i += MULTI_ROW) {
-        const chunk = rows.slice(i, i + MULTI_ROW);
-        manyOf(chunk.length).run(chunk.flat());
-      }
-    },
-    insertDescription: (id, text) => void desc.run(id, text),
+    insert: (seq, title, hostnames, ips) => x.exclusive(() => void ins.run(seq, title, hostnames, ips)),
+    insertMany: (rows) =>
+      x.exclusive(() => {
+        for (let i = 0; i < rows.length; i += MULTI_ROW) {
+          const chunk = rows.slice(i, i + MULTI_ROW);
+          manyOf(chunk.length).run(chunk.flat());
+        }
+      }),
+    insertDescription: (id, text) => x.exclusive(() => void desc.run(id, text)),
   };
 }
 
@@ -274,7 +275,7 @@ export function ftsMatch(seqColumn: string, descriptionColumn: string, terms: st
   return sql<SqlBool>`(${sql.join(terms.map(one), sql` AND `)})`;
 }
 
-// ─── Synchronous execution of Kysely-compiled queries ─────────────────────────────────────────────
+// ─── Execution of Kysely-compiled queries ─────────────────────────────────────────────────────────
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; booleans become 0/1. */
 const bindable = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
@@ -286,18 +287,42 @@ export class Param {
 /** Use as a value in a Kysely builder passed to `prepare()`. Typed `any` so it fits any column. */
 export const param = (name: string): any => new Param(name);
 
-export class SyncExecutor implements Executor {
+/** The open transaction: its owner flow carries it in `inTx`; others wait on `ended`. */
+interface OpenTx {
+  ended: Promise<void>;
+}
+
+/**
+ * The SQLite executor. Statements run synchronously on better-sqlite3 (Kysely's own execute() is always
+ * async and slower, so queries are *built and compiled* by Kysely and *run* here on cached prepared
+ * statements) and come back as resolved Promises, the shape a PostgreSQL executor needs.
+ *
+ * Transactions: awaits inside a transaction let other async flows run, and on one connection they
+ * would write into it or read its uncommitted rows. So a transaction holds a per-connection lock,
+ * and the flow that opened it carries a mark (AsyncLocalStorage): a statement or transaction of
+ * another flow waits until it ends; one of the same flow runs at once, and a nested transaction joins.
+ * With no transaction open, a statement runs at once (the hot path).
+ */
+export class SqliteExecutor implements Executor {
   readonly #db: SqliteDb;
   readonly #path: string;
   readonly #cache = new Map<string, Database.Statement>();
   /** Whether the last write committed; written here, read through the store's health(). */
   readonly health: StoreHealth = { writable: true };
   readonly #onHealth: (h: StoreHealth) => void;
+  readonly #inTx = new AsyncLocalStorage<OpenTx>();
+  #open: OpenTx | undefined;
+  readonly #begin: Database.Statement;
+  readonly #commit: Database.Statement;
+  readonly #rollback: Database.Statement;
 
   constructor(db: SqliteDb, path = db.name, onHealth: (h: StoreHealth) => void = () => {}) {
     this.#db = db;
     this.#path = path;
     this.#onHealth = onHealth;
+    this.#begin = db.prepare('BEGIN IMMEDIATE');
+    this.#commit = db.prepare('COMMIT');
+    this.#rollback = db.prepare('ROLLBACK');
   }
 
   /** Maps a failure to a StoreIoError and, for a write, records that the store cannot write. */
@@ -324,6 +349,16 @@ export class SyncExecutor implements Executor {
     this.#onHealth({ writable: true, since: was.since });
   }
 
+  /** True when a transaction of another flow is open: this flow's statement must wait for it. */
+  #blocked(): boolean {
+    return this.#open !== undefined && this.#inTx.getStore() !== this.#open;
+  }
+
+  /** Waits until no other flow's transaction is open (another may open as soon as one ends). */
+  async #turn(): Promise<void> {
+    while (this.#blocked()) await this.#open?.ended;
+  }
+
   #stmt(sqlText: string): Database.Statement {
     let s = this.#cache.get(sqlText);
     if (!s) {
@@ -335,7 +370,7 @@ export class SyncExecutor implements Executor {
     return s;
   }
 
-  all<R>(q: Compilable<R>): R[] {
+  #all<R>(q: Compilable<R>): R[] {
     const c = q.compile();
     try {
       return this.#stmt(c.sql).all(...c.parameters.map(bindable)) as R[];
@@ -344,7 +379,7 @@ export class SyncExecutor implements Executor {
     }
   }
 
-  first<R>(q: Compilable<R>): R | undefined {
+  #first<R>(q: Compilable<R>): R | undefined {
     const c = q.compile();
     try {
       return this.#stmt(c.sql).get(...c.parameters.map(bindable)) as R | undefined;
@@ -353,7 +388,7 @@ export class SyncExecutor implements Executor {
     }
   }
 
-  run(q: Compilable<unknown>): { changes: number; lastInsertRowid: number } {
+  #run(q: Compilable<unknown>): RunResult {
     const c = q.compile();
     try {
       const r = this.#stmt(c.sql).run(...c.parameters.map(bindable));
@@ -362,6 +397,21 @@ export class SyncExecutor implements Executor {
     } catch (err) {
       this.#fail(err, true);
     }
+  }
+
+  async all<R>(q: Compilable<R>): Promise<R[]> {
+    if (this.#blocked()) await this.#turn();
+    return this.#all(q);
+  }
+
+  async first<R>(q: Compilable<R>): Promise<R | undefined> {
+    if (this.#blocked()) await this.#turn();
+    return this.#first(q);
+  }
+
+  async run(q: Compilable<unknown>): Promise<RunResult> {
+    if (this.#blocked()) await this.#turn();
+    return this.#run(q);
   }
 
   /**
@@ -374,7 +424,8 @@ export class SyncExecutor implements Executor {
     const stmt = this.#db.prepare(c.sql);
     const slots = c.parameters.map((v) => (v instanceof Param ? v.name : { value: bindable(v) }));
     // One argument array per statement, refilled on each call: better-sqlite3 copies the values when it
-    // binds, and the append path runs these statements tens of thousands of times a second.
+    // binds, and the append path runs these statements tens of thousands of times a second. Filled only
+    // once this flow may run, right before the statement, so two flows never share it half-filled.
     const args: unknown[] = new Array(slots.length);
     const bind = (p: P) => {
       for (let i = 0; i < slots.length; i++) {
@@ -383,37 +434,79 @@ export class SyncExecutor implements Executor {
       }
       return args;
     };
-    // Prepared statements run inside transaction(), which maps and records their failures.
+    const bindArgs = (values: unknown[]) => {
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i];
+        args[i] = typeof s === 'string' ? bindable(values[i]) : s.value;
+      }
+      return args;
+    };
+    // Prepared statements run inside transaction() on the hot path, which maps and records their failures.
     const names = slots.map((s) => (typeof s === 'string' ? s : ''));
+    const result = (r: Database.RunResult): RunResult => ({
+      changes: r.changes,
+      lastInsertRowid: Number(r.lastInsertRowid),
+    });
     return {
       slots: names,
-      runArgs: (values) => {
-        for (let i = 0; i < slots.length; i++) {
-          const s = slots[i];
-          args[i] = typeof s === 'string' ? bindable(values[i]) : s.value;
-        }
-        const r = stmt.run(args);
-        return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+      runArgs: async (values) => {
+        if (this.#blocked()) await this.#turn();
+        return result(stmt.run(bindArgs(values)));
       },
-      all: (p) => stmt.all(bind(p)) as R[],
-      first: (p) => stmt.get(bind(p)) as R | undefined,
-      run: (p) => {
-        const r = stmt.run(bind(p));
-        return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+      all: async (p) => {
+        if (this.#blocked()) await this.#turn();
+        return stmt.all(bind(p)) as R[];
+      },
+      first: async (p) => {
+        if (this.#blocked()) await this.#turn();
+        return stmt.get(bind(p)) as R | undefined;
+      },
+      run: async (p) => {
+        if (this.#blocked()) await this.#turn();
+        return result(stmt.run(bind(p)));
       },
     };
   }
 
+  /** Runs `fn` (direct better-sqlite3 work: FTS, pragmas) once no other flow's transaction is open. */
+  async exclusive<T>(fn: () => T): Promise<T> {
+    if (this.#blocked()) await this.#turn();
+    return fn();
+  }
+
   /** BEGIN IMMEDIATE: take the write lock up front so two writers queue instead of deadlocking. */
-  transaction<T>(fn: () => T): T {
-    let r: T;
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const mine = this.#inTx.getStore();
+    if (mine !== undefined && mine === this.#open) return fn();
+    if (this.#blocked()) await this.#turn();
+    let end!: () => void;
+    const tx: OpenTx = { ended: new Promise<void>((r) => (end = r)) };
+    this.#open = tx;
     try {
-      r = this.#db.transaction(fn).immediate();
-    } catch (err) {
-      this.#fail(err, true);
+      try {
+        this.#begin.run();
+      } catch (err) {
+        this.#fail(err, true);
+      }
+      let r: T;
+      try {
+        r = await this.#inTx.run(tx, fn);
+      } catch (err) {
+        if (this.#db.inTransaction) this.#rollback.run();
+        this.#fail(err, true);
+      }
+      try {
+        this.#commit.run();
+      } catch (err) {
+        if (this.#db.inTransaction) this.#rollback.run();
+        this.#fail(err, true);
+      }
+      this.#wrote();
+      return r;
+    } finally {
+      this.#open = undefined;
+      end();
     }
-    this.#wrote();
-    return r;
   }
 }
 
@@ -432,29 +525,36 @@ export function sqliteConn(
   onHealth: (h: StoreHealth) => void,
 ): Conn {
   let closed = false;
+  const x = new SqliteExecutor(db, path, onHealth);
+  // secure_delete is one setting of the connection: on while any secure() call is still running.
+  let secureDepth = 0;
   return {
     path,
     k: kysely,
-    x: new SyncExecutor(db, path, onHealth),
-    fts: ftsStatements(db),
-    secure<T>(fn: () => T): T {
-      db.pragma('secure_delete = ON');
+    x,
+    fts: ftsStatements(db, x),
+    async secure<T>(fn: () => Promise<T>): Promise<T> {
+      if (secureDepth++ === 0) db.pragma('secure_delete = ON');
       try {
-        return fn();
+        return await fn();
       } finally {
-        db.pragma('secure_delete = OFF');
+        if (--secureDepth === 0) db.pragma('secure_delete = OFF');
       }
     },
-    flushReplaced(): boolean {
+    flushReplaced(): Promise<boolean> {
       // Copies the WAL into the database file and truncates it, so the old page images (which hold the
       // values just replaced) leave the -wal file. Waits (busy timeout) for readers.
-      if (path === ':memory:') return true;
-      const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-      return r?.busy === 0;
+      return x.exclusive(() => {
+        if (path === ':memory:') return true;
+        const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        return r?.busy === 0;
+      });
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      // A transaction still running finishes first: closing under it would lose its commit.
+      await x.exclusive(() => {});
       optimizeOnClose(db);
       // Kysely's destroy() closes the better-sqlite3 handle it was given.
       await kysely.destroy();

@@ -17,11 +17,11 @@ const DEVICES = 10_000;
 const lab = useLab({ devices: DEVICES, seed: 17 });
 let sim: Simulator;
 let store: Store;
-let sources: ReturnType<typeof openSources>;
+let sources: Awaited<ReturnType<typeof openSources>>;
 
-beforeAll(() => {
+beforeAll(async () => {
   ({ sim, store } = lab);
-  sources = openSources(store);
+  sources = await openSources(store);
 });
 afterAll(() => sources?.close());
 
@@ -219,14 +219,14 @@ describe('asset import', () => {
     expect(tagsOf(e.did)).toEqual(['OT Engineer']);
     expect(tagsOf(f.did)).not.toContain(fTag);
     // Tagging went through the audited commands, as the named user.
-    const audit = store.commandRuns.list(50, { instance: 'lab' });
+    const audit = await store.commandRuns.list(50, { instance: 'lab' });
     expect(
       audit.filter((r) => r.command === 'tag-devices' && r.who === 'test:alice').length,
     ).toBeGreaterThanOrEqual(3);
     expect(audit.some((r) => r.command === 'untag-devices')).toBe(true);
 
     // Again: every good row is unchanged, nothing is sent, nothing is audited.
-    const auditBefore = store.commandRuns.list(1000).length;
+    const auditBefore = (await store.commandRuns.list(1000)).length;
     const requests = sim.state().requests;
     const second = await importAssets(csvOf(file), target(), { instances: ['lab'] });
     expect(second.counts).toMatchObject({
@@ -236,7 +236,7 @@ describe('asset import', () => {
       'ambiguous match': 1,
       invalid: 4,
     });
-    expect(store.commandRuns.list(1000).length).toBe(auditBefore);
+    expect((await store.commandRuns.list(1000)).length).toBe(auditBefore);
     // Only reads: /subnets and the inventory's pages.
     expect(sim.state().requests - requests).toBe(1 + Math.ceil(DEVICES / 300));
   }, 120_000);
@@ -254,11 +254,11 @@ describe('asset import', () => {
   }, 60_000);
 
   it('refuses a file whose header it cannot read, before touching anything', async () => {
-    await expect(
-      importAssets(csvOf(['did,add_tag', '1,Admin']), target(), { instances: ['lab'] }),
+    (
+      await expect(importAssets(csvOf(['did,add_tag', '1,Admin']), target(), { instances: ['lab'] }))
     ).rejects.toThrow(/unknown column "add_tag" in the header \(line 1\)/);
-    await expect(
-      importAssets(csvOf(['add_tags', 'Admin']), target(), { instances: ['lab'] }),
+    (
+      await expect(importAssets(csvOf(['add_tags', 'Admin']), target(), { instances: ['lab'] }))
     ).rejects.toThrow(/none of did, mac, ip, hostname/);
   });
 });

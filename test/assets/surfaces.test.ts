@@ -34,7 +34,7 @@ let key: string;
 
 beforeAll(async () => {
   ({ sim, store, dir } = lab);
-  store.instances.add({
+  await store.instances.add({
     name: 'broken',
     url: sim.url,
     publicToken: 'pub',
@@ -43,7 +43,7 @@ beforeAll(async () => {
   });
   const access = new AccessControl(store);
   await access.addUser('viewer', 'correct-horse-battery', 'viewer');
-  key = access.createApiKey({ owner: 'viewer', name: 'test', role: 'viewer' }).key;
+  key = (await access.createApiKey({ owner: 'viewer', name: 'test', role: 'viewer' })).key;
   api = buildApi({ store, access, collector: { status: () => [] }, metrics: createMetrics() });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -159,7 +159,7 @@ describe('scheduled export', () => {
     const target = `file://${join(dir, 'out', 'inventory.jsonl')}`;
     rmSync(join(dir, 'out'), { recursive: true, force: true });
     (await import('node:fs')).mkdirSync(join(dir, 'out'));
-    const sources = openSources(store, ['lab']);
+    const sources = await openSources(store, ['lab']);
     try {
       const s = { interval: '1h', target, format: 'jsonl' as const, incremental: true };
       const first = await runScheduledExport(s, sources, wm, 1_000);
@@ -193,7 +193,7 @@ describe('scheduled export', () => {
       format: 'jsonl',
       incremental: true,
     });
-    const sources = openSources(store, ['lab']);
+    const sources = await openSources(store, ['lab']);
     try {
       const first = await runScheduledExport(s, sources, wm, Date.now(), sinks);
       expect(first.where).toBe('sink inventory');
@@ -245,7 +245,7 @@ describe('scheduled export', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/import`;
     const wm = join(dir, 'http-wm.json');
-    const sources = openSources(store, ['lab']);
+    const sources = await openSources(store, ['lab']);
     try {
       const s = { interval: '1h', target: url, format: 'csv' as const, incremental: true };
       await expect(runScheduledExport(s, sources, wm)).rejects.toThrow(/answered 503: busy/);

@@ -26,7 +26,12 @@ export async function darktrace(cleanups: (() => unknown)[]) {
     ratePerMinute: 0,
   });
   const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'dtc-cases-')) });
-  store.instances.add({ name: 'lab', url: sim.url, publicToken: 'case-pub', privateToken: 'case-priv' });
+  await store.instances.add({
+    name: 'lab',
+    url: sim.url,
+    publicToken: 'case-pub',
+    privateToken: 'case-priv',
+  });
   const client = new DarktraceClient({ url: sim.url, publicToken: 'case-pub', privateToken: 'case-priv' });
   const poller = new InstancePoller({
     instance: 'lab',
@@ -98,7 +103,7 @@ export async function replayOpensNothing(
 ) {
   const before = await countCases();
   const again = new CaseConnector(store, config, { log: logLines().log });
-  store.cases.offsets.set(again.name, 0);
+  await store.cases.offsets.set(again.name, 0);
   while ((await again.pass()) > 0);
   expect(await countCases()).toBe(before);
   return again;
@@ -115,15 +120,15 @@ export async function crashThenReplayAdopts(
   countCases: () => Promise<number> | number,
 ) {
   const name = (config as { name: string }).name;
-  const before = store.cases.links.get(name, detectionKey)!;
+  const before = (await store.cases.links.get(name, detectionKey))!;
   const cases = await countCases();
-  store.cases.links.remove(name, detectionKey);
+  await store.cases.links.remove(name, detectionKey);
   const { lines, log } = logLines();
   const again = new CaseConnector(store, config, { log });
-  store.cases.offsets.set(name, 0);
+  await store.cases.offsets.set(name, 0);
   while ((await again.pass()) > 0);
   expect(await countCases()).toBe(cases);
-  expect(store.cases.links.get(name, detectionKey)).toMatchObject({
+  expect(await store.cases.links.get(name, detectionKey)).toMatchObject({
     caseId: before.caseId,
     caseUrl: before.caseUrl,
     status: 'open',
@@ -220,11 +225,11 @@ export async function deletedCaseIsGone(o: {
     logLines(),
   );
   for (const c of [stop, reopen]) {
-    store.cases.offsets.set(c.name, (store.getDetection(breach.key)?.seq ?? 1) - 1);
+    await store.cases.offsets.set(c.name, ((await store.getDetection(breach.key))?.seq ?? 1) - 1);
     await c.pass();
   }
-  const first = store.cases.links.get('gone-stop', breach.key)!;
-  const second = store.cases.links.get('gone-reopen', breach.key)!;
+  const first = (await store.cases.links.get('gone-stop', breach.key))!;
+  const second = (await store.cases.links.get('gone-reopen', breach.key))!;
   await o.deleteCase(first.caseId);
   await o.deleteCase(second.caseId);
   const opened = await o.countCases();
@@ -246,13 +251,13 @@ export async function deletedCaseIsGone(o: {
   await dt.client.modelBreaches.unacknowledge({ pbid: breach.pbid, unacknowledge: 'true' });
   await dt.poll();
   for (const c of [stop, reopen]) expect(await c.pass()).toBeGreaterThan(0);
-  expect(store.cases.links.get('gone-stop', breach.key)).toMatchObject({
+  expect(await store.cases.links.get('gone-stop', breach.key)).toMatchObject({
     status: 'gone',
     caseId: first.caseId,
   });
-  const renewed = store.cases.links.get('gone-reopen', breach.key)!;
+  const renewed = (await store.cases.links.get('gone-reopen', breach.key))!;
   expect(renewed).toMatchObject({ status: 'open' });
   expect(renewed.caseId).not.toBe(second.caseId);
   expect(await o.countCases()).toBe(opened + 1);
-  expect(stop.status().lastError).toBeNull();
+  expect((await stop.status()).lastError).toBeNull();
 }

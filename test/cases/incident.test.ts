@@ -38,11 +38,11 @@ describe('one case per AI Analyst incident group', () => {
     const other = dt.sim.injectAiaEvent({ currentGroup: 'gother2', aiaScore: 90 });
     await dt.poll();
     await c.pass();
-    const link = (id: string) => dt.store.cases.links.get('incidents', `lab/ai_analyst/${id}`)!;
+    const link = async (id: string) => (await dt.store.cases.links.get('incidents', `lab/ai_analyst/${id}`))!;
     expect(jira.issues()).toHaveLength(2);
-    expect(link(e1.id).caseId).toBe(link(e2.id).caseId);
-    expect(link(other.id).caseId).not.toBe(link(e1.id).caseId);
-    const issue = jira.issue(link(e1.id).caseId)!;
+    expect((await link(e1.id)).caseId).toBe((await link(e2.id)).caseId);
+    expect((await link(other.id)).caseId).not.toBe((await link(e1.id)).caseId);
+    const issue = jira.issue((await link(e1.id)).caseId)!;
     expect(issue.fields.summary).toMatch(/^Darktrace AI Analyst incident gshared1: /);
     expect(issue.comments.map((x) => x.body.split('\n')[0])).toEqual(['Another event in this incident:']);
 
@@ -50,15 +50,15 @@ describe('one case per AI Analyst incident group', () => {
     expect(
       (await as(alice, 'POST', `issue/${issue.key}/transitions`, { transition: { id: '31' } })).status,
     ).toBe(204);
-    const run = dt.store.commandRuns
-      .list(5)
-      .find((x) => x.command === 'acknowledge-ai-analyst-incident-event')!;
+    const run = (await dt.store.commandRuns.list(5)).find(
+      (x) => x.command === 'acknowledge-ai-analyst-incident-event',
+    )!;
     expect(run).toMatchObject({ who: 'case:incidents:alice@example.com', outcome: 'Successful' });
     expect([...(run.params.eventIds as string[])].sort()).toEqual([e1.id, e2.id].sort());
     await dt.poll();
     for (const id of [e1.id, e2.id])
-      expect(dt.store.getDetection(`lab/ai_analyst/${id}`)!.acknowledged).toBe(true);
-    expect(dt.store.getDetection(`lab/ai_analyst/${other.id}`)!.acknowledged).toBe(false);
+      expect((await dt.store.getDetection(`lab/ai_analyst/${id}`))!.acknowledged).toBe(true);
+    expect((await dt.store.getDetection(`lab/ai_analyst/${other.id}`))!.acknowledged).toBe(false);
 
     // The group's issue deleted in Jira: the group's next event finds it gone, says so once, opens none.
     expect((await as(dtc, 'DELETE', `issue/${issue.key}`)).status).toBe(204);
@@ -67,7 +67,7 @@ describe('one case per AI Analyst incident group', () => {
     await dt.poll();
     await c.pass();
     expect(jira.issues()).toHaveLength(before);
-    expect(dt.store.cases.links.get('incidents', `lab/ai_analyst/${e3.id}`)).toBeUndefined();
+    expect(await dt.store.cases.links.get('incidents', `lab/ai_analyst/${e3.id}`)).toBeUndefined();
     expect(c.status()).toMatchObject({
       lastError: null,
       lag: 0,

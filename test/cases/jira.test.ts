@@ -65,10 +65,10 @@ describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simul
     const b = await dt.breach(0.96);
     await c.pass();
     expect(jira.issues()).toHaveLength(2);
-    expect(dt.store.cases.links.get('soc-jira', low.key)).toBeUndefined();
-    const keyA = dt.store.cases.links.get('soc-jira', a.key)!.caseId;
-    const keyB = dt.store.cases.links.get('soc-jira', b.key)!.caseId;
-    const row = dt.store.getDetection(a.key)!;
+    expect(await dt.store.cases.links.get('soc-jira', low.key)).toBeUndefined();
+    const keyA = (await dt.store.cases.links.get('soc-jira', a.key))!.caseId;
+    const keyB = (await dt.store.cases.links.get('soc-jira', b.key))!.caseId;
+    const row = (await dt.store.getDetection(a.key))!;
     expect(jira.issue(keyA)!.fields).toMatchObject({
       summary: `Darktrace: ${row.title}`,
       priority: { name: ['Lowest', 'Lowest', 'Low', 'Medium', 'High', 'Highest'][row.severity] },
@@ -81,7 +81,7 @@ describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simul
     else expect(typeof shown).toBe('string');
     expect(body(shown)).toContain(`console: https://dtc.example.com/detections/${encodeURIComponent(a.key)}`);
     expect(body(shown)).toMatch(/\n\nDevices:\n- /);
-    expect(dt.store.cases.links.get('soc-jira', a.key)!.caseUrl).toBe(`${jira.url}/browse/${keyA}`);
+    expect((await dt.store.cases.links.get('soc-jira', a.key))!.caseUrl).toBe(`${jira.url}/browse/${keyA}`);
 
     // Acknowledged in Darktrace: a comment and the Done transition; their webhooks are our own, not echoed.
     await dt.client.modelBreaches.acknowledge({ pbid: a.pbid, acknowledge: 'true' });
@@ -111,8 +111,10 @@ describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simul
       `alice@example.com in case ${keyB}: False positive: the scanner.`,
     ]);
     expect(await dt.acknowledged(b.pbid)).toBe(true);
-    expect(dt.store.commandRuns.list(10).map((r) => r.who)).toContain('case:soc-jira:alice@example.com');
-    expect(c.status().inbound.recent[0]).toMatchObject({
+    expect((await dt.store.commandRuns.list(10)).map((r) => r.who)).toContain(
+      'case:soc-jira:alice@example.com',
+    );
+    expect((await c.status()).inbound.recent[0]).toMatchObject({
       caseId: keyB,
       kind: 'resolved',
       author: 'alice@example.com',
@@ -247,7 +249,7 @@ describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simul
 });
 
 describe('Jira connector configuration', () => {
-  it('speaks v3 to Jira Cloud sites and v2 elsewhere unless told', () => {
+  it('speaks v3 to Jira Cloud sites and v2 elsewhere unless told', async () => {
     expect(jiraApiVersion({ url: 'https://example.atlassian.net' })).toBe(3);
     expect(jiraApiVersion({ url: 'https://jira.example.com' })).toBe(2);
     expect(jiraApiVersion({ url: 'https://example.atlassian.net', apiVersion: 2 })).toBe(2);

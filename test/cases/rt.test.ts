@@ -45,9 +45,9 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
     const a = await dt.breach(0.95);
     const b = await dt.breach(0.97);
     await c.pass();
-    const linkA = dt.store.cases.links.get('soc-rt', a.key)!;
-    const linkB = dt.store.cases.links.get('soc-rt', b.key)!;
-    expect(dt.store.cases.links.get('soc-rt', low.key)).toBeUndefined();
+    const linkA = (await dt.store.cases.links.get('soc-rt', a.key))!;
+    const linkB = (await dt.store.cases.links.get('soc-rt', b.key))!;
+    expect(await dt.store.cases.links.get('soc-rt', low.key)).toBeUndefined();
     expect(linkA.caseUrl).toBe(`${rt.url}/Ticket/Display.html?id=${linkA.caseId}`);
     const tickets = async () =>
       (await rt.call('root', 'GET', `tickets?query=${encodeURIComponent("Queue='General'")}`)).total;
@@ -55,7 +55,7 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
 
     // The ticket: subject, queue, priority from the severity, and a body with the facts and the links.
     const ta = await rt.call('root', 'GET', `ticket/${linkA.caseId}`);
-    const row = dt.store.getDetection(a.key)!;
+    const row = (await dt.store.getDetection(a.key))!;
     // The subject ends with our key: after a crash the ticket is found by it, not opened again.
     expect(ta.Subject).toBe(`Darktrace: ${row.title} [dtc:soc-rt:${a.key}]`);
     expect(Number(ta.Priority)).toBe([0, 10, 30, 50, 70, 90][row.severity]);
@@ -91,7 +91,7 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
       `alice in case ${linkB.caseId}: Checked with the owner: a backup job.`,
     ]);
     // Audited as the connector with the case user, with per-item results.
-    const runs = dt.store.commandRuns.list(10);
+    const runs = await dt.store.commandRuns.list(10);
     expect(runs.map((r) => [r.who, r.command, r.outcome])).toEqual(
       expect.arrayContaining([
         ['case:soc-rt:alice', 'acknowledge', 'Successful'],

@@ -58,10 +58,10 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
     const b = await dt.breach(0.96);
     await c.pass();
     expect(snow.incidents()).toHaveLength(2);
-    expect(dt.store.cases.links.get('soc-snow', low.key)).toBeUndefined();
-    const idA = dt.store.cases.links.get('soc-snow', a.key)!.caseId;
-    const idB = dt.store.cases.links.get('soc-snow', b.key)!.caseId;
-    const row = dt.store.getDetection(a.key)!;
+    expect(await dt.store.cases.links.get('soc-snow', low.key)).toBeUndefined();
+    const idA = (await dt.store.cases.links.get('soc-snow', a.key))!.caseId;
+    const idB = (await dt.store.cases.links.get('soc-snow', b.key))!.caseId;
+    const row = (await dt.store.getDetection(a.key))!;
     const [impact, urgency] = IMPACT_URGENCY[row.severity];
     expect(snow.incident(idA)).toMatchObject({
       short_description: `Darktrace: ${row.title}`.slice(0, 160),
@@ -98,7 +98,7 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
     await asAlice(idB, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Benign.' });
     expect(await dt.comments(b.pbid)).toEqual([`alice in case ${idB}: Known admin activity.`]);
     expect(await dt.acknowledged(b.pbid)).toBe(true);
-    expect(dt.store.commandRuns.list(10).map((r) => r.who)).toContain('case:soc-snow:alice');
+    expect((await dt.store.commandRuns.list(10)).map((r) => r.who)).toContain('case:soc-snow:alice');
 
     // A forged webhook: refused and logged.
     const forged = JSON.stringify({

@@ -58,7 +58,7 @@ describe('dtc user and dtc apikey', () => {
 
     let store = await openStore({ dataDir });
     const access = new AccessControl(store);
-    expect(access.authenticateKey(created.key)).toMatchObject({ user: 'ana', role: 'responder' });
+    expect(await access.authenticateKey(created.key)).toMatchObject({ user: 'ana', role: 'responder' });
     expect((await access.login('ana', 'ana-secret-password', '127.0.0.1')).principal.role).toBe('responder');
     await store.close();
 
@@ -71,7 +71,7 @@ describe('dtc user and dtc apikey', () => {
       /wrong user name or password/,
     );
     expect((await after.login('ana', 'a-new-long-password', '127.0.0.2')).principal.user).toBe('ana');
-    const runs = store.commandRuns.list(20).map((r) => r.command);
+    const runs = (await store.commandRuns.list(20)).map((r) => r.command);
     expect(runs).toEqual(
       expect.arrayContaining(['user.add', 'user.role', 'apikey.create', 'user.passwd', 'apikey.revoke']),
     );

@@ -37,7 +37,7 @@ function recording(failOnPage?: (page: number) => boolean) {
   const cursors = new Map<string, unknown>();
   let pages = 0;
   const ingest: Ingest = {
-    storePrepared(_i, _s, batch) {
+    async storePrepared(_i, _s, batch) {
       if (failOnPage?.(++pages)) throw new Error('disk I/O error');
       let fresh = 0;
       for (const r of batch.rows) {
@@ -46,8 +46,10 @@ function recording(failOnPage?: (page: number) => boolean) {
       }
       return { new: fresh, updated: 0, duplicates: batch.rows.length - fresh, rejected: 0 };
     },
-    getCursor: (i, s) => cursors.get(`${i}/${s}`),
-    setCursor: (i, s, v) => cursors.set(`${i}/${s}`, JSON.parse(JSON.stringify(v))),
+    getCursor: async (i, s) => cursors.get(`${i}/${s}`),
+    setCursor: async (i, s, v) => {
+      cursors.set(`${i}/${s}`, JSON.parse(JSON.stringify(v)));
+    },
   };
   return { ingest, rows, cursors };
 }
@@ -155,6 +157,8 @@ describe('backfill in pages', () => {
     expect(report.modelbreaches.new).toBe(report.modelbreaches.fetched);
     expect(Math.max(...sizes)).toBe(7);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(report.modelbreaches.fetched);
-    expect(store.searchDetections({ instance: 'lab', limit: 1 }).total).toBe(report.modelbreaches.new);
+    expect((await store.searchDetections({ instance: 'lab', limit: 1 })).total).toBe(
+      report.modelbreaches.new,
+    );
   });
 });

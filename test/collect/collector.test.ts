@@ -46,10 +46,10 @@ async function setup(opts: Parameters<typeof startSimulator>[0]) {
   return { sim, store, client, labPoller };
 }
 
-function breachKeys(store: Store, instance: string) {
+async function breachKeys(store: Store, instance: string) {
   const out: string[] = [];
   for (let offset = 0; ; offset += 1000) {
-    const page = store.searchDetections({ instance, family: 'model_breach', limit: 1000, offset });
+    const page = await store.searchDetections({ instance, family: 'model_breach', limit: 1000, offset });
     out.push(...page.items.map((i) => i.nativeId));
     if (page.items.length < 1000) return out;
   }
@@ -78,14 +78,14 @@ describe('polling', () => {
     const truth = await client.modelBreaches.list({ includeacknowledged: true });
     const late = truth.filter((b) => b.creationTime - b.time > 60_000);
     expect(late.length).toBeGreaterThan(10); // the test means something only if breaches arrived late
-    const stored = breachKeys(store, 'lab');
+    const stored = await breachKeys(store, 'lab');
     expect(new Set(stored).size).toBe(stored.length);
     expect(stored.sort()).toEqual(truth.map((b) => String(b.pbid)).sort());
     // One version each: re-reads of the overlap and the horizon were dropped as duplicates. (RESPOND
     // actions, polled alongside, do change state and have versions of their own.)
-    const log = store.readLog(0, 1_000_000, { content: false });
+    const log = await store.readLog(0, 1_000_000, { content: false });
     expect(log.filter((r) => r.family === 'model_breach').length).toBe(stored.length);
-    const cursor = parseCursor(store.cursors.get('lab', 'modelbreaches'));
+    const cursor = parseCursor(await store.cursors.get('lab', 'modelbreaches'));
     expect(gaps(cursor, t - 2 * 86_400_000, t)).toEqual([]);
     expect(sim.state().breaches.live).toBeGreaterThan(500);
   });
@@ -113,15 +113,15 @@ describe('polling', () => {
     expect(second.streams.aianalyst.updated).toBeGreaterThanOrEqual(1);
     expect(second.streams.modelbreaches.new).toBe(0);
 
-    const a = store.getDetection(`lab/model_breach/${acked.pbid}`)!;
+    const a = (await store.getDetection(`lab/model_breach/${acked.pbid}`))!;
     expect(a.versions.map((v) => v.version)).toEqual([1, 2]);
     expect(a.acknowledged).toBe(true);
-    const c = readModel(store).getDetection(`lab/model_breach/${commented.pbid}`)!;
+    const c = (await readModel(store).getDetection(`lab/model_breach/${commented.pbid}`))!;
     expect(c.version).toBe(2);
     expect((c.canonical as { state: { commentCount: number } }).state.commentCount).toBe(
       (commented.commentCount ?? 0) + 1,
     );
-    const e = readModel(store).getDetection(`lab/ai_analyst/${event.id}`)!;
+    const e = (await readModel(store).getDetection(`lab/ai_analyst/${event.id}`))!;
     expect(e.version).toBe(2);
     expect((e.canonical as { scores: { groupScore: number } }).scores.groupScore).toBeCloseTo(91.5);
 
@@ -139,15 +139,21 @@ describe('polling', () => {
     const poller = labPoller({ maxItemsPerPoll: 500 });
     const first = await poller.pollOnce();
     expect(first.streams.modelbreaches.fetched).toBeLessThan(1500);
-    for (let i = 0; i < 20 && store.searchDetections({ family: 'model_breach', limit: 1 }).total < 2990; i++)
+    for (
+      let i = 0;
+      i < 20 && (await store.searchDetections({ family: 'model_breach', limit: 1 })).total < 2990;
+      i++
+    )
       await poller.pollOnce();
-    expect(store.searchDetections({ family: 'model_breach', limit: 1 }).total).toBeGreaterThanOrEqual(2990);
+    expect((await store.searchDetections({ family: 'model_breach', limit: 1 })).total).toBeGreaterThanOrEqual(
+      2990,
+    );
     // The 24-hour update horizon now holds ~3,000 breaches, more than the cap: a new one still arrives.
     const injected = sim.injectBreach();
     await new Promise((r) => setTimeout(r, 5));
     const r = await poller.pollOnce();
     expect(r.streams.modelbreaches.fetched).toBeLessThanOrEqual(500 + 2000);
-    expect(store.getDetection(`lab/model_breach/${injected.pbid}`)).toBeDefined();
+    expect(await store.getDetection(`lab/model_breach/${injected.pbid}`)).toBeDefined();
   });
 });
 
@@ -196,7 +202,7 @@ describe('several instances', () => {
     const status = Object.fromEntries(collector.status().map((s) => [s.name, s]));
     expect(status.good.state).toBe('ok');
     expect(status.good.totals.new).toBeGreaterThan(0);
-    expect(store.searchDetections({ instance: 'good' }).total).toBeGreaterThan(0);
+    expect((await store.searchDetections({ instance: 'good' })).total).toBeGreaterThan(0);
     expect(status.badtoken.state).toBe('failing');
     expect(status.badtoken.lastError).toMatch(/API SIGNATURE ERROR.*private token/);
     expect(status.down.state).toBe('failing');
@@ -213,7 +219,7 @@ describe('several instances', () => {
     const injected = sim.injectBreach();
     await new Promise((r) => setTimeout(r, 5)); // a window ends before its poll's start instant
     await collector.pollNow('good');
-    expect(store.getDetection(`good/model_breach/${injected.pbid}`)).toBeDefined();
+    expect(await store.getDetection(`good/model_breach/${injected.pbid}`)).toBeDefined();
   });
 });
 
@@ -227,8 +233,13 @@ describe('connection health checks', () => {
     const collector = new Collector({
       ingest: storeIngest(store),
       log: silent,
-      onCheck: (instance, r) =>
-        store.connectionChecks.add({ instance, ok: r.ok, latencyMs: r.latencyMs, error: r.error ?? null }),
+      onCheck: async (instance, r) =>
+        await store.connectionChecks.add({
+          instance,
+          ok: r.ok,
+          latencyMs: r.latencyMs,
+          error: r.error ?? null,
+        }),
     });
     cleanups.unshift(() => collector.stop());
     await collector.setInstances([
@@ -247,9 +258,9 @@ describe('connection health checks', () => {
       },
     ]);
     collector.start();
-    for (let i = 0; i < 100 && store.connectionChecks.list('lab').length < 2; i++)
+    for (let i = 0; i < 100 && (await store.connectionChecks.list('lab')).length < 2; i++)
       await new Promise((r) => setTimeout(r, 50));
-    const history = store.connectionChecks.list('lab');
+    const history = await store.connectionChecks.list('lab');
     expect(history.length).toBeGreaterThanOrEqual(2);
     expect(history[0]).toMatchObject({ ok: true });
     expect(collector.status()[0].lastCheck).toMatchObject({ ok: true, version: expect.any(String) });

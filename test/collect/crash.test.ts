@@ -24,7 +24,12 @@ beforeAll(async () => {
   });
   dataDir = mkdtempSync(join(tmpdir(), 'dtc-crash-'));
   const store = await openStore({ dataDir });
-  store.instances.add({ name: 'lab', url: sim.url, publicToken: 'crash-pub', privateToken: 'crash-priv' });
+  await store.instances.add({
+    name: 'lab',
+    url: sim.url,
+    publicToken: 'crash-pub',
+    privateToken: 'crash-priv',
+  });
   await store.close();
 });
 afterAll(() => sim?.close());
@@ -77,7 +82,7 @@ describe('crash safety', () => {
         if (r.signal === 'SIGKILL') {
           kills++;
           const store = await openStore({ dataDir });
-          killedAt.push(store.countKeys());
+          killedAt.push(await store.countKeys());
           await store.close();
           continue;
         }
@@ -100,18 +105,19 @@ describe('crash safety', () => {
       const all = await client.modelBreaches.list({ includeacknowledged: true });
       await client.close();
       expect(all.length).toBeGreaterThan(COUNT - 100); // a few are still "being created" (creationTime ahead)
-      const cursor = parseCursor(store.cursors.get('lab', 'modelbreaches'));
+      const cursor = parseCursor(await store.cursors.get('lab', 'modelbreaches'));
       const last = cursor.windows[cursor.windows.length - 1];
       // The backfill covers up to its own start; breaches created after that are the live poller's job.
       const truth = all.filter((b) => b.creationTime < last.end);
       expect(truth.length).toBeGreaterThan(COUNT - 100);
       // Exactly once: one key per breach and one version per key, whatever was refetched after a kill.
-      const stored = store.searchDetections({ instance: 'lab', family: 'model_breach', limit: 1 }).total;
+      const stored = (await store.searchDetections({ instance: 'lab', family: 'model_breach', limit: 1 }))
+        .total;
       expect(stored).toBe(truth.length);
-      expect(store.countDetections()).toBe(truth.length);
-      expect(store.countKeys()).toBe(truth.length);
+      expect(await store.countDetections()).toBe(truth.length);
+      expect(await store.countKeys()).toBe(truth.length);
       for (const b of truth.slice(0, 50))
-        expect(store.getDetection(`lab/model_breach/${b.pbid}`)?.version).toBe(1);
+        expect((await store.getDetection(`lab/model_breach/${b.pbid}`))?.version).toBe(1);
       expect(gaps(cursor, since, last.end)).toEqual([]);
       expect(last.end).toBeGreaterThan(since + 3 * 86_400_000);
       // The kills really happened mid-way: some were taken with part of the history stored.

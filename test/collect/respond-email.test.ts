@@ -63,11 +63,8 @@ function client(url: string, publicToken = 'p', privateToken = 's') {
 }
 
 /** Every stored version of a family, oldest first, as the sinks read it. */
-function versions(store: Store, family: string): Detection[] {
-  return readModel(store)
-    .readLog(0, 1_000_000)
-    .filter((r) => r.family === family)
-    .map(detectionOf);
+async function versions(store: Store, family: string): Promise<Detection[]> {
+  return (await readModel(store).readLog(0, 1_000_000)).filter((r) => r.family === family).map(detectionOf);
 }
 
 const logLines = () => {
@@ -117,17 +114,17 @@ describe('polling RESPOND actions and /EMAIL messages', () => {
     // Ground truth: every action the appliance lists for the whole look-back, read now.
     const truth = await c.respondActions({ starttime: t - 15 * DAY, endtime: t });
     expect(truth.length).toBeGreaterThan(first.streams.respond.new);
-    const heads = store.searchDetections({ instance: 'lab', family: 'respond_action', limit: 1000 });
+    const heads = await store.searchDetections({ instance: 'lab', family: 'respond_action', limit: 1000 });
     expect(heads.items.map((i) => Number(i.nativeId)).sort((a, b) => a - b)).toEqual(
       truth.map((a) => a.codeid).sort((a, b) => a - b),
     );
     // The latest stored version of each action is the action as the appliance shows it now.
     for (const a of truth)
-      expect(store.getDetection(`lab/respond_action/${a.codeid}`)?.hash).toBe(
+      expect((await store.getDetection(`lab/respond_action/${a.codeid}`))?.hash).toBe(
         normalize(a, { instance: 'lab', source: 'api' }).hash,
       );
 
-    const cl = readModel(store).getDetection(`lab/respond_action/${cleared.codeid}`)!;
+    const cl = (await readModel(store).getDetection(`lab/respond_action/${cleared.codeid}`))!;
     expect(cl.versions.length).toBeGreaterThanOrEqual(2);
     const clr = cl.canonical!.respond!;
     expect(clr).toMatchObject({
@@ -137,16 +134,16 @@ describe('polling RESPOND actions and /EMAIL messages', () => {
       reason: 'SOC-42 false positive',
       active: false,
     });
-    const ex = readModel(store).getDetection(`lab/respond_action/${extended.codeid}`)!;
+    const ex = (await readModel(store).getDetection(`lab/respond_action/${extended.codeid}`))!;
     expect(ex.versions.length).toBeGreaterThanOrEqual(2);
     expect(ex.canonical!.respond).toMatchObject({ state: 'extended', user: 'api.user' });
     expect(ex.canonical!.respond!.expires).toBeGreaterThan(extended.expires);
 
     // Versions follow the history: the first stored state of the cleared action is not "cleared".
-    const firstVersion = readModel(store).getDetection(cl.versions[0].seq)!;
+    const firstVersion = (await readModel(store).getDetection(cl.versions[0].seq))!;
     expect(firstVersion.canonical!.respond!.state).not.toBe('cleared');
     // One cursor of finished windows, as for breaches: no gap over the look-back.
-    const cursor = parseCursor(store.cursors.get('lab', 'respond'));
+    const cursor = parseCursor(await store.cursors.get('lab', 'respond'));
     expect(gaps(cursor, t - 15 * DAY, t)).toEqual([]);
   });
 
@@ -169,7 +166,7 @@ describe('polling RESPOND actions and /EMAIL messages', () => {
     const truth = await c.searchEmails({ starttime: t - DAY, endtime: t });
     expect(truth.length).toBeGreaterThanOrEqual(40);
     expect(first.streams.email.new).toBe(truth.length);
-    const stored = store.searchDetections({ instance: 'lab', family: 'email_alert', limit: 1000 });
+    const stored = await store.searchDetections({ instance: 'lab', family: 'email_alert', limit: 1000 });
     expect(stored.items.map((i) => i.nativeId).sort()).toEqual(truth.map((e) => e.uuid).sort());
 
     // A message that arrived hours ago (outside the 10-minute overlap), not yet held.
@@ -183,14 +180,14 @@ describe('polling RESPOND actions and /EMAIL messages', () => {
     t += MIN;
     const second = await poller.pollOnce();
     expect(second.streams.email).toMatchObject({ new: 0, updated: 1 });
-    const d = readModel(store).getDetection(`lab/email_alert/${msg.uuid}`)!;
+    const d = (await readModel(store).getDetection(`lab/email_alert/${msg.uuid}`))!;
     expect(d.versions.map((v) => v.version)).toEqual([1, 2]);
     const e = d.canonical!.email!;
     expect(e.recipients.map((r) => r.status)).toEqual(msg.rcpts.map(() => 'held'));
     expect(e.from).toBe(msg.header_from_email);
     expect(e.subject).toBe(msg.header_subject);
     // The new version renders with the hold.
-    const ecs = JSON.parse(render(detectionOf(readModel(store).readLog(d.seq - 1, 1)[0]), 'ecs'));
+    const ecs = JSON.parse(render(detectionOf((await readModel(store).readLog(d.seq - 1, 1))[0]), 'ecs'));
     expect(ecs.email).toMatchObject({
       local_id: msg.uuid,
       subject: msg.header_subject,
@@ -292,7 +289,7 @@ describe('an appliance without RESPOND or /EMAIL', () => {
     expect(Date.parse(st.bare.streams.email!.checkAgainAt!)).toBeGreaterThan(Date.now() + 50 * MIN);
     expect(st.bare.totals.modelBreaches).toBeGreaterThan(0);
     expect(
-      store.searchDetections({ instance: 'bare', family: 'model_breach', limit: 1 }).total,
+      (await store.searchDetections({ instance: 'bare', family: 'model_breach', limit: 1 })).total,
     ).toBeGreaterThan(0);
     // Said once each, though polled several times; the poll lines name what is missing.
     const said = (what: string) =>
@@ -388,10 +385,10 @@ describe('RESPOND and /EMAIL from syslog, into every format', () => {
     sock.end(`${lines.join('\n')}\n`);
     for (let i = 0; i < 400 && stored < lines.length; i++) await new Promise((r) => setTimeout(r, 25));
     expect(stored).toBe(lines.length);
-    expect(store.deadLetters.count()).toBe(0);
+    expect(await store.deadLetters.count()).toBe(0);
 
     // RESPOND: one version per pushed change of an action (the hash covers who, why, when, expiry).
-    const rv = versions(store, 'respond_action');
+    const rv = await versions(store, 'respond_action');
     expect(new Set(rv.map((d) => d.key.id))).toEqual(new Set(respond.map((r) => String(r.codeid))));
     for (const d of rv) {
       const rec = respond.find((r) => String(r.codeid) === d.key.id && r.time === d.time)!;
@@ -429,7 +426,7 @@ describe('RESPOND and /EMAIL from syslog, into every format', () => {
       expect(JSON.parse(render(d, 'json')).respond.codeId).toBe(rec.codeid);
     }
     // Pushed alerts of one message (on arrival, and again after a hold or a release) are its versions.
-    const ev = versions(store, 'email_alert');
+    const ev = await versions(store, 'email_alert');
     expect(new Set(ev.map((d) => d.key.id))).toEqual(new Set(emails.map((e) => e.uuid)));
     for (const d of ev) {
       const rec = emails.find(
@@ -477,7 +474,7 @@ describe('RESPOND and /EMAIL from syslog, into every format', () => {
   // "created"` with `action` the kind ("quarantineOutgoing"), while the mapper reads syslog `action` as
   // the change verb (CREATE, CONFIRM, … as in the Forescout handlers of the fixture). The state then
   // reads "unknown". This test states the intended result and is expected to fail until one side moves.
-  it('renders the state each pushed RESPOND change names (event.action, CEF act, LEEF respondState)', () => {
+  it('renders the state each pushed RESPOND change names (event.action, CEF act, LEEF respondState)', async () => {
     const t = Date.now();
     return sim({ seed: 7, now: () => t, history: { count: 300, days: 1 } }).then((s) => {
       const lines = s
@@ -533,18 +530,18 @@ describe('backfill through the worker pool', () => {
     const ok = await run(full.url, 'full');
     expect(ok.respond.fetched).toBeGreaterThan(0);
     expect(ok.email.new).toBe(
-      store.searchDetections({ instance: 'full', family: 'email_alert', limit: 1 }).total,
+      (await store.searchDetections({ instance: 'full', family: 'email_alert', limit: 1 })).total,
     );
     expect(ok.email.new).toBeGreaterThanOrEqual(40);
     expect(
-      store.searchDetections({ instance: 'full', family: 'respond_action', limit: 1 }).total,
+      (await store.searchDetections({ instance: 'full', family: 'respond_action', limit: 1 })).total,
     ).toBeGreaterThan(0);
     const bare = await run(s.url, 'bare');
     expect(bare.modelbreaches.new).toBeGreaterThan(0);
     expect(bare.email.unavailable?.reason).toMatch(
       /^the appliance does not serve it \(.*redirected to \/login/,
     );
-    expect(store.cursors.get('bare', 'email')).toBeUndefined();
+    expect(await store.cursors.get('bare', 'email')).toBeUndefined();
   });
 });
 
@@ -562,7 +559,7 @@ describe('round trip per polled family: simulator → poller → store → each 
     });
     const r = await poller.pollOnce();
     for (const x of Object.values(r.streams)) expect(x.error).toBeUndefined();
-    const rows = readModel(store).readLog(0, 1_000_000);
+    const rows = await readModel(store).readLog(0, 1_000_000);
     const families = new Map<string, number>();
     const problems: string[] = [];
     for (const row of rows) {
@@ -631,9 +628,9 @@ describe('round trip per polled family: simulator → poller → store → each 
     sock.end(`${lines.join('\n')}\n`);
     for (let i = 0; i < 400 && stored < lines.length; i++) await new Promise((r) => setTimeout(r, 25));
     expect(stored).toBe(lines.length);
-    expect(store.deadLetters.count()).toBe(0);
+    expect(await store.deadLetters.count()).toBe(0);
 
-    const rows = readModel(store).readLog(0, 1_000_000);
+    const rows = await readModel(store).readLog(0, 1_000_000);
     const problems: string[] = [];
     for (const row of rows) {
       const d = detectionOf(row);

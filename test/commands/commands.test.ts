@@ -619,11 +619,11 @@ const cases: Record<string, () => Promise<void>> = {
 };
 
 describe('every command succeeds against the simulator', () => {
-  it('has a case for every catalog entry', () => {
+  it('has a case for every catalog entry', async () => {
     expect(Object.keys(cases).sort()).toEqual(commands.map((c) => c.name).sort());
   });
   for (const [name, fn] of Object.entries(cases)) it(name, fn);
-  it('called, through the recording client, every endpoint each command declares and no other', () => {
+  it('called, through the recording client, every endpoint each command declares and no other', async () => {
     const unused = commands.flatMap((c) =>
       c.endpoints.filter((e) => !called.get(c.name)?.has(e)).map((e) => `${c.name}: ${e}`),
     );
@@ -761,10 +761,10 @@ describe('over HTTP and the CLI', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'dtc-cmd-'));
     store = await openStore({ dataDir });
-    store.instances.add({ name: 'lab', url: sim.url, publicToken: PUB, privateToken: PRIV });
+    await store.instances.add({ name: 'lab', url: sim.url, publicToken: PUB, privateToken: PRIV });
     const access = new AccessControl(store);
     await access.addUser('alice', 'alice-password-123', 'responder');
-    key = access.createApiKey({ owner: 'alice', name: 'test', role: 'responder' }).key;
+    key = (await access.createApiKey({ owner: 'alice', name: 'test', role: 'responder' })).key;
     app = buildApi({
       store,
       access,
@@ -790,7 +790,7 @@ describe('over HTTP and the CLI', () => {
   });
 
   it('refuses more than 500 items in one call before any appliance request', async () => {
-    const before = store.commandRuns.list(1000).length;
+    const before = (await store.commandRuns.list(1000)).length;
     const ids = Array.from({ length: 2000 }, (_, i) => i + 1);
     const r = await call({
       method: 'POST',
@@ -803,7 +803,7 @@ describe('over HTTP and the CLI', () => {
       parameter: 'breachIds',
       message: 'breachIds: at most 500 items per call, got 2000: split them over several calls',
     });
-    expect(store.commandRuns.list(1000).length).toBe(before);
+    expect((await store.commandRuns.list(1000)).length).toBe(before);
     const ok = await call({
       method: 'POST',
       url: '/api/instances/lab/commands/get-breaches',
@@ -820,7 +820,7 @@ describe('over HTTP and the CLI', () => {
     });
     expect(r.statusCode).toBe(200);
     expect(r.json().outcome).toBe('Partially Successful');
-    const runs = store.commandRuns.list(5);
+    const runs = await store.commandRuns.list(5);
     expect(runs[0]).toMatchObject({
       who: expect.stringMatching(/^alice \(key [0-9a-f]{8}\)$/),
       instance: 'lab',
@@ -896,7 +896,9 @@ describe('over HTTP and the CLI', () => {
     expect(dl.code).toBe(0);
     expect(readFileSync(file).readUInt32LE(0)).toBe(0xa1b2c3d4);
     expect(
-      store.commandRuns.list(10).some((r) => r.who.startsWith('cli:') && r.command === 'download-pcap'),
+      (await store.commandRuns.list(10)).some(
+        (r) => r.who.startsWith('cli:') && r.command === 'download-pcap',
+      ),
     ).toBe(true);
   });
 });

@@ -76,8 +76,8 @@ function maxAttempts(windowMs: number, minWaitMs: (n: number) => number): number
 function feed(store: Store, deliverer: Deliverer, from: number, everyMs: number) {
   let n = from;
   let notifies = 0;
-  const t = setInterval(() => {
-    ingestRecords(store, undefined, 'test', [breachLine(n++, 'dt-bo')], 'syslog');
+  const t = setInterval(async () => {
+    await ingestRecords(store, undefined, 'test', [breachLine(n++, 'dt-bo')], 'syslog');
     // Several wake-ups per detection, like a burst of polls and syslog batches.
     for (let i = 0; i < 5; i++) deliverer.notify();
     notifies += 5;
@@ -99,8 +99,8 @@ async function gauge(registry: Registry, name: string, sink: string): Promise<nu
 }
 
 /** Every stored detection reached the target at least once, first arrivals in sequence order. */
-function expectAllDelivered(store: Store, t: Target): void {
-  const rows = store.readLog(0, 100_000);
+async function expectAllDelivered(store: Store, t: Target): Promise<void> {
+  const rows = await store.readLog(0, 100_000);
   const seqOf = new Map(rows.map((r) => [r.key, r.seq]));
   const all = t.batches.flat();
   expect(new Set(all)).toEqual(new Set(rows.map((r) => r.key)));
@@ -119,7 +119,7 @@ describe('sink backoff under a flood of new data', () => {
 
   it('a 503 without Retry-After: attempts follow the exponential backoff, not the notifications', async () => {
     const { store } = await tempStore('dtc-backoff-');
-    ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo'), breachLine(2, 'dt-bo')], 'syslog');
+    await ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo'), breachLine(2, 'dt-bo')], 'syslog');
     const retry: RetryPolicy = { initialBackoffSeconds: 0.2, maxBackoffSeconds: 1.6, multiplier: 2 };
     const registry = new Registry();
     t.refused = [];
@@ -145,7 +145,7 @@ describe('sink backoff under a flood of new data', () => {
       expect(attempts).toBeLessThanOrEqual(bound);
 
       // Status and metrics say when the next attempt is due, and that it is not in the past by much.
-      const s = d.status()[0];
+      const s = (await d.status())[0];
       expect(s.lastError).toMatch(/503: down for maintenance/);
       expect(s.failedAttempts).toBeGreaterThanOrEqual(3);
       expect(s.nextAttemptAt).toBeGreaterThan(started);
@@ -163,12 +163,12 @@ describe('sink backoff under a flood of new data', () => {
       expect(resumedAfter).toBeLessThan(retry.maxBackoffSeconds * 1000 + 10_000);
       f.stop();
       await waitFor(
-        () => store.sinkOffsets.get('hook') === store.maxSeq() || undefined,
+        async () => (await store.sinkOffsets.get('hook')) === (await store.maxSeq()) || undefined,
         20_000,
         'the offset at the end of the log',
       );
       expectAllDelivered(store, t);
-      const after = d.status()[0];
+      const after = (await d.status())[0];
       expect(after).toMatchObject({ lag: 0, nextAttemptAt: null, failedAttempts: 0 });
       expect(await gauge(registry, 'dtc_sink_next_attempt_timestamp_seconds', 'hook')).toBe(0);
     } finally {
@@ -181,7 +181,7 @@ describe('sink backoff under a flood of new data', () => {
   for (const form of ['seconds', 'HTTP date'] as const)
     it(`a 503 with Retry-After as ${form}: it wins over a shorter backoff, and notifications do not cut it`, async () => {
       const { store } = await tempStore('dtc-backoff-');
-      ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo')], 'syslog');
+      await ingestRecords(store, undefined, 'test', [breachLine(1, 'dt-bo')], 'syslog');
       // The backoff alone would retry every 50–100 ms.
       const retry: RetryPolicy = { initialBackoffSeconds: 0.1, maxBackoffSeconds: 0.1, multiplier: 2 };
       const registry = new Registry();
@@ -210,13 +210,13 @@ describe('sink backoff under a flood of new data', () => {
         expect(inWindow.length).toBeGreaterThanOrEqual(2);
         expect(inWindow.length).toBeLessThanOrEqual(maxAttempts(WINDOW_MS, () => minGap));
         for (const g of gaps) expect(g).toBeGreaterThanOrEqual(minGap);
-        const s = d.status()[0];
+        const s = (await d.status())[0];
         expect(s.nextAttemptAt).toBeGreaterThan(started);
 
         t.mode = null;
         f.stop();
         await waitFor(
-          () => store.sinkOffsets.get('hook') === store.maxSeq() || undefined,
+          async () => (await store.sinkOffsets.get('hook')) === (await store.maxSeq()) || undefined,
           20_000,
           'the offset at the end of the log',
         );
@@ -228,7 +228,7 @@ describe('sink backoff under a flood of new data', () => {
       }
     }, 60_000);
 
-  it('the wait: the larger of backoff and Retry-After, Retry-After capped', () => {
+  it('the wait: the larger of backoff and Retry-After, Retry-After capped', async () => {
     const p: RetryPolicy = { initialBackoffSeconds: 0.5, maxBackoffSeconds: 30, multiplier: 2 };
     const top = () => 1;
     expect(retryWaitMs(p, 1, undefined, top)).toBe(500);

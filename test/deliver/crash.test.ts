@@ -140,9 +140,9 @@ describe('at-least-once delivery through dtc start', () => {
     expect(beforeRestart).toBeLessThan(N);
 
     let store = await openStore({ dataDir: dir });
-    const rows = store.readLog(0, 10_000);
-    const offsetAtKill = store.sinkOffsets.get('hook');
-    expect(store.sinkOffsets.status('hook')?.lastError).toMatch(/503: not now/);
+    const rows = await store.readLog(0, 10_000);
+    const offsetAtKill = await store.sinkOffsets.get('hook');
+    expect((await store.sinkOffsets.status('hook'))?.lastError).toMatch(/503: not now/);
     await store.close();
     expect(rows).toHaveLength(N);
     const seqOf = new Map(rows.map((r) => [r.key, r.seq]));
@@ -191,7 +191,7 @@ describe('at-least-once delivery through dtc start', () => {
     store = await openStore({ dataDir: dir });
     try {
       // The batch that was in flight at SIGTERM was accepted and its offset saved.
-      expect(store.sinkOffsets.get('hook')).toBe(seqOf.get(replayed[replayed.length - 1]));
+      expect(await store.sinkOffsets.get('hook')).toBe(seqOf.get(replayed[replayed.length - 1]));
       expect(replayed.map((k) => seqOf.get(k))).toEqual(rows.slice(0, replayed.length).map((x) => x.seq));
     } finally {
       await store.close();

@@ -73,7 +73,7 @@ const endsTorn = (p: string) => {
 
 describe('file sink across kill -9', () => {
   const children: ChildProcess[] = [];
-  afterAll(() => {
+  afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
 
@@ -145,7 +145,7 @@ describe('file sink across kill -9', () => {
       });
     const store = await openStore({ dataDir: dir });
     try {
-      const keys = store.readLog(0, 100_000, { content: false }).map((r) => r.key);
+      const keys = (await store.readLog(0, 100_000, { content: false })).map((r) => r.key);
       // Lines the receiver had read but not stored when killed are syslog's loss, not the sink's: the
       // sink owes exactly what was stored.
       expect(keys.length).toBeGreaterThan(0);

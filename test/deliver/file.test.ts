@@ -35,8 +35,8 @@ function parseLines(path: string): { uid: string }[] {
     });
 }
 
-function ingest(store: Store, from: number, n: number): void {
-  ingestRecords(
+async function ingest(store: Store, from: number, n: number): Promise<void> {
+  await ingestRecords(
     store,
     undefined,
     'test',
@@ -55,7 +55,7 @@ describe('file sink: whole lines only', () => {
     ingest(store, 1, 10);
     let w = new SinkWorker(store, cfg, { log, registry: new Registry() });
     await w.start();
-    await waitFor(() => store.sinkOffsets.get('f') === 10 || undefined, 10_000, 'offset 10');
+    await waitFor(async () => (await store.sinkOffsets.get('f')) === 10 || undefined, 10_000, 'offset 10');
     await w.stop();
     expect(warnings).toEqual([]);
 
@@ -63,17 +63,15 @@ describe('file sink: whole lines only', () => {
     // and the offset still at 10 (the batch was never acknowledged).
     ingest(store, 11, 10);
     const before = readFileSync(path, 'utf8');
-    const next = readModel(store)
-      .readLog(10, 3)
-      .map((r) => render(detectionOf(r), 'json'));
+    const next = (await readModel(store).readLog(10, 3)).map((r) => render(detectionOf(r), 'json'));
     const torn = next[2].slice(0, Math.floor(next[2].length / 2));
     appendFileSync(path, `${next[0]}\n${next[1]}\n${torn}`);
     expect(() => parseLines(path)).toThrow();
-    expect(store.sinkOffsets.get('f')).toBe(10);
+    expect(await store.sinkOffsets.get('f')).toBe(10);
 
     w = new SinkWorker(store, cfg, { log, registry: new Registry() });
     await w.start();
-    await waitFor(() => store.sinkOffsets.get('f') === 20 || undefined, 10_000, 'offset 20');
+    await waitFor(async () => (await store.sinkOffsets.get('f')) === 20 || undefined, 10_000, 'offset 20');
     await w.stop();
 
     expect(warnings).toHaveLength(1);
@@ -84,7 +82,7 @@ describe('file sink: whole lines only', () => {
       readFileSync(path, 'utf8').startsWith(`${before}${next[0]}\n${next[1]}\n${next.join('\n')}\n`),
     ).toBe(true);
     // Every stored record at least once; the two whole lines of the crashed batch twice, the torn one once.
-    const keys = store.readLog(0, 100).map((r) => r.key);
+    const keys = (await store.readLog(0, 100)).map((r) => r.key);
     const uids = got.map((d) => d.uid);
     expect(new Set(uids)).toEqual(new Set(keys));
     const count = (k: string) => uids.filter((u) => u === k).length;

@@ -41,7 +41,7 @@ const fast = { initialBackoffSeconds: 0.01, maxBackoffSeconds: 0.05, multiplier:
 async function storeWith(n: number, from = 1, host = 'dt-lab'): Promise<Store> {
   const { store } = await tempStore();
   const lines = Array.from({ length: n }, (_, i) => breachLine(from + i, host, ((i % 10) + 1) / 10));
-  ingestRecords(store, undefined, 'test', lines, 'syslog');
+  await ingestRecords(store, undefined, 'test', lines, 'syslog');
   return store;
 }
 
@@ -67,31 +67,31 @@ describe('http sinks', () => {
       res.end('ok');
     };
     const w = await run(store, { name: 'hook', format: 'json', url: `http://${base}/hook`, batchSize: 10 });
-    await waitFor(() => store.sinkOffsets.get('hook') === 25, 10_000, 'offset 25');
+    await waitFor(async () => (await store.sinkOffsets.get('hook')) === 25, 10_000, 'offset 25');
     await w.stop();
     expect(got.map((b) => b.length)).toEqual([10, 10, 5]);
     const keys = got.flat().map((d) => d.key ?? d.uid ?? d.id);
     expect(keys.every((k) => k !== undefined)).toBe(true);
-    expect(store.sinkOffsets.status('hook')?.lastError).toMatch(/answered 503: busy/);
+    expect((await store.sinkOffsets.status('hook'))?.lastError).toMatch(/answered 503: busy/);
     expect(w.status()).toMatchObject({ offset: 25, lag: 0, type: 'webhook' });
   });
 
   it('webhook: filters by instance, family and minimum severity; filtered rows still advance the offset', async () => {
     const store = await storeWith(20);
-    ingestRecords(store, undefined, 'test', [breachLine(500, 'other-dt')], 'syslog');
+    await ingestRecords(store, undefined, 'test', [breachLine(500, 'other-dt')], 'syslog');
     const got: any[] = [];
     handler = (_q, body, res) => {
       got.push(...JSON.parse(body));
       res.end();
     };
-    const rows = store.readLog(0, 100);
+    const rows = await store.readLog(0, 100);
     const w = await run(store, {
       name: 'hi',
       format: 'ecs',
       url: `http://${base}/hook`,
       filter: { instances: ['dt-lab'], families: ['model_breach'], minSeverity: 2 },
     });
-    await waitFor(() => store.sinkOffsets.get('hi') === 21);
+    await waitFor(async () => (await store.sinkOffsets.get('hi')) === 21);
     await w.stop();
     const want = rows.filter((r) => r.instance === 'dt-lab' && r.severity >= 2);
     expect(want.length).toBeGreaterThan(0);
@@ -111,7 +111,7 @@ describe('http sinks', () => {
       format: 'ecs',
       url: `splunk://${base}?token=abc-123&index=sec`,
     });
-    await waitFor(() => store.sinkOffsets.get('hec') === 3);
+    await waitFor(async () => (await store.sinkOffsets.get('hec')) === 3);
     await w.stop();
     expect(reqs).toHaveLength(1);
     expect(reqs[0].url).toBe('/services/collector/event');
@@ -120,7 +120,7 @@ describe('http sinks', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    const rows = store.readLog(0, 10);
+    const rows = await store.readLog(0, 10);
     expect(events.map((e) => e.time)).toEqual(rows.map((r) => r.eventTime / 1000));
     for (const e of events) {
       expect(e).toMatchObject({ sourcetype: 'darktrace', index: 'sec', host: 'dt-lab', source: 'dtc' });
@@ -139,7 +139,7 @@ describe('http sinks', () => {
       else res.end('{"text":"Success","code":0}');
     };
     const w = await run(store, { name: 'hec2', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(() => store.sinkOffsets.get('hec2') === 2);
+    await waitFor(async () => (await store.sinkOffsets.get('hec2')) === 2);
     await w.stop();
     expect(calls).toBe(2);
   });
@@ -155,20 +155,22 @@ describe('http sinks', () => {
       else res.end('{"text":"Success","code":0}');
     };
     const w = await run(store, { name: 'hec3', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(() => store.sinkOffsets.get('hec3') === 2);
+    await waitFor(async () => (await store.sinkOffsets.get('hec3')) === 2);
     await w.stop();
     expect(calls).toBe(3);
-    expect(store.deadLetters.count()).toBe(0);
-    expect(store.sinkOffsets.status('hec3')?.lastError).toMatch(/code":7.*may not write to this index/);
+    expect(await store.deadLetters.count()).toBe(0);
+    expect((await store.sinkOffsets.status('hec3'))?.lastError).toMatch(
+      /code":7.*may not write to this index/,
+    );
     expect(channels.size).toBe(1);
     expect([...channels][0]).toMatch(/^[0-9a-f-]{36}$/);
 
     handler = (_q, _b, res) => res.writeHead(400).end('{"text":"Invalid data format","code":6}');
     const more = await storeWith(2);
     const w2 = await run(more, { name: 'hec4', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(() => more.sinkOffsets.get('hec4') === 2);
+    await waitFor(async () => (await more.sinkOffsets.get('hec4')) === 2);
     await w2.stop();
-    expect(more.deadLetters.list(10).map((d) => d.reason)).toEqual([
+    expect((await more.deadLetters.list(10)).map((d) => d.reason)).toEqual([
       expect.stringMatching(/Invalid data format/),
       expect.stringMatching(/Invalid data format/),
     ]);
@@ -189,11 +191,11 @@ describe('http sinks', () => {
       else res.end('{"text":"Success","code":0}');
     };
     const w = await run(store, { name: 'hec5', format: 'json', url: `splunk://${base}?token=t` });
-    await waitFor(() => store.sinkOffsets.get('hec5') === 5);
+    await waitFor(async () => (await store.sinkOffsets.get('hec5')) === 5);
     await w.stop();
-    const keys = store.readLog(0, 10).map((r) => r.key);
+    const keys = (await store.readLog(0, 10)).map((r) => r.key);
     expect(bodies).toEqual([keys, keys.slice(3)]);
-    const dl = store.deadLetters.list(10);
+    const dl = await store.deadLetters.list(10);
     expect(dl).toHaveLength(1);
     expect(JSON.parse(dl[0].payload).key).toBe(keys[2]);
     expect(dl[0].reason).toMatch(/Event field cannot be blank/);
@@ -257,10 +259,14 @@ describe('http sinks', () => {
       });
       await waitFor(() => hec.events.length === 1 && hec.ackQueries >= 3, 10_000, 'polling the ack');
       // Received but not indexed: nothing is delivered yet.
-      expect(store.sinkOffsets.get('hec-ack')).toBe(0);
+      expect(await store.sinkOffsets.get('hec-ack')).toBe(0);
       hec.autoIndex = true;
       hec.indexed.add(0);
-      await waitFor(() => store.sinkOffsets.get('hec-ack') === 5, 10_000, 'both batches indexed');
+      await waitFor(
+        async () => (await store.sinkOffsets.get('hec-ack')) === 5,
+        10_000,
+        'both batches indexed',
+      );
       await w.stop();
       expect(hec.events.map((e) => [e.ackId, e.keys.length])).toEqual([
         [0, 3],
@@ -269,7 +275,7 @@ describe('http sinks', () => {
       expect(new Set(hec.events.map((e) => e.channel))).toEqual(
         new Set(['0b6d1c2e-7f43-4c59-9a38-5d1f0e2a4b7c']),
       );
-      expect(store.sinkOffsets.status('hec-ack')?.lastError ?? null).toBeNull();
+      expect((await store.sinkOffsets.status('hec-ack'))?.lastError ?? null).toBeNull();
     });
 
     it('sends a batch again when its ack does not come in time', async () => {
@@ -281,15 +287,15 @@ describe('http sinks', () => {
         url: `splunk://${base}?token=t&ack=true&ackTimeout=0.4`,
       });
       await waitFor(() => hec.events.length >= 2, 10_000, 'sent again');
-      expect(store.sinkOffsets.get('hec-late')).toBe(0);
-      expect(store.sinkOffsets.status('hec-late')?.lastError).toMatch(
+      expect(await store.sinkOffsets.get('hec-late')).toBe(0);
+      expect((await store.sinkOffsets.status('hec-late'))?.lastError).toMatch(
         /did not confirm ackId 0 as indexed within 0\.4 s; sending the batch again/,
       );
       hec.autoIndex = true;
-      await waitFor(() => store.sinkOffsets.get('hec-late') === 2, 10_000, 'indexed at last');
+      await waitFor(async () => (await store.sinkOffsets.get('hec-late')) === 2, 10_000, 'indexed at last');
       await w.stop();
       // At least once: the same two detections in every attempt, the last one confirmed.
-      for (const e of hec.events) expect(e.keys).toEqual(store.readLog(0, 10).map((r) => r.key));
+      for (const e of hec.events) expect(e.keys).toEqual((await store.readLog(0, 10)).map((r) => r.key));
     });
 
     it('keeps polling through a busy ack endpoint instead of sending again', async () => {
@@ -302,7 +308,7 @@ describe('http sinks', () => {
         format: 'json',
         url: `splunk://${base}?token=t&ack=true`,
       });
-      await waitFor(() => store.sinkOffsets.get('hec-busy') === 2, 10_000, 'indexed');
+      await waitFor(async () => (await store.sinkOffsets.get('hec-busy')) === 2, 10_000, 'indexed');
       await w.stop();
       expect(hec.events).toHaveLength(1); // sent once: a busy poll is not a lost batch
       expect(hec.ackQueries).toBe(4); // the probe and two polls answered busy, then the confirmation
@@ -321,14 +327,14 @@ describe('http sinks', () => {
         retry,
       });
       await waitFor(
-        () => /ACK is disabled/.test(store.sinkOffsets.status('hec-off')?.lastError ?? ''),
+        async () => /ACK is disabled/.test((await store.sinkOffsets.status('hec-off'))?.lastError ?? ''),
         10_000,
         'code 14',
       );
       await new Promise((r) => setTimeout(r, 300)); // many backoffs' worth of retries
       await w.stop();
       expect(hec.events.map((e) => e.ackId)).toEqual([-1]);
-      expect(store.sinkOffsets.get('hec-off')).toBe(0);
+      expect(await store.sinkOffsets.get('hec-off')).toBe(0);
 
       // Off while a batch waits for its ack: that batch is not sent again while it stays off.
       const store2 = await storeWith(2);
@@ -342,14 +348,14 @@ describe('http sinks', () => {
       await waitFor(() => hec2.events.length === 1, 10_000, 'sent');
       hec2.ackEnabled = false;
       await waitFor(
-        () => /ACK is disabled/.test(store2.sinkOffsets.status('hec-off2')?.lastError ?? ''),
+        async () => /ACK is disabled/.test((await store2.sinkOffsets.status('hec-off2'))?.lastError ?? ''),
         10_000,
         'code 14',
       );
       await new Promise((r) => setTimeout(r, 300));
       await w2.stop();
       expect(hec2.events).toHaveLength(1);
-      expect(store2.sinkOffsets.get('hec-off2')).toBe(0);
+      expect(await store2.sinkOffsets.get('hec-off2')).toBe(0);
     });
 
     it('refuses to send to a token without acknowledgement, saying how to fix it', async () => {
@@ -360,11 +366,11 @@ describe('http sinks', () => {
         format: 'json',
         url: `splunk://${base}?token=t&ack=true`,
       });
-      await waitFor(() => store.sinkOffsets.status('hec-noack')?.lastError, 10_000, 'an error');
+      await waitFor(async () => (await store.sinkOffsets.status('hec-noack'))?.lastError, 10_000, 'an error');
       await w.stop();
       expect(hec.events).toHaveLength(0); // nothing indexed that could never be confirmed
-      expect(store.sinkOffsets.get('hec-noack')).toBe(0);
-      expect(store.sinkOffsets.status('hec-noack')?.lastError).toMatch(
+      expect(await store.sinkOffsets.get('hec-noack')).toBe(0);
+      expect((await store.sinkOffsets.status('hec-noack'))?.lastError).toMatch(
         /ACK is disabled.*turn on indexer acknowledgement for this HEC token/,
       );
       await expect(
@@ -378,7 +384,7 @@ describe('http sinks', () => {
 
   it('Elasticsearch _bulk: _id = stable key; only failed items are retried; refused items are dead-lettered', async () => {
     const store = await storeWith(6);
-    const rows = store.readLog(0, 10);
+    const rows = await store.readLog(0, 10);
     const bodies: { action: any; doc: any }[][] = [];
     let round = 0;
     handler = (req, body, res) => {
@@ -421,7 +427,7 @@ describe('http sinks', () => {
         .end(JSON.stringify({ took: 1, errors: items.some((x) => x.index.status >= 300), items }));
     };
     const w = await run(store, { name: 'es', format: 'ecs', url: `elasticsearch://${base}/darktrace` });
-    await waitFor(() => store.sinkOffsets.get('es') === 6, 10_000, 'es offset');
+    await waitFor(async () => (await store.sinkOffsets.get('es')) === 6, 10_000, 'es offset');
     await w.stop();
     const ids = (b: { action: any }[]) => b.map((p) => p.action.index._id);
     expect(bodies).toHaveLength(3);
@@ -429,7 +435,7 @@ describe('http sinks', () => {
     expect(bodies[0][0].action.index._index).toBe('darktrace');
     expect(ids(bodies[1])).toEqual([rows[2].key, rows[4].key]);
     expect(ids(bodies[2])).toEqual([rows[4].key]);
-    const dl = store.deadLetters.list(10);
+    const dl = await store.deadLetters.list(10);
     expect(dl).toHaveLength(1);
     expect(dl[0]).toMatchObject({ source: 'sink:es', instance: 'dt-lab' });
     expect(dl[0].reason).toMatch(/mapper_parsing_exception/);
@@ -440,12 +446,12 @@ describe('http sinks', () => {
     const store = await storeWith(2);
     handler = (_q, _b, res) => res.writeHead(400).end('bad request');
     const w = await run(store, { name: 'bad', format: 'json', url: `http://${base}/x` });
-    await waitFor(() => store.sinkOffsets.get('bad') === 2);
+    await waitFor(async () => (await store.sinkOffsets.get('bad')) === 2);
     await w.stop();
-    expect(store.deadLetters.count()).toBe(2);
+    expect(await store.deadLetters.count()).toBe(2);
   });
 
-  it('retry table and backoff', () => {
+  it('retry table and backoff', async () => {
     expect([200, 204, 400, 401, 404, 413, 429, 500, 503].map(httpAction)).toEqual([
       'ok',
       'ok',
@@ -469,7 +475,7 @@ describe('http sinks', () => {
     const { dir } = await tempStore('dtc-file-');
     const file = join(dir, 'out', 'x.ndjson');
     const w = await run(store, { name: 'f', format: 'ocsf', url: `file://${file}`, batchSize: 3 });
-    await waitFor(() => store.sinkOffsets.get('f') === 7);
+    await waitFor(async () => (await store.sinkOffsets.get('f')) === 7);
     await w.stop();
     const lines = readFileSync(file, 'utf8')
       .trim()
@@ -500,7 +506,7 @@ describe('https sinks: certificates', () => {
     servers.push(s);
     return `127.0.0.1:${(s.address() as { port: number }).port}`;
   };
-  beforeAll(() => {
+  beforeAll(async () => {
     tls = makeTlsMaterial();
   });
   afterAll(async () => {
@@ -511,17 +517,19 @@ describe('https sinks: certificates', () => {
     const at = await serve(tls.good);
     const store = await storeWith(3);
     const w = await run(store, { name: 'hec', format: 'json', url: `splunk+https://${at}?token=t` });
-    await waitFor(() => store.sinkOffsets.status('hec')?.lastError, 10_000, 'a TLS error');
+    await waitFor(async () => (await store.sinkOffsets.status('hec'))?.lastError, 10_000, 'a TLS error');
     await w.stop();
-    expect(store.sinkOffsets.get('hec')).toBe(0);
-    expect(store.sinkOffsets.status('hec')?.lastError).toMatch(/certificate.*\?ca=\/path\/to\/ca\.pem/);
+    expect(await store.sinkOffsets.get('hec')).toBe(0);
+    expect((await store.sinkOffsets.status('hec'))?.lastError).toMatch(
+      /certificate.*\?ca=\/path\/to\/ca\.pem/,
+    );
 
     const trusted = await run(store, {
       name: 'hec',
       format: 'json',
       url: `splunk+https://${at}?token=t&ca=${tls.caFile}`,
     });
-    await waitFor(() => store.sinkOffsets.get('hec') === 3, 10_000, 'delivered over TLS');
+    await waitFor(async () => (await store.sinkOffsets.get('hec')) === 3, 10_000, 'delivered over TLS');
     await trusted.stop();
     expect(seen.at(-1)?.url).toBe('/services/collector/event');
   });
@@ -530,7 +538,7 @@ describe('https sinks: certificates', () => {
     const at = await serve(tls.selfSigned);
     const store = await storeWith(2);
     const w = await run(store, { name: 'hook', format: 'json', url: `https://${at}/hook?x=1&insecure=true` });
-    await waitFor(() => store.sinkOffsets.get('hook') === 2, 10_000, 'delivered');
+    await waitFor(async () => (await store.sinkOffsets.get('hook')) === 2, 10_000, 'delivered');
     await w.stop();
     expect(seen.at(-1)?.url).toBe('/hook?x=1');
     expect(JSON.parse(seen.at(-1)!.body)).toHaveLength(2);

@@ -62,7 +62,7 @@ afterAll(async () => {
 describe.skipIf(!natsServer)('NATS JetStream sink', () => {
   it('publishes each detection with a JetStream ack; consumers read them in sequence order', async () => {
     const { store } = await tempStore();
-    ingestRecords(
+    await ingestRecords(
       store,
       undefined,
       't',
@@ -77,14 +77,14 @@ describe.skipIf(!natsServer)('NATS JetStream sink', () => {
         { log: { info() {}, warn() {} }, registry: new Registry() },
       );
       await w.start();
-      await waitFor(() => store.sinkOffsets.get(name) === 120, 15_000, `${name} offset`);
+      await waitFor(async () => (await store.sinkOffsets.get(name)) === 120, 15_000, `${name} offset`);
       await w.stop();
     };
     await run('nats');
     const jsm = await nc!.jetstreamManager();
     const info = await jsm.streams.info('DT_TEST');
     expect(info.state.messages).toBe(120);
-    const rows = store.readLog(0, 1000);
+    const rows = await store.readLog(0, 1000);
     const c = await nc!.jetstream().consumers.get('DT_TEST');
     const got: { seq: string; key: string; body: any }[] = [];
     const msgs = await c.fetch({ max_messages: 120, expires: 5000 });
@@ -99,14 +99,14 @@ describe.skipIf(!natsServer)('NATS JetStream sink', () => {
       expect(String(g.body.finding_info.uid)).toContain(rows[i].nativeId);
     });
     // A replay (`dtc sink reset`) republishes the same versions: JetStream drops them as duplicates.
-    store.sinkOffsets.set('nats', 0);
+    await store.sinkOffsets.set('nats', 0);
     await run('nats');
     expect((await jsm.streams.info('DT_TEST')).state.messages).toBe(120);
   });
 
   it('retries while the server refuses (no such stream, wrong port) and keeps the offset', async () => {
     const { store } = await tempStore();
-    ingestRecords(store, undefined, 't', [breachLine(1)], 'syslog');
+    await ingestRecords(store, undefined, 't', [breachLine(1)], 'syslog');
     const dead = await freePort();
     const w = new SinkWorker(
       store,
@@ -119,9 +119,13 @@ describe.skipIf(!natsServer)('NATS JetStream sink', () => {
       { log: { info() {}, warn() {} }, registry: new Registry() },
     );
     await w.start();
-    await waitFor(() => store.sinkOffsets.status('down')?.lastError, 10_000, 'an error recorded');
+    await waitFor(
+      async () => (await store.sinkOffsets.status('down'))?.lastError,
+      10_000,
+      'an error recorded',
+    );
     await w.stop();
-    expect(store.sinkOffsets.get('down')).toBe(0);
-    expect(store.sinkOffsets.status('down')?.lastError).toMatch(/nats:\/\/127\.0\.0\.1/);
+    expect(await store.sinkOffsets.get('down')).toBe(0);
+    expect((await store.sinkOffsets.status('down'))?.lastError).toMatch(/nats:\/\/127\.0\.0\.1/);
   });
 });

@@ -124,13 +124,13 @@ const log = { info() {}, warn() {} };
 async function deliver(store: Store, cfg: SinkConfig, want: number) {
   const w = new SinkWorker(store, cfg, { log, registry: new Registry() });
   await w.start();
-  await waitFor(() => store.sinkOffsets.get(cfg.name) === want, 10_000, `${cfg.name} offset`);
+  await waitFor(async () => (await store.sinkOffsets.get(cfg.name)) === want, 10_000, `${cfg.name} offset`);
   await w.stop();
 }
 
 async function storeWith(n: number): Promise<Store> {
   const { store } = await tempStore();
-  ingestRecords(
+  await ingestRecords(
     store,
     undefined,
     'test',
@@ -149,7 +149,7 @@ describe.skipIf(!syslogNg)('syslog sink → syslog-ng', () => {
       10_000,
       'syslog-ng output',
     );
-    const rows = store.readLog(0, 100);
+    const rows = await store.readLog(0, 100);
     got.forEach((m, i) => {
       expect(m).toMatchObject({
         HOST: 'dt-lab',
@@ -172,7 +172,7 @@ describe.skipIf(!syslogNg)('syslog sink → syslog-ng', () => {
       10_000,
       'cef output',
     );
-    const rows = readModel(store).readLog(0, 10);
+    const rows = await readModel(store).readLog(0, 10);
     got.forEach((m, i) => {
       // format-json writes syslog-ng's `.cef.*` names as `_cef`.
       const cef = m._cef;
@@ -221,12 +221,14 @@ describe('syslog+tls sink → our TLS receiver', () => {
         },
         12,
       );
-      await waitFor(() => dst.maxSeq() === 12, 10_000, 'received over TLS').catch((e) => {
+      await waitFor(async () => (await dst.maxSeq()) === 12, 10_000, 'received over TLS').catch(async (e) => {
         throw new Error(
-          `${e.message}: stored ${dst.maxSeq()}, dead letters ${JSON.stringify(dst.deadLetters.list(3)).slice(0, 800)}`,
+          `${e.message}: stored ${await dst.maxSeq()}, dead letters ${JSON.stringify(await dst.deadLetters.list(3)).slice(0, 800)}`,
         );
       });
-      expect(dst.readLog(0, 100).map((r) => r.key)).toEqual(src.readLog(0, 100).map((r) => r.key));
+      expect((await dst.readLog(0, 100)).map((r) => r.key)).toEqual(
+        (await src.readLog(0, 100)).map((r) => r.key),
+      );
     } finally {
       await rx.close();
     }

@@ -99,7 +99,7 @@ describe('GET /api/reports', () => {
     store = await openStore({ dataDir: join(dir, 'data'), secretKey: KEY, env: {} });
     const access = new AccessControl(store);
     await access.addUser('vera', 'vera-password-123', 'viewer');
-    key = access.createApiKey({ owner: 'vera', name: 't', role: 'viewer' }).key;
+    key = (await access.createApiKey({ owner: 'vera', name: 't', role: 'viewer' })).key;
     app = buildApi({ store, access, collector: { status: () => [] }, metrics: createMetrics() });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });

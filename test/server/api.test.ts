@@ -57,11 +57,11 @@ describe('HTTP API', () => {
           }),
         );
       }
-      store.appendDetections(batch);
+      await store.appendDetections(batch);
     }
     access = new AccessControl(store);
     await access.addUser('root', 'root-password-123', 'admin');
-    key = access.createApiKey({ owner: 'root', name: 'test', role: 'admin' }).key;
+    key = (await access.createApiKey({ owner: 'root', name: 'test', role: 'admin' })).key;
     app = buildApi({
       store,
       access,
@@ -76,7 +76,7 @@ describe('HTTP API', () => {
     await store?.close();
   });
 
-  it('declares an access rule and a response schema on every route', () => {
+  it('declares an access rule and a response schema on every route', async () => {
     expect(app.routeTable.length).toBeGreaterThan(10);
     const missing = app.routeTable.filter((r) => !r.hasResponseSchema).map((r) => `${r.method} ${r.url}`);
     expect(missing).toEqual([]);

@@ -77,12 +77,12 @@ beforeAll(async () => {
   writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
   writeFileSync(join(consoleDir, 'assets', 'app-0123abcd.js'), 'export {};');
   store = await openStore({ dataDir, secretKey: KEY, env: {} });
-  store.instances.add({ name: 'lab', url: sim.url, publicToken: 'pub', privateToken: 'priv' });
-  store.appendDetections([det('1', 'a')]);
+  await store.instances.add({ name: 'lab', url: sim.url, publicToken: 'pub', privateToken: 'priv' });
+  await store.appendDetections([det('1', 'a')]);
   access = new AccessControl(store);
   for (const role of ROLES) {
     await access.addUser(role, PASSWORD, role);
-    keys[role] = access.createApiKey({ owner: role, name: 'test', role }).key;
+    keys[role] = (await access.createApiKey({ owner: role, name: 'test', role })).key;
   }
   const deliverer = new Deliverer(
     store,
@@ -191,8 +191,11 @@ const samples: Record<string, Sample> = {
     ok: 201,
   },
   'DELETE /api/apikeys/:id': {
-    request: () =>
-      json('DELETE', `/api/apikeys/${access.createApiKey({ owner: 'admin', name: 'x', role: 'viewer' }).id}`),
+    request: async () =>
+      json(
+        'DELETE',
+        `/api/apikeys/${(await access.createApiKey({ owner: 'admin', name: 'x', role: 'viewer' })).id}`,
+      ),
     ok: 204,
   },
   'GET /api/instances': { request: () => json('GET', '/api/instances'), ok: 200 },
@@ -213,9 +216,9 @@ const samples: Record<string, Sample> = {
     ok: 200,
   },
   'DELETE /api/instances/:name': {
-    request: () => {
+    request: async () => {
       const name = unique('x');
-      store.instances.add({ name, url: sim.url, publicToken: 'pub', privateToken: 'priv' });
+      await store.instances.add({ name, url: sim.url, publicToken: 'pub', privateToken: 'priv' });
       return json('DELETE', `/api/instances/${name}`);
     },
     ok: 204,
@@ -321,7 +324,7 @@ const expectedAccess: Record<string, string> = {
 };
 
 describe('access control, generated from the route table', () => {
-  it('declares the expected role on every route: admin for identities, the catalog’s for commands', () => {
+  it('declares the expected role on every route: admin for identities, the catalog’s for commands', async () => {
     const wrong = app.routeTable
       .map((r) => {
         const cmd = /\/commands\/([a-z0-9-]+)$/.exec(r.url)?.[1];
@@ -333,7 +336,7 @@ describe('access control, generated from the route table', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('has a sample request for every route, so a new route cannot go untested', () => {
+  it('has a sample request for every route, so a new route cannot go untested', async () => {
     const missing = app.routeTable.map((r) => `${r.method} ${r.url}`).filter((k) => !samples[k]);
     expect(missing).toEqual([]);
   });
@@ -407,7 +410,7 @@ describe('sessions', () => {
       role: 'analyst',
       via: 'session',
     });
-    const before = store.commandRuns.list(1000).length;
+    const before = (await store.commandRuns.list(1000)).length;
     const url = '/api/instances/lab/commands/add-comments';
     // A cross-site form, a text/plain body and a bodyless POST: all carry the cookie, none the token.
     const refused = [
@@ -428,7 +431,7 @@ describe('sessions', () => {
     ];
     expect(refused.map((r) => r.statusCode)).toEqual([403, 403, 403, 403]);
     expect(refused[0].json().message).toMatch(/CSRF token/);
-    expect(store.commandRuns.list(1000).length).toBe(before);
+    expect((await store.commandRuns.list(1000)).length).toBe(before);
     // With the token, the same session acts, and the audit trail names the user.
     const pbid = (await sim.state()).breaches.newestPbid;
     const ok = await app.inject({
@@ -438,7 +441,7 @@ describe('sessions', () => {
       payload: { breachIds: [pbid], comment: 'from the console' },
     });
     expect(ok.statusCode).toBeLessThan(500);
-    expect(store.commandRuns.list(1)[0].who).toBe('analyst');
+    expect((await store.commandRuns.list(1))[0].who).toBe('analyst');
     const out = await app.inject({
       method: 'POST',
       url: '/api/auth/logout',
@@ -463,16 +466,16 @@ describe('sessions', () => {
 describe('API keys', () => {
   it('refuses a revoked or expired key, and a key never outranks its owner', async () => {
     await access.addUser('carol', PASSWORD, 'responder');
-    const k = access.createApiKey({ owner: 'carol', name: 'soar', role: 'responder' });
+    const k = await access.createApiKey({ owner: 'carol', name: 'soar', role: 'responder' });
     const runAs = (key: string) => as(key, json('POST', '/api/instances/lab/commands/create-actions', {}));
     expect((await runAs(k.key)).statusCode).toBe(400); // past access control, refused by the schema
-    access.setRole('carol', 'analyst');
+    await access.setRole('carol', 'analyst');
     expect((await runAs(k.key)).statusCode).toBe(403);
-    access.revokeApiKey(k.prefix);
+    await access.revokeApiKey(k.prefix);
     const revoked = await as(k.key, json('GET', '/api/detections'));
     expect(revoked.statusCode).toBe(401);
     expect(revoked.json().message).toMatch(/unknown, revoked or expired/);
-    const soon = access.createApiKey({
+    const soon = await access.createApiKey({
       owner: 'carol',
       name: 'brief',
       role: 'viewer',
@@ -484,7 +487,7 @@ describe('API keys', () => {
     expect((await as('not-a-key', json('GET', '/api/detections'))).json().message).toMatch(
       /not a dtc API key/,
     );
-    expect(() => access.createApiKey({ owner: 'carol', name: 'x', role: 'admin' })).toThrow(
+    await expect(await access.createApiKey({ owner: 'carol', name: 'x', role: 'admin' })).rejects.toThrow(
       /cannot create a key/,
     );
   });
@@ -537,7 +540,7 @@ describe('rate limits', () => {
 describe('passwords and the last admin', () => {
   it('lets a key change no password, a person only their own with the current one, and ends old sessions', async () => {
     await access.addUser('dana', PASSWORD, 'analyst');
-    const danaKey = access.createApiKey({ owner: 'dana', name: 'k', role: 'viewer' }).key;
+    const danaKey = (await access.createApiKey({ owner: 'dana', name: 'k', role: 'viewer' })).key;
     // With a key, even the owner's own password is out of reach; another user's needs an admin.
     const byKey = await as(
       danaKey,

@@ -19,7 +19,7 @@ beforeAll(async () => {
   store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'dtc-events-')), secretKey: KEY, env: {} });
   const access = new AccessControl(store);
   await access.addUser('vera', 'vera-password-123', 'viewer');
-  key = access.createApiKey({ owner: 'vera', name: 'sse', role: 'viewer' }).key;
+  key = (await access.createApiKey({ owner: 'vera', name: 'sse', role: 'viewer' })).key;
   app = buildApi({
     store,
     access,
@@ -90,7 +90,7 @@ describe('GET /api/events', () => {
 
   it('sends the instances, then each detection as it is stored, with its sequence number as id', async () => {
     setTimeout(
-      () => store.appendDetections([det('101', 'a'), det('102', 'a', { family: 'ai_analyst' })]),
+      async () => await store.appendDetections([det('101', 'a'), det('102', 'a', { family: 'ai_analyst' })]),
       300,
     );
     const events = await read('/api/events', (e) => e.filter((x) => x.event === 'detection').length >= 2);
@@ -102,8 +102,12 @@ describe('GET /api/events', () => {
   });
 
   it('resumes after Last-Event-ID, and filters by family', async () => {
-    const from = store.maxSeq();
-    store.appendDetections([det('201', 'a'), det('202', 'a', { family: 'ai_analyst' }), det('203', 'a')]);
+    const from = await store.maxSeq();
+    await store.appendDetections([
+      det('201', 'a'),
+      det('202', 'a', { family: 'ai_analyst' }),
+      det('203', 'a'),
+    ]);
     const resumed = await read('/api/events', (e) => e.filter((x) => x.event === 'detection').length >= 3, {
       'last-event-id': String(from),
     });

@@ -14,7 +14,7 @@ import { det, KEY } from '../store/helpers.ts';
 const HOUR = 3_600_000;
 
 describe('histogram bucketing', () => {
-  it('picks the smallest readable width that fits the span in the target', () => {
+  it('picks the smallest readable width that fits the span in the target', async () => {
     expect(bucketWidth(60 * HOUR, 60)).toBe(HOUR);
     expect(bucketWidth(61 * HOUR, 60)).toBe(3 * HOUR);
     expect(bucketWidth(10 * 60_000, 60)).toBe(60_000);
@@ -23,7 +23,7 @@ describe('histogram bucketing', () => {
     expect(bucketWidth(0, 0)).toBe(60_000);
   });
 
-  it('aligns buckets to their width, keeps empty ones, and folds severities above 5 into 5', () => {
+  it('aligns buckets to their width, keeps empty ones, and folds severities above 5 into 5', async () => {
     const b = fillBuckets(HOUR + 5, 3 * HOUR + 1, HOUR, [
       { b: 0, s: 2, n: 3 },
       { b: 2, s: 6, n: 1 },
@@ -63,12 +63,12 @@ describe('GET /api/detections/histogram', () => {
           title: i % 2 ? `beacon to rare host ${i}` : `smb scan ${i}`,
         }),
       );
-    store.appendDetections(batch);
+    await store.appendDetections(batch);
     // A newer version of one key is counted once, as the search counts it.
-    store.appendDetections([det('1', 'b', { instance: 'lab', eventTime: now - 1000, severity: 5 })]);
+    await store.appendDetections([det('1', 'b', { instance: 'lab', eventTime: now - 1000, severity: 5 })]);
     const access = new AccessControl(store);
     await access.addUser('root', 'root-password-123', 'admin');
-    key = access.createApiKey({ owner: 'root', name: 't', role: 'viewer' }).key;
+    key = (await access.createApiKey({ owner: 'root', name: 't', role: 'viewer' })).key;
     app = buildApi({ store, access, collector: { status: () => [] }, metrics: createMetrics() });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -152,8 +152,18 @@ describe('GET /api/detections/histogram', () => {
   it('gives each instance its detections of the last 24 hours', async () => {
     const list = (await get('/api/instances')).body as unknown[];
     expect(list).toEqual([]);
-    store.instances.add({ name: 'lab', url: 'http://127.0.0.1:1', publicToken: 'p', privateToken: 's' });
-    store.instances.add({ name: 'prod', url: 'http://127.0.0.1:1', publicToken: 'p', privateToken: 's' });
+    await store.instances.add({
+      name: 'lab',
+      url: 'http://127.0.0.1:1',
+      publicToken: 'p',
+      privateToken: 's',
+    });
+    await store.instances.add({
+      name: 'prod',
+      url: 'http://127.0.0.1:1',
+      publicToken: 'p',
+      privateToken: 's',
+    });
     const search = async (i: string) =>
       (await get(`/api/detections?instance=${i}&from=${now - 24 * HOUR}&limit=1`)).body.total;
     const got = Object.fromEntries(

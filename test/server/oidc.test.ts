@@ -286,7 +286,9 @@ describe('single sign-on by OpenID Connect', () => {
     });
     // The same CSRF rule as a password session: a change without the token is refused, with it allowed.
     expect((await withSession(s, '/api/auth/logout', { method: 'POST' })).status).toBe(403);
-    const run = svc.store.commandRuns.list(20).find((r) => r.command === 'auth.login' && r.who === 'alice');
+    const run = (await svc.store.commandRuns.list(20)).find(
+      (r) => r.command === 'auth.login' && r.who === 'alice',
+    );
     expect(run?.params).toMatchObject({ via: 'oidc', role: 'admin' });
     const out = await fetch(new URL('/api/auth/logout', svc.url), {
       method: 'POST',
@@ -312,7 +314,7 @@ describe('single sign-on by OpenID Connect', () => {
     try {
       const s = await signIn('bob');
       expect((await withSession(s, '/api/users')).status).toBe(200);
-      expect(svc.access.listUsers().find((u) => u.name === 'bob')).toMatchObject({ role: 'admin' });
+      expect((await svc.access.listUsers()).find((u) => u.name === 'bob')).toMatchObject({ role: 'admin' });
     } finally {
       groups.bob = ['dtc-analysts', 'everyone'];
     }
@@ -327,7 +329,7 @@ describe('single sign-on by OpenID Connect', () => {
       'carol may not sign in here: none of their "groups" values (everyone) maps to a role in oidc.roleMap, and no oidc.defaultRole is set',
     );
     expect(sessionOf(s)).toBeUndefined();
-    expect(svc.access.listUsers().map((u) => u.name)).not.toContain('carol');
+    expect((await svc.access.listUsers()).map((u) => u.name)).not.toContain('carol');
   });
 
   it('refuses a name that is not a valid user name here, and says which setting to change', async () => {
@@ -392,7 +394,7 @@ describe('single sign-on by OpenID Connect', () => {
       'a local user named "admin" exists here, and a sign-on does not take it over: remove it (`dtc user remove admin`) or set oidc.takeOverLocalUsers: true',
     );
     expect(sessionOf(s)).toBeUndefined();
-    expect(svc.access.listUsers().find((u) => u.name === 'admin')?.source).toBe('local');
+    expect((await svc.access.listUsers()).find((u) => u.name === 'admin')?.source).toBe('local');
   });
 
   it('takes over a local user only when configured to, which then keeps its password', async () => {
@@ -406,8 +408,12 @@ describe('single sign-on by OpenID Connect', () => {
       source: 'oidc',
       takeOverLocal: true,
     });
-    expect(svc.access.session(s.sessionId)).toMatchObject({ user: 'dave', role: 'admin', via: 'session' });
-    expect(svc.access.listUsers().find((u) => u.name === 'dave')).toMatchObject({
+    expect(await svc.access.session(s.sessionId)).toMatchObject({
+      user: 'dave',
+      role: 'admin',
+      via: 'session',
+    });
+    expect((await svc.access.listUsers()).find((u) => u.name === 'dave')).toMatchObject({
       source: 'local',
       role: 'admin',
     });
@@ -507,7 +513,7 @@ describe('a client configured wrongly', () => {
 
 describe('the oidc: config section', () => {
   const base = { issuer: 'https://login.example.com/realms/soc', clientId: 'dtc', clientSecret: 's' };
-  it('takes defaults and refuses a config under which no one could sign in', () => {
+  it('takes defaults and refuses a config under which no one could sign in', async () => {
     const c = validateConfig({ oidc: { ...base, roleMap: { 'dtc-admins': 'admin' } } });
     expect(c.oidc).toMatchObject({
       roleClaim: 'groups',
@@ -535,7 +541,7 @@ describe('the oidc: config section', () => {
     ).not.toThrow();
   });
 
-  it('names every bad field, and an unset secret variable', () => {
+  it('names every bad field, and an unset secret variable', async () => {
     let message = '';
     try {
       validateConfig(

@@ -35,7 +35,7 @@ function captureLogger(lines: string[]): ServiceLogger {
 describe('dtc start on a full disk', () => {
   const fs = mountTmpfs('48m', 'the service full-disk test');
   const other = mountTmpfs('16m', 'the service full-disk test (sink)');
-  afterAll(() => {
+  afterAll(async () => {
     fs?.unmount();
     other?.unmount();
   });
@@ -83,7 +83,11 @@ describe('dtc start on a full disk', () => {
         expect((await fetch(`${svc.url}/api/detections?limit=1`, authOf(svc))).status).toBe(200);
 
         unlinkSync(filler);
-        await waitFor(() => (svc.store.countKeys() === N ? true : undefined), 60_000, 'every line stored');
+        await waitFor(
+          async () => ((await svc.store.countKeys()) === N ? true : undefined),
+          60_000,
+          'every line stored',
+        );
         const after = await health();
         expect(after.store).toMatchObject({ writable: true });
         expect(after.store.reason).toBeUndefined();
@@ -145,7 +149,7 @@ describe('dtc start on a full disk', () => {
         const err = failed.streams.modelbreaches?.error;
         expect(err?.message).toMatch(/the disk holding the database .*poll\/dtc\.sqlite is full.*free space/);
         expect(store.health()).toMatchObject({ writable: false, code: 'disk_full' });
-        const partial = store.countKeys();
+        const partial = await store.countKeys();
         unlinkSync(filler);
         const ok = await poller.pollOnce();
         expect(ok.streams.modelbreaches?.error).toBeUndefined();
@@ -157,10 +161,10 @@ describe('dtc start on a full disk', () => {
           creationtime: true,
           includeacknowledged: true,
         });
-        expect(store.searchDetections({ instance: 'lab', family: 'model_breach', limit: 0 }).total).toBe(
-          new Set(all.map((b) => b.pbid)).size,
-        );
-        expect(store.countKeys()).toBeGreaterThan(partial);
+        expect(
+          (await store.searchDetections({ instance: 'lab', family: 'model_breach', limit: 0 })).total,
+        ).toBe(new Set(all.map((b) => b.pbid)).size);
+        expect(await store.countKeys()).toBeGreaterThan(partial);
       } finally {
         await client.close();
         await store.close();

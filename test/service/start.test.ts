@@ -169,8 +169,8 @@ describe('dtc start', () => {
       expect((await r.exited).code).toBe(0);
 
       let store = await openStore({ dataDir: dir });
-      const before = { keys: store.countKeys(), rows: store.countDetections() };
-      expect(store.countDetections()).toBe(store.countKeys());
+      const before = { keys: await store.countKeys(), rows: await store.countDetections() };
+      expect(await store.countDetections()).toBe(await store.countKeys());
       await store.close();
       // Restart where it stopped: what was stored is not stored again, and breaches injected while it was
       // down arrive.
@@ -182,9 +182,9 @@ describe('dtc start', () => {
       stop(again.child);
       expect((await again.exited).code).toBe(0);
       store = await openStore({ dataDir: dir });
-      expect(store.getDetection(`lab/model_breach/${injected.pbid}`)).toBeDefined();
-      expect(store.countKeys()).toBeGreaterThan(before.keys);
-      expect(store.countDetections()).toBe(store.countKeys());
+      expect(await store.getDetection(`lab/model_breach/${injected.pbid}`)).toBeDefined();
+      expect(await store.countKeys()).toBeGreaterThan(before.keys);
+      expect(await store.countDetections()).toBe(await store.countKeys());
       await store.close();
     } finally {
       r.child.kill('SIGKILL');

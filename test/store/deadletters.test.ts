@@ -13,13 +13,13 @@ describe('dead-letter retention', () => {
 
   it('keeps an excerpt of a long record and says how much was cut', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY, deadLetters: { excerptBytes: 1000 } });
-    s.deadLetters.add({
+    await s.deadLetters.add({
       source: 'syslog:tcp 10.0.0.9:4000',
       reason: 'bad_json: x',
       payload: noise(1, 65_536),
     });
-    s.deadLetters.add({ source: 'syslog:tcp 10.0.0.9:4000', reason: 'bad_json: y', payload: 'short' });
-    const [short, long] = s.deadLetters.list();
+    await s.deadLetters.add({ source: 'syslog:tcp 10.0.0.9:4000', reason: 'bad_json: y', payload: 'short' });
+    const [short, long] = await s.deadLetters.list();
     expect(short.payload).toBe('short');
     expect(long.payload.startsWith(noise(1, 1000))).toBe(true);
     expect(long.payload).toMatch(/… \[64536 more characters not kept\]$/);
@@ -33,25 +33,27 @@ describe('dead-letter retention', () => {
       deadLetters: { maxBytes: 200_000, maxAgeMs: 3_600_000 },
     });
     for (let i = 0; i < 20; i++)
-      s.deadLetters.addAll(
+      await s.deadLetters.addAll(
         Array.from({ length: 50 }, (_, j) => ({
           source: 's',
           reason: 'r',
           payload: noise(i * 50 + j, 1000),
         })),
       );
-    expect(s.deadLetters.bytes()).toBeLessThanOrEqual(200_000);
-    expect(s.deadLetters.bytes()).toBeGreaterThan(150_000);
-    const kept = s.deadLetters.list(10_000);
+    expect(await s.deadLetters.bytes()).toBeLessThanOrEqual(200_000);
+    expect(await s.deadLetters.bytes()).toBeGreaterThan(150_000);
+    const kept = await s.deadLetters.list(10_000);
     expect(kept[0].payload.startsWith('999 ')).toBe(true); // the newest stays
     expect(kept.at(-1)!.id).toBe(1000 - kept.length + 1); // a contiguous newest range
     // By age: rows from two hours ago go at the next prune; the recent stay.
     const old = Date.now() - 7_200_000;
-    s.deadLetters.addAll([1, 2, 3].map((n) => ({ source: 's', reason: 'old', payload: `${n}`, at: old })));
-    const before = s.deadLetters.count();
-    expect(s.deadLetters.prune()).toEqual({ deleted: 3 });
-    expect(s.deadLetters.count()).toBe(before - 3);
-    expect(s.deadLetters.list(10_000).some((d) => d.reason === 'old')).toBe(false);
+    await s.deadLetters.addAll(
+      [1, 2, 3].map((n) => ({ source: 's', reason: 'old', payload: `${n}`, at: old })),
+    );
+    const before = await s.deadLetters.count();
+    expect(await s.deadLetters.prune()).toEqual({ deleted: 3 });
+    expect(await s.deadLetters.count()).toBe(before - 3);
+    expect((await s.deadLetters.list(10_000)).some((d) => d.reason === 'old')).toBe(false);
   });
 
   it('keeps the file bounded under a flood of noise', async () => {
@@ -59,12 +61,12 @@ describe('dead-letter retention', () => {
     const s = await t.open({ dataDir: dir, secretKey: KEY, deadLetters: { maxBytes: 1024 * 1024 } });
     // 40 MB of 64 KB lines that cannot be understood, as a flood would send them.
     for (let i = 0; i < 640; i++)
-      s.deadLetters.add({
+      await s.deadLetters.add({
         source: 'syslog:tcp 10.0.0.9:4000',
         reason: 'unknown_family',
         payload: noise(i, 65_536),
       });
-    expect(s.deadLetters.bytes()).toBeLessThanOrEqual(1024 * 1024);
+    expect(await s.deadLetters.bytes()).toBeLessThanOrEqual(1024 * 1024);
     await t.close(s);
     const size = statSync(join(dir, DB_FILE_NAME)).size;
     process.stderr.write(`dead letters: 40 MB of noise → ${(size / 1048576).toFixed(1)} MB database\n`);

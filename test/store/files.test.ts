@@ -43,8 +43,8 @@ describe('store files', () => {
   it('creates the database, its -wal and -shm and the key file 0600, and tightens an old 0644 file', async () => {
     const dir = t.dir();
     const s = await t.open({ dataDir: dir, env: {} });
-    s.instances.add({ name: 'prod', url: 'https://dt', publicToken: 'p', privateToken: 'secret' });
-    s.appendDetections([det('1', 'h1')]);
+    await s.instances.add({ name: 'prod', url: 'https://dt', publicToken: 'p', privateToken: 'secret' });
+    await s.appendDetections([det('1', 'h1')]);
     const db = join(dir, DB_FILE_NAME);
     for (const f of [db, `${db}-wal`, `${db}-shm`, join(dir, 'secret.key')])
       expect([f, mode(f)]).toEqual([f, 0o600]);
@@ -53,7 +53,7 @@ describe('store files', () => {
     chmodSync(db, 0o644);
     const again = await t.open({ dataDir: dir, secretKey: KEY });
     expect(mode(db)).toBe(0o600);
-    expect(again.countDetections()).toBe(1);
+    expect(await again.countDetections()).toBe(1);
   });
 
   it('names a damaged database and says to move it aside or restore a backup', async () => {
@@ -69,7 +69,7 @@ describe('store files', () => {
     // A real database whose pages were overwritten mid-file.
     const dir2 = t.dir();
     const s = await t.open({ dataDir: dir2, secretKey: KEY });
-    s.appendDetections(Array.from({ length: 300 }, (_, i) => det(String(i), `h${i}`)));
+    await s.appendDetections(Array.from({ length: 300 }, (_, i) => det(String(i), `h${i}`)));
     await t.close(s);
     const db2 = join(dir2, DB_FILE_NAME);
     const fd = openSync(db2, 'r+');
@@ -77,8 +77,8 @@ describe('store files', () => {
     closeSync(fd);
     const err2 = await (async () => {
       const s2 = await t.open({ dataDir: dir2, secretKey: KEY });
-      s2.searchDetections({ q: 'Breach' });
-      s2.readLog(0, 1000);
+      await s2.searchDetections({ q: 'Breach' });
+      await s2.readLog(0, 1000);
     })().catch((e) => e);
     expect(err2).toBeInstanceOf(StoreIoError);
     expect(err2.code).toBe('corrupt');
@@ -96,14 +96,14 @@ describe('store files', () => {
         const s = await t.open({ dataDir: dir, secretKey: KEY });
         const changes: StoreHealth[] = [];
         s.onHealthChange((h) => changes.push(h));
-        s.appendDetections([det('0', 'h0')]);
+        await s.appendDetections([det('0', 'h0')]);
         const filler = fill(fs!.dir);
         let err: unknown;
         let n = 1;
         // The WAL may still have room for a few batches: write until the disk says no.
         for (; n < 5000 && !err; n += 50) {
           try {
-            s.appendDetections(
+            await s.appendDetections(
               Array.from({ length: 50 }, (_, i) =>
                 det(String(n + i), `h${n + i}`, { title: 'x'.repeat(2000) }),
               ),
@@ -119,23 +119,23 @@ describe('store files', () => {
         expect(s.health()).toMatchObject({ writable: false, code: 'disk_full', since: expect.any(Number) });
         expect(changes[0]).toMatchObject({ writable: false, code: 'disk_full' });
         // Reads still work while the disk is full.
-        const stored = s.countDetections();
+        const stored = await s.countDetections();
         expect(stored).toBeGreaterThan(0);
         // The failed batch left nothing half-written.
-        expect(s.countDetections()).toBe(s.countKeys());
+        expect(await s.countDetections()).toBe(await s.countKeys());
 
         unlinkSync(filler);
-        s.appendDetections([det('999999', 'hx')]);
+        await s.appendDetections([det('999999', 'hx')]);
         expect(s.health()).toEqual({ writable: true });
         expect(changes.at(-1)).toMatchObject({ writable: true });
-        expect(s.countDetections()).toBe(stored + 1);
+        expect(await s.countDetections()).toBe(stored + 1);
       },
     );
 
     it.skipIf(!fs)('names a database on a read-only filesystem and says how to fix it', async () => {
       const dir = join(fs!.dir, 'ro');
       const s = await t.open({ dataDir: dir, secretKey: KEY });
-      s.appendDetections([det('1', 'h1')]);
+      await s.appendDetections([det('1', 'h1')]);
       await t.close(s);
       fs!.remount('ro');
       try {

@@ -19,7 +19,7 @@ describe('store: instances', () => {
 
   it('add, list, get, update and remove, with defaults', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
-    const a = s.instances.add(demo);
+    const a = await s.instances.add(demo);
     expect(a).toMatchObject({
       name: 'prod',
       url: 'https://dt.example.com',
@@ -34,24 +34,24 @@ describe('store: instances', () => {
       checkIntervalMinutes: null,
       simulated: false,
     });
-    s.instances.add({
+    await s.instances.add({
       ...demo,
       name: 'demo',
       simulated: true,
       tls: { insecure: true },
       checkIntervalMinutes: 15,
     });
-    expect(s.instances.list().map((i) => i.name)).toEqual(['demo', 'prod']);
-    expect(s.instances.get('demo')).toMatchObject({
+    expect((await s.instances.list()).map((i) => i.name)).toEqual(['demo', 'prod']);
+    expect(await s.instances.get('demo')).toMatchObject({
       simulated: true,
       tls: { insecure: true, caFile: null },
       checkIntervalMinutes: 15,
     });
-    expect(() => s.instances.add(demo)).toThrow(StoreError);
-    expect(() => s.instances.add(demo)).toThrow(/already exists/);
-    expect(() => s.instances.add({ ...demo, name: 'bad name/x' })).toThrow(/instance name/);
+    await expect(s.instances.add(demo)).rejects.toThrow(StoreError);
+    await expect(s.instances.add(demo)).rejects.toThrow(/already exists/);
+    await expect(s.instances.add({ ...demo, name: 'bad name/x' })).rejects.toThrow(/instance name/);
 
-    const u = s.instances.update('prod', {
+    const u = await s.instances.update('prod', {
       pollIntervalSeconds: 60,
       minScore: 0.5,
       maxItemsPerPoll: 1000,
@@ -69,22 +69,24 @@ describe('store: instances', () => {
       url: 'https://dt.example.com',
     });
     expect(u.updatedAt).toBeGreaterThanOrEqual(a.updatedAt);
-    expect(() => s.instances.update('nope', { enabled: true })).toThrow(/no instance named "nope"/);
-    expect(() => s.instances.update('prod', { pollIntervalSeconds: 0 })).toThrow(/pollIntervalSeconds/);
+    await expect(s.instances.update('nope', { enabled: true })).rejects.toThrow(/no instance named "nope"/);
+    await expect(s.instances.update('prod', { pollIntervalSeconds: 0 })).rejects.toThrow(
+      /pollIntervalSeconds/,
+    );
 
-    s.cursors.set('prod', 'breaches', { windows: [] });
-    s.connectionChecks.add({ instance: 'prod', ok: true, latencyMs: 12 });
-    expect(s.instances.remove('prod')).toBe(true);
-    expect(s.instances.remove('prod')).toBe(false);
-    expect(s.instances.get('prod')).toBeUndefined();
-    expect(s.cursors.get('prod', 'breaches')).toBeUndefined();
-    expect(s.connectionChecks.list('prod')).toEqual([]);
+    await s.cursors.set('prod', 'breaches', { windows: [] });
+    await s.connectionChecks.add({ instance: 'prod', ok: true, latencyMs: 12 });
+    expect(await s.instances.remove('prod')).toBe(true);
+    expect(await s.instances.remove('prod')).toBe(false);
+    expect(await s.instances.get('prod')).toBeUndefined();
+    expect(await s.cursors.get('prod', 'breaches')).toBeUndefined();
+    expect(await s.connectionChecks.list('prod')).toEqual([]);
   });
 
   it('never returns the private token from list or get, and encrypts it at rest', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
-    s.instances.add(demo);
-    const shown = JSON.stringify([s.instances.list(), s.instances.get('prod')]);
+    await s.instances.add(demo);
+    const shown = JSON.stringify([await s.instances.list(), await s.instances.get('prod')]);
     expect(shown).not.toContain(TOKEN);
     expect(shown).not.toMatch(/private|v[12]:/i);
 
@@ -103,30 +105,30 @@ describe('store: instances', () => {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
     }
-    expect(s.instances.privateToken('prod')).toBe(TOKEN);
+    expect(await s.instances.privateToken('prod')).toBe(TOKEN);
   });
 
   it('re-encrypts on update and decrypts after a reopen with the same key', async () => {
     const dir = t.dir();
     const a = await t.open({ dataDir: dir, secretKey: KEY });
-    a.instances.add(demo);
-    a.instances.update('prod', { privateToken: 'rotated' });
+    await a.instances.add(demo);
+    await a.instances.update('prod', { privateToken: 'rotated' });
     await t.close(a);
     const b = await t.open({ dataDir: dir, secretKey: KEY });
-    expect(b.instances.privateToken('prod')).toBe('rotated');
-    expect(() => b.instances.privateToken('nope')).toThrow(/no instance named/);
+    expect(await b.instances.privateToken('prod')).toBe('rotated');
+    await expect(b.instances.privateToken('nope')).rejects.toThrow(/no instance named/);
   });
 
   it('says clearly that the key changed when it cannot decrypt', async () => {
     const dir = t.dir();
     const a = await t.open({ dataDir: dir, secretKey: KEY });
-    a.instances.add(demo);
+    await a.instances.add(demo);
     await t.close(a);
     const b = await t.open({ dataDir: dir, secretKey: Buffer.alloc(32, 9) });
-    expect(b.instances.list()).toHaveLength(1); // listing needs no key
+    expect(await b.instances.list()).toHaveLength(1); // listing needs no key
     let err: unknown;
     try {
-      b.instances.privateToken('prod');
+      await b.instances.privateToken('prod');
     } catch (e) {
       err = e;
     }
@@ -143,14 +145,14 @@ describe('store: instances', () => {
 
   it('binds a ciphertext to its instance: copied onto another row it does not decrypt', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
-    s.instances.add(demo);
-    s.instances.add({ ...demo, name: 'other', privateToken: 'other-token' });
+    await s.instances.add(demo);
+    await s.instances.add({ ...demo, name: 'other', privateToken: 'other-token' });
     const db = new Database(s.path);
     db.prepare(
       "UPDATE instances SET private_token_enc = (SELECT private_token_enc FROM instances WHERE name = 'prod') WHERE name = 'other'",
     ).run();
     db.close();
-    expect(() => s.instances.privateToken('other')).toThrow(SecretError);
+    await expect(s.instances.privateToken('other')).rejects.toThrow(SecretError);
   });
 });
 
@@ -162,12 +164,12 @@ describe('store: secret key', () => {
     const a = await t.open({ dataDir: dir });
     const keyFile = join(dir, 'secret.key');
     expect(() => statSync(keyFile)).toThrow(); // not before a secret is needed
-    a.instances.add(demo);
+    await a.instances.add(demo);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(keyFile, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
     await t.close(a);
     const b = await t.open({ dataDir: dir });
-    expect(b.instances.privateToken('prod')).toBe(TOKEN);
+    expect(await b.instances.privateToken('prod')).toBe(TOKEN);
   });
 
   it('refuses a key file that group or others can read, saying how to fix it', async () => {
@@ -176,10 +178,10 @@ describe('store: secret key', () => {
     writeFileSync(keyFile, `${'ab'.repeat(32)}\n`);
     chmodSync(keyFile, 0o644);
     const s = await t.open({ dataDir: dir });
-    expect(() => s.instances.add(demo)).toThrow(`run \`chmod 600 ${keyFile}\``);
-    expect(() => s.instances.add(demo)).toThrow(/mode 0644/);
+    await expect(s.instances.add(demo)).rejects.toThrow(`run \`chmod 600 ${keyFile}\``);
+    await expect(s.instances.add(demo)).rejects.toThrow(/mode 0644/);
     chmodSync(keyFile, 0o600);
-    expect(s.instances.add(demo).name).toBe('prod');
+    expect((await s.instances.add(demo)).name).toBe('prod');
   });
 
   it('takes DTC_SECRET_KEY as hex or base64 and names the variable when it is malformed', async () => {
@@ -195,19 +197,19 @@ describe('store: secret key', () => {
 
     const dir = t.dir();
     const s = await t.open({ dataDir: dir, env: { DTC_SECRET_KEY: hex } });
-    s.instances.add(demo);
+    await s.instances.add(demo);
     expect(() => statSync(join(dir, 'secret.key'))).toThrow(); // the env key wins; no file created
     await t.close(s);
     const again = await t.open({
       dataDir: dir,
       env: { DTC_SECRET_KEY: Buffer.from(hex, 'hex').toString('base64') },
     });
-    expect(again.instances.privateToken('prod')).toBe(TOKEN);
+    expect(await again.instances.privateToken('prod')).toBe(TOKEN);
     const broken = await t.open({ dataDir: dir, env: { DTC_SECRET_KEY: 'oops' } });
-    expect(() => broken.instances.privateToken('prod')).toThrow(/DTC_SECRET_KEY must be/);
+    await expect(broken.instances.privateToken('prod')).rejects.toThrow(/DTC_SECRET_KEY must be/);
   });
 
-  it('uses a fresh IV per value: the same token encrypts differently', () => {
+  it('uses a fresh IV per value: the same token encrypts differently', async () => {
     const x = encryptSecret(KEY, 'same', 'aad');
     const y = encryptSecret(KEY, 'same', 'aad');
     expect(x).not.toBe(y);
@@ -223,19 +225,21 @@ describe('store: secret key', () => {
     const dir = t.dir();
     const PW = 'proxy-pw-93kd!@x';
     const s = await t.open({ dataDir: dir, secretKey: KEY });
-    s.instances.add({ ...demo, proxy: `http://alice:${encodeURIComponent(PW)}@proxy.corp:3128` });
-    s.instances.add({ ...demo, name: 'lab', proxy: 'http://proxy.corp:3128' });
-    expect(s.instances.get('prod')!.proxy).toBe('http://alice:****@proxy.corp:3128/');
-    expect(s.instances.get('lab')!.proxy).toBe('http://proxy.corp:3128');
-    expect(JSON.stringify(s.instances.list())).not.toContain('proxy-pw');
-    expect(decodeURIComponent(new URL(s.instances.proxyUrl('prod')!).password)).toBe(PW);
-    expect(s.instances.proxyUrl('lab')).toBe('http://proxy.corp:3128');
+    await s.instances.add({ ...demo, proxy: `http://alice:${encodeURIComponent(PW)}@proxy.corp:3128` });
+    await s.instances.add({ ...demo, name: 'lab', proxy: 'http://proxy.corp:3128' });
+    expect((await s.instances.get('prod'))!.proxy).toBe('http://alice:****@proxy.corp:3128/');
+    expect((await s.instances.get('lab'))!.proxy).toBe('http://proxy.corp:3128');
+    expect(JSON.stringify(await s.instances.list())).not.toContain('proxy-pw');
+    expect(decodeURIComponent(new URL((await s.instances.proxyUrl('prod'))!).password)).toBe(PW);
+    expect(await s.instances.proxyUrl('lab')).toBe('http://proxy.corp:3128');
     // Re-submitting what a listing showed keeps the password; a new URL replaces it.
-    s.instances.update('prod', { proxy: 'http://alice:****@proxy2.corp:3128/' });
-    expect(s.instances.proxyUrl('prod')).toMatch(/^http:\/\/alice:proxy-pw-93kd!%40x@proxy2\.corp:3128\/$/);
-    s.instances.update('prod', { proxy: null });
-    expect(s.instances.proxyUrl('prod')).toBeNull();
-    s.instances.update('prod', { proxy: `http://alice:${encodeURIComponent(PW)}@proxy.corp:3128` });
+    await s.instances.update('prod', { proxy: 'http://alice:****@proxy2.corp:3128/' });
+    expect(await s.instances.proxyUrl('prod')).toMatch(
+      /^http:\/\/alice:proxy-pw-93kd!%40x@proxy2\.corp:3128\/$/,
+    );
+    await s.instances.update('prod', { proxy: null });
+    expect(await s.instances.proxyUrl('prod')).toBeNull();
+    await s.instances.update('prod', { proxy: `http://alice:${encodeURIComponent(PW)}@proxy.corp:3128` });
     await t.close(s);
     const file = join(dir, 'dtc.sqlite');
     for (const f of [file, `${file}-wal`]) {
@@ -256,8 +260,8 @@ describe('store: secret key', () => {
       .run('http://bob:legacy-secret@proxy.corp:3128', 'lab');
     raw.close();
     const again = await t.open({ dataDir: dir, secretKey: KEY });
-    expect(again.instances.get('lab')!.proxy).toBe('http://bob:****@proxy.corp:3128/');
-    expect(again.instances.proxyUrl('lab')).toBe('http://bob:legacy-secret@proxy.corp:3128/');
+    expect((await again.instances.get('lab'))!.proxy).toBe('http://bob:****@proxy.corp:3128/');
+    expect(await again.instances.proxyUrl('lab')).toBe('http://bob:legacy-secret@proxy.corp:3128/');
     await t.close(again);
     expect(readFileSync(file, 'latin1').includes('legacy-secret')).toBe(false);
   });

@@ -15,7 +15,7 @@ describe('store migrations', () => {
     const dir = t.dir();
     const s = await t.open({ dataDir: dir, secretKey: KEY });
     expect(MIGRATION_NAMES[0]).toBe('0001_initial');
-    expect(s.migrations().map((m) => m.name)).toEqual(MIGRATION_NAMES);
+    expect((await s.migrations()).map((m) => m.name)).toEqual(MIGRATION_NAMES);
     const db = new Database(s.path, { readonly: true });
     const tables = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
@@ -42,10 +42,10 @@ describe('store migrations', () => {
   it('are idempotent when the file is reopened', async () => {
     const dir = t.dir();
     const a = await t.open({ dataDir: dir, secretKey: KEY });
-    const first = a.migrations();
+    const first = await a.migrations();
     await t.close(a);
     const b = await t.open({ dataDir: dir, secretKey: KEY });
-    expect(b.migrations()).toEqual(first);
+    expect(await b.migrations()).toEqual(first);
     const db = new Database(b.path, { readonly: true });
     expect((db.prepare(`SELECT count(*) AS n FROM ${MIGRATION_TABLE}`).get() as { n: number }).n).toBe(
       MIGRATION_NAMES.length,
@@ -88,11 +88,11 @@ describe('store migrations', () => {
     await k.destroy();
 
     const s = await t.open({ dataDir: dir, secretKey: KEY });
-    expect(s.migrations().map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    const rows = readModel(s).readLog(0, 10);
+    expect((await s.migrations()).map((m) => m.name)).toEqual(MIGRATION_NAMES);
+    const rows = await readModel(s).readLog(0, 10);
     expect(rows.map((r) => r.source)).toEqual(['syslog', 'api']);
     expect(rows[0].canonical).toMatchObject({ key: { instance: 'dt1', family: 'model_breach' } });
-    expect(s.searchDetections({ q: 'older wording' }).items.map((r) => r.key)).toEqual([
+    expect((await s.searchDetections({ q: 'older wording' })).items.map((r) => r.key)).toEqual([
       'dt1/model_breach/1',
     ]);
     const check = new Database(s.path, { readonly: true });
@@ -124,7 +124,7 @@ describe('store migrations', () => {
     after.exec('DROP INDEX blocks_the_drop');
     after.close();
     const s = await t.open({ dataDir: dir, secretKey: KEY });
-    expect(s.migrations().map((m) => m.name)).toEqual(MIGRATION_NAMES);
+    expect((await s.migrations()).map((m) => m.name)).toEqual(MIGRATION_NAMES);
   });
 
   it('create the data directory with mode 0700', async () => {

@@ -42,12 +42,12 @@ describe('dtc secrets rotate (store)', () => {
   it('re-encrypts every secret under a new key file while another handle keeps working', async () => {
     const dir = t.dir();
     const service = await t.open({ dataDir: dir });
-    service.instances.add(prod);
+    await service.instances.add(prod);
     const oldId = keyId(Buffer.from(readFileSync(join(dir, 'secret.key'), 'utf8').trim(), 'hex'));
     expect(dbBytes(service)).toContain(`v2:${oldId}:`);
 
     const cli = await t.open({ dataDir: dir });
-    const r = rotateSecretKey(cli, { dataDir: dir, env: {} });
+    const r = await rotateSecretKey(cli, { dataDir: dir, env: {} });
     expect(r).toMatchObject({ from: { id: oldId }, reencrypted: 2, wrapped: false, checkpointed: true });
     expect(r.to.id).not.toBe(oldId);
     // The key files: the new key in secret.key, the old one kept in secret.key.previous, both 0600.
@@ -56,11 +56,11 @@ describe('dtc secrets rotate (store)', () => {
     expect(keyId(Buffer.from(readFileSync(join(dir, 'secret.key'), 'utf8').trim(), 'hex'))).toBe(r.to.id);
 
     // The "service" loaded the old key before; it reads the new one when a value names it.
-    expect(service.instances.privateToken('prod')).toBe(TOKEN);
-    expect(service.instances.proxyUrl('prod')).toBe(`${prod.proxy}/`);
+    expect(await service.instances.privateToken('prod')).toBe(TOKEN);
+    expect(await service.instances.proxyUrl('prod')).toBe(`${prod.proxy}/`);
     // What it encrypts from now on is under the new key too.
-    service.instances.update('prod', { privateToken: `${TOKEN}-2` });
-    expect(service.secrets.list().map((s) => s.keyId)).toEqual([r.to.id, r.to.id]);
+    await service.instances.update('prod', { privateToken: `${TOKEN}-2` });
+    expect((await service.secrets.list()).map((s) => s.keyId)).toEqual([r.to.id, r.to.id]);
 
     // No ciphertext under the old key anywhere in the files (secure_delete, WAL truncated).
     const bytes = dbBytes(cli);
@@ -69,7 +69,7 @@ describe('dtc secrets rotate (store)', () => {
     expect(bytes).not.toContain(TOKEN);
     expect(bytes).not.toContain(PROXY_PASSWORD);
 
-    const st = secretsStatus(cli, { dataDir: dir });
+    const st = await secretsStatus(cli, { dataDir: dir });
     expect(st).toMatchObject({ oldKeyNeeded: false, canFinish: true, current: { id: r.to.id } });
     expect(st.keys).toEqual([
       { id: r.to.id, source: join(dir, 'secret.key'), current: true, secrets: 2 },
@@ -78,13 +78,13 @@ describe('dtc secrets rotate (store)', () => {
     expect(st.advice).toMatch(/old key is no longer needed; `dtc secrets rotate --finish` deletes it/);
     expect(JSON.stringify(st)).not.toMatch(new RegExp(`${TOKEN}|${PROXY_PASSWORD}`));
 
-    expect(finishRotation(cli, { dataDir: dir })).toEqual({
+    expect(await finishRotation(cli, { dataDir: dir })).toEqual({
       removed: [join(dir, 'secret.key.previous')],
       wrappedDropped: 0,
     });
     expect(statSafe(join(dir, 'secret.key.previous'))).toBeUndefined();
-    expect(service.instances.privateToken('prod')).toBe(`${TOKEN}-2`);
-    expect(secretsStatus(cli, { dataDir: dir }).advice).toBe(
+    expect(await service.instances.privateToken('prod')).toBe(`${TOKEN}-2`);
+    expect((await secretsStatus(cli, { dataDir: dir })).advice).toBe(
       'every secret is under the current key; no old key is kept',
     );
   });
@@ -92,27 +92,27 @@ describe('dtc secrets rotate (store)', () => {
   it('takes the new key from --new-key-file (refused unless 0600) and re-encrypts values from before key ids', async () => {
     const dir = t.dir();
     const s = await t.open({ dataDir: dir, env: {} });
-    s.instances.add(prod);
+    await s.instances.add(prod);
     // A value written by an older dtc: `v1:` without a key id.
     const db = new Database(s.path);
     const v2 = db.prepare('SELECT private_token_enc AS v FROM instances').get() as { v: string };
     db.prepare('UPDATE instances SET private_token_enc = ?').run(`v1:${v2.v.split(':').slice(2).join(':')}`);
     db.close();
-    expect(s.secrets.list().find((x) => x.kind === 'private_token')?.keyId).toBeNull();
-    expect(s.instances.privateToken('prod')).toBe(TOKEN);
+    expect((await s.secrets.list()).find((x) => x.kind === 'private_token')?.keyId).toBeNull();
+    expect(await s.instances.privateToken('prod')).toBe(TOKEN);
 
     const keyFile = join(t.dir(), 'new.key');
     writeFileSync(keyFile, `${K1}\n`, { mode: 0o644 });
-    expect(() => rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: keyFile })).toThrow(
+    await expect(rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: keyFile })).rejects.toThrow(
       `the new key file ${keyFile} is readable by group or others (mode 0644); run \`chmod 600 ${keyFile}\``,
     );
-    expect(() => rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: `${keyFile}.nope` })).toThrow(
-      /does not exist; create it with `openssl rand -hex 32 >/,
-    );
+    (
+      await expect(rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: `${keyFile}.nope` }))
+    ).rejects.toThrow(/does not exist; create it with `openssl rand -hex 32 >/);
     chmodSync(keyFile, 0o600);
-    const r = rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: keyFile });
+    const r = await rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: keyFile });
     expect(r.to.id).toBe(keyId(Buffer.from(K1, 'hex')));
-    expect(s.secrets.list().map((x) => x.keyId)).toEqual([r.to.id, r.to.id]);
+    expect((await s.secrets.list()).map((x) => x.keyId)).toEqual([r.to.id, r.to.id]);
     expect(dbBytes(s)).not.toMatch(/v1:/);
   });
 
@@ -120,43 +120,43 @@ describe('dtc secrets rotate (store)', () => {
     const dir = t.dir();
     const oldEnv = { DTC_SECRET_KEY: K0 };
     const service = await t.open({ dataDir: dir, env: oldEnv });
-    service.instances.add(prod);
+    await service.instances.add(prod);
     const cli = await t.open({ dataDir: dir, env: oldEnv });
-    expect(() => rotateSecretKey(cli, { dataDir: dir, env: oldEnv })).toThrow(
+    await expect(rotateSecretKey(cli, { dataDir: dir, env: oldEnv })).rejects.toThrow(
       /the current key comes from DTC_SECRET_KEY, so dtc does not write the new one to a file: give it in DTC_NEW_SECRET_KEY or with --new-key-file/,
     );
-    const r = rotateSecretKey(cli, { dataDir: dir, env: { ...oldEnv, DTC_NEW_SECRET_KEY: K1 } });
+    const r = await rotateSecretKey(cli, { dataDir: dir, env: { ...oldEnv, DTC_NEW_SECRET_KEY: K1 } });
     expect(r).toMatchObject({ wrapped: true, wrote: [], to: { source: 'DTC_NEW_SECRET_KEY' } });
     expect(statSafe(join(dir, 'secret.key'))).toBeUndefined(); // no key written to disk
 
     // The service still has only K0 in its environment: it unwraps K1 from the store.
-    expect(service.instances.privateToken('prod')).toBe(TOKEN);
-    service.instances.update('prod', { privateToken: `${TOKEN}-3` });
-    expect(service.secrets.list().every((x) => x.keyId === r.to.id)).toBe(true);
+    expect(await service.instances.privateToken('prod')).toBe(TOKEN);
+    await service.instances.update('prod', { privateToken: `${TOKEN}-3` });
+    expect((await service.secrets.list()).every((x) => x.keyId === r.to.id)).toBe(true);
 
     // Finishing from a process that still runs with the old key would strand it: refused.
-    expect(() => finishRotation(cli, { dataDir: dir })).toThrow(
+    await expect(finishRotation(cli, { dataDir: dir })).rejects.toThrow(
       /this process runs with the old DTC_SECRET_KEY .* restart every service with DTC_SECRET_KEY set to the new key.*nothing was deleted/,
     );
     const restarted = await t.open({ dataDir: dir, env: { DTC_SECRET_KEY: K1 } });
-    expect(secretsStatus(restarted, { dataDir: dir })).toMatchObject({
+    expect(await secretsStatus(restarted, { dataDir: dir })).toMatchObject({
       canFinish: true,
       oldKeyNeeded: false,
     });
-    expect(finishRotation(restarted, { dataDir: dir })).toEqual({ removed: [], wrappedDropped: 1 });
-    expect(restarted.instances.privateToken('prod')).toBe(`${TOKEN}-3`);
+    expect(await finishRotation(restarted, { dataDir: dir })).toEqual({ removed: [], wrappedDropped: 1 });
+    expect(await restarted.instances.privateToken('prod')).toBe(`${TOKEN}-3`);
     expect(dbBytes(restarted)).not.toContain(`v2:${keyId(Buffer.from(K0, 'hex'))}:`);
   });
 
   it('a missing or wrong key stops the rotation before anything changes, saying what to do', async () => {
     const dir = t.dir();
     const s = await t.open({ dataDir: dir });
-    s.instances.add(prod);
+    await s.instances.add(prod);
     const before = readFileSync(s.path, 'latin1');
     unlinkSync(join(dir, 'secret.key')); // lost: a new one would be made, which opens nothing
     let err: unknown;
     try {
-      rotateSecretKey(s, { dataDir: dir, env: {} });
+      await rotateSecretKey(s, { dataDir: dir, env: {} });
     } catch (e) {
       err = e;
     }
@@ -167,6 +167,8 @@ describe('dtc secrets rotate (store)', () => {
     );
     expect(statSafe(join(dir, 'secret.key.previous'))).toBeUndefined();
     expect(readFileSync(s.path, 'latin1')).toBe(before);
-    expect(secretsStatus(s, { dataDir: dir }).advice).toMatch(/under a key this process does not have/);
+    expect((await secretsStatus(s, { dataDir: dir })).advice).toMatch(
+      /under a key this process does not have/,
+    );
   });
 });

@@ -57,7 +57,7 @@ describe('store: search plans over more than COUNT_CAP matches', () => {
         words: `${i % 2 ? 'beacon' : 'scan'} ${host}`,
       });
     }
-    s.appendDetections(batch);
+    await s.appendDetections(batch);
   }, 60_000);
   afterAll(async () => {
     await s?.close();
@@ -73,50 +73,50 @@ describe('store: search plans over more than COUNT_CAP matches', () => {
       .map((w) => w.key);
   const keys = (r: { items: { key: string }[] }) => r.items.map((i) => i.key);
 
-  it('lists and counts every match of a rare term, with filters and a second term', () => {
+  it('lists and counts every match of a rare term, with filters and a second term', async () => {
     const rare = (w: Written) => w.words.includes('rare-host');
-    const r = s.searchDetections({ q: 'rare-host', limit: 1000 });
+    const r = await s.searchDetections({ q: 'rare-host', limit: 1000 });
     expect(r.totalCapped).toBeUndefined();
     expect(r.total).toBe(expected(rare).length);
     expect(keys(r)).toEqual(expected(rare));
 
-    const f = s.searchDetections({ q: 'rare-host scan', severity: 3, instance: 'prod', limit: 1000 });
+    const f = await s.searchDetections({ q: 'rare-host scan', severity: 3, instance: 'prod', limit: 1000 });
     const want = expected(
       (w) => rare(w) && w.words.startsWith('scan') && w.severity >= 3 && w.instance === 'prod',
     );
     expect(want.length).toBeGreaterThan(0);
     expect(f.total).toBe(want.length);
     expect(keys(f)).toEqual(want);
-    expect(keys(s.searchDetections({ q: 'rare-host', limit: 10, offset: 20 }))).toEqual(
+    expect(keys(await s.searchDetections({ q: 'rare-host', limit: 10, offset: 20 }))).toEqual(
       expected(rare).slice(20, 30),
     );
   });
 
-  it('lists a common word newest first and counts it up to the cap, saying the total is a lower bound', () => {
+  it('lists a common word newest first and counts it up to the cap, saying the total is a lower bound', async () => {
     const all = expected(() => true);
-    const r = s.searchDetections({ q: 'common', limit: 100 });
+    const r = await s.searchDetections({ q: 'common', limit: 100 });
     expect(r).toMatchObject({ total: COUNT_CAP, totalCapped: true });
     expect(keys(r)).toEqual(all.slice(0, 100));
     // Pages past the cap still come, in order.
-    const deep = s.searchDetections({ q: 'activity', limit: 50, offset: COUNT_CAP + 100 });
+    const deep = await s.searchDetections({ q: 'activity', limit: 50, offset: COUNT_CAP + 100 });
     expect(deep.totalCapped).toBe(true);
     expect(keys(deep)).toEqual(all.slice(COUNT_CAP + 100, COUNT_CAP + 150));
     // A common word whose matches, filtered, stay under the cap is counted exactly.
     const critical = expected((w) => w.severity === 5);
-    const b = s.searchDetections({ q: 'common', severity: 5, limit: 1000 });
+    const b = await s.searchDetections({ q: 'common', severity: 5, limit: 1000 });
     expect(b.totalCapped).toBeUndefined();
     expect(b.total).toBe(critical.length);
     expect(keys(b)).toEqual(critical.slice(0, 1000));
   });
 
-  it('charts what both plans find: the histogram counts every match', () => {
+  it('charts what both plans find: the histogram counts every match', async () => {
     const sum = (h: { buckets: { counts: number[] }[] }) =>
       h.buckets.reduce((n, x) => n + x.counts.reduce((a, c) => a + c, 0), 0);
-    expect(sum(s.detectionStats.histogram({ q: 'rare-host' }))).toBe(
+    expect(sum(await s.detectionStats.histogram({ q: 'rare-host' }))).toBe(
       expected((w) => w.words.includes('rare-host')).length,
     );
-    expect(sum(s.detectionStats.histogram({ q: 'common' }))).toBe(N);
-    expect(sum(s.detectionStats.histogram({ q: 'scan', instance: 'lab' }))).toBe(
+    expect(sum(await s.detectionStats.histogram({ q: 'common' }))).toBe(N);
+    expect(sum(await s.detectionStats.histogram({ q: 'scan', instance: 'lab' }))).toBe(
       expected((w) => w.words.startsWith('scan') && w.instance === 'lab').length,
     );
   });

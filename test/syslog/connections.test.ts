@@ -60,7 +60,7 @@ describe('syslog connection limits', () => {
       );
       expect(busy.closed).toBe(false); // sending: not idle
       await waitFor(
-        () => (store.getDetection('syslog:dt-lab/model_breach/1') ? true : undefined),
+        async () => ((await store.getDetection('syslog:dt-lab/model_breach/1')) ? true : undefined),
         5000,
         'partial stored',
       );
@@ -104,7 +104,7 @@ describe('syslog connection limits', () => {
     const appliance = await open(port, '127.0.0.2');
     appliance.end(`${breachLine(9, 'dt-prod')}\n`);
     await waitFor(
-      () => (store.getDetection('prod/model_breach/9') ? true : undefined),
+      async () => ((await store.getDetection('prod/model_breach/9')) ? true : undefined),
       5000,
       'bound sender stored',
     );

@@ -60,7 +60,7 @@ describe('syslog on a full disk', () => {
         expect(store.health()).toMatchObject({ writable: false, code: 'disk_full' });
         expect(store.health().reason).toContain(join(fs!.dir, 'data', 'dtc.sqlite'));
         await new Promise((r) => setTimeout(r, 2000));
-        const storedWhileFull = store.countDetections();
+        const storedWhileFull = await store.countDetections();
         expect(sent).toBe(false);
         expect(sock.writableLength).toBeGreaterThan(0); // bytes the kernel would not take yet
         expect(storedWhileFull).toBeLessThan(N);
@@ -98,18 +98,24 @@ describe('syslog on a full disk', () => {
         // Space returns: everything held and everything still in the sender's buffer is stored.
         unlinkSync(filler);
         await waitFor(() => (sent ? true : undefined), 60_000, 'sender finished');
-        await waitFor(() => (store.countKeys() >= N ? true : undefined), 60_000, 'all lines stored');
+        await waitFor(
+          async () => ((await store.countKeys()) >= N ? true : undefined),
+          60_000,
+          'all lines stored',
+        );
         await rx.flush();
-        const ids = new Set(store.readLog(0, 100_000, { content: false }).map((r) => Number(r.nativeId)));
+        const ids = new Set(
+          (await store.readLog(0, 100_000, { content: false })).map((r) => Number(r.nativeId)),
+        );
         for (let i = 1; i <= N; i++) if (!ids.has(i)) throw new Error(`line ${i} is missing from the store`);
-        expect(store.countDetections()).toBe(N);
-        expect(store.deadLetters.count()).toBe(0);
+        expect(await store.countDetections()).toBe(N);
+        expect(await store.deadLetters.count()).toBe(0);
         expect(store.health()).toEqual({ writable: true });
         expect(await metric(registry, 'tcp', 'stored')).toBe(N);
         expect(await metric(registry, 'tcp', 'dropped')).toBe(0);
         expect(logs.some((l) => /^info syslog: the store writes again/.test(l))).toBe(true);
         process.stderr.write(
-          `disk full: ${N} TCP lines sent, ${storedWhileFull} stored while full, ${store.countDetections()} stored in the end; ` +
+          `disk full: ${N} TCP lines sent, ${storedWhileFull} stored while full, ${await store.countDetections()} stored in the end; ` +
             `${U} UDP datagrams sent while full, ${udpDropped} dropped by the receiver and ${udpKernel} by the kernel, all counted\n`,
         );
         sock.destroy();

@@ -63,7 +63,7 @@ function sendUdp(port: number, lines: string[]): Promise<void> {
   });
 }
 
-const keysOf = (store: Store) => store.readLog(0, 100_000).map((r) => r.key);
+const keysOf = async (store: Store) => (await store.readLog(0, 100_000)).map((r) => r.key);
 /** Keys as an untrusted sender's lines get them: under `syslog:<hostname>`. */
 const expectedKeys = (lines: string[]) =>
   [
@@ -77,7 +77,7 @@ const expectedKeys = (lines: string[]) =>
 describe('syslog receiver', () => {
   let tls: TlsMaterial;
   const open: SyslogReceiver[] = [];
-  beforeAll(() => {
+  beforeAll(async () => {
     tls = makeTlsMaterial();
   });
   afterAll(async () => {
@@ -120,8 +120,8 @@ describe('syslog receiver', () => {
           s.on('close', () => resolve());
         });
       const got = await waitFor(
-        () => {
-          const k = keysOf(store);
+        async () => {
+          const k = await keysOf(store);
           return new Set(k).size === want.length ? k : undefined;
         },
         10_000,
@@ -129,29 +129,29 @@ describe('syslog receiver', () => {
       );
       expect([...new Set(got)].sort(), via).toEqual(want);
       // An unbound sender's lines are kept under syslog:<its hostname>, never a configured instance.
-      expect(new Set(store.readLog(0, 1000).map((r) => r.instance)), via).toEqual(
+      expect(new Set((await store.readLog(0, 1000)).map((r) => r.instance)), via).toEqual(
         new Set(['syslog:example.cloud.darktrace.com']),
       );
-      expect(store.deadLetters.count(), via).toBe(0);
+      expect(await store.deadLetters.count(), via).toBe(0);
     }
   });
 
   it('maps a bound sender address (or CIDR) to its instance; anyone else is syslog:<hostname>', async () => {
     const byAddr = await start({ instanceMap: { '127.0.0.1': 'lab' } });
     await sendTcp(byAddr.tcp, lf([breachLine(1, 'dt-a'), breachLine(2, 'dt-b')]));
-    await waitFor(() => byAddr.store.maxSeq() === 2);
-    expect(byAddr.store.readLog(0, 10).map((r) => r.instance)).toEqual(['lab', 'lab']);
+    await waitFor(async () => (await byAddr.store.maxSeq()) === 2);
+    expect((await byAddr.store.readLog(0, 10)).map((r) => r.instance)).toEqual(['lab', 'lab']);
 
     const byRange = await start({ instanceMap: { '10.0.0.0/8': 'other', '127.0.0.0/8': 'lab' } });
     await sendUdp(byRange.udp, [breachLine(1, 'dt-a')]);
-    await waitFor(() => byRange.store.maxSeq() === 1);
-    expect(byRange.store.readLog(0, 10).map((r) => r.instance)).toEqual(['lab']);
+    await waitFor(async () => (await byRange.store.maxSeq()) === 1);
+    expect((await byRange.store.readLog(0, 10)).map((r) => r.instance)).toEqual(['lab']);
 
     const unbound = await start({ instanceMap: { '10.0.0.5': 'prod' } });
     const noHost = `<165>1 2026-11-23T10:00:00Z - darktrace - - - ${breachLine(3).split(' - - - ')[1]}`;
     await sendTcp(unbound.tcp, lf([breachLine(1, 'prod'), breachLine(2, 'dt/b'), noHost]));
-    await waitFor(() => unbound.store.maxSeq() === 3);
-    expect(unbound.store.readLog(0, 10).map((r) => r.instance)).toEqual([
+    await waitFor(async () => (await unbound.store.maxSeq()) === 3);
+    expect((await unbound.store.readLog(0, 10)).map((r) => r.instance)).toEqual([
       'syslog:prod',
       'syslog:dt_b',
       'syslog:127.0.0.1',
@@ -162,18 +162,18 @@ describe('syslog receiver', () => {
     const { store, tcp } = await start({ instanceMap: { '10.0.0.5': 'prod' } });
     // Breach 77 of instance prod, as its poller stored it: not acknowledged.
     const polled = JSON.parse(breachLine(77, 'prod').split(' - - - ')[1]);
-    ingestRecords(store, 'prod', 'poll:prod', [{ ...polled, acknowledged: false }]);
-    const before = store.getDetection('prod/model_breach/77')!;
+    await ingestRecords(store, 'prod', 'poll:prod', [{ ...polled, acknowledged: false }]);
+    const before = (await store.getDetection('prod/model_breach/77'))!;
     expect(before).toMatchObject({ version: 1, acknowledged: false });
     // The forgery: the polled instance's name as hostname, the same breach ID, "acknowledged".
     const forged = breachLine(77, 'prod').replace('{', '{"acknowledged":true,');
     await sendTcp(tcp, lf([forged]));
-    await waitFor(() => store.maxSeq() === 2);
-    const after = store.getDetection('prod/model_breach/77')!;
+    await waitFor(async () => (await store.maxSeq()) === 2);
+    const after = (await store.getDetection('prod/model_breach/77'))!;
     expect(after).toMatchObject({ version: 1, acknowledged: false, seq: before.seq });
-    expect(store.searchDetections({ instance: 'prod' }).total).toBe(1);
+    expect((await store.searchDetections({ instance: 'prod' })).total).toBe(1);
     // It is kept, as its own record, where a sink filtering on instance prod never sees it.
-    expect(store.getDetection('syslog:prod/model_breach/77')).toMatchObject({
+    expect(await store.getDetection('syslog:prod/model_breach/77')).toMatchObject({
       instance: 'syslog:prod',
       version: 1,
       acknowledged: true,
@@ -181,10 +181,10 @@ describe('syslog receiver', () => {
 
     // The same line from the bound address would update it: that is the appliance itself.
     const trusted = await start({ instanceMap: { '127.0.0.1': 'prod' } });
-    ingestRecords(trusted.store, 'prod', 'poll:prod', [{ ...polled, acknowledged: false }]);
+    await ingestRecords(trusted.store, 'prod', 'poll:prod', [{ ...polled, acknowledged: false }]);
     await sendTcp(trusted.tcp, lf([forged]));
-    await waitFor(() => trusted.store.maxSeq() === 2);
-    expect(trusted.store.getDetection('prod/model_breach/77')).toMatchObject({
+    await waitFor(async () => (await trusted.store.maxSeq()) === 2);
+    expect(await trusted.store.getDetection('prod/model_breach/77')).toMatchObject({
       version: 2,
       acknowledged: true,
     });
@@ -212,12 +212,14 @@ describe('syslog receiver', () => {
     // The flood over TCP and UDP at once; the connection stays open throughout.
     await Promise.all([sendTcp(tcp, lf(mixed)), sendUdp(udp, bad.concat(bad))]);
     await waitFor(
-      () => store.maxSeq() === good.length && store.deadLetters.count() === n + 12,
+      async () => (await store.maxSeq()) === good.length && (await store.deadLetters.count()) === n + 12,
       15_000,
       'flood',
     );
-    expect(store.readLog(0, 1000).map((r) => r.instance)).toEqual(good.map(() => 'syslog:flood-host'));
-    const dl = store.deadLetters.list(10_000);
+    expect((await store.readLog(0, 1000)).map((r) => r.instance)).toEqual(
+      good.map(() => 'syslog:flood-host'),
+    );
+    const dl = await store.deadLetters.list(10_000);
     expect(dl).toHaveLength(n + 12);
     for (const d of dl) {
       expect(d.reason).toMatch(/^(bad_frame|bad_json|unknown_family|not_a_record|empty)\b.*: /);
@@ -228,7 +230,7 @@ describe('syslog receiver', () => {
     );
     // The listener still works after the flood.
     await sendTcp(tcp, lf([breachLine(5000, 'flood-host')]));
-    await waitFor(() => store.maxSeq() === good.length + 1);
+    await waitFor(async () => (await store.maxSeq()) === good.length + 1);
   });
 
   it('pauses a fast sender instead of buffering without bound while batches are stored', async () => {
@@ -247,7 +249,7 @@ describe('syslog receiver', () => {
     };
     let stalled = false;
     const slow = Object.create(store) as Store;
-    slow.appendDetections = (b) => {
+    slow.appendDetections = async (b) => {
       const until = Date.now() + (stalled ? 5 : 20_000);
       const first = !stalled;
       stalled = true;
@@ -255,7 +257,7 @@ describe('syslog receiver', () => {
         sample();
         if (first && paused) break;
       }
-      return store.appendDetections(b);
+      return await store.appendDetections(b);
     };
     rx = await startSyslogReceiver({
       store: slow,
@@ -270,7 +272,7 @@ describe('syslog receiver', () => {
       rx.listeners[0].port,
       lf(Array.from({ length: N }, (_, i) => breachLine(10_000 + i))),
     );
-    await waitFor(() => store.maxSeq() === N, 30_000, 'all stored');
+    await waitFor(async () => (await store.maxSeq()) === N, 30_000, 'all stored');
     clearInterval(sampler);
     expect(paused).toBe(1);
     // Bounded: the limit plus at most one socket read's worth of lines (64 KB / ~2.5 KB).
@@ -287,11 +289,15 @@ describe('syslog receiver', () => {
       `${good[0]}\n${'x'.repeat(10_000)}\n999999 <165>1 - - - - - - {}\n${good[1]}\n`,
       1000, // in pieces, so the long line is seen growing past the limit
     );
-    await waitFor(() => store.maxSeq() === 2 && store.deadLetters.count() === 2, 10_000, 'framed');
-    const reasons = store.deadLetters.list(10).map((d) => d.reason);
+    await waitFor(
+      async () => (await store.maxSeq()) === 2 && (await store.deadLetters.count()) === 2,
+      10_000,
+      'framed',
+    );
+    const reasons = (await store.deadLetters.list(10)).map((d) => d.reason);
     expect(reasons.some((r) => r.startsWith('too_long: message over 4096 bytes'))).toBe(true);
     expect(reasons.some((r) => r.startsWith('bad_frame: octet count 999999 out of range'))).toBe(true);
-    expect(store.readLog(0, 10).map((r) => r.nativeId)).toEqual(['7001', '7002']);
+    expect((await store.readLog(0, 10)).map((r) => r.nativeId)).toEqual(['7001', '7002']);
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/dtc_syslog_lines_total\{listener="tcp",outcome="rejected"\} 2/);
     expect(metrics).toMatch(/dtc_syslog_lines_total\{listener="tcp",outcome="stored"\} 2/);
@@ -312,7 +318,7 @@ describe('syslog receiver', () => {
       },
     });
     await sendTcp(tcp, lf([breachLine(8001, 'crash-host')]));
-    await waitFor(() => store.maxSeq() === 1);
+    await waitFor(async () => (await store.maxSeq()) === 1);
     await threads[0].terminate(); // as if it had died
     await waitFor(
       () => (threads.length === 2 && rx.listeners.length === 3) || undefined,
@@ -323,14 +329,14 @@ describe('syslog receiver', () => {
     await waitFor(
       async () => {
         await sendTcp(tcp, lf([breachLine(8002, 'crash-host')])).catch(() => {});
-        return store.maxSeq() >= 2 || undefined;
+        return (await store.maxSeq()) >= 2 || undefined;
       },
       10_000,
       'TCP again',
     );
     await sendUdp(udp, [breachLine(8003, 'crash-host')]);
     await waitFor(
-      () => store.readLog(0, 100).some((r) => r.nativeId === '8003') || undefined,
+      async () => (await store.readLog(0, 100)).some((r) => r.nativeId === '8003') || undefined,
       10_000,
       'UDP again',
     );
@@ -344,13 +350,13 @@ describe('syslog receiver', () => {
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const taken = (holder.address() as { port: number }).port;
     const { store } = await tempStore('dtc-syslog-busy-');
-    await expect(
-      startSyslogReceiver({ store, listeners: [{ protocol: 'tcp', port: taken }] }),
+    (
+      await expect(startSyslogReceiver({ store, listeners: [{ protocol: 'tcp', port: taken }] }))
     ).rejects.toThrow(`the syslog port 127.0.0.1:${taken} is already in use`);
     holder.close();
   });
 
-  it('deframes octet counting and LF split at every byte boundary', () => {
+  it('deframes octet counting and LF split at every byte boundary', async () => {
     const lines = [breachLine(1), breachLine(2), '<13>Aug  5 03:34:46 h darktrace {"x":1}'];
     const data = Buffer.from(octet(lines) + lf(lines) + octet(lines));
     for (const size of [1, 2, 3, 5, 11, 64, 4096]) {
@@ -365,7 +371,7 @@ describe('syslog receiver', () => {
     }
   });
 
-  it('applies the size limit to a long line whether it arrives whole or byte by byte', () => {
+  it('applies the size limit to a long line whether it arrives whole or byte by byte', async () => {
     const data = Buffer.from('<13>this line is far too long\n<13>ok\n');
     for (const size of [1, data.length]) {
       const got: string[] = [];

@@ -69,7 +69,7 @@ export async function userAdd(name: string, f: Flags): Promise<void> {
   const password = given ?? randomPassword();
   await withStore(f.dataDir, async (store) => {
     await new AccessControl(store).addUser(name, password, f.role!);
-    audit(store, 'user.add', { name, role: f.role });
+    await audit(store, 'user.add', { name, role: f.role });
   });
   process.stdout.write(
     given ? `added ${name} (${f.role})\n` : `added ${name} (${f.role}); password: ${password}\n`,
@@ -77,13 +77,15 @@ export async function userAdd(name: string, f: Flags): Promise<void> {
 }
 
 export async function userList(f: Flags): Promise<void> {
-  await withStore(f.dataDir, (store) => printData(new AccessControl(store).listUsers(), outputFormat(f)));
+  await withStore(f.dataDir, async (store) =>
+    printData(await new AccessControl(store).listUsers(), outputFormat(f)),
+  );
 }
 
 export async function userRemove(name: string, f: Flags): Promise<void> {
-  await withStore(f.dataDir, (store) => {
-    new AccessControl(store).removeUser(name);
-    audit(store, 'user.remove', { name });
+  await withStore(f.dataDir, async (store) => {
+    await new AccessControl(store).removeUser(name);
+    await audit(store, 'user.remove', { name });
   });
   process.stdout.write(`removed ${name}\n`);
 }
@@ -94,15 +96,15 @@ export async function userPasswd(name: string, f: Flags): Promise<void> {
     throw new Error('give the password on stdin with --password-stdin, or run this on a terminal');
   await withStore(f.dataDir, async (store) => {
     await new AccessControl(store).setPassword(name, password);
-    audit(store, 'user.passwd', { name });
+    await audit(store, 'user.passwd', { name });
   });
   process.stdout.write(`password of ${name} changed\n`);
 }
 
 export async function userRole(name: string, f: Flags): Promise<void> {
-  await withStore(f.dataDir, (store) => {
-    new AccessControl(store).setRole(name, f.role!);
-    audit(store, 'user.role', { name, role: f.role });
+  await withStore(f.dataDir, async (store) => {
+    await new AccessControl(store).setRole(name, f.role!);
+    await audit(store, 'user.role', { name, role: f.role });
   });
   process.stdout.write(`${name} is now ${f.role}\n`);
 }
@@ -119,14 +121,14 @@ function expiry(s: string | undefined): number | null {
 }
 
 export async function keyCreate(name: string, f: Flags): Promise<void> {
-  const created = await withStore(f.dataDir, (store) => {
-    const k = new AccessControl(store).createApiKey({
+  const created = await withStore(f.dataDir, async (store) => {
+    const k = await new AccessControl(store).createApiKey({
       owner: f.owner!,
       name,
       role: f.role!,
       expiresAt: expiry(f.expires),
     });
-    audit(store, 'apikey.create', { id: k.id, name, owner: f.owner, role: f.role });
+    await audit(store, 'apikey.create', { id: k.id, name, owner: f.owner, role: f.role });
     return k;
   });
   await printData(created, outputFormat(f));
@@ -134,13 +136,15 @@ export async function keyCreate(name: string, f: Flags): Promise<void> {
 }
 
 export async function keyList(f: Flags): Promise<void> {
-  await withStore(f.dataDir, (store) => printData(new AccessControl(store).listApiKeys(), outputFormat(f)));
+  await withStore(f.dataDir, async (store) =>
+    printData(await new AccessControl(store).listApiKeys(), outputFormat(f)),
+  );
 }
 
 export async function keyRevoke(id: string, f: Flags): Promise<void> {
-  await withStore(f.dataDir, (store) => {
-    new AccessControl(store).revokeApiKey(id);
-    audit(store, 'apikey.revoke', { id });
+  await withStore(f.dataDir, async (store) => {
+    await new AccessControl(store).revokeApiKey(id);
+    await audit(store, 'apikey.revoke', { id });
   });
   process.stdout.write(`revoked ${id}\n`);
 }

@@ -24,22 +24,24 @@ export async function list(f: CaseFlags): Promise<void> {
 export async function status(f: CaseFlags): Promise<void> {
   const connectors = declared(f);
   const rows = await withStore(f.dataDir, (store) =>
-    connectors.map((c) => {
-      const o = store.cases.offsets.status(c.name);
-      return {
-        name: c.name,
-        type: c.type,
-        per: c.per,
-        offset: o?.seq ?? 0,
-        lag: Math.max(0, store.maxSeq() - (o?.seq ?? 0)),
-        cases: store.cases.links.count(c.name),
-        // Deleted or hidden in the case system: terminal, never retried (onCaseGone says what follows).
-        goneCases: store.cases.links.counts(c.name).gone,
-        inboundCursor: store.cases.cursors.get(c.name) ?? null,
-        lastError: o?.lastError ?? null,
-        lastErrorAt: o?.lastErrorAt ? new Date(o.lastErrorAt).toISOString() : null,
-      };
-    }),
+    Promise.all(
+      connectors.map(async (c) => {
+        const o = await store.cases.offsets.status(c.name);
+        return {
+          name: c.name,
+          type: c.type,
+          per: c.per,
+          offset: o?.seq ?? 0,
+          lag: Math.max(0, (await store.maxSeq()) - (o?.seq ?? 0)),
+          cases: await store.cases.links.count(c.name),
+          // Deleted or hidden in the case system: terminal, never retried (onCaseGone says what follows).
+          goneCases: (await store.cases.links.counts(c.name)).gone,
+          inboundCursor: (await store.cases.cursors.get(c.name)) ?? null,
+          lastError: o?.lastError ?? null,
+          lastErrorAt: o?.lastErrorAt ? new Date(o.lastErrorAt).toISOString() : null,
+        };
+      }),
+    ),
   );
   await printData(rows, outputFormat(f), {
     empty: `${f.config} declares no case connectors (its cases: section)`,

@@ -76,7 +76,7 @@ export function humanResult(r: CommandResult): string {
 async function connect(f: CmdFlags): Promise<{ client: DarktraceClient; store?: Store }> {
   if (!f.instance) return { client: clientFromFlags(f) };
   const store = await openStore({ dataDir: resolve(f.dataDir) });
-  const rec = instanceRecord(store, f.instance);
+  const rec = await instanceRecord(store, f.instance);
   if (!rec) {
     await store.close();
     throw new Error(
@@ -105,7 +105,7 @@ export async function runCatalogCommand(def: CommandDef, params: Map<string, str
       writeFileSync(f.outFile, Buffer.from(data.base64, 'base64'));
       result.data = { ...data, base64: undefined, writtenTo: resolve(f.outFile) };
     }
-    store?.commandRuns.add({
+    await store?.commandRuns.add({
       who: `cli:${userInfo().username}`,
       instance: f.instance ?? null,
       command: def.name,

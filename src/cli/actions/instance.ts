@@ -70,47 +70,47 @@ const noSuch = (name: string) => new Error(`no instance named "${name}": see dtc
 
 export const add = (f: InstanceFlags & { name: string }) =>
   withStore(f.dataDir, async (store) => {
-    if (store.instances.get(f.name as string))
+    if (await store.instances.get(f.name as string))
       throw new Error(`an instance named "${f.name}" exists: use dtc instance update`);
-    store.instances.add(validate({ name: f.name, ...patchFromFlags(f) }));
-    await print(f, store.instances.get(f.name));
+    await store.instances.add(validate({ name: f.name, ...patchFromFlags(f) }));
+    await print(f, await store.instances.get(f.name));
   });
 
 export const list = (f: InstanceFlags) =>
-  withStore(f.dataDir, (store) => print(f, store.instances.list(), INSTANCE_COLUMNS));
+  withStore(f.dataDir, async (store) => print(f, await store.instances.list(), INSTANCE_COLUMNS));
 
 export const show = (name: string, f: InstanceFlags) =>
   withStore(f.dataDir, async (store) => {
-    const i = store.instances.get(name);
+    const i = await store.instances.get(name);
     if (!i) throw noSuch(name);
-    await print(f, { ...i, connectionChecks: store.connectionChecks.list(name, 10) });
+    await print(f, { ...i, connectionChecks: await store.connectionChecks.list(name, 10) });
   });
 
 export const update = (name: string, f: InstanceFlags) =>
   withStore(f.dataDir, async (store) => {
-    const current = instanceRecord(store, name);
+    const current = await instanceRecord(store, name);
     if (!current) throw noSuch(name);
     const patch = patchFromFlags(f);
     const { simulated: _s, ...stored } = current;
     // Validate the merged result, then save only what the flags changed.
     validate({ ...stored, ...patch, tls: { ...stored.tls, ...patch.tls } });
-    store.instances.update(name, patch);
-    await print(f, store.instances.get(name));
+    await store.instances.update(name, patch);
+    await print(f, await store.instances.get(name));
   });
 
 export const remove = (name: string, f: InstanceFlags) =>
-  withStore(f.dataDir, (store) => {
-    if (!store.instances.get(name)) throw noSuch(name);
-    store.instances.remove(name);
+  withStore(f.dataDir, async (store) => {
+    if (!(await store.instances.get(name))) throw noSuch(name);
+    await store.instances.remove(name);
     process.stderr.write(`removed instance "${name}"\n`);
   });
 
 export const test = (name: string, f: InstanceFlags) =>
   withStore(f.dataDir, async (store) => {
-    const rec = instanceRecord(store, name);
+    const rec = await instanceRecord(store, name);
     if (!rec) throw noSuch(name);
     const result = await checkConnection(rec);
-    store.connectionChecks.add({
+    await store.connectionChecks.add({
       instance: name,
       ok: result.ok,
       latencyMs: result.latencyMs,
@@ -122,7 +122,7 @@ export const test = (name: string, f: InstanceFlags) =>
 
 export const backfill = (f: BackfillFlags) =>
   withStore(f.dataDir, async (store) => {
-    const rec = instanceRecord(store, f.instance);
+    const rec = await instanceRecord(store, f.instance);
     if (!rec) throw noSuch(f.instance);
     const since = parseTime(f.since);
     const streams = String(f.streams)
@@ -141,7 +141,7 @@ export const backfill = (f: BackfillFlags) =>
 
 async function runBackfill(
   store: Store,
-  rec: NonNullable<ReturnType<typeof instanceRecord>>,
+  rec: NonNullable<Awaited<ReturnType<typeof instanceRecord>>>,
   since: number,
   streams: StreamSpec['name'][],
   stats: boolean,

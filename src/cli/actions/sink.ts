@@ -64,15 +64,15 @@ export function add(name: string, f: SinkAddFlags): void {
   );
 }
 
-function noSuchSink(store: Store, name: string): Error {
-  const known = store.sinks.list().map((s) => s.name);
+async function noSuchSink(store: Store, name: string): Promise<Error> {
+  const known = (await store.sinks.list()).map((s) => s.name);
   return new Error(`no sink named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`);
 }
 
-export function sinkRows(store: Store) {
-  const max = store.maxSeq();
-  const offsets = new Map(store.sinkOffsets.list().map((o) => [o.sink, o]));
-  return store.sinks.list().map((s) => {
+export async function sinkRows(store: Store) {
+  const max = await store.maxSeq();
+  const offsets = new Map((await store.sinkOffsets.list()).map((o) => [o.sink, o]));
+  return (await store.sinks.list()).map((s) => {
     const o = offsets.get(s.name);
     const c = s.config as { format?: string; url?: string };
     const m = c.url ? sinkModuleFor(c.url) : undefined;
@@ -106,7 +106,7 @@ export const remove = (name: string, f: SinkFlags) =>
     const undeclared = f.config ? undeclareSink(resolve(f.config), name) : false;
     const offset = await store.sinkOffsets.get(name);
     const forgotten = await store.sinks.remove(name);
-    if (!forgotten && !undeclared) throw noSuchSink(store, name);
+    if (!forgotten && !undeclared) throw await noSuchSink(store, name);
     const lines: string[] = [];
     if (forgotten) lines.push(`sink ${name} removed (it was at offset ${offset}).`);
     if (undeclared) lines.push(`sink ${name} dropped from ${f.config}. ${RESTART(f.config!)}`);
@@ -120,10 +120,10 @@ export const remove = (name: string, f: SinkFlags) =>
   });
 
 export const reset = (name: string, f: SinkFlags & { to: string }) =>
-  withStore(f.dataDir, (store) => {
-    if (!store.sinks.get(name)) throw noSuchSink(store, name);
-    const to = offsetFor(store, f.to);
-    const before = store.sinkOffsets.get(name);
-    store.sinkOffsets.set(name, to);
+  withStore(f.dataDir, async (store) => {
+    if (!(await store.sinks.get(name))) throw await noSuchSink(store, name);
+    const to = await offsetFor(store, f.to);
+    const before = await store.sinkOffsets.get(name);
+    await store.sinkOffsets.set(name, to);
     process.stdout.write(`sink ${name}: offset ${before} → ${to} (next delivery starts after seq ${to})\n`);
   });

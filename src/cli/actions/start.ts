@@ -50,7 +50,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   ];
   for (const l of service.syslog?.listeners ?? [])
     lines.push(`  syslog:     ${l.protocol}://${l.host}:${l.port}`);
-  for (const st of service.deliverer.status())
+  for (const st of await service.deliverer.status())
     lines.push(`  sink:       ${st.name} → ${st.format} ${st.url} (offset ${st.offset}, lag ${st.lag})`);
   if (service.demoSinkFile) lines.push(`  ECS file:   tail -f ${service.demoSinkFile}`);
   if (service.simulator) {

@@ -62,9 +62,9 @@ export const assetRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      let sources: ReturnType<typeof openSources>;
+      let sources: Awaited<ReturnType<typeof openSources>>;
       try {
-        sources = openSources(deps.store, names);
+        sources = await openSources(deps.store, names);
       } catch (e) {
         if (e instanceof UnknownInstanceError) throw new ApiError('not_found', e.message, 'instance');
         throw e;

@@ -73,7 +73,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
       try {
         const s = await access.login(req.body.user, req.body.password, req.ip);
         setSessionCookie(reply, s, tls);
-        audit(s.principal.label, 'auth.login', { address: req.ip });
+        await audit(s.principal.label, 'auth.login', { address: req.ip });
         return {
           user: s.principal.user,
           role: s.principal.role,
@@ -101,7 +101,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const id = req.cookies[SESSION_COOKIE];
-      if (id) access.logout(id);
+      if (id) await access.logout(id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.status(204).send(null);
     },
@@ -157,8 +157,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     async (req, reply) => {
       const { name, password, role } = req.body;
       await guard(() => access.addUser(name, password, role as (typeof ROLES)[number]));
-      audit(principalOf(req).label, 'user.add', { name, role });
-      return reply.status(201).send(access.listUsers().find((u) => u.name === name)!);
+      await audit(principalOf(req).label, 'user.add', { name, role });
+      return reply.status(201).send((await access.listUsers()).find((u) => u.name === name)!);
     },
   );
 
@@ -176,8 +176,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => {
       await guard(() => access.setRole(req.params.name, req.body.role as (typeof ROLES)[number]));
-      audit(principalOf(req).label, 'user.role', { name: req.params.name, role: req.body.role });
-      return access.listUsers().find((u) => u.name === req.params.name)!;
+      await audit(principalOf(req).label, 'user.role', { name: req.params.name, role: req.body.role });
+      return (await access.listUsers()).find((u) => u.name === req.params.name)!;
     },
   );
 
@@ -207,7 +207,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
       if (!(await access.checkPassword(p.user, req.body.currentPassword)))
         throw new ApiError('forbidden', 'the current password is wrong');
       await guard(() => access.setPassword(p.user, req.body.password));
-      audit(p.label, 'user.passwd', { name: p.user });
+      await audit(p.label, 'user.passwd', { name: p.user });
       return reply.status(204).send(null);
     },
   );
@@ -229,7 +229,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       await guard(() => access.setPassword(req.params.name, req.body.password));
-      audit(principalOf(req).label, 'user.passwd', { name: req.params.name });
+      await audit(principalOf(req).label, 'user.passwd', { name: req.params.name });
       return reply.status(204).send(null);
     },
   );
@@ -247,7 +247,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       await guard(() => access.removeUser(req.params.name));
-      audit(principalOf(req).label, 'user.remove', { name: req.params.name });
+      await audit(principalOf(req).label, 'user.remove', { name: req.params.name });
       return reply.status(204).send(null);
     },
   );
@@ -296,7 +296,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
           expiresAt: req.body.expiresAt ?? null,
         }),
       );
-      audit(p.label, 'apikey.create', { id: key.id, name: key.name, owner: key.owner, role: key.role });
+      await audit(p.label, 'apikey.create', { id: key.id, name: key.name, owner: key.owner, role: key.role });
       return reply.status(201).send(key);
     },
   );
@@ -314,7 +314,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       await guard(() => access.revokeApiKey(req.params.id));
-      audit(principalOf(req).label, 'apikey.revoke', { id: req.params.id });
+      await audit(principalOf(req).label, 'apikey.revoke', { id: req.params.id });
       return reply.status(204).send(null);
     },
   );

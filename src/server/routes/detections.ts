@@ -121,9 +121,9 @@ const Detail = Type.Object(
 );
 
 /** A bad filter is the caller's mistake: a 400 naming the parameter. */
-function withParamErrors<T>(read: () => T): T {
+async function withParamErrors<T>(read: () => T | Promise<T>): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (err) {
     if (err instanceof ParamError) throw new ApiError('invalid_parameter', err.message, err.param);
     throw err;
@@ -177,7 +177,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asy
       },
     },
     async (req) => {
-      const d = findDetection(deps.store, req.params.id);
+      const d = await findDetection(deps.store, req.params.id);
       if (!d) throw new ApiError('not_found', `no detection ${req.params.id}`);
       return d;
     },
@@ -209,7 +209,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asy
       },
     },
     async (req) => {
-      const d = findDetection(deps.store, req.params.id);
+      const d = await findDetection(deps.store, req.params.id);
       if (!d) throw new ApiError('not_found', `no detection ${req.params.id}`);
       const format = req.params.format as (typeof FORMATS)[number];
       if (!d.canonical)

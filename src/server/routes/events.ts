@@ -32,11 +32,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
       `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
     );
 
-  const tick = () => {
-    const max = deps.store.maxSeq();
+  let ticking = false;
+  const tick = async () => {
+    const max = await deps.store.maxSeq();
     for (const c of clients) {
       if (c.after >= max) continue;
-      const rows = deps.store.readLog(c.after, BATCH, { content: false });
+      const rows = await deps.store.readLog(c.after, BATCH, { content: false });
       for (const r of rows) {
         c.after = r.seq;
         if (c.families && !c.families.has(r.family)) continue;
@@ -57,10 +58,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
             lastSuccessAt: s.lastSuccessAt,
           });
     instances = now;
-    const sinkNow = new Map(
-      (deps.deliverer?.status() ?? []).map((s) => [s.name, JSON.stringify([s.offset, s.lag, s.lastError])]),
-    );
-    for (const s of deps.deliverer?.status() ?? [])
+    const sinkStatus = (await deps.deliverer?.status()) ?? [];
+    const sinkNow = new Map(sinkStatus.map((s) => [s.name, JSON.stringify([s.offset, s.lag, s.lastError])]));
+    for (const s of sinkStatus)
       if (sinks.get(s.name) !== sinkNow.get(s.name))
         for (const c of clients)
           send(c, 'sink', { name: s.name, offset: s.offset, lag: s.lag, lastError: s.lastError });
@@ -106,7 +106,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
       const last = Number(req.headers['last-event-id']);
       const c: Client = {
         reply,
-        after: Number.isInteger(last) && last >= 0 ? last : (req.query.after ?? deps.store.maxSeq()),
+        after: Number.isInteger(last) && last >= 0 ? last : (req.query.after ?? (await deps.store.maxSeq())),
         families: req.query.family ? new Set(req.query.family.split(',').map((f) => f.trim())) : undefined,
       };
       reply.hijack();
@@ -126,7 +126,16 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (
           lastError: s.lastError,
           lastSuccessAt: s.lastSuccessAt,
         });
-      timer ??= setInterval(tick, TICK_MS);
+      // One tick at a time; a store that fails is said in the log, never an unhandled rejection.
+      timer ??= setInterval(() => {
+        if (ticking) return;
+        ticking = true;
+        tick()
+          .catch((err: Error) => app.log.warn(`events: ${err.message}`))
+          .finally(() => {
+            ticking = false;
+          });
+      }, TICK_MS);
       req.raw.on('close', () => {
         clients.delete(c);
         if (!clients.size && timer) {

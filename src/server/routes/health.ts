@@ -40,7 +40,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
           failing && failing === st.length ? 'failing' : failing || !health.writable ? 'degraded' : 'ok',
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         instances: Object.fromEntries(STATES.map((k) => [k, st.filter((s) => s.state === k).length])),
-        store: { sequence: deps.store.maxSeq(), deadLetters: deps.store.deadLetters.count(), ...health },
+        store: {
+          sequence: await deps.store.maxSeq(),
+          deadLetters: await deps.store.deadLetters.count(),
+          ...health,
+        },
         // Where the data lives and the demo's simulator: for signed-in callers only.
         ...(req.principal ? deps.about : {}),
       };
@@ -60,7 +64,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async 
     },
     async (_req, reply) => {
       const m = deps.metrics;
-      m.storeSeq.set(deps.store.maxSeq());
+      m.storeSeq.set(await deps.store.maxSeq());
       for (const s of deps.collector.status())
         m.instanceUp.set({ instance: s.name }, s.state === 'ok' ? 1 : s.state === 'degraded' ? 0.5 : 0);
       reply.header('content-type', m.registry.contentType);

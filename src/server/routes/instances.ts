@@ -80,10 +80,10 @@ const ConnectionFailed = Type.Object(
 );
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
-  const instances = () => {
+  const instances = async () => {
     const status = new Map(deps.collector.status().map((s) => [s.name, s]));
-    const recent = deps.store.detectionStats.countsSince(Date.now() - 86_400_000);
-    return deps.store.instances.list().map((row) => ({
+    const recent = await deps.store.detectionStats.countsSince(Date.now() - 86_400_000);
+    return (await deps.store.instances.list()).map((row) => ({
       ...row,
       detections24h: recent[row.name] ?? 0,
       status: status.get(row.name) ?? { name: row.name, state: 'disabled' },
@@ -125,9 +125,9 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = asyn
       },
     },
     async (req) => {
-      const found = instances().find((i) => i.name === req.params.name);
+      const found = (await instances()).find((i) => i.name === req.params.name);
       if (!found) throw notFound(req.params.name);
-      return { ...found, connectionChecks: deps.store.connectionChecks.list(req.params.name, 20) };
+      return { ...found, connectionChecks: await deps.store.connectionChecks.list(req.params.name, 20) };
     },
   );
 
@@ -220,10 +220,10 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
       steps: result.steps,
     };
   };
-  const view = (name: string) => {
+  const view = async (name: string) => {
     const status = deps.collector.status().find((s) => s.name === name) ?? { name, state: 'disabled' };
     return {
-      ...store.instances.get(name)!,
+      ...(await store.instances.get(name))!,
       status,
       source: deps.manage?.declaredIn?.(name) ? 'config' : 'store',
     };
@@ -243,12 +243,12 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
     },
     async (req, reply) => {
       const cfg = parseInstance(req.body);
-      if (store.instances.get(cfg.name))
+      if (await store.instances.get(cfg.name))
         throw new ApiError('conflict', `an instance named "${cfg.name}" exists`);
       const failed = req.query.test ? await test(cfg) : undefined;
       if (failed) return reply.status(422).send(failed);
-      store.instances.add(cfg);
-      store.commandRuns.add({
+      await store.instances.add(cfg);
+      await store.commandRuns.add({
         who: principalOf(req).label,
         instance: cfg.name,
         command: 'instance.add',
@@ -256,7 +256,7 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
         outcome: 'Successful',
       });
       await applied();
-      return reply.status(201).send(view(cfg.name));
+      return reply.status(201).send(await view(cfg.name));
     },
   );
 
@@ -276,7 +276,7 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
     },
     async (req, reply) => {
       const name = req.params.name;
-      const current = instanceRecord(store, name);
+      const current = await instanceRecord(store, name);
       if (!current) throw new ApiError('not_found', `no instance named "${name}"`);
       readOnly(name);
       const body = req.body as Record<string, unknown>;
@@ -289,8 +289,8 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
       const changed = connection.some((k) => JSON.stringify(cfg[k]) !== JSON.stringify(current[k]));
       const failed = changed && cfg.enabled && req.query.test ? await test(cfg) : undefined;
       if (failed) return reply.status(422).send(failed);
-      store.instances.update(name, replacing(cfg));
-      store.commandRuns.add({
+      await store.instances.update(name, replacing(cfg));
+      await store.commandRuns.add({
         who: principalOf(req).label,
         instance: name,
         command: 'instance.update',
@@ -298,7 +298,7 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
         outcome: 'Successful',
       });
       await applied();
-      return view(name);
+      return await view(name);
     },
   );
 
@@ -315,10 +315,10 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
     },
     async (req, reply) => {
       const name = req.params.name;
-      if (!store.instances.get(name)) throw new ApiError('not_found', `no instance named "${name}"`);
+      if (!(await store.instances.get(name))) throw new ApiError('not_found', `no instance named "${name}"`);
       readOnly(name);
-      store.instances.remove(name);
-      store.commandRuns.add({
+      await store.instances.remove(name);
+      await store.commandRuns.add({
         who: principalOf(req).label,
         instance: name,
         command: 'instance.remove',

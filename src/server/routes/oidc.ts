@@ -104,7 +104,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<{
       try {
         const s = await login.finish(req.cookies[OIDC_COOKIE], query);
         setSessionCookie(reply, s, tls);
-        store.commandRuns.add({
+        await store.commandRuns.add({
           who: s.principal.label,
           instance: null,
           command: 'auth.login',

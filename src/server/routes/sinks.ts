@@ -25,7 +25,7 @@ const Sink = Type.Object(
 );
 
 export const sinkRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
-  const list = () => deps.deliverer?.status() ?? [];
+  const list = async () => (await deps.deliverer?.status()) ?? [];
   app.get(
     '/api/sinks',
     {
@@ -50,7 +50,7 @@ export const sinkRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (a
       },
     },
     async (req) => {
-      const s = list().find((x) => x.name === req.params.name);
+      const s = (await list()).find((x) => x.name === req.params.name);
       if (!s) throw new ApiError('not_found', `no sink named "${req.params.name}"`);
       return s;
     },
@@ -88,24 +88,25 @@ export const sinkRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (a
     },
     async (req) => {
       const { name } = req.params;
-      if (!list().some((x) => x.name === name)) throw new ApiError('not_found', `no sink named "${name}"`);
+      if (!(await list()).some((x) => x.name === name))
+        throw new ApiError('not_found', `no sink named "${name}"`);
       const to = String(req.body.to);
       let offset: number;
       try {
-        offset = offsetFor(deps.store, to);
+        offset = await offsetFor(deps.store, to);
       } catch (err) {
         throw new ApiError('invalid_parameter', (err as Error).message, 'to');
       }
-      const max = deps.store.maxSeq();
+      const max = await deps.store.maxSeq();
       if (offset > max)
         throw new ApiError(
           'invalid_parameter',
           `sequence ${offset} is beyond the newest stored (${max})`,
           'to',
         );
-      const before = deps.store.sinkOffsets.get(name);
-      deps.store.sinkOffsets.set(name, offset);
-      deps.store.commandRuns.add({
+      const before = await deps.store.sinkOffsets.get(name);
+      await deps.store.sinkOffsets.set(name, offset);
+      await deps.store.commandRuns.add({
         who: principalOf(req).label,
         command: 'sink.reset',
         params: { sink: name, to, before, offset },

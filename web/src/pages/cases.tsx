@@ -8,7 +8,7 @@ import { ago, isoTime } from '../lib/format.ts';
 import { useFallbackPoll } from '../live.ts';
 
 /** One connector as the API answers it (the connector's own status, typed from its source). */
-type CaseStatus = ReturnType<CaseConnector['status']>;
+type CaseStatus = Awaited<ReturnType<CaseConnector['status']>>;
 
 export function CasesPage() {
   const list = useQuery({
