@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import {
   type Compilable,
+  type CreateTableBuilder,
   type Expression,
   Kysely,
   PostgresDialect,
@@ -300,8 +301,8 @@ export function tsMatch(seqColumn: string, descriptionColumn: string, terms: str
   return sql<SqlBool>`(${sql.join(terms.map(one), sql` AND `)})`;
 }
 
-/** The full-text tables and their GIN indexes (a migration step on PostgreSQL). */
-export async function createTsvectorTables(k: Kysely<DB>): Promise<void> {
+/** A detection version's words, one tsvector column each, under one GIN index (a migration step). */
+export async function createDetectionTsvector(k: Kysely<any>): Promise<void> {
   await sql`CREATE TABLE detections_fts (
     seq bigint PRIMARY KEY,
     title tsvector NOT NULL,
@@ -309,8 +310,20 @@ export async function createTsvectorTables(k: Kysely<DB>): Promise<void> {
     ips tsvector NOT NULL
   )`.execute(k);
   await sql`CREATE INDEX detections_fts_words ON detections_fts USING gin (title, hostnames, ips)`.execute(k);
+}
+
+/** Each distinct description's words (a migration step). */
+export async function createDescriptionTsvector(k: Kysely<any>): Promise<void> {
   await sql`CREATE TABLE descriptions_fts (id bigint PRIMARY KEY, description tsvector NOT NULL)`.execute(k);
   await sql`CREATE INDEX descriptions_fts_words ON descriptions_fts USING gin (description)`.execute(k);
+}
+
+/** A bigserial primary key: numbered by a sequence, never reused. */
+export function pgSerialKey<T extends string, C extends string>(
+  t: CreateTableBuilder<T, C>,
+  column: string,
+): CreateTableBuilder<T, C> {
+  return t.addColumn(column, 'bigserial', (c) => c.primaryKey());
 }
 
 /** A raw statement as the executor takes it: compiled against this store's Kysely (its dialect). */

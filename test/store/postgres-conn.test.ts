@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreIoError } from '../../src/store/errors.ts';
 import {
   appendLock,
-  createTsvectorTables,
+  createDescriptionTsvector,
+  createDetectionTsvector,
   describePostgresUrl,
   ftsWords,
   openPostgres,
@@ -40,7 +41,8 @@ describe.skipIf(!db)('PostgreSQL connection', () => {
     await sql`CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL, n integer NOT NULL)`.execute(
       k,
     );
-    await createTsvectorTables(conn.k);
+    await createDetectionTsvector(conn.k);
+    await createDescriptionTsvector(conn.k);
   });
   afterAll(async () => {
     await conn?.close();
