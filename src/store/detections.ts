@@ -358,8 +358,7 @@ export function detections(conn: Conn): Detections {
 
     async search(q, stats, content = false) {
       const { rows, ...total } = await searchPage<DetectionDbRow>(
-        k,
-        x,
+        conn,
         q,
         content ? WITH_RAW : DETECTION_COLUMNS,
         stats.count,

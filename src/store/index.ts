@@ -231,7 +231,7 @@ function composeStore(
     commandRuns: commandRuns(conn),
     secrets: instanceSecrets(conn, ring),
     get detectionStats(): DetectionStats {
-      stats ??= detectionStats(k, x);
+      stats ??= detectionStats(conn);
       return stats;
     },
     get identities(): Identities {

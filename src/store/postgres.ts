@@ -16,7 +16,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
-import type { Conn, Executor, FtsWriter, PreparedQuery, RunResult } from './conn.ts';
+import type { Conn, Executor, FtsWriter, PreparedQuery, RunResult, TextSearch } from './conn.ts';
 import { type StoreHealth, type StoreIoCode, StoreIoError } from './errors.ts';
 import type { DB } from './schema.ts';
 import { Param } from './sqlite.ts';
@@ -291,15 +291,15 @@ export function tsQueries(q: string): string[] | undefined {
   return terms.length ? terms : undefined;
 }
 
-/**
- * The condition "every term matches the version's own words or its description": the PostgreSQL twin
- * of sqlite.ts's ftsMatch.
- */
-export function tsMatch(seqColumn: string, descriptionColumn: string, terms: string[]): Expression<SqlBool> {
-  const one = (t: string) =>
-    sql<SqlBool>`(${sql.ref(seqColumn)} IN (SELECT seq FROM detections_fts WHERE title @@ to_tsquery('simple', ${t}) OR hostnames @@ to_tsquery('simple', ${t}) OR ips @@ to_tsquery('simple', ${t})) OR ${sql.ref(descriptionColumn)} IN (SELECT id FROM descriptions_fts WHERE description @@ to_tsquery('simple', ${t})))`;
-  return sql<SqlBool>`(${sql.join(terms.map(one), sql` AND `)})`;
-}
+/** The text search's SQL on tsvector columns, with FTS5's meaning (see above). */
+export const tsvectorSearch: TextSearch = {
+  terms: tsQueries,
+  versionsMatching: (t) =>
+    sql<number>`(SELECT seq FROM detections_fts WHERE title @@ to_tsquery('simple', ${t}) OR hostnames @@ to_tsquery('simple', ${t}) OR ips @@ to_tsquery('simple', ${t}))`,
+  descriptionsMatching: (t) =>
+    sql<number>`(SELECT id FROM descriptions_fts WHERE description @@ to_tsquery('simple', ${t}))`,
+  seqTable: (seqs) => sql<{ value: number }>`(SELECT unnest(${seqs}::bigint[]) AS value)`,
+};
 
 /** A detection version's words, one tsvector column each, under one GIN index (a migration step). */
 export async function createDetectionTsvector(k: Kysely<any>): Promise<void> {
@@ -377,10 +377,13 @@ export function postgresConn(
   const x = new PostgresExecutor(pool, where, onHealth);
   let closed = false;
   return {
+    dialect: 'postgres',
     path: where,
     k: kysely,
     x,
     fts: tsvectorWriter(kysely, x),
+    text: tsvectorSearch,
+    appendLock: async () => void (await appendLock(kysely, x)),
     secure: (fn) => fn(),
     async flushReplaced(): Promise<boolean> {
       await x.session(async (c) => {

@@ -13,8 +13,8 @@ import {
   openPostgres,
   type PostgresExecutor,
   postgresConn,
-  tsMatch,
   tsQueries,
+  tsvectorSearch,
 } from '../../src/store/postgres.ts';
 import type { DB } from '../../src/store/schema.ts';
 import { param } from '../../src/store/sqlite.ts';
@@ -169,7 +169,15 @@ describe.skipIf(!db)('PostgreSQL connection', () => {
         k
           .selectFrom('versions')
           .select('seq')
-          .where(tsMatch('seq', 'description_id', terms))
+          .where(
+            sql<boolean>`${sql.join(
+              terms.map(
+                (t) =>
+                  sql`(seq IN ${tsvectorSearch.versionsMatching(t)} OR description_id IN ${tsvectorSearch.descriptionsMatching(t)})`,
+              ),
+              sql` AND `,
+            )}`,
+          )
           .orderBy('seq'),
       );
       return rows.map((r) => r.seq);
