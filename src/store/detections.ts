@@ -247,7 +247,13 @@ export function detections(conn: Conn): Detections {
   const head = x.prepare<{ key: string }, { seq: number; version: number; hash: string }>(
     k.selectFrom('detection_heads').select(['seq', 'version', 'hash']).where('key', '=', param('key')),
   );
-  const insertRows = multiRow(x, DETECTION_INSERT, (rows) => k.insertInto('detections').values(rows as any));
+  // RETURNING: PostgreSQL has no last-insert rowid; the executor reads the last returned seq instead.
+  const insertRows = multiRow(x, DETECTION_INSERT, (rows) =>
+    k
+      .insertInto('detections')
+      .values(rows as any)
+      .returning('seq'),
+  );
   const upsertHeads = multiRow(x, HEAD_COLUMNS, (rows) =>
     k
       .insertInto('detection_heads')
@@ -265,7 +271,12 @@ export function detections(conn: Conn): Detections {
   const findDescription = x.prepare<{ digest: string }, { id: number }>(
     k.selectFrom('descriptions').select('id').where('digest', '=', param('digest')),
   );
-  const addDescription = x.prepare(k.insertInto('descriptions').values({ digest: param('digest') }));
+  const addDescription = x.prepare(
+    k
+      .insertInto('descriptions')
+      .values({ digest: param('digest') })
+      .returning('id'),
+  );
   /** Description text → id: descriptions repeat (one per model), so most lookups end here. */
   const descriptions = new Map<string, number>();
   const remember = (text: string, id: number): void => {
@@ -301,6 +312,7 @@ export function detections(conn: Conn): Detections {
         return id;
       };
       await x.transaction(async () => {
+        await conn.appendLock();
         // Versions first, in JS: a key met twice in the batch compares with its version from this batch.
         const heads = new Map<string, { version: number; hash: string } | undefined>();
         const rows: Record<(typeof DETECTION_INSERT)[number], unknown>[] = [];
