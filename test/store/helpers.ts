@@ -50,6 +50,8 @@ export function useTempStores(dialect: Dialect = 'sqlite') {
       return d;
     },
     dialect,
+    /** The PostgreSQL database standing for a data directory (after a store was opened on it). */
+    urlOf: (dir: string): string | undefined => databases.get(dir)?.url,
     async open(opts: Parameters<typeof openStore>[0]): Promise<Store> {
       const s = await openStore({ env: {}, ...(await located(opts)) });
       stores.push(s);
