@@ -4,7 +4,7 @@
 // handle and the db-neutral executor.
 import { type Kysely, sql } from 'kysely';
 import type { Conn } from './conn.ts';
-import type { DetectionQuery } from './index.ts';
+import type { DetectionQuery } from './detections.ts';
 import type { DB } from './schema.ts';
 import { CANDIDATE_CAP, type Heads, headsMatching, type SearchConn, textPlan } from './search.ts';
 

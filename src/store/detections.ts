@@ -12,7 +12,6 @@
 import type { Compilable } from 'kysely';
 import { contentHash } from '../normalize/index.ts';
 import type { Conn, Executor, PreparedQuery } from './conn.ts';
-import type { DetectionStats } from './detection-stats.ts';
 import type { DetectionsTable } from './schema.ts';
 import { searchPage } from './search.ts';
 import { MULTI_ROW, param } from './sqlite.ts';
@@ -118,7 +117,8 @@ export interface Detections {
   /** Latest version of each key, newest event first; `content: true` adds the text received. */
   search(
     q: DetectionQuery,
-    stats: DetectionStats,
+    /** How many heads match a query without text (detection-stats.ts counts them from the hourly roll-up). */
+    count: (q: DetectionQuery) => Promise<number>,
     content?: boolean,
   ): Promise<{ items: StoredDetection[]; total: number; totalCapped?: true }>;
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
@@ -368,12 +368,12 @@ export function detections(conn: Conn): Detections {
       return result;
     },
 
-    async search(q, stats, content = false) {
+    async search(q, count, content = false) {
       const { rows, ...total } = await searchPage<DetectionDbRow>(
         conn,
         q,
         content ? WITH_RAW : DETECTION_COLUMNS,
-        stats.count,
+        count,
       );
       return { items: rows.map(toStored), ...total };
     },

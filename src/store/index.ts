@@ -257,7 +257,7 @@ function composeStore(
     path: conn.path,
     appendDetections: (batch: DetectionInput[]) => log.append(batch),
     searchDetections: (q: DetectionQuery, opts?: { content?: boolean }) =>
-      log.search(q, store.detectionStats, opts?.content),
+      log.search(q, (c) => store.detectionStats.count(c), opts?.content),
     getDetection: (idOrKey: number | string) => log.get(idOrKey),
     readLog: log.readLog,
     scanLog: (afterSeq: number, limit: number, filter?: LogFilter) => log.scanLog(afterSeq, limit, filter),

@@ -3,7 +3,7 @@
 // executor; src/store/README.md ("Search plans") says why each plan is shaped as it is.
 import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Conn } from './conn.ts';
-import type { DetectionQuery } from './index.ts';
+import type { DetectionQuery } from './detections.ts';
 import type { DB, DetectionHeadsTable } from './schema.ts';
 
 /** What the search needs of the connection: its builder, its executor and its text-search SQL. */
