@@ -34,15 +34,18 @@ export function commandRuns({ k, x }: Conn): CommandRuns {
     add: async (r) =>
       (
         await x.run(
-          k.insertInto('command_runs').values({
-            at: r.at ?? Date.now(),
-            who: r.who,
-            instance: r.instance ?? null,
-            command: r.command,
-            params: JSON.stringify(redactSecrets(r.params ?? {})),
-            outcome: r.outcome,
-            summary: r.summary ?? null,
-          }),
+          k
+            .insertInto('command_runs')
+            .values({
+              at: r.at ?? Date.now(),
+              who: r.who,
+              instance: r.instance ?? null,
+              command: r.command,
+              params: JSON.stringify(redactSecrets(r.params ?? {})),
+              outcome: r.outcome,
+              summary: r.summary ?? null,
+            })
+            .returning('id'),
         )
       ).lastInsertRowid,
     list: async (limit = 100, opts = {}) => {

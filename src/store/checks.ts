@@ -28,13 +28,16 @@ export function connectionChecks({ k, x }: Conn): ConnectionChecks {
     add: async (c) =>
       (
         await x.run(
-          k.insertInto('connection_checks').values({
-            instance: c.instance,
-            at: c.at ?? Date.now(),
-            ok: c.ok ? 1 : 0,
-            latency_ms: c.latencyMs ?? null,
-            error: c.error ?? null,
-          }),
+          k
+            .insertInto('connection_checks')
+            .values({
+              instance: c.instance,
+              at: c.at ?? Date.now(),
+              ok: c.ok ? 1 : 0,
+              latency_ms: c.latencyMs ?? null,
+              error: c.error ?? null,
+            })
+            .returning('id'),
         )
       ).lastInsertRowid,
     list: async (instance, limit = 20) =>

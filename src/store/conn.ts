@@ -5,7 +5,7 @@
 //
 // Everything here returns a Promise, because a PostgreSQL driver is asynchronous. The SQLite executor
 // still runs its statements synchronously on better-sqlite3 and hands back resolved Promises.
-import type { Compilable, Kysely } from 'kysely';
+import type { Compilable, Kysely, RawBuilder } from 'kysely';
 import type { StoreHealth } from './errors.ts';
 import type { DB } from './schema.ts';
 
@@ -50,12 +50,36 @@ export interface FtsWriter {
   insertDescription(id: number, text: string): Promise<void>;
 }
 
+/**
+ * The text search's SQL, which each database writes its own way (FTS5 MATCH, tsvector @@), with the
+ * same meaning: search.ts builds its plans from these pieces.
+ */
+export interface TextSearch {
+  /** What a person typed as the database's terms, each of which must match; undefined when nothing searchable is left. */
+  terms(q: string): string[] | undefined;
+  /** A subquery of one column, `seq`: the versions whose own words match `term`. */
+  versionsMatching(term: string): RawBuilder<number>;
+  /** A subquery of one column: the ids of the descriptions whose words match `term`. */
+  descriptionsMatching(term: string): RawBuilder<number>;
+  /** `seqs` as a table of one column, `value` (alias it with `.as()`). */
+  seqTable(seqs: number[]): RawBuilder<{ value: number }>;
+}
+
 export interface Conn {
+  /** Which database: the few callers that must differ (the store copy, messages) ask this. */
+  readonly dialect: 'sqlite' | 'postgres';
   /** Where the data lives (a file path, `:memory:`), for messages. */
   readonly path: string;
   readonly k: Kysely<DB>;
   readonly x: Executor;
   readonly fts: FtsWriter;
+  readonly text: TextSearch;
+  /**
+   * Called first in an append's transaction. Sinks read the log by `seq > offset`, so a seq must never
+   * become visible after a higher one: SQLite has one writer (a no-op there); PostgreSQL takes a
+   * transaction-scoped lock so appends allocate and commit one after another.
+   */
+  appendLock(): Promise<void>;
   /** Runs `fn` so that content it deletes or replaces is overwritten, not left in free space. */
   secure<T>(fn: () => Promise<T>): Promise<T>;
   /** Makes sure no copy of replaced content stays in side files (SQLite's WAL); false when a reader held on. */

@@ -138,14 +138,17 @@ export function deadLetters(
       const size = payload.length + reason.length + d.source.length + 64;
       id = (
         await x.run(
-          k.insertInto('dead_letters').values({
-            at: d.at ?? Date.now(),
-            source: d.source,
-            instance: d.instance ?? null,
-            reason,
-            payload,
-            size,
-          }),
+          k
+            .insertInto('dead_letters')
+            .values({
+              at: d.at ?? Date.now(),
+              source: d.source,
+              instance: d.instance ?? null,
+              reason,
+              payload,
+              size,
+            })
+            .returning('id'),
         )
       ).lastInsertRowid;
       added += size;

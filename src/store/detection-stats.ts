@@ -3,10 +3,10 @@
 // since a time. The heads a search selects come from ./search.ts. Functions over the store's Kysely
 // handle and the db-neutral executor.
 import { type Kysely, sql } from 'kysely';
-import type { Executor } from './conn.ts';
-import type { DetectionQuery } from './index.ts';
+import type { Conn } from './conn.ts';
+import type { DetectionQuery } from './detections.ts';
 import type { DB } from './schema.ts';
-import { CANDIDATE_CAP, type Heads, headsMatching, textPlan } from './search.ts';
+import { CANDIDATE_CAP, type Heads, headsMatching, type SearchConn, textPlan } from './search.ts';
 
 export { headsMatching };
 
@@ -104,8 +104,9 @@ type StatsDB = DB & { detection_counts: CountsTable };
 
 type Row = { b: number; s: number; n: number };
 
-export function detectionStats(db: Kysely<DB>, x: Executor): DetectionStats {
-  const k = db as unknown as Kysely<StatsDB>;
+export function detectionStats(conn: SearchConn): DetectionStats {
+  const { x } = conn;
+  const k = conn.k as unknown as Kysely<StatsDB>;
   /** The event time of the oldest or newest match: one step along the time index, not a scan. */
   const edge = async (base: Heads, dir: 'asc' | 'desc') =>
     (await x.first(base.select('h.event_time as t').orderBy('h.event_time', dir).limit(1)))?.t as
@@ -166,7 +167,7 @@ export function detectionStats(db: Kysely<DB>, x: Executor): DetectionStats {
    * the time index took 0.7 of what starting from its 125,000 candidates did.
    */
   const headsOf = async (q: DetectionQuery): Promise<Heads | undefined> =>
-    q.q ? (await textPlan(db, x, q, CANDIDATE_CAP))?.base : headsMatching(db, q);
+    q.q ? (await textPlan(conn, q, CANDIDATE_CAP))?.base : headsMatching(conn, q);
 
   /**
    * Matches in [lo, hi) by bucket and severity. Without text, whole hours come from the hourly counts

@@ -12,7 +12,6 @@
 import type { Compilable } from 'kysely';
 import { contentHash } from '../normalize/index.ts';
 import type { Conn, Executor, PreparedQuery } from './conn.ts';
-import type { DetectionStats } from './detection-stats.ts';
 import type { DetectionsTable } from './schema.ts';
 import { searchPage } from './search.ts';
 import { MULTI_ROW, param } from './sqlite.ts';
@@ -122,7 +121,8 @@ export interface Detections {
   /** Latest version of each key, newest event first; `content: true` adds the text received. */
   search(
     q: DetectionQuery,
-    stats: DetectionStats,
+    /** How many heads match a query without text (detection-stats.ts counts them from the hourly roll-up). */
+    count: (q: DetectionQuery) => Promise<number>,
     content?: boolean,
   ): Promise<{ items: StoredDetection[]; total: number; totalCapped?: true }>;
   /** By seq (any version; a string of digits counts as a seq) or by key (the latest version), with all versions of that key. */
@@ -253,7 +253,13 @@ export function detections(conn: Conn): Detections {
   const head = x.prepare<{ key: string }, { seq: number; version: number; hash: string }>(
     k.selectFrom('detection_heads').select(['seq', 'version', 'hash']).where('key', '=', param('key')),
   );
-  const insertRows = multiRow(x, DETECTION_INSERT, (rows) => k.insertInto('detections').values(rows as any));
+  // RETURNING: PostgreSQL has no last-insert rowid; the executor reads the last returned seq instead.
+  const insertRows = multiRow(x, DETECTION_INSERT, (rows) =>
+    k
+      .insertInto('detections')
+      .values(rows as any)
+      .returning('seq'),
+  );
   const upsertHeads = multiRow(x, HEAD_COLUMNS, (rows) =>
     k
       .insertInto('detection_heads')
@@ -271,7 +277,12 @@ export function detections(conn: Conn): Detections {
   const findDescription = x.prepare<{ digest: string }, { id: number }>(
     k.selectFrom('descriptions').select('id').where('digest', '=', param('digest')),
   );
-  const addDescription = x.prepare(k.insertInto('descriptions').values({ digest: param('digest') }));
+  const addDescription = x.prepare(
+    k
+      .insertInto('descriptions')
+      .values({ digest: param('digest') })
+      .returning('id'),
+  );
   /** Description text → id: descriptions repeat (one per model), so most lookups end here. */
   const descriptions = new Map<string, number>();
   const remember = (text: string, id: number): void => {
@@ -307,6 +318,7 @@ export function detections(conn: Conn): Detections {
         return id;
       };
       await x.transaction(async () => {
+        await conn.appendLock();
         // Versions first, in JS: a key met twice in the batch compares with its version from this batch.
         const heads = new Map<string, { version: number; hash: string } | undefined>();
         const rows: Record<(typeof DETECTION_INSERT)[number], unknown>[] = [];
@@ -368,13 +380,12 @@ export function detections(conn: Conn): Detections {
       return result;
     },
 
-    async search(q, stats, content = false) {
+    async search(q, count, content = false) {
       const { rows, ...total } = await searchPage<DetectionDbRow>(
-        k,
-        x,
+        conn,
         q,
         content ? WITH_RAW : DETECTION_COLUMNS,
-        stats.count,
+        count,
       );
       return { items: rows.map(toStored), ...total };
     },

@@ -38,6 +38,7 @@ import { type Identities, identities } from './identities.ts';
 import { type InstanceSecrets, instanceSecrets, storedKeys } from './instance-secrets.ts';
 import { type Instances, instances } from './instances.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
+import { describePostgresUrl, openPostgres, postgresConn, postgresIoError } from './postgres.ts';
 import { type Reports, reports } from './reports.ts';
 import {
   KeyRing,
@@ -137,6 +138,16 @@ export type OpenStoreOptions = (
       /** The SQLite file; the key file (when DTC_SECRET_KEY is unset) lives beside it. */
       path: string;
     }
+  | {
+      /**
+       * A PostgreSQL store, `postgres://user:password@host:5432/db`. The secret key comes from
+       * DTC_SECRET_KEY, or from the key file in `keyDir` (every replica must use the same key).
+       */
+      url: string;
+      keyDir?: string;
+      /** Connections in the pool (default 10). */
+      poolSize?: number;
+    }
 ) & {
   /** Overrides DTC_SECRET_KEY and the key file. */
   secretKey?: Buffer;
@@ -148,6 +159,7 @@ export type OpenStoreOptions = (
 
 /** Opens (creating when needed) the store and brings its schema to the latest version. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if ('url' in opts) return openPostgresStore(opts);
   let path: string;
   let keyDir: string | undefined;
   if ('dataDir' in opts) {
@@ -171,6 +183,36 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const conn = sqliteConn(path, db, kysely, (h) => {
     for (const l of healthListeners) l(h);
   });
+  return withKeys(conn, keyDir, opts, healthListeners);
+}
+
+/** Whether a store location is a PostgreSQL URL (as opposed to a data directory or a SQLite file). */
+export const isPostgresUrl = (s: string) => /^postgres(ql)?:\/\//i.test(s);
+
+/** The PostgreSQL store: the same repositories over postgres.ts's connection. */
+async function openPostgresStore(opts: Extract<OpenStoreOptions, { url: string }>): Promise<Store> {
+  const { pool, kysely } = openPostgres(opts.url, { max: opts.poolSize });
+  const where = describePostgresUrl(opts.url);
+  try {
+    await migrateToLatest(kysely);
+  } catch (err) {
+    await kysely.destroy();
+    throw postgresIoError(err, where) ?? err;
+  }
+  const healthListeners = new Set<(h: StoreHealth) => void>();
+  const conn = postgresConn(opts.url, pool, kysely, (h) => {
+    for (const l of healthListeners) l(h);
+  });
+  return withKeys(conn, opts.keyDir ? resolve(opts.keyDir) : undefined, opts, healthListeners);
+}
+
+/** The store over a connection, with its key ring. */
+async function withKeys(
+  conn: Conn,
+  keyDir: string | undefined,
+  opts: OpenStoreOptions,
+  healthListeners: Set<(h: StoreHealth) => void>,
+): Promise<Store> {
   // The keys are loaded on first use: a store that never touches a secret (search, a sink) needs none.
   // They are read again whenever a value names a key the ring lacks (see KeyRing), so a rotation by
   // another process (`dtc secrets rotate`) never stops this one. The keys kept in the store are read
@@ -218,7 +260,7 @@ function composeStore(
     path: conn.path,
     appendDetections: (batch: DetectionInput[]) => log.append(batch),
     searchDetections: (q: DetectionQuery, opts?: { content?: boolean }) =>
-      log.search(q, store.detectionStats, opts?.content),
+      log.search(q, (c) => store.detectionStats.count(c), opts?.content),
     getDetection: (idOrKey: number | string) => log.get(idOrKey),
     readLog: log.readLog,
     scanLog: (afterSeq: number, limit: number, filter?: LogFilter) => log.scanLog(afterSeq, limit, filter),
@@ -235,7 +277,7 @@ function composeStore(
     reports: reports(conn),
     secrets: instanceSecrets(conn, ring),
     get detectionStats(): DetectionStats {
-      stats ??= detectionStats(k, x);
+      stats ??= detectionStats(conn);
       return stats;
     },
     get identities(): Identities {

@@ -1,10 +1,32 @@
 // Versioned migrations, run by Kysely's Migrator from an in-code provider (no files to find at run
 // time, so they work the same from a clone, a package or a bundle). Names sort in order: `0001_initial`,
 // `0002_...`. Never edit a migration that has shipped; add the next one.
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+//
+// One list for both dialects. Where SQL differs (a serial key, the full-text index, the counting
+// triggers, a JSON path), the step asks which database it is running on and uses that dialect's file
+// (sqlite.ts or postgres.ts); everything else is Kysely's builder, which speaks both.
+import {
+  type CreateTableBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresAdapter,
+  sql,
+} from 'kysely';
 import { addCaseLinkStatus, createCaseTables } from './cases.ts';
+import { createDescriptionTsvector, createDetectionTsvector, pgSerialKey } from './postgres.ts';
 import type { DB } from './schema.ts';
 import { createDescriptionFts, createFts, withSerialKey } from './sqlite.ts';
+
+const onPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/** A key numbered by the database, never reused: AUTOINCREMENT on SQLite, bigserial on PostgreSQL. */
+const serialKey = <T extends string, C extends string>(
+  db: Kysely<any>,
+  t: CreateTableBuilder<T, C>,
+  column: string,
+): CreateTableBuilder<T, C> => (onPostgres(db) ? pgSerialKey(t, column) : withSerialKey(t, column));
 
 export const MIGRATION_TABLE = 'schema_migrations' as const;
 export const MIGRATION_LOCK_TABLE = 'schema_migrations_lock';
@@ -12,7 +34,7 @@ export const MIGRATION_LOCK_TABLE = 'schema_migrations_lock';
 const migrations: Record<string, Migration> = {
   '0001_initial': {
     async up(db: Kysely<any>) {
-      await withSerialKey(db.schema.createTable('instances'), 'id')
+      await serialKey(db, db.schema.createTable('instances'), 'id')
         .addColumn('name', 'text', (c) => c.notNull().unique())
         .addColumn('url', 'text', (c) => c.notNull())
         .addColumn('public_token', 'text', (c) => c.notNull())
@@ -40,7 +62,7 @@ const migrations: Record<string, Migration> = {
         .execute();
 
       // The append log: seq is the sequence number every sink offset points into.
-      await withSerialKey(db.schema.createTable('detections'), 'seq')
+      await serialKey(db, db.schema.createTable('detections'), 'seq')
         .addColumn('key', 'text', (c) => c.notNull())
         .addColumn('instance', 'text', (c) => c.notNull())
         .addColumn('family', 'text', (c) => c.notNull())
@@ -86,7 +108,7 @@ const migrations: Record<string, Migration> = {
         .on('detection_heads')
         .columns(['instance', 'event_time'])
         .execute();
-      await createFts(db);
+      await (onPostgres(db) ? createDetectionTsvector(db) : createFts(db));
 
       await db.schema
         .createTable('sinks')
@@ -103,7 +125,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('last_error_at', 'bigint')
         .execute();
 
-      await withSerialKey(db.schema.createTable('dead_letters'), 'id')
+      await serialKey(db, db.schema.createTable('dead_letters'), 'id')
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('source', 'text', (c) => c.notNull())
         .addColumn('instance', 'text')
@@ -111,7 +133,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('payload', 'text', (c) => c.notNull())
         .execute();
 
-      await withSerialKey(db.schema.createTable('connection_checks'), 'id')
+      await serialKey(db, db.schema.createTable('connection_checks'), 'id')
         .addColumn('instance', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('ok', 'integer', (c) => c.notNull())
@@ -124,7 +146,7 @@ const migrations: Record<string, Migration> = {
         .columns(['instance', 'at'])
         .execute();
 
-      await withSerialKey(db.schema.createTable('command_runs'), 'id')
+      await serialKey(db, db.schema.createTable('command_runs'), 'id')
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('who', 'text', (c) => c.notNull())
         .addColumn('instance', 'text')
@@ -144,22 +166,25 @@ const migrations: Record<string, Migration> = {
         .alterTable('detections')
         .addColumn('source', 'text', (c) => c.notNull().defaultTo('api'))
         .execute();
-      // Rows written before this version carry their origin in the canonical JSON (SQLite's JSON1).
-      await sql`UPDATE detections SET source = coalesce(json_extract(canonical, '$.origin.source'), 'api')`.execute(
-        db,
-      );
+      // Rows written before this version carry their origin in the canonical JSON.
+      await (onPostgres(db)
+        ? sql`UPDATE detections SET source = coalesce(canonical::jsonb #>> '{origin,source}', 'api')`
+        : sql`UPDATE detections SET source = coalesce(json_extract(canonical, '$.origin.source'), 'api')`
+      ).execute(db);
       await db.schema.alterTable('detections').dropColumn('canonical').execute();
     },
   },
   // Each distinct description is indexed once (a breach's description is its model's); heads point at it.
   '0003_descriptions': {
     async up(db: Kysely<any>) {
-      await db.schema
-        .createTable('descriptions')
-        .addColumn('id', 'integer', (c) => c.primaryKey())
+      // SQLite numbers an integer primary key by itself (it is the rowid); PostgreSQL needs a serial.
+      await (onPostgres(db)
+        ? pgSerialKey(db.schema.createTable('descriptions'), 'id')
+        : db.schema.createTable('descriptions').addColumn('id', 'integer', (c) => c.primaryKey())
+      )
         .addColumn('digest', 'text', (c) => c.notNull().unique())
         .execute();
-      await createDescriptionFts(db);
+      await (onPostgres(db) ? createDescriptionTsvector(db) : createDescriptionFts(db));
       await db.schema.alterTable('detection_heads').addColumn('description_id', 'integer').execute();
     },
   },
@@ -251,31 +276,7 @@ const migrations: Record<string, Migration> = {
         .on('detection_heads')
         .columns(['instance', 'event_time', 'severity'])
         .execute();
-      await sql`CREATE TABLE detection_counts (
-        hour INTEGER NOT NULL, instance TEXT NOT NULL, family TEXT NOT NULL, severity INTEGER NOT NULL,
-        acknowledged INTEGER NOT NULL, n INTEGER NOT NULL,
-        PRIMARY KEY (hour, instance, family, severity, acknowledged)) WITHOUT ROWID`.execute(db);
-      const add = (row: 'NEW' | 'OLD', by: 1 | -1) =>
-        `INSERT INTO detection_counts VALUES (${row}.event_time / 3600000, ${row}.instance, ${row}.family,
-           ${row}.severity, ${row}.acknowledged, ${by})
-         ON CONFLICT (hour, instance, family, severity, acknowledged) DO UPDATE SET n = n + (${by});`;
-      await sql
-        .raw(
-          `CREATE TRIGGER detection_counts_insert AFTER INSERT ON detection_heads BEGIN ${add('NEW', 1)} END`,
-        )
-        .execute(db);
-      await sql
-        .raw(
-          `CREATE TRIGGER detection_counts_update
-           AFTER UPDATE OF event_time, instance, family, severity, acknowledged ON detection_heads
-           BEGIN ${add('OLD', -1)} ${add('NEW', 1)} END`,
-        )
-        .execute(db);
-      await sql
-        .raw(
-          `CREATE TRIGGER detection_counts_delete AFTER DELETE ON detection_heads BEGIN ${add('OLD', -1)} END`,
-        )
-        .execute(db);
+      await (onPostgres(db) ? createPgDetectionCounts(db) : createSqliteDetectionCounts(db));
       await sql`INSERT INTO detection_counts
         SELECT event_time / 3600000, instance, family, severity, acknowledged, count(*) FROM detection_heads
         GROUP BY 1, 2, 3, 4, 5`.execute(db);
@@ -321,6 +322,60 @@ const migrations: Record<string, Migration> = {
     },
   },
 };
+
+/** detection_counts and the triggers that keep it current, in SQLite's trigger language. */
+async function createSqliteDetectionCounts(db: Kysely<any>): Promise<void> {
+  await sql`CREATE TABLE detection_counts (
+    hour INTEGER NOT NULL, instance TEXT NOT NULL, family TEXT NOT NULL, severity INTEGER NOT NULL,
+    acknowledged INTEGER NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (hour, instance, family, severity, acknowledged)) WITHOUT ROWID`.execute(db);
+  const add = (row: 'NEW' | 'OLD', by: 1 | -1) =>
+    `INSERT INTO detection_counts VALUES (${row}.event_time / 3600000, ${row}.instance, ${row}.family,
+       ${row}.severity, ${row}.acknowledged, ${by})
+     ON CONFLICT (hour, instance, family, severity, acknowledged) DO UPDATE SET n = n + (${by});`;
+  await sql
+    .raw(`CREATE TRIGGER detection_counts_insert AFTER INSERT ON detection_heads BEGIN ${add('NEW', 1)} END`)
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER detection_counts_update
+       AFTER UPDATE OF event_time, instance, family, severity, acknowledged ON detection_heads
+       BEGIN ${add('OLD', -1)} ${add('NEW', 1)} END`,
+    )
+    .execute(db);
+  await sql
+    .raw(`CREATE TRIGGER detection_counts_delete AFTER DELETE ON detection_heads BEGIN ${add('OLD', -1)} END`)
+    .execute(db);
+}
+
+/** The same table and counting on PostgreSQL: one trigger function for insert, update and delete. */
+async function createPgDetectionCounts(db: Kysely<any>): Promise<void> {
+  await sql`CREATE TABLE detection_counts (
+    hour bigint NOT NULL, instance text NOT NULL, family text NOT NULL, severity integer NOT NULL,
+    acknowledged integer NOT NULL, n bigint NOT NULL,
+    PRIMARY KEY (hour, instance, family, severity, acknowledged))`.execute(db);
+  const add = (row: 'NEW' | 'OLD', by: 1 | -1) =>
+    `INSERT INTO detection_counts VALUES (${row}.event_time / 3600000, ${row}.instance, ${row}.family,
+       ${row}.severity, ${row}.acknowledged, ${by})
+     ON CONFLICT (hour, instance, family, severity, acknowledged) DO UPDATE SET n = detection_counts.n + (${by});`;
+  await sql
+    .raw(
+      `CREATE FUNCTION detection_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $fn$
+       BEGIN
+         IF TG_OP IN ('UPDATE', 'DELETE') THEN ${add('OLD', -1)} END IF;
+         IF TG_OP IN ('INSERT', 'UPDATE') THEN ${add('NEW', 1)} END IF;
+         RETURN NULL;
+       END $fn$`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER detection_counts_change
+       AFTER INSERT OR DELETE OR UPDATE OF event_time, instance, family, severity, acknowledged ON detection_heads
+       FOR EACH ROW EXECUTE FUNCTION detection_counts_apply()`,
+    )
+    .execute(db);
+}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

@@ -2,10 +2,12 @@
 // page of them newest first with how many match. Functions over the store's Kysely handle and
 // executor; src/store/README.md ("Search plans") says why each plan is shaped as it is.
 import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
-import type { Executor } from './conn.ts';
-import type { DetectionQuery } from './index.ts';
+import type { Conn } from './conn.ts';
+import type { DetectionQuery } from './detections.ts';
 import type { DB, DetectionHeadsTable } from './schema.ts';
-import { ftsQuery } from './sqlite.ts';
+
+/** What the search needs of the connection: its builder, its executor and its text-search SQL. */
+export type SearchConn = Pick<Conn, 'k' | 'x' | 'text'>;
 
 export type Heads = SelectQueryBuilder<DB & { h: DetectionHeadsTable }, 'h', object>;
 
@@ -31,11 +33,11 @@ export function withFilters(base: Heads, q: DetectionQuery): Heads {
  * SQLite from answering the ORs from the seq and description indexes (reading every match, then
  * sorting): these checks are for heads read along the time index.
  */
-const checkedPerHead = (terms: string[]) =>
+const checkedPerHead = (db: SearchConn, terms: string[]) =>
   sql<SqlBool>`(${sql.join(
     terms.map(
       (t) =>
-        sql`(+h.seq IN (SELECT rowid FROM detections_fts WHERE detections_fts MATCH ${t}) OR +h.description_id IN (SELECT rowid FROM descriptions_fts WHERE descriptions_fts MATCH ${t}))`,
+        sql`(+h.seq IN ${db.text.versionsMatching(t)} OR +h.description_id IN ${db.text.descriptionsMatching(t)})`,
     ),
     sql` AND `,
   )})`;
@@ -44,11 +46,11 @@ const checkedPerHead = (terms: string[]) =>
  * The heads a search selects (paging aside), read along the time index with every term checked per
  * head; undefined when its text can match nothing. Right for filters alone and for common words.
  */
-export function headsMatching(k: Kysely<DB>, q: DetectionQuery): Heads | undefined {
-  const terms = q.q ? ftsQuery(q.q) : undefined;
+export function headsMatching(db: SearchConn, q: DetectionQuery): Heads | undefined {
+  const terms = q.q ? db.text.terms(q.q) : undefined;
   if (q.q && !terms) return undefined; // only punctuation: nothing can match
-  let base = k.selectFrom('detection_heads as h') as Heads;
-  if (terms) base = base.where(checkedPerHead(terms));
+  let base = db.k.selectFrom('detection_heads as h') as Heads;
+  if (terms) base = base.where(checkedPerHead(db, terms));
   return withFilters(base, q);
 }
 
@@ -56,26 +58,19 @@ export function headsMatching(k: Kysely<DB>, q: DetectionQuery): Heads | undefin
  * Up to `cap + 1` of one term's candidates: seqs of versions whose own text matches (an FTS doclist) and
  * of heads whose description matches (index detection_heads_description). A seq may come twice.
  */
-async function candidates(k: Kysely<DB>, x: Executor, term: string, cap: number): Promise<number[]> {
+async function candidates(db: SearchConn, term: string, cap: number): Promise<number[]> {
+  const { k, x } = db;
   const own = await x.all(
     k
-      .selectFrom(
-        sql<{ seq: number }>`(SELECT rowid AS seq FROM detections_fts WHERE detections_fts MATCH ${term})`.as(
-          'f',
-        ),
-      )
-      .select('f.seq')
+      .selectFrom(db.text.versionsMatching(term).as('f') as never)
+      .select(sql<number>`f.seq`.as('seq'))
       .limit(cap + 1),
   );
   const described = await x.all(
     k
       .selectFrom('detection_heads')
       .select('seq')
-      .where(
-        'description_id',
-        'in',
-        sql<number>`(SELECT rowid FROM descriptions_fts WHERE descriptions_fts MATCH ${term})`,
-      )
+      .where('description_id', 'in', db.text.descriptionsMatching(term))
       .limit(cap + 1),
   );
   return [...own, ...described].map((r) => Number(r.seq));
@@ -96,28 +91,26 @@ export interface TextPlan {
  * Undefined when the query has no text or its text can match nothing (see `headsMatching`).
  */
 export async function textPlan(
-  k: Kysely<DB>,
-  x: Executor,
+  db: SearchConn,
   q: DetectionQuery,
   cap = CANDIDATE_CAP,
 ): Promise<TextPlan | undefined> {
-  const terms = q.q ? ftsQuery(q.q) : undefined;
+  const terms = q.q ? db.text.terms(q.q) : undefined;
   if (!terms) return undefined;
   let rarest: { term: string; seqs: number[] } | undefined;
   for (const term of terms) {
-    const seqs = await candidates(k, x, term, cap);
+    const seqs = await candidates(db, term, cap);
     if (!rarest || seqs.length < rarest.seqs.length) rarest = { term, seqs };
     if (!seqs.length) break; // nothing can match
   }
-  if (!rarest || rarest.seqs.length > cap) return { base: headsMatching(k, q)!, fromCandidates: false };
+  if (!rarest || rarest.seqs.length > cap) return { base: headsMatching(db, q)!, fromCandidates: false };
   const others = terms.filter((t) => t !== rarest.term);
-  const seqs = JSON.stringify([...new Set(rarest.seqs)]);
   // CROSS JOIN keeps SQLite from reading the heads first (in time order, to skip the sort).
-  let base = k
-    .selectFrom(sql<{ value: number }>`json_each(${seqs})`.as('c'))
+  let base = db.k
+    .selectFrom(db.text.seqTable([...new Set(rarest.seqs)]).as('c'))
     .crossJoin('detection_heads as h')
     .whereRef('h.seq', '=', 'c.value') as unknown as Heads;
-  if (others.length) base = base.where(checkedPerHead(others));
+  if (others.length) base = base.where(checkedPerHead(db, others));
   return { base: withFilters(base, q), fromCandidates: true };
 }
 
@@ -136,12 +129,12 @@ export interface SearchPage<R> {
  * page's rows by seq.
  */
 export async function searchPage<R extends { seq: number }>(
-  k: Kysely<DB>,
-  x: Executor,
+  db: SearchConn,
   q: DetectionQuery,
   columns: readonly string[],
   count: (q: DetectionQuery) => Promise<number>,
 ): Promise<SearchPage<R>> {
+  const { k, x } = db;
   const limit = Math.min(Math.max(Math.trunc(Number.isFinite(q.limit) ? q.limit! : 50), 0), 1000);
   const offset = Math.max(Math.trunc(Number.isFinite(q.offset) ? q.offset! : 0), 0);
   const newestFirst = (b: Heads) => b.orderBy('h.event_time', 'desc').orderBy('h.seq', 'desc');
@@ -150,7 +143,7 @@ export async function searchPage<R extends { seq: number }>(
     const total = await count(q);
     if (!limit || offset >= total) return { rows: [], total };
     const rows = (await x.all(
-      newestFirst(headsMatching(k, q)!.innerJoin('detections as d', 'd.seq', 'h.seq'))
+      newestFirst(headsMatching(db, q)!.innerJoin('detections as d', 'd.seq', 'h.seq'))
         .select(columns as never)
         .limit(limit)
         .offset(offset),
@@ -158,7 +151,7 @@ export async function searchPage<R extends { seq: number }>(
     return { rows, total };
   }
 
-  const plan = await textPlan(k, x, q);
+  const plan = await textPlan(db, q);
   if (!plan) return { rows: [], total: 0 };
   const upTo = plan.fromCandidates ? undefined : Math.max(COUNT_CAP + 1, offset + limit);
   let listed = newestFirst(plan.base).select('h.seq');

@@ -20,7 +20,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import type { Conn, Executor, FtsWriter, PreparedQuery, RunResult } from './conn.ts';
+import type { Conn, Executor, FtsWriter, PreparedQuery, RunResult, TextSearch } from './conn.ts';
 import { type StoreHealth, StoreIoError } from './errors.ts';
 import type { DB } from './schema.ts';
 
@@ -269,6 +269,17 @@ export function ftsQuery(q: string): string[] | undefined {
 }
 
 /** A WHERE condition: every term matches the row whose seq is `seqColumn` or its description. */
+/** The text search's SQL on FTS5: the tables are contentless, so a match is its rowid (the seq or id). */
+export const fts5Search: TextSearch = {
+  terms: ftsQuery,
+  versionsMatching: (t) =>
+    sql<number>`(SELECT rowid AS seq FROM detections_fts WHERE detections_fts MATCH ${t})`,
+  descriptionsMatching: (t) =>
+    sql<number>`(SELECT rowid FROM descriptions_fts WHERE descriptions_fts MATCH ${t})`,
+  // json_each: one bound parameter however many seqs (SQLite caps parameters at 32,766).
+  seqTable: (seqs) => sql<{ value: number }>`json_each(${JSON.stringify(seqs)})`,
+};
+
 export function ftsMatch(seqColumn: string, descriptionColumn: string, terms: string[]): Expression<SqlBool> {
   const one = (t: string) =>
     sql<SqlBool>`(${sql.ref(seqColumn)} IN (SELECT rowid FROM detections_fts WHERE detections_fts MATCH ${t}) OR ${sql.ref(descriptionColumn)} IN (SELECT rowid FROM descriptions_fts WHERE descriptions_fts MATCH ${t}))`;
@@ -529,10 +540,13 @@ export function sqliteConn(
   // secure_delete is one setting of the connection: on while any secure() call is still running.
   let secureDepth = 0;
   return {
+    dialect: 'sqlite',
     path,
     k: kysely,
     x,
     fts: ftsStatements(db, x),
+    text: fts5Search,
+    appendLock: async () => {},
     async secure<T>(fn: () => Promise<T>): Promise<T> {
       if (secureDepth++ === 0) db.pragma('secure_delete = ON');
       try {

@@ -1,28 +1,59 @@
-// Real SQLite files in a fresh temp directory per test; removed afterwards.
+// Stores for the store's tests, on either database: real SQLite files in a fresh temp directory, or a
+// fresh PostgreSQL database per data directory (so a test that closes and reopens one gets its data
+// back); all removed afterwards. The store suites run once per dialect with `describe.each(DIALECTS)`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
+import { type TestDatabase, testDatabase } from '../helpers/postgres.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The dialects this run can test: PostgreSQL when a server answers (always under CI=true). */
+export const DIALECTS: Dialect[] = (await testDatabase('probe').then(async (d) => {
+  await d?.drop();
+  return !!d;
+}))
+  ? ['sqlite', 'postgres']
+  : ['sqlite'];
 
 // A fixed key so tests never read DTC_SECRET_KEY from the developer's environment by accident.
 export const KEY = Buffer.alloc(32, 7);
 
-export function useTempStores() {
+export function useTempStores(dialect: Dialect = 'sqlite') {
   const dirs: string[] = [];
   const stores: Store[] = [];
+  const databases = new Map<string, TestDatabase>();
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    for (const db of databases.values()) await db.drop();
+    databases.clear();
   });
+  /** On PostgreSQL, a data directory stands for a database of its own, kept until the test ends. */
+  const located = async (opts: Parameters<typeof openStore>[0]): Promise<Parameters<typeof openStore>[0]> => {
+    if (dialect === 'sqlite' || 'url' in opts) return opts;
+    const dir = 'dataDir' in opts ? opts.dataDir : opts.path;
+    let db = databases.get(dir);
+    if (!db) {
+      db = (await testDatabase('store'))!;
+      databases.set(dir, db);
+    }
+    const { dataDir: _d, path: _p, ...rest } = opts as { dataDir?: string; path?: string };
+    return { ...rest, url: db.url, keyDir: dir === ':memory:' ? undefined : dir };
+  };
   return {
     dir(): string {
       const d = mkdtempSync(join(tmpdir(), 'dtc-store-'));
       dirs.push(d);
       return d;
     },
+    dialect,
+    /** The PostgreSQL database standing for a data directory (after a store was opened on it). */
+    urlOf: (dir: string): string | undefined => databases.get(dir)?.url,
     async open(opts: Parameters<typeof openStore>[0]): Promise<Store> {
-      const s = await openStore({ env: {}, ...opts });
+      const s = await openStore({ env: {}, ...(await located(opts)) });
       stores.push(s);
       return s;
     },
