@@ -109,7 +109,7 @@ export async function seededStore(total: number, log: (line: string) => void): P
     const rng = new Rng(0x5eed);
     const t0 = performance.now();
     for (let i = 0; i < total; i += BATCH) {
-      store.appendDetections(rows(rng, i, Math.min(BATCH, total - i), total, now));
+      await store.appendDetections(rows(rng, i, Math.min(BATCH, total - i), total, now));
       if ((i / BATCH) % 10 === 9)
         log(`seeding: ${(i + BATCH).toLocaleString('en')} of ${total.toLocaleString('en')}`);
     }

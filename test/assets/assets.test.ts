@@ -254,11 +254,11 @@ describe('asset import', () => {
   }, 60_000);
 
   it('refuses a file whose header it cannot read, before touching anything', async () => {
-    (
-      await expect(importAssets(csvOf(['did,add_tag', '1,Admin']), target(), { instances: ['lab'] }))
+    await expect(
+      importAssets(csvOf(['did,add_tag', '1,Admin']), target(), { instances: ['lab'] }),
     ).rejects.toThrow(/unknown column "add_tag" in the header \(line 1\)/);
-    (
-      await expect(importAssets(csvOf(['add_tags', 'Admin']), target(), { instances: ['lab'] }))
+    await expect(
+      importAssets(csvOf(['add_tags', 'Admin']), target(), { instances: ['lab'] }),
     ).rejects.toThrow(/none of did, mac, ip, hostname/);
   });
 });

@@ -28,7 +28,12 @@ export function useLab(o: { devices: number; seed: number }): Lab {
     });
     lab.dir = mkdtempSync(join(tmpdir(), 'dtc-assets-'));
     lab.store = await openStore({ dataDir: lab.dir, secretKey: KEY, env: {} });
-    lab.store.instances.add({ name: 'lab', url: lab.sim.url, publicToken: 'pub', privateToken: 'priv' });
+    await lab.store.instances.add({
+      name: 'lab',
+      url: lab.sim.url,
+      publicToken: 'pub',
+      privateToken: 'priv',
+    });
   }, 60_000);
   afterAll(async () => {
     await lab.store?.close();

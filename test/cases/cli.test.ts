@@ -52,7 +52,7 @@ describe('dtc case', () => {
     ]);
     // A case deleted in Jira, as the service left it: the status says so.
     const store = await openStore({ dataDir: join(dir, 'data') });
-    store.cases.links.set({
+    await store.cases.links.set({
       connector: 'soc-jira',
       detectionKey: 'lab/model_breach/7',
       subject: 'lab/model_breach/7',
@@ -61,7 +61,7 @@ describe('dtc case', () => {
       acknowledged: false,
       severity: 4,
     });
-    store.cases.links.markGone('soc-jira', 'SOC-7', 'answered 404: Issue does not exist');
+    await store.cases.links.markGone('soc-jira', 'SOC-7', 'answered 404: Issue does not exist');
     await store.close();
     const status = await runDtc(
       ['case', 'status', '--config', config, '--data-dir', join(dir, 'data'), '--output', 'json'],

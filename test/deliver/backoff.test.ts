@@ -167,7 +167,7 @@ describe('sink backoff under a flood of new data', () => {
         20_000,
         'the offset at the end of the log',
       );
-      expectAllDelivered(store, t);
+      await expectAllDelivered(store, t);
       const after = (await d.status())[0];
       expect(after).toMatchObject({ lag: 0, nextAttemptAt: null, failedAttempts: 0 });
       expect(await gauge(registry, 'dtc_sink_next_attempt_timestamp_seconds', 'hook')).toBe(0);
@@ -220,7 +220,7 @@ describe('sink backoff under a flood of new data', () => {
           20_000,
           'the offset at the end of the log',
         );
-        expectAllDelivered(store, t);
+        await expectAllDelivered(store, t);
       } finally {
         f.stop();
         await d.stop();

@@ -102,8 +102,8 @@ describe('dtc start --syslog-* --sink', () => {
   it('names a sink that is no longer declared at start, and `dtc sink remove` forgets it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dtc-cli-old-'));
     const store = await openStore({ dataDir: dir, env: {} });
-    store.sinks.set('old-hook', { name: 'old-hook', format: 'json', url: 'https://siem.example/hook' });
-    store.sinkOffsets.set('old-hook', 42);
+    await store.sinks.set('old-hook', { name: 'old-hook', format: 'json', url: 'https://siem.example/hook' });
+    await store.sinkOffsets.set('old-hook', 42);
     await store.close();
 
     const child = spawn('node', ['bin/dtc.js', 'start', '--port', '0', '--no-demo', '--data-dir', dir], {

@@ -52,7 +52,7 @@ describe('file sink: whole lines only', () => {
     const warnings: string[] = [];
     const log = { info() {}, warn: (m: string) => warnings.push(m) };
     const cfg = { name: 'f', format: 'json' as const, url: `file://${path}`, batchSize: 5, retry: fast };
-    ingest(store, 1, 10);
+    await ingest(store, 1, 10);
     let w = new SinkWorker(store, cfg, { log, registry: new Registry() });
     await w.start();
     await waitFor(async () => (await store.sinkOffsets.get('f')) === 10 || undefined, 10_000, 'offset 10');
@@ -61,7 +61,7 @@ describe('file sink: whole lines only', () => {
 
     // A crash in the middle of the next batch's append: two of its lines whole, the third cut short,
     // and the offset still at 10 (the batch was never acknowledged).
-    ingest(store, 11, 10);
+    await ingest(store, 11, 10);
     const before = readFileSync(path, 'utf8');
     const next = (await readModel(store).readLog(10, 3)).map((r) => render(detectionOf(r), 'json'));
     const torn = next[2].slice(0, Math.floor(next[2].length / 2));

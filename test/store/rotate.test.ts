@@ -106,8 +106,8 @@ describe('dtc secrets rotate (store)', () => {
     await expect(rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: keyFile })).rejects.toThrow(
       `the new key file ${keyFile} is readable by group or others (mode 0644); run \`chmod 600 ${keyFile}\``,
     );
-    (
-      await expect(rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: `${keyFile}.nope` }))
+    await expect(
+      rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: `${keyFile}.nope` }),
     ).rejects.toThrow(/does not exist; create it with `openssl rand -hex 32 >/);
     chmodSync(keyFile, 0o600);
     const r = await rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: keyFile });

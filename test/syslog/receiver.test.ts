@@ -350,8 +350,8 @@ describe('syslog receiver', () => {
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const taken = (holder.address() as { port: number }).port;
     const { store } = await tempStore('dtc-syslog-busy-');
-    (
-      await expect(startSyslogReceiver({ store, listeners: [{ protocol: 'tcp', port: taken }] }))
+    await expect(
+      startSyslogReceiver({ store, listeners: [{ protocol: 'tcp', port: taken }] }),
     ).rejects.toThrow(`the syslog port 127.0.0.1:${taken} is already in use`);
     holder.close();
   });
