@@ -239,7 +239,7 @@ export async function deletedCaseIsGone(o: {
   await dt.poll();
   for (const c of [stop, reopen]) await c.pass();
   for (const c of [stop, reopen]) {
-    expect(c.status()).toMatchObject({
+    expect(await c.status()).toMatchObject({
       lag: 0,
       lastError: null,
       links: { open: 0, gone: 1 },

@@ -68,7 +68,7 @@ describe('one case per AI Analyst incident group', () => {
     await c.pass();
     expect(jira.issues()).toHaveLength(before);
     expect(await dt.store.cases.links.get('incidents', `lab/ai_analyst/${e3.id}`)).toBeUndefined();
-    expect(c.status()).toMatchObject({
+    expect(await c.status()).toMatchObject({
       lastError: null,
       lag: 0,
       goneCases: expect.arrayContaining([expect.objectContaining({ caseId: issue.key })]),

@@ -196,7 +196,7 @@ describe.each([2, 3] as const)('Jira connector, REST v%i (against the Jira simul
     await cases.stop();
     const again = await replayOpensNothing(dt.store, config, () => jira.issues().length);
     await crashThenReplayAdopts(dt.store, config, a.key, () => jira.issues().length);
-    expect(JSON.stringify(again.status())).not.toMatch(/jira-token-dtc|jira-webhook-secret-1/);
+    expect(JSON.stringify(await again.status())).not.toMatch(/jira-token-dtc|jira-webhook-secret-1/);
     expect(lines.join('\n')).not.toMatch(/jira-token-dtc|jira-webhook-secret-1/);
 
     // A deleted issue: marked gone and left alone (or, when configured, a new issue for the next change).

@@ -73,7 +73,7 @@ describe('http sinks', () => {
     const keys = got.flat().map((d) => d.key ?? d.uid ?? d.id);
     expect(keys.every((k) => k !== undefined)).toBe(true);
     expect((await store.sinkOffsets.status('hook'))?.lastError).toMatch(/answered 503: busy/);
-    expect(w.status()).toMatchObject({ offset: 25, lag: 0, type: 'webhook' });
+    expect(await w.status()).toMatchObject({ offset: 25, lag: 0, type: 'webhook' });
   });
 
   it('webhook: filters by instance, family and minimum severity; filtered rows still advance the offset', async () => {
@@ -127,7 +127,7 @@ describe('http sinks', () => {
       expect(e.event['@timestamp']).toBeDefined();
     }
     // The token never shows in the status.
-    expect(JSON.stringify(w.status())).not.toContain('abc-123');
+    expect(JSON.stringify(await w.status())).not.toContain('abc-123');
   });
 
   it('Splunk HEC: a non-zero HEC code or 4xx token error is retried, not skipped', async () => {
