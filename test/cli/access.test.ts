@@ -66,7 +66,7 @@ describe('dtc user and dtc apikey', () => {
     expect(dtc(['apikey', 'revoke', created.prefix]).code).toBe(0);
     store = await openStore({ dataDir });
     const after = new AccessControl(store);
-    expect(() => after.authenticateKey(created.key)).toThrow(/revoked/);
+    await expect(after.authenticateKey(created.key)).rejects.toThrow(/revoked/);
     await expect(after.login('ana', 'ana-secret-password', '127.0.0.2')).rejects.toThrow(
       /wrong user name or password/,
     );

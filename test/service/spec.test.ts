@@ -53,7 +53,7 @@ describe('the config composed from the specs', () => {
 describe('redaction derived from the fields marked secret', () => {
   it('collects the secret fields of every spec', () => {
     expect(secretKeys(instanceSpec)).toEqual(['privateToken']);
-    expect([...SECRET_KEYS].sort()).toEqual(['apiKey', 'clientSecret', 'privateToken', 'token']);
+    expect([...SECRET_KEYS].sort()).toEqual(['apiKey', 'clientSecret', 'password', 'privateToken', 'token']);
   });
 
   it('never shows a secret option, in the URL or in options', () => {
