@@ -40,7 +40,7 @@ describe('dtc instance while the service runs', () => {
     const add = await dtc(['instance', 'add', '--name', 'lab', '--url', sim.url, '--public-token', 'p']);
     expect(add.code, add.err).toBe(0);
     await waitFor(() => (lab()?.lastSuccessAt ? true : undefined), 30_000, 'the added instance to be polled');
-    expect(svc.store.countDetections()).toBeGreaterThan(0);
+    expect(await svc.store.countDetections()).toBeGreaterThan(0);
 
     expect((await dtc(['instance', 'update', 'lab', '--disable'])).code).toBe(0);
     await waitFor(() => (lab()?.state === 'disabled' ? true : undefined), 15_000, 'the instance to stop');
