@@ -8,6 +8,7 @@ import { type DerivedFlag, flagsOf } from '../util/spec.ts';
 export interface StartFlags {
   dataDir?: string;
   config?: string;
+  store?: string;
   demo: boolean;
   sink?: string[];
   [specFlag: string]: string | boolean | string[] | undefined;
@@ -30,4 +31,4 @@ export const START_SPEC_FLAGS: StartSpecFlag[] = [
 ];
 
 /** The flags of `dtc start` that are no spec field: where the service lives and what it runs. */
-export const START_OWN_FLAGS = ['--data-dir', '--config', '--no-demo', '--sink'];
+export const START_OWN_FLAGS = ['--data-dir', '--config', '--no-demo', '--sink', '--store'];

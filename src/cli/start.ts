@@ -12,7 +12,13 @@ export function registerStart(program: Command): void {
     )
     .option('--data-dir <dir>', 'where the store and the secret key live (default ./data or $DTC_DATA_DIR)')
     .option('--config <file>', 'declarative config file (YAML or JSON); these flags override it')
-    .option('--no-demo', 'do not start the embedded simulator when no instance is configured');
+    .option('--no-demo', 'do not start the embedded simulator when no instance is configured')
+    .addOption(
+      new Option(
+        '--store <url>',
+        'keep the data in PostgreSQL, postgres://user:password@host:5432/db (default: SQLite in the data directory)',
+      ).env('DTC_STORE_URL'),
+    );
   const added = new Set<string>();
   for (const f of START_SPEC_FLAGS) {
     if (added.has(f.flag)) continue;

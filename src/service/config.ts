@@ -108,8 +108,29 @@ export const oidcSchema = z
       });
   });
 
+/**
+ * Where detections and everything else are kept: the data directory's SQLite file by default, or a
+ * PostgreSQL database shared by several replicas. The URL holds a password: write it as ${ENV}.
+ */
+export const storeSpec = z.strictObject({
+  // Not marked secret: redaction goes by field name, and every `url` would be hidden from the logs.
+  // The store never shows this URL: it names the server without the password (describePostgresUrl).
+  url: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\//i,
+      'must be a postgres:// URL (leave it out to keep the SQLite file in the data directory)',
+    )
+    .optional()
+    .describe(
+      'a PostgreSQL database, postgres://user:password@host:5432/db (default: SQLite in the data directory)',
+    ),
+  poolSize: z.number().int().min(1).max(200).default(10).describe('connections to PostgreSQL'),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().optional(),
+  store: storeSpec.prefault({}),
   api: apiSpec.prefault({}),
   commands: z
     .strictObject({

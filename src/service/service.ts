@@ -32,6 +32,8 @@ import { checkPortsFree } from './ports.ts';
 
 export interface ServiceOptions {
   dataDir?: string;
+  /** A PostgreSQL store (`--store`), over the config file's `store.url` and DTC_STORE_URL. */
+  storeUrl?: string;
   /** The API port (shorthand for `api.port`). */
   port?: number;
   configFile?: string;
@@ -97,7 +99,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   try {
     const settings = settle(config);
     await checkPorts(settings);
-    const store = await openServiceStore(config, dataDir, o.log, stops);
+    const store = await openServiceStore(
+      config,
+      dataDir,
+      { url: o.storeUrl ?? config.store.url ?? env.DTC_STORE_URL, env },
+      o.log,
+      stops,
+    );
     const simulator = await startDemo(store, o, stops);
     const parts = await buildComponents({ o, config, dataDir, store, simulator });
     await startSinks(parts, stops);
@@ -240,10 +248,19 @@ function checkPorts({ host, port, listeners }: Settings): Promise<void> {
 }
 
 /** The store, its dead-letter pruning, and the config file's instances written into it. */
-async function openServiceStore(config: Config, dataDir: string, log: ServiceLogger, stops: Stops) {
+async function openServiceStore(
+  config: Config,
+  dataDir: string,
+  { url, env }: { url?: string; env: NodeJS.ProcessEnv },
+  log: ServiceLogger,
+  stops: Stops,
+) {
   const dl = config.deadLetters;
+  // The data directory still holds the key file (when DTC_SECRET_KEY is unset), the lock and the demo's files.
+  const where = url ? { url, keyDir: dataDir, poolSize: config.store.poolSize } : { dataDir };
   const store = await openStore({
-    dataDir,
+    ...where,
+    env,
     deadLetters: {
       maxAgeMs: dl.maxAgeDays * 86_400_000,
       maxBytes: dl.maxMegabytes * 1024 * 1024,

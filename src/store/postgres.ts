@@ -8,11 +8,9 @@ import { createHash } from 'node:crypto';
 import {
   type Compilable,
   type CreateTableBuilder,
-  type Expression,
   Kysely,
   PostgresDialect,
   type RawBuilder,
-  type SqlBool,
   sql,
 } from 'kysely';
 import pg from 'pg';

@@ -1,7 +1,7 @@
 // Detection search over the heads (the latest version of each key): which heads a query selects, and a
 // page of them newest first with how many match. Functions over the store's Kysely handle and
 // executor; src/store/README.md ("Search plans") says why each plan is shaped as it is.
-import { type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Conn } from './conn.ts';
 import type { DetectionQuery } from './detections.ts';
 import type { DB, DetectionHeadsTable } from './schema.ts';

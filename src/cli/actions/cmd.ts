@@ -9,10 +9,11 @@ import type { CommandDef } from '../../commands/catalog.ts';
 import { ParamError } from '../../commands/params.ts';
 import { type CommandResult, exitCode, prepareParams, runCommand } from '../../commands/run.ts';
 import { DarktraceClient } from '../../darktrace/index.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import { clientFromFlags, stderrLogger } from '../connection.ts';
 import type { ConnectionFlags } from '../options.ts';
 import { type OutputFlags, outputFormat, printData, renderTable } from '../output.ts';
+import { openServiceStoreFor } from '../store.ts';
 
 export interface CmdFlags extends ConnectionFlags, OutputFlags {
   instance?: string;
@@ -75,7 +76,7 @@ export function humanResult(r: CommandResult): string {
 
 async function connect(f: CmdFlags): Promise<{ client: DarktraceClient; store?: Store }> {
   if (!f.instance) return { client: clientFromFlags(f) };
-  const store = await openStore({ dataDir: resolve(f.dataDir) });
+  const store = await openServiceStoreFor(f.dataDir);
   const rec = await instanceRecord(store, f.instance);
   if (!rec) {
     await store.close();

@@ -33,6 +33,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const log = createLogger();
   const service = await startService({
     dataDir: flags.dataDir,
+    storeUrl: flags.store,
     configFile: flags.config,
     demo: flags.demo,
     log,
