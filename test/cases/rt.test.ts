@@ -122,7 +122,13 @@ describe.skipIf(!installed)('Request Tracker 5 connector', () => {
     expect(await tickets()).toBe(2);
     await crashThenReplayAdopts(dt.store, config as never, a.key, tickets);
     expect(await again.poll()).toBe(0);
-    expect(await again.status()).toMatchObject({ name: 'soc-rt', type: 'rt', cases: 2, lag: 0, lastError: null });
+    expect(await again.status()).toMatchObject({
+      name: 'soc-rt',
+      type: 'rt',
+      cases: 2,
+      lag: 0,
+      lastError: null,
+    });
     expect(JSON.stringify(await again.status())).not.toContain(USERS.dtc);
 
     // A reopened ticket unacknowledges the breach.
