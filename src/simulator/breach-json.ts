@@ -3,9 +3,32 @@
 // data. Per-model, per-device and per-component fragments are cached as strings and joined by string
 // templates, which is several times faster than building objects and JSON.stringify.
 import type { Device, ModelBreach } from '../darktrace/types.ts';
-import type { BreachCore, Timeline, TriggerSource } from './breaches.ts';
 import { TECHNIQUES } from './world/model-templates.ts';
 import type { Observable, SimComponent, SimModel } from './world.ts';
+
+export interface BreachCore {
+  key: number;
+  pbid: number;
+  time: number;
+  creationTime: number;
+  model: SimModel;
+  device: Device;
+  score: number;
+  /** Present on injected breaches: top-level fields that override the generated ones. */
+  extra?: Record<string, unknown>;
+}
+
+/** Where a triggered filter's value comes from: an observable of the breach, or a fixed value. */
+export type TriggerSource = SimComponent['spec'][number]['source'];
+
+/** What the serialiser reads from the timeline that keeps the breaches (breaches.ts). */
+export interface BreachFacts {
+  acknowledged(c: BreachCore): false | { time: number; username: string };
+  commentCount(c: BreachCore): number;
+  firedComponents(c: BreachCore): number;
+  port(key: number, m: SimModel): number;
+  triggerValue(c: BreachCore, source: Observable): string;
+}
 
 export interface SerializeOptions {
   thenNow: boolean;
@@ -29,7 +52,7 @@ export class BreachJson {
   private readonly strJson = new Map<string, string>();
   private readonly mitreJson = new Map<number, string>();
 
-  constructor(private readonly tl: Timeline) {}
+  constructor(private readonly tl: BreachFacts) {}
 
   private modelFragment(m: SimModel, o: SerializeOptions): string {
     const k = `${m.index}:${o.thenNow ? 1 : 0}:${o.minimal ? 1 : 0}`;

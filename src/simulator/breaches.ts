@@ -5,10 +5,13 @@
 // (acknowledgements, comments, injected breaches), so a 1,000,000-breach history costs no memory.
 // Serialising breaches into the API's JSON shapes is breach-json.ts's job (`timeline.json`).
 import type { BreachComment, Device } from '../darktrace/types.ts';
-import { BreachJson } from './breach-json.ts';
+import { type BreachCore, BreachJson, } from './breach-json.ts';
+
+export type { BreachCore, TriggerSource } from './breach-json.ts';
+
 import { h32, u } from './prng.ts';
 import { STORIES } from './stories.ts';
-import type { Observable, SimComponent, SimModel, World } from './world.ts';
+import type { Observable, SimModel, World } from './world.ts';
 
 /** Breaches per AI Analyst block: block b covers keys [b*BLOCK, (b+1)*BLOCK). */
 export const BLOCK = 12;
@@ -44,18 +47,6 @@ const S = {
 } as const;
 export const SALT = S;
 
-export interface BreachCore {
-  key: number;
-  pbid: number;
-  time: number;
-  creationTime: number;
-  model: SimModel;
-  device: Device;
-  score: number;
-  /** Present on injected breaches: top-level fields that override the generated ones. */
-  extra?: Record<string, unknown>;
-}
-
 export interface TimelineOptions {
   seed: number;
   t0: number;
@@ -65,9 +56,6 @@ export interface TimelineOptions {
   maxCreationLagMinutes: number;
   pbidBase: number;
 }
-
-/** Where a triggered filter's value comes from: an observable of the breach, or a fixed value. */
-export type TriggerSource = SimComponent['spec'][number]['source'];
 
 export interface Overlay {
   acknowledged?: false | { time: number; username: string };

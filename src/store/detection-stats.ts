@@ -3,9 +3,15 @@
 // since a time. The heads a search selects come from ./search.ts. Functions over the store's Kysely
 // handle and the db-neutral executor.
 import { type Kysely, sql } from 'kysely';
-import type { DetectionQuery } from './detections.ts';
 import type { DB } from './schema.ts';
-import { CANDIDATE_CAP, type Heads, headsMatching, type SearchConn, textPlan } from './search.ts';
+import {
+  CANDIDATE_CAP,
+  type DetectionQuery,
+  type Heads,
+  headsMatching,
+  type SearchConn,
+  textPlan,
+} from './search.ts';
 
 export { headsMatching };
 

@@ -13,7 +13,10 @@ import type { Compilable } from 'kysely';
 import { contentHash } from '../normalize/index.ts';
 import type { Conn, Executor, PreparedQuery } from './conn.ts';
 import type { DetectionsTable } from './schema.ts';
-import { searchPage } from './search.ts';
+import { type DetectionQuery, searchPage } from './search.ts';
+
+export type { DetectionQuery } from './search.ts';
+
 import { MULTI_ROW, param } from './sqlite.ts';
 
 /** Where a record came from: with the raw text and the instance, all a reader needs to derive it. */
@@ -83,22 +86,6 @@ export interface DetectionVersion {
   severity: number;
   acknowledged: boolean;
   title: string;
-}
-
-export interface DetectionQuery {
-  /** Full text over title, description, hostnames and IPs; every term must match (prefix match). */
-  q?: string;
-  instance?: string;
-  family?: string;
-  /** Minimum severity (0–5). */
-  severity?: number;
-  /** event_time range in ms, inclusive. */
-  from?: number;
-  to?: number;
-  acknowledged?: boolean;
-  /** Default 50, at most 1000. */
-  limit?: number;
-  offset?: number;
 }
 
 /** A sink's filter over the indexed columns: rows it refuses are never read whole. */

@@ -3,11 +3,26 @@
 // executor; src/store/README.md ("Search plans") says why each plan is shaped as it is.
 import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Conn } from './conn.ts';
-import type { DetectionQuery } from './detections.ts';
 import type { DB, DetectionHeadsTable } from './schema.ts';
 
 /** What the search needs of the connection: its builder, its executor and its text-search SQL. */
 export type SearchConn = Pick<Conn, 'k' | 'x' | 'text'>;
+
+export interface DetectionQuery {
+  /** Full text over title, description, hostnames and IPs; every term must match (prefix match). */
+  q?: string;
+  instance?: string;
+  family?: string;
+  /** Minimum severity (0–5). */
+  severity?: number;
+  /** event_time range in ms, inclusive. */
+  from?: number;
+  to?: number;
+  acknowledged?: boolean;
+  /** Default 50, at most 1000. */
+  limit?: number;
+  offset?: number;
+}
 
 export type Heads = SelectQueryBuilder<DB & { h: DetectionHeadsTable }, 'h', object>;
 
