@@ -5,7 +5,7 @@
 // (acknowledgements, comments, injected breaches), so a 1,000,000-breach history costs no memory.
 // Serialising breaches into the API's JSON shapes is breach-json.ts's job (`timeline.json`).
 import type { BreachComment, Device } from '../darktrace/types.ts';
-import { type BreachCore, BreachJson, } from './breach-json.ts';
+import { type BreachCore, BreachJson } from './breach-json.ts';
 
 export type { BreachCore, TriggerSource } from './breach-json.ts';
 
