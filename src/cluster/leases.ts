@@ -8,6 +8,7 @@
 // stops it, because every write the work makes checks it in the same transaction (`assertFence`).
 import { performance } from 'node:perf_hooks';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { checkFence, FencedError } from '../store/fence.ts';
 import { plan } from './balance.ts';
 import type { ClusterTables } from './schema.ts';
 
@@ -43,34 +44,19 @@ export interface LeaseManagerOptions {
   log?: LeaseLog;
 }
 
-/** A write was refused because its lease changed hands: the work must stop, nothing it wrote landed. */
-export class FencedError extends Error {
-  constructor(
-    readonly resource: string,
-    readonly token: number,
-    readonly current: number | undefined,
-  ) {
-    super(
-      `lease on ${resource} was taken over (our token ${token}, now ${current ?? 'none'}): ` +
-        'this replica stopped working on it and the write was not made',
-    );
-    this.name = 'FencedError';
-  }
-}
+export { FencedError };
 
 /**
  * Checks inside a write's transaction that `token` is still the lease's token, and holds the lease row
- * (FOR SHARE) until the transaction ends, so a takeover waits for this write instead of racing it.
+ * (FOR SHARE) until the transaction ends, so a takeover waits for this write instead of racing it. Store
+ * writes made inside `underFence` (src/store/fence.ts) do this by themselves.
  */
-export async function assertFence(
+export function assertFence(
   trx: Transaction<ClusterTables> | Kysely<ClusterTables>,
   resource: string,
   token: number,
 ): Promise<void> {
-  const r = await sql<{ token: string }>`
-    select token from cluster_leases where resource = ${resource} for share`.execute(trx);
-  const current = r.rows[0] ? Number(r.rows[0].token) : undefined;
-  if (current !== token) throw new FencedError(resource, token, current);
+  return checkFence(trx, { resource, token });
 }
 
 interface Held {

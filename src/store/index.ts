@@ -147,6 +147,11 @@ export type OpenStoreOptions = (
       keyDir?: string;
       /** Connections in the pool (default 10). */
       poolSize?: number;
+      /**
+       * A replica's sessions end a transaction left idle this long (a paused replica must not hold the
+       * lease row its fence locked past its lease); see src/cluster/pool.ts.
+       */
+      idleTransactionTimeoutMs?: number;
     }
 ) & {
   /** Overrides DTC_SECRET_KEY and the key file. */
@@ -191,7 +196,12 @@ export const isPostgresUrl = (s: string) => /^postgres(ql)?:\/\//i.test(s);
 
 /** The PostgreSQL store: the same repositories over postgres.ts's connection. */
 async function openPostgresStore(opts: Extract<OpenStoreOptions, { url: string }>): Promise<Store> {
-  const { pool, kysely } = openPostgres(opts.url, { max: opts.poolSize });
+  const { pool, kysely } = openPostgres(opts.url, {
+    max: opts.poolSize,
+    options: opts.idleTransactionTimeoutMs
+      ? `-c idle_in_transaction_session_timeout=${Math.max(1, Math.floor(opts.idleTransactionTimeoutMs))}`
+      : undefined,
+  });
   const where = describePostgresUrl(opts.url);
   try {
     await migrateToLatest(kysely);

@@ -321,7 +321,44 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('detection_heads').addColumn('acknowledged_at', 'bigint').execute();
     },
   },
+  // Replicas sharing one PostgreSQL store (src/cluster/): heartbeats, leases with their fencing tokens,
+  // and the takeover history. Every time in them is the database's now(). SQLite has one service per
+  // file and no leases: nothing to create there.
+  '0015_cluster': {
+    async up(db: Kysely<any>) {
+      if (onPostgres(db)) await createClusterTables(db);
+    },
+  },
 };
+
+/** The cluster's tables; `if not exists`, because replicas before this migration created them themselves. */
+export async function createClusterTables(db: Kysely<any>): Promise<void> {
+  await sql`create table if not exists cluster_replicas (
+    id text primary key,
+    address text,
+    version text,
+    started_at timestamptz not null default now(),
+    heartbeat_at timestamptz not null default now()
+  )`.execute(db);
+  await sql`create table if not exists cluster_leases (
+    resource text primary key,
+    owner text,
+    last_owner text,
+    token bigint not null default 0,
+    expires_at timestamptz not null default '-infinity',
+    acquired_at timestamptz
+  )`.execute(db);
+  await sql`create table if not exists cluster_takeovers (
+    id bigserial primary key,
+    resource text not null,
+    from_owner text,
+    to_owner text not null,
+    token bigint not null,
+    reason text not null,
+    at timestamptz not null default now()
+  )`.execute(db);
+  await sql`create index if not exists cluster_takeovers_at on cluster_takeovers (at)`.execute(db);
+}
 
 /** detection_counts and the triggers that keep it current, in SQLite's trigger language. */
 async function createSqliteDetectionCounts(db: Kysely<any>): Promise<void> {

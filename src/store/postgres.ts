@@ -16,6 +16,7 @@ import {
 import pg from 'pg';
 import type { Conn, Executor, FtsWriter, PreparedQuery, RunResult, TextSearch } from './conn.ts';
 import { type StoreHealth, type StoreIoCode, StoreIoError } from './errors.ts';
+import { currentFence, FENCE_SQL, type Fence, verifyFence } from './fence.ts';
 import type { DB } from './schema.ts';
 import { Param } from './sqlite.ts';
 
@@ -163,6 +164,8 @@ export class PostgresExecutor implements Executor {
   }
 
   async #query(q: pg.QueryConfig): Promise<pg.QueryResult> {
+    // Work under a lease: a lone statement runs in a transaction of its own, which checks the fence first.
+    if (!this.#tx.getStore() && currentFence()) return this.transaction(() => this.#query(q));
     try {
       const r = await (this.#tx.getStore() ?? this.#pool).query(q);
       this.#ok();
@@ -217,6 +220,8 @@ export class PostgresExecutor implements Executor {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
+      const fence = currentFence();
+      if (fence) await checkFence(client, fence);
       const r = await this.#tx.run(client, fn);
       await client.query('COMMIT');
       this.#ok();
@@ -248,6 +253,17 @@ export class PostgresExecutor implements Executor {
       client.release();
     }
   }
+}
+
+/**
+ * The lease behind this write is still ours: its row is read FOR SHARE, so a takeover waits until this
+ * transaction ends, and a write whose token is stale is refused before it runs (src/store/fence.ts).
+ */
+async function checkFence(client: pg.PoolClient, fence: Fence): Promise<void> {
+  verifyFence(
+    fence,
+    (await client.query({ name: 'dtc_fence', text: FENCE_SQL, values: [fence.resource] })).rows,
+  );
 }
 
 // ─── Full-text search (tsvector) ──────────────────────────────────────────────────────────────────

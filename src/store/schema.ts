@@ -176,6 +176,39 @@ export interface SecretKeysTable {
   created_at: number;
 }
 
+/** PostgreSQL only (src/cluster/): one row per replica, its heartbeat on the database's clock. */
+export interface ClusterReplicasTable {
+  id: string;
+  address: string | null;
+  version: string | null;
+  started_at: Date;
+  heartbeat_at: Date;
+}
+
+/** PostgreSQL only: who works each resource (`instance:<name>`, `sink:<name>`), until when, under which token. */
+export interface ClusterLeasesTable {
+  resource: string;
+  owner: string | null;
+  /** Who gave it up last, for the takeover history. */
+  last_owner: string | null;
+  /** Increases on every change of owner; a write carrying an older one is refused (src/store/fence.ts). */
+  token: string; // bigint, as pg returns it
+  expires_at: Date;
+  acquired_at: Date | null;
+}
+
+/** PostgreSQL only: every change of a lease's owner. */
+export interface ClusterTakeoversTable {
+  id: Generated<string>;
+  resource: string;
+  from_owner: string | null;
+  to_owner: string;
+  token: string;
+  /** 'new' (never owned), 'released' (given up cleanly) or 'expired' (its owner stopped renewing). */
+  reason: string;
+  at: Date;
+}
+
 export interface DB {
   instances: InstancesTable;
   cursors: CursorsTable;
@@ -192,4 +225,7 @@ export interface DB {
   grants: GrantsTable;
   sessions: SessionsTable;
   secret_keys: SecretKeysTable;
+  cluster_replicas: ClusterReplicasTable;
+  cluster_leases: ClusterLeasesTable;
+  cluster_takeovers: ClusterTakeoversTable;
 }

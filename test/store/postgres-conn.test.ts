@@ -4,6 +4,8 @@
 import { type Generated, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreIoError } from '../../src/store/errors.ts';
+import { FencedError, underFence } from '../../src/store/fence.ts';
+import { createClusterTables } from '../../src/store/migrations.ts';
 import {
   appendLock,
   createDescriptionTsvector,
@@ -238,5 +240,46 @@ describe.skipIf(!db)('PostgreSQL connection', () => {
     expect(e2.retryable).toBe(false);
     expect(e2.message).toMatch(/check the database name/);
     await c2.close();
+  });
+
+  it('refuses every write made under a fence whose token is no longer the lease’s, before it lands', async () => {
+    await createClusterTables(k);
+    await sql`insert into cluster_leases (resource, owner, token, expires_at)
+              values ('instance:fenced', 'r1', 5, now() + interval '1 minute')`.execute(k);
+    const count = async () =>
+      (await x.first(
+        k
+          .selectFrom('items')
+          .select((eb) => eb.fn.countAll().as('c'))
+          .where('name', '=', 'fenced'),
+      ))!.c;
+    const insert = () => x.run(k.insertInto('items').values({ name: 'fenced', n: 1 }));
+    // The holder's token: a lone statement and a transaction both go through.
+    await underFence({ resource: 'instance:fenced', token: 5 }, async () => {
+      await insert();
+      await x.transaction(async () => {
+        await insert();
+      });
+    });
+    expect(await count()).toBe(2);
+    // A takeover raised the token: the old holder's writes are refused and nothing of them is left.
+    await sql`update cluster_leases set owner = 'r2', token = 6 where resource = 'instance:fenced'`.execute(
+      k,
+    );
+    const stale = { resource: 'instance:fenced', token: 5 };
+    await expect(underFence(stale, insert)).rejects.toBeInstanceOf(FencedError);
+    await expect(
+      underFence(stale, () =>
+        x.transaction(async () => {
+          await insert();
+        }),
+      ),
+    ).rejects.toThrow(/taken over \(our token 5, now 6\)/);
+    // A resource with no lease row at all is refused too.
+    await expect(underFence({ resource: 'sink:none', token: 1 }, insert)).rejects.toThrow(/now none/);
+    expect(await count()).toBe(2);
+    // Outside any fence, writes are not checked.
+    await insert();
+    expect(await count()).toBe(3);
   });
 });
