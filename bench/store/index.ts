@@ -1,132 +1,32 @@
-// Store append throughput against the floor of a bare prepared INSERT of the same rows.
-// Both sides write the same rows (the columns and the record's received JSON text) in batches of 500,
-// one transaction each, into their own SQLite file with the same pragmas (WAL, synchronous=NORMAL). The
-// store also looks up the key's head, upserts it and indexes the text (FTS5).
-//   bare   INSERT INTO detections(...) VALUES (...) through one prepared better-sqlite3 statement
-//   store  await store.appendDetections(batch): dedupe + version + heads + full-text index
-// Bare and store writes alternate batch by batch, so load from elsewhere hits both alike; the ratio is
-// the median over ROUNDS rounds on fresh files, the rates the best round. Also printed, for information:
+// Store append throughput, three ways, each a ratio against a baseline measured in the same run:
+//   store     the SQLite store against the floor of a bare prepared INSERT of the same rows. Both write
+//             the same rows (the columns and the record's received JSON text) in batches of 500, one
+//             transaction each, into their own SQLite file with the same pragmas (WAL, synchronous=NORMAL);
+//             the store also looks up the key's head, upserts it and indexes the text (FTS5).
+//   pg        the same appends to the PostgreSQL store against the SQLite store (target at least 0.5).
+//   replicas  syslog ingest of DTC_BENCH_LINES breaches (default 500,000) spread over three `dtc start`
+//             replicas on one PostgreSQL store, against one replica taking them all (replicas.ts).
+// In the first two, the two sides alternate batch by batch (and which goes first alternates too), so a
+// burst of load from elsewhere on this shared machine hits both alike. Each ratio is the median over
+// ROUNDS rounds on fresh files and databases; rates are the best round's. Also printed, for information:
 // re-appending the same rows (all duplicates) and appending changed versions of them.
-// Last line: `ratio store=<x>`. Run: npm run bench:store  (DTC_BENCH_ROWS, DTC_BENCH_ROUNDS override)
+// Last lines: `ratio store=<x>`, `ratio pg=<x>`, `ratio replicas3=<x>`. Run: npm run bench:store
+// (DTC_BENCH_ROWS, DTC_BENCH_ROUNDS, DTC_BENCH_LINES override; DTC_BENCH_PARTS=store,pg,replicas picks;
+// PostgreSQL from DTC_TEST_PG_URL as the tests find it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { type DetectionInput, openStore } from '../../src/store/index.ts';
+import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
+import { testDatabase } from '../../test/helpers/postgres.ts';
+import { replicaRate } from './replicas.ts';
+import { BATCH, batches, hex, makeRows } from './rows.ts';
 
-const BATCH = 500;
 const ROWS = Math.max(BATCH, Math.round(Number(process.env.DTC_BENCH_ROWS ?? 50_000) / BATCH) * BATCH);
 const ROUNDS = Math.max(1, Number(process.env.DTC_BENCH_ROUNDS ?? 3));
-
-// Deterministic data (mulberry32): the same rows in every run.
-let seed = 0x2f6e2b1;
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-  return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-};
-const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
-const ip = () => `10.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 254) + 1}`;
-const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
-const MODELS = [
-  'Anomalous Connection::SMB Enumeration',
-  'Compromise::Beaconing Activity To External Rare',
-  'Device::Suspicious Domain',
-  'Unusual Activity::Unusual Internal Connections',
-  'Compliance::Remote Desktop Protocol from Internet',
-  'Anomalous File::Internet Facing System File Download',
-];
-const WORDS =
-  'device connected to a rare external endpoint using an unusual port and protocol for this network'.split(
-    ' ',
-  );
-const sentence = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
-// A breach's description is its model's (as in Darktrace): one per model, not one per breach.
-const DESCRIPTIONS = new Map(MODELS.map((m) => [m, sentence(30)]));
-
-function makeRows(n: number): DetectionInput[] {
-  const t0 = 1_700_000_000_000;
-  return Array.from({ length: n }, (_, i) => {
-    const model = pick(MODELS);
-    const host = `ws-${String(Math.floor(rnd() * 5000)).padStart(4, '0')}.corp.example`;
-    const src = ip();
-    const dst = ip();
-    const time = t0 + i * 1000;
-    const pbid = 100_000 + i;
-    const raw = {
-      pbid,
-      time,
-      creationTime: time + 30_000,
-      commentCount: 0,
-      score: Number(rnd().toFixed(3)),
-      acknowledged: false,
-      model: {
-        name: model,
-        pid: 100 + (i % 400),
-        phid: 5000 + (i % 900),
-        uuid: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
-        description: DESCRIPTIONS.get(model)!,
-        priority: 3,
-        tags: ['AP: Lateral Movement', 'T1021'],
-        category: 'Suspicious',
-      },
-      device: {
-        did: i % 5000,
-        ip: src,
-        hostname: host,
-        macaddress: `${hex(2)}:${hex(2)}:${hex(2)}:${hex(2)}:${hex(2)}:${hex(2)}`,
-      },
-      triggeredComponents: [
-        {
-          time,
-          cbid: pbid * 3,
-          cid: 7000 + (i % 300),
-          chid: 9000 + (i % 300),
-          size: 1,
-          threshold: 1,
-          interval: 3600,
-          logic: { data: { left: 'A', operator: 'AND', right: 'B' }, version: 1 },
-          metric: { mlid: 12, name: 'connections', label: 'Connections' },
-          triggeredFilters: [
-            {
-              cfid: 1,
-              id: 'A',
-              filterType: 'Destination IP',
-              arguments: { value: dst },
-              trigger: { value: dst },
-            },
-            {
-              cfid: 2,
-              id: 'B',
-              filterType: 'Connection hostname',
-              arguments: { value: host },
-              trigger: { value: host },
-            },
-          ],
-        },
-      ],
-    };
-    return {
-      instance: 'bench',
-      family: 'model_breach',
-      nativeId: String(pbid),
-      hash: hex(40),
-      eventTime: time,
-      severity: 1 + (i % 5),
-      title: model,
-      description: raw.model.description,
-      hostnames: [host],
-      ips: [src, dst],
-      acknowledged: false,
-      source: 'api' as const,
-      raw: JSON.stringify(raw),
-    };
-  });
-}
-
-const batches = <T>(xs: T[]): T[][] =>
-  Array.from({ length: Math.ceil(xs.length / BATCH) }, (_, b) => xs.slice(b * BATCH, (b + 1) * BATCH));
+const LINES = Number(process.env.DTC_BENCH_LINES ?? 500_000);
+const PARTS = new Set((process.env.DTC_BENCH_PARTS ?? 'store,pg,replicas').split(','));
+const KEY = Buffer.alloc(32, 3);
 
 function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'dtc-bench-store-'));
@@ -181,7 +81,7 @@ interface Round {
 async function round(rows: DetectionInput[], changed: DetectionInput[]): Promise<Round> {
   const dir = tempDir();
   const bare = bareWriter(dir);
-  const s = await openStore({ path: path.join(dir, 'store.sqlite'), secretKey: Buffer.alloc(32) });
+  const s = await openStore({ path: path.join(dir, 'store.sqlite'), secretKey: KEY });
   const time = async (fn: () => unknown) => {
     const t = performance.now();
     await fn();
@@ -212,19 +112,91 @@ async function round(rows: DetectionInput[], changed: DetectionInput[]): Promise
   return { bareMs, ms, dupMs, updMs };
 }
 
+const time = async (fn: () => unknown) => {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+};
+
+/** One round of the PostgreSQL store against the SQLite store, on a fresh file and a fresh database. */
+async function pgRound(rows: DetectionInput[]): Promise<{ sqliteMs: number; pgMs: number }> {
+  const dir = tempDir();
+  const db = await testDatabase('bench_store');
+  if (!db) throw new Error('bench:store needs PostgreSQL for its pg part (DTC_TEST_PG_URL)');
+  let lite: Store | undefined;
+  let pgs: Store | undefined;
+  try {
+    lite = await openStore({ path: path.join(dir, 'store.sqlite'), secretKey: KEY });
+    pgs = await openStore({ url: db.url, secretKey: KEY });
+    let sqliteMs = 0;
+    let pgMs = 0;
+    for (const [i, b] of batches(rows).entries()) {
+      const [first, second] = i % 2 ? [lite, pgs] : [pgs, lite];
+      const t1 = await time(() => first.appendDetections(b));
+      const t2 = await time(() => second.appendDetections(b));
+      sqliteMs += first === lite ? t1 : t2;
+      pgMs += first === pgs ? t1 : t2;
+    }
+    if ((await pgs.countDetections()) !== rows.length)
+      throw new Error(`PostgreSQL holds ${await pgs.countDetections()} rows, expected ${rows.length}`);
+    return { sqliteMs, pgMs };
+  } finally {
+    await lite?.close();
+    await pgs?.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleString('en');
 const rows = makeRows(ROWS);
-const changed = rows.map((r) => ({ ...r, hash: hex(40), acknowledged: true }));
 const bytes = rows.reduce((n, r) => n + r.raw.length, 0);
 console.log(`rows=${ROWS} batch=${BATCH} rounds=${ROUNDS} raw≈${Math.round(bytes / ROWS)} B/row`);
+const results: string[] = [];
 
-const rounds: Round[] = [];
-for (let r = 0; r < ROUNDS; r++) rounds.push(await round(rows, changed));
-const best = (k: keyof Round) => Math.min(...rounds.map((r) => r[k]));
-const rate = (ms: number) => Math.round((ROWS / ms) * 1000).toLocaleString('en');
-const ratios = rounds.map((r) => r.bareMs / r.ms).sort((a, b) => a - b);
-console.log(`bare INSERT            ${rate(best('bareMs'))} detections/s`);
-console.log(`store append (new)     ${rate(best('ms'))} detections/s`);
-console.log(`store append (dups)    ${rate(best('dupMs'))} detections/s  (all dropped by hash)`);
-console.log(`store append (changed) ${rate(best('updMs'))} detections/s  (version 2 of every key)`);
-console.log(`per-round ratios ${ratios.map((x) => x.toFixed(2)).join(' ')} (median counts)`);
-console.log(`ratio store=${ratios[Math.floor(ratios.length / 2)].toFixed(2)}`);
+if (PARTS.has('store')) {
+  const changed = rows.map((r) => ({ ...r, hash: hex(40), acknowledged: true }));
+  const rounds: Round[] = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await round(rows, changed));
+  const best = (k: keyof Round) => Math.min(...rounds.map((r) => r[k]));
+  const ratios = rounds.map((r) => r.bareMs / r.ms);
+  console.log(`bare INSERT            ${rate(ROWS, best('bareMs'))} detections/s`);
+  console.log(`store append (new)     ${rate(ROWS, best('ms'))} detections/s`);
+  console.log(`store append (dups)    ${rate(ROWS, best('dupMs'))} detections/s  (all dropped by hash)`);
+  console.log(`store append (changed) ${rate(ROWS, best('updMs'))} detections/s  (version 2 of every key)`);
+  console.log(`per-round ratios store ${ratios.map((x) => x.toFixed(2)).join(' ')} (median counts)`);
+  results.push(`ratio store=${median(ratios).toFixed(2)}`);
+}
+
+if (PARTS.has('pg')) {
+  const rounds: { sqliteMs: number; pgMs: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await pgRound(rows));
+  const ratios = rounds.map((r) => r.sqliteMs / r.pgMs);
+  console.log(
+    `SQLite store append    ${rate(ROWS, Math.min(...rounds.map((r) => r.sqliteMs)))} detections/s`,
+  );
+  console.log(`PostgreSQL store append ${rate(ROWS, Math.min(...rounds.map((r) => r.pgMs)))} detections/s`);
+  console.log(`per-round ratios pg ${ratios.map((x) => x.toFixed(2)).join(' ')} (median counts; target 0.5)`);
+  results.push(`ratio pg=${median(ratios).toFixed(2)}`);
+}
+
+if (PARTS.has('replicas')) {
+  const rounds: { one: number; three: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const one = await replicaRate(1, LINES);
+    const three = await replicaRate(3, LINES);
+    rounds.push({ one, three });
+    console.log(
+      `  round ${r + 1}  syslog ${LINES.toLocaleString('en')} lines: 1 replica ${Math.round(one).toLocaleString('en')}/s, ` +
+        `3 replicas ${Math.round(three).toLocaleString('en')}/s stored`,
+    );
+  }
+  const ratios = rounds.map((r) => r.three / r.one);
+  console.log(
+    `per-round ratios replicas3 ${ratios.map((x) => x.toFixed(2)).join(' ')} (3 replicas' rate over 1's; median counts)`,
+  );
+  results.push(`ratio replicas3=${median(ratios).toFixed(2)}`);
+}
+
+for (const r of results) console.log(r);

@@ -12,65 +12,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { startSyslogReceiver } from '../../src/collect/syslog.ts';
 import { startService } from '../../src/service/service.ts';
 import { openStore } from '../../src/store/index.ts';
-import { fixturesDir } from '../../test/helpers/fixtures.ts';
+import { send, template } from './sender.ts';
 
 const N = Number(process.env.DTC_BENCH_LINES ?? 500_000);
 const ROUNDS = Math.max(1, Number(process.env.DTC_BENCH_ROUNDS ?? 3));
-const FIXTURE = join(fixturesDir, 'elastic', 'model_breach_alert-test-model-breach-alert.log');
-
-// The sender: a load generator that costs the receivers as little CPU as it can (they share two
-// cores). Each line is the template's bytes copied into a 256 KB buffer with a distinct pbid and time
-// written in, so every line is a new detection; buffers go out honouring backpressure.
-const SENDER = `
-const { workerData, parentPort } = require('node:worker_threads');
-const net = require('node:net');
-const { port, n, template } = workerData;
-const [a, rest] = template.split('PBID');
-const [b, c] = rest.split('TIME');
-const head = Buffer.from(a), mid = Buffer.from(b), tail = Buffer.from(c + '\\n');
-const s = net.connect({ host: '127.0.0.1', port }, async () => {
-  const t0 = Date.now();
-  let buf = Buffer.allocUnsafe(262144 + 8192);
-  let at = 0;
-  for (let i = 1; i <= n; i++) {
-    at += head.copy(buf, at);
-    at += buf.write(String(i), at, 'latin1');
-    at += mid.copy(buf, at);
-    at += buf.write(String(1700000000000 + i), at, 'latin1');
-    at += tail.copy(buf, at);
-    if (at > 262144 || i === n) {
-      if (!s.write(buf.subarray(0, at))) await new Promise((r) => s.once('drain', r));
-      buf = Buffer.allocUnsafe(262144 + 8192);
-      at = 0;
-    }
-  }
-  s.end(() => parentPort.postMessage({ sentAt: t0, doneAt: Date.now() }));
-});
-`;
-
-function template(): string {
-  const b = JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0]);
-  b.pbid = 0;
-  b.time = 0;
-  const json = JSON.stringify(b).replace('"pbid":0', '"pbid":PBID').replace('"time":0', '"time":TIME');
-  if (json.indexOf('PBID') > json.indexOf('TIME')) throw new Error('the sender expects pbid before time');
-  return `<165>1 2026-11-23T10:00:00Z dt-bench darktrace - - - ${json}`;
-}
-
-function send(port: number): Promise<{ sentAt: number; doneAt: number }> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(SENDER, { eval: true, workerData: { port, n: N, template: template() } });
-    w.once('message', (m) => {
-      resolve(m);
-      void w.terminate();
-    });
-    w.once('error', reject);
-  });
-}
 
 async function bare(): Promise<number> {
   let parsed = 0;
@@ -97,7 +45,7 @@ async function bare(): Promise<number> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const a = server.address();
-  const sent = await send(typeof a === 'object' && a ? a.port : 0);
+  const sent = await send(typeof a === 'object' && a ? a.port : 0, N);
   const end = await finished;
   server.close();
   return N / ((end - Math.min(sent.sentAt, firstAt || sent.sentAt)) / 1000);
@@ -117,7 +65,7 @@ async function syslog(): Promise<{ rate: number; stored: number }> {
       if (stored >= N) end = Date.now();
     },
   });
-  const sent = await send(rx.listeners[0].port);
+  const sent = await send(rx.listeners[0].port, N);
   while (!end) await new Promise((r) => setTimeout(r, 5));
   await rx.close();
   const rows = await store.countDetections();

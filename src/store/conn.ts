@@ -70,6 +70,11 @@ export interface Conn {
   readonly dialect: 'sqlite' | 'postgres';
   /** Where the data lives (a file path, `:memory:`), for messages. */
   readonly path: string;
+  /**
+   * Rows per multi-row INSERT: SQLite's statements run in-process, so small ones compile cheaply;
+   * PostgreSQL pays a round trip and the statement triggers per statement, so it takes a whole batch.
+   */
+  readonly rowsPerStatement: number;
   readonly k: Kysely<DB>;
   readonly x: Executor;
   readonly fts: FtsWriter;

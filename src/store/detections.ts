@@ -11,13 +11,13 @@
 
 import type { Compilable } from 'kysely';
 import { contentHash } from '../normalize/index.ts';
-import type { Conn, Executor, PreparedQuery } from './conn.ts';
+import type { Conn, PreparedQuery } from './conn.ts';
 import type { DetectionsTable } from './schema.ts';
 import { type DetectionQuery, searchPage } from './search.ts';
 
 export type { DetectionQuery } from './search.ts';
 
-import { MULTI_ROW, param } from './sqlite.ts';
+import { param } from './sqlite.ts';
 
 /** Where a record came from: with the raw text and the instance, all a reader needs to derive it. */
 export type RecordSource = 'api' | 'syslog' | 'file' | 'stdin' | 'unknown';
@@ -166,6 +166,9 @@ const toStored = (r: DetectionDbRow): StoredDetection => {
   return row;
 };
 
+/** Keys looked up per statement: well under SQLite's limit of bound parameters. */
+const HEAD_LOOKUP = 1000;
+
 const DETECTION_INSERT = [
   'key',
   'instance',
@@ -198,12 +201,12 @@ const HEAD_COLUMNS = [
 ] as const;
 
 /**
- * Rows in by multi-row statements of up to MULTI_ROW rows, each compiled once per row count (from the
+ * Rows in by multi-row statements of up to `conn.rowsPerStatement` rows, each compiled once per row count (from the
  * Kysely builder `build` makes) and bound by position: a batch of 500 costs a handful of statements per
  * table instead of one per row. Returns the last row's rowid.
  */
 function multiRow<C extends string>(
-  x: Executor,
+  { x, rowsPerStatement }: Conn,
   cols: readonly C[],
   build: (rows: Record<C, unknown>[]) => Compilable<unknown>,
 ): (rows: Record<C, unknown>[]) => Promise<number> {
@@ -213,8 +216,8 @@ function multiRow<C extends string>(
   >();
   return async (rows) => {
     let last = 0;
-    for (let i = 0; i < rows.length; i += MULTI_ROW) {
-      const chunk = rows.slice(i, i + MULTI_ROW);
+    for (let i = 0; i < rows.length; i += rowsPerStatement) {
+      const chunk = rows.slice(i, i + rowsPerStatement);
       let s = byCount.get(chunk.length);
       if (!s) {
         const named = chunk.map((_, r) => Object.fromEntries(cols.map((c) => [c, param(`${r}:${c}`)])));
@@ -237,17 +240,32 @@ function multiRow<C extends string>(
 export function detections(conn: Conn): Detections {
   const { k, x, fts } = conn;
   // The hot path: compiled once from Kysely builders, then run as prepared statements.
-  const head = x.prepare<{ key: string }, { seq: number; version: number; hash: string }>(
-    k.selectFrom('detection_heads').select(['seq', 'version', 'hash']).where('key', '=', param('key')),
-  );
+  /**
+   * The current head of each key, in one statement per HEAD_LOOKUP keys: on PostgreSQL every statement is
+   * a round trip, and one per row cost most of an append.
+   */
+  const headsOf = async (keys: string[]) => {
+    const heads = new Map<string, { version: number; hash: string }>();
+    const distinct = [...new Set(keys)];
+    for (let i = 0; i < distinct.length; i += HEAD_LOOKUP) {
+      const rows = await x.all(
+        k
+          .selectFrom('detection_heads')
+          .select(['key', 'version', 'hash'])
+          .where('key', 'in', distinct.slice(i, i + HEAD_LOOKUP)),
+      );
+      for (const r of rows) heads.set(r.key, { version: r.version, hash: r.hash });
+    }
+    return heads;
+  };
   // RETURNING: PostgreSQL has no last-insert rowid; the executor reads the last returned seq instead.
-  const insertRows = multiRow(x, DETECTION_INSERT, (rows) =>
+  const insertRows = multiRow(conn, DETECTION_INSERT, (rows) =>
     k
       .insertInto('detections')
       .values(rows as any)
       .returning('seq'),
   );
-  const upsertHeads = multiRow(x, HEAD_COLUMNS, (rows) =>
+  const upsertHeads = multiRow(conn, HEAD_COLUMNS, (rows) =>
     k
       .insertInto('detection_heads')
       .values(rows as any)
@@ -307,12 +325,13 @@ export function detections(conn: Conn): Detections {
       await x.transaction(async () => {
         await conn.appendLock();
         // Versions first, in JS: a key met twice in the batch compares with its version from this batch.
-        const heads = new Map<string, { version: number; hash: string } | undefined>();
+        const keys = batch.map((d) => `${d.instance}/${d.family}/${d.nativeId}`);
+        const heads = await headsOf(keys);
         const rows: Record<(typeof DETECTION_INSERT)[number], unknown>[] = [];
         const kept: DetectionInput[] = [];
-        for (const d of batch) {
-          const key = `${d.instance}/${d.family}/${d.nativeId}`;
-          const h = heads.has(key) ? heads.get(key) : await head.first({ key });
+        for (const [i, d] of batch.entries()) {
+          const key = keys[i];
+          const h = heads.get(key);
           if (h && h.hash === d.hash) {
             result.duplicates++;
             continue;

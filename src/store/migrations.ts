@@ -329,6 +329,14 @@ const migrations: Record<string, Migration> = {
       if (onPostgres(db)) await createClusterTables(db);
     },
   },
+  // PostgreSQL counted detection_counts with a trigger per row: one upsert per head written, the largest
+  // cost of an append there. Statement triggers with transition tables count a whole batch in one upsert
+  // per (hour, instance, family, severity, acknowledged). SQLite keeps its row triggers (in-process, cheap).
+  '0017_pg_statement_counts': {
+    async up(db: Kysely<any>) {
+      if (onPostgres(db)) await createPgStatementCounts(db);
+    },
+  },
 };
 
 /** The cluster's tables; `if not exists`, because replicas before this migration created them themselves. */
@@ -412,6 +420,52 @@ async function createPgDetectionCounts(db: Kysely<any>): Promise<void> {
        FOR EACH ROW EXECUTE FUNCTION detection_counts_apply()`,
     )
     .execute(db);
+}
+
+/**
+ * detection_counts kept by statement-level triggers: each statement's inserted, updated (old and new) and
+ * deleted heads are grouped and applied in one upsert. An UPDATE trigger cannot name its columns and
+ * keep transition tables, so it fires on every head update and lets the unchanged groups cancel out.
+ */
+async function createPgStatementCounts(db: Kysely<any>): Promise<void> {
+  await sql`DROP TRIGGER IF EXISTS detection_counts_change ON detection_heads`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS detection_counts_apply()`.execute(db);
+  const grouped = (rows: string, by: string) =>
+    `SELECT event_time / 3600000 AS hour, instance, family, severity, acknowledged, ${by} AS n FROM ${rows}
+     GROUP BY 1, 2, 3, 4, 5`;
+  const apply = (changes: string) =>
+    `INSERT INTO detection_counts (hour, instance, family, severity, acknowledged, n)
+       SELECT hour, instance, family, severity, acknowledged, sum(n) FROM (${changes}) c
+       GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0
+     ON CONFLICT (hour, instance, family, severity, acknowledged) DO UPDATE SET n = detection_counts.n + excluded.n`;
+  const fn = (name: string, changes: string) =>
+    sql
+      .raw(
+        `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+         BEGIN ${apply(changes)}; RETURN NULL; END $fn$`,
+      )
+      .execute(db);
+  await fn('detection_counts_inserted', grouped('new_heads', 'count(*)'));
+  await fn(
+    'detection_counts_updated',
+    `${grouped('old_heads', '-count(*)')} UNION ALL ${grouped('new_heads', 'count(*)')}`,
+  );
+  await fn('detection_counts_deleted', grouped('old_heads', '-count(*)'));
+  const trigger = (name: string, event: string, tables: string, fnName: string) =>
+    sql
+      .raw(
+        `CREATE TRIGGER ${name} AFTER ${event} ON detection_heads REFERENCING ${tables}
+         FOR EACH STATEMENT EXECUTE FUNCTION ${fnName}()`,
+      )
+      .execute(db);
+  await trigger('detection_counts_insert', 'INSERT', 'NEW TABLE AS new_heads', 'detection_counts_inserted');
+  await trigger(
+    'detection_counts_update',
+    'UPDATE',
+    'OLD TABLE AS old_heads NEW TABLE AS new_heads',
+    'detection_counts_updated',
+  );
+  await trigger('detection_counts_delete', 'DELETE', 'OLD TABLE AS old_heads', 'detection_counts_deleted');
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

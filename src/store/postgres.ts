@@ -392,6 +392,8 @@ export function postgresConn(
   let closed = false;
   return {
     dialect: 'postgres',
+    // 500 rows × 13 columns stays far below PostgreSQL's 65,535 parameters.
+    rowsPerStatement: 500,
     path: where,
     k: kysely,
     x,

@@ -541,6 +541,7 @@ export function sqliteConn(
   let secureDepth = 0;
   return {
     dialect: 'sqlite',
+    rowsPerStatement: MULTI_ROW,
     path,
     k: kysely,
     x,

@@ -50,6 +50,24 @@ describe.skipIf(!db)('migrations on PostgreSQL', () => {
       { hour: 2, severity: 3, acknowledged: 0, n: 1 },
       { hour: 2, severity: 3, acknowledged: 1, n: 1 },
     ]);
+    // One upsert that updates one head (acknowledging it) and inserts two, as an append's batch does,
+    // then an update that changes no counted column: each statement is counted once, in groups.
+    await sql`INSERT INTO detection_heads (key, seq, version, hash, instance, family, severity, event_time, acknowledged)
+      VALUES ('a/modelbreach/1', 4, 2, 'h2', 'a', 'modelbreach', 3, 7200001, 1),
+             ('a/modelbreach/5', 5, 1, 'h', 'a', 'modelbreach', 3, 7200005, 0),
+             ('a/modelbreach/6', 6, 1, 'h', 'a', 'modelbreach', 4, 10800006, 0)
+      ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, version = excluded.version, hash = excluded.hash,
+        acknowledged = excluded.acknowledged`.execute(kysely);
+    await sql`UPDATE detection_heads SET hash = 'h3'`.execute(kysely);
+    const after = await sql<{ hour: number; severity: number; acknowledged: number; n: number }>`
+      SELECT hour, severity, acknowledged, n FROM detection_counts WHERE n <> 0 ORDER BY 1, 2, 3`.execute(
+      kysely,
+    );
+    expect(after.rows).toEqual([
+      { hour: 2, severity: 3, acknowledged: 0, n: 1 },
+      { hour: 2, severity: 3, acknowledged: 1, n: 2 },
+      { hour: 3, severity: 4, acknowledged: 0, n: 1 },
+    ]);
     const d = await sql<{ id: number }>`INSERT INTO descriptions (digest) VALUES ('x') RETURNING id`.execute(
       kysely,
     );
