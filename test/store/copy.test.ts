@@ -202,6 +202,18 @@ async function expectSameRows(
   source: ReturnType<typeof sqliteSide>,
   dest: Side,
 ): Promise<Record<string, number>> {
+  try {
+    return await compareTables(source, dest);
+  } finally {
+    await source.close();
+    await dest.close();
+  }
+}
+
+async function compareTables(
+  source: ReturnType<typeof sqliteSide>,
+  dest: Side,
+): Promise<Record<string, number>> {
   const tables = await source.tables();
   expect(await dest.tables()).toEqual(tables);
   const counts: Record<string, number> = {};
@@ -398,9 +410,11 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
       const killed = await dtc(
         ['store', 'copy', '--from', dir, '--to', url, '--batch-size', '1000'],
         {},
-        (err) => Number(/detections: (\d+)\/100000/.exec(err)?.[1] ?? 0) >= 20_000,
+        (err) =>
+          Math.max(0, ...[...err.matchAll(/detections: (\d+)\/100000/g)].map((m) => Number(m[1]))) >= 20_000,
       );
-      expect(killed.signal).toBe('SIGKILL');
+      if (killed.signal !== 'SIGKILL')
+        throw new Error(`not killed part way (exit ${killed.code}):\n${killed.err}`);
       const pgc = new pg.Client({ connectionString: url });
       await pgc.connect();
       const partial = Number((await pgc.query('SELECT count(*) AS n FROM detections')).rows[0].n);
@@ -448,7 +462,7 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
         expect(expected[0].total).toBe(1);
         expect(await dest.instances.privateToken('prod')).toBe('private-token-of-prod');
         expect(await dest.instances.proxyUrl('prod')).toBe(
-          'http://proxyuser:proxy-pass@proxy.example.com:3128',
+          'http://proxyuser:proxy-pass@proxy.example.com:3128/',
         );
         const next = await dest.appendDetections(prepareRecords('prod', 'test', [breach(500_000)]).rows);
         expect(next.inserted[0].seq).toBe(sourceMax + 1);
