@@ -89,6 +89,16 @@ async function seedTheRest(store: Store): Promise<void> {
   });
   await store.deadLetters.add({ source: 'api', instance: null, reason: 'schema', payload: '{}' });
   await store.connectionChecks.add({ instance: 'prod', at: 1_700_000_000_000, ok: true, latencyMs: 12.5 });
+  // Checks 2 and 3 go with their instance: numbering must go on after 3, not after the largest id left.
+  await store.instances.add({
+    name: 'gone',
+    url: 'https://gone.example.com',
+    publicToken: 'p',
+    privateToken: 'q',
+  });
+  await store.connectionChecks.add({ instance: 'gone', ok: false, error: 'timeout' });
+  await store.connectionChecks.add({ instance: 'gone', ok: true });
+  expect(await store.instances.remove('gone')).toBe(true);
   await store.commandRuns.add({
     at: 1_700_000_000_000,
     who: 'cli:alice',
@@ -317,12 +327,13 @@ describe('copyStore (SQLite to SQLite)', () => {
     );
     expect(counts.detections).toBe(appended);
 
-    const reopened = await openStore({ dataDir: destDir, env: {}, secretKey: undefined });
+    const reopened = await openStore({ dataDir: destDir, env: {} });
     const r = await reopened.appendDetections(prepareRecords('prod', 'test', [breach(100_000)]).rows);
     expect(r.inserted[0].seq).toBe(maxSeq + 1);
     expect(await reopened.deadLetters.add({ source: 'x', instance: null, reason: 'y', payload: 'z' })).toBe(
       4,
     );
+    expect(await reopened.connectionChecks.add({ instance: 'prod', ok: true })).toBe(4);
     await reopened.close();
   });
 });
@@ -469,6 +480,7 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
         expect(await dest.deadLetters.add({ source: 'x', instance: null, reason: 'y', payload: 'z' })).toBe(
           3,
         );
+        expect(await dest.connectionChecks.add({ instance: 'prod', ok: true })).toBe(4);
       } finally {
         await dest.close();
       }
