@@ -343,11 +343,11 @@ describe('copyStore (SQLite to SQLite)', () => {
 const database = await testDatabase('copy');
 const PG_TIMEOUT = 240_000;
 
-/** `dtc …` as a child; `killWhen` sends SIGKILL once stderr matches it. */
+/** `dtc …` as a child; `stop` sends its signal once, when its test of stderr passes. */
 function dtc(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  killWhen?: (stderr: string) => boolean,
+  stop?: { signal: NodeJS.Signals; when: (stderr: string) => boolean },
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   const child: ChildProcess = spawn(process.execPath, ['bin/dtc.js', ...args], {
     env: { ...process.env, DTC_SECRET_KEY: '', DTC_STORE_URL: '', ...env },
@@ -360,7 +360,10 @@ function dtc(
   });
   child.stderr!.on('data', (d) => {
     err += d;
-    if (killWhen?.(err)) child.kill('SIGKILL');
+    if (stop?.when(err)) {
+      child.kill(stop.signal);
+      stop = undefined;
+    }
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -374,7 +377,7 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
   });
 
   it(
-    'copies 100,000 detections, killed part way and resumed, to the same rows',
+    'copies 100,000 detections, stopped by Ctrl-C, killed with -9 and resumed, to the same rows',
     async () => {
       if (!existsSync('dist/cli/main.js'))
         throw new Error('run `npm run build` first: this test runs bin/dtc.js');
@@ -417,21 +420,37 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
         /refused: the destination's key \([0-9a-f]{16}, from DTC_SECRET_KEY\) cannot decrypt/,
       );
 
-      // Killed (-9) once the detections are on their way.
-      const killed = await dtc(
-        ['store', 'copy', '--from', dir, '--to', url, '--batch-size', '1000'],
+      // Ctrl-C once the detections are on their way: the batch in progress commits, then it stops.
+      const copiedSoFar = (err: string) =>
+        Math.max(0, ...[...err.matchAll(/detections: (\d+)\/100000/g)].map((m) => Number(m[1])));
+      const args = ['store', 'copy', '--from', dir, '--to', url, '--batch-size', '1000', '-o', 'json'];
+      const interrupted = await dtc(
+        args,
         {},
-        (err) =>
-          Math.max(0, ...[...err.matchAll(/detections: (\d+)\/100000/g)].map((m) => Number(m[1]))) >= 20_000,
+        { signal: 'SIGINT', when: (err) => copiedSoFar(err) >= 10_000 },
+      );
+      expect(interrupted.code).toBe(130);
+      expect(interrupted.err).toContain('run the same command again to resume');
+      const atCtrlC = JSON.parse(interrupted.out);
+      expect(atCtrlC.complete).toBe(false);
+      const afterCtrlC = atCtrlC.tables.find((t: { table: string }) => t.table === 'detections').copied;
+      expect(afterCtrlC).toBeGreaterThanOrEqual(10_000);
+
+      // Then killed (-9) further on: whatever it was doing is lost, what it committed stays.
+      const killed = await dtc(
+        args,
+        {},
+        { signal: 'SIGKILL', when: (err) => copiedSoFar(err) >= afterCtrlC + 10_000 },
       );
       if (killed.signal !== 'SIGKILL')
         throw new Error(`not killed part way (exit ${killed.code}):\n${killed.err}`);
+      expect(killed.err).toContain(`${afterCtrlC} copied before`);
       const pgc = new pg.Client({ connectionString: url });
       await pgc.connect();
       const partial = Number((await pgc.query('SELECT count(*) AS n FROM detections')).rows[0].n);
       const recorded = (await pgc.query("SELECT copied FROM store_copy_progress WHERE name = 'detections'"))
         .rows[0].copied;
-      expect(partial).toBeGreaterThanOrEqual(20_000);
+      expect(partial).toBeGreaterThanOrEqual(afterCtrlC + 10_000);
       expect(partial).toBeLessThan(100_000);
       expect(partial % 1_000).toBe(0);
       expect(Number(recorded)).toBe(partial);
@@ -449,7 +468,7 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
         copied: 100_000 - partial,
         skipped: partial,
       });
-      for (const r of [wrongKey, killed, resumed]) {
+      for (const r of [wrongKey, interrupted, killed, resumed]) {
         if (password) expect(r.out + r.err).not.toContain(password);
       }
       const copied = Date.now();
