@@ -418,6 +418,8 @@ export interface DestinationKeys {
   /** The directory of its key file (secret.key, secret.key.previous); DTC_SECRET_KEY wins over it. */
   keyDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Another way to point at the key, added to the refusal (the command's `--key-dir`). */
+  otherwise?: string;
 }
 
 export interface KeyCheck {
@@ -469,7 +471,7 @@ export async function checkDestinationKeys(from: Store, dest: DestinationKeys): 
       `the destination would read its secret key from ${where}, ` +
         `${missing ? 'which does not exist' : `which cannot be used (${(err as Error).message})`}; ` +
         `the copied secrets are encrypted with key ${keyIds.join(', ')}: put the source's key file there (mode 0600), ` +
-        `or set ${SECRET_KEY_ENV} to that key, or name the directory with --key-dir`,
+        `or set ${SECRET_KEY_ENV} to that key${dest.otherwise ? `, or ${dest.otherwise}` : ''}`,
     );
   }
   const wrapped = await x.all(k.selectFrom('secret_keys').select(['id', 'wrapped']).orderBy('created_at'));
@@ -484,7 +486,7 @@ export async function checkDestinationKeys(from: Store, dest: DestinationKeys): 
         `the destination's key (${current.id}, from ${current.source}) cannot decrypt the copied secrets ` +
           `(${s.what} is encrypted with key ${keyIdOf(s.value) ?? '(v1, no id)'}); the copy keeps them encrypted as they are, ` +
           `so the destination must be opened with the source's key: set ${SECRET_KEY_ENV} to it, ` +
-          `or put the source's secret.key in ${dest.keyDir ?? 'the data directory'} (--key-dir)`,
+          `or put the source's secret.key in ${dest.keyDir ?? 'the data directory'}${dest.otherwise ? `, or ${dest.otherwise}` : ''}`,
         { cause: err },
       );
     }

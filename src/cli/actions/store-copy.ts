@@ -91,9 +91,13 @@ export async function copy(f: StoreCopyFlags): Promise<void> {
     stop.abort();
   };
   try {
+    // Before the destination is even opened: a refusal leaves nothing behind.
+    const keys = await checkDestinationKeys(from, {
+      keyDir: dest.keyDir,
+      otherwise: 'url' in dest.open ? 'name the directory that holds it with --key-dir' : undefined,
+    });
     to = await openStore(dest.open);
     log(`copying ${from.path} → ${to.path}`);
-    const keys = await checkDestinationKeys(from, { keyDir: dest.keyDir });
     if (keys.destinationKey) {
       log(
         `${keys.secrets} secret(s) copied still encrypted with key ${keys.keyIds.join(', ')}: ` +
@@ -161,6 +165,7 @@ async function progressView(): Promise<{ event: (e: CopyEvent) => void; stop: ()
     return {
       event(e) {
         if (e.type === 'table') {
+          if (!e.total) return; // an empty table gets a row in the summary, not a bar
           bar = new cliProgress.SingleBar(
             {
               format: `${e.table.padEnd(17)} [{bar}] {value}/{total} rows | {eta_formatted} left`,
