@@ -420,6 +420,14 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
         /refused: the destination's key \([0-9a-f]{16}, from DTC_SECRET_KEY\) cannot decrypt/,
       );
 
+      // Not while a service runs on the source directory.
+      const { lockDataDir } = await import('../../src/service/lock.ts');
+      const lock = lockDataDir(dir);
+      const locked = await dtc(['store', 'copy', '--from', dir, '--to', url]);
+      lock.release();
+      expect(locked.code).not.toBe(0);
+      expect(locked.err).toMatch(/store copy: the data directory .* is in use by dtc process \d+/);
+
       // Ctrl-C once the detections are on their way: the batch in progress commits, then it stops.
       const copiedSoFar = (err: string) =>
         Math.max(0, ...[...err.matchAll(/detections: (\d+)\/100000/g)].map((m) => Number(m[1])));
@@ -468,7 +476,7 @@ describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
         copied: 100_000 - partial,
         skipped: partial,
       });
-      for (const r of [wrongKey, interrupted, killed, resumed]) {
+      for (const r of [wrongKey, locked, interrupted, killed, resumed]) {
         if (password) expect(r.out + r.err).not.toContain(password);
       }
       const copied = Date.now();

@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { toRow } from '../../collect/ingest.ts';
 import { normalize, type Origin } from '../../normalize/index.ts';
+import { type DataDirLock, lockDataDir } from '../../service/lock.ts';
 import {
   type CopyEvent,
   CopyRefused,
@@ -39,7 +40,8 @@ interface Located {
 }
 
 function locateSource(from: string): Located {
-  if (isPostgresUrl(from)) return { open: { url: from }, id: from };
+  if (isPostgresUrl(from))
+    throw new Error('--from: give the SQLite file or the data directory of the store to copy, not a URL');
   const at = resolve(from);
   if (!existsSync(at)) throw new Error(`--from ${from}: no such file or directory`);
   const path = statSync(at).isDirectory() ? join(at, DB_FILE_NAME) : at;
@@ -83,7 +85,19 @@ export async function copy(f: StoreCopyFlags): Promise<void> {
   const format = outputFormat(f);
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const from = await openStore(source.open);
+  // The service's lock on the source's directory: none may run on it (and write) while it is copied.
+  let lock: DataDirLock | undefined;
+  if (source.keyDir) {
+    try {
+      lock = lockDataDir(source.keyDir);
+    } catch (err) {
+      throw new Error(`store copy: ${(err as Error).message}`);
+    }
+  }
+  const from = await openStore(source.open).catch((err) => {
+    lock?.release();
+    throw err;
+  });
   let to: Store | undefined;
   const stop = new AbortController();
   const onSignal = () => {
@@ -110,7 +124,7 @@ export async function copy(f: StoreCopyFlags): Promise<void> {
     let summary: CopySummary;
     try {
       summary = await copyStore(from, to, {
-        source: source.id.startsWith('postgres') ? from.path : source.id,
+        source: source.id,
         batchSize,
         words: recordWords,
         onProgress: progress.event,
@@ -154,6 +168,7 @@ export async function copy(f: StoreCopyFlags): Promise<void> {
     process.off('SIGTERM', onSignal);
     await to?.close();
     await from.close();
+    lock?.release();
   }
 }
 
