@@ -371,11 +371,12 @@ function dtc(
   });
 }
 
-describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
-  afterAll(async () => {
-    await database?.drop();
-  });
+// At the file's level: dropped even when a filter skips the suite.
+afterAll(async () => {
+  await database?.drop();
+});
 
+describe.skipIf(!database)('dtc store copy (SQLite into PostgreSQL)', () => {
   it(
     'copies 100,000 detections, stopped by Ctrl-C, killed with -9 and resumed, to the same rows',
     async () => {
