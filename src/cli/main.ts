@@ -19,6 +19,7 @@ import { registerSecrets } from './secrets.ts';
 import { registerSimulator } from './simulator.ts';
 import { registerSink } from './sink.ts';
 import { registerStart } from './start.ts';
+import { registerStore } from './store-copy.ts';
 
 /** The package version; package.json is two levels up from both src/cli/ and dist/cli/. */
 export function version(): string {
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerAccess(program);
   registerReport(program);
   registerSecrets(program);
+  registerStore(program);
   registerMcp(program);
   registerCompletion(program);
   return program;

@@ -252,6 +252,16 @@ async function withKeys(
   return store;
 }
 
+/** Each open store's connection, for the store copy (copy.ts), which moves whole tables. */
+const connections = new WeakMap<Store, Conn>();
+
+/** The connection under a store opened by openStore(). */
+export function storeConn(store: Store): Conn {
+  const conn = connections.get(store);
+  if (!conn) throw new Error('store: not a store opened by openStore()');
+  return conn;
+}
+
 /** The repositories over one connection, as the Store. */
 function composeStore(
   conn: Conn,
@@ -311,6 +321,7 @@ function composeStore(
     },
     close: () => conn.close(),
   };
+  connections.set(store, conn);
   // Secrets an older version kept in the clear: sink configs redacted again, proxy passwords encrypted.
   const legacy = async () => {
     await sinksRepo.scrubStored();
