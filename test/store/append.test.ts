@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readModel } from '../../src/read/index.ts';
-import { det, KEY, useTempStores } from './helpers.ts';
+import { DIALECTS, det, KEY, useTempStores } from './helpers.ts';
 
-describe('store: append log', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: append log (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('stores a new key as version 1, drops an equal hash, appends a changed hash as the next version', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
@@ -146,8 +146,8 @@ describe('store: append log', () => {
   });
 });
 
-describe('store: readLog', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: readLog (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('returns the log after an offset, in seq order, every version included', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
@@ -173,8 +173,8 @@ describe('store: readLog', () => {
   });
 });
 
-describe('store: two handles on one file (the service and a dtc command)', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: two handles on one file (the service and a dtc command) (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('share dedupe state and never hand out the same seq twice', async () => {
     const dir = t.dir();
@@ -197,8 +197,8 @@ describe('store: two handles on one file (the service and a dtc command)', () =>
   });
 });
 
-describe('store: one batch with a key several times (multi-row append)', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: one batch with a key several times (multi-row append) (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('versions them in batch order, drops an equal hash, and points the head at the last version', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });

@@ -4,6 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach } from 'vitest';
 import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
 import { type TestDatabase, testDatabase } from '../helpers/postgres.ts';
@@ -25,7 +27,9 @@ export function useTempStores(dialect: Dialect = 'sqlite') {
   const dirs: string[] = [];
   const stores: Store[] = [];
   const databases = new Map<string, TestDatabase>();
+  const urls = new Map<Store, string>();
   afterEach(async () => {
+    urls.clear();
     for (const s of stores.splice(0)) await s.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     for (const db of databases.values()) await db.drop();
@@ -53,9 +57,42 @@ export function useTempStores(dialect: Dialect = 'sqlite') {
     /** The PostgreSQL database standing for a data directory (after a store was opened on it). */
     urlOf: (dir: string): string | undefined => databases.get(dir)?.url,
     async open(opts: Parameters<typeof openStore>[0]): Promise<Store> {
-      const s = await openStore({ env: {}, ...(await located(opts)) });
+      const where = await located(opts);
+      const s = await openStore({ env: {}, ...where });
       stores.push(s);
+      if ('url' in where) urls.set(s, where.url);
       return s;
+    },
+    /**
+     * Raw SQL on the database behind a store, as another process or an older dtc would write it (`?`
+     * placeholders on both dialects): the rows a statement returns, or none.
+     */
+    async sql(s: Store, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+      const url = urls.get(s);
+      if (!url) {
+        const db = new Database(s.path);
+        try {
+          const st = db.prepare(text);
+          if (st.reader) return st.all(...params) as Record<string, unknown>[];
+          st.run(...params);
+          return [];
+        } finally {
+          db.close();
+        }
+      }
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        let n = 0;
+        return (
+          await c.query(
+            text.replace(/\?/g, () => `$${++n}`),
+            params,
+          )
+        ).rows;
+      } finally {
+        await c.end();
+      }
     },
     /** Closes a store early (to reopen its file); afterEach then skips it. */
     async close(s: Store): Promise<void> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { det, KEY, useTempStores } from './helpers.ts';
+import { DIALECTS, det, KEY, useTempStores } from './helpers.ts';
 
-describe('store: cursors, sinks, dead letters, checks, command runs', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: cursors, sinks, dead letters, checks, command runs (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('cursors keep JSON state per instance and stream, across a reopen', async () => {
     const dir = t.dir();
