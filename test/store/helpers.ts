@@ -1,12 +1,15 @@
 // Stores for the store's tests, on either database: real SQLite files in a fresh temp directory, or a
 // fresh PostgreSQL database per data directory (so a test that closes and reopens one gets its data
 // back); all removed afterwards. The store suites run once per dialect with `describe.each(DIALECTS)`.
+// files.test.ts (file modes, disk-full and corrupt files, WAL) and migrations.test.ts (upgrading SQLite
+// files written by older versions) stay SQLite-only: they are about SQLite's files, which a PostgreSQL
+// store does not have; postgres-*.test.ts cover that side's connection and migrations.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
 import { type TestDatabase, testDatabase } from '../helpers/postgres.ts';
 
@@ -23,12 +26,13 @@ export const DIALECTS: Dialect[] = (await testDatabase('probe').then(async (d) =
 // A fixed key so tests never read DTC_SECRET_KEY from the developer's environment by accident.
 export const KEY = Buffer.alloc(32, 7);
 
-export function useTempStores(dialect: Dialect = 'sqlite') {
+/** `scope: 'file'` keeps the stores until the suite ends (for a store filled once in beforeAll). */
+export function useTempStores(dialect: Dialect = 'sqlite', o: { scope?: 'test' | 'file' } = {}) {
   const dirs: string[] = [];
   const stores: Store[] = [];
   const databases = new Map<string, TestDatabase>();
   const urls = new Map<Store, string>();
-  afterEach(async () => {
+  (o.scope === 'file' ? afterAll : afterEach)(async () => {
     urls.clear();
     for (const s of stores.splice(0)) await s.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });

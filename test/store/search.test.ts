@@ -75,6 +75,10 @@ describe.each(DIALECTS)('store: search (%s)', (dialect) => {
     // Every term must match; terms match as prefixes.
     expect(keys(await s.searchDetections({ q: 'ws-01 command' }))).toEqual(['prod/ai_analyst/3']);
     expect(keys(await s.searchDetections({ q: 'ransom' }))).toEqual(['lab/model_breach/4']);
+    expect(keys(await s.searchDetections({ q: 'ws-0' }))).toEqual([
+      'prod/ai_analyst/3',
+      'prod/model_breach/1',
+    ]);
     expect((await s.searchDetections({ q: 'nothing-like-this' })).total).toBe(0);
     // A whole IP matches exactly; a partial one is a prefix.
     await s.appendDetections([det('5', 'a', { title: 'Other', ips: ['10.0.0.15'], eventTime: T0 - MIN })]);
