@@ -4,6 +4,7 @@
 // single-site install grants there.
 import type { Kysely } from 'kysely';
 import type { Executor } from './conn.ts';
+import { type LoginFailures, loginFailures } from './rate-limits.ts';
 import type { DB } from './schema.ts';
 
 export interface UserRow {
@@ -79,6 +80,8 @@ export interface Identities {
     /** Drops expired sessions; returns how many. */
     prune(now: number): Promise<number>;
   };
+  /** Failed logins, which the login throttle counts (kept here so every replica counts them all). */
+  loginFailures: LoginFailures;
 }
 
 export function identities(k: Kysely<DB>, x: Executor): Identities {
@@ -240,5 +243,6 @@ export function identities(k: Kysely<DB>, x: Executor): Identities {
       removeUser: async (user) => void (await x.run(k.deleteFrom('sessions').where('user', '=', user))),
       prune: async (now) => (await x.run(k.deleteFrom('sessions').where('expires_at', '<=', now))).changes,
     },
+    loginFailures: loginFailures(k, x),
   };
 }

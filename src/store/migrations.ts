@@ -329,6 +329,29 @@ const migrations: Record<string, Migration> = {
       if (onPostgres(db)) await createClusterTables(db);
     },
   },
+  // Counters that every replica must share (src/store/rate-limits.ts): the API's requests per key and
+  // window (one row per key, its current window only), and the failed logins the throttle counts.
+  '0016_rate_limits': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rate_limits_window').on('rate_limits').column('window_start').execute();
+      await serialKey(db, db.schema.createTable('login_failures'), 'id')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('login_failures_subject_at')
+        .on('login_failures')
+        .columns(['subject', 'at'])
+        .execute();
+      await db.schema.createIndex('login_failures_at').on('login_failures').column('at').execute();
+    },
+  },
 };
 
 /** The cluster's tables; `if not exists`, because replicas before this migration created them themselves. */
