@@ -60,8 +60,9 @@ export function rateLimits(k: Kysely<DB>, x: Executor): RateLimits {
 export interface LoginFailures {
   /**
    * Records a failed attempt against each subject and says, for each, how many failures it has since
-   * `since` up to and including this one (ids are handed out in order, so parallel attempts each see
-   * the ones recorded before theirs), and the oldest of them. The ids let a success take it back.
+   * `since`, this one included, and the oldest of them. Attempts on one subject are counted one after
+   * another (each locks the subject's row in rate_limits first), so parallel attempts from several
+   * replicas each see all those before theirs. The ids let a success take it back.
    */
   add(
     subjects: string[],
@@ -78,29 +79,35 @@ export interface LoginFailures {
 
 export function loginFailures(k: Kysely<DB>, x: Executor): LoginFailures {
   return {
-    async add(subjects, at, since) {
-      const ids = (
-        await x.all(
-          k
-            .insertInto('login_failures')
-            .values(subjects.map((subject) => ({ subject, at })))
-            .returning('id'),
-        )
-      ).map((r) => Number(r.id));
-      const counts = [];
-      for (const [i, subject] of subjects.entries()) {
-        const r = await x.first(
-          k
-            .selectFrom('login_failures')
-            .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('at').as('oldest')])
-            .where('subject', '=', subject)
-            .where('at', '>', since)
-            .where('id', '<=', ids[i]),
-        );
-        counts.push({ count: Number(r?.n ?? 0), oldest: Number(r?.oldest ?? at) });
-      }
-      return { ids, counts };
-    },
+    add: (subjects, at, since) =>
+      x.transaction(async () => {
+        const ids: number[] = [];
+        const counts = [];
+        // Subjects in the caller's order (always the user's, then the address's), so two attempts never
+        // wait on each other's rows in opposite orders.
+        for (const subject of subjects) {
+          await x.run(
+            k
+              .insertInto('rate_limits')
+              .values({ key: `login:${subject}`, window_start: at, count: 1 })
+              .onConflict((oc) =>
+                oc.column('key').doUpdateSet({ count: sql`rate_limits.count + 1`, window_start: at }),
+              ),
+          );
+          const id = (await x.first(k.insertInto('login_failures').values({ subject, at }).returning('id')))!
+            .id;
+          ids.push(Number(id));
+          const r = await x.first(
+            k
+              .selectFrom('login_failures')
+              .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('at').as('oldest')])
+              .where('subject', '=', subject)
+              .where('at', '>', since),
+          );
+          counts.push({ count: Number(r?.n ?? 0), oldest: Number(r?.oldest ?? at) });
+        }
+        return { ids, counts };
+      }),
     async remove(ids) {
       if (ids.length) await x.run(k.deleteFrom('login_failures').where('id', 'in', ids));
     },

@@ -42,7 +42,7 @@ describe.each(DIALECTS)('store: rate limits (%s)', (dialect) => {
     expect(await a.rateLimits.read('api:shared', MIN, now + 100)).toMatchObject({ count: 60 });
   });
 
-  it('failed logins: each attempt sees those before it, can be taken back, and old ones are pruned', async () => {
+  it('failed logins: each attempt sees those in its window, can be taken back, and old ones are pruned', async () => {
     const dir = t.dir();
     const a = await t.open({ dataDir: dir, secretKey: KEY });
     const b = await t.open({ dataDir: dir, secretKey: KEY });
@@ -64,7 +64,7 @@ describe.each(DIALECTS)('store: rate limits (%s)', (dialect) => {
     await f.clear('u:alice|1.2.3.4');
     expect((await f.add(['u:alice|1.2.3.4', 'a:1.2.3.4'], T0 + 10, T0 - MIN)).counts).toEqual([
       { count: 1, oldest: T0 + 10 },
-      // Ids are compared, not times: the attempt at T0 + MIN + 1 was recorded first and counts.
+      // The window is by time: the attempt at T0 + MIN + 1, recorded before, counts too.
       { count: 3, oldest: T0 },
     ]);
     expect(await f.prune(T0 + 6)).toBe(1); // the first a: row (at T0); the second was removed above
