@@ -3,7 +3,7 @@
 // hashes, and a first start with no user creates `admin` with a random password in a 0600 file.
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiKeyRow, Store } from '../store/index.ts';
+import type { ApiKeyRow, Identities, Store } from '../store/index.ts';
 import { isRole, ROLES, type Role } from './roles.ts';
 import {
   digest,
@@ -66,6 +66,11 @@ export class AccessControl {
 
   get #id() {
     return this.#store.identities;
+  }
+
+  /** Single sign-ons in progress, kept in the store so that any replica can finish one (oidc.ts). */
+  get pendingSignIns(): Identities['oidcPending'] {
+    return this.#id.oidcPending;
   }
 
   /** The strongest role any grant gives the subject (tenant `*` until tenants exist). */

@@ -329,8 +329,9 @@ const migrations: Record<string, Migration> = {
       if (onPostgres(db)) await createClusterTables(db);
     },
   },
-  // Counters that every replica must share (src/store/rate-limits.ts): the API's requests per key and
-  // window (one row per key, its current window only), and the failed logins the throttle counts.
+  // State that every replica must share: the API's requests per key and window (one row per key, its
+  // current window only) and the failed logins the throttle counts (src/store/rate-limits.ts), and the
+  // single sign-ons in progress (identities.ts).
   '0016_rate_limits': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -350,6 +351,16 @@ const migrations: Record<string, Migration> = {
         .columns(['subject', 'at'])
         .execute();
       await db.schema.createIndex('login_failures_at').on('login_failures').column('at').execute();
+      // Single sign-ons in progress: the provider may send the browser back to another replica.
+      await db.schema
+        .createTable('oidc_pending')
+        .addColumn('digest', 'text', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('verifier', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('oidc_pending_expires').on('oidc_pending').column('expires_at').execute();
     },
   },
 };

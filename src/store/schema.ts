@@ -223,6 +223,15 @@ export interface LoginFailuresTable {
   at: number;
 }
 
+/** A single sign-on between its start and the provider's callback (the browser's id as a digest). */
+export interface OidcPendingTable {
+  digest: string;
+  state: string;
+  nonce: string;
+  verifier: string;
+  expires_at: number;
+}
+
 export interface DB {
   instances: InstancesTable;
   cursors: CursorsTable;
@@ -240,6 +249,7 @@ export interface DB {
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
   login_failures: LoginFailuresTable;
+  oidc_pending: OidcPendingTable;
   secret_keys: SecretKeysTable;
   cluster_replicas: ClusterReplicasTable;
   cluster_leases: ClusterLeasesTable;

@@ -117,4 +117,36 @@ describe.each(DIALECTS)('store: identities (%s)', (dialect) => {
     // Another address is not locked out by someone else's guessing.
     expect(await attempt(a, PASSWORD, '10.0.0.10')).toBe('ok');
   });
+
+  it('single sign-ons in progress: started on one handle, finished once on another, bounded', async () => {
+    const dir = t.dir();
+    const a = (await t.open({ dataDir: dir, secretKey: KEY })).identities.oidcPending;
+    const b = (await t.open({ dataDir: dir, secretKey: KEY })).identities.oidcPending;
+    const p = (n: number, expiresAt: number) => ({
+      digest: `d${n}`,
+      state: `s${n}`,
+      nonce: `n${n}`,
+      verifier: `v${n}`,
+      expiresAt,
+    });
+    const now = Date.now();
+    await a.add(p(1, now + 600_000), now, 3);
+    expect(await b.take('d1')).toEqual({
+      state: 's1',
+      nonce: 'n1',
+      verifier: 'v1',
+      expiresAt: now + 600_000,
+    });
+    expect(await a.take('d1')).toBeUndefined(); // one use
+    // The expired go at the next start; past the bound, the oldest.
+    await a.add(p(2, now - 1), now - 10, 3);
+    for (const n of [3, 4, 5, 6]) await b.add(p(n, now + n), now, 3);
+    expect(await a.take('d2')).toBeUndefined();
+    expect(await a.take('d3')).toBeUndefined();
+    expect((await Promise.all(['d4', 'd5', 'd6'].map((d) => b.take(d)))).map((r) => r?.state)).toEqual([
+      's4',
+      's5',
+      's6',
+    ]);
+  });
 });
