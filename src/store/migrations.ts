@@ -361,9 +361,32 @@ const migrations: Record<string, Migration> = {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('oidc_pending_expires').on('oidc_pending').column('expires_at').execute();
+      if (onPostgres(db)) await byteOrderedText(db);
     },
   },
 };
+
+/**
+ * The text columns the store sorts by, compared byte by byte on PostgreSQL as SQLite compares them: a
+ * database made with a language's collation (en_US.UTF-8, the default of many installs and managed
+ * services) would otherwise list `demo` before `Lab` where SQLite lists `Lab` first, and order titles
+ * and host names by rules that skip punctuation. Only the collation changes: no table is rewritten.
+ */
+export const BYTE_ORDERED_TEXT: Record<string, string[]> = {
+  instances: ['name'],
+  users: ['name'],
+  sinks: ['name'],
+  sink_offsets: ['sink'],
+  cursors: ['instance', 'stream'],
+  detections: ['title'],
+  detection_heads: ['device'],
+};
+
+async function byteOrderedText(db: Kysely<any>): Promise<void> {
+  for (const [table, columns] of Object.entries(BYTE_ORDERED_TEXT))
+    for (const c of columns)
+      await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(c)} TYPE text COLLATE "C"`.execute(db);
+}
 
 /** The cluster's tables; `if not exists`, because replicas before this migration created them themselves. */
 export async function createClusterTables(db: Kysely<any>): Promise<void> {
