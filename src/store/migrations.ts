@@ -380,6 +380,8 @@ export const BYTE_ORDERED_TEXT: Record<string, string[]> = {
   cursors: ['instance', 'stream'],
   detections: ['title'],
   detection_heads: ['device'],
+  // Pruned by ranges of the key (`login:` up to `login;`), which a language's collation reorders.
+  rate_limits: ['key'],
 };
 
 async function byteOrderedText(db: Kysely<any>): Promise<void> {

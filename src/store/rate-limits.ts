@@ -73,7 +73,7 @@ export interface LoginFailures {
   remove(ids: number[]): Promise<void>;
   /** Forgets every failure of a subject (a successful login for that user at that address). */
   clear(subject: string): Promise<void>;
-  /** Deletes failures older than `before`; how many. */
+  /** Deletes failures older than `before` (and the lock rows of subjects with none since); how many. */
   prune(before: number): Promise<number>;
 }
 
@@ -115,6 +115,14 @@ export function loginFailures(k: Kysely<DB>, x: Executor): LoginFailures {
       await x.run(k.deleteFrom('login_failures').where('subject', '=', subject));
     },
     async prune(before) {
+      // The subjects' lock rows too (`login:` up to, not including, `login;`: a range of the key).
+      await x.run(
+        k
+          .deleteFrom('rate_limits')
+          .where('key', '>=', 'login:')
+          .where('key', '<', 'login;')
+          .where('window_start', '<', before),
+      );
       return (await x.run(k.deleteFrom('login_failures').where('at', '<', before))).changes;
     },
   };

@@ -68,11 +68,18 @@ describe.each(DIALECTS)('store: rate limits (%s)', (dialect) => {
       { count: 3, oldest: T0 },
     ]);
     expect(await f.prune(T0 + 6)).toBe(1); // the first a: row (at T0); the second was removed above
+    expect((await t.sql(a, 'SELECT key FROM rate_limits ORDER BY key')).map((r) => r.key)).toEqual([
+      'login:a:1.2.3.4',
+      'login:u:alice|1.2.3.4',
+    ]);
     const left = await t.sql(a, 'SELECT subject, at FROM login_failures ORDER BY id');
     expect(left.map((r) => [r.subject, Number(r.at)])).toEqual([
       ['a:1.2.3.4', T0 + MIN + 1],
       ['u:alice|1.2.3.4', T0 + 10],
       ['a:1.2.3.4', T0 + 10],
     ]);
+    // Once nothing is left in the window, the subjects' lock rows go too.
+    await f.prune(T0 + MIN + 2);
+    expect(await t.sql(a, 'SELECT key FROM rate_limits')).toEqual([]);
   });
 });
