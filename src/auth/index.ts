@@ -3,7 +3,7 @@
 // hashes, and a first start with no user creates `admin` with a random password in a 0600 file.
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiKeyRow, Store } from '../store/index.ts';
+import type { ApiKeyRow, Identities, Store } from '../store/index.ts';
 import { isRole, ROLES, type Role } from './roles.ts';
 import {
   digest,
@@ -57,7 +57,6 @@ const THROTTLE = { failures: 5, perAddress: 20, windowMs: 15 * 60_000 };
 
 export class AccessControl {
   readonly #store: Store;
-  readonly #failures = new Map<string, number[]>();
   readonly #sessionTtlMs: number;
 
   constructor(store: Store, o: { sessionTtlMs?: number } = {}) {
@@ -67,6 +66,11 @@ export class AccessControl {
 
   get #id() {
     return this.#store.identities;
+  }
+
+  /** Single sign-ons in progress, kept in the store so that any replica can finish one (oidc.ts). */
+  get pendingSignIns(): Identities['oidcPending'] {
+    return this.#id.oidcPending;
   }
 
   /** The strongest role any grant gives the subject (tenant `*` until tenants exist). */
@@ -211,23 +215,35 @@ export class AccessControl {
   }
 
   // ── sessions ──
-  /** Checks the password (throttled per user and per address) and opens a session. */
+  /**
+   * Checks the password (throttled per user and per address) and opens a session. The failures are
+   * counted in the store, so replicas behind a load balancer throttle together.
+   */
   async login(
     name: string,
     password: string,
     address: string,
   ): Promise<{ sessionId: string; principal: Principal; expiresAt: number }> {
-    this.#throttle(name, address);
-    // Counted as a failure before the slow check, so parallel guesses cannot all pass the throttle;
-    // a success takes it back.
-    const attempt = this.#fail(name, address);
+    const failures = this.#id.loginFailures;
+    const now = Date.now();
+    const perUser = `u:${name}|${address}`;
+    const perAddress = `a:${address}`;
+    // Counted as a failure before the slow check, so parallel guesses cannot all pass the throttle
+    // (each sees those recorded before its own); a refused or successful attempt is taken back.
+    const { ids, counts } = await failures.add([perUser, perAddress], now, now - THROTTLE.windowMs);
+    const over = counts.findIndex((c, i) => c.count > [THROTTLE.failures, THROTTLE.perAddress][i]);
+    if (over >= 0) {
+      await failures.remove(ids);
+      const retry = Math.max(1, Math.ceil((counts[over].oldest + THROTTLE.windowMs - now) / 1000));
+      throw new AuthError('rate_limited', `too many failed logins: try again in ${retry} s`, retry);
+    }
+    await failures.prune(now - THROTTLE.windowMs);
     const user = await this.#id.users.get(name);
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
     const role = ok ? await this.roleOf(`user:${name}`) : undefined;
     if (!ok || !role) throw new AuthError('unauthenticated', 'wrong user name or password');
-    this.#failures.delete(`u:${name}|${address}`);
-    const perAddress = this.#failures.get(`a:${address}`);
-    perAddress?.splice(perAddress.lastIndexOf(attempt), 1);
+    await failures.clear(perUser);
+    await failures.remove([ids[1]]);
     return this.#openSession(name, role);
   }
 
@@ -284,28 +300,6 @@ export class AccessControl {
 
   async logout(sessionId: string): Promise<void> {
     await this.#id.sessions.remove(digest(sessionId));
-  }
-
-  #throttle(name: string, address: string) {
-    const now = Date.now();
-    for (const [key, limit] of [
-      [`u:${name}|${address}`, THROTTLE.failures],
-      [`a:${address}`, THROTTLE.perAddress],
-    ] as const) {
-      const recent = (this.#failures.get(key) ?? []).filter((t) => now - t < THROTTLE.windowMs);
-      this.#failures.set(key, recent);
-      if (recent.length >= limit) {
-        const retry = Math.ceil((recent[0] + THROTTLE.windowMs - now) / 1000);
-        throw new AuthError('rate_limited', `too many failed logins: try again in ${retry} s`, retry);
-      }
-    }
-  }
-
-  #fail(name: string, address: string): number {
-    const now = Date.now();
-    for (const key of [`u:${name}|${address}`, `a:${address}`])
-      this.#failures.set(key, [...(this.#failures.get(key) ?? []), now]);
-    return now;
   }
 
   /**

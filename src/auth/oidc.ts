@@ -12,6 +12,7 @@ import * as client from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type AccessControl, AuthError, type Principal } from './index.ts';
 import { ROLES, type Role } from './roles.ts';
+import { digest } from './secrets.ts';
 
 export interface OidcSettings {
   /** The provider's issuer URL; its metadata is read from `<issuer>/.well-known/openid-configuration`. */
@@ -62,7 +63,6 @@ export class OidcLogin {
   readonly #access: AccessControl;
   readonly #redirectUri: () => string;
   readonly #log?: OidcLog;
-  readonly #pending = new Map<string, Pending>();
   #config?: Promise<client.Configuration>;
 
   constructor(
@@ -134,9 +134,6 @@ export class OidcLogin {
   async begin(): Promise<{ url: string; pendingId: string }> {
     const config = await this.discover();
     const now = Date.now();
-    for (const [id, p] of this.#pending) if (p.expiresAt <= now) this.#pending.delete(id);
-    // A flood of abandoned logins costs bounded memory: the oldest are forgotten first.
-    while (this.#pending.size >= MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value!);
     const p: Pending = {
       state: client.randomState(),
       nonce: client.randomNonce(),
@@ -144,7 +141,8 @@ export class OidcLogin {
       expiresAt: now + PENDING_TTL_MS,
     };
     const pendingId = randomBytes(32).toString('base64url');
-    this.#pending.set(pendingId, p);
+    // In the store, not this process: the provider may send the browser back to another replica.
+    await this.#access.pendingSignIns.add({ ...p, digest: digest(pendingId) }, now, MAX_PENDING);
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: this.#redirectUri(),
       response_type: 'code',
@@ -165,8 +163,8 @@ export class OidcLogin {
     pendingId: string | undefined,
     query: Record<string, string | undefined>,
   ): Promise<{ sessionId: string; principal: Principal; expiresAt: number }> {
-    const p = pendingId ? this.#pending.get(pendingId) : undefined;
-    if (pendingId) this.#pending.delete(pendingId); // one use, whatever happens next
+    // One use, whatever happens next.
+    const p = pendingId ? await this.#access.pendingSignIns.take(digest(pendingId)) : undefined;
     if (!p || p.expiresAt <= Date.now())
       throw new AuthError(
         'invalid_request',

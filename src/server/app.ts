@@ -14,6 +14,7 @@ import { type RouteEntry, routeTable } from './access.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { type ApiDeps, LIMITS } from './deps.ts';
 import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.ts';
+import { sharedRateLimitStore } from './rate-limit.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
@@ -95,7 +96,11 @@ export function buildApi(deps: ApiDeps): Api {
             throw new ApiError('invalid_parameter', `parameter "${k}" must be a finite number`, k);
   });
   // After authentication (preHandler), so the limit counts per identity rather than per address.
+  // On PostgreSQL the counts live in the store, so replicas behind a load balancer share the limit; if
+  // the store cannot answer, the request is not refused for it (the store's own errors say what broke).
+  const shared = deps.store.dialect === 'postgres';
   app.register(rateLimit, {
+    ...(shared ? { store: sharedRateLimitStore(deps.store), skipOnError: true } : {}),
     max: deps.rateLimitPerMinute ?? 1200,
     timeWindow: 60_000,
     hook: 'preHandler',

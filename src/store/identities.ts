@@ -4,6 +4,7 @@
 // single-site install grants there.
 import type { Kysely } from 'kysely';
 import type { Executor } from './conn.ts';
+import { type LoginFailures, loginFailures } from './rate-limits.ts';
 import type { DB } from './schema.ts';
 
 export interface UserRow {
@@ -79,6 +80,22 @@ export interface Identities {
     /** Drops expired sessions; returns how many. */
     prune(now: number): Promise<number>;
   };
+  /** Failed logins, which the login throttle counts (kept here so every replica counts them all). */
+  loginFailures: LoginFailures;
+  /** Single sign-ons started and not yet finished (src/auth/oidc.ts), by the digest of the browser's id. */
+  oidcPending: {
+    /** Adds one, after dropping the expired and, past `max`, the oldest. */
+    add(p: OidcPendingRow & { digest: string }, now: number, max: number): Promise<void>;
+    /** Takes one out (once: a second take finds nothing), expired or not. */
+    take(digest: string): Promise<OidcPendingRow | undefined>;
+  };
+}
+
+export interface OidcPendingRow {
+  state: string;
+  nonce: string;
+  verifier: string;
+  expiresAt: number;
 }
 
 export function identities(k: Kysely<DB>, x: Executor): Identities {
@@ -239,6 +256,43 @@ export function identities(k: Kysely<DB>, x: Executor): Identities {
       remove: async (digest) => void (await x.run(k.deleteFrom('sessions').where('digest', '=', digest))),
       removeUser: async (user) => void (await x.run(k.deleteFrom('sessions').where('user', '=', user))),
       prune: async (now) => (await x.run(k.deleteFrom('sessions').where('expires_at', '<=', now))).changes,
+    },
+    loginFailures: loginFailures(k, x),
+    oidcPending: {
+      add: (p, now, max) =>
+        x.transaction(async () => {
+          await x.run(k.deleteFrom('oidc_pending').where('expires_at', '<=', now));
+          const n = Number(
+            (await x.first(k.selectFrom('oidc_pending').select((eb) => eb.fn.countAll<number>().as('n'))))
+              ?.n ?? 0,
+          );
+          // A flood of abandoned logins costs bounded space: the oldest are forgotten first.
+          if (n >= max)
+            await x.run(
+              k.deleteFrom('oidc_pending').where(
+                'digest',
+                'in',
+                k
+                  .selectFrom('oidc_pending')
+                  .select('digest')
+                  .orderBy('expires_at')
+                  .limit(n - max + 1),
+              ),
+            );
+          await x.run(
+            k.insertInto('oidc_pending').values({
+              digest: p.digest,
+              state: p.state,
+              nonce: p.nonce,
+              verifier: p.verifier,
+              expires_at: p.expiresAt,
+            }),
+          );
+        }),
+      take: async (digest) => {
+        const r = await x.first(k.deleteFrom('oidc_pending').where('digest', '=', digest).returningAll());
+        return r && { state: r.state, nonce: r.nonce, verifier: r.verifier, expiresAt: Number(r.expires_at) };
+      },
     },
   };
 }

@@ -39,6 +39,7 @@ import { type InstanceSecrets, instanceSecrets, storedKeys } from './instance-se
 import { type Instances, instances } from './instances.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import { describePostgresUrl, openPostgres, postgresConn, postgresIoError } from './postgres.ts';
+import { type RateLimits, rateLimits } from './rate-limits.ts';
 import { type Reports, reports } from './reports.ts';
 import {
   KeyRing,
@@ -71,6 +72,7 @@ export type { ApiKeyRow, Grant, Identities, SessionRow, UserRow } from './identi
 export type { StoredSecret } from './instance-secrets.ts';
 export type { Instance, InstanceInput, InstancePatch, TlsOptions } from './instances.ts';
 export { REDACTED_PASSWORD } from './instances.ts';
+export type { RateLimits, RateWindow } from './rate-limits.ts';
 export type { RingKey, SecretErrorCode } from './secrets.ts';
 export { NEW_SECRET_KEY_ENV, SECRET_KEY_ENV, SecretError } from './secrets.ts';
 export type { Sink, SinkOffset } from './sinks.ts';
@@ -80,6 +82,8 @@ export const DB_FILE_NAME = 'dtc.sqlite';
 export interface Store {
   /** Where the data lives: the SQLite file. */
   readonly path: string;
+  /** Which database: one process owns a SQLite file; replicas share a PostgreSQL store. */
+  readonly dialect: Conn['dialect'];
 
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
   appendDetections(batch: DetectionInput[]): Promise<AppendResult>;
@@ -119,6 +123,8 @@ export interface Store {
   commandRuns: CommandRuns;
   /** The executive report's figures, computed by the database (async: Kysely's own executor). */
   reports: Reports;
+  /** Request counts per key and window, shared by every process on the store (the API's rate limit). */
+  rateLimits: RateLimits;
   /**
    * Whether the store can write now. A write that fails for the disk or the file (full, read-only,
    * corrupt) throws a StoreIoError naming the file and the fix, and marks the store unwritable until a
@@ -278,6 +284,7 @@ function composeStore(
   let caseRepo: CaseStore | undefined;
   const store: Store = {
     path: conn.path,
+    dialect: conn.dialect,
     appendDetections: (batch: DetectionInput[]) => log.append(batch),
     searchDetections: (q: DetectionQuery, opts?: { content?: boolean }) =>
       log.search(q, (c) => store.detectionStats.count(c), opts?.content),
@@ -295,6 +302,7 @@ function composeStore(
     connectionChecks: connectionChecks(conn),
     commandRuns: commandRuns(conn),
     reports: reports(conn),
+    rateLimits: rateLimits(k, x),
     secrets: instanceSecrets(conn, ring),
     get detectionStats(): DetectionStats {
       stats ??= detectionStats(conn);

@@ -329,6 +329,41 @@ const migrations: Record<string, Migration> = {
       if (onPostgres(db)) await createClusterTables(db);
     },
   },
+  // State that every replica must share: the API's requests per key and window (one row per key, its
+  // current window only) and the failed logins the throttle counts (src/store/rate-limits.ts), and the
+  // single sign-ons in progress (identities.ts).
+  '0016_rate_limits': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rate_limits_window').on('rate_limits').column('window_start').execute();
+      await serialKey(db, db.schema.createTable('login_failures'), 'id')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('login_failures_subject_at')
+        .on('login_failures')
+        .columns(['subject', 'at'])
+        .execute();
+      await db.schema.createIndex('login_failures_at').on('login_failures').column('at').execute();
+      // Single sign-ons in progress: the provider may send the browser back to another replica.
+      await db.schema
+        .createTable('oidc_pending')
+        .addColumn('digest', 'text', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('verifier', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('oidc_pending_expires').on('oidc_pending').column('expires_at').execute();
+      if (onPostgres(db)) await byteOrderedText(db);
+    },
+  },
   // PostgreSQL counted detection_counts with a trigger per row: one upsert per head written, the largest
   // cost of an append there. Statement triggers with transition tables count a whole batch in one upsert
   // per (hour, instance, family, severity, acknowledged). SQLite keeps its row triggers (in-process, cheap).
@@ -338,6 +373,30 @@ const migrations: Record<string, Migration> = {
     },
   },
 };
+
+/**
+ * The text columns the store sorts by, compared byte by byte on PostgreSQL as SQLite compares them: a
+ * database made with a language's collation (en_US.UTF-8, the default of many installs and managed
+ * services) would otherwise list `demo` before `Lab` where SQLite lists `Lab` first, and order titles
+ * and host names by rules that skip punctuation. Only the collation changes: no table is rewritten.
+ */
+export const BYTE_ORDERED_TEXT: Record<string, string[]> = {
+  instances: ['name'],
+  users: ['name'],
+  sinks: ['name'],
+  sink_offsets: ['sink'],
+  cursors: ['instance', 'stream'],
+  detections: ['title'],
+  detection_heads: ['device'],
+  // Pruned by ranges of the key (`login:` up to `login;`), which a language's collation reorders.
+  rate_limits: ['key'],
+};
+
+async function byteOrderedText(db: Kysely<any>): Promise<void> {
+  for (const [table, columns] of Object.entries(BYTE_ORDERED_TEXT))
+    for (const c of columns)
+      await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(c)} TYPE text COLLATE "C"`.execute(db);
+}
 
 /** The cluster's tables; `if not exists`, because replicas before this migration created them themselves. */
 export async function createClusterTables(db: Kysely<any>): Promise<void> {

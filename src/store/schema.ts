@@ -209,6 +209,29 @@ export interface ClusterTakeoversTable {
   at: Date;
 }
 
+/** A rate limit's count in its current fixed window (migration 0016). */
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+/** One failed login, counted for each subject it throttles (a user at an address, an address). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  subject: string;
+  at: number;
+}
+
+/** A single sign-on between its start and the provider's callback (the browser's id as a digest). */
+export interface OidcPendingTable {
+  digest: string;
+  state: string;
+  nonce: string;
+  verifier: string;
+  expires_at: number;
+}
+
 export interface DB {
   instances: InstancesTable;
   cursors: CursorsTable;
@@ -224,6 +247,9 @@ export interface DB {
   api_keys: ApiKeysTable;
   grants: GrantsTable;
   sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+  login_failures: LoginFailuresTable;
+  oidc_pending: OidcPendingTable;
   secret_keys: SecretKeysTable;
   cluster_replicas: ClusterReplicasTable;
   cluster_leases: ClusterLeasesTable;

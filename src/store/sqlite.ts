@@ -360,7 +360,11 @@ export class SqliteExecutor implements Executor {
     this.#onHealth({ writable: true, since: was.since });
   }
 
-  /** True when a transaction of another flow is open: this flow's statement must wait for it. */
+  /**
+   * True when a transaction of another flow is open: this flow's statement must wait for it. Callers
+   * check again after each wait (`while`, not `if`), in the same synchronous step as their statement:
+   * when a transaction ends, every waiting flow wakes, and the first to run may open the next one.
+   */
   #blocked(): boolean {
     return this.#open !== undefined && this.#inTx.getStore() !== this.#open;
   }
@@ -411,17 +415,17 @@ export class SqliteExecutor implements Executor {
   }
 
   async all<R>(q: Compilable<R>): Promise<R[]> {
-    if (this.#blocked()) await this.#turn();
+    while (this.#blocked()) await this.#turn();
     return this.#all(q);
   }
 
   async first<R>(q: Compilable<R>): Promise<R | undefined> {
-    if (this.#blocked()) await this.#turn();
+    while (this.#blocked()) await this.#turn();
     return this.#first(q);
   }
 
   async run(q: Compilable<unknown>): Promise<RunResult> {
-    if (this.#blocked()) await this.#turn();
+    while (this.#blocked()) await this.#turn();
     return this.#run(q);
   }
 
@@ -461,19 +465,19 @@ export class SqliteExecutor implements Executor {
     return {
       slots: names,
       runArgs: async (values) => {
-        if (this.#blocked()) await this.#turn();
+        while (this.#blocked()) await this.#turn();
         return result(stmt.run(bindArgs(values)));
       },
       all: async (p) => {
-        if (this.#blocked()) await this.#turn();
+        while (this.#blocked()) await this.#turn();
         return stmt.all(bind(p)) as R[];
       },
       first: async (p) => {
-        if (this.#blocked()) await this.#turn();
+        while (this.#blocked()) await this.#turn();
         return stmt.get(bind(p)) as R | undefined;
       },
       run: async (p) => {
-        if (this.#blocked()) await this.#turn();
+        while (this.#blocked()) await this.#turn();
         return result(stmt.run(bind(p)));
       },
     };
@@ -481,7 +485,7 @@ export class SqliteExecutor implements Executor {
 
   /** Runs `fn` (direct better-sqlite3 work: FTS, pragmas) once no other flow's transaction is open. */
   async exclusive<T>(fn: () => T): Promise<T> {
-    if (this.#blocked()) await this.#turn();
+    while (this.#blocked()) await this.#turn();
     return fn();
   }
 
@@ -489,7 +493,7 @@ export class SqliteExecutor implements Executor {
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const mine = this.#inTx.getStore();
     if (mine !== undefined && mine === this.#open) return fn();
-    if (this.#blocked()) await this.#turn();
+    while (this.#blocked()) await this.#turn();
     let end!: () => void;
     const tx: OpenTx = { ended: new Promise<void>((r) => (end = r)) };
     this.#open = tx;

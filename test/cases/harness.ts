@@ -13,11 +13,14 @@ import { InstancePoller } from '../../src/collect/poller.ts';
 import { DarktraceClient } from '../../src/darktrace/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { testDatabase } from '../helpers/postgres.ts';
+import type { Dialect } from '../store/helpers.ts';
 import { webhookServer } from './webhook-server.ts';
 
 export const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
-export async function darktrace(cleanups: (() => unknown)[]) {
+/** The simulator, a store on `dialect` (a database of its own on PostgreSQL) and a poller between them. */
+export async function darktrace(cleanups: (() => unknown)[], dialect: Dialect = 'sqlite') {
   const sim = await startSimulator({
     publicToken: 'case-pub',
     privateToken: 'case-priv',
@@ -25,7 +28,10 @@ export async function darktrace(cleanups: (() => unknown)[]) {
     history: { count: 0, days: 1 },
     ratePerMinute: 0,
   });
-  const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'dtc-cases-')) });
+  const dataDir = mkdtempSync(join(tmpdir(), 'dtc-cases-'));
+  const db = dialect === 'postgres' ? (await testDatabase('cases'))! : undefined;
+  if (db) cleanups.push(() => db.drop());
+  const store = await openStore(db ? { url: db.url, keyDir: dataDir } : { dataDir });
   await store.instances.add({
     name: 'lab',
     url: sim.url,
@@ -160,9 +166,11 @@ export async function webhookLab<S extends WebhookSim>(
     sign: (secret: string, body: string) => string;
     /** The API prefix requests `as` go under (`/rest/api/2/`, `/api/now/table/`). */
     api: string;
+    /** The store's database (default SQLite). */
+    dialect?: Dialect;
   },
 ) {
-  const dt = await darktrace(cleanups);
+  const dt = await darktrace(cleanups, o.dialect);
   const { sim } = o;
   cleanups.push(() => sim.close());
   const { lines, log } = logLines();

@@ -3,13 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { jiraSignature } from '../../src/cases/simulators/common.ts';
 import { startJiraSimulator } from '../../src/cases/simulators/jira.ts';
+import { DIALECTS } from '../store/helpers.ts';
 import { cleanupsAfterAll, webhookLab } from './harness.ts';
 
 const cleanups = cleanupsAfterAll();
 const dtc = { login: 'dtc@example.com', secret: 'jira-token-dtc', displayName: 'Darktrace hub' };
 const alice = { login: 'alice@example.com', secret: 'jira-token-alice', displayName: 'Alice Analyst' };
 
-describe('one case per AI Analyst incident group', () => {
+describe.each(DIALECTS)('one case per AI Analyst incident group (%s store)', (dialect) => {
   it('puts the events of a group in one case and acknowledges them all when it is resolved', async () => {
     const {
       dt,
@@ -31,6 +32,7 @@ describe('one case per AI Analyst incident group', () => {
       header: 'x-hub-signature',
       sign: jiraSignature,
       api: '/rest/api/2/',
+      dialect,
     });
 
     const e1 = dt.sim.injectAiaEvent({ currentGroup: 'gshared1', aiaScore: 95 });

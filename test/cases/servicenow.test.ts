@@ -12,6 +12,7 @@ import { hmacSha256 } from '../../src/cases/signature.ts';
 import { base64Signature } from '../../src/cases/simulators/common.ts';
 import { startServiceNowSimulator } from '../../src/cases/simulators/servicenow.ts';
 import { caseConnectorSpec } from '../../src/cases/spec.ts';
+import { DIALECTS } from '../store/helpers.ts';
 import {
   cleanupsAfterAll,
   crashThenReplayAdopts,
@@ -29,7 +30,8 @@ const dtc = { login: 'dtc.integration', secret: 'snow-password-dtc', displayName
 const alice = { login: 'alice', secret: 'snow-password-alice', displayName: 'Alice Analyst' };
 const users = [dtc, alice];
 
-describe('ServiceNow connector (against the ServiceNow simulator)', () => {
+// The case store (links, offsets, cursors, events) on each database.
+describe.each(DIALECTS)('ServiceNow connector (against the ServiceNow simulator), %s store', (dialect) => {
   it('round-trips a breach and an incident by webhook and poll, refusing bad signatures', async () => {
     const {
       dt,
@@ -47,6 +49,7 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
       header: 'x-servicenow-signature',
       sign: base64Signature,
       api: '/api/now/table/',
+      dialect,
     });
     const asAlice = async (sysId: string, patch: Record<string, string>) =>
       expect((await as(alice, 'PATCH', `incident/${sysId}`, patch)).status).toBe(200);
@@ -152,7 +155,7 @@ describe('ServiceNow connector (against the ServiceNow simulator)', () => {
   it('says what ServiceNow answered: wrong credentials, an unknown record', async () => {
     const snow = await startServiceNowSimulator({ users });
     cleanups.push(() => snow.close());
-    const dt = await darktrace(cleanups);
+    const dt = await darktrace(cleanups, dialect);
     const parse = (password: string) =>
       caseConnectorSpec.parse({
         name: 'snow',

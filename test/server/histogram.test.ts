@@ -1,15 +1,12 @@
 // The console's aggregates: GET /api/detections/histogram (the search's filters, buckets by severity)
 // agrees with the search it charts, and each instance carries its detections of the last 24 hours.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessControl } from '../../src/auth/index.ts';
 import { createMetrics } from '../../src/metrics/index.ts';
 import { type Api, buildApi } from '../../src/server/app.ts';
 import { BUCKET_WIDTHS, bucketWidth, fillBuckets } from '../../src/store/detection-stats.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
-import { det, KEY } from '../store/helpers.ts';
+import type { Store } from '../../src/store/index.ts';
+import { DIALECTS, det, KEY, useTempStores } from '../store/helpers.ts';
 
 const HOUR = 3_600_000;
 
@@ -39,7 +36,9 @@ describe('histogram bucketing', () => {
   });
 });
 
-describe('GET /api/detections/histogram', () => {
+// The aggregates are SQL the store writes per dialect: the same answers from either database.
+describe.each(DIALECTS)('GET /api/detections/histogram (%s store)', (dialect) => {
+  const t = useTempStores(dialect, { scope: 'file' });
   let store: Store;
   let app: Api;
   let base: string;
@@ -51,7 +50,7 @@ describe('GET /api/detections/histogram', () => {
   };
 
   beforeAll(async () => {
-    store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), 'dtc-hist-')), secretKey: KEY, env: {} });
+    store = await t.open({ dataDir: t.dir(), secretKey: KEY });
     // 240 detections over the last 10 days, one every hour; severity cycles 1–5; two instances.
     const batch = [];
     for (let i = 0; i < 240; i++)
@@ -74,7 +73,6 @@ describe('GET /api/detections/histogram', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await store?.close();
   });
 
   const sum = (h: { buckets: { counts: number[] }[] }) =>

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readModel } from '../../src/read/index.ts';
-import { det, KEY, useTempStores } from './helpers.ts';
+import { APPEND_LOCK_KEY, openPostgres } from '../../src/store/postgres.ts';
+import { DIALECTS, det, KEY, useTempStores } from './helpers.ts';
 
-describe('store: append log', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: append log (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('stores a new key as version 1, drops an equal hash, appends a changed hash as the next version', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
@@ -146,8 +147,8 @@ describe('store: append log', () => {
   });
 });
 
-describe('store: readLog', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: readLog (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('returns the log after an offset, in seq order, every version included', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
@@ -173,8 +174,8 @@ describe('store: readLog', () => {
   });
 });
 
-describe('store: two handles on one file (the service and a dtc command)', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: two handles on one file (the service and a dtc command) (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('share dedupe state and never hand out the same seq twice', async () => {
     const dir = t.dir();
@@ -197,8 +198,8 @@ describe('store: two handles on one file (the service and a dtc command)', () =>
   });
 });
 
-describe('store: one batch with a key several times (multi-row append)', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: one batch with a key several times (multi-row append) (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('versions them in batch order, drops an equal hash, and points the head at the last version', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
@@ -225,5 +226,45 @@ describe('store: one batch with a key several times (multi-row append)', () => {
       duplicates: 1,
       updated: 1,
     });
+  });
+});
+
+// Sinks read `seq > offset`. On PostgreSQL a seq is handed out when a row is inserted but seen only when
+// its transaction commits, so without care a reader could pass a lower seq that commits later and never
+// come back for it. Appends take a lock first (Conn.appendLock): here a writer holds it with a row
+// inserted and not committed, and another append must wait, so seqs become visible in order.
+describe.skipIf(!DIALECTS.includes('postgres'))('the log on PostgreSQL with two writers', () => {
+  const t = useTempStores('postgres');
+
+  it('never lets a higher seq become visible before a lower one that commits last', async () => {
+    const dir = t.dir();
+    const s = await t.open({ dataDir: dir, secretKey: KEY });
+    // The first writer: its own connection, the same lock the store's appends take, a row inserted.
+    const { pool } = openPostgres(t.urlOf(dir)!);
+    const a = await pool.connect();
+    await a.query('BEGIN');
+    await a.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
+    const low = (
+      await a.query(
+        `INSERT INTO detections (key, instance, family, native_id, version, hash, created_at, event_time, severity, title, acknowledged, raw, source)
+         VALUES ('prod/model_breach/a', 'prod', 'model_breach', 'a', 1, 'h', 0, 0, 3, 'A', 0, '{}', 'api') RETURNING seq`,
+      )
+    ).rows[0].seq as number;
+    // The second writer: a store append, which must wait for the first to commit.
+    let bDone = false;
+    const b = s.appendDetections([det('b', 'h')]).then((r) => {
+      bDone = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(bDone).toBe(false);
+    // A reader meanwhile sees nothing past what has committed.
+    expect((await s.readLog(0, 10)).map((r) => r.seq)).toEqual([]);
+    await a.query('COMMIT');
+    a.release();
+    await pool.end();
+    const high = (await b).inserted[0].seq;
+    expect(high).toBeGreaterThan(low);
+    expect((await s.readLog(0, 10)).map((r) => r.seq)).toEqual([low, high]);
   });
 });

@@ -4,12 +4,12 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../src/store/index.ts';
-import { KEY, useTempStores } from './helpers.ts';
+import { DIALECTS, KEY, useTempStores } from './helpers.ts';
 
 const noise = (n: number, size: number) => `${n} `.padEnd(size, 'x');
 
-describe('dead-letter retention', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('dead-letter retention (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('keeps an excerpt of a long record and says how much was cut', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY, deadLetters: { excerptBytes: 1000 } });
@@ -68,6 +68,8 @@ describe('dead-letter retention', () => {
       });
     expect(await s.deadLetters.bytes()).toBeLessThanOrEqual(1024 * 1024);
     await t.close(s);
+    // The file's size is SQLite's (deleted pages reused); PostgreSQL's autovacuum reclaims on its own schedule.
+    if (dialect !== 'sqlite') return;
     const size = statSync(join(dir, DB_FILE_NAME)).size;
     process.stderr.write(`dead letters: 40 MB of noise → ${(size / 1048576).toFixed(1)} MB database\n`);
     expect(size).toBeLessThan(4 * 1024 * 1024);

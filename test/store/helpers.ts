@@ -1,12 +1,18 @@
 // Stores for the store's tests, on either database: real SQLite files in a fresh temp directory, or a
 // fresh PostgreSQL database per data directory (so a test that closes and reopens one gets its data
 // back); all removed afterwards. The store suites run once per dialect with `describe.each(DIALECTS)`.
+// files.test.ts (file modes, disk-full and corrupt files, WAL) and migrations.test.ts (upgrading SQLite
+// files written by older versions) stay SQLite-only: they are about SQLite's files, which a PostgreSQL
+// store does not have; postgres-*.test.ts cover that side's connection and migrations.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, afterEach } from 'vitest';
 import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
-import { type TestDatabase, testDatabase } from '../helpers/postgres.ts';
+import { PG_ADMIN_URL, type TestDatabase, testDatabase } from '../helpers/postgres.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -18,14 +24,48 @@ export const DIALECTS: Dialect[] = (await testDatabase('probe').then(async (d) =
   ? ['sqlite', 'postgres']
   : ['sqlite'];
 
+/**
+ * A store's database sorting text by a language's rules (ICU `en`), as many installs and managed
+ * services do by default, where a C-collated test database would hide ordering that differs from
+ * SQLite's; a plain one when the server has no ICU.
+ */
+async function storeDatabase(): Promise<TestDatabase> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  const name = `store_test_${randomBytes(4).toString('hex')}`;
+  try {
+    await admin.query(
+      `create database ${name} template template0 locale_provider icu icu_locale 'en' locale 'C.UTF-8'`,
+    );
+  } catch {
+    return (await testDatabase('store'))!;
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
 // A fixed key so tests never read DTC_SECRET_KEY from the developer's environment by accident.
 export const KEY = Buffer.alloc(32, 7);
 
-export function useTempStores(dialect: Dialect = 'sqlite') {
+/** `scope: 'file'` keeps the stores until the suite ends (for a store filled once in beforeAll). */
+export function useTempStores(dialect: Dialect = 'sqlite', o: { scope?: 'test' | 'file' } = {}) {
   const dirs: string[] = [];
   const stores: Store[] = [];
   const databases = new Map<string, TestDatabase>();
-  afterEach(async () => {
+  const urls = new Map<Store, string>();
+  (o.scope === 'file' ? afterAll : afterEach)(async () => {
+    urls.clear();
     for (const s of stores.splice(0)) await s.close();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
     for (const db of databases.values()) await db.drop();
@@ -37,7 +77,7 @@ export function useTempStores(dialect: Dialect = 'sqlite') {
     const dir = 'dataDir' in opts ? opts.dataDir : opts.path;
     let db = databases.get(dir);
     if (!db) {
-      db = (await testDatabase('store'))!;
+      db = await storeDatabase();
       databases.set(dir, db);
     }
     const { dataDir: _d, path: _p, ...rest } = opts as { dataDir?: string; path?: string };
@@ -53,9 +93,42 @@ export function useTempStores(dialect: Dialect = 'sqlite') {
     /** The PostgreSQL database standing for a data directory (after a store was opened on it). */
     urlOf: (dir: string): string | undefined => databases.get(dir)?.url,
     async open(opts: Parameters<typeof openStore>[0]): Promise<Store> {
-      const s = await openStore({ env: {}, ...(await located(opts)) });
+      const where = await located(opts);
+      const s = await openStore({ env: {}, ...where });
       stores.push(s);
+      if ('url' in where) urls.set(s, where.url);
       return s;
+    },
+    /**
+     * Raw SQL on the database behind a store, as another process or an older dtc would write it (`?`
+     * placeholders on both dialects): the rows a statement returns, or none.
+     */
+    async sql(s: Store, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+      const url = urls.get(s);
+      if (!url) {
+        const db = new Database(s.path);
+        try {
+          const st = db.prepare(text);
+          if (st.reader) return st.all(...params) as Record<string, unknown>[];
+          st.run(...params);
+          return [];
+        } finally {
+          db.close();
+        }
+      }
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        let n = 0;
+        return (
+          await c.query(
+            text.replace(/\?/g, () => `$${++n}`),
+            params,
+          )
+        ).rows;
+      } finally {
+        await c.end();
+      }
     },
     /** Closes a store early (to reopen its file); afterEach then skips it. */
     async close(s: Store): Promise<void> {

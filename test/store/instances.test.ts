@@ -1,10 +1,9 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SecretError, StoreError } from '../../src/store/index.ts';
 import { decryptSecret, encryptSecret, keyId, parseSecretKey } from '../../src/store/secrets.ts';
-import { KEY, useTempStores } from './helpers.ts';
+import { DIALECTS, KEY, useTempStores } from './helpers.ts';
 
 const TOKEN = 'PRIVATE-7f3a9c-do-not-leak';
 const demo = {
@@ -14,8 +13,8 @@ const demo = {
   privateToken: TOKEN,
 };
 
-describe('store: instances', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: instances (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('add, list, get, update and remove, with defaults', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
@@ -90,15 +89,13 @@ describe('store: instances', () => {
     expect(shown).not.toContain(TOKEN);
     expect(shown).not.toMatch(/private|v[12]:/i);
 
-    const db = new Database(s.path, { readonly: true });
-    const row = db.prepare("SELECT * FROM instances WHERE name = 'prod'").get() as Record<string, unknown>;
-    db.close();
+    const [row] = await t.sql(s, "SELECT * FROM instances WHERE name = 'prod'");
     expect(JSON.stringify(row)).not.toContain(TOKEN);
     expect(String(row.private_token_enc)).toMatch(
       /^v2:[0-9a-f]{16}:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/,
     );
-    // The whole file, WAL included, holds no plaintext token.
-    for (const f of [s.path, `${s.path}-wal`]) {
+    // The whole file, WAL included, holds no plaintext token (a PostgreSQL server's files are its own).
+    for (const f of dialect === 'sqlite' ? [s.path, `${s.path}-wal`] : []) {
       try {
         expect(readFileSync(f).includes(TOKEN)).toBe(false);
       } catch (err) {
@@ -147,17 +144,16 @@ describe('store: instances', () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
     await s.instances.add(demo);
     await s.instances.add({ ...demo, name: 'other', privateToken: 'other-token' });
-    const db = new Database(s.path);
-    db.prepare(
+    await t.sql(
+      s,
       "UPDATE instances SET private_token_enc = (SELECT private_token_enc FROM instances WHERE name = 'prod') WHERE name = 'other'",
-    ).run();
-    db.close();
+    );
     await expect(s.instances.privateToken('other')).rejects.toThrow(SecretError);
   });
 });
 
-describe('store: secret key', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: secret key (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('creates <dataDir>/secret.key with mode 0600 on first use and reuses it', async () => {
     const dir = t.dir();
@@ -241,8 +237,9 @@ describe('store: secret key', () => {
     expect(await s.instances.proxyUrl('prod')).toBeNull();
     await s.instances.update('prod', { proxy: `http://alice:${encodeURIComponent(PW)}@proxy.corp:3128` });
     await t.close(s);
+    expect(JSON.stringify(await t.sql(s, 'SELECT * FROM instances'))).not.toContain('proxy-pw');
     const file = join(dir, 'dtc.sqlite');
-    for (const f of [file, `${file}-wal`]) {
+    for (const f of dialect === 'sqlite' ? [file, `${file}-wal`] : []) {
       const bytes = (() => {
         try {
           return readFileSync(f, 'latin1');
@@ -254,15 +251,15 @@ describe('store: secret key', () => {
     }
 
     // A database written before passwords were encrypted: moved on open.
-    const raw = new Database(file);
-    raw
-      .prepare('UPDATE instances SET proxy = ?, proxy_password_enc = NULL WHERE name = ?')
-      .run('http://bob:legacy-secret@proxy.corp:3128', 'lab');
-    raw.close();
+    await t.sql(s, 'UPDATE instances SET proxy = ?, proxy_password_enc = NULL WHERE name = ?', [
+      'http://bob:legacy-secret@proxy.corp:3128',
+      'lab',
+    ]);
     const again = await t.open({ dataDir: dir, secretKey: KEY });
     expect((await again.instances.get('lab'))!.proxy).toBe('http://bob:****@proxy.corp:3128/');
     expect(await again.instances.proxyUrl('lab')).toBe('http://bob:legacy-secret@proxy.corp:3128/');
     await t.close(again);
-    expect(readFileSync(file, 'latin1').includes('legacy-secret')).toBe(false);
+    expect(JSON.stringify(await t.sql(s, 'SELECT * FROM instances'))).not.toContain('legacy-secret');
+    if (dialect === 'sqlite') expect(readFileSync(file, 'latin1').includes('legacy-secret')).toBe(false);
   });
 });

@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { ReadModel, readModel } from '../../src/read/index.ts';
 import type { LogFilter, Store } from '../../src/store/index.ts';
-import { det, KEY, useTempStores } from './helpers.ts';
+import { DIALECTS, det, KEY, useTempStores } from './helpers.ts';
 
-describe('read model: the cache', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('read model: the cache (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('keeps at most its size, least recently used out first', async () => {
     const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
@@ -83,8 +83,8 @@ describe('read model: the cache', () => {
   });
 });
 
-describe('store: a sink filter in the log query', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: a sink filter in the log query (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   /** A sink's loop over scanLog: every row it was given, and where its offset ended. */
   async function drain(s: Store, filter: LogFilter, batch: number, from = 0) {

@@ -3,12 +3,11 @@
 // the old key is left in the database files, and key files are 0600.
 import { chmodSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SecretError, type Store } from '../../src/store/index.ts';
 import { finishRotation, rotateSecretKey, secretsStatus } from '../../src/store/rotate.ts';
 import { keyId } from '../../src/store/secrets.ts';
-import { useTempStores } from './helpers.ts';
+import { DIALECTS, useTempStores } from './helpers.ts';
 
 const TOKEN = 'prod-private-token-8d1f0c';
 const PROXY_PASSWORD = 'proxy-pass-51c7e2';
@@ -22,11 +21,6 @@ const prod = {
 const K0 = 'a'.repeat(64);
 const K1 = 'b'.repeat(64);
 
-/** The database file and its -wal, as bytes in one string. */
-const dbBytes = (s: Store) =>
-  ['', '-wal']
-    .map((x) => (statSafe(`${s.path}${x}`) ? readFileSync(`${s.path}${x}`, 'latin1') : ''))
-    .join('');
 const statSafe = (p: string) => {
   try {
     return statSync(p);
@@ -36,15 +30,28 @@ const statSafe = (p: string) => {
 };
 const mode = (p: string) => statSync(p).mode & 0o777;
 
-describe('dtc secrets rotate (store)', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('dtc secrets rotate (store) (%s)', (dialect) => {
+  const t = useTempStores(dialect);
+  /**
+   * What the database keeps: on SQLite the file and its -wal as bytes in one string (what secure_delete
+   * and the checkpoint must clear); on PostgreSQL, whose files belong to the server, the secret tables' rows.
+   */
+  const dbBytes = async (s: Store) =>
+    dialect === 'sqlite'
+      ? ['', '-wal']
+          .map((x) => (statSafe(`${s.path}${x}`) ? readFileSync(`${s.path}${x}`, 'latin1') : ''))
+          .join('')
+      : JSON.stringify([
+          await t.sql(s, 'SELECT * FROM instances ORDER BY name'),
+          await t.sql(s, 'SELECT * FROM secret_keys ORDER BY id'),
+        ]);
 
   it('re-encrypts every secret under a new key file while another handle keeps working', async () => {
     const dir = t.dir();
     const service = await t.open({ dataDir: dir });
     await service.instances.add(prod);
     const oldId = keyId(Buffer.from(readFileSync(join(dir, 'secret.key'), 'utf8').trim(), 'hex'));
-    expect(dbBytes(service)).toContain(`v2:${oldId}:`);
+    expect(await dbBytes(service)).toContain(`v2:${oldId}:`);
 
     const cli = await t.open({ dataDir: dir });
     const r = await rotateSecretKey(cli, { dataDir: dir, env: {} });
@@ -63,7 +70,7 @@ describe('dtc secrets rotate (store)', () => {
     expect((await service.secrets.list()).map((s) => s.keyId)).toEqual([r.to.id, r.to.id]);
 
     // No ciphertext under the old key anywhere in the files (secure_delete, WAL truncated).
-    const bytes = dbBytes(cli);
+    const bytes = await dbBytes(cli);
     expect(bytes).not.toContain(`v2:${oldId}:`);
     expect(bytes).toContain(`v2:${r.to.id}:`);
     expect(bytes).not.toContain(TOKEN);
@@ -94,10 +101,10 @@ describe('dtc secrets rotate (store)', () => {
     const s = await t.open({ dataDir: dir, env: {} });
     await s.instances.add(prod);
     // A value written by an older dtc: `v1:` without a key id.
-    const db = new Database(s.path);
-    const v2 = db.prepare('SELECT private_token_enc AS v FROM instances').get() as { v: string };
-    db.prepare('UPDATE instances SET private_token_enc = ?').run(`v1:${v2.v.split(':').slice(2).join(':')}`);
-    db.close();
+    const [v2] = (await t.sql(s, 'SELECT private_token_enc AS v FROM instances')) as { v: string }[];
+    await t.sql(s, 'UPDATE instances SET private_token_enc = ?', [
+      `v1:${v2.v.split(':').slice(2).join(':')}`,
+    ]);
     expect((await s.secrets.list()).find((x) => x.kind === 'private_token')?.keyId).toBeNull();
     expect(await s.instances.privateToken('prod')).toBe(TOKEN);
 
@@ -113,7 +120,7 @@ describe('dtc secrets rotate (store)', () => {
     const r = await rotateSecretKey(s, { dataDir: dir, env: {}, newKeyFile: keyFile });
     expect(r.to.id).toBe(keyId(Buffer.from(K1, 'hex')));
     expect((await s.secrets.list()).map((x) => x.keyId)).toEqual([r.to.id, r.to.id]);
-    expect(dbBytes(s)).not.toMatch(/v1:/);
+    expect(await dbBytes(s)).not.toMatch(/v1:/);
   });
 
   it('from DTC_SECRET_KEY: the new key is kept wrapped in the store until services restart, then --finish', async () => {
@@ -145,14 +152,14 @@ describe('dtc secrets rotate (store)', () => {
     });
     expect(await finishRotation(restarted, { dataDir: dir })).toEqual({ removed: [], wrappedDropped: 1 });
     expect(await restarted.instances.privateToken('prod')).toBe(`${TOKEN}-3`);
-    expect(dbBytes(restarted)).not.toContain(`v2:${keyId(Buffer.from(K0, 'hex'))}:`);
+    expect(await dbBytes(restarted)).not.toContain(`v2:${keyId(Buffer.from(K0, 'hex'))}:`);
   });
 
   it('a missing or wrong key stops the rotation before anything changes, saying what to do', async () => {
     const dir = t.dir();
     const s = await t.open({ dataDir: dir });
     await s.instances.add(prod);
-    const before = readFileSync(s.path, 'latin1');
+    const before = await dbBytes(s);
     unlinkSync(join(dir, 'secret.key')); // lost: a new one would be made, which opens nothing
     let err: unknown;
     try {
@@ -166,7 +173,7 @@ describe('dtc secrets rotate (store)', () => {
       /^the (private token|proxy password) of instance prod was encrypted with key [0-9a-f]{16}, which this process does not have \(it has [0-9a-f]{16} \(.*secret\.key\)\); set DTC_SECRET_KEY to that key, or put it in secret\.key\.previous in the data directory, or /,
     );
     expect(statSafe(join(dir, 'secret.key.previous'))).toBeUndefined();
-    expect(readFileSync(s.path, 'latin1')).toBe(before);
+    expect(await dbBytes(s)).toBe(before);
     expect((await secretsStatus(s, { dataDir: dir })).advice).toMatch(
       /under a key this process does not have/,
     );

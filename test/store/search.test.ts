@@ -1,13 +1,12 @@
-import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.ts';
-import { det, KEY, useTempStores } from './helpers.ts';
+import { DIALECTS, det, KEY, useTempStores } from './helpers.ts';
 
 const T0 = 1_700_000_000_000;
 const MIN = 60_000;
 
-describe('store: search', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: search (%s)', (dialect) => {
+  const t = useTempStores(dialect);
   let s: Store;
 
   beforeEach(async () => {
@@ -76,6 +75,10 @@ describe('store: search', () => {
     // Every term must match; terms match as prefixes.
     expect(keys(await s.searchDetections({ q: 'ws-01 command' }))).toEqual(['prod/ai_analyst/3']);
     expect(keys(await s.searchDetections({ q: 'ransom' }))).toEqual(['lab/model_breach/4']);
+    expect(keys(await s.searchDetections({ q: 'ws-0' }))).toEqual([
+      'prod/ai_analyst/3',
+      'prod/model_breach/1',
+    ]);
     expect((await s.searchDetections({ q: 'nothing-like-this' })).total).toBe(0);
     // A whole IP matches exactly; a partial one is a prefix.
     await s.appendDetections([det('5', 'a', { title: 'Other', ips: ['10.0.0.15'], eventTime: T0 - MIN })]);
@@ -93,10 +96,8 @@ describe('store: search', () => {
       det('6', 'a', { title: 'SMB Lateral Movement', description: same, hostnames: ['ws-02.corp.local'] }),
       det('7', 'a', { title: 'SMB Lateral Movement', description: same, hostnames: ['ws-03.corp.local'] }),
     ]);
-    const db = new Database(s.path, { readonly: true });
-    const n = (db.prepare('SELECT count(*) AS n FROM descriptions').get() as { n: number }).n;
-    db.close();
-    expect(n).toBe(3); // beforeEach's three (the fourth has none); `same` is the first one's
+    const [{ n }] = await t.sql(s, 'SELECT count(*) AS n FROM descriptions');
+    expect(Number(n)).toBe(3); // beforeEach's three (the fourth has none); `same` is the first one's
     expect((await s.searchDetections({ q: 'scanned' })).total).toBe(3);
     // One term in the description, the other in the hostname.
     expect(keys(await s.searchDetections({ q: 'scanned ws-03' }))).toEqual(['prod/model_breach/7']);

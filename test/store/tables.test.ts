@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { det, KEY, useTempStores } from './helpers.ts';
+import { DIALECTS, det, KEY, useTempStores } from './helpers.ts';
 
-describe('store: cursors, sinks, dead letters, checks, command runs', () => {
-  const t = useTempStores();
+describe.each(DIALECTS)('store: cursors, sinks, dead letters, checks, command runs (%s)', (dialect) => {
+  const t = useTempStores(dialect);
 
   it('cursors keep JSON state per instance and stream, across a reopen', async () => {
     const dir = t.dir();
@@ -97,5 +97,21 @@ describe('store: cursors, sinks, dead letters, checks, command runs', () => {
       note: 'fine',
     });
     expect(await s.commandRuns.list(10, { instance: 'prod' })).toHaveLength(1);
+  });
+
+  it('lists names in the same order on both databases: bytes, capitals first', async () => {
+    const s = await t.open({ dataDir: t.dir(), secretKey: KEY });
+    for (const name of ['demo', 'Lab', 'ws-2', 'ws1'])
+      await s.instances.add({ name, url: 'https://dt.example', publicToken: 'p', privateToken: 'q' });
+    const bytes = ['Lab', 'demo', 'ws-2', 'ws1'];
+    expect((await s.instances.list()).map((i) => i.name)).toEqual(bytes);
+    for (const name of ['demo', 'Lab', 'ws-2', 'ws1']) {
+      await s.sinks.set(name, { type: 'hec', url: 'http://127.0.0.1:8088' });
+      await s.sinkOffsets.set(name, 1);
+      await s.cursors.set('prod', name, {});
+    }
+    expect((await s.sinks.list()).map((x) => x.name)).toEqual(bytes);
+    expect((await s.sinkOffsets.list()).map((x) => x.sink)).toEqual(bytes);
+    expect((await s.cursors.list('prod')).map((c) => c.stream)).toEqual(bytes);
   });
 });
