@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareRecords } from '../../src/collect/ingest.ts';
-import { COPIED_TABLES, checkDestinationKeys, copyStore } from '../../src/store/copy.ts';
+import { COPIED_TABLES, checkDestinationKeys, copyStore, TRANSIENT_TABLES } from '../../src/store/copy.ts';
 import { DB_FILE_NAME, openStore, type Store } from '../../src/store/index.ts';
 import { testDatabase } from '../helpers/postgres.ts';
 
@@ -257,7 +257,9 @@ describe('copyStore (SQLite to SQLite)', () => {
     const s = await openStore({ dataDir: dir, env: {} });
     await s.close();
     const side = sqliteSide(join(dir, DB_FILE_NAME));
-    expect([...COPIED_TABLES.map((t) => t.table), 'detection_counts'].sort()).toEqual(await side.tables());
+    expect([...COPIED_TABLES.map((t) => t.table), ...TRANSIENT_TABLES, 'detection_counts'].sort()).toEqual(
+      await side.tables(),
+    );
     await side.close();
   });
 
