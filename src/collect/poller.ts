@@ -5,6 +5,7 @@
 // acknowledgements, comments and group scores), splits them so no response is unbounded, stores each
 // window, and only then marks it finished. The store drops what it already has by key and hash.
 import type { DarktraceClient, DarktraceError } from '../darktrace/index.ts';
+import { FencedError } from '../store/fence.ts';
 import {
   type CursorState,
   covered,
@@ -287,6 +288,11 @@ export class InstancePoller {
         }
         if (off && !signal?.aborted) this.#available(stream);
       } catch (err) {
+        if (err instanceof FencedError) {
+          // Another replica took the instance over: the other streams are theirs too.
+          report.error = err;
+          break;
+        }
         const tokenWorks = Object.values(streams).some((r) => r !== report && !r.error && !r.unavailable);
         const why = stream.optional ? notServed(err, tokenWorks) : undefined;
         if (why) report.unavailable = this.#markUnavailable(stream, why, startedAt);

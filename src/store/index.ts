@@ -40,6 +40,7 @@ import { type Instances, instances } from './instances.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import { describePostgresUrl, openPostgres, postgresConn, postgresIoError } from './postgres.ts';
 import { type Reports, reports } from './reports.ts';
+import type { DB } from './schema.ts';
 import {
   KeyRing,
   keyId,
@@ -80,6 +81,13 @@ export const DB_FILE_NAME = 'dtc.sqlite';
 export interface Store {
   /** Where the data lives: the SQLite file. */
   readonly path: string;
+  /** Which database: on 'postgres' several replicas may share the store (src/cluster/). */
+  readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Kysely over the store's own connections, for the cluster's leases (src/cluster/), which run on the
+   * same database and pool; the repositories below are the way to read and write the store's data.
+   */
+  readonly kysely: Kysely<DB>;
 
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
   appendDetections(batch: DetectionInput[]): Promise<AppendResult>;
@@ -268,6 +276,8 @@ function composeStore(
   let caseRepo: CaseStore | undefined;
   const store: Store = {
     path: conn.path,
+    dialect: conn.dialect,
+    kysely: k,
     appendDetections: (batch: DetectionInput[]) => log.append(batch),
     searchDetections: (q: DetectionQuery, opts?: { content?: boolean }) =>
       log.search(q, (c) => store.detectionStats.count(c), opts?.content),
