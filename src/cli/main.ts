@@ -8,6 +8,7 @@ import { registerAccess } from './access.ts';
 import { registerAssets } from './assets.ts';
 import { registerCall } from './call.ts';
 import { registerCase } from './case.ts';
+import { registerCluster } from './cluster.ts';
 import { addCatalogCommands, registerCmd } from './cmd.ts';
 import { registerCompletion } from './completion.ts';
 import { registerEndpoints } from './endpoints.ts';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerAccess(program);
   registerReport(program);
   registerSecrets(program);
+  registerCluster(program);
   registerMcp(program);
   registerCompletion(program);
   return program;

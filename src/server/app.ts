@@ -16,6 +16,7 @@ import { type ApiDeps, LIMITS } from './deps.ts';
 import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
+import { clusterRoutes } from './routes/cluster.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { detectionRoutes } from './routes/detections.ts';
@@ -130,6 +131,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.register(assetRoutes, { deps });
   app.register(eventRoutes, { deps });
   app.register(reportRoutes, { deps });
+  app.register(clusterRoutes, { deps });
   app.register(consoleRoutes, { dir: deps.consoleDir, tls: !!(deps.tls || deps.https) });
   app.get(
     '/api/openapi.json',
