@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type Lease, LeaseManager } from '../cluster/leases.ts';
 import type { ClusterTables } from '../cluster/schema.ts';
@@ -32,6 +32,24 @@ export function replicaIdOf(
     env.DTC_REPLICA_ID ??
     `${hostname().replace(/[^\x21-\x7e]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`
   );
+}
+
+/**
+ * Runs `fn` while no other replica on the store runs its own `fn` of that name: replicas starting
+ * together would otherwise all find no admin yet (or no declared instance) and all create it. A session
+ * lock on one connection of the store's pool; `fn` itself may use the others. On SQLite the data
+ * directory's lock already keeps a second process out.
+ */
+export async function oneReplicaAtATime<T>(store: Store, name: string, fn: () => Promise<T>): Promise<T> {
+  if (store.dialect !== 'postgres') return fn();
+  return store.kysely.connection().execute(async (c) => {
+    await sql`select pg_advisory_lock(hashtext(${`dtc ${name}`}))`.execute(c);
+    try {
+      return await fn();
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${`dtc ${name}`}))`.execute(c);
+    }
+  });
 }
 
 /** The User-Agent of every request this replica makes to an appliance: the appliance's logs say who asked. */

@@ -24,7 +24,14 @@ import { registerCaseRoutes } from '../server/routes/cases.ts';
 import type { ApiSettings } from '../server/spec.ts';
 import type { Simulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { type Cluster, replicaIdOf, startCluster, userAgentFor, VERSION } from './cluster.ts';
+import {
+  type Cluster,
+  oneReplicaAtATime,
+  replicaIdOf,
+  startCluster,
+  userAgentFor,
+  VERSION,
+} from './cluster.ts';
 import { darktraceSource, syslogSource } from './components.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
 import { lockDataDir } from './lock.ts';
@@ -316,11 +323,14 @@ async function openServiceStore(
     });
   }, 3_600_000).unref();
   stops.push(() => clearInterval(pruneTimer));
-  // Instances declared in the config file are the source of truth for those names.
-  for (const i of config.instances) {
-    if (await store.instances.get(i.name)) await store.instances.update(i.name, replacing(i));
-    else await store.instances.add(i);
-  }
+  // Instances declared in the config file are the source of truth for those names (replicas starting
+  // together write them one after another, so none adds a name another just added).
+  await oneReplicaAtATime(store, 'config instances', async () => {
+    for (const i of config.instances) {
+      if (await store.instances.get(i.name)) await store.instances.update(i.name, replacing(i));
+      else await store.instances.add(i);
+    }
+  });
   // A store that cannot write (full disk, read-only, damaged) is said once when it starts and once
   // when it ends; meanwhile syslog holds and pauses, pollers refetch, sinks wait (each retries).
   store.onHealthChange((h) => {
@@ -514,7 +524,8 @@ async function startServers(
   const { host, port, https, allowedHosts } = c.settings;
   const log = o.log;
   const access = new AccessControl(store);
-  const bootstrap = await access.bootstrap(c.dataDir);
+  // One admin for all replicas: the first to start creates it, the others find it there.
+  const bootstrap = await oneReplicaAtATime(store, 'bootstrap', () => access.bootstrap(c.dataDir));
   if (bootstrap)
     log.warn(
       `first start: created the user "admin" (password in ${bootstrap.passwordFile}) and an admin API key ` +
