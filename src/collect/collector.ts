@@ -153,6 +153,7 @@ export class Collector {
 
   async #holdLease(name: string, lease: PollLease): Promise<void> {
     const signal = AbortSignal.any([this.#abort.signal, lease.signal]);
+    setMaxListeners(10_000, signal); // every request of every poll listens to it
     let end = () => {};
     const ended = new Promise<void>((resolve) => {
       end = resolve;

@@ -42,6 +42,8 @@ export interface ApiDeps {
    */
   cluster?: {
     replica: string;
+    /** The User-Agent this replica's requests to appliances carry (it names the replica). */
+    userAgent?: string;
     /** On a PostgreSQL store: the service is one of the replicas sharing it. */
     clustered: boolean;
     status(): Promise<(ClusterStatus & { leaseSeconds: number }) | undefined>;

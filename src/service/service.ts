@@ -552,6 +552,7 @@ async function startServers(
     deliverer: parts.deliverer,
     cluster: {
       replica: parts.cluster.replica,
+      userAgent: userAgentFor(VERSION, parts.cluster.replica),
       clustered: store.dialect === 'postgres',
       status: async () => {
         const cl = parts.cluster.current;
