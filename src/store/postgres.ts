@@ -81,6 +81,8 @@ function classify(err: unknown): { code: StoreIoCode; retryable: boolean; what: 
   if (
     code.startsWith('08') ||
     code.startsWith('57P') ||
+    // 25P03: the server ended a session left idle in a transaction (a replica paused mid-write).
+    code === '25P03' ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE'].includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect/i.test(what)
   )
