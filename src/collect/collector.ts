@@ -76,6 +76,11 @@ export interface CollectorOptions {
 export interface PollLease {
   fence: Fence;
   signal: AbortSignal;
+  /**
+   * False once the lease can no longer be proven. Asked before each request to the appliance: a replica
+   * that wakes from a pause may have answers to handle before its lease's signal fires.
+   */
+  valid?: () => boolean;
 }
 
 interface Held {
@@ -84,6 +89,7 @@ interface Held {
   signal: AbortSignal;
   /** Set when a write was refused because another replica took the instance over. */
   fenced?: FencedError;
+  valid(): boolean;
   end(): void;
 }
 
@@ -158,7 +164,12 @@ export class Collector {
     const ended = new Promise<void>((resolve) => {
       end = resolve;
     });
-    const held: Held = { fence: lease.fence, signal, end };
+    const held: Held = {
+      fence: lease.fence,
+      signal,
+      end,
+      valid: () => !signal.aborted && (lease.valid?.() ?? true),
+    };
     if (signal.aborted) return;
     signal.addEventListener('abort', end, { once: true });
     this.#held.set(name, held);
@@ -272,6 +283,8 @@ export class Collector {
       maxItemsPerPoll: record.maxItemsPerPoll,
       minScore: record.minScore,
       recheckUnavailableMs: this.#o.recheckUnavailableMs,
+      // Shared by lease: no request once this replica cannot prove it still holds the instance.
+      mayFetch: this.#o.leased ? () => !!this.#held.get(record.name)?.valid() : undefined,
     });
     return entry;
   }
@@ -322,6 +335,8 @@ export class Collector {
         held.end();
         return report;
       }
+      // The lease ended during the poll: what it did not fetch is its next holder's to fetch.
+      if (held && !held.valid()) return report;
       this.#record(e, report);
       this.#o.onPoll?.(e.record.name, report);
       return report;

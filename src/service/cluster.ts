@@ -126,7 +126,8 @@ export function startCluster(o: {
     const colon = lease.resource.indexOf(':');
     const kind = lease.resource.slice(0, colon);
     const name = lease.resource.slice(colon + 1);
-    if (kind === 'instance') return o.collector.lease(name, { fence, signal: lease.signal });
+    if (kind === 'instance')
+      return o.collector.lease(name, { fence, signal: lease.signal, valid: lease.valid });
     const worker = kind === 'sink' ? o.deliverer.worker(name) : undefined;
     if (!worker) {
       // Every replica is meant to run the same config: say so, and let the lease go to one that has it.
