@@ -1,7 +1,7 @@
 // Access control: who a request is (an API key, or a console session made by logging in) and what role
 // it holds. Users and keys get their roles through grants (per tenant; `*` today), the store keeps only
 // hashes, and a first start with no user creates `admin` with a random password in a 0600 file.
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiKeyRow, Identities, Store } from '../store/index.ts';
 import { isRole, ROLES, type Role } from './roles.ts';
@@ -319,14 +319,7 @@ export class AccessControl {
     // The password file first: if the directory cannot take it, no admin exists whose password is lost.
     const password = randomPassword();
     write(passwordFile, password);
-    try {
-      await this.addUser('admin', password, 'admin');
-    } catch (err) {
-      // Replicas starting together on one PostgreSQL store: another one created the admin first.
-      if ((await this.#id.users.count()) === 0) throw err;
-      rmSync(passwordFile, { force: true });
-      return undefined;
-    }
+    await this.addUser('admin', password, 'admin');
     const key = await this.createApiKey({ owner: 'admin', name: 'bootstrap', role: 'admin' });
     write(keyFile, key.key);
     return { passwordFile, keyFile, keyPrefix: key.prefix };

@@ -8,6 +8,7 @@ import { registerAccess } from './access.ts';
 import { registerAssets } from './assets.ts';
 import { registerCall } from './call.ts';
 import { registerCase } from './case.ts';
+import { registerCluster } from './cluster.ts';
 import { addCatalogCommands, registerCmd } from './cmd.ts';
 import { registerCompletion } from './completion.ts';
 import { registerEndpoints } from './endpoints.ts';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerSecrets(program);
   registerStore(program);
+  registerCluster(program);
   registerMcp(program);
   registerCompletion(program);
   return program;

@@ -9,6 +9,7 @@ export interface StartFlags {
   dataDir?: string;
   config?: string;
   store?: string;
+  replicaId?: string;
   demo: boolean;
   sink?: string[];
   [specFlag: string]: string | boolean | string[] | undefined;
@@ -31,4 +32,4 @@ export const START_SPEC_FLAGS: StartSpecFlag[] = [
 ];
 
 /** The flags of `dtc start` that are no spec field: where the service lives and what it runs. */
-export const START_OWN_FLAGS = ['--data-dir', '--config', '--no-demo', '--sink', '--store'];
+export const START_OWN_FLAGS = ['--data-dir', '--config', '--no-demo', '--sink', '--store', '--replica-id'];

@@ -18,6 +18,12 @@ export function registerStart(program: Command): void {
         '--store <url>',
         'keep the data in PostgreSQL, postgres://user:password@host:5432/db (default: SQLite in the data directory)',
       ).env('DTC_STORE_URL'),
+    )
+    .addOption(
+      new Option(
+        '--replica-id <id>',
+        "this replica's id among those sharing a PostgreSQL store, in every appliance request's User-Agent (default host-pid-random)",
+      ).env('DTC_REPLICA_ID'),
     );
   const added = new Set<string>();
   for (const f of START_SPEC_FLAGS) {

@@ -42,7 +42,13 @@ export interface LeaseManagerOptions {
   /** Starts the work for a lease; the returned promise settles once the work has stopped after `signal`. */
   work(lease: Lease): Promise<void>;
   log?: LeaseLog;
+  /** Told of each lease taken and each lease lost (not given up): for the replica's metrics. */
+  onChange?(e: LeaseEvent): void;
 }
+
+export type LeaseEvent =
+  | { type: 'acquired'; resource: string; token: number; reason: string; from: string | null }
+  | { type: 'lost'; resource: string; why: string };
 
 export { FencedError };
 
@@ -70,7 +76,7 @@ interface Held {
 const quiet: LeaseLog = { info() {}, warn() {} };
 
 export class LeaseManager {
-  readonly #o: Required<Omit<LeaseManagerOptions, 'address' | 'version'>> & LeaseManagerOptions;
+  readonly #o: Required<Omit<LeaseManagerOptions, 'address' | 'version' | 'onChange'>> & LeaseManagerOptions;
   readonly #held = new Map<string, Held>();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> = Promise.resolve();
@@ -243,6 +249,7 @@ export class LeaseManager {
       token,
       from: got.from_owner,
     });
+    this.#o.onChange?.({ type: 'acquired', resource, token, reason: got.reason, from: got.from_owner });
     h.done = Promise.resolve()
       .then(() => this.#o.work(h.lease))
       .then(
@@ -257,7 +264,9 @@ export class LeaseManager {
           if (this.#held.get(resource) !== h) return;
           // Fenced: someone else holds it, nothing to hand back. Failed: hand it back for a retry.
           this.#drop(h, (err as Error).message);
-          if (!(err instanceof FencedError)) return this.#handBack(h);
+          if (err instanceof FencedError)
+            this.#o.onChange?.({ type: 'lost', resource, why: (err as Error).message });
+          else return this.#handBack(h);
         },
       );
     return true;
@@ -281,6 +290,7 @@ export class LeaseManager {
     if (!h) return;
     this.#drop(h, why);
     this.#o.log.warn(`cluster: lost ${resource} (token ${h.lease.token}): ${why}`, { resource });
+    this.#o.onChange?.({ type: 'lost', resource, why });
   }
 
   /** Forget a lease locally and abort its work. */

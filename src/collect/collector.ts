@@ -1,8 +1,12 @@
 // Runs one poller per enabled instance on its own schedule, keeps each instance's status in plain words,
 // backs off on errors, and stops cleanly: on stop, no new poll starts and the polls in flight end after
 // their current window (an unfinished window is simply fetched again next time).
+// Replicas sharing a PostgreSQL store (src/cluster/) build it `leased`: it then polls an instance only
+// while `lease()` runs for it, each poll inside the lease's fence, so every store write the poll makes
+// (detections, cursors, dead letters, connection checks) is refused once another replica took over.
 import { setMaxListeners } from 'node:events';
 import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
+import { type Fence, FencedError, underFence } from '../store/fence.ts';
 import { type ConnectionCheckResult, checkConnection } from './health.ts';
 import type { InstanceRecord } from './instance.ts';
 import { InstancePoller, type PollReport, STREAMS, type StreamName } from './poller.ts';
@@ -64,6 +68,29 @@ export interface CollectorOptions {
   onPoll?: (instance: string, report: PollReport) => void;
   /** Called after each scheduled connection check (the service records it in the store). */
   onCheck?: (instance: string, result: ConnectionCheckResult) => void;
+  /** Poll an instance only while `lease()` runs for it (replicas sharing the instances); default false. */
+  leased?: boolean;
+}
+
+/** A replica's lease on one instance (src/cluster/leases.ts): its fence, and a signal that ends it. */
+export interface PollLease {
+  fence: Fence;
+  signal: AbortSignal;
+  /**
+   * False once the lease can no longer be proven. Asked before each request to the appliance: a replica
+   * that wakes from a pause may have answers to handle before its lease's signal fires.
+   */
+  valid?: () => boolean;
+}
+
+interface Held {
+  fence: Fence;
+  /** The lease's signal and the collector's own: either stops the polls. */
+  signal: AbortSignal;
+  /** Set when a write was refused because another replica took the instance over. */
+  fenced?: FencedError;
+  valid(): boolean;
+  end(): void;
 }
 
 interface Entry {
@@ -83,6 +110,10 @@ export class Collector {
   #entries = new Map<string, Entry>();
   #abort = new AbortController();
   #started = false;
+  /** Instances this replica holds a lease on (leased mode only). */
+  #held = new Map<string, Held>();
+  /** Each instance's last lease, until its polls have stopped: a new lease waits for it. */
+  #leaseDone = new Map<string, Promise<unknown>>();
 
   constructor(o: CollectorOptions) {
     // One signal stops every poll in flight: each request of each instance listens to it.
@@ -114,14 +145,63 @@ export class Collector {
     for (const e of this.#entries.values()) this.#schedule(e, 0);
   }
 
+  /**
+   * Polls `name` (leased mode) until the lease's signal aborts, every poll under its fence; resolves
+   * once the poll in flight has ended. Rejects with the FencedError when a write was refused because
+   * another replica took the instance over: the polls have stopped and nothing of that write landed.
+   */
+  lease(name: string, lease: PollLease): Promise<void> {
+    const before = this.#leaseDone.get(name) ?? Promise.resolve();
+    const done = before.catch(() => {}).then(() => this.#holdLease(name, lease));
+    this.#leaseDone.set(name, done);
+    return done;
+  }
+
+  async #holdLease(name: string, lease: PollLease): Promise<void> {
+    const signal = AbortSignal.any([this.#abort.signal, lease.signal]);
+    setMaxListeners(10_000, signal); // every request of every poll listens to it
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    const held: Held = {
+      fence: lease.fence,
+      signal,
+      end,
+      valid: () => !signal.aborted && (lease.valid?.() ?? true),
+    };
+    if (signal.aborted) return;
+    signal.addEventListener('abort', end, { once: true });
+    this.#held.set(name, held);
+    const e = this.#entries.get(name);
+    if (e && this.#started) this.#schedule(e, 0);
+    try {
+      await ended;
+    } finally {
+      signal.removeEventListener('abort', end);
+      this.#held.delete(name);
+      const cur = this.#entries.get(name);
+      if (cur) {
+        this.#clearTimers(cur);
+        if (cur.running) await cur.running.catch(() => {});
+      }
+    }
+    if (held.fenced) throw held.fenced;
+  }
+
   /** Runs a connection check of an instance now, records it, and returns it. */
   async check(name: string): Promise<ConnectionCheckResult | undefined> {
     const e = this.#entries.get(name);
     if (!e) return undefined;
-    const result = await checkConnection(e.record);
-    e.status.lastCheck = result;
-    this.#o.onCheck?.(name, result);
-    return result;
+    const held = this.#held.get(name);
+    const run = async () => {
+      const result = await checkConnection({ ...e.record, userAgent: this.#o.clientOptions?.userAgent });
+      e.status.lastCheck = result;
+      // The holder records it under its fence; a replica asked through the API without the lease, plainly.
+      this.#o.onCheck?.(name, result);
+      return result;
+    };
+    return held ? underFence(held.fence, run) : run();
   }
 
   /** Stops scheduling and waits for polls in flight to end after their current window. */
@@ -203,11 +283,19 @@ export class Collector {
       maxItemsPerPoll: record.maxItemsPerPoll,
       minScore: record.minScore,
       recheckUnavailableMs: this.#o.recheckUnavailableMs,
+      // Shared by lease: no request once this replica cannot prove it still holds the instance.
+      mayFetch: this.#o.leased ? () => !!this.#held.get(record.name)?.valid() : undefined,
     });
     return entry;
   }
 
+  /** Whether this replica polls the instance now: always, unless the instances are shared by lease. */
+  #mine(e: Entry): boolean {
+    return !this.#o.leased || this.#held.has(e.record.name);
+  }
+
   #schedule(e: Entry, delayMs: number) {
+    if (!this.#mine(e)) return;
     const every = e.record.checkIntervalMinutes;
     if (this.#started && every && !e.checkTimer && e.record.enabled) {
       e.checkTimer = setInterval(() => void this.check(e.record.name), every * 60_000);
@@ -215,8 +303,11 @@ export class Collector {
     }
     if (!this.#started || !e.poller) return;
     e.status.nextPollAt = iso(Date.now() + delayMs);
+    // One pending poll per instance, whoever asks (a lease taken again while the last poll ends).
+    if (e.timer) clearTimeout(e.timer);
     e.timer = setTimeout(async () => {
       e.timer = undefined;
+      if (e.running) await e.running.catch(() => {});
       await this.#run(e);
       const interval = e.record.pollIntervalSeconds * 1000;
       const f = e.status.consecutiveFailures;
@@ -227,11 +318,25 @@ export class Collector {
   }
 
   async #run(e: Entry): Promise<PollReport | undefined> {
-    if (!e.poller || this.#abort.signal.aborted) return undefined;
-    const p = e.poller.pollOnce(this.#abort.signal);
+    const held = this.#held.get(e.record.name);
+    if (this.#o.leased && !held) return undefined;
+    const signal = held?.signal ?? this.#abort.signal;
+    if (!e.poller || signal.aborted) return undefined;
+    const poller = e.poller;
+    // Under the lease's fence: every store write of this poll, awaited or not, carries its token.
+    const p = held ? underFence(held.fence, () => poller.pollOnce(signal)) : poller.pollOnce(signal);
     e.running = p;
     try {
       const report = await p;
+      const fenced = Object.values(report.streams).find((r) => r.error instanceof FencedError)?.error;
+      if (held && fenced) {
+        // Another replica holds the instance now: stop polling it, without calling that a failure.
+        held.fenced ??= fenced as FencedError;
+        held.end();
+        return report;
+      }
+      // The lease ended during the poll: what it did not fetch is its next holder's to fetch.
+      if (held && !held.valid()) return report;
       this.#record(e, report);
       this.#o.onPoll?.(e.record.name, report);
       return report;
@@ -291,11 +396,15 @@ export class Collector {
     });
   }
 
-  async #stopEntry(e: Entry) {
+  #clearTimers(e: Entry) {
     if (e.checkTimer) clearInterval(e.checkTimer);
     e.checkTimer = undefined;
     if (e.timer) clearTimeout(e.timer);
     e.timer = undefined;
+  }
+
+  async #stopEntry(e: Entry) {
+    this.#clearTimers(e);
     if (e.running) await e.running.catch(() => {});
     await e.client?.close();
   }

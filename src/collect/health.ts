@@ -39,7 +39,10 @@ export interface ConnectionCheckResult {
   steps: CheckStep[];
 }
 
-type Opts = Pick<DarktraceClientOptions, 'url' | 'publicToken' | 'privateToken' | 'tls' | 'proxy'>;
+type Opts = Pick<
+  DarktraceClientOptions,
+  'url' | 'publicToken' | 'privateToken' | 'tls' | 'proxy' | 'userAgent'
+>;
 
 /** The step an SDK error belongs to, with the reason a person can act on. */
 export function classifyCheckError(err: unknown, url: string): { step: CheckStepName; reason: string } {

@@ -5,6 +5,7 @@
 // acknowledgements, comments and group scores), splits them so no response is unbounded, stores each
 // window, and only then marks it finished. The store drops what it already has by key and hash.
 import type { DarktraceClient, DarktraceError } from '../darktrace/index.ts';
+import { FencedError } from '../store/fence.ts';
 import {
   type CursorState,
   covered,
@@ -150,6 +151,11 @@ export interface PollerOptions {
   concurrency?: number;
   /** How long an unavailable stream (no RESPOND, no /EMAIL) goes unasked, ms (default 1 h). */
   recheckUnavailableMs?: number;
+  /**
+   * Asked before each window's request: false stops the poll there (a replica whose lease on the
+   * instance can no longer be proven sends nothing more; its windows stay gaps for the next holder).
+   */
+  mayFetch?: () => boolean;
 }
 
 export interface Prepared {
@@ -220,7 +226,11 @@ const blank = (): StreamReport => ({
 
 export class InstancePoller {
   readonly instance: string;
-  #o: Required<Omit<PollerOptions, 'minScore' | 'prepare'>> & { minScore: number; prepare: PrepareWindow };
+  #o: Required<Omit<PollerOptions, 'minScore' | 'prepare' | 'mayFetch'>> & {
+    minScore: number;
+    prepare: PrepareWindow;
+    mayFetch?: () => boolean;
+  };
   /** Current window span per stream, adapted to how much each response holds. */
   #span = new Map<string, number>();
   /** Optional streams this appliance does not serve, until they are asked again. */
@@ -287,6 +297,11 @@ export class InstancePoller {
         }
         if (off && !signal?.aborted) this.#available(stream);
       } catch (err) {
+        if (err instanceof FencedError) {
+          // Another replica took the instance over: the other streams are theirs too.
+          report.error = err;
+          break;
+        }
         const tokenWorks = Object.values(streams).some((r) => r !== report && !r.error && !r.unavailable);
         const why = stream.optional ? notServed(err, tokenWorks) : undefined;
         if (why) report.unavailable = this.#markUnavailable(stream, why, startedAt);
@@ -422,6 +437,7 @@ export class InstancePoller {
     const inFlight: { w: TimeWindow; p: Promise<Prepared> }[] = [];
     const fill = () => {
       while (inFlight.length < this.#o.concurrency) {
+        if (this.#o.mayFetch && !this.#o.mayFetch()) return;
         const w = take();
         if (!w) return;
         const p = this.#o.prepare(stream, w, signal);

@@ -4,11 +4,15 @@
 // was neither accepted nor dead-lettered, so delivery is at least once and in sequence order.
 // New data wakes an idle worker at once but never a backing-off one: the wait after a failure is the
 // larger of the backoff and the destination's Retry-After, and only stop() cuts it short.
+// Replicas sharing a PostgreSQL store (src/cluster/) run a sink only while they hold its lease: `work()`
+// runs the loop inside the lease's fence (every offset it saves carries the token), stops it when the
+// lease ends, and delivers no batch once the lease can no longer be proven.
 import type { Registry } from 'prom-client';
 import { type SinkMetrics, sinkMetrics } from '../metrics/index.ts';
 import { type Detection, type Format, render } from '../normalize/index.ts';
 import { type DetectionRow, type ReadableStore, readModel } from '../read/index.ts';
 import { StoreIoError } from '../store/errors.ts';
+import { type Fence, FencedError, underFence } from '../store/fence.ts';
 import type { SinkOffset } from '../store/index.ts';
 import {
   type ParsedSink,
@@ -85,6 +89,15 @@ export function publicConfig(c: SinkConfig) {
 /** The rendered size of items, for the bytes of the metric contract. */
 const bytesOf = (items: SinkItem[]) => items.reduce((n, i) => n + Buffer.byteLength(i.body), 0);
 
+/** A replica's lease on a sink (src/cluster/leases.ts). */
+export interface SinkLease {
+  fence: Fence;
+  /** Aborted when the lease ends. */
+  signal: AbortSignal;
+  /** False once the lease can no longer be proven: no batch goes out after that. */
+  valid(): boolean;
+}
+
 const IDLE_MS = 500;
 const STOP_TIMEOUT_MS = 15_000;
 /** While the store cannot write (its offset), a sink looks again this often. */
@@ -114,6 +127,9 @@ export class SinkWorker {
   #batchSize: number;
   /** The credentials in the sink URL: scrubbed from every message this worker logs or stores. */
   #secrets: string[];
+  /** The lease this worker runs under (replicas), and the refusal that ended it, if one did. */
+  #lease?: SinkLease;
+  #fenced?: FencedError;
   inFlight = false;
 
   constructor(store: DeliverStore, config: SinkConfig, deps: { log: WorkerLog; registry: Registry }) {
@@ -138,7 +154,40 @@ export class SinkWorker {
     return scrubSecrets(msg, this.#secrets);
   }
 
+  /**
+   * Runs the sink under a lease until its signal aborts (then finishes the batch in flight, as stop()
+   * does). Rejects with the FencedError when a write was refused because another replica took it over.
+   */
+  async work(lease: SinkLease): Promise<void> {
+    this.#lease = lease;
+    this.#fenced = undefined;
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= this.stop();
+    };
+    try {
+      await underFence(lease.fence, () => this.start());
+      lease.signal.addEventListener('abort', stop, { once: true });
+      if (lease.signal.aborted) stop();
+      await this.#done;
+    } finally {
+      lease.signal.removeEventListener('abort', stop);
+      stop();
+      await stopping;
+      this.#lease = undefined;
+    }
+    if (this.#fenced) throw this.#fenced;
+  }
+
+  /** Without a lease, always; under one, while it can still be proven. */
+  #mayDeliver(): boolean {
+    return !this.#lease || this.#lease.valid();
+  }
+
   async start(): Promise<void> {
+    // A worker is started again when its lease comes back to this replica.
+    this.#stopping = false;
+    this.#abandoned = false;
     try {
       this.#writer = await this.module.create(new URL(this.#parsed.url.href), this.#parsed.options, {
         name: this.config.name,
@@ -159,6 +208,11 @@ export class SinkWorker {
       try {
         await this.#run();
       } catch (err) {
+        if (err instanceof FencedError) {
+          // Said once, by the lease manager, which hands the sink to its new holder.
+          this.#fenced = err;
+          return;
+        }
         if (!(err instanceof StoreIoError) || this.#stopping) throw err;
         if (!warned)
           this.#log.warn(`sink[${this.config.name}]: waiting for the store: ${this.#scrub(err.message)}`);
@@ -194,7 +248,9 @@ export class SinkWorker {
     ]);
     clearTimeout(t);
     if (!finished) this.#abandoned = true;
-    await this.#writer?.close().catch(() => {});
+    const writer = this.#writer;
+    this.#writer = undefined;
+    await writer?.close().catch(() => {});
   }
 
   #sleep(ms: number, backoff = false): Promise<void> {
@@ -235,7 +291,7 @@ export class SinkWorker {
 
   async #run(): Promise<void> {
     const name = this.config.name;
-    while (!this.#stopping) {
+    while (!this.#stopping && this.#mayDeliver()) {
       const offset = await this.#store.sinkOffsets.get(name);
       // The store filters on its indexed columns: only rows the sink keeps are read whole and derived,
       // and `through` (the last seq it examined) moves the offset past the others.
@@ -276,6 +332,8 @@ export class SinkWorker {
       this.inFlight = true;
       let attempt = 0;
       while (pending.length) {
+        // The lease ran out while this batch was read: its new holder delivers it.
+        if (!this.#mayDeliver()) break;
         try {
           await this.#writer!.write(pending);
           if (this.#abandoned) return; // accepted after stop() gave up: it replays after restart
@@ -380,8 +438,12 @@ export class Deliverer {
   constructor(store: DeliverStore, configs: SinkConfig[], deps: { log: WorkerLog; registry: Registry }) {
     this.workers = configs.map((c) => new SinkWorker(store, c, deps));
   }
+  /** Starts every sink (one process owns them all; replicas start each under its lease instead). */
   async start(): Promise<void> {
     for (const w of this.workers) await w.start();
+  }
+  worker(name: string): SinkWorker | undefined {
+    return this.workers.find((w) => w.config.name === name);
   }
   notify(): void {
     for (const w of this.workers) w.notify();

@@ -17,6 +17,7 @@ import { ApiError, ErrorBody, errorBody, registerErrorHandling } from './errors.
 import { sharedRateLimitStore } from './rate-limit.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
+import { clusterRoutes } from './routes/cluster.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { detectionRoutes } from './routes/detections.ts';
@@ -135,6 +136,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.register(assetRoutes, { deps });
   app.register(eventRoutes, { deps });
   app.register(reportRoutes, { deps });
+  app.register(clusterRoutes, { deps });
   app.register(consoleRoutes, { dir: deps.consoleDir, tls: !!(deps.tls || deps.https) });
   app.get(
     '/api/openapi.json',

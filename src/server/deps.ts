@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Gauge, Registry } from 'prom-client';
 import type { AccessControl } from '../auth/index.ts';
 import type { OidcLogin } from '../auth/oidc.ts';
+import type { ClusterStatus } from '../cluster/status.ts';
 import type { InstanceStatus } from '../collect/collector.ts';
 import type { ConnectionCheckResult } from '../collect/health.ts';
 import type { DarktraceClient } from '../darktrace/index.ts';
@@ -35,6 +36,18 @@ export interface ApiDeps {
   metrics: { registry: Registry; storeSeq: Gauge; instanceUp: Gauge<'instance'> };
   /** The sinks' status (absent: no sink routes have anything to show). */
   deliverer?: { status(): Promise<SinkStatus[]>; notify?(): void };
+  /**
+   * This replica and the cluster it belongs to (GET /api/cluster): `status` is undefined on a single
+   * node (SQLite) and while the leases are not yet running.
+   */
+  cluster?: {
+    replica: string;
+    /** The User-Agent this replica's requests to appliances carry (it names the replica). */
+    userAgent?: string;
+    /** On a PostgreSQL store: the service is one of the replicas sharing it. */
+    clustered: boolean;
+    status(): Promise<(ClusterStatus & { leaseSeconds: number }) | undefined>;
+  };
   /** Extra facts for /healthz (data directory, simulated demo, ...). */
   about?: Record<string, unknown>;
   /** Host header names the API answers to (port excluded); absent: any. */

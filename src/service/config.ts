@@ -128,9 +128,29 @@ export const storeSpec = z.strictObject({
   poolSize: z.number().int().min(1).max(200).default(10).describe('connections to PostgreSQL'),
 });
 
+/** Replicas sharing a PostgreSQL store (src/cluster/): who this one is, and how long its leases last. */
+export const clusterSpec = z.strictObject({
+  replicaId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces (it goes into User-Agent headers)')
+    .optional()
+    .describe(
+      "this replica's id, unique among the replicas (--replica-id, DTC_REPLICA_ID; default host-pid-random)",
+    ),
+  leaseSeconds: z
+    .number()
+    .min(2)
+    .max(600)
+    .default(15)
+    .describe('how long a lease on an instance or a sink lasts unless renewed (renewed every third of it)'),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().optional(),
   store: storeSpec.prefault({}),
+  cluster: clusterSpec.prefault({}),
   api: apiSpec.prefault({}),
   commands: z
     .strictObject({

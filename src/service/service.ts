@@ -24,6 +24,14 @@ import { registerCaseRoutes } from '../server/routes/cases.ts';
 import type { ApiSettings } from '../server/spec.ts';
 import type { Simulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import {
+  type Cluster,
+  oneReplicaAtATime,
+  replicaIdOf,
+  startCluster,
+  userAgentFor,
+  VERSION,
+} from './cluster.ts';
 import { darktraceSource, syslogSource } from './components.ts';
 import { type Config, loadConfigFile, validateConfig } from './config.ts';
 import { lockDataDir } from './lock.ts';
@@ -51,6 +59,8 @@ export interface ServiceOptions {
   sinks?: SinkConfig[];
   /** The demo's ECS file sink (default true when the demo runs). */
   demoSink?: boolean;
+  /** This replica's id (`--replica-id`), over the config file's `cluster.replicaId` and DTC_REPLICA_ID. */
+  replicaId?: string;
 }
 
 type Patch<T extends { tls?: object }> = Partial<Omit<T, 'tls'>> & { tls?: Partial<NonNullable<T['tls']>> };
@@ -73,6 +83,10 @@ export interface Service {
   access: AccessControl;
   /** Where a first start wrote the bootstrap admin's password and API key. */
   bootstrap?: { passwordFile: string; keyFile: string; keyPrefix: string };
+  /** This process's id among replicas (in every appliance request's User-Agent). */
+  replica: string;
+  /** The leases shared with the other replicas, on a PostgreSQL store. */
+  cluster?: Cluster;
   stop(): Promise<void>;
 }
 
@@ -99,18 +113,41 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   try {
     const settings = settle(config);
     await checkPorts(settings);
-    const store = await openServiceStore(
-      config,
-      dataDir,
-      { url: o.storeUrl ?? config.store.url ?? env.DTC_STORE_URL, env },
-      o.log,
-      stops,
-    );
+    const url = o.storeUrl ?? config.store.url ?? env.DTC_STORE_URL;
+    const replica = replicaIdOf(o.replicaId, config.cluster.replicaId, env);
+    const ttlMs = config.cluster.leaseSeconds * 1000;
+    const store = await openServiceStore(config, dataDir, { url, env, ttlMs }, o.log, stops);
+    // On PostgreSQL this process is one of the replicas that share the instances and sinks by lease.
+    const clustered = store.dialect === 'postgres';
     const simulator = await startDemo(store, o, stops);
-    const parts = await buildComponents({ o, config, dataDir, store, simulator });
-    await startSinks(parts, stops);
+    const parts = await buildComponents({ o, config, dataDir, store, simulator, replica, clustered });
+    await startSinks(parts, stops, clustered);
     const server = await startServers({ o, config, dataDir, settings, store, simulator, parts }, stops);
     const syslog = await startSources({ o, config, dataDir, settings, store, parts }, stops);
+    // Last to start, first to stop: on SIGTERM the leases are handed back before anything else stops.
+    const cluster = clustered
+      ? startCluster({
+          store,
+          replica,
+          ttlMs,
+          collector: parts.collector,
+          deliverer: parts.deliverer,
+          instances: parts.polledInstances,
+          registry: parts.metrics.registry,
+          log: o.log,
+          address: server.url,
+          version: VERSION,
+        })
+      : undefined;
+    if (cluster) {
+      parts.cluster.current = cluster;
+      stops.push(() => cluster.stop());
+      o.log.info(
+        `cluster: replica "${replica}" shares the instances and sinks with the other replicas on this store ` +
+          `(leases of ${config.cluster.leaseSeconds} s)`,
+        { replica },
+      );
+    }
     let stopping: Promise<void> | undefined;
     return {
       url: server.url,
@@ -126,6 +163,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       demoSinkFile: parts.demoSinkFile,
       access: server.access,
       bootstrap: server.bootstrap,
+      replica,
+      cluster,
       stop: () => {
         stopping ??= stops.run().finally(() => lock.release());
         return stopping;
@@ -251,13 +290,22 @@ function checkPorts({ host, port, listeners }: Settings): Promise<void> {
 async function openServiceStore(
   config: Config,
   dataDir: string,
-  { url, env }: { url?: string; env: NodeJS.ProcessEnv },
+  { url, env, ttlMs }: { url?: string; env: NodeJS.ProcessEnv; ttlMs: number },
   log: ServiceLogger,
   stops: Stops,
 ) {
   const dl = config.deadLetters;
   // The data directory still holds the key file (when DTC_SECRET_KEY is unset), the lock and the demo's files.
-  const where = url ? { url, keyDir: dataDir, poolSize: config.store.poolSize } : { dataDir };
+  // A replica paused mid-write (GC, SIGSTOP) must not hold its lease row's lock past the lease: the server
+  // ends a transaction left idle for half of it (src/cluster/pool.ts says why).
+  const where = url
+    ? {
+        url,
+        keyDir: dataDir,
+        poolSize: config.store.poolSize,
+        idleTransactionTimeoutMs: Math.floor(ttlMs / 2),
+      }
+    : { dataDir };
   const store = await openStore({
     ...where,
     env,
@@ -275,11 +323,14 @@ async function openServiceStore(
     });
   }, 3_600_000).unref();
   stops.push(() => clearInterval(pruneTimer));
-  // Instances declared in the config file are the source of truth for those names.
-  for (const i of config.instances) {
-    if (await store.instances.get(i.name)) await store.instances.update(i.name, replacing(i));
-    else await store.instances.add(i);
-  }
+  // Instances declared in the config file are the source of truth for those names (replicas starting
+  // together write them one after another, so none adds a name another just added).
+  await oneReplicaAtATime(store, 'config instances', async () => {
+    for (const i of config.instances) {
+      if (await store.instances.get(i.name)) await store.instances.update(i.name, replacing(i));
+      else await store.instances.add(i);
+    }
+  });
   // A store that cannot write (full disk, read-only, damaged) is said once when it starts and once
   // when it ends; meanwhile syslog holds and pauses, pollers refetch, sinks wait (each retries).
   store.onHealthChange((h) => {
@@ -341,6 +392,8 @@ async function buildComponents(c: {
   dataDir: string;
   store: Store;
   simulator?: Simulator;
+  replica: string;
+  clustered: boolean;
 }) {
   const { o, config, store, simulator } = c;
   const log = o.log;
@@ -384,6 +437,9 @@ async function buildComponents(c: {
   const collector = darktraceSource.create({
     ingest: storeIngest(store, { onStored: (_instance, _stream, r) => stored(r) }),
     log,
+    // Replicas poll only the instances they hold a lease on; every request says which replica sent it.
+    leased: c.clustered,
+    clientOptions: { userAgent: userAgentFor(VERSION, c.replica) },
     ...windowsMs(config.collector),
     onCheck(instance, r) {
       // Called from a timer: a store that cannot write must not turn this into an unhandled rejection.
@@ -421,12 +477,30 @@ async function buildComponents(c: {
     for (const r of records) metrics.poller(r.name);
     return collector.setInstances(records);
   };
-  return { metrics, deliverer, sinks, cases, collector, applyInstances, stored, demoSinkFile, api };
+  // The instances some replica polls: the enabled ones (a simulated one only where its simulator runs).
+  const polledInstances = async () =>
+    (await store.instances.list()).filter((i) => i.enabled && (!i.simulated || simulator)).map((i) => i.name);
+  // Filled once the leases run, for the API (GET /api/cluster).
+  const cluster: { replica: string; current?: Cluster } = { replica: c.replica };
+  return {
+    metrics,
+    deliverer,
+    sinks,
+    cases,
+    collector,
+    applyInstances,
+    polledInstances,
+    stored,
+    demoSinkFile,
+    api,
+    cluster,
+  };
 }
 
 /** The sinks, then the instances into the collector (which polls once the sources start). */
-async function startSinks(parts: Parts, stops: Stops): Promise<void> {
-  await parts.deliverer.start();
+async function startSinks(parts: Parts, stops: Stops, clustered: boolean): Promise<void> {
+  // Replicas run each sink only under its lease (src/service/cluster.ts).
+  if (!clustered) await parts.deliverer.start();
   // Stops after the pollers and the receiver: the in-flight batch finishes.
   stops.push(() => parts.deliverer.stop());
   await parts.applyInstances();
@@ -450,7 +524,8 @@ async function startServers(
   const { host, port, https, allowedHosts } = c.settings;
   const log = o.log;
   const access = new AccessControl(store);
-  const bootstrap = await access.bootstrap(c.dataDir);
+  // One admin for all replicas: the first to start creates it, the others find it there.
+  const bootstrap = await oneReplicaAtATime(store, 'bootstrap', () => access.bootstrap(c.dataDir));
   if (bootstrap)
     log.warn(
       `first start: created the user "admin" (password in ${bootstrap.passwordFile}) and an admin API key ` +
@@ -475,6 +550,15 @@ async function startServers(
     collector: parts.collector,
     metrics: parts.metrics,
     deliverer: parts.deliverer,
+    cluster: {
+      replica: parts.cluster.replica,
+      userAgent: userAgentFor(VERSION, parts.cluster.replica),
+      clustered: store.dialect === 'postgres',
+      status: async () => {
+        const cl = parts.cluster.current;
+        return cl && { ...(await cl.status()), leaseSeconds: cl.ttlMs / 1000 };
+      },
+    },
     log,
     about: {
       dataDir: c.dataDir,

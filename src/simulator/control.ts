@@ -35,6 +35,9 @@ export function addControlRoutes(app: FastifyInstance, api: Simulator, clock: ()
   const post = (path: string, fn: ControlFn) => app.post(`${CONTROL_PREFIX}${path}`, control(fn));
 
   get('state', () => api.state());
+  get('requests', (_b, req) => ({
+    requests: api.requestLog(Number((req.query as { since?: string }).since ?? 0) || 0),
+  }));
   get('syslog', (_b, req) => syslogLines(api, req.query as Record<string, string | undefined>));
   post('faults', (b) => {
     api.setFaults(validFaults(b));

@@ -23,6 +23,7 @@ export function simulatorHandle(s: Served, close: () => Promise<void>): Simulato
     injectBreach: (partial = {}) => injectBreach(sim, partial, clock()),
     ...aiaInjection(sim, clock),
     state: () => stateReport(s, api.url),
+    requestLog: (since = 0) => s.requestLog.filter((r) => r.end >= since),
   };
   return api;
 }

@@ -15,13 +15,13 @@ import type { Simulator, SimulatorOptions } from './types.ts';
 
 export { DEFAULT_FAULTS } from './faults.ts';
 export type { SimContext } from './routes.ts';
-export type { Faults, Simulator, SimulatorOptions, SimulatorState } from './types.ts';
+export type { Faults, RequestRecord, Simulator, SimulatorOptions, SimulatorState } from './types.ts';
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const clock = opts.now ?? Date.now;
   const faults = new FaultSwitch(opts.seed ?? 1, opts.faults, clock);
   const { sim, t0 } = buildAppliance(opts, clock);
-  const served: Served = { sim, clock, faults, users: usersOf(opts), requests: 0 };
+  const served: Served = { sim, clock, faults, users: usersOf(opts), requests: 0, requestLog: [] };
 
   const app = createApp(opts);
   addFaultHook(app, served);

@@ -9,7 +9,7 @@ import { type Refusal, redirect, type SimUser } from './auth.ts';
 import { errorFault, type FaultSwitch } from './faults.ts';
 import type { SimContext } from './handlers/context.ts';
 import { HttpError } from './http.ts';
-import type { SimulatorOptions } from './types.ts';
+import type { RequestRecord, SimulatorOptions } from './types.ts';
 
 /** What the routes share: the appliance, the clock, the faults, the users and the request count. */
 export interface Served {
@@ -19,7 +19,11 @@ export interface Served {
   users: Map<string, SimUser>;
   /** API requests seen (control routes not counted). */
   requests: number;
+  /** Each API request as it ended, oldest first (the last REQUEST_LOG_SIZE). */
+  requestLog: RequestRecord[];
 }
+
+export const REQUEST_LOG_SIZE = 100_000;
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const CONTROL_PREFIX = '/__sim/';
@@ -51,9 +55,26 @@ export function createApp(opts: SimulatorOptions): FastifyInstance {
 
 /** Every answer carries the (possibly skewed) server clock in Date; faults apply to API routes only. */
 export function addFaultHook(app: FastifyInstance, s: Served): void {
+  const started = new WeakMap<FastifyRequest, number>();
+  // Real time, not the simulator's clock: a test lines these up across clients (which replica polled when).
+  app.addHook('onResponse', async (req, reply) => {
+    const start = started.get(req);
+    if (start === undefined) return;
+    s.requestLog.push({
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      method: req.method,
+      path: req.url.split('?')[0],
+      status: reply.statusCode,
+      start,
+      end: Date.now(),
+    });
+    if (s.requestLog.length > REQUEST_LOG_SIZE)
+      s.requestLog.splice(0, s.requestLog.length - REQUEST_LOG_SIZE);
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('date', new Date(s.faults.serverNow()).toUTCString());
     if (req.url.startsWith(CONTROL_PREFIX)) return;
+    started.set(req, Date.now());
     s.requests++;
     const { latencyMs } = s.faults.current;
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));

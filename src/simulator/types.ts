@@ -106,8 +106,24 @@ export interface Simulator {
     records: SyslogRecord[];
     lines: string[];
   };
+  /**
+   * The API requests that ended at or after `since` (epoch ms, default all): User-Agent, method, path,
+   * status, start and end. Tests read it to see which client asked what, and when.
+   */
+  requestLog(since?: number): RequestRecord[];
   /** Lines pushed so far with the `syslog` option, and a way to push what is due now. */
   syslogPush?: { sent(): number; flush(): Promise<void> };
   /** The data model, for tests that need to know what the simulator will answer. */
   readonly sim: SimContext;
+}
+
+/** One API request: who sent it (its User-Agent) and when it started and ended, in epoch ms. */
+export interface RequestRecord {
+  userAgent: string;
+  method: string;
+  /** The path without the query. */
+  path: string;
+  status: number;
+  start: number;
+  end: number;
 }

@@ -41,6 +41,7 @@ import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import { describePostgresUrl, openPostgres, postgresConn, postgresIoError } from './postgres.ts';
 import { type RateLimits, rateLimits } from './rate-limits.ts';
 import { type Reports, reports } from './reports.ts';
+import type { DB } from './schema.ts';
 import {
   KeyRing,
   keyId,
@@ -82,8 +83,13 @@ export const DB_FILE_NAME = 'dtc.sqlite';
 export interface Store {
   /** Where the data lives: the SQLite file. */
   readonly path: string;
-  /** Which database: one process owns a SQLite file; replicas share a PostgreSQL store. */
+  /** Which database: one process owns a SQLite file; replicas share a PostgreSQL store (src/cluster/). */
   readonly dialect: Conn['dialect'];
+  /**
+   * Kysely over the store's own connections, for the cluster's leases (src/cluster/), which run on the
+   * same database and pool; the repositories below are the way to read and write the store's data.
+   */
+  readonly kysely: Kysely<DB>;
 
   /** One transaction. Same key and hash as the head: duplicate, dropped. New key: version 1. Changed hash: next version. */
   appendDetections(batch: DetectionInput[]): Promise<AppendResult>;
@@ -285,6 +291,7 @@ function composeStore(
   const store: Store = {
     path: conn.path,
     dialect: conn.dialect,
+    kysely: k,
     appendDetections: (batch: DetectionInput[]) => log.append(batch),
     searchDetections: (q: DetectionQuery, opts?: { content?: boolean }) =>
       log.search(q, (c) => store.detectionStats.count(c), opts?.content),

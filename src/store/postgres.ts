@@ -16,7 +16,7 @@ import {
 import pg from 'pg';
 import type { Conn, Executor, FtsWriter, PreparedQuery, RunResult, TextSearch } from './conn.ts';
 import { type StoreHealth, type StoreIoCode, StoreIoError } from './errors.ts';
-import { currentFence, FENCE_SQL, type Fence, verifyFence } from './fence.ts';
+import { currentFence, type Fence, verifyFence } from './fence.ts';
 import type { DB } from './schema.ts';
 import { Param } from './sqlite.ts';
 
@@ -81,6 +81,8 @@ function classify(err: unknown): { code: StoreIoCode; retryable: boolean; what: 
   if (
     code.startsWith('08') ||
     code.startsWith('57P') ||
+    // 25P03: the server ended a session left idle in a transaction (a replica paused mid-write).
+    code === '25P03' ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE'].includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect/i.test(what)
   )
@@ -262,9 +264,18 @@ export class PostgresExecutor implements Executor {
 async function checkFence(client: pg.PoolClient, fence: Fence): Promise<void> {
   verifyFence(
     fence,
-    (await client.query({ name: 'dtc_fence', text: FENCE_SQL, values: [fence.resource] })).rows,
+    (await client.query({ name: 'dtc_fence', text: MARKED_FENCE_SQL, values: [fence.resource, fence.token] }))
+      .rows,
   );
 }
+
+/**
+ * FENCE_SQL, and the token this transaction writes under left in `dtc.fence` (`<resource>:<token>`, for
+ * the transaction only), so a trigger or an audit can tell which lease a write was made under.
+ */
+const MARKED_FENCE_SQL =
+  "select token, set_config('dtc.fence', $1 || ':' || $2::bigint, true) as marked " +
+  'from cluster_leases where resource = $1 for share';
 
 // ─── Full-text search (tsvector) ──────────────────────────────────────────────────────────────────
 // The same semantics as the SQLite store's FTS5 index (unicode61, diacritics removed): words are runs of

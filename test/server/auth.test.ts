@@ -249,6 +249,7 @@ const samples: Record<string, Sample> = {
     ok: 404,
   },
   'GET /api/sinks': { request: () => json('GET', '/api/sinks'), ok: 200 },
+  'GET /api/cluster': { request: () => json('GET', '/api/cluster'), ok: 200 },
   // A stream: the answer is checked on its headers, then the stream is dropped.
   'GET /api/events': { request: () => ({ ...json('GET', '/api/events'), payloadAsStream: true }), ok: 200 },
   'GET /api/sinks/:name': { request: () => json('GET', '/api/sinks/out'), ok: 200 },

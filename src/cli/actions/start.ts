@@ -34,6 +34,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
   const service = await startService({
     dataDir: flags.dataDir,
     storeUrl: flags.store,
+    replicaId: flags.replicaId,
     configFile: flags.config,
     demo: flags.demo,
     log,
@@ -46,6 +47,9 @@ export async function runStart(flags: StartFlags): Promise<void> {
     `  API:        ${service.url}  (try ${service.url}/api/detections and ${service.url}/healthz)`,
     `  console:    ${service.url}/  (in a browser)`,
     `  data:       ${service.dataDir}`,
+    ...(service.cluster
+      ? [`  replica:    ${service.replica} (sharing the store's instances and sinks by lease)`]
+      : []),
     `  sign in:    user admin, password in ${join(service.dataDir, 'admin-password')}; API key in ${join(service.dataDir, 'admin-api-key')}`,
     `              (curl -H "Authorization: Bearer $(cat ${join(service.dataDir, 'admin-api-key')})" ${service.url}/api/detections)`,
   ];

@@ -213,6 +213,7 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
       privateToken: cfg.privateToken,
       tls: cfg.tls,
       proxy: cfg.proxy,
+      userAgent: deps.cluster?.userAgent,
     });
     if (result.ok) return undefined;
     return {
