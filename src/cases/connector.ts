@@ -117,6 +117,8 @@ export class CaseConnector {
   }
 
   start(): void {
+    // Started again when its lease comes back to this replica (src/service/cluster.ts).
+    this.#stopping = false;
     this.#loops = [
       this.#loop(() => this.pass(), IDLE_MS, 'outbound'),
       this.#loop(() => this.poll(), this.config.pollIntervalSeconds * 1000, 'inbound'),

@@ -1,5 +1,6 @@
 // Replicas of the service on one PostgreSQL store: the LeaseManager (src/cluster/) runs on the store's
-// own database, one lease per enabled instance (`instance:<name>`) and per declared sink (`sink:<name>`).
+// own database, one lease per enabled instance (`instance:<name>`), per declared sink (`sink:<name>`),
+// per case connector (`cases:<name>`) and per schedule (`schedule:assets`, `schedule:reports`).
 // A lease's work is that instance's polls or that sink's deliveries, inside the lease's fence; the
 // lease's end stops them. On SQLite there is one process and none of this runs.
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import type { ClusterTables } from '../cluster/schema.ts';
 import { type ClusterStatus, clusterStatus } from '../cluster/status.ts';
 import type { Collector } from '../collect/collector.ts';
 import type { Deliverer } from '../deliver/worker.ts';
+import { underFence } from '../store/fence.ts';
 import type { Store } from '../store/index.ts';
 import type { ServiceLogger } from './logger.ts';
 
@@ -52,9 +54,29 @@ export async function oneReplicaAtATime<T>(store: Store, name: string, fn: () =>
   });
 }
 
+/** Runs a job inside the lease's fence from the lease's start to its end (its signal). */
+async function whileLeased(lease: Lease, job: LeasedJob): Promise<void> {
+  await underFence({ resource: lease.resource, token: lease.token }, () => job.start());
+  await new Promise<void>((resolve) => {
+    if (lease.signal.aborted) resolve();
+    else lease.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await job.stop();
+}
+
 /** The User-Agent of every request this replica makes to an appliance: the appliance's logs say who asked. */
 export const userAgentFor = (version: string, replica: string) =>
   `darktrace-hub/${version} (node ${process.version}; replica ${replica})`;
+
+/**
+ * Work that must not run on two replicas at once and runs until stopped: a case connector
+ * (`cases:<name>`), the asset or the report schedule (`schedule:assets`, `schedule:reports`).
+ */
+export interface LeasedJob {
+  resource: string;
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface Cluster {
   replica: string;
@@ -70,6 +92,8 @@ export function startCluster(o: {
   ttlMs: number;
   collector: Collector;
   deliverer: Deliverer;
+  /** The case connectors and schedules, one replica each. */
+  jobs: readonly LeasedJob[];
   /** The instances polled by some replica (enabled ones). */
   instances(): Promise<string[]>;
   registry: Registry;
@@ -103,6 +127,7 @@ export function startCluster(o: {
     resources: async () => [
       ...(await o.instances()).map((n) => `instance:${n}`),
       ...sinks.map((n) => `sink:${n}`),
+      ...o.jobs.map((j) => j.resource),
     ],
     work: (lease) => work(lease),
     log: { info: (m, d) => log.info(m, d), warn: (m, d) => log.warn(m, d) },
@@ -128,6 +153,8 @@ export function startCluster(o: {
     const name = lease.resource.slice(colon + 1);
     if (kind === 'instance')
       return o.collector.lease(name, { fence, signal: lease.signal, valid: lease.valid });
+    const job = o.jobs.find((j) => j.resource === lease.resource);
+    if (job) return whileLeased(lease, job);
     const worker = kind === 'sink' ? o.deliverer.worker(name) : undefined;
     if (!worker) {
       // Every replica is meant to run the same config: say so, and let the lease go to one that has it.

@@ -26,6 +26,7 @@ import type { Simulator } from '../simulator/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import {
   type Cluster,
+  type LeasedJob,
   oneReplicaAtATime,
   replicaIdOf,
   startCluster,
@@ -123,7 +124,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     const parts = await buildComponents({ o, config, dataDir, store, simulator, replica, clustered });
     await startSinks(parts, stops, clustered);
     const server = await startServers({ o, config, dataDir, settings, store, simulator, parts }, stops);
-    const syslog = await startSources({ o, config, dataDir, settings, store, parts }, stops);
+    const { syslog, jobs } = await startSources({ o, config, dataDir, settings, store, parts }, stops);
+    // Jobs that must not run twice at once (a case connector, a schedule): here, or by lease on replicas.
+    if (!clustered)
+      for (const j of jobs) {
+        await j.start();
+        stops.push(() => j.stop());
+      }
     // Last to start, first to stop: on SIGTERM the leases are handed back before anything else stops.
     const cluster = clustered
       ? startCluster({
@@ -132,6 +139,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
           ttlMs,
           collector: parts.collector,
           deliverer: parts.deliverer,
+          jobs,
           instances: parts.polledInstances,
           registry: parts.metrics.registry,
           log: o.log,
@@ -666,31 +674,64 @@ async function followStoredInstances(
   return () => clearInterval(timer);
 }
 
-/** The pollers, the asset and report schedules, the case connectors and, last, the syslog listeners. */
+/**
+ * The pollers and, last, the syslog listeners; the case connectors and the asset and report schedules
+ * come back as jobs, for the caller to start here or on the replica holding each one's lease.
+ */
 async function startSources(
   c: { o: ServiceOptions; config: Config; dataDir: string; settings: Settings; store: Store; parts: Parts },
   stops: Stops,
-): Promise<SyslogReceiver | undefined> {
+): Promise<{ syslog?: SyslogReceiver; jobs: LeasedJob[] }> {
   const { config, store, parts } = c;
   const log = c.o.log;
   parts.collector.start();
   stops.push(await followStoredInstances(store, parts.applyInstances, log));
-  if (config.assets) {
+  const jobs: LeasedJob[] = [];
+  const assets = config.assets;
+  if (assets) {
     const { startAssetSchedule } = await import('../assets/schedule.ts');
-    const schedule = startAssetSchedule(store, config.assets, {
-      dataDir: c.dataDir,
-      log,
-      sinks: parts.sinks,
-    });
-    stops.push(() => schedule.stop());
+    jobs.push(
+      handleJob('schedule:assets', () =>
+        startAssetSchedule(store, assets, { dataDir: c.dataDir, log, sinks: parts.sinks }),
+      ),
+    );
   }
   if (config.reports.length) {
     const { startReportSchedule } = await import('../report/schedule.ts');
-    const reports = startReportSchedule(store, config.reports, { log });
-    stops.push(() => reports.stop());
+    jobs.push(handleJob('schedule:reports', () => startReportSchedule(store, config.reports, { log })));
   }
-  parts.cases.start();
-  stops.push(() => parts.cases.stop());
+  for (const connector of parts.cases.connectors)
+    jobs.push({
+      resource: `cases:${connector.name}`,
+      start: () => connector.start(),
+      stop: () => connector.stop(),
+    });
+  const syslog = await startSyslog(c, stops);
+  return { syslog, jobs };
+}
+
+/** A job whose start makes a handle that stops it (the schedules). */
+function handleJob(resource: string, start: () => { stop(): Promise<void> }): LeasedJob {
+  let handle: { stop(): Promise<void> } | undefined;
+  return {
+    resource,
+    start: () => {
+      handle = start();
+    },
+    stop: async () => {
+      await handle?.stop();
+      handle = undefined;
+    },
+  };
+}
+
+/** The syslog listeners, when any is configured. */
+async function startSyslog(
+  c: { config: Config; settings: Settings; store: Store; parts: Parts; o: ServiceOptions },
+  stops: Stops,
+): Promise<SyslogReceiver | undefined> {
+  const { config, store, parts } = c;
+  const log = c.o.log;
   if (!c.settings.listeners.length) return undefined;
   const sc = config.syslog;
   const syslog = await syslogSource.create({

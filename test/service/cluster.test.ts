@@ -65,6 +65,10 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
         cluster: { leaseSeconds: 3 },
         instances: [{ name: 'lab', url: sim.url, publicToken: 'p', privateToken: 's' }],
         sinks: [{ name: 'out', format: 'json', url: `file://${join(dir, 'out.ndjson')}` }],
+        // A schedule runs on one replica at a time too (every replica would send the same report).
+        reports: [
+          { name: 'weekly', every: 'weekly', format: 'html', target: { folder: join(dir, 'reports') } },
+        ],
       }),
     );
     // One after the other, so the first one's admin key is the one in both data directories' files.
@@ -88,16 +92,16 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
     await db?.drop();
   });
 
-  it('lists both replicas and the two leases between them, to a viewer and not to anyone', async () => {
+  it('lists both replicas and the three leases between them, to a viewer and not to anyone', async () => {
     const [a, b] = services;
     expect(a.cluster?.replica).toBe('a');
     const key = keyOf(a);
     expect((await getCluster(a)).status).toBe(401);
-    const held = await waitFor('both resources to be held', async () => {
+    const held = await waitFor('every resource to be held', async () => {
       const { status, body } = await getCluster(b, key);
       expect(status).toBe(200);
       const leases = body.replicas.flatMap((r) => r.leases.map((l) => l.resource)).sort();
-      return leases.length === 2 ? body : undefined;
+      return leases.length === 3 ? body : undefined;
     });
     expect(held.mode).toBe('cluster');
     expect(held.replica).toBe('b');
@@ -108,10 +112,11 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
     ]);
     expect(held.replicas.flatMap((r) => r.leases.map((l) => l.resource)).sort()).toEqual([
       'instance:lab',
+      'schedule:reports',
       'sink:out',
     ]);
     expect(held.unowned).toEqual([]);
-    expect(held.takeovers.map((t) => t.reason)).toEqual(['new', 'new']);
+    expect(held.takeovers.map((t) => t.reason)).toEqual(['new', 'new', 'new']);
 
     // Whoever holds the instance polls it, and says who it is in every request.
     const poller = held.replicas.find((r) => r.leases.some((l) => l.resource === 'instance:lab'))!.id;
@@ -141,6 +146,7 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
     expect(s.replicas.map((r) => r.id)).toEqual(['a', 'b']);
     expect(s.replicas.flatMap((r) => r.leases.map((l) => l.resource)).sort()).toEqual([
       'instance:lab',
+      'schedule:reports',
       'sink:out',
     ]);
     const table = await runDtc(['cluster', 'status', '--data-dir', join(dir, 'a'), '-o', 'table'], env);
@@ -157,10 +163,10 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
     const key = keyOf(a);
     const stoppedAt = Date.now();
     await a.stop();
-    const after = await waitFor('b to hold both', async () => {
+    const after = await waitFor('b to hold all three', async () => {
       const { body } = await getCluster(b, key);
       const mine = body.replicas.find((r) => r.id === 'b')?.leases.length;
-      return mine === 2 ? body : undefined;
+      return mine === 3 ? body : undefined;
     });
     // Handed back, not left to expire: well within a lease, and the takeover says `released` if a held any.
     expect(Date.now() - stoppedAt).toBeLessThan(3_000);
