@@ -153,7 +153,8 @@ export function mapBreach(raw: Obj, instance: string): Detection {
   const score = num(raw.score);
   const percentscore = num(raw.percentscore);
   const severity = breachSeverity(dtCategory, compliance, priority, score, percentscore);
-  const description = str(modelField(m, now, 'description'));
+  const rawDescription = str(modelField(m, now, 'description'));
+  const description = rawDescription === undefined ? undefined : unescapeNewlines(rawDescription);
 
   const observables = emptyObservables();
   const devices: DeviceInfo[] = [];
@@ -259,7 +260,7 @@ export function mapBreach(raw: Obj, instance: string): Detection {
     firstSeen: first ?? time,
     lastSeen: last ?? time,
     title,
-    description: description === undefined ? undefined : unescapeNewlines(description),
+    description,
     category: sep > 0 ? name?.slice(0, sep) : undefined,
     dtCategory,
     analytic: {
@@ -268,7 +269,7 @@ export function mapBreach(raw: Obj, instance: string): Detection {
       name,
       version: str(modelField(m, now, 'version')),
       category: modelCategory ?? (dtCategory ? dtCategory[0].toUpperCase() + dtCategory.slice(1) : undefined),
-      description: description === undefined ? undefined : unescapeNewlines(description),
+      description,
       author: str(created?.by),
       editedBy: editorOf(modelField(m, now, 'edited')),
       tags,
