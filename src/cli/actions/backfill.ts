@@ -182,10 +182,16 @@ export async function backfillInThread(job: BackfillJob, stats: boolean): Promis
     });
     bar?.stop();
     if (report.interrupted) process.exitCode = 130;
+    const cpu = process.cpuUsage();
     return stats
       ? {
           ...report,
-          stats: { seconds: (Date.now() - started) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 },
+          stats: {
+            seconds: (Date.now() - started) / 1000,
+            maxRssMb: process.resourceUsage().maxRSS / 1024,
+            // The process's, so every thread's: the backfill's, the prepare workers' and GC's.
+            cpuSeconds: (cpu.user + cpu.system) / 1e6,
+          },
         }
       : report;
   } finally {
