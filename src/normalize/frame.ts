@@ -52,14 +52,30 @@ export function bsdTime(ts: string, receivedAt: number): number | undefined {
   if (!Number.isInteger(month) || month < 0 || !(day >= 1 && day <= 31) || !(h <= 23 && m <= 59 && sec <= 60))
     return undefined;
   if (!Number.isFinite(receivedAt)) return undefined;
-  const year = new Date(receivedAt).getUTCFullYear();
-  for (const y of [year, year - 1]) {
+  const year = utcYear(receivedAt);
+  for (let y = year; y >= year - 1; y--) {
     const t = Date.UTC(y, month, day, h, m, sec);
-    // Feb 29 in a year without one rolls over to March: not that year.
-    if (new Date(t).getUTCDate() !== day) continue;
+    // Feb 29 in a year without one rolls over to March: not that year. Only a day past the 28th or a
+    // leap second can roll over, so other times skip the Date.
+    if ((day > 28 || sec === 60) && new Date(t).getUTCDate() !== day) continue;
     if (t <= receivedAt + DAY_MS || y !== year) return t;
   }
   return undefined;
+}
+
+// The UTC year of the last receive time asked about, and the range of times it covers: lines arrive
+// with times in the same year, so the Date is made once a year rather than once a line.
+let yearOf = Number.NaN;
+let yearFrom = 0;
+let yearTo = -1;
+
+function utcYear(ms: number): number {
+  if (ms >= yearFrom && ms < yearTo) return yearOf;
+  yearOf = new Date(ms).getUTCFullYear();
+  // Date.UTC reads years 0–99 as 1900–1999: such a year is not cached.
+  yearFrom = yearOf >= 100 ? Date.UTC(yearOf, 0, 1) : 0;
+  yearTo = yearOf >= 100 ? Date.UTC(yearOf + 1, 0, 1) : -1;
+  return yearOf;
 }
 
 function parseTime(ts: string): number | undefined {

@@ -126,27 +126,35 @@ function editorOf(v: unknown): string | undefined {
   return by === undefined || by.toLowerCase() === 'nobody' ? undefined : by;
 }
 
+/**
+ * A model field from the definition that fired, else from `now`. A function of its own rather than a
+ * closure per breach: under tsx each named closure also costs a defineProperty for its name.
+ */
+function modelField(m: Obj, now: Obj | undefined, k: string): unknown {
+  return m[k] ?? (now ? now[k] : undefined);
+}
+
 export function mapBreach(raw: Obj, instance: string): Detection {
   const top = obj(raw.model) ?? {};
   const then = obj(top.then);
   const now = obj(top.now);
   // The definition at alert time (`then`) is the one that fired; `now` fills gaps.
   const m: Obj = then ?? now ?? top;
-  const mf = (k: string): unknown => m[k] ?? (now ? now[k] : undefined);
 
   const pbid = int(raw.pbid);
   const id = pbid !== undefined ? String(pbid) : (str(raw.pbid) ?? recordId(raw));
-  const name = str(mf('name'));
+  const name = str(modelField(m, now, 'name'));
   const title = name ?? `Model breach ${id}`;
   const sep = name ? name.indexOf('::') : -1;
-  const compliance = bool(mf('compliance'));
-  const priority = num(mf('priority'));
-  const modelCategory = str(mf('category'));
+  const compliance = bool(modelField(m, now, 'compliance'));
+  const priority = num(modelField(m, now, 'priority'));
+  const modelCategory = str(modelField(m, now, 'category'));
   const dtCategory = compliance ? 'compliance' : lower(modelCategory);
   const score = num(raw.score);
   const percentscore = num(raw.percentscore);
   const severity = breachSeverity(dtCategory, compliance, priority, score, percentscore);
-  const description = str(mf('description'));
+  const rawDescription = str(modelField(m, now, 'description'));
+  const description = rawDescription === undefined ? undefined : unescapeNewlines(rawDescription);
 
   const observables = emptyObservables();
   const devices: DeviceInfo[] = [];
@@ -192,7 +200,7 @@ export function mapBreach(raw: Obj, instance: string): Detection {
 
   const tactics: Tactic[] = [];
   const techniques: Technique[] = [];
-  const mitre = obj(mf('mitre'));
+  const mitre = obj(modelField(m, now, 'mitre'));
   if (mitre) {
     for (const t of arr(mitre.tactics)) {
       const s = str(t);
@@ -211,12 +219,12 @@ export function mapBreach(raw: Obj, instance: string): Detection {
   const related = emptyRelated();
   for (const a of arr(raw.aianalystData)) add(related.incidents, str(obj(a)?.uuid));
 
-  const created = obj(mf('created'));
+  const created = obj(modelField(m, now, 'created'));
   const tags: string[] = [];
-  for (const t of arr(mf('tags'))) if (typeof t === 'string') add(tags, t);
-  const actions = obj(mf('actions'));
+  for (const t of arr(modelField(m, now, 'tags'))) if (typeof t === 'string') add(tags, t);
+  const actions = obj(modelField(m, now, 'actions'));
   const antigena = obj(actions?.antigena);
-  const defeats = defeatsOf(mf('defeats'));
+  const defeats = defeatsOf(modelField(m, now, 'defeats'));
 
   const time = toMillis(raw.time) ?? first;
   const scores = {
@@ -228,8 +236,8 @@ export function mapBreach(raw: Obj, instance: string): Detection {
     priority,
     normalized: percentscore ?? (score !== undefined ? Math.round(score * 1000) / 10 : undefined),
   };
-  const pid = str(mf('pid'));
-  const phid = str(mf('phid'));
+  const pid = str(modelField(m, now, 'pid'));
+  const phid = str(modelField(m, now, 'phid'));
 
   return {
     key: { instance, family: 'model_breach', id },
@@ -252,18 +260,18 @@ export function mapBreach(raw: Obj, instance: string): Detection {
     firstSeen: first ?? time,
     lastSeen: last ?? time,
     title,
-    description: description === undefined ? undefined : unescapeNewlines(description),
+    description,
     category: sep > 0 ? name?.slice(0, sep) : undefined,
     dtCategory,
     analytic: {
-      uid: str(mf('uuid')),
+      uid: str(modelField(m, now, 'uuid')),
       id: pid,
       name,
-      version: str(mf('version')),
+      version: str(modelField(m, now, 'version')),
       category: modelCategory ?? (dtCategory ? dtCategory[0].toUpperCase() + dtCategory.slice(1) : undefined),
-      description: description === undefined ? undefined : unescapeNewlines(description),
+      description,
       author: str(created?.by),
-      editedBy: editorOf(mf('edited')),
+      editedBy: editorOf(modelField(m, now, 'edited')),
       tags,
     },
     severity,
@@ -286,12 +294,12 @@ export function mapBreach(raw: Obj, instance: string): Detection {
       model: {
         pid,
         phid,
-        uuid: str(mf('uuid')),
+        uuid: str(modelField(m, now, 'uuid')),
         priority,
         compliance,
-        behaviour: str(mf('behaviour')),
-        edited_by: str(obj(mf('edited'))?.by),
-        modified: str(mf('modified')),
+        behaviour: str(modelField(m, now, 'behaviour')),
+        edited_by: str(obj(modelField(m, now, 'edited'))?.by),
+        modified: str(modelField(m, now, 'modified')),
         shape: then || now ? 'then_now' : 'flat',
       },
       antigena_action: str(antigena?.action),

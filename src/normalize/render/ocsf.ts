@@ -111,10 +111,8 @@ function evidences(det: Detection): Doc[] | undefined {
   const asn = o.asns[0];
   // OCSF 1.3 evidences have a URL but no TLS or HTTP request (both came in 1.4): the JA3 hashes, HTTP
   // methods and user agents are kept under unmapped.darktrace.evidence (see unmappedEvidence).
-  const extras: Doc = {
-    url: o.uris.length ? urlOf(o.uris[0]) : undefined,
-    actor: o.users.length ? { user: { name: o.users[0] } } : undefined,
-  };
+  const url = o.uris.length ? urlOf(o.uris[0]) : undefined;
+  const actor = o.users.length ? { user: { name: o.users[0] } } : undefined;
   const n = Math.max(o.destinationIps.length, o.destinationHosts.length, 1);
   const out: Doc[] = [];
   for (let i = 0; i < n && i < 16; i++) {
@@ -130,10 +128,10 @@ function evidences(det: Detection): Doc[] | undefined {
             autonomous_system: i === 0 && asn ? { number: asn.number, name: asn.name } : undefined,
           }
         : undefined;
-    if (!dst && !src && i === 0 && !extras.url && !extras.actor) return undefined;
+    if (!dst && !src && i === 0 && !url && !actor) return undefined;
     out.push(
       i === 0
-        ? { src_endpoint: src, dst_endpoint: dst, ...extras }
+        ? { src_endpoint: src, dst_endpoint: dst, url, actor }
         : { src_endpoint: src, dst_endpoint: dst },
     );
   }
@@ -170,7 +168,8 @@ function metadata(d: Detection): Doc {
   };
 }
 
-function unmapped(d: Detection): Doc {
+/** `unmapped.darktrace`; the callers add their class's own keys after these. */
+function unmappedDarktrace(d: Detection): Doc {
   const darktrace: Doc = {
     hash: d.hash,
     category: d.dtCategory,
@@ -181,7 +180,11 @@ function unmapped(d: Detection): Doc {
   };
   // Set after the literal: a computed key in it costs a runtime call per document.
   darktrace[d.key.family] = d.vendor;
-  return { darktrace };
+  return darktrace;
+}
+
+function unmapped(d: Detection): Doc {
+  return { darktrace: unmappedDarktrace(d) };
 }
 
 function apiActivity(d: Detection): Doc {
@@ -377,7 +380,14 @@ export function toOcsf(d: Detection): Doc {
   ];
   if (d.category) types.push(d.category);
   const riskLevel = d.severity > 0 ? d.severity - 1 : undefined;
-  const base = unmapped(d);
+  // Built in place rather than spread from unmapped(d): the copies were a measurable share of the render.
+  const darktrace = unmappedDarktrace(d);
+  // is_alert is a 1.4 attribute; the signal is kept for consumers that read it.
+  darktrace.is_alert = fam !== 'system_status' || !closed;
+  darktrace.evidence = unmappedEvidence(d);
+  darktrace.related_breaches = d.related.breaches.length
+    ? d.related.breaches.map((b) => ({ pbid: b.pbid, model_name: b.modelName, time: b.time }))
+    : undefined;
   return {
     activity_id: act,
     activity_name: actName,
@@ -429,16 +439,7 @@ export function toOcsf(d: Detection): Doc {
     observables: observables(d),
     metadata: metadata(d),
     unmapped: {
-      ...base,
-      darktrace: {
-        ...base.darktrace,
-        // is_alert is a 1.4 attribute; the signal is kept for consumers that read it.
-        is_alert: fam !== 'system_status' || !closed,
-        evidence: unmappedEvidence(d),
-        related_breaches: d.related.breaches.length
-          ? d.related.breaches.map((b) => ({ pbid: b.pbid, model_name: b.modelName, time: b.time }))
-          : undefined,
-      },
+      darktrace,
       devices: d.devices.length > 1 ? d.devices.slice(1).map((x) => device(x, true)) : undefined,
     },
   };
