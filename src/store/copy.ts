@@ -66,7 +66,13 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
  * State that lives minutes and belongs to the running service, not the site: request windows, recent
  * failed logins, sign-ins in progress. A copy runs with the service stopped; nothing here is worth moving.
  */
-export const TRANSIENT_TABLES: readonly string[] = ['rate_limits', 'login_failures', 'oidc_pending'];
+export const TRANSIENT_TABLES: readonly string[] = [
+  'rate_limits',
+  'login_failures',
+  'oidc_pending',
+  // Written again by the replica polling each instance after its next poll.
+  'instance_status',
+];
 
 /** Tables the destination must have empty before a copy starts (the copied ones and what is rebuilt). */
 const MUST_BE_EMPTY = [...COPIED_TABLES.map((t) => t.table), 'detection_counts'];

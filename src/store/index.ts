@@ -36,6 +36,7 @@ import {
 import type { StoreHealth } from './errors.ts';
 import { type Identities, identities } from './identities.ts';
 import { type InstanceSecrets, instanceSecrets, storedKeys } from './instance-secrets.ts';
+import { type InstanceStatuses, instanceStatuses } from './instance-status.ts';
 import { type Instances, instances } from './instances.ts';
 import { MIGRATION_TABLE, migrateToLatest } from './migrations.ts';
 import { describePostgresUrl, openPostgres, postgresConn, postgresIoError } from './postgres.ts';
@@ -71,6 +72,7 @@ export type { StoreErrorCode, StoreHealth, StoreIoCode } from './errors.ts';
 export { isRetryableStoreError, StoreError, StoreIoError } from './errors.ts';
 export type { ApiKeyRow, Grant, Identities, SessionRow, UserRow } from './identities.ts';
 export type { StoredSecret } from './instance-secrets.ts';
+export type { InstanceStatuses, StoredInstanceStatus } from './instance-status.ts';
 export type { Instance, InstanceInput, InstancePatch, TlsOptions } from './instances.ts';
 export { REDACTED_PASSWORD } from './instances.ts';
 export type { RateLimits, RateWindow } from './rate-limits.ts';
@@ -118,6 +120,8 @@ export interface Store {
   sinkOffsets: SinkOffsets;
   deadLetters: DeadLetters;
   connectionChecks: ConnectionChecks;
+  /** Each instance's live status, written by the replica polling it (replicas on PostgreSQL only). */
+  instanceStatus: InstanceStatuses;
   /** Users, API keys, grants and sessions (hashes only; src/auth/ makes and checks them). */
   identities: Identities;
   /** Aggregates for the console: detections over time by severity, per instance since a time. */
@@ -307,6 +311,7 @@ function composeStore(
     sinkOffsets: sinkOffsets(conn),
     deadLetters: deadLetters(conn, retention),
     connectionChecks: connectionChecks(conn),
+    instanceStatus: instanceStatuses(conn),
     commandRuns: commandRuns(conn),
     reports: reports(conn),
     rateLimits: rateLimits(k, x),

@@ -372,6 +372,19 @@ const migrations: Record<string, Migration> = {
       if (onPostgres(db)) await createPgStatementCounts(db);
     },
   },
+  // Replicas on one store: each instance's live status, written by the replica polling it, so every
+  // replica's API answers the same (src/store/instance-status.ts). SQLite has it too, unused there.
+  '0018_instance_status': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('instance_status')
+        .addColumn('instance', 'text', (c) => c.primaryKey())
+        .addColumn('replica', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /**

@@ -232,6 +232,16 @@ export interface OidcPendingTable {
   expires_at: number;
 }
 
+/** An instance's live status as the replica polling it last wrote it (migration 0018). */
+export interface InstanceStatusTable {
+  instance: string;
+  /** The replica that wrote it: the one holding the instance's lease then. */
+  replica: string;
+  /** The collector's InstanceStatus, as JSON. */
+  status: string;
+  updated_at: number;
+}
+
 export interface DB {
   instances: InstancesTable;
   cursors: CursorsTable;
@@ -250,6 +260,7 @@ export interface DB {
   rate_limits: RateLimitsTable;
   login_failures: LoginFailuresTable;
   oidc_pending: OidcPendingTable;
+  instance_status: InstanceStatusTable;
   secret_keys: SecretKeysTable;
   cluster_replicas: ClusterReplicasTable;
   cluster_leases: ClusterLeasesTable;
