@@ -4,6 +4,8 @@
 // Replicas sharing a PostgreSQL store (src/cluster/) build it `leased`: it then polls an instance only
 // while `lease()` runs for it, each poll inside the lease's fence, so every store write the poll makes
 // (detections, cursors, dead letters, connection checks) is refused once another replica took over.
+// It then also hands each held instance's status to `onStatus` after every poll and connection check,
+// under the same fence, for the store to share with the replicas that do not poll it.
 import { setMaxListeners } from 'node:events';
 import { DarktraceClient, type DarktraceClientOptions, DarktraceError } from '../darktrace/index.ts';
 import { type Fence, FencedError, underFence } from '../store/fence.ts';
@@ -70,6 +72,11 @@ export interface CollectorOptions {
   onCheck?: (instance: string, result: ConnectionCheckResult) => void;
   /** Poll an instance only while `lease()` runs for it (replicas sharing the instances); default false. */
   leased?: boolean;
+  /**
+   * Leased mode: the status of an instance this replica holds, after each poll and connection check,
+   * called inside the lease's fence (a write refused there stops the lease like a poll's would).
+   */
+  onStatus?: (status: InstanceStatus) => Promise<void>;
 }
 
 /** A replica's lease on one instance (src/cluster/leases.ts): its fence, and a signal that ends it. */
@@ -199,6 +206,7 @@ export class Collector {
       e.status.lastCheck = result;
       // The holder records it under its fence; a replica asked through the API without the lease, plainly.
       this.#o.onCheck?.(name, result);
+      await this.#share(e, held);
       return result;
     };
     return held ? underFence(held.fence, run) : run();
@@ -212,11 +220,12 @@ export class Collector {
   }
 
   status(): InstanceStatus[] {
-    return [...this.#entries.values()].map((e) => ({
-      ...e.status,
-      streams: structuredClone(e.status.streams),
-      totals: { ...e.status.totals },
-    }));
+    return [...this.#entries.values()].map((e) => snapshot(e.status));
+  }
+
+  /** Whether this replica polls the instance: always, unless leased and another replica holds it. */
+  polls(name: string): boolean {
+    return !this.#o.leased || this.#held.has(name);
   }
 
   /**
@@ -339,6 +348,7 @@ export class Collector {
       if (held && !held.valid()) return report;
       this.#record(e, report);
       this.#o.onPoll?.(e.record.name, report);
+      await this.#share(e, held);
       return report;
     } finally {
       e.running = undefined;
@@ -396,6 +406,24 @@ export class Collector {
     });
   }
 
+  /** Hands a held instance's status to `onStatus`, in the lease's fence: a stale holder writes nothing. */
+  async #share(e: Entry, held: Held | undefined): Promise<void> {
+    const onStatus = this.#o.onStatus;
+    if (!held || !onStatus || !held.valid()) return;
+    try {
+      await underFence(held.fence, () => onStatus(snapshot(e.status)));
+    } catch (err) {
+      if (err instanceof FencedError) {
+        held.fenced ??= err;
+        held.end();
+        return;
+      }
+      this.#o.log.warn(`darktrace[${e.record.name}]: status not shared: ${(err as Error).message}`, {
+        instance: e.record.name,
+      });
+    }
+  }
+
   #clearTimers(e: Entry) {
     if (e.checkTimer) clearInterval(e.checkTimer);
     e.checkTimer = undefined;
@@ -408,6 +436,11 @@ export class Collector {
     if (e.running) await e.running.catch(() => {});
     await e.client?.close();
   }
+}
+
+/** A copy the caller may keep or change without touching the live status. */
+function snapshot(s: InstanceStatus): InstanceStatus {
+  return { ...s, streams: structuredClone(s.streams), totals: { ...s.totals } };
 }
 
 function plainWords(err: Error): string {

@@ -28,6 +28,8 @@ export interface ApiDeps {
   rateLimitPerMinute?: number;
   collector: {
     status(): InstanceStatus[];
+    /** Whether this replica polls the instance (absent: it polls them all); else its status is the store's. */
+    polls?(name: string): boolean;
     check?(name: string): Promise<ConnectionCheckResult | undefined>;
     /** The instance's shared SDK client, for commands (absent: each run makes its own). */
     client?(name: string): DarktraceClient | undefined;

@@ -447,6 +447,8 @@ async function buildComponents(c: {
     log,
     // Replicas poll only the instances they hold a lease on; every request says which replica sent it.
     leased: c.clustered,
+    // The status of each instance it polls, for the replicas that do not (GET /api/instances there).
+    onStatus: c.clustered ? (s) => store.instanceStatus.put(s.name, c.replica, s) : undefined,
     clientOptions: { userAgent: userAgentFor(VERSION, c.replica) },
     ...windowsMs(config.collector),
     onCheck(instance, r) {

@@ -158,6 +158,40 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
     expect(table.out).toContain('sink:out#1');
   }, 30_000);
 
+  it("answers an instance's live status from either replica: the one polling it, and the other from the store", async () => {
+    const key = keyOf(services[0]);
+    const { body } = await getCluster(services[0], key);
+    const holder = body.replicas.find((r) => r.leases.some((l) => l.resource === 'instance:lab'))!.id;
+    const polling = services.find((s) => s.cluster?.replica === holder)!;
+    const other = services.find((s) => s !== polling)!;
+    type Answer = { polledBy?: string; status: Record<string, unknown> & { state: string } };
+    const get = async (svc: Service, path: string) => {
+      const res = await fetch(`${svc.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+    // Until its first poll the instance is starting everywhere; then the other replica reads the store.
+    const seen = (await waitFor('the other replica to show the first poll', async () => {
+      const a = (await get(other, '/api/instances/lab')) as Answer;
+      return a.status.state === 'starting' ? undefined : a;
+    })) as Answer;
+    const own = (await get(polling, '/api/instances/lab')) as Answer;
+    expect(own.polledBy).toBe(holder);
+    expect(own.status.state).toBe('ok');
+    expect(seen.polledBy).toBe(holder);
+    expect(seen.status.state).toBe('ok');
+    expect(seen.status.lastSuccessAt).toEqual(expect.any(String));
+    // The same status, in the same shape, whichever replica answered.
+    for (const field of ['name', 'lastPollAt', 'lastSuccessAt', 'consecutiveFailures', 'streams', 'totals'])
+      expect(seen.status[field], field).toEqual(own.status[field]);
+    expect((seen.status.totals as { modelBreaches: number }).modelBreaches).toBeGreaterThan(0);
+    const listed = (await get(other, '/api/instances')) as (Answer & { name: string })[];
+    expect(listed.find((i) => i.name === 'lab')).toMatchObject({
+      polledBy: holder,
+      status: { state: 'ok', lastSuccessAt: seen.status.lastSuccessAt },
+    });
+  }, 30_000);
+
   it('hands the leases back on stop, and the other replica takes them at once', async () => {
     const [a, b] = services;
     const key = keyOf(a);

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { z } from 'zod';
+import type { InstanceStatus } from '../../collect/collector.ts';
 import { CHECK_STEPS, checkConnection } from '../../collect/health.ts';
 import { type InstanceConfig, instanceRecord, instanceSpec, replacing } from '../../collect/instance.ts';
 import { principalOf } from '../authenticate.ts';
@@ -48,6 +49,12 @@ export const Instance = Type.Object(
     detections24h: Type.Optional(
       Type.Integer({ description: 'detections (latest versions) with an event time in the last 24 h' }),
     ),
+    polledBy: Type.Optional(
+      Type.String({
+        description:
+          'replicas on PostgreSQL: the replica polling the instance, whose status this is (absent on SQLite)',
+      }),
+    ),
   },
   { additionalProperties: true, description: 'an instance; never its private token' },
 );
@@ -79,14 +86,40 @@ const ConnectionFailed = Type.Object(
   { description: 'the connection test failed; nothing was saved' },
 );
 
+type Shown = InstanceStatus | { name: string; state: 'disabled' };
+
+/**
+ * Each instance's status and, on replicas, who polls it. A replica knows the status of the instances it
+ * polls; the others' it reads from the store, as their pollers last wrote it. On SQLite the one process
+ * polls them all.
+ */
+async function statuses(deps: ApiDeps) {
+  const mine = new Map(deps.collector.status().map((s) => [s.name, s]));
+  const cluster = deps.cluster?.clustered ? deps.cluster : undefined;
+  const shared = cluster
+    ? new Map((await deps.store.instanceStatus.list()).map((r) => [r.instance, r]))
+    : undefined;
+  const of = (i: { name: string; enabled: boolean }): { status: Shown; polledBy?: string } => {
+    const own: Shown = mine.get(i.name) ?? { name: i.name, state: 'disabled' };
+    if (!cluster || !i.enabled) return { status: own };
+    if (deps.collector.polls?.(i.name) ?? true) return { status: own, polledBy: cluster.replica };
+    const stored = shared?.get(i.name);
+    // No replica has written it yet: it is starting, wherever it runs.
+    // The holder wrote the collector's own InstanceStatus (src/collect/collector.ts `onStatus`).
+    return stored ? { status: stored.status as unknown as Shown, polledBy: stored.replica } : { status: own };
+  };
+  return of;
+}
+
 export const instanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> = async (app, { deps }) => {
   const instances = async () => {
-    const status = new Map(deps.collector.status().map((s) => [s.name, s]));
+    const rows = await deps.store.instances.list();
+    const statusOf = await statuses(deps);
     const recent = await deps.store.detectionStats.countsSince(Date.now() - 86_400_000);
-    return (await deps.store.instances.list()).map((row) => ({
+    return rows.map((row) => ({
       ...row,
       detections24h: recent[row.name] ?? 0,
-      status: status.get(row.name) ?? { name: row.name, state: 'disabled' },
+      ...statusOf(row),
       // Declared in the config file: read-only through the API.
       source: deps.manage?.declaredIn?.(row.name) ? 'config' : 'store',
       configFile: deps.manage?.declaredIn?.(row.name),
@@ -222,10 +255,10 @@ export const manageInstanceRoutes: FastifyPluginAsyncTypebox<{ deps: ApiDeps }> 
     };
   };
   const view = async (name: string) => {
-    const status = deps.collector.status().find((s) => s.name === name) ?? { name, state: 'disabled' };
+    const row = (await store.instances.get(name))!;
     return {
-      ...(await store.instances.get(name))!,
-      status,
+      ...row,
+      ...(await statuses(deps))(row),
       source: deps.manage?.declaredIn?.(name) ? 'config' : 'store',
     };
   };
