@@ -160,8 +160,10 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
 
   it("answers an instance's live status from either replica: the one polling it, and the other from the store", async () => {
     const key = keyOf(services[0]);
-    const { body } = await getCluster(services[0], key);
-    const holder = body.replicas.find((r) => r.leases.some((l) => l.resource === 'instance:lab'))!.id;
+    const holder = await waitFor('a replica to hold the instance', async () => {
+      const { body } = await getCluster(services[0], key);
+      return body.replicas.find((r) => r.leases.some((l) => l.resource === 'instance:lab'))?.id;
+    });
     const polling = services.find((s) => s.cluster?.replica === holder)!;
     const other = services.find((s) => s !== polling)!;
     type Answer = { polledBy?: string; status: Record<string, unknown> & { state: string } };
