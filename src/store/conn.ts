@@ -63,6 +63,11 @@ export interface TextSearch {
   descriptionsMatching(term: string): RawBuilder<number>;
   /** `seqs` as a table of one column, `value` (alias it with `.as()`). */
   seqTable(seqs: number[]): RawBuilder<{ value: number }>;
+  /**
+   * `column` is one of `values`, as one bound parameter (a JSON array on SQLite, a text[] on PostgreSQL)
+   * whatever their number: one statement to prepare, and no list of thousands of placeholders to bind.
+   */
+  oneOf(column: string, values: string[]): RawBuilder<boolean>;
 }
 
 export interface Conn {

@@ -252,7 +252,7 @@ export function detections(conn: Conn): Detections {
         k
           .selectFrom('detection_heads')
           .select(['key', 'version', 'hash'])
-          .where('key', 'in', distinct.slice(i, i + HEAD_LOOKUP)),
+          .where(conn.text.oneOf('key', distinct.slice(i, i + HEAD_LOOKUP))),
       );
       for (const r of rows) heads.set(r.key, { version: r.version, hash: r.hash });
     }
@@ -370,7 +370,12 @@ export function detections(conn: Conn): Detections {
           latest.set(r.key as string, {
             ...r,
             seq,
-            description_id: await descriptionId(d.description),
+            // Most descriptions are known (one per model): no await for those, 500 of them a batch.
+            description_id: !d.description
+              ? null
+              : (descriptions.get(d.description) ??
+                added.get(d.description) ??
+                (await descriptionId(d.description))),
             device: d.device ?? null,
             acknowledged_at: d.acknowledged && d.acknowledgedAt ? Math.trunc(d.acknowledgedAt) : null,
           });

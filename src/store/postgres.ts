@@ -285,8 +285,12 @@ const MARKED_FENCE_SQL =
 // PostgreSQL's own parser (which would keep 10.0.0.1 or ws-01.corp whole) never decides.
 // Title, hostnames and IPs are separate columns, as in FTS5, so a phrase never spans two of them.
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** The words of a text as the index keeps them. */
 export function ftsWords(text: string): string[] {
+  // Plain ASCII has no accents to strip: skip the Unicode normalisation, the costly part.
+  if (ASCII.test(text)) return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   return (
     text
       .normalize('NFKD')
@@ -324,6 +328,7 @@ export const tsvectorSearch: TextSearch = {
   descriptionsMatching: (t) =>
     sql<number>`(SELECT id FROM descriptions_fts WHERE description @@ to_tsquery('simple', ${t}))`,
   seqTable: (seqs) => sql<{ value: number }>`(SELECT unnest(${seqs}::bigint[]) AS value)`,
+  oneOf: (column, values) => sql<boolean>`${sql.ref(column)} = ANY(${values}::text[])`,
 };
 
 /** A detection version's words, one tsvector column each, under one GIN index (a migration step). */

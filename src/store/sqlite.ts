@@ -278,6 +278,8 @@ export const fts5Search: TextSearch = {
     sql<number>`(SELECT rowid FROM descriptions_fts WHERE descriptions_fts MATCH ${t})`,
   // json_each: one bound parameter however many seqs (SQLite caps parameters at 32,766).
   seqTable: (seqs) => sql<{ value: number }>`json_each(${JSON.stringify(seqs)})`,
+  oneOf: (column, values) =>
+    sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
 };
 
 export function ftsMatch(seqColumn: string, descriptionColumn: string, terms: string[]): Expression<SqlBool> {
