@@ -19,6 +19,7 @@ import path from 'node:path';
 import { Rng } from '../../src/simulator/prng.ts';
 import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
 import { MIGRATION_NAMES } from '../../src/store/migrations.ts';
+import { MODEL_NAMES } from '../models.ts';
 
 /** Bump when the generator below changes: old caches are then not reused. */
 const SEED_VERSION = 1;
@@ -30,16 +31,7 @@ export const SECRET = Buffer.alloc(32, 5);
 export const WEEK_END = Date.UTC(2026, 10, 30);
 const SPAN = 35 * DAY;
 
-const MODELS = [
-  'Anomalous Connection::SMB Enumeration',
-  'Compromise::Beaconing Activity To External Rare',
-  'Device::Suspicious Domain',
-  'Unusual Activity::Unusual Internal Connections',
-  'Compliance::Remote Desktop Protocol from Internet',
-  'Anomalous File::Internet Facing System File Download',
-  'Antigena::Network::External Threat::Antigena Suspicious File Block',
-  'Compromise::Ransomware::Suspicious SMB Activity',
-];
+const MODELS = MODEL_NAMES;
 const RESPOND = ['Quarantine device', 'Block matching connections', 'Enforce pattern of life'];
 const RESPOND_STATES = ['activated', 'cleared', 'expired'];
 const SEVERITIES = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5];

@@ -2,6 +2,7 @@
 // description shared by its breaches (as on an appliance), generated from a fixed seed so every run
 // writes the same ones.
 import type { DetectionInput } from '../../src/store/index.ts';
+import { MODEL_NAMES } from '../models.ts';
 
 /** Rows per append: one transaction each, as the poller and the syslog receiver batch them. */
 export const BATCH = 500;
@@ -18,14 +19,7 @@ const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
 const ip = () => `10.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 254) + 1}`;
 export const hex = (n: number) =>
   Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
-const MODELS = [
-  'Anomalous Connection::SMB Enumeration',
-  'Compromise::Beaconing Activity To External Rare',
-  'Device::Suspicious Domain',
-  'Unusual Activity::Unusual Internal Connections',
-  'Compliance::Remote Desktop Protocol from Internet',
-  'Anomalous File::Internet Facing System File Download',
-];
+const MODELS = MODEL_NAMES.slice(0, 6);
 const WORDS =
   'device connected to a rare external endpoint using an unusual port and protocol for this network'.split(
     ' ',

@@ -12,8 +12,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database, or undefined (after saying why) when no server answers outside CI. */
-export async function testDatabase(label = 'dtc'): Promise<TestDatabase | undefined> {
+/**
+ * A new, empty database, or undefined (after saying why) when no server answers outside CI.
+ * `collation: 'en'` sorts text by a language's rules (ICU), as many installs and managed services do by
+ * default, where the server's C default would hide an order that differs from SQLite's; a plain database
+ * when the server has no ICU.
+ */
+export async function testDatabase(
+  label = 'dtc',
+  o: { collation?: 'en' } = {},
+): Promise<TestDatabase | undefined> {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
   try {
     await admin.connect();
@@ -26,8 +34,18 @@ export async function testDatabase(label = 'dtc'): Promise<TestDatabase | undefi
     return undefined;
   }
   const name = `${label}_test_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database ${name}`);
-  await admin.end();
+  try {
+    await admin.query(
+      o.collation
+        ? `create database ${name} template template0 locale_provider icu icu_locale '${o.collation}' locale 'C.UTF-8'`
+        : `create database ${name}`,
+    );
+  } catch (err) {
+    if (!o.collation) throw err;
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   return {

@@ -4,7 +4,6 @@
 // files.test.ts (file modes, disk-full and corrupt files, WAL) and migrations.test.ts (upgrading SQLite
 // files written by older versions) stay SQLite-only: they are about SQLite's files, which a PostgreSQL
 // store does not have; postgres-*.test.ts cover that side's connection and migrations.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach } from 'vitest';
 import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
-import { PG_ADMIN_URL, type TestDatabase, testDatabase } from '../helpers/postgres.ts';
+import { type TestDatabase, testDatabase } from '../helpers/postgres.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -23,37 +22,6 @@ export const DIALECTS: Dialect[] = (await testDatabase('probe').then(async (d) =
 }))
   ? ['sqlite', 'postgres']
   : ['sqlite'];
-
-/**
- * A store's database sorting text by a language's rules (ICU `en`), as many installs and managed
- * services do by default, where a C-collated test database would hide ordering that differs from
- * SQLite's; a plain one when the server has no ICU.
- */
-async function storeDatabase(): Promise<TestDatabase> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  const name = `store_test_${randomBytes(4).toString('hex')}`;
-  try {
-    await admin.query(
-      `create database ${name} template template0 locale_provider icu icu_locale 'en' locale 'C.UTF-8'`,
-    );
-  } catch {
-    return (await testDatabase('store'))!;
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 // A fixed key so tests never read DTC_SECRET_KEY from the developer's environment by accident.
 export const KEY = Buffer.alloc(32, 7);
@@ -77,7 +45,7 @@ export function useTempStores(dialect: Dialect = 'sqlite', o: { scope?: 'test' |
     const dir = 'dataDir' in opts ? opts.dataDir : opts.path;
     let db = databases.get(dir);
     if (!db) {
-      db = await storeDatabase();
+      db = (await testDatabase('store', { collation: 'en' }))!;
       databases.set(dir, db);
     }
     const { dataDir: _d, path: _p, ...rest } = opts as { dataDir?: string; path?: string };
