@@ -22,7 +22,7 @@ export function registerCluster(program: Command): void {
       .addOption(
         new Option(
           '--lease-seconds <n>',
-          'the replicas’ cluster.leaseSeconds: a replica silent longer is shown dead',
+          'for replicas older than this dtc, which do not record their lease length: their cluster.leaseSeconds',
         ).default('15'),
       ),
   ).action(async (f: ClusterFlags) => (await load()).status(f));

@@ -137,8 +137,9 @@ export class LeaseManager {
         version: this.#o.version ?? null,
         started_at: sql`now()`,
         heartbeat_at: sql`now()`,
+        lease_ms: ttlMs,
       })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: sql`now()` }))
+      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: sql`now()`, lease_ms: ttlMs }))
       .execute();
 
     if (this.#held.size) {

@@ -10,7 +10,9 @@ export interface ClusterStatus {
     version: string | null;
     startedAt: string;
     heartbeatAt: string;
-    /** False once its heartbeat is older than the lease TTL: its leases are up for takeover. */
+    /** How long its leases last (its cluster.leaseSeconds). */
+    leaseSeconds: number;
+    /** False once its heartbeat is older than its lease length: its leases are up for takeover. */
     alive: boolean;
     leases: Array<{ resource: string; token: number; expiresAt: string }>;
   }>;
@@ -26,12 +28,21 @@ export interface ClusterStatus {
   }>;
 }
 
+/**
+ * The cluster as the database holds it. Each replica's own lease length judges whether it is alive;
+ * `ttlMs` stands in for replicas that did not record one (before migration 0019).
+ */
 export async function clusterStatus(db: Kysely<ClusterTables>, ttlMs: number): Promise<ClusterStatus> {
   const [replicas, leases, takeovers] = await Promise.all([
     db
       .selectFrom('cluster_replicas')
       .select(['id', 'address', 'version', 'started_at', 'heartbeat_at'])
-      .select(sql<boolean>`heartbeat_at > now() - ${ttlMs} * interval '1 millisecond'`.as('alive'))
+      .select(sql<number>`coalesce(lease_ms, ${ttlMs})`.as('lease_ms'))
+      .select(
+        sql<boolean>`heartbeat_at > now() - coalesce(lease_ms, ${ttlMs}) * interval '1 millisecond'`.as(
+          'alive',
+        ),
+      )
       .orderBy('id')
       .execute(),
     db
@@ -55,6 +66,7 @@ export async function clusterStatus(db: Kysely<ClusterTables>, ttlMs: number): P
       version: r.version,
       startedAt: r.started_at.toISOString(),
       heartbeatAt: r.heartbeat_at.toISOString(),
+      leaseSeconds: Number(r.lease_ms) / 1000,
       alive: r.alive,
       leases: leases
         .filter((l) => l.held && l.owner === r.id)

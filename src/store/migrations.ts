@@ -385,6 +385,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Each replica says how long its leases last, so that anyone reading the cluster (dtc cluster status,
+  // GET /api/cluster on any replica) can tell a live replica from a dead one without being told the TTL.
+  '0019_replica_lease_length': {
+    async up(db: Kysely<any>) {
+      if (onPostgres(db))
+        await sql`alter table cluster_replicas add column if not exists lease_ms integer`.execute(db);
+    },
+  },
 };
 
 /**
@@ -418,7 +426,8 @@ export async function createClusterTables(db: Kysely<any>): Promise<void> {
     address text,
     version text,
     started_at timestamptz not null default now(),
-    heartbeat_at timestamptz not null default now()
+    heartbeat_at timestamptz not null default now(),
+    lease_ms integer
   )`.execute(db);
   await sql`create table if not exists cluster_leases (
     resource text primary key,

@@ -183,6 +183,8 @@ export interface ClusterReplicasTable {
   version: string | null;
   started_at: Date;
   heartbeat_at: Date;
+  /** How long this replica's leases last (its cluster.leaseSeconds); null from replicas before 0019. */
+  lease_ms: number | null;
 }
 
 /** PostgreSQL only: who works each resource (`instance:<name>`, `sink:<name>`), until when, under which token. */

@@ -31,7 +31,12 @@ interface ClusterAnswer {
   replica: string;
   message?: string;
   leaseSeconds?: number;
-  replicas: { id: string; alive: boolean; leases: { resource: string; token: number }[] }[];
+  replicas: {
+    id: string;
+    alive: boolean;
+    leaseSeconds: number;
+    leases: { resource: string; token: number }[];
+  }[];
   unowned: string[];
   takeovers: { resource: string; to: string; reason: string }[];
 }
@@ -137,13 +142,17 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
   it('dtc cluster status shows the same, as a table and as JSON', async () => {
     const env = { DTC_STORE_URL: db!.url, DTC_SECRET_KEY: KEY_HEX };
     const json = await runDtc(
-      ['cluster', 'status', '--data-dir', join(dir, 'a'), '-o', 'json', '--lease-seconds', '3'],
+      // No --lease-seconds: each replica recorded its own (3 s), which judges whether it is alive.
+      ['cluster', 'status', '--data-dir', join(dir, 'a'), '-o', 'json'],
       env,
     );
     expect(json.code, json.err).toBe(0);
     const s = JSON.parse(json.out) as ClusterAnswer;
     expect(s.mode).toBe('cluster');
-    expect(s.replicas.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(s.replicas.map((r) => [r.id, r.alive, r.leaseSeconds])).toEqual([
+      ['a', true, 3],
+      ['b', true, 3],
+    ]);
     expect(s.replicas.flatMap((r) => r.leases.map((l) => l.resource)).sort()).toEqual([
       'instance:lab',
       'schedule:reports',
@@ -151,7 +160,7 @@ describe.skipIf(!db)('the cluster on PostgreSQL: GET /api/cluster, dtc cluster s
     ]);
     const table = await runDtc(['cluster', 'status', '--data-dir', join(dir, 'a'), '-o', 'table'], env);
     expect(table.code, table.err).toBe(0);
-    expect(table.out).toMatch(/^ID\s+ALIVE\s+HEARTBEATAT\s+LEASES\s+HOLDS/m);
+    expect(table.out).toMatch(/^ID\s+ALIVE\s+HEARTBEATAT\s+LEASESECONDS\s+LEASES\s+HOLDS/m);
     expect(table.out).toMatch(/^a\s+yes\s+\d{4}-/m);
     expect(table.out).toMatch(/^b\s+yes\s+\d{4}-/m);
     expect(table.out).toContain('instance:lab#1');

@@ -28,7 +28,7 @@ export async function status(f: ClusterFlags, env = process.env): Promise<void> 
   const s = await withStore(f.dataDir, (store) =>
     clusterStatus(store.kysely as unknown as Kysely<ClusterTables>, leaseSeconds * 1000),
   );
-  if (format !== 'table') return printData({ mode: 'cluster', leaseSeconds, ...s }, format);
+  if (format !== 'table') return printData({ mode: 'cluster', ...s }, format);
   await printData(asTable(s), 'table', { empty: '(none)' });
 }
 
@@ -40,6 +40,7 @@ function asTable(s: ClusterStatus) {
           id: r.id,
           alive: r.alive ? 'yes' : 'NO',
           heartbeatAt: r.heartbeatAt,
+          leaseSeconds: r.leaseSeconds,
           leases: r.leases.length,
           holds: r.leases.map((l) => `${l.resource}#${l.token}`).join(', '),
           version: r.version ?? '',
