@@ -1,32 +1,14 @@
-// The console bench's data: ROWS realistic model breaches over 90 days, written through the store's own
-// append path, and cached. Seeding a million takes minutes; the cache makes a re-run take seconds. A
-// cached database is keyed by the schema (the last migration, a digest of the migrations) and the seed's parameters, built in a
-// temporary folder and renamed into place only when complete, and copied for each run, so a run's
-// writes (users, keys) never reach it. Delete bench/.cache/ to reseed.
-import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Rng } from '../../src/simulator/prng.ts';
-import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
-import { MIGRATION_NAMES } from '../../src/store/migrations.ts';
+// The console bench's data: ROWS realistic model breaches over the 90 days before the seeding, written
+// through the store's own append path and cached (bench/cached-store.ts): seeding a million takes
+// minutes, a cached re-run seconds.
+import type { Rng } from '../../src/simulator/prng.ts';
+import type { DetectionInput, Store } from '../../src/store/index.ts';
+import { cachedStore } from '../cached-store.ts';
 import { MODEL_NAMES } from '../models.ts';
 
 /** Bump when the generator below changes: old caches are then not reused. */
 const SEED_VERSION = 1;
 const DAY = 86_400_000;
-/** Rows per appendDetections call, i.e. per transaction. */
-const BATCH = 20_000;
-const DB_FILE = 'dtc.sqlite';
 export const SECRET = Buffer.alloc(32, 3);
 
 const MODELS = MODEL_NAMES;
@@ -82,50 +64,15 @@ export interface Seeded {
 
 /** A store holding `total` seeded detections: a fresh copy of the cached database, seeded first if needed. */
 export async function seededStore(total: number, log: (line: string) => void): Promise<Seeded> {
-  const cacheRoot = path.resolve(import.meta.dirname, '..', '.cache');
-  // The schema by its last migration and a digest of the migrations' source (an index changed in place
-  // during development must not reuse an old file).
-  const schema = createHash('sha256')
-    .update(readFileSync(path.resolve(import.meta.dirname, '..', '..', 'src', 'store', 'migrations.ts')))
-    .digest('hex')
-    .slice(0, 8);
-  const name = `console-${MIGRATION_NAMES.at(-1)}-${schema}-rows${total}-v${SEED_VERSION}`;
-  const cached = path.join(cacheRoot, name);
-  let seedSeconds = 0;
-  const hit = existsSync(path.join(cached, 'meta.json'));
-  if (!hit) {
-    mkdirSync(cacheRoot, { recursive: true });
-    const building = mkdtempSync(path.join(cacheRoot, `${name}.building-`));
-    const store = await openStore({ path: path.join(building, DB_FILE), secretKey: SECRET, env: {} });
-    const now = Date.now();
-    const rng = new Rng(0x5eed);
-    const t0 = performance.now();
-    for (let i = 0; i < total; i += BATCH) {
-      await store.appendDetections(rows(rng, i, Math.min(BATCH, total - i), total, now));
-      if ((i / BATCH) % 10 === 9)
-        log(`seeding: ${(i + BATCH).toLocaleString('en')} of ${total.toLocaleString('en')}`);
-    }
-    seedSeconds = (performance.now() - t0) / 1000;
-    await store.close(); // checkpoints the WAL into the file: one file to copy
-    writeFileSync(path.join(building, 'meta.json'), JSON.stringify({ now, total, seedSeconds }));
-    rmSync(cached, { recursive: true, force: true });
-    renameSync(building, cached);
-  }
-  const { now } = JSON.parse(readFileSync(path.join(cached, 'meta.json'), 'utf8')) as { now: number };
-  const run = mkdtempSync(path.join(tmpdir(), 'dtc-bench-console-'));
-  const t1 = performance.now();
-  copyFileSync(path.join(cached, DB_FILE), path.join(run, DB_FILE));
-  const copySeconds = (performance.now() - t1) / 1000;
-  const store = await openStore({ path: path.join(run, DB_FILE), secretKey: SECRET, env: {} });
-  return {
-    store,
-    now,
-    cached: hit,
-    seedSeconds,
-    copySeconds,
-    async close() {
-      await store.close();
-      rmSync(run, { recursive: true, force: true });
-    },
-  };
+  const s = await cachedStore({
+    label: 'console',
+    params: `rows${total}-v${SEED_VERSION}`,
+    secret: SECRET,
+    total,
+    seed: 0x5eed,
+    meta: () => ({ now: Date.now() }),
+    rows: (rng, from, n, { now }) => rows(rng, from, n, total, now),
+    log,
+  });
+  return { ...s, now: s.meta.now };
 }

@@ -1,31 +1,15 @@
 // The report bench's data: ROWS detections on INSTANCES instances over the five weeks before a fixed
 // Monday (the reported week, the week before it and older history that may still be open), every
-// report family, devices, and acknowledgements with and without Darktrace's time. Written through the
-// store's own append path and cached in bench/.cache/ like the console bench's (keyed by the schema and
-// the parameters, built aside and renamed when complete, copied per run). Delete bench/.cache/ to reseed.
-import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Rng } from '../../src/simulator/prng.ts';
-import { type DetectionInput, openStore, type Store } from '../../src/store/index.ts';
-import { MIGRATION_NAMES } from '../../src/store/migrations.ts';
+// report family, devices, and acknowledgements with and without Darktrace's time, written through the
+// store's own append path and cached (bench/cached-store.ts).
+import type { Rng } from '../../src/simulator/prng.ts';
+import type { DetectionInput, Store } from '../../src/store/index.ts';
+import { cachedStore } from '../cached-store.ts';
 import { MODEL_NAMES } from '../models.ts';
 
 /** Bump when the generator below changes: old caches are then not reused. */
 const SEED_VERSION = 1;
 const DAY = 86_400_000;
-const BATCH = 20_000;
-const DB_FILE = 'dtc.sqlite';
 export const SECRET = Buffer.alloc(32, 5);
 /** The reported week ends here: Monday 2026-11-30 00:00 UTC. */
 export const WEEK_END = Date.UTC(2026, 10, 30);
@@ -92,43 +76,14 @@ export async function seededStore(
   instances: number,
   log: (l: string) => void,
 ): Promise<Seeded> {
-  const cacheRoot = path.resolve(import.meta.dirname, '..', '.cache');
-  const schema = createHash('sha256')
-    .update(readFileSync(path.resolve(import.meta.dirname, '..', '..', 'src', 'store', 'migrations.ts')))
-    .digest('hex')
-    .slice(0, 8);
-  const name = `report-${MIGRATION_NAMES.at(-1)}-${schema}-rows${total}-inst${instances}-v${SEED_VERSION}`;
-  const cached = path.join(cacheRoot, name);
-  let seedSeconds = 0;
-  const hit = existsSync(path.join(cached, 'meta.json'));
-  if (!hit) {
-    mkdirSync(cacheRoot, { recursive: true });
-    const building = mkdtempSync(path.join(cacheRoot, `${name}.building-`));
-    const store = await openStore({ path: path.join(building, DB_FILE), secretKey: SECRET, env: {} });
-    const rng = new Rng(0x4e9047);
-    const t0 = performance.now();
-    for (let i = 0; i < total; i += BATCH) {
-      await store.appendDetections(rows(rng, i, Math.min(BATCH, total - i), total, instances));
-      if ((i / BATCH) % 10 === 9)
-        log(`seeding: ${(i + BATCH).toLocaleString('en')} of ${total.toLocaleString('en')}`);
-    }
-    seedSeconds = (performance.now() - t0) / 1000;
-    await store.close();
-    writeFileSync(path.join(building, 'meta.json'), JSON.stringify({ total, instances, seedSeconds }));
-    rmSync(cached, { recursive: true, force: true });
-    renameSync(building, cached);
-  }
-  const run = mkdtempSync(path.join(tmpdir(), 'dtc-bench-report-'));
-  copyFileSync(path.join(cached, DB_FILE), path.join(run, DB_FILE));
-  const store = await openStore({ path: path.join(run, DB_FILE), secretKey: SECRET, env: {} });
-  return {
-    store,
-    path: path.join(run, DB_FILE),
-    cached: hit,
-    seedSeconds,
-    async close() {
-      await store.close();
-      rmSync(run, { recursive: true, force: true });
-    },
-  };
+  return cachedStore({
+    label: 'report',
+    params: `rows${total}-inst${instances}-v${SEED_VERSION}`,
+    secret: SECRET,
+    total,
+    seed: 0x4e9047,
+    meta: () => ({ instances }),
+    rows: (rng, from, n) => rows(rng, from, n, total, instances),
+    log,
+  });
 }
